@@ -1,10 +1,55 @@
-"""Hashpivot app entry point (replaced by the executive app)."""
+"""Hashpivot: the executive app. Run with ``streamlit run app.py``.
+
+This file is the frame: page configuration and the navigation over ``app_pages/``. Every number a
+page shows comes from a library call (``sites``, ``models``, ``valuation``); the pages only lay
+them out. Sections leave room for the scenario-and-risk page and the board pack.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Hashpivot", layout="wide")
-st.title("Hashpivot")
-st.write(
-    "Keep mining, convert to AI hosting, or split the site: the portfolio map, site decisions, "
-    "scenarios and the board pack are coming."
+st.set_page_config(
+    page_title="Hashpivot",
+    page_icon=":material/bolt:",
+    layout="wide",
+    initial_sidebar_state="expanded",
 )
+
+PAGES = {
+    "Decide": [
+        st.Page(
+            "app_pages/portfolio.py",
+            title="Portfolio",
+            icon=":material/map:",
+            url_path="portfolio",
+            default=True,
+        ),
+        st.Page(
+            "app_pages/site_decision.py",
+            title="Site decision",
+            icon=":material/fact_check:",
+            url_path="site",
+        ),
+    ],
+    "Data": [
+        st.Page(
+            "app_pages/inventory.py",
+            title="Inventory",
+            icon=":material/table_view:",
+            url_path="inventory",
+        ),
+        st.Page(
+            "app_pages/market.py",
+            title="Market & comparables",
+            icon=":material/query_stats:",
+            url_path="market",
+        ),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+st.sidebar.caption(
+    "Hashpivot values each site three ways: keep mining, convert to AI hosting, or split it."
+)
+navigation.run()

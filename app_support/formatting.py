@@ -1,0 +1,121 @@
+"""Executive number formatting: $412M, 1.2 GW, 14.3%.
+
+Pure functions of plain numbers, no Streamlit. Missing values (None or nan) print as an em dash so a
+table never shows "nan". Rounding is round-half-even from Python's format(), which is what the
+tests pin down.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+MISSING = "—"
+
+_USD_SCALES: tuple[tuple[float, str], ...] = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def usd(value: Real | float | None, *, digits: int | None = None) -> str:
+    """A dollar amount scaled to k/M/B/T: 412_300_000 -> "$412M", -1_234_000 -> "-$1.2M".
+
+    Amounts of 100 or more in their unit print with no decimal, smaller ones with one, unless
+    ``digits`` fixes the decimals. Below $1,000 the amount prints whole: "$950".
+    """
+    if _is_missing(value):
+        return MISSING
+    x = float(value)  # type: ignore[arg-type]
+    if math.isinf(x):
+        return "-∞" if x < 0 else "∞"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    for scale, suffix in _USD_SCALES:
+        if a >= scale * (1 - 0.5e-3 if digits is None else 1):
+            scaled = a / scale
+            d = digits if digits is not None else (0 if round(scaled, 1) >= 100 else 1)
+            text = f"{scaled:.{d}f}"
+            if digits is None and "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return f"{sign}${text}{suffix}"
+    whole = f"{a:,.0f}"
+    return f"{sign if whole != '0' else ''}${whole}"
+
+
+def usd_exact(value: Real | float | None) -> str:
+    """A dollar amount with thousands separators and no scaling: 95000 -> "$95,000"."""
+    if _is_missing(value):
+        return MISSING
+    x = float(value)  # type: ignore[arg-type]
+    whole = f"{abs(x):,.0f}"
+    return f"{'-' if x < 0 and whole != '0' else ''}${whole}"
+
+
+def power(value_mw: Real | float | None) -> str:
+    """Power given in MW, shown in GW from 1,000 MW: 1200 -> "1.2 GW", 450 -> "450 MW", 7.5 -> "7.5 MW"."""
+    if _is_missing(value_mw):
+        return MISSING
+    x = float(value_mw)  # type: ignore[arg-type]
+    if abs(x) >= 1000:
+        return f"{x / 1000:.1f} GW".replace(".0 GW", " GW")
+    if abs(x) >= 100 or x == round(x):
+        return f"{x:,.0f} MW"
+    return f"{x:.1f} MW"
+
+
+def pct(value: Real | float | None, *, digits: int = 1) -> str:
+    """A fraction as a percentage: 0.143 -> "14.3%" (rates are fractions throughout Hashpivot)."""
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def months(value: Real | float | None) -> str:
+    """A duration in months: 33.6 -> "34 months", 1 -> "1 month"; missing means never: "never"."""
+    if _is_missing(value):
+        return "never"
+    n = round(float(value))  # type: ignore[arg-type]
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def years_months(value_months: Real | float | None) -> str:
+    """A duration in months as years: 33.6 -> "2.8 years"; missing means never: "never"."""
+    if _is_missing(value_months):
+        return "never"
+    return f"{float(value_months) / 12:.1f} years"  # type: ignore[arg-type]
+
+
+def rate_usd_per_kw_month(value: Real | float | None) -> str:
+    """A lease rate: 140 -> "$140/kW-month", 137.5 -> "$137.50/kW-month"."""
+    if _is_missing(value):
+        return MISSING
+    x = float(value)  # type: ignore[arg-type]
+    body = f"{x:,.0f}" if x == round(x) else f"{x:,.2f}"
+    return f"${body}/kW-month"
+
+
+def hashprice(value_usd_per_ph_day: Real | float | None) -> str:
+    """A hashprice: 48.2 -> "$48.20/PH/day"."""
+    if _is_missing(value_usd_per_ph_day):
+        return MISSING
+    return f"${float(value_usd_per_ph_day):,.2f}/PH/day"  # type: ignore[arg-type]
+
+
+def usd_per_mw(value: Real | float | None) -> str:
+    """Capex intensity: 11_500_000 -> "$11.5M/MW"."""
+    text = usd(value)
+    return text if text == MISSING else f"{text}/MW"
+
+
+def multiple(value: Real | float | None) -> str:
+    """A multiple of invested capital: 2.345 -> "2.3x"."""
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value):.1f}x"  # type: ignore[arg-type]

@@ -1,0 +1,77 @@
+"""Executive number formatting, each case worked by hand."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app_support import formatting as fmt
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (412_300_000, "$412M"),  # 412.3 M, >= 100 in its unit: no decimal
+        (1_234_000, "$1.2M"),  # 1.234 M -> one decimal
+        (12_000_000, "$12M"),  # 12.0 M -> trailing .0 dropped
+        (-1_234_000, "-$1.2M"),
+        (2_450_000_000, "$2.5B"),  # 2.45 B: binary 2.4500000000000002 rounds up
+        (850_000, "$850k"),
+        (999_960, "$1M"),  # 999.96 k rounds to 1,000 k: promoted to the next unit
+        (99_960_000, "$100M"),  # 99.96 M rounds to 100.0 -> no decimal
+        (950, "$950"),
+        (0, "$0"),
+    ],
+)
+def test_usd(value, text):
+    assert fmt.usd(value) == text
+
+
+def test_usd_fixed_digits_and_missing():
+    assert fmt.usd(412_300_000, digits=2) == "$412.30M"
+    assert fmt.usd(float("nan")) == fmt.MISSING
+    assert fmt.usd(None) == fmt.MISSING
+    assert fmt.usd(float("-inf")) == "-∞"
+
+
+@pytest.mark.parametrize(
+    ("mw", "text"),
+    [(1200, "1.2 GW"), (1000, "1 GW"), (450, "450 MW"), (7.5, "7.5 MW"), (20, "20 MW")],
+)
+def test_power(mw, text):
+    assert fmt.power(mw) == text
+
+
+def test_percent_and_durations():
+    assert fmt.pct(0.143) == "14.3%"
+    assert fmt.pct(-0.05) == "-5.0%"
+    assert fmt.pct(float("nan")) == fmt.MISSING
+    assert fmt.months(33.6) == "34 months"
+    assert fmt.months(1) == "1 month"
+    assert fmt.months(float("nan")) == "never"
+    assert fmt.years_months(33.6) == "2.8 years"  # 33.6 / 12 = 2.8
+
+
+def test_unit_rates():
+    assert fmt.rate_usd_per_kw_month(140) == "$140/kW-month"
+    assert fmt.rate_usd_per_kw_month(137.5) == "$137.50/kW-month"
+    assert fmt.hashprice(48.2) == "$48.20/PH/day"
+    assert fmt.usd_per_mw(11_500_000) == "$11.5M/MW"
+    assert fmt.usd_exact(95_000) == "$95,000"
+    assert fmt.usd_exact(-1234.4) == "-$1,234"
+    assert fmt.multiple(2.345) == "2.3x"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(min_value=-1e13, max_value=1e13, allow_nan=False))
+def test_usd_round_trips_within_rounding(x):
+    """Parsing the text back gives the amount within the shown precision (<= 5% of it, or $1)."""
+    text = fmt.usd(x)
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text.lstrip("-").lstrip("$").replace(",", "")
+    scale = {"T": 1e12, "B": 1e9, "M": 1e6, "k": 1e3}.get(body[-1], 1.0)
+    number = float(body[:-1]) if body[-1] in "TBMk" else float(body)
+    back = sign * number * scale
+    assert math.isclose(back, x, rel_tol=0.05, abs_tol=1.0)
+    assert (round(x) < 0) == text.startswith("-")  # no "-$0"
