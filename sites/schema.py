@@ -7,7 +7,7 @@ gross MW divided by a design PUE, decided by the retrofit model). Validation rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 GRID_REGIONS: tuple[str, ...] = (
@@ -112,3 +112,122 @@ class Site:
     def firm_mw(self) -> float:
         """Gross MW that is not interruptible: what an AI tenant's firm load may use."""
         return self.power.contracted_mw * (1.0 - self.power.interruptible_share)
+
+
+# --- Flat records: one column per leaf field, the layout of the CSV/Excel files and the database ---
+# Substation fields carry a "substation_" prefix (``on_site``, ``owner`` would be ambiguous alone);
+# every other part's fields are already unique and unit-named, so they keep their names.
+
+_PARTS: tuple[tuple[str, type, str], ...] = (
+    ("land", Land, ""),
+    ("power", PowerRights, ""),
+    ("substation", Substation, "substation_"),
+    ("facility", Facility, ""),
+    ("connectivity", Connectivity, ""),
+)
+_TOP_BEFORE: tuple[str, ...] = (
+    "id",
+    "name",
+    "operator",
+    "latitude",
+    "longitude",
+    "county",
+    "state",
+    "grid_region",
+)
+_TOP_AFTER: tuple[str, ...] = ("status", "notes", "source", "approximate")
+
+
+def _kind(annotation: str) -> str:
+    """Column kind from a dataclass field annotation (a string under postponed evaluation)."""
+    kinds = {
+        "float": "float",
+        "int": "int",
+        "str": "str",
+        "bool": "bool",
+        "date | None": "date",
+        "tuple[tuple[str, int], ...]": "fleet",
+    }
+    return kinds[annotation]
+
+
+def _columns() -> tuple[tuple[str, str | None, str, str], ...]:
+    """(column, part attribute or None, field name, kind) for every flat column, in file order."""
+    top = {f.name: f for f in fields(Site)}
+    out: list[tuple[str, str | None, str, str]] = []
+    for name in _TOP_BEFORE:
+        out.append((name, None, name, _kind(str(top[name].type))))
+    for attr, cls, prefix in _PARTS:
+        for f in fields(cls):
+            out.append((prefix + f.name, attr, f.name, _kind(str(f.type))))
+    for name in _TOP_AFTER:
+        out.append((name, None, name, _kind(str(top[name].type))))
+    return tuple(out)
+
+
+COLUMN_SPECS: tuple[tuple[str, str | None, str, str], ...] = _columns()
+"""(column, part, field, kind) per flat column; kind is one of float, int, str, bool, date, fleet."""
+SITE_COLUMNS: tuple[str, ...] = tuple(c[0] for c in COLUMN_SPECS)
+"""Flat column names of a Site, in the order of the CSV/Excel files and the ``sites`` table."""
+COLUMN_KINDS: dict[str, str] = {c[0]: c[3] for c in COLUMN_SPECS}
+
+
+def fleet_to_text(fleet: tuple[tuple[str, int], ...]) -> str:
+    """Serialise a fleet as ``"S21:1000;S19 XP:500"`` (model name, colon, unit count; ``;`` between)."""
+    return ";".join(f"{name}:{count}" for name, count in fleet)
+
+
+def fleet_from_text(text: str) -> tuple[tuple[str, int], ...]:
+    """Parse ``"S21:1000;S19 XP:500"``; the count follows the LAST colon, so names may hold colons.
+
+    Raises ValueError naming the offending entry when an entry has no count or a non-integer one.
+    """
+    text = text.strip()
+    if not text:
+        return ()
+    out: list[tuple[str, int]] = []
+    for entry in text.split(";"):
+        name, sep, count = entry.strip().rpartition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"fleet entry {entry!r} is not 'model:count', e.g. 'S21:1000'")
+        try:
+            n = int(count.strip())
+        except ValueError:
+            raise ValueError(
+                f"fleet entry {entry!r}: count {count.strip()!r} is not a whole number"
+            ) from None
+        out.append((name.strip(), n))
+    return tuple(out)
+
+
+def to_record(site: Site) -> dict[str, object]:
+    """A flat dict (column -> value) of a Site; values keep their Python types (date, bool, ...).
+
+    The fleet stays a tuple here; file and database layers serialise it with ``fleet_to_text``.
+    """
+    rec: dict[str, object] = {}
+    for column, part, name, _ in COLUMN_SPECS:
+        holder = site if part is None else getattr(site, part)
+        rec[column] = getattr(holder, name)
+    return rec
+
+
+def from_record(record: dict[str, object]) -> Site:
+    """Build a Site from a flat record as made by ``to_record``; missing columns take defaults.
+
+    Values are used as given (no conversion or validation: see ``sites.io`` and
+    ``sites.validation``).
+    """
+    top: dict[str, object] = {}
+    parts: dict[str, dict[str, object]] = {attr: {} for attr, _, _ in _PARTS}
+    for column, part, name, _ in COLUMN_SPECS:
+        if column not in record:
+            continue
+        if part is None:
+            top[name] = record[column]
+        else:
+            parts[part][name] = record[column]
+    classes = {attr: cls for attr, cls, _ in _PARTS}
+    for attr, values in parts.items():
+        top[attr] = classes[attr](**values)
+    return Site(**top)  # type: ignore[arg-type]
