@@ -1,11 +1,15 @@
 """Cached calls into the library for the app's pages.
 
-Valuations are cached with ``st.cache_data`` keyed on their inputs (a frozen ``Site`` and a frozen
-``Scenario``), so moving a slider back to a value already seen redraws at once and an edited site
-is revalued because its key changed. The store is one shared connection (``st.cache_resource``).
+Valuations are cached keyed on their inputs: the site's full record and the scenario's
+``to_dict()``, so moving a slider back to a value already seen redraws at once and an edited site
+is revalued because its key changed. They are held with ``st.cache_resource`` (shared, not
+copied): a ``Decision`` carries its ``MarketState``, whose ``sources`` mapping proxy cannot be
+pickled, which ``st.cache_data`` would need. Pages only read the cached objects.
 """
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import streamlit as st
@@ -13,9 +17,10 @@ from sites.store import SiteStore
 from valuation.decision import Decision, compare, compare_portfolio
 from valuation.scenario import Scenario
 
-from sites.schema import Site
+from sites.schema import Site, to_record
 
 SELECTED_SITE_KEY = "selected_site_id"
+SCENARIO_KEY = "scenario"
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,18 +35,37 @@ def sites() -> list[Site]:
     return list(store().list())
 
 
-@st.cache_data(show_spinner="Valuing the portfolio…", max_entries=32)
+def site_key(site: Site) -> str:
+    """A stable text key of everything that describes a site."""
+    return json.dumps(to_record(site), default=str, sort_keys=True)
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """A stable text key of every assumption of a scenario."""
+    return json.dumps(scenario.to_dict(), default=str, sort_keys=True)
+
+
+@st.cache_resource(show_spinner="Valuing the portfolio…", max_entries=16)
+def _portfolio(_sites: tuple[Site, ...], _scenario: Scenario, key: str) -> pd.DataFrame:
+    return compare_portfolio(list(_sites), _scenario)
+
+
 def portfolio(sites_: tuple[Site, ...], scenario: Scenario) -> pd.DataFrame:
-    """``valuation.decision.compare_portfolio`` of the sites under a scenario."""
-    return compare_portfolio(list(sites_), scenario)
+    """``valuation.decision.compare_portfolio`` of the sites under a scenario (cached; a copy)."""
+    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_)])
+    return _portfolio(sites_, scenario, key).copy()
 
 
-@st.cache_data(show_spinner="Valuing the site…", max_entries=256)
+@st.cache_resource(show_spinner="Valuing the site…", max_entries=256)
+def _decision(_site: Site, _scenario: Scenario, key: str) -> Decision:
+    return compare(_site, _scenario)
+
+
 def decision(site: Site, scenario: Scenario) -> Decision:
-    """``valuation.decision.compare`` of one site under a scenario."""
-    return compare(site, scenario)
+    """``valuation.decision.compare`` of one site under a scenario (cached; do not mutate)."""
+    return _decision(site, scenario, site_key(site) + "|" + scenario_key(scenario))
 
 
 def base_scenario() -> Scenario:
-    """The scenario the user has saved for this session, or the base scenario."""
-    return st.session_state.get("scenario") or Scenario()
+    """The scenario chosen for this session, or the base scenario ``Scenario()``."""
+    return st.session_state.get(SCENARIO_KEY) or Scenario()
