@@ -1,0 +1,1017 @@
+"""Finance engine: NPV, IRR, MIRR, payback, taxes with MACRS depreciation, debt, terminal value.
+
+Every function takes cash flows shaped ``(..., n_periods)`` and broadcasts over the leading axes,
+so one call values one scenario or ten thousand Monte Carlo paths. Conventions follow
+numpy-financial 1.0.0 (pinned): rates are fractions per period and the flow at index 0 is not
+discounted. On Hashpivot's monthly grid a period is one month; amounts are US dollars.
+
+Sign convention for :func:`project_cash_flows`: revenue, opex and capex are positive amounts
+(opex and capex are costs); free cash flows are positive when money comes in.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy_financial as npf
+import pandas as pd
+
+__all__ = [
+    "FinanceError",
+    "FinanceInputError",
+    "npv",
+    "irr",
+    "irr_details",
+    "IrrResult",
+    "mirr",
+    "monthly_rate",
+    "annual_rate",
+    "payback_month",
+    "discounted_payback_month",
+    "peak_funding_usd",
+    "moic",
+    "MACRS_ANNUAL_PERCENT",
+    "macrs_depreciation_usd",
+    "TaxAssumptions",
+    "income_tax_usd",
+    "DebtTerms",
+    "DebtSchedule",
+    "debt_schedule",
+    "TerminalValue",
+    "terminal_value_usd",
+    "project_cash_flows",
+    "CashFlowSummary",
+    "CashFlowResult",
+    "summarize",
+    "cash_flow_result",
+]
+
+ArrayLike = float | np.ndarray | list | pd.Series
+
+
+class FinanceError(Exception):
+    """Base class of every error raised by the finance engine."""
+
+
+class FinanceInputError(FinanceError, ValueError):
+    """A finance input is empty, non-finite or outside its allowed range."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_float_array(value: ArrayLike, name: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise FinanceInputError(f"{name} must be numeric; got {value!r}") from exc
+
+
+def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _flows(cashflows: ArrayLike, name: str = "cashflows") -> np.ndarray:
+    """Return cash flows as a float array ``(..., n)``; reject empty and non-finite input."""
+    arr = _as_float_array(cashflows, name)
+    if arr.ndim == 0:
+        raise FinanceInputError(
+            f"{name} must be an array shaped (..., n_periods); got the scalar {arr.item()!r}"
+        )
+    if arr.size == 0:
+        raise FinanceInputError(
+            f"{name} is empty (shape {arr.shape}); it needs at least one period"
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        pos = _first_bad(bad)
+        raise FinanceInputError(
+            f"{name} has the non-finite value {arr[pos]!r} at position {pos}; "
+            "every flow must be a finite number"
+        )
+    return arr
+
+
+def _rate(rate: ArrayLike, name: str = "rate") -> np.ndarray:
+    """Return a rate as a float array; reject non-finite rates and rates at or below -100%."""
+    arr = _as_float_array(rate, name)
+    bad = ~np.isfinite(arr) | (arr <= -1.0)
+    if bad.any():
+        pos = _first_bad(bad) if arr.ndim else ()
+        raise FinanceInputError(
+            f"{name} has the value {arr[pos]!r}"
+            + (f" at position {pos}" if pos else "")
+            + "; a rate must be finite and greater than -1 (-100%)"
+        )
+    return arr
+
+
+def _out(x: np.ndarray) -> np.ndarray | float:
+    """Return a Python float for 0-d results, the array otherwise."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+# ---------------------------------------------------------------------------------------------
+# Rates and NPV
+# ---------------------------------------------------------------------------------------------
+
+
+def monthly_rate(rate_per_year: ArrayLike) -> np.ndarray | float:
+    """Compound monthly rate equivalent to an annual rate: ``(1 + r_year) ** (1/12) - 1``."""
+    r = _rate(rate_per_year, "rate_per_year")
+    return _out(np.expm1(np.log1p(r) / 12.0))
+
+
+def annual_rate(rate_per_month: ArrayLike) -> np.ndarray | float:
+    """Annual rate equivalent to a compound monthly rate: ``(1 + r_month) ** 12 - 1``.
+
+    nan inputs (e.g. an IRR that does not exist) pass through as nan.
+    """
+    r = _as_float_array(rate_per_month, "rate_per_month")
+    bad = np.isfinite(r) & (r <= -1.0) | np.isinf(r)
+    if bad.any():
+        pos = _first_bad(bad) if r.ndim else ()
+        raise FinanceInputError(
+            f"rate_per_month has the value {r[pos]!r}; a rate must be greater than -1 (-100%)"
+        )
+    return _out(np.expm1(12.0 * np.log1p(r)))
+
+
+def _discount_factors(rate: np.ndarray, n: int) -> np.ndarray:
+    """``(1 + rate) ** -t`` for t = 0..n-1, shaped ``rate.shape + (n,)``."""
+    t = np.arange(n, dtype=float)
+    return np.exp(-np.log1p(rate)[..., None] * t)
+
+
+def npv(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
+    """Net present value per row, numpy-financial's convention.
+
+    ``npv = sum_t cashflows[..., t] / (1 + rate) ** t``, t = 0..n-1 (the flow at index 0 is not
+    discounted). ``rate`` is per period, a scalar or an array broadcastable to
+    ``cashflows.shape[:-1]``. Returns shape ``broadcast(rate.shape, cashflows.shape[:-1])``; a
+    float for one 1-D stream and a scalar rate.
+    """
+    cf = _flows(cashflows)
+    r = _rate(rate)
+    n = cf.shape[-1]
+    if r.ndim == 0:
+        # One discount vector shared by every row: a single matrix-vector product.
+        return _out(cf @ _discount_factors(r, n))
+    return _out(np.sum(cf * _discount_factors(r, n), axis=-1))
+
+
+# ---------------------------------------------------------------------------------------------
+# IRR
+# ---------------------------------------------------------------------------------------------
+
+# Rate grid in u = log(1 + r): sinh spacing puts about 0.0012 between points near r = 0, 0.005
+# near u = 0.2 and 0.19 at |u| = 8; an odd, symmetric count makes u = 0 an exact grid point so
+# every bracket lies wholly on one side of zero.
+_GRID_SCALE = 0.05
+_GRID_U_MAX = 8.0
+_GRID_POINTS = 401
+_IRR_MAX_ITER = 100
+
+
+@functools.lru_cache(maxsize=16)
+def _irr_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid of u values and the ``(n, G)`` matrix whose product with flows gives scaled NPVs.
+
+    For u >= 0 the column is ``exp(-t u)`` (the plain NPV); for u < 0 it is
+    ``exp((n - 1 - t) u)``, the NPV times the positive factor ``exp((n - 1) u)``. Both have
+    entries in (0, 1], so nothing overflows, and the sign of the NPV is kept.
+    """
+    s_max = np.arcsinh(_GRID_U_MAX / _GRID_SCALE)
+    u = _GRID_SCALE * np.sinh(np.linspace(-s_max, s_max, _GRID_POINTS))
+    u[_GRID_POINTS // 2] = 0.0
+    t = np.arange(n, dtype=float)[:, None]
+    shift = np.where(u < 0, n - 1.0, 0.0)[None, :]
+    mat = np.exp(-(t - shift) * u[None, :])
+    mat.setflags(write=False)
+    u.setflags(write=False)
+    return u, mat
+
+
+def _scaled_npv_and_slope(
+    cf: np.ndarray, u: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled NPV g(u) and dg/du for rows ``cf`` (k, n) at ``u`` (k,); see :func:`_irr_grid`."""
+    shift = np.where(u < 0, t[-1], 0.0)
+    expo = t[None, :] - shift[:, None]
+    w = cf * np.exp(-expo * u[:, None])
+    g = w.sum(axis=1)
+    dg = -(w * expo).sum(axis=1)
+    return g, dg
+
+
+def _solve_brackets(
+    cf: np.ndarray, a: np.ndarray, b: np.ndarray, a_pos: np.ndarray, u0: np.ndarray
+) -> np.ndarray:
+    """Safeguarded Newton (Newton steps, bisection when a step leaves the bracket) in u.
+
+    ``cf`` (k, n); brackets ``[a, b]`` (k,) with a sign change; ``a_pos`` tells whether the
+    scaled NPV at ``a`` is >= 0. Vectorised over all k problems; iterates only unconverged rows.
+    """
+    t = np.arange(cf.shape[1], dtype=float)
+    a, b, u = a.copy(), b.copy(), u0.copy()
+    result = np.full(a.shape, np.nan)
+    active = np.arange(a.size)
+    for _ in range(_IRR_MAX_ITER):
+        if active.size == 0:
+            break
+        ua, aa, bb, sa = u[active], a[active], b[active], a_pos[active]
+        g, dg = _scaled_npv_and_slope(cf[active], ua, t)
+        same = (g >= 0) == sa
+        aa = np.where(same, ua, aa)
+        bb = np.where(same, bb, ua)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            un = ua - g / dg
+        outside = ~((un > aa) & (un < bb))
+        un = np.where(outside, 0.5 * (aa + bb), un)
+        tol = 1e-14 * (1.0 + np.abs(ua))
+        done = (g == 0) | (np.abs(un - ua) <= tol) | (bb - aa <= tol)
+        final = np.where(g == 0, ua, un)
+        result[active[done]] = final[done]
+        keep = ~done
+        u[active], a[active], b[active] = un, aa, bb
+        active = active[keep]
+    # Rows that hit the iteration cap are still inside a bracket narrower than the start; take
+    # its midpoint (this does not happen for simple roots, which Newton finishes in a few steps).
+    result[active] = 0.5 * (a[active] + b[active])
+    return result
+
+
+@dataclass(frozen=True)
+class IrrResult:
+    """IRR per row and how far to trust it.
+
+    ``rate_per_period``: the chosen root (nan where none). ``kind``: "conventional" (exactly one
+    IRR in (-100%, inf); always the case for one sign change by Descartes' rule), "none" (no
+    IRR), "several" (two or more IRRs: the one closest to zero is reported, as numpy-financial
+    1.0 does; show MIRR or NPV beside it). ``sign_changes``: sign changes of the flows (zeros
+    skipped). ``n_roots``: IRRs found (sign changes of the NPV on the rate grid).
+    """
+
+    rate_per_period: np.ndarray
+    kind: np.ndarray
+    sign_changes: np.ndarray
+    n_roots: np.ndarray
+
+
+def irr_details(cashflows: ArrayLike) -> IrrResult:
+    """Internal rate of return per row with a classification; vectorised, no loop over rows.
+
+    Method. With u = log(1 + r) the NPV is a smooth function of u on the real line. Each row is
+    scaled to max |flow| = 1 and its (positively rescaled, see :func:`_irr_grid`) NPV is
+    evaluated on a fixed grid of 401 rates from r = -99.97% to r = e^8 - 1 by one matrix
+    product; the limits u -> -inf and u -> +inf take the signs of the last and first non-zero
+    flows, and Cauchy's root bound on the flow polynomial closes the two outer brackets at
+    finite u. Sign changes of the NPV along the grid bracket the IRRs. In the bracket nearest
+    zero on each side of r = 0, a safeguarded Newton iteration converges to machine precision;
+    of the two candidates the root with the smaller |r| is chosen (numpy-financial 1.0.0's rule).
+
+    Limits (documented, deterministic): two IRRs closer together than the grid spacing (about
+    0.12% per period near zero, 0.5% near 20%) and roots of even multiplicity (the NPV touches
+    zero without crossing) are not counted. Rows with one sign change always have exactly one
+    root and are found exactly.
+    """
+    cf = _flows(cashflows)
+    lead_shape, n = cf.shape[:-1], cf.shape[-1]
+    rows = cf.reshape(-1, n)
+    m = rows.shape[0]
+
+    maxabs = np.abs(rows).max(axis=1)
+    nonzero_row = maxabs > 0
+    scaled = rows / np.where(nonzero_row, maxabs, 1.0)[:, None]
+
+    sgn = np.sign(scaled)
+    nz = sgn != 0
+    # Sign changes ignoring zeros: compare each non-zero sign with the previous non-zero one.
+    idx = np.where(nz, np.arange(n)[None, :], -1)
+    prev_idx = np.maximum.accumulate(idx, axis=1)
+    prev_sign = np.take_along_axis(sgn, np.maximum(prev_idx, 0), axis=1)
+    prev_sign_shift = np.concatenate([np.zeros((m, 1)), prev_sign[:, :-1]], axis=1)
+    changes = (nz & (prev_sign_shift != 0) & (sgn != prev_sign_shift)).sum(axis=1)
+
+    first_nz = np.argmax(nz, axis=1)
+    last_nz = n - 1 - np.argmax(nz[:, ::-1], axis=1)
+    c_first = scaled[np.arange(m), first_nz]
+    c_last = scaled[np.arange(m), last_nz]
+
+    u_grid, mat = _irr_grid(n)
+    g_grid = scaled @ mat  # (m, G)
+    with np.errstate(divide="ignore"):
+        # Cauchy bound (max |c| = 1 after scaling): every positive root x = 1/(1+r) of the flow
+        # polynomial satisfies 1/(1 + 1/|c_first|) < x < 1 + 1/|c_last|.
+        u_lo = -np.log1p(1.0 / np.abs(c_last)) - 1e-9
+        u_hi = np.log1p(1.0 / np.abs(c_first)) + 1e-9
+    u_lo = np.minimum(np.where(nonzero_row, u_lo, -1.0), u_grid[0] - 1e-9)
+    u_hi = np.maximum(np.where(nonzero_row, u_hi, 1.0), u_grid[-1] + 1e-9)
+
+    g_ext = np.concatenate([np.sign(c_last)[:, None], g_grid, np.sign(c_first)[:, None]], axis=1)
+    pos = g_ext >= 0
+    cross = pos[:, :-1] != pos[:, 1:]  # interval i spans ext points i and i + 1
+    cross &= (changes > 0)[:, None]
+    n_roots = cross.sum(axis=1)
+
+    zero_ext = _GRID_POINTS // 2 + 1  # extended index of u = 0
+    has_pos = cross[:, zero_ext:].any(axis=1)
+    i_pos = zero_ext + np.argmax(cross[:, zero_ext:], axis=1)
+    has_neg = cross[:, :zero_ext].any(axis=1)
+    i_neg = zero_ext - 1 - np.argmax(cross[:, :zero_ext][:, ::-1], axis=1)
+
+    def ext_u(i: np.ndarray, r: np.ndarray) -> np.ndarray:
+        inner = u_grid[np.clip(i - 1, 0, _GRID_POINTS - 1)]
+        return np.where(i == 0, u_lo[r], np.where(i == _GRID_POINTS + 1, u_hi[r], inner))
+
+    r_pos, r_neg = np.nonzero(has_pos)[0], np.nonzero(has_neg)[0]
+    prob_rows = np.concatenate([r_pos, r_neg])
+    prob_i = np.concatenate([i_pos[r_pos], i_neg[r_neg]])
+    a = ext_u(prob_i, prob_rows)
+    b = ext_u(prob_i + 1, prob_rows)
+    ga = g_ext[prob_rows, prob_i]
+    gb = g_ext[prob_rows, prob_i + 1]
+    virtual = (prob_i == 0) | (prob_i + 1 == _GRID_POINTS + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        secant = a - ga * (b - a) / (gb - ga)
+    start_ok = ~virtual & (secant > a) & (secant < b)
+    u0 = np.where(start_ok, secant, 0.5 * (a + b))
+    roots_u = _solve_brackets(scaled[prob_rows], a, b, ga >= 0, u0)
+
+    cand_pos = np.full(m, np.nan)
+    cand_neg = np.full(m, np.nan)
+    cand_pos[r_pos] = np.expm1(roots_u[: r_pos.size])
+    cand_neg[r_neg] = np.expm1(roots_u[r_pos.size :])
+    take_neg = np.isnan(cand_pos) | (np.abs(cand_neg) < np.abs(cand_pos))
+    rate = np.where(take_neg, cand_neg, cand_pos)
+
+    kind = np.where(n_roots == 0, "none", np.where(n_roots == 1, "conventional", "several"))
+    return IrrResult(
+        rate_per_period=rate.reshape(lead_shape),
+        kind=kind.astype(object).reshape(lead_shape),
+        sign_changes=changes.reshape(lead_shape),
+        n_roots=n_roots.reshape(lead_shape),
+    )
+
+
+def irr(cashflows: ArrayLike) -> np.ndarray | float:
+    """IRR per period per row (nan where none); see :func:`irr_details` for method and rule."""
+    return _out(irr_details(cashflows).rate_per_period)
+
+
+def mirr(
+    cashflows: ArrayLike, finance_rate: ArrayLike, reinvest_rate: ArrayLike
+) -> np.ndarray | float:
+    """Modified IRR per period, numpy-financial 1.0.0's formula, vectorised over rows.
+
+    ``mirr = (|NPV(reinvest, inflows)| / |NPV(finance, outflows)|) ** (1/(n-1))
+    * (1 + reinvest) - 1``; nan where a row lacks either inflows or outflows (or n = 1).
+    """
+    cf = _flows(cashflows)
+    fr = _rate(finance_rate, "finance_rate")
+    rr = _rate(reinvest_rate, "reinvest_rate")
+    n = cf.shape[-1]
+    inflow = np.where(cf > 0, cf, 0.0)
+    outflow = np.where(cf < 0, cf, 0.0)
+    numer = np.abs(np.sum(inflow * _discount_factors(rr, n), axis=-1))
+    denom = np.abs(np.sum(outflow * _discount_factors(fr, n), axis=-1))
+    ok = (cf > 0).any(axis=-1) & (cf < 0).any(axis=-1) & (n > 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (numer / denom) ** (1.0 / max(n - 1, 1)) * (1.0 + rr) - 1.0
+    return _out(np.where(ok, value, np.nan))
+
+
+# ---------------------------------------------------------------------------------------------
+# Payback, funding, multiple
+# ---------------------------------------------------------------------------------------------
+
+
+def payback_month(cashflows: ArrayLike) -> np.ndarray | float:
+    """Month (interpolated) at which cumulative cash flow first climbs back to zero.
+
+    Cumulative flow C_t = sum_{s<=t} cf_s. At the first k with C_k < 0 <= C_{k+1} the payback is
+    ``k + (-C_k) / cf_{k+1}`` (linear within month k+1's flow). 0.0 where C never goes
+    negative; nan where it never recovers. Later dips (e.g. decommissioning) do not move it:
+    read :func:`peak_funding_usd` and the cumulative curve for those.
+    """
+    cf = _flows(cashflows)
+    cum = np.cumsum(cf, axis=-1)
+    neg = cum < 0
+    ever_neg = neg.any(axis=-1)
+    if cf.shape[-1] < 2:
+        return _out(np.where(ever_neg, np.nan, 0.0))
+    cross = neg[..., :-1] & ~neg[..., 1:]
+    has = cross.any(axis=-1)
+    k = np.argmax(cross, axis=-1)[..., None]
+    before = np.take_along_axis(cum, k, axis=-1)[..., 0]
+    step = np.take_along_axis(cf, k + 1, axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        month = k[..., 0] + (-before) / step
+    return _out(np.where(~ever_neg, 0.0, np.where(has, month, np.nan)))
+
+
+def discounted_payback_month(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
+    """:func:`payback_month` of the flows discounted at ``rate`` per period (t = 0 undiscounted)."""
+    cf = _flows(cashflows)
+    r = _rate(rate)
+    return payback_month(cf * _discount_factors(r, cf.shape[-1]))
+
+
+def peak_funding_usd(cashflows: ArrayLike) -> np.ndarray | float:
+    """Peak cumulative funding need: ``max(0, -min_t sum_{s<=t} cf_s)``, a positive number."""
+    cf = _flows(cashflows)
+    return _out(np.maximum(0.0, -np.cumsum(cf, axis=-1).min(axis=-1)))
+
+
+def moic(cashflows: ArrayLike) -> np.ndarray | float:
+    """Multiple on invested capital: sum of inflows / sum of |outflows|; nan without outflows."""
+    cf = _flows(cashflows)
+    inflow = np.where(cf > 0, cf, 0.0).sum(axis=-1)
+    outflow = -np.where(cf < 0, cf, 0.0).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _out(np.where(outflow > 0, inflow / outflow, np.nan))
+
+
+# ---------------------------------------------------------------------------------------------
+# Depreciation and tax
+# ---------------------------------------------------------------------------------------------
+
+# IRS Publication 946 (2024), Table A-1: 200%/150% declining balance switching to straight line,
+# half-year convention, percent of basis per recovery year (5-, 7-, 15-year property); Table
+# A-7a: 39-year nonresidential real property, straight line, mid-month convention, row "placed
+# in service in month 1" (2.461%, then 2.564% for years 2-39, 0.107% in year 40).
+MACRS_ANNUAL_PERCENT: dict[int, tuple[float, ...]] = {
+    5: (20.00, 32.00, 19.20, 11.52, 11.52, 5.76),
+    7: (14.29, 24.49, 17.49, 12.49, 8.93, 8.92, 8.93, 4.46),
+    15: (
+        5.00,
+        9.50,
+        8.55,
+        7.70,
+        6.93,
+        6.23,
+        5.90,
+        5.90,
+        5.91,
+        5.90,
+        5.91,
+        5.90,
+        5.91,
+        5.90,
+        5.91,
+        2.95,
+    ),  # fmt: skip
+    39: (2.461,) + (2.564,) * 38 + (0.107,),
+}
+# Bonus depreciation (IRC section 168(k)) applies to property with a recovery period of 20 years
+# or less, so not to 39-year buildings.
+_BONUS_ELIGIBLE = frozenset({5, 7, 15})
+
+
+@functools.lru_cache(maxsize=64)
+def _macrs_matrix(property_class: int, n_in: int, n_out: int) -> np.ndarray:
+    """Toeplitz matrix (n_in, n_out): capex placed in month j depreciates in months j, j+1, ..."""
+    annual = np.asarray(MACRS_ANNUAL_PERCENT[property_class])
+    kernel = np.repeat(annual / 12.0, 12)
+    kernel /= kernel.sum()  # the published table sums to 100.00; remove rounding residue
+    lag = np.arange(n_out)[None, :] - np.arange(n_in)[:, None]
+    inside = (lag >= 0) & (lag < kernel.size)
+    mat = np.where(inside, kernel[np.clip(lag, 0, kernel.size - 1)], 0.0)
+    mat.setflags(write=False)
+    return mat
+
+
+def macrs_depreciation_usd(
+    capex_usd: ArrayLike,
+    property_class: int,
+    bonus_share: float = 0.0,
+    *,
+    n_months: int | None = None,
+) -> np.ndarray:
+    """Monthly tax depreciation (USD) of capex placed in service in each month.
+
+    ``capex_usd`` ``(..., n)``: cost basis placed in service per month. ``property_class``: MACRS
+    recovery period in years, one of 5 (mining machines, computers), 7, 15 (site electrical and
+    mechanical improvements), 39 (buildings). ``bonus_share`` of the cost is expensed in the month
+    placed in service (5/7/15 only); the rest follows the IRS Pub 946 table (Table A-1 half-year;
+    A-7a mid-month, month-1 row, for 39-year).
+
+    Simplification on the monthly grid: each tax year's percentage is spread evenly over 12
+    months and the first tax year starts in the month placed in service. The sum of a row equals
+    the cost basis when ``n_months >= n + 12 * recovery years + 12``; by default ``n_months = n``
+    and depreciation after the horizon is cut off. Vectorised as one Toeplitz matrix product.
+    """
+    capex = _flows(capex_usd, "capex_usd")
+    if property_class not in MACRS_ANNUAL_PERCENT:
+        raise FinanceInputError(
+            f"property_class is {property_class!r}; allowed MACRS classes are "
+            f"{sorted(MACRS_ANNUAL_PERCENT)} (years)"
+        )
+    if not (np.isfinite(bonus_share) and 0.0 <= bonus_share <= 1.0):
+        raise FinanceInputError(f"bonus_share is {bonus_share!r}; it must be between 0 and 1")
+    if bonus_share > 0 and property_class not in _BONUS_ELIGIBLE:
+        raise FinanceInputError(
+            f"bonus_share is {bonus_share!r} for {property_class}-year property; bonus "
+            "depreciation (IRC 168(k)) applies only to 5-, 7- and 15-year property here"
+        )
+    if (capex < 0).any():
+        pos = _first_bad(capex < 0)
+        raise FinanceInputError(
+            f"capex_usd has the negative value {capex[pos]!r} at position {pos}; "
+            "depreciable cost must be >= 0 (book sale proceeds as revenue)"
+        )
+    n = capex.shape[-1]
+    n_out = n if n_months is None else int(n_months)
+    if n_out < n:
+        raise FinanceInputError(f"n_months is {n_months!r}; it must be at least n = {n}")
+    dep = (1.0 - bonus_share) * (capex @ _macrs_matrix(property_class, n, n_out))
+    if bonus_share > 0:
+        dep[..., :n] += bonus_share * capex
+    return dep
+
+
+def _check_share(value: float, name: str, *, upper_open: bool = False) -> None:
+    ok = np.isfinite(value) and value >= 0.0 and (value < 1.0 if upper_open else value <= 1.0)
+    if not ok:
+        bound = "[0, 1)" if upper_open else "[0, 1]"
+        raise FinanceInputError(f"{name} is {value!r}; allowed range is {bound}")
+
+
+@dataclass(frozen=True)
+class TaxAssumptions:
+    """US income tax assumptions (rates as fractions).
+
+    ``federal_rate`` 21%: IRC section 11(b), flat corporate rate since the Tax Cuts and Jobs Act
+    (2017), in force 2026. ``state_rate``: the site's state corporate rate (0 = none, e.g. Texas
+    has no corporate income tax; its franchise margin tax is not modelled). State tax is
+    deductible federally, so the combined rate is ``state + federal * (1 - state)``.
+    ``nol_limit_share`` 80%: post-2017 net operating losses offset at most 80% of taxable income
+    (IRC section 172(a)(2), for tax years beginning after 2020). ``bonus_depreciation_share``:
+    first-month expensing share for 5/7/15-year property; 0 by default (conservative). The 2025
+    reconciliation act (P.L. 119-21) restored 100% bonus depreciation for property acquired after
+    19 Jan 2025; set 1.0 to apply it.
+    """
+
+    federal_rate: float = 0.21
+    state_rate: float = 0.0
+    nol_limit_share: float = 0.8
+    bonus_depreciation_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_share(self.federal_rate, "federal_rate", upper_open=True)
+        _check_share(self.state_rate, "state_rate", upper_open=True)
+        _check_share(self.nol_limit_share, "nol_limit_share")
+        _check_share(self.bonus_depreciation_share, "bonus_depreciation_share")
+
+    @property
+    def combined_rate(self) -> float:
+        """Combined federal and state rate, state deductible: ``s + f (1 - s)``."""
+        return self.state_rate + self.federal_rate * (1.0 - self.state_rate)
+
+
+def _taxable_income_usd(pretax_usd: np.ndarray, nol_limit_share: float) -> np.ndarray:
+    """Taxable income after NOL carry-forward, vectorised along the last axis.
+
+    The NOL balance follows Lindley's recursion N_t = max(0, N_{t-1} - z_t) with z_t = x_t for a
+    loss and ``nol_limit_share * x_t`` for a profit. With S_t = sum_{s<=t} -z_s it is
+    ``N_t = S_t - min(0, min_{s<=t} S_s)``; taxable income is ``max(0, x_t + N_t - N_{t-1})``.
+    """
+    x = pretax_usd
+    z = np.where(x < 0, x, nol_limit_share * x)
+    s = np.cumsum(-z, axis=-1)
+    nol = s - np.minimum(0.0, np.minimum.accumulate(s, axis=-1))
+    nol_prev = np.concatenate([np.zeros_like(nol[..., :1]), nol[..., :-1]], axis=-1)
+    return np.maximum(0.0, x + nol - nol_prev)
+
+
+def income_tax_usd(
+    ebitda_usd: ArrayLike,
+    depreciation_usd: ArrayLike,
+    interest_usd: ArrayLike = 0.0,
+    tax: TaxAssumptions | None = None,
+) -> np.ndarray:
+    """Monthly income tax (USD, >= 0) on EBITDA - depreciation - interest with NOL carry-forward.
+
+    Taxes are computed month by month on the monthly grid (a simplification: a loss late in a
+    tax year carries forward instead of netting against that year's earlier profit). Interest
+    is fully deductible (the IRC 163(j) limit is not modelled). Shapes broadcast to (..., n).
+    """
+    tax = TaxAssumptions() if tax is None else tax
+    e = _flows(ebitda_usd, "ebitda_usd")
+    d = _as_float_array(depreciation_usd, "depreciation_usd")
+    i = _as_float_array(interest_usd, "interest_usd")
+    for name, arr in (("depreciation_usd", d), ("interest_usd", i)):
+        if not np.isfinite(arr).all():
+            pos = _first_bad(~np.isfinite(arr)) if arr.ndim else ()
+            raise FinanceInputError(f"{name} has a non-finite value at position {pos}")
+    pretax = e - d - i
+    return tax.combined_rate * _taxable_income_usd(pretax, tax.nol_limit_share)
+
+
+# ---------------------------------------------------------------------------------------------
+# Debt
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DebtTerms:
+    """A construction-to-term loan.
+
+    Sized by ``amount_usd`` or by ``loan_to_cost`` (share of the capex spent in the draw window),
+    exactly one of the two. Drawn pro rata with capex over the first ``construction_months``
+    (all at month 0 when 0), interest-only during construction, then a level payment over
+    ``amortization_months``. ``rate_per_year`` is the nominal annual rate, compounded monthly
+    (rate / 12 per month, the loan convention). No default rate or term is given: they are
+    deal-specific (project loans on mining-to-AI conversions were sized at 80-85% of cost:
+    Galaxy Helios 2025, Hut 8 River Bend 2025, per company releases).
+    """
+
+    amount_usd: float | None = None
+    loan_to_cost: float | None = None
+    rate_per_year: float
+    construction_months: int = 0
+    amortization_months: int
+
+    def __post_init__(self) -> None:
+        if (self.amount_usd is None) == (self.loan_to_cost is None):
+            raise FinanceInputError(
+                f"DebtTerms needs exactly one of amount_usd ({self.amount_usd!r}) and "
+                f"loan_to_cost ({self.loan_to_cost!r})"
+            )
+        if self.amount_usd is not None and not (
+            np.isfinite(self.amount_usd) and self.amount_usd >= 0
+        ):
+            raise FinanceInputError(f"amount_usd is {self.amount_usd!r}; it must be >= 0")
+        if self.loan_to_cost is not None and not (
+            np.isfinite(self.loan_to_cost) and 0 < self.loan_to_cost <= 1
+        ):
+            raise FinanceInputError(f"loan_to_cost is {self.loan_to_cost!r}; allowed (0, 1]")
+        if not (np.isfinite(self.rate_per_year) and self.rate_per_year >= 0):
+            raise FinanceInputError(f"rate_per_year is {self.rate_per_year!r}; it must be >= 0")
+        if (
+            int(self.construction_months) != self.construction_months
+            or self.construction_months < 0
+        ):
+            raise FinanceInputError(
+                f"construction_months is {self.construction_months!r}; it must be an integer >= 0"
+            )
+        if (
+            int(self.amortization_months) != self.amortization_months
+            or self.amortization_months < 1
+        ):
+            raise FinanceInputError(
+                f"amortization_months is {self.amortization_months!r}; it must be an integer >= 1"
+            )
+
+
+@dataclass(frozen=True)
+class DebtSchedule:
+    """Monthly loan schedule, each array ``(..., n)`` in USD; ``dscr`` is EBITDA / debt service
+    (nan where no debt service is due or EBITDA was not given)."""
+
+    draw_usd: np.ndarray
+    interest_usd: np.ndarray
+    principal_usd: np.ndarray
+    debt_service_usd: np.ndarray
+    balance_usd: np.ndarray
+    dscr: np.ndarray
+
+
+def debt_schedule(
+    terms: DebtTerms, capex_usd: ArrayLike, ebitda_usd: ArrayLike | None = None
+) -> DebtSchedule:
+    """Draws, interest, principal, balance and DSCR of ``terms`` on the monthly grid.
+
+    Balance B_t: cumulative draws during the draw window W = max(construction_months, 1); then,
+    after k level payments P = pmt(rate/12, amortization_months, -B) (numpy_financial.pmt),
+    ``B_k = B (1+i)^k - P ((1+i)^k - 1) / i``. Interest_t = i * B_{t-1}; principal_t =
+    B_{t-1} - B_t + draw_t. A balance left at the horizon stays in ``balance_usd``.
+    """
+    capex = _flows(capex_usd, "capex_usd")
+    n = capex.shape[-1]
+    w = min(max(int(terms.construction_months), 1), n)
+    window = capex[..., :w]
+    cost = window.sum(axis=-1)
+    if terms.amount_usd is not None:
+        amount = np.broadcast_to(np.float64(terms.amount_usd), cost.shape).astype(float)
+    else:
+        amount = terms.loan_to_cost * cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = np.where(cost[..., None] > 0, window / cost[..., None], 0.0)
+    weights[..., 0] = np.where(cost > 0, weights[..., 0], 1.0)
+    draw = np.zeros(np.broadcast_shapes(capex.shape, amount.shape + (n,)))
+    draw[..., :w] = amount[..., None] * weights
+
+    i = terms.rate_per_year / 12.0
+    a_months = int(terms.amortization_months)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payment = np.asarray(npf.pmt(i, a_months, -amount))
+    k = np.arange(n) - w + 1  # payments made by month t
+    k_c = np.clip(k, 0, a_months).astype(float)
+    if i > 0:
+        growth = (1.0 + i) ** k_c
+        amort_bal = amount[..., None] * growth - payment[..., None] * (growth - 1.0) / i
+    else:
+        amort_bal = amount[..., None] - payment[..., None] * k_c
+    amort_bal = np.where(k_c >= a_months, 0.0, np.maximum(amort_bal, 0.0))
+    balance = np.where(k <= 0, np.cumsum(draw, axis=-1), amort_bal)
+    prev = np.concatenate([np.zeros_like(balance[..., :1]), balance[..., :-1]], axis=-1)
+    interest = i * prev
+    principal = prev - balance + draw
+    service = interest + principal
+    if ebitda_usd is None:
+        dscr = np.full(service.shape, np.nan)
+    else:
+        e = _flows(ebitda_usd, "ebitda_usd")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dscr = np.where(service > 0, e / service, np.nan)
+    return DebtSchedule(draw, interest, principal, service, balance, dscr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Terminal value
+# ---------------------------------------------------------------------------------------------
+
+# Stabilised hyperscale data-center cap rates 5.5-6.5% (attributed to JLL, Q1 2026); midpoint.
+_DEFAULT_EXIT_CAP_RATE = 0.06
+
+
+@dataclass(frozen=True)
+class TerminalValue:
+    """How the horizon is valued.
+
+    ``"exit_cap"``: NOI of the next twelve months / ``exit_cap_rate`` (how data centers trade;
+    default 6.0%, the midpoint of 5.5-6.5% stabilised hyperscale cap rates, JLL Q1 2026).
+    ``"perpetuity"``: Gordon growth, next twelve months' NOI / (discount rate - growth).
+    ``"none"`` (default): no value after the horizon, the safe choice for mining fleets.
+    ``growth_per_year`` grows the last twelve months' NOI into the next twelve (0 by default).
+    """
+
+    method: Literal["exit_cap", "perpetuity", "none"] = "none"
+    exit_cap_rate: float = _DEFAULT_EXIT_CAP_RATE
+    growth_per_year: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.method not in ("exit_cap", "perpetuity", "none"):
+            raise FinanceInputError(
+                f"method is {self.method!r}; allowed: 'exit_cap', 'perpetuity', 'none'"
+            )
+        if not (np.isfinite(self.exit_cap_rate) and self.exit_cap_rate > 0):
+            raise FinanceInputError(f"exit_cap_rate is {self.exit_cap_rate!r}; it must be > 0")
+        if not (np.isfinite(self.growth_per_year) and self.growth_per_year > -1):
+            raise FinanceInputError(f"growth_per_year is {self.growth_per_year!r}; it must be > -1")
+
+
+def terminal_value_usd(
+    noi_usd: ArrayLike, terminal: TerminalValue, discount_rate_per_year: float | None = None
+) -> np.ndarray | float:
+    """Value (USD) at the last month of the stream, per row ``(...)``.
+
+    No forecast exists beyond the horizon, so the next twelve months' NOI is approximated as the
+    last twelve months' NOI (fewer months annualised) grown by ``growth_per_year``; a negative
+    figure is floored at 0 (a buyer pays nothing for a loss-making asset; model decommissioning
+    costs as flows). Exit cap: NOI_next12 / cap. Perpetuity: NOI_next12 / (r - g), which needs
+    ``discount_rate_per_year`` > growth.
+    """
+    noi = _flows(noi_usd, "noi_usd")
+    if terminal.method == "none":
+        return _out(np.zeros(noi.shape[:-1]))
+    last = noi[..., -12:]
+    next12 = np.maximum(0.0, last.mean(axis=-1) * 12.0 * (1.0 + terminal.growth_per_year))
+    if terminal.method == "exit_cap":
+        return _out(next12 / terminal.exit_cap_rate)
+    if discount_rate_per_year is None:
+        raise FinanceInputError("discount_rate_per_year is needed for the perpetuity method")
+    r = float(_rate(discount_rate_per_year, "discount_rate_per_year"))
+    if r <= terminal.growth_per_year:
+        raise FinanceInputError(
+            f"discount_rate_per_year ({r!r}) must exceed growth_per_year "
+            f"({terminal.growth_per_year!r}) for a perpetuity"
+        )
+    return _out(next12 / (r - terminal.growth_per_year))
+
+
+# ---------------------------------------------------------------------------------------------
+# Project cash flows and the result type
+# ---------------------------------------------------------------------------------------------
+
+_CAPEX_CLASSES = frozenset(MACRS_ANNUAL_PERCENT) | {0}
+
+
+def project_cash_flows(
+    *,
+    revenue_usd: ArrayLike,
+    opex_usd: ArrayLike,
+    capex_by_class_usd: Mapping[int, ArrayLike],
+    discount_rate_per_year: float,
+    tax: TaxAssumptions | None = None,
+    debt: DebtTerms | None = None,
+    terminal: TerminalValue | None = None,
+    noi_usd: ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """Monthly project cash flows, vectorised over leading axes; every array ``(..., n_months)``.
+
+    Inputs are positive amounts: ``revenue_usd``, ``opex_usd`` and, per MACRS class (5, 7, 15,
+    39; 0 for land and other non-depreciable cost), ``capex_by_class_usd``. Shapes broadcast.
+
+    - ebitda = revenue - opex; depreciation = sum of MACRS per class (``tax`` bonus share applied
+      to 5/7/15-year property); unlevered tax on ebitda - depreciation, levered tax on ebitda -
+      depreciation - interest, both with NOL carry-forward (:func:`income_tax_usd`).
+    - terminal value (on ``noi_usd``, EBITDA by default) at the last month, untaxed.
+    - unlevered_fcf = ebitda - capex - unlevered tax + terminal value.
+    - levered_fcf = ebitda - capex - levered tax + draws - interest - principal + terminal value;
+      any loan balance left at the horizon is repaid in the last month (included in
+      ``principal_usd``; ``dscr`` excludes that balloon).
+
+    Extra keys beyond the contract: noi_usd, unlevered_tax_usd, debt_draw_usd, principal_usd,
+    debt_service_usd, debt_balance_usd, dscr.
+    """
+    tax = TaxAssumptions() if tax is None else tax
+    terminal = TerminalValue() if terminal is None else terminal
+    r_year = float(_rate(discount_rate_per_year, "discount_rate_per_year"))
+    revenue = _flows(revenue_usd, "revenue_usd")
+    opex = _flows(opex_usd, "opex_usd")
+    if not capex_by_class_usd:
+        raise FinanceInputError(
+            "capex_by_class_usd is empty; pass at least one class, e.g. {5: zeros}"
+        )
+    capex_parts: dict[int, np.ndarray] = {}
+    for cls, values in capex_by_class_usd.items():
+        if cls not in _CAPEX_CLASSES:
+            raise FinanceInputError(
+                f"capex_by_class_usd has the class {cls!r}; allowed: {sorted(_CAPEX_CLASSES)}"
+            )
+        capex_parts[cls] = _flows(values, f"capex_by_class_usd[{cls}]")
+    shapes = [revenue.shape, opex.shape] + [v.shape for v in capex_parts.values()]
+    if noi_usd is not None:
+        noi_in = _flows(noi_usd, "noi_usd")
+        shapes.append(noi_in.shape)
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError as exc:
+        raise FinanceInputError(f"input shapes do not broadcast: {shapes}") from exc
+    n = shape[-1]
+
+    revenue = np.broadcast_to(revenue, shape)
+    opex = np.broadcast_to(opex, shape)
+    ebitda = revenue - opex
+    capex = np.zeros(shape)
+    depreciation = np.zeros(shape)
+    for cls, values in capex_parts.items():
+        if (values < 0).any():
+            pos = _first_bad(values < 0)
+            raise FinanceInputError(
+                f"capex_by_class_usd[{cls}] has the negative value {values[pos]!r} at {pos}; "
+                "capex must be >= 0 (book sale proceeds as revenue)"
+            )
+        capex = capex + values
+        if cls != 0:
+            bonus = tax.bonus_depreciation_share if cls in _BONUS_ELIGIBLE else 0.0
+            depreciation = depreciation + macrs_depreciation_usd(values, cls, bonus)
+
+    noi = ebitda if noi_usd is None else np.broadcast_to(noi_in, shape)
+    tv = np.zeros(shape)
+    tv[..., -1] = terminal_value_usd(noi, terminal, r_year)
+
+    unlevered_tax = income_tax_usd(ebitda, depreciation, 0.0, tax)
+    unlevered = ebitda - capex - unlevered_tax + tv
+    if debt is None:
+        zeros = np.zeros(shape)
+        interest, draw, principal, balance = zeros, zeros, zeros, zeros
+        service, dscr = zeros, np.full(shape, np.nan)
+        levered_tax, levered = unlevered_tax, unlevered
+    else:
+        sched = debt_schedule(debt, capex, ebitda)
+        interest = np.broadcast_to(sched.interest_usd, shape)
+        draw = np.broadcast_to(sched.draw_usd, shape)
+        balance = np.broadcast_to(sched.balance_usd, shape)
+        dscr = np.broadcast_to(sched.dscr, shape)
+        principal = np.array(np.broadcast_to(sched.principal_usd, shape))
+        principal[..., -1] += balance[..., -1]  # balloon at the horizon
+        service = interest + principal
+        levered_tax = income_tax_usd(ebitda, depreciation, interest, tax)
+        levered = ebitda - capex - levered_tax + draw - interest - principal + tv
+    del n
+    return {
+        "revenue_usd": np.array(revenue),
+        "opex_usd": np.array(opex),
+        "ebitda_usd": ebitda,
+        "capex_usd": capex,
+        "depreciation_usd": depreciation,
+        "interest_usd": np.array(interest),
+        "tax_usd": levered_tax,
+        "terminal_value_usd": tv,
+        "unlevered_fcf_usd": unlevered,
+        "levered_fcf_usd": levered,
+        "noi_usd": np.array(noi),
+        "unlevered_tax_usd": unlevered_tax,
+        "debt_draw_usd": np.array(draw),
+        "principal_usd": np.array(principal),
+        "debt_service_usd": np.array(service),
+        "debt_balance_usd": np.array(balance),
+        "dscr": np.array(dscr),
+    }
+
+
+@dataclass(frozen=True)
+class CashFlowSummary:
+    """Headline metrics of one monthly cash-flow stream.
+
+    ``npv_usd`` at the discount rate; ``irr_per_year`` annualised compound monthly IRR (nan where
+    none) with ``irr_kind`` ("conventional", "none", "several"); ``mirr_per_year`` with finance
+    and reinvestment at the discount rate; payback months (interpolated, nan if never);
+    ``peak_funding_usd`` (positive); ``moic`` (inflows / outflows).
+    """
+
+    npv_usd: float
+    irr_per_year: float
+    irr_kind: str
+    mirr_per_year: float
+    payback_month: float
+    discounted_payback_month: float
+    peak_funding_usd: float
+    moic: float
+
+
+def summarize(cashflows_usd: ArrayLike, discount_rate_per_year: float) -> CashFlowSummary:
+    """:class:`CashFlowSummary` of one 1-D monthly stream discounted at an annual rate."""
+    cf = _flows(cashflows_usd, "cashflows_usd")
+    if cf.ndim != 1:
+        raise FinanceInputError(f"cashflows_usd must be one path (1-D); got shape {cf.shape}")
+    r_month = float(monthly_rate(discount_rate_per_year))
+    details = irr_details(cf)
+    irr_month = float(details.rate_per_period)
+    return CashFlowSummary(
+        npv_usd=float(npv(r_month, cf)),
+        irr_per_year=float(annual_rate(irr_month)),
+        irr_kind=str(details.kind),
+        mirr_per_year=float(annual_rate(mirr(cf, r_month, r_month))),
+        payback_month=float(payback_month(cf)),
+        discounted_payback_month=float(discounted_payback_month(r_month, cf)),
+        peak_funding_usd=float(peak_funding_usd(cf)),
+        moic=float(moic(cf)),
+    )
+
+
+@dataclass(frozen=True)
+class CashFlowResult:
+    """One path: ``monthly`` DataFrame (columns as :func:`project_cash_flows` keys, index month
+    0..n-1 or month-start dates) and ``summary`` of the levered free cash flow (equal to the
+    unlevered one without debt); ``unlevered_summary`` is the project view."""
+
+    monthly: pd.DataFrame
+    summary: CashFlowSummary
+    unlevered_summary: CashFlowSummary
+
+
+def cash_flow_result(
+    *,
+    revenue_usd: ArrayLike,
+    opex_usd: ArrayLike,
+    capex_by_class_usd: Mapping[int, ArrayLike],
+    discount_rate_per_year: float,
+    tax: TaxAssumptions | None = None,
+    debt: DebtTerms | None = None,
+    terminal: TerminalValue | None = None,
+    noi_usd: ArrayLike | None = None,
+    start_date: _dt.date | str | None = None,
+) -> CashFlowResult:
+    """:func:`project_cash_flows` for one path, as a :class:`CashFlowResult`.
+
+    ``start_date`` (optional) labels month 0; the index is then month-start dates.
+    """
+    flows = project_cash_flows(
+        revenue_usd=revenue_usd,
+        opex_usd=opex_usd,
+        capex_by_class_usd=capex_by_class_usd,
+        discount_rate_per_year=discount_rate_per_year,
+        tax=tax,
+        debt=debt,
+        terminal=terminal,
+        noi_usd=noi_usd,
+    )
+    shape = flows["revenue_usd"].shape
+    if len(shape) != 1:
+        raise FinanceInputError(
+            f"cash_flow_result values one path; inputs broadcast to shape {shape} "
+            "(use project_cash_flows for many paths)"
+        )
+    n = shape[0]
+    if start_date is None:
+        index = pd.RangeIndex(n, name="month")
+    else:
+        start = pd.Timestamp(start_date).to_period("M").to_timestamp()
+        index = pd.date_range(start, periods=n, freq="MS", name="month")
+    monthly = pd.DataFrame(flows, index=index)
+    return CashFlowResult(
+        monthly=monthly,
+        summary=summarize(flows["levered_fcf_usd"], discount_rate_per_year),
+        unlevered_summary=summarize(flows["unlevered_fcf_usd"], discount_rate_per_year),
+    )
