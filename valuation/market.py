@@ -1,0 +1,334 @@
+"""The Bitcoin schedule and dated market defaults.
+
+Protocol constants come from Bitcoin Core (``src/kernel/chainparams.cpp``, ``validation.cpp``
+``GetBlockSubsidy``, ``pow.cpp``); market defaults are the latest dated public figures in the
+project's fact sheet compiled 2026-11-29 (newest hashprice/difficulty material: Hashrate Index,
+2026-01-12). Every default names its source and date in ``MarketState.sources``.
+
+Everything here is vectorised numpy; nothing touches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+
+import numpy as np
+
+# --- protocol constants (Bitcoin Core chainparams.cpp, CMainParams) ---------------------------
+HALVING_INTERVAL_BLOCKS = 210_000  # consensus.nSubsidyHalvingInterval
+TARGET_BLOCK_TIME_S = 600  # consensus.nPowTargetSpacing = 10 * 60
+BLOCKS_PER_DAY = 144  # 86,400 s / 600 s
+RETARGET_INTERVAL_BLOCKS = 2016  # nPowTargetTimespan / nPowTargetSpacing
+INITIAL_SUBSIDY_BTC = 50.0  # genesis reward 50 * COIN
+MAX_HALVINGS = 64  # GetBlockSubsidy: "if (halvings >= 64) return 0"
+SATOSHI_PER_BTC = 100_000_000  # COIN
+_HASHES_PER_DIFFICULTY = 2.0**32  # expected hashes per block = D * 2^32
+
+SECONDS_PER_DAY = 86_400.0
+DAYS_PER_YEAR = 365.25  # Julian year: the grid's month is a twelfth of it
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0  # 30.4375 days in a grid month
+HOURS_PER_MONTH = DAYS_PER_MONTH * 24.0  # 730.5 hours in a grid month
+
+
+class MiningInputError(ValueError):
+    """Bad input to the market, mining or power models: names the field, value and what is allowed.
+
+    The exception family of ``valuation.market``, ``valuation.mining`` and ``valuation.power``.
+    """
+
+
+def _as_float_array(value: object, name: str) -> np.ndarray:
+    """Convert to a float array, raising ``MiningInputError`` naming ``name`` when impossible."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise MiningInputError(
+            f"{name}={value!r} is not numeric; expected a number or array"
+        ) from exc
+    return arr
+
+
+def _require(arr: np.ndarray, ok: np.ndarray | bool, name: str, rule: str) -> None:
+    """Raise ``MiningInputError`` naming the first offending element when ``ok`` is not all true."""
+    ok_arr = np.asarray(ok)
+    if ok_arr.all():
+        return
+    bad = np.argwhere(~np.broadcast_to(ok_arr, arr.shape))
+    if arr.ndim == 0:
+        raise MiningInputError(f"{name}={float(arr)!r} is not allowed; {rule}")
+    idx = tuple(int(i) for i in bad[0])
+    raise MiningInputError(f"{name}[{idx}]={float(arr[idx])!r} is not allowed; {rule}")
+
+
+# --- subsidy schedule ----------------------------------------------------------------------------
+
+
+def _heights(height: object, name: str = "height") -> np.ndarray:
+    h = _as_float_array(height, name)
+    _require(h, np.isfinite(h) & (h >= 0), name, "block heights must be finite and >= 0")
+    return np.floor(h).astype(np.int64)
+
+
+def block_subsidy_btc(height: object) -> np.ndarray | float:
+    """Block subsidy in BTC at block ``height`` (scalar or array), exact for every era.
+
+    Bitcoin Core ``GetBlockSubsidy``: ``halvings = height / 210000``; 0 when ``halvings >= 64``;
+    otherwise ``50 * COIN >> halvings`` satoshi. Computed in integer satoshi, then divided by 1e8.
+    """
+    h = _heights(height)
+    halvings = h // HALVING_INTERVAL_BLOCKS
+    sat = np.where(
+        halvings >= MAX_HALVINGS,
+        0,
+        np.right_shift(np.int64(50 * SATOSHI_PER_BTC), np.minimum(halvings, MAX_HALVINGS - 1)),
+    )
+    out = sat / SATOSHI_PER_BTC
+    return float(out) if out.ndim == 0 else out
+
+
+def cumulative_subsidy_btc(height: object) -> np.ndarray | float:
+    """Total subsidy in BTC of blocks ``0 .. height-1`` (the issuance before block ``height``).
+
+    Fractional heights interpolate linearly within a block, so the mean subsidy between two
+    projected heights is ``(cumulative(h1) - cumulative(h0)) / (h1 - h0)``, which splits a month
+    straddling a halving in proportion to the blocks on each side.
+    """
+    h = _as_float_array(height, "height")
+    _require(h, np.isfinite(h) & (h >= 0), "height", "block heights must be finite and >= 0")
+    eras = np.arange(MAX_HALVINGS)
+    era_subsidy = np.right_shift(np.int64(50 * SATOSHI_PER_BTC), eras) / SATOSHI_PER_BTC
+    era_start = eras * HALVING_INTERVAL_BLOCKS
+    blocks_in_era = np.clip(h[..., None] - era_start, 0.0, HALVING_INTERVAL_BLOCKS)
+    out = (blocks_in_era * era_subsidy).sum(axis=-1)
+    return float(out) if out.ndim == 0 else out
+
+
+def mean_subsidy_btc(height_start: object, height_end: object) -> np.ndarray | float:
+    """Mean subsidy per block in BTC over blocks mined between two (fractional) heights."""
+    h0 = _as_float_array(height_start, "height_start")
+    h1 = _as_float_array(height_end, "height_end")
+    _require(
+        h1,
+        np.broadcast_to(h1 > h0, np.broadcast(h0, h1).shape),
+        "height_end",
+        "must exceed height_start",
+    )
+    out = (np.asarray(cumulative_subsidy_btc(h1)) - np.asarray(cumulative_subsidy_btc(h0))) / (
+        h1 - h0
+    )
+    return float(out) if np.ndim(out) == 0 else out
+
+
+# --- height <-> time -----------------------------------------------------------------------------
+
+
+def _utc(when: datetime | date) -> datetime:
+    if isinstance(when, datetime):
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return datetime(when.year, when.month, when.day, tzinfo=UTC)
+
+
+def _check_block_time(mean_block_time_s: float) -> None:
+    if not (np.isfinite(mean_block_time_s) and mean_block_time_s > 0):
+        raise MiningInputError(
+            f"mean_block_time_s={mean_block_time_s!r} is not allowed; it must be a positive number of seconds"
+        )
+
+
+def height_at(
+    when: datetime | date | np.ndarray,
+    anchor_height: int,
+    anchor_time: datetime,
+    mean_block_time_s: float = TARGET_BLOCK_TIME_S,
+) -> np.ndarray | float:
+    """Projected (fractional) block height at ``when``: ``anchor + (when - anchor_time) / block time``.
+
+    ``when`` may be a date/datetime (naive = UTC) or a ``datetime64`` array. Heights before the
+    anchor are extrapolated backwards with the same mean block time.
+    """
+    _check_block_time(mean_block_time_s)
+    anchor = np.datetime64(_utc(anchor_time).replace(tzinfo=None), "s")
+    if isinstance(when, (datetime, date)):
+        t = np.datetime64(_utc(when).replace(tzinfo=None), "s")
+    else:
+        t = np.asarray(when, dtype="datetime64[s]")
+    seconds = (t - anchor).astype(np.float64)
+    out = anchor_height + seconds / mean_block_time_s
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def time_at_height(
+    height: float,
+    anchor_height: int,
+    anchor_time: datetime,
+    mean_block_time_s: float = TARGET_BLOCK_TIME_S,
+) -> datetime:
+    """UTC time at which block ``height`` is projected, at ``mean_block_time_s`` per block."""
+    _check_block_time(mean_block_time_s)
+    seconds = (float(height) - anchor_height) * mean_block_time_s
+    return _utc(anchor_time) + timedelta(seconds=seconds)
+
+
+# --- difficulty <-> hashrate ---------------------------------------------------------------------
+
+
+def hashrate_eh_s_from_difficulty(difficulty: object) -> np.ndarray | float:
+    """Network hashrate in EH/s implied by difficulty: ``D * 2^32 / 600 s`` (hashes per second / 1e18).
+
+    Source: expected hashes per block = D x 2^32 (Bitcoin Core ``GetBlockProof``); e.g. the
+    JBaczuk gist ``hashpower = difficulty * 2**32 / secondsPerBlock``.
+    """
+    d = _as_float_array(difficulty, "difficulty")
+    _require(d, np.isfinite(d) & (d > 0), "difficulty", "must be a positive number")
+    out = d * _HASHES_PER_DIFFICULTY / TARGET_BLOCK_TIME_S / 1e18
+    return float(out) if out.ndim == 0 else out
+
+
+def difficulty_from_hashrate_eh_s(hashrate_eh_s: object) -> np.ndarray | float:
+    """Difficulty at which ``hashrate_eh_s`` finds one block per 600 s: ``H * 600 / 2^32``."""
+    h = _as_float_array(hashrate_eh_s, "network_hashrate_eh_s")
+    _require(h, np.isfinite(h) & (h > 0), "network_hashrate_eh_s", "must be a positive number")
+    out = h * 1e18 * TARGET_BLOCK_TIME_S / _HASHES_PER_DIFFICULTY
+    return float(out) if out.ndim == 0 else out
+
+
+# --- dated market defaults -----------------------------------------------------------------------
+
+# Difficulty after the 2026-01-08 adjustment: 148.26 T (Hashrate Index roundup, 2026-01-12).
+DEFAULT_DIFFICULTY = 148.26e12
+# Fees were 0.55% of block rewards in 2026-01 (Hashrate Index, fact sheet section 2.3):
+# fee = 3.125 * s / (1 - s) BTC per block.
+_FEE_SHARE_2026_01 = 0.0055
+_DEFAULT_FEES_BTC = 3.125 * _FEE_SHARE_2026_01 / (1.0 - _FEE_SHARE_2026_01)
+
+_DEFAULT_SOURCES: Mapping[str, str] = MappingProxyType(
+    {
+        "as_of": "Newest dated hashprice/difficulty figures in the 2026-11-29 fact sheet "
+        "(Hashrate Index roundup of 2026-01-12).",
+        "btc_price_usd": "$106,935: Hashrate Index roundup 2025-11-03 ('current price of ~$106,935'), "
+        "the latest dated BTC price in the fact sheet (an undated late-2025 CoinDesk/Luxor note "
+        "cites ~$91,000).",
+        "network_hashrate_eh_s": "1,061 EH/s = 148.26 T x 2^32 / 600 s; difficulty 148.26 T after "
+        "the 2026-01-08 adjustment (Hashrate Index 2026-01-12, which reports a 30-day SMA of "
+        "1,052 EH/s).",
+        "fees_btc_per_block": "0.01728 BTC = 3.125 x 0.55% / (1 - 0.55%); fee share of block "
+        "rewards 0.55% in 2026-01 (Hashrate Index, fact sheet section 2.3).",
+        "btc_price_growth_per_year": "0%: no forecast; a flat price is the neutral base case "
+        "(override it or pass a price path).",
+        "network_hashrate_growth_per_year": "35%: difficulty rose about 35% over 2025 "
+        "(btc-newswire.com; cryptocoinbizz.com 2025-12-27).",
+        "anchor_height": "Block 840,000, the fourth halving (Forbes India 2024-04-22).",
+        "anchor_time": "2024-04-20 00:09 UTC (Forbes India 2024-04-22: 'fourth halving at "
+        "12:09 am UTC on April 20, 2024').",
+        "mean_block_time_s": "585 s: the ~9.7-9.8 minute mean blocks seen in 2024-25 (fact sheet "
+        "section 1.2), placing the fifth halving in mid-March 2028.",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MarketState:
+    """Bitcoin market inputs as of a date; override any field with ``dataclasses.replace``.
+
+    Units: USD per BTC, EH/s, BTC per block, fractions per year, seconds per block.
+    ``sources`` maps each field name to its citation.
+    """
+
+    as_of: date = date(2026, 1, 12)
+    btc_price_usd: float = 106_935.0
+    network_hashrate_eh_s: float = float(DEFAULT_DIFFICULTY * _HASHES_PER_DIFFICULTY / 600 / 1e18)
+    fees_btc_per_block: float = _DEFAULT_FEES_BTC
+    btc_price_growth_per_year: float = 0.0
+    network_hashrate_growth_per_year: float = 0.35
+    anchor_height: int = 840_000
+    anchor_time: datetime = datetime(2024, 4, 20, 0, 9, tzinfo=UTC)
+    mean_block_time_s: float = 585.0
+    sources: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_SOURCES, compare=False)
+
+    def __post_init__(self) -> None:
+        checks = {
+            "btc_price_usd": (self.btc_price_usd, self.btc_price_usd > 0, "must be > 0"),
+            "network_hashrate_eh_s": (
+                self.network_hashrate_eh_s,
+                self.network_hashrate_eh_s > 0,
+                "must be > 0",
+            ),
+            "fees_btc_per_block": (
+                self.fees_btc_per_block,
+                self.fees_btc_per_block >= 0,
+                "must be >= 0",
+            ),
+            "btc_price_growth_per_year": (
+                self.btc_price_growth_per_year,
+                self.btc_price_growth_per_year > -1,
+                "must be > -1 (a fraction per year)",
+            ),
+            "network_hashrate_growth_per_year": (
+                self.network_hashrate_growth_per_year,
+                self.network_hashrate_growth_per_year > -1,
+                "must be > -1 (a fraction per year)",
+            ),
+            "mean_block_time_s": (
+                self.mean_block_time_s,
+                self.mean_block_time_s > 0,
+                "must be > 0",
+            ),
+            "anchor_height": (self.anchor_height, self.anchor_height >= 0, "must be >= 0"),
+        }
+        for name, (value, ok, rule) in checks.items():
+            if not (np.isfinite(value) and ok):
+                raise MiningInputError(f"MarketState.{name}={value!r} is not allowed; {rule}")
+
+    @property
+    def difficulty(self) -> float:
+        """Network difficulty implied by ``network_hashrate_eh_s``."""
+        return float(difficulty_from_hashrate_eh_s(self.network_hashrate_eh_s))
+
+    @property
+    def height_as_of(self) -> float:
+        """Projected block height at ``as_of`` (00:00 UTC)."""
+        return float(
+            height_at(self.as_of, self.anchor_height, self.anchor_time, self.mean_block_time_s)
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values (dates as ISO strings) for saving a scenario; ``sources`` left out."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "btc_price_usd": self.btc_price_usd,
+            "network_hashrate_eh_s": self.network_hashrate_eh_s,
+            "fees_btc_per_block": self.fees_btc_per_block,
+            "btc_price_growth_per_year": self.btc_price_growth_per_year,
+            "network_hashrate_growth_per_year": self.network_hashrate_growth_per_year,
+            "anchor_height": self.anchor_height,
+            "anchor_time": _utc(self.anchor_time).isoformat(),
+            "mean_block_time_s": self.mean_block_time_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> MarketState:
+        """Inverse of ``to_dict``; missing keys take the defaults."""
+        kwargs: dict[str, object] = dict(data)
+        if isinstance(kwargs.get("as_of"), str):
+            kwargs["as_of"] = date.fromisoformat(str(kwargs["as_of"]))
+        if isinstance(kwargs.get("anchor_time"), str):
+            kwargs["anchor_time"] = datetime.fromisoformat(str(kwargs["anchor_time"]))
+        kwargs.pop("sources", None)
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+DEFAULT_MARKET = MarketState()
+
+
+def month_starts(start: date, n_months: int) -> np.ndarray:
+    """``datetime64[D]`` first days of ``n_months + 1`` consecutive calendar months from ``start``'s month.
+
+    Index ``m`` is the start of grid month ``m``; the extra last entry closes the final month.
+    """
+    if n_months < 0:
+        raise MiningInputError(f"n_months={n_months!r} is not allowed; must be >= 0")
+    first = np.datetime64(f"{start.year:04d}-{start.month:02d}", "M")
+    return (first + np.arange(n_months + 1)).astype("datetime64[D]")

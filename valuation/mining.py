@@ -1,0 +1,694 @@
+"""Mining economics: hashprice, machines and fleets, breakeven power prices, and a site's monthly
+mining cash flows with economic curtailment and demand-response credits.
+
+Hashprice (Luxor's definition, docs.luxor.tech/hashrateindex/hashprice): the expected revenue of
+1 PH/s for one day, ``(subsidy + fees) x 144 blocks/day x (1 PH/s / network hashrate)``, times the
+BTC price for the USD version. Breakeven and hashcost use the identity 1 J/TH for one PH/s-day is
+0.024 MWh (1,000 TH x 86,400 s / 3.6e9 J/MWh).
+
+Arrays are shaped ``(..., n_months)``; every function broadcasts and none loops over months or paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from valuation.market import (
+    BLOCKS_PER_DAY,
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    DEFAULT_MARKET,
+    HOURS_PER_MONTH,
+    MarketState,
+    MiningInputError,
+    _as_float_array,
+    _require,
+    height_at,
+    mean_subsidy_btc,
+    month_starts,
+)
+from valuation.power import (
+    DemandResponseProgram,
+    PowerContract,
+    PriceDurationCurve,
+    economic_curtailment,
+)
+
+__all__ = [
+    "MACHINES",
+    "MWH_PER_PH_DAY_PER_J_PER_TH",
+    "FleetSummary",
+    "HashpricePath",
+    "Machine",
+    "MiningAssumptions",
+    "MiningCashFlows",
+    "PowerContract",
+    "breakeven_power_price_usd_per_mwh",
+    "fleet_from_counts",
+    "fleet_from_power",
+    "get_machine",
+    "hashcost_usd_per_ph_day",
+    "hashprice_btc_per_ph_day",
+    "hashprice_path",
+    "hashprice_usd_per_ph_day",
+    "machines_frame",
+    "mining_cash_flows",
+    "revenue_usd_per_mwh",
+]
+
+# 1 J/TH over one PH/s-day: 1e3 TH/s x 86,400 s x 1 J / 3.6e9 J per MWh = 0.024 MWh.
+MWH_PER_PH_DAY_PER_J_PER_TH = 1_000.0 * 86_400.0 / 3.6e9
+
+
+# --- hashprice ----------------------------------------------------------------------------------
+
+
+def _positive(value: object, name: str, *, allow_zero: bool = False) -> np.ndarray:
+    arr = _as_float_array(value, name)
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    _require(arr, ok, name, "must be finite and " + (">= 0" if allow_zero else "> 0"))
+    return arr
+
+
+def _fraction(value: object, name: str, *, upper_open: bool = False) -> np.ndarray:
+    arr = _as_float_array(value, name)
+    ok = np.isfinite(arr) & (arr >= 0) & ((arr < 1) if upper_open else (arr <= 1))
+    _require(arr, ok, name, "must be a fraction in [0, 1" + (")" if upper_open else "]"))
+    return arr
+
+
+def _out(arr: np.ndarray) -> np.ndarray | float:
+    return float(arr) if np.ndim(arr) == 0 else arr
+
+
+def hashprice_btc_per_ph_day(
+    network_hashrate_eh_s: object, fees_btc_per_block: object, subsidy_btc: object
+) -> np.ndarray | float:
+    """Expected BTC earned by 1 PH/s in one day: ``144 x (subsidy + fees) / network hashrate in PH/s``.
+
+    Source: Luxor hashprice definition; Foundry FPPS methodology (CleanSpark SEC exhibit,
+    2023-05-07) uses the same expected value. Vectorised over all arguments.
+    """
+    h = _positive(network_hashrate_eh_s, "network_hashrate_eh_s")
+    fees = _positive(fees_btc_per_block, "fees_btc_per_block", allow_zero=True)
+    subsidy = _positive(subsidy_btc, "subsidy_btc", allow_zero=True)
+    return _out(BLOCKS_PER_DAY * (subsidy + fees) / (h * 1_000.0))
+
+
+def hashprice_usd_per_ph_day(
+    btc_price_usd: object,
+    network_hashrate_eh_s: object,
+    fees_btc_per_block: object,
+    subsidy_btc: object,
+) -> np.ndarray | float:
+    """Expected USD earned by 1 PH/s in one day (the hashprice index), before pool fees.
+
+    ``btc_price_usd x 144 x (subsidy + fees) / (network_hashrate_eh_s x 1000)``.
+    E.g. 2024-12-23: $93,450, 108.52 T (776.8 EH/s), 0.0931 BTC fees, 3.125 subsidy -> $55.75
+    against Hashrate Index's published $55.21.
+    """
+    price = _positive(btc_price_usd, "btc_price_usd")
+    btc = np.asarray(
+        hashprice_btc_per_ph_day(network_hashrate_eh_s, fees_btc_per_block, subsidy_btc)
+    )
+    return _out(price * btc)
+
+
+def breakeven_power_price_usd_per_mwh(
+    hashprice_usd_per_ph_day: object, efficiency_j_per_th: object, pool_fee: object = 0.0
+) -> np.ndarray | float:
+    """Power price ($/MWh) at which a machine's revenue net of pool fee equals its power cost.
+
+    ``hashprice x (1 - pool_fee) / (0.024 x J/TH)``; an S21 (17.5 J/TH) at $54.3/PH/day and no
+    pool fee breaks even at $129.3/MWh (Hashrate Index 2024-04-01 quotes $0.13/kWh).
+    """
+    hp = _as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day")
+    _require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite")
+    eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
+    fee = _fraction(pool_fee, "pool_fee", upper_open=True)
+    return _out(hp * (1.0 - fee) / (MWH_PER_PH_DAY_PER_J_PER_TH * eff))
+
+
+def hashcost_usd_per_ph_day(
+    power_price_usd_per_mwh: object, efficiency_j_per_th: object
+) -> np.ndarray | float:
+    """Power cost of running 1 PH/s for a day: ``0.024 x J/TH x $/MWh``."""
+    price = _as_float_array(power_price_usd_per_mwh, "power_price_usd_per_mwh")
+    _require(price, np.isfinite(price), "power_price_usd_per_mwh", "must be finite")
+    eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
+    return _out(MWH_PER_PH_DAY_PER_J_PER_TH * eff * price)
+
+
+def revenue_usd_per_mwh(
+    hashprice_usd_per_ph_day: object,
+    efficiency_j_per_th: object,
+    pool_fee: object = 0.0,
+    mining_pue: object = 1.0,
+) -> np.ndarray | float:
+    """Mining revenue per MWh drawn at the meter: breakeven price divided by the site's mining PUE."""
+    pue = _as_float_array(mining_pue, "mining_pue")
+    _require(pue, np.isfinite(pue) & (pue >= 1), "mining_pue", "must be >= 1")
+    be = np.asarray(
+        breakeven_power_price_usd_per_mwh(hashprice_usd_per_ph_day, efficiency_j_per_th, pool_fee)
+    )
+    return _out(be / pue)
+
+
+# --- machines and fleets -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Machine:
+    """An ASIC model's nameplate: TH/s, watts at the wall, J/TH, cooling type and source."""
+
+    name: str
+    hashrate_th_s: float
+    power_w: float
+    efficiency_j_per_th: float
+    cooling: str  # "air" | "hydro" | "immersion" (sites.schema.COOLING_TYPES)
+    source: str
+
+
+def _m(name: str, th: float, w: float, cooling: str, source: str) -> Machine:
+    return Machine(name, th, w, w / th, cooling, source)
+
+
+# Nameplate specs from the fact sheet section 3 (compiled 2026-11-29); J/TH = W / (TH/s).
+_MACHINE_LIST: tuple[Machine, ...] = (
+    _m("Antminer S19j Pro", 100, 2_950, "air",
+       "miningstore.com S19 series guide: 100 TH/s, 29.5 J/TH (power = 100 x 29.5 W)"),
+    _m("Antminer S19 XP", 140, 3_010, "air", "miningstore.com S19 XP: 140 TH/s, 3,010 W, 21.5 J/TH"),
+    _m("Antminer S19 XP Hydro", 257, 5_346, "hydro", "public code table (secondary): 257 TH/s, 5,346 W"),
+    _m("Antminer S21", 200, 3_500, "air",
+       "hackernoon S21 review 2024-03-11: 200 TH/s, 17.5 J/TH; 3,500 W (miningftw sheet)"),
+    _m("Antminer S21 Pro", 234, 3_510, "air", "lmc-mining: 234 TH/s at 3,510 W, 15.0 J/TH"),
+    _m("Antminer S21 XP", 270, 3_645, "air",
+       "btcminermarketplace.com: 270 TH/s, 13.5 J/TH; 3,645 W (public code table)"),
+    _m("Antminer S21 Hydro", 335, 5_360, "hydro", "public code table (secondary): 335 TH/s, 5,360 W"),
+    _m("Antminer S21 XP Hydro", 473, 5_676, "hydro",
+       "public code tables (secondary, unverified vs Bitmain): 473 TH/s, 5,676 W, 12 J/TH"),
+    _m("Whatsminer M60", 172, 3_220, "air", "public code table (secondary): 172 TH/s, 3.22 kW"),
+    _m("Whatsminer M60S", 186, 3_420, "air", "public code table (secondary): 186 TH/s, 3.42 kW"),
+    _m("Whatsminer M63S", 390, 7_200, "hydro", "public code table (secondary): 390 TH/s, 7.2 kW"),
+    _m("Whatsminer M66", 276, 5_492.4, "immersion", "miningftw btc_miner_sheet.csv: 276 TH/s, 5,492.4 W"),
+    _m("Whatsminer M66S", 298, 5_500, "immersion", "public code table (secondary): 298 TH/s, 5.5 kW"),
+)  # fmt: skip
+
+MACHINES: Mapping[str, Machine] = {m.name: m for m in _MACHINE_LIST}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_MACHINE_KEYS: dict[str, Machine] = {}
+for _mach in _MACHINE_LIST:
+    _MACHINE_KEYS[_key(_mach.name)] = _mach
+    _MACHINE_KEYS[_key(_mach.name.split(" ", 1)[1])] = _mach  # "S21 XP" without the brand
+
+
+def get_machine(name: str) -> Machine:
+    """Look a machine up by name, ignoring case, spaces, hyphens and the brand ("s21-xp" works)."""
+    found = _MACHINE_KEYS.get(_key(str(name)))
+    if found is None:
+        raise MiningInputError(
+            f"machine={name!r} is not a known model; known models: {', '.join(MACHINES)}"
+        )
+    return found
+
+
+def machines_frame() -> pd.DataFrame:
+    """The machine table as a DataFrame with units in the column names."""
+    return pd.DataFrame(
+        {
+            "name": [m.name for m in _MACHINE_LIST],
+            "hashrate_th_s": [m.hashrate_th_s for m in _MACHINE_LIST],
+            "power_w": [m.power_w for m in _MACHINE_LIST],
+            "efficiency_j_per_th": [m.efficiency_j_per_th for m in _MACHINE_LIST],
+            "cooling": [m.cooling for m in _MACHINE_LIST],
+            "source": [m.source for m in _MACHINE_LIST],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """A fleet's totals: TH/s, watts at the wall (machines only) and the weighted J/TH."""
+
+    hashrate_th_s: float
+    power_w: float
+    efficiency_j_per_th: float
+    unit_count: int
+
+
+def fleet_from_counts(counts: Iterable[tuple[str, int]] | Mapping[str, int]) -> FleetSummary:
+    """Totals of a fleet given as ``(machine name, unit count)`` rows (as in ``Site.facility.fleet``).
+
+    The fleet's efficiency is total watts over total TH/s. Errors name the row and the field.
+    """
+    rows: Sequence[tuple[str, int]] = list(
+        counts.items() if isinstance(counts, Mapping) else counts
+    )
+    if not rows:
+        raise MiningInputError("fleet is empty; give at least one (machine name, unit count) row")
+    th = w = 0.0
+    units = 0
+    for i, row in enumerate(rows):
+        try:
+            name, count = row
+        except (TypeError, ValueError) as exc:
+            raise MiningInputError(
+                f"fleet row {i}: {row!r} is not a (machine name, unit count) pair"
+            ) from exc
+        try:
+            machine = get_machine(name)
+        except MiningInputError as exc:
+            raise MiningInputError(f"fleet row {i}: {exc}") from None
+        if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 0:
+            raise MiningInputError(
+                f"fleet row {i}: unit count={count!r} for {name!r} is not allowed; must be an integer >= 0"
+            )
+        th += machine.hashrate_th_s * int(count)
+        w += machine.power_w * int(count)
+        units += int(count)
+    if th <= 0:
+        raise MiningInputError("fleet has no units; at least one row needs a unit count > 0")
+    return FleetSummary(th, w, w / th, units)
+
+
+def fleet_from_power(
+    power_mw: float, efficiency_j_per_th: float, mining_pue: float = 1.0
+) -> FleetSummary:
+    """A fleet sized to fill ``power_mw`` gross at the meter at an average J/TH and a mining PUE."""
+    p = float(_positive(power_mw, "power_mw", allow_zero=True))
+    e = float(_positive(efficiency_j_per_th, "efficiency_j_per_th"))
+    pue = float(_as_float_array(mining_pue, "mining_pue"))
+    if not (np.isfinite(pue) and pue >= 1):
+        raise MiningInputError(f"mining_pue={pue!r} is not allowed; must be >= 1")
+    machines_w = p * 1e6 / pue
+    return FleetSummary(machines_w / e, machines_w, e, 0)
+
+
+# --- hashprice path ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HashpricePath:
+    """Monthly market path, arrays broadcast to a common ``(..., n_months)`` shape.
+
+    ``subsidy_btc`` is the mean subsidy of the blocks projected in each grid month (a month that
+    straddles a halving is split in proportion); ``month_start`` holds the first day of each month.
+    """
+
+    month_start: np.ndarray  # datetime64[D], (n_months,)
+    btc_price_usd: np.ndarray
+    network_hashrate_eh_s: np.ndarray
+    subsidy_btc: np.ndarray
+    fees_btc_per_block: np.ndarray
+    hashprice_btc_per_ph_day: np.ndarray
+    hashprice_usd_per_ph_day: np.ndarray
+
+    @property
+    def n_months(self) -> int:
+        return int(self.hashprice_usd_per_ph_day.shape[-1])
+
+    def to_frame(self) -> pd.DataFrame:
+        """One path (the arrays must be 1-D) as a DataFrame indexed by month start."""
+        if self.hashprice_usd_per_ph_day.ndim != 1:
+            raise MiningInputError(
+                "to_frame needs a single path; index a path out of the arrays first"
+            )
+        return pd.DataFrame(
+            {
+                "btc_price_usd": self.btc_price_usd,
+                "network_hashrate_eh_s": self.network_hashrate_eh_s,
+                "subsidy_btc": self.subsidy_btc,
+                "fees_btc_per_block": self.fees_btc_per_block,
+                "hashprice_btc_per_ph_day": self.hashprice_btc_per_ph_day,
+                "hashprice_usd_per_ph_day": self.hashprice_usd_per_ph_day,
+            },
+            index=pd.DatetimeIndex(self.month_start, name="month_start"),
+        )
+
+
+def _path_arg(value: object, name: str, n_months: int) -> np.ndarray:
+    arr = _positive(value, name)
+    if arr.ndim == 0 or arr.shape[-1] != n_months:
+        raise MiningInputError(f"{name} has shape {arr.shape}; expected (..., {n_months}) months")
+    return arr
+
+
+def hashprice_path(
+    market: MarketState = DEFAULT_MARKET,
+    n_months: int = 180,
+    *,
+    btc_price_usd: object | None = None,
+    network_hashrate_eh_s: object | None = None,
+    start: date | None = None,
+) -> HashpricePath:
+    """Monthly hashprice path from ``start`` (default ``market.as_of``) over ``n_months``.
+
+    BTC price and network hashrate grow at their yearly rates from ``market`` (compounded to each
+    month's midpoint) unless paths shaped ``(..., n_months)`` are passed (e.g. Monte Carlo paths).
+    Fees per block stay at ``market.fees_btc_per_block``. The subsidy is the mean over the blocks
+    projected for each calendar month with ``market.mean_block_time_s``, so halvings land in the
+    month they would.
+    """
+    if not isinstance(n_months, (int, np.integer)) or n_months < 1:
+        raise MiningInputError(f"n_months={n_months!r} is not allowed; must be an integer >= 1")
+    starts = month_starts(start or market.as_of, int(n_months))
+    heights = np.asarray(
+        height_at(starts, market.anchor_height, market.anchor_time, market.mean_block_time_s)
+    )
+    subsidy = np.asarray(
+        mean_subsidy_btc(np.maximum(heights[:-1], 0.0), np.maximum(heights[1:], 1.0))
+    )
+    mid_years = (
+        (starts[:-1] - starts[0]).astype(float) + (starts[1:] - starts[:-1]).astype(float) / 2
+    ) / DAYS_PER_YEAR
+    if btc_price_usd is None:
+        price = market.btc_price_usd * (1.0 + market.btc_price_growth_per_year) ** mid_years
+    else:
+        price = _path_arg(btc_price_usd, "btc_price_usd", n_months)
+    if network_hashrate_eh_s is None:
+        hashrate = (
+            market.network_hashrate_eh_s
+            * (1.0 + market.network_hashrate_growth_per_year) ** mid_years
+        )
+    else:
+        hashrate = _path_arg(network_hashrate_eh_s, "network_hashrate_eh_s", n_months)
+    fees = np.full(n_months, market.fees_btc_per_block)
+    price, hashrate, subsidy, fees = np.broadcast_arrays(price, hashrate, subsidy, fees)
+    hp_btc = np.asarray(hashprice_btc_per_ph_day(hashrate, fees, subsidy))
+    return HashpricePath(
+        month_start=starts[:-1],
+        btc_price_usd=price,
+        network_hashrate_eh_s=hashrate,
+        subsidy_btc=subsidy,
+        fees_btc_per_block=fees,
+        hashprice_btc_per_ph_day=hp_btc,
+        hashprice_usd_per_ph_day=price * hp_btc,
+    )
+
+
+# --- site cash flows -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MiningAssumptions:
+    """Fleet and site operating assumptions (fractions are 0-1; money in USD).
+
+    Defaults, with sources (fact sheet compiled 2026-11-29 unless noted):
+    - efficiency_j_per_th 17.5: Antminer S21 class; fleets reported 16.7 J/TH (CleanSpark FY2025
+      10-K) and ~17.6 J/TH (Cipher Odessa, Q4-2024).
+    - uptime 0.95: assumption below TeraWulf's record 98% utilization (April 2024).
+    - pool_fee 0.02: institutional FPPS 1-2.5% (spark.money pool comparison, early 2026; Braiins 2%).
+    - mining_pue 1.05: well-designed mining sites approach PUE 1.05 (d-central.tech glossary,
+      hosting fact sheet).
+    - degradation_per_year 0.01: assumption (no public figure found); hashrate lost per year of age.
+    - opex_usd_per_mw_month 6,000: assumption (no public per-MW figure found; ~$8/MWh at full load)
+      for staff, repairs, insurance and site costs other than power.
+    - fleet_life_years 5: assumption, matching the 5-year MACRS class of mining equipment.
+    - fleet_age_years 2.0: assumption, age of the fleet at the valuation date.
+    - refresh_cost_usd_per_th 25.70: S21 XP on the Luxor ASIC desk (Hashrate Index 2025-11-03).
+    """
+
+    efficiency_j_per_th: float = 17.5
+    uptime: float = 0.95
+    pool_fee: float = 0.02
+    mining_pue: float = 1.05
+    degradation_per_year: float = 0.01
+    opex_usd_per_mw_month: float = 6_000.0
+    fleet_life_years: float = 5.0
+    fleet_age_years: float = 2.0
+    refresh_cost_usd_per_th: float = 25.70
+
+    def __post_init__(self) -> None:
+        rules = {
+            "efficiency_j_per_th": (self.efficiency_j_per_th > 0, "must be > 0"),
+            "uptime": (0 <= self.uptime <= 1, "must be in [0, 1]"),
+            "pool_fee": (0 <= self.pool_fee < 1, "must be in [0, 1)"),
+            "mining_pue": (self.mining_pue >= 1, "must be >= 1"),
+            "degradation_per_year": (0 <= self.degradation_per_year < 1, "must be in [0, 1)"),
+            "opex_usd_per_mw_month": (self.opex_usd_per_mw_month >= 0, "must be >= 0"),
+            "fleet_life_years": (self.fleet_life_years > 0, "must be > 0"),
+            "fleet_age_years": (self.fleet_age_years >= 0, "must be >= 0"),
+            "refresh_cost_usd_per_th": (self.refresh_cost_usd_per_th >= 0, "must be >= 0"),
+        }
+        for name, (ok, rule) in rules.items():
+            value = getattr(self, name)
+            if not (np.isfinite(value) and ok):
+                raise MiningInputError(f"MiningAssumptions.{name}={value!r} is not allowed; {rule}")
+
+
+@dataclass(frozen=True)
+class MiningCashFlows:
+    """Monthly results, each ``(..., n_months)``; money in USD per month, signs all positive.
+
+    Net operating cash = revenue + curtailment credit + DR payments - power cost - opex - capex.
+    """
+
+    deployed_hashrate_ph_s: np.ndarray  # installed, after degradation
+    hashrate_ph_s: np.ndarray  # average operating over the month (uptime, curtailment, DR)
+    btc_mined: np.ndarray  # net of pool fee; nan when no BTC price was given
+    revenue_usd: np.ndarray  # net of pool fee
+    energy_mwh: np.ndarray  # drawn at the meter
+    power_cost_usd: np.ndarray  # gross of credits, after costs avoided by curtailing
+    curtailment_credit_usd: np.ndarray  # energy resold while curtailed (fixed PPA with resale)
+    dr_payment_usd: np.ndarray  # program payments incl. 4CP transmission avoided
+    four_cp_credit_usd: np.ndarray  # the 4CP part of dr_payment_usd
+    opex_usd: np.ndarray
+    capex_usd: np.ndarray  # fleet refresh
+    curtailed_hours: np.ndarray  # hours the flexible load was off for price (economic)
+    dr_hours: np.ndarray  # extra hours off for program deployments beyond economic curtailment
+    curtailed_mwh: np.ndarray
+    foregone_revenue_usd: np.ndarray  # revenue lost to curtailment and deployments
+    avoided_power_cost_usd: np.ndarray  # power cost not incurred because of curtailment
+    revenue_usd_per_mwh: np.ndarray  # the curtailment threshold's mining value
+    cost_to_mine_usd_per_btc: np.ndarray  # (power - credits - DR + opex) / BTC; excl. capex
+
+    @property
+    def net_cash_flow_usd(self) -> np.ndarray:
+        return (
+            self.revenue_usd
+            + self.curtailment_credit_usd
+            + self.dr_payment_usd
+            - self.power_cost_usd
+            - self.opex_usd
+            - self.capex_usd
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One path (1-D arrays) as a DataFrame with one column per field, months as rows."""
+        cols = {k: np.asarray(v) for k, v in self.__dict__.items()}
+        if any(v.ndim != 1 for v in cols.values()):
+            raise MiningInputError(
+                "to_frame needs a single path; index a path out of the arrays first"
+            )
+        frame = pd.DataFrame(cols)
+        frame["net_cash_flow_usd"] = self.net_cash_flow_usd
+        frame.index.name = "month"
+        return frame
+
+
+def mining_cash_flows(
+    power_mw: object,
+    hashprice_usd_per_ph_day: object | HashpricePath,
+    *,
+    assumptions: MiningAssumptions = MiningAssumptions(),  # noqa: B008 (frozen, immutable)
+    contract: PowerContract = PowerContract(),  # noqa: B008
+    prices: object | PriceDurationCurve | None = None,
+    programs: Sequence[DemandResponseProgram] = (),
+    btc_price_usd: object | None = None,
+    start: date | None = None,
+) -> MiningCashFlows:
+    """Monthly mining cash flows for a site, vectorised over ``(..., n_months)``.
+
+    power_mw: gross MW at the meter given to mining, broadcastable to ``(..., n_months)`` (a
+        per-month profile as halls are converted).
+    hashprice_usd_per_ph_day: ``(..., n_months)`` array, or a ``HashpricePath`` (then its BTC
+        price gives ``btc_mined`` and its month starts give the calendar months).
+    prices: intra-month price-duration curve for curtailment: ``None`` (flat contract price), an
+        array ``(..., n_months, n_points)`` or ``(n_points,)`` of equal-weight prices in $/MWh,
+        or a ``PriceDurationCurve`` by calendar month (tiled from ``start``).
+    programs: demand-response programs and the 4CP credit (``valuation.power``).
+    btc_price_usd: ``(..., n_months)`` BTC price for ``btc_mined`` when hashprice is an array.
+    start: first grid month (calendar month of ``start``); defaults to the path's first month
+        or ``DEFAULT_MARKET.as_of``.
+
+    Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375):
+      deployed PH/s = P x 1000 / (J/TH x PUE) x (1 - degradation)^age
+      mining value R ($/MWh) = hashprice x (1 - pool fee) / (0.024 x J/TH_aged x PUE)
+      economic curtailment: the flexible share is off in the price-curve points whose marginal
+        value of not consuming (``PowerContract.marginal_value_usd_per_mwh``) exceeds R
+      revenue = deployed PH/s x operating fraction x hashprice x D x (1 - pool fee)
+      power cost = base energy x base rate - avoided cost; credits = resale of curtailed energy
+      refresh capex = deployed TH/s x $/TH in the months the fleet reaches its life
+    """
+    if isinstance(hashprice_usd_per_ph_day, HashpricePath):
+        path = hashprice_usd_per_ph_day
+        hp = path.hashprice_usd_per_ph_day
+        if btc_price_usd is None:
+            btc_price_usd = path.btc_price_usd
+        if start is None:
+            start = pd.Timestamp(path.month_start[0]).date()
+    else:
+        hp = _as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day")
+    _require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite")
+    if hp.ndim == 0:
+        raise MiningInputError(
+            "hashprice_usd_per_ph_day must have a months axis: shape (..., n_months)"
+        )
+    n_months = hp.shape[-1]
+    p_mw = _positive(power_mw, "power_mw", allow_zero=True)
+    try:
+        shape = np.broadcast_shapes(p_mw.shape, hp.shape)
+    except ValueError:
+        raise MiningInputError(
+            f"power_mw shape {p_mw.shape} does not broadcast with hashprice shape {hp.shape}"
+        ) from None
+    if shape[-1] != n_months:
+        raise MiningInputError(f"power_mw shape {p_mw.shape} changes the months axis ({n_months})")
+    a = assumptions
+    month_idx = np.arange(n_months)
+    start = start or DEFAULT_MARKET.as_of
+    cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
+
+    # Fleet age and degradation; the fleet is replaced whenever its age reaches the life.
+    life_m = a.fleet_life_years * 12.0
+    age_total_m = a.fleet_age_years * 12.0 + month_idx
+    age_m = np.mod(age_total_m, life_m)
+    refresh = (np.floor(age_total_m / life_m) > np.floor((age_total_m - 1) / life_m)) & (
+        month_idx > 0
+    )
+    health = (1.0 - a.degradation_per_year) ** (age_m / 12.0)
+    ph_per_mw_new = 1_000.0 / (a.efficiency_j_per_th * a.mining_pue)
+    deployed_ph = p_mw * ph_per_mw_new * health  # (..., n_months)
+    value_r = (
+        hp
+        * (1.0 - a.pool_fee)
+        * health
+        / (MWH_PER_PH_DAY_PER_J_PER_TH * a.efficiency_j_per_th * a.mining_pue)
+    )
+
+    # Economic curtailment against the price-duration curve.
+    pdc = _price_points(prices, contract, n_months, cal_month)
+    curt = economic_curtailment(value_r, pdc, contract)
+    frac_off = contract.flexible_share * curt.fraction_curtailed  # (..., n_months)
+
+    # Demand-response programs: payments, deployments beyond economic curtailment, 4CP.
+    dr_pay = np.zeros(shape)
+    four_cp = np.zeros(shape)
+    dr_frac_extra = np.zeros(shape)
+    committed_total = sum(
+        p.committed_share for p in programs if p.capacity_payment_usd_per_mw_hour > 0
+    )
+    if committed_total > contract.flexible_share + 1e-12:
+        raise MiningInputError(
+            f"capacity programs commit {committed_total:.3f} of the load; must not exceed "
+            f"PowerContract.flexible_share={contract.flexible_share}"
+        )
+    econ_hours = curt.fraction_curtailed * HOURS_PER_MONTH
+    for prog in programs:  # a handful of programs, not months or paths
+        active = np.isin(cal_month, np.asarray(prog.months_active) - 1)
+        deploy_h = np.where(
+            active, prog.expected_deployment_hours_per_year / len(prog.months_active), 0.0
+        )
+        extra_h = np.maximum(deploy_h - econ_hours, 0.0)
+        dr_frac_extra = dr_frac_extra + prog.committed_share * extra_h / HOURS_PER_MONTH
+        running = (
+            a.uptime * (1.0 - curt.fraction_curtailed) if prog.paid_only_while_running else 1.0
+        )
+        pay_hours = np.where(active, HOURS_PER_MONTH, 0.0) * running
+        dr_pay = (
+            dr_pay + prog.capacity_payment_usd_per_mw_hour * prog.committed_share * p_mw * pay_hours
+        )
+        credit = prog.annual_credit_usd_per_mw_year * prog.committed_share * p_mw / 12.0
+        four_cp = four_cp + credit
+        dr_pay = dr_pay + credit
+    dr_frac_extra = np.minimum(dr_frac_extra, 1.0 - frac_off)
+
+    operating = a.uptime * (1.0 - frac_off - dr_frac_extra)
+    base_mwh = p_mw * HOURS_PER_MONTH * a.uptime
+    energy_mwh = base_mwh * (1.0 - frac_off - dr_frac_extra)
+    flex_mwh = base_mwh * contract.flexible_share
+    revenue = deployed_ph * operating * hp * DAYS_PER_MONTH * (1.0 - a.pool_fee)
+    full_revenue = deployed_ph * a.uptime * hp * DAYS_PER_MONTH * (1.0 - a.pool_fee)
+    # Energy not drawn during DR deployments is valued at the mean of the points still running.
+    dr_mwh = base_mwh * dr_frac_extra
+    avoided = (
+        flex_mwh * curt.avoided_cost_per_mwh_mean + dr_mwh * curt.running_avoided_cost_usd_per_mwh
+    )
+    credit = flex_mwh * curt.credit_per_mwh_mean + dr_mwh * curt.running_credit_usd_per_mwh
+    power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided
+    opex = np.broadcast_to(p_mw * a.opex_usd_per_mw_month, shape)
+    capex = np.where(
+        refresh,
+        deployed_ph / np.where(health > 0, health, 1.0) * 1_000.0 * a.refresh_cost_usd_per_th,
+        0.0,
+    )
+
+    if btc_price_usd is None:
+        btc = np.full(shape, np.nan)
+    else:
+        price = _positive(btc_price_usd, "btc_price_usd")
+        btc = revenue / price
+    net_cost = power_cost - credit - dr_pay + opex
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost_to_mine = np.where(btc > 0, net_cost / btc, np.nan)
+
+    def full(x: np.ndarray | float) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float), shape)
+
+    return MiningCashFlows(
+        deployed_hashrate_ph_s=full(deployed_ph),
+        hashrate_ph_s=full(deployed_ph * operating),
+        btc_mined=full(btc),
+        revenue_usd=full(revenue),
+        energy_mwh=full(energy_mwh),
+        power_cost_usd=full(power_cost),
+        curtailment_credit_usd=full(credit),
+        dr_payment_usd=full(dr_pay),
+        four_cp_credit_usd=full(four_cp),
+        opex_usd=full(opex),
+        capex_usd=full(capex),
+        curtailed_hours=full(
+            frac_off / max(contract.flexible_share, 1e-300) * HOURS_PER_MONTH * (p_mw > 0)
+        ),
+        dr_hours=full(dr_frac_extra * HOURS_PER_MONTH),
+        curtailed_mwh=full(base_mwh * (frac_off + dr_frac_extra)),
+        foregone_revenue_usd=full(full_revenue - revenue),
+        avoided_power_cost_usd=full(avoided),
+        revenue_usd_per_mwh=full(value_r),
+        cost_to_mine_usd_per_btc=full(cost_to_mine),
+    )
+
+
+def _price_points(
+    prices: object | PriceDurationCurve | None,
+    contract: PowerContract,
+    n_months: int,
+    cal_month: np.ndarray,
+) -> np.ndarray:
+    """The price-duration points ``(..., n_months, K)`` (or ``(K,)``) sorted ascending."""
+    if prices is None:
+        return np.array([contract.price_usd_per_mwh], dtype=float)
+    if isinstance(prices, PriceDurationCurve):
+        return prices.prices_usd_per_mwh[cal_month]
+    pts = _as_float_array(prices, "prices")
+    _require(pts, np.isfinite(pts), "prices", "price-duration points must be finite $/MWh")
+    if pts.ndim == 0:
+        raise MiningInputError(
+            "prices must have a points axis: shape (n_points,) or (..., n_months, n_points)"
+        )
+    if pts.ndim >= 2 and pts.shape[-2] != n_months:
+        raise MiningInputError(
+            f"prices has shape {pts.shape}; expected (..., {n_months}, n_points)"
+        )
+    return np.sort(pts, axis=-1)

@@ -1,0 +1,718 @@
+"""Power contracts, price-duration curves, economic curtailment, demand-response programs and
+price files.
+
+Curtailment rule: in each period the flexible share of the load stops whenever the marginal value
+of *not* consuming a MWh (avoided energy and wires charges, plus resale proceeds under a fixed-price
+PPA with resale rights, as Riot did with TXU in August 2023) exceeds the mining revenue per MWh.
+Intra-month prices are an equal-weight price-duration curve, so one month is ``K`` sorted points,
+each worth ``730.5 / K`` hours, and everything vectorises over ``(..., n_months)``.
+
+ERCOT statistics below were derived on 2026-11-29 from the public daily HB_HUBAVG file of
+vigneshwinner/TET-Weather (``cleaned_data/Power_3yr.csv``, commit a53dabf8), calendar 2024.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from valuation.market import HOURS_PER_MONTH, MiningInputError, _as_float_array, _require
+
+CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tariff")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SAMPLE_PRICE_FILE = DATA_DIR / "ercot_hub_sample_hourly_2024.csv"
+
+
+class PriceFileError(MiningInputError):
+    """A price file that cannot be used; ``row`` is the 1-based line in the file (header = 1)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ):
+        super().__init__(message)
+        self.row = row
+        self.column = column
+        self.value = value
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PowerContract:
+    """A site's power supply contract, all prices in $/MWh at the meter.
+
+    contract_type: "fixed_ppa" (price_usd_per_mwh is the fixed price, take-or-pay on scheduled
+        energy), "index_plus_adder" (pays the hub index plus ``adder_usd_per_mwh``;
+        ``price_usd_per_mwh`` is the index level used when no price curve is given) or
+        "utility_tariff" (a flat energy charge ``price_usd_per_mwh``).
+    transmission_usd_per_mwh, other_charges_usd_per_mwh: volumetric wires and other charges, paid
+        on energy drawn (so avoided by curtailing).
+    resale_rights: under a fixed PPA, energy not drawn is resold at the hub price less
+        ``resale_fee_usd_per_mwh`` (Riot/TXU, 2023: "sold approximately $24 million of pre-purchased
+        energy ... pursuant to its long-term power purchase agreements").
+    flexible_share: share of the load that curtails; default 0.95 (Riot "curtailed its power
+        usage by over 95% during peak demand", The Block 2023-09-06).
+    contracted_mw, interruptible_share: the site's power rights (informational; the MW profile
+        passed to ``mining_cash_flows`` governs).
+
+    Defaults: an ERCOT index contract at the 2024 hub-average mean of $26.83/MWh (derived,
+    HB_HUBAVG 2024) plus a $5/MWh adder (assumption); transmission $0 because ERCOT
+    transmission is a 4CP demand charge (see ``ERCOT_4CP``).
+    """
+
+    contract_type: str = "index_plus_adder"
+    price_usd_per_mwh: float = 26.83
+    adder_usd_per_mwh: float = 5.0
+    transmission_usd_per_mwh: float = 0.0
+    other_charges_usd_per_mwh: float = 0.0
+    resale_rights: bool = True
+    resale_fee_usd_per_mwh: float = 0.0
+    flexible_share: float = 0.95
+    contracted_mw: float | None = None
+    interruptible_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.contract_type not in CONTRACT_TYPES:
+            raise MiningInputError(
+                f"PowerContract.contract_type={self.contract_type!r} is not allowed; one of {CONTRACT_TYPES}"
+            )
+        for name in ("price_usd_per_mwh", "adder_usd_per_mwh", "transmission_usd_per_mwh",
+                     "other_charges_usd_per_mwh", "resale_fee_usd_per_mwh"):  # fmt: skip
+            value = getattr(self, name)
+            if not np.isfinite(value):
+                raise MiningInputError(
+                    f"PowerContract.{name}={value!r} is not allowed; must be finite"
+                )
+        for name in ("flexible_share", "interruptible_share"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and 0 <= value <= 1):
+                raise MiningInputError(
+                    f"PowerContract.{name}={value!r} is not allowed; must be in [0, 1]"
+                )
+        if self.contracted_mw is not None and not (
+            np.isfinite(self.contracted_mw) and self.contracted_mw >= 0
+        ):
+            raise MiningInputError(
+                f"PowerContract.contracted_mw={self.contracted_mw!r} is not allowed; must be >= 0"
+            )
+
+    @classmethod
+    def from_site(
+        cls, site: object, *, index_price_usd_per_mwh: float = 26.83, **overrides: object
+    ) -> PowerContract:
+        """Contract from a ``sites.schema.Site``'s power rights (the site's price is the fixed price,
+        the tariff, or the adder over the index, as ``PowerRights`` documents)."""
+        power = site.power  # type: ignore[attr-defined]
+        kwargs: dict[str, object] = {
+            "contract_type": power.contract_type,
+            "contracted_mw": power.contracted_mw,
+            "interruptible_share": power.interruptible_share,
+        }
+        if power.contract_type == "index_plus_adder":
+            kwargs["price_usd_per_mwh"] = index_price_usd_per_mwh
+            kwargs["adder_usd_per_mwh"] = power.contract_price_usd_per_mwh
+        else:
+            kwargs["price_usd_per_mwh"] = power.contract_price_usd_per_mwh
+            kwargs["adder_usd_per_mwh"] = 0.0
+        kwargs.update(overrides)
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def _coefficients(
+        self, market_prices: bool
+    ) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+        """Per-MWh (slope on hub price, constant) for avoided cost, resale credit and base cost."""
+        wires = self.transmission_usd_per_mwh + self.other_charges_usd_per_mwh
+        if self.contract_type == "index_plus_adder":
+            avoid = (1.0, self.adder_usd_per_mwh + wires)
+            return avoid, (0.0, 0.0), avoid
+        if self.contract_type == "utility_tariff":
+            avoid = (0.0, self.price_usd_per_mwh + wires)
+            return avoid, (0.0, 0.0), avoid
+        base = (0.0, self.price_usd_per_mwh + wires)
+        credit = (
+            (1.0, -self.resale_fee_usd_per_mwh)
+            if (self.resale_rights and market_prices)
+            else (0.0, 0.0)
+        )
+        return (0.0, wires), credit, base
+
+
+# --- demand response -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemandResponseProgram:
+    """A grid program: a capacity payment per committed MW-hour, and/or a yearly credit per MW
+    (e.g. transmission charges avoided by curtailing at the 4CP peaks), with deployments that
+    stop the committed share for ``expected_deployment_hours_per_year`` spread over the active
+    months. Deployment hours already curtailed for price cost nothing extra.
+    """
+
+    name: str
+    capacity_payment_usd_per_mw_hour: float = 0.0
+    committed_share: float = 0.5
+    expected_deployment_hours_per_year: float = 0.0
+    annual_credit_usd_per_mw_year: float = 0.0
+    months_active: tuple[int, ...] = tuple(range(1, 13))
+    paid_only_while_running: bool = (
+        True  # load resources earn reserve payments only while consuming
+    )
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("capacity_payment_usd_per_mw_hour", "expected_deployment_hours_per_year",
+                     "annual_credit_usd_per_mw_year"):  # fmt: skip
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise MiningInputError(
+                    f"DemandResponseProgram.{name}={value!r} is not allowed; must be >= 0"
+                )
+        if not (np.isfinite(self.committed_share) and 0 <= self.committed_share <= 1):
+            raise MiningInputError(
+                f"DemandResponseProgram.committed_share={self.committed_share!r} is not allowed; must be in [0, 1]"
+            )
+        if not self.months_active or any(m not in range(1, 13) for m in self.months_active):
+            raise MiningInputError(
+                f"DemandResponseProgram.months_active={self.months_active!r} is not allowed; months 1-12, at least one"
+            )
+        if self.expected_deployment_hours_per_year > HOURS_PER_MONTH * len(self.months_active):
+            raise MiningInputError(
+                "DemandResponseProgram.expected_deployment_hours_per_year="
+                f"{self.expected_deployment_hours_per_year!r} exceeds the hours of the active months"
+            )
+
+
+ERCOT_ERS = DemandResponseProgram(
+    name="ERCOT ERS",
+    capacity_payment_usd_per_mw_hour=65_000.0 / 8_760.0,
+    committed_share=0.5,
+    expected_deployment_hours_per_year=4.0,
+    source="Capacity ~$60-70k/MW-year historically (loadvizpro.com, secondary; midpoint $65k / 8,760 h); "
+    "deployments only in energy emergencies: 4 h/yr is an assumption; committed share an assumption.",
+)
+ERCOT_RRS = DemandResponseProgram(
+    name="ERCOT RRS (load resource)",
+    capacity_payment_usd_per_mw_hour=9.62,
+    committed_share=0.5,
+    expected_deployment_hours_per_year=2.0,
+    source="No sourced RRS average clearing price (fact sheet 2026-11-29, open item 7): assumption set "
+    "to the 2024 ECRS average $9.62/MW-h; under-frequency trips assumed 2 h/yr.",
+)
+ERCOT_ECRS = DemandResponseProgram(
+    name="ERCOT ECRS",
+    capacity_payment_usd_per_mw_hour=9.62,
+    committed_share=0.5,
+    expected_deployment_hours_per_year=10.0,
+    source="ECRS average price $76.77/MWh (2023) -> $9.62/MWh (2024), IMM 2024 State of the Market "
+    "(via RTO Insider); deployments 10 h/yr an assumption (must sustain 2 h per deployment).",
+)
+ERCOT_4CP = DemandResponseProgram(
+    name="ERCOT 4CP transmission avoidance",
+    capacity_payment_usd_per_mw_hour=0.0,
+    committed_share=0.95,
+    expected_deployment_hours_per_year=60.0,
+    annual_credit_usd_per_mw_year=0.9 * 100_000.0,
+    months_active=(6, 7, 8, 9),
+    paid_only_while_running=False,
+    source="Transmission charges $50-150+/kW-year set by the four June-September 15-minute peaks "
+    "(nfmconsulting.com); midpoint $100/kW-year, 90% of peaks caught (assumption), 60 h/yr of "
+    "peak-watch curtailment (assumption).",
+)
+ERCOT_PROGRAMS: tuple[DemandResponseProgram, ...] = (ERCOT_ERS, ERCOT_RRS, ERCOT_ECRS, ERCOT_4CP)
+
+
+# --- price-duration curves and curtailment ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceDurationCurve:
+    """Hub prices by calendar month as equal-weight sorted points: ``(12, K)`` $/MWh, January first."""
+
+    prices_usd_per_mwh: np.ndarray
+    hub: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        arr = _as_float_array(self.prices_usd_per_mwh, "prices_usd_per_mwh")
+        if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1:
+            raise MiningInputError(
+                f"prices_usd_per_mwh has shape {arr.shape}; expected (12, n_points)"
+            )
+        _require(arr, np.isfinite(arr), "prices_usd_per_mwh", "must be finite $/MWh")
+        object.__setattr__(self, "prices_usd_per_mwh", np.sort(arr, axis=1))
+
+    @property
+    def mean_usd_per_mwh(self) -> np.ndarray:
+        """Mean price per calendar month, (12,)."""
+        return self.prices_usd_per_mwh.mean(axis=1)
+
+    def shifted(self, delta_usd_per_mwh: float) -> PriceDurationCurve:
+        """The same shape moved up or down by a constant $/MWh."""
+        return PriceDurationCurve(
+            self.prices_usd_per_mwh + float(delta_usd_per_mwh), self.hub, self.source
+        )
+
+    @classmethod
+    def from_series(
+        cls, series: PriceSeries, n_points: int = 720, *, hub: str = "", source: str = ""
+    ) -> PriceDurationCurve:
+        """Quantiles (Hazen plotting positions ``(i + 0.5) / K``, exact when a month has K intervals) of each calendar month's interval prices.
+
+        All twelve calendar months must be present; several years of the same month are pooled.
+        """
+        if n_points < 1:
+            raise MiningInputError(f"n_points={n_points!r} is not allowed; must be >= 1")
+        months = series.timestamps.month.to_numpy()
+        missing = sorted(set(range(1, 13)) - set(months.tolist()))
+        if missing:
+            raise MiningInputError(
+                f"price series lacks calendar months {missing}; a curve needs all twelve"
+            )
+        q = (np.arange(n_points) + 0.5) / n_points
+        rows = [
+            np.quantile(series.prices_usd_per_mwh[months == m], q, method="hazen")
+            for m in range(1, 13)
+        ]
+        return cls(np.vstack(rows), hub=hub or series.hub, source=source or series.source)
+
+
+@dataclass(frozen=True)
+class CurtailmentResult:
+    """Economic curtailment per period, arrays shaped like the broadcast of threshold and curve.
+
+    Means are over all points of the curve (per MWh of flexible baseline energy), so
+    ``flexible MWh x avoided_cost_per_mwh_mean`` is the cost avoided in the period.
+    """
+
+    fraction_curtailed: np.ndarray  # share of points (hours) curtailed
+    avoided_cost_per_mwh_mean: np.ndarray
+    credit_per_mwh_mean: np.ndarray
+    running_avoided_cost_usd_per_mwh: np.ndarray  # mean over points still running
+    running_credit_usd_per_mwh: np.ndarray
+    base_rate_usd_per_mwh: np.ndarray  # mean cost per MWh with no curtailment
+
+
+def economic_curtailment(
+    mining_value_usd_per_mwh: object,
+    price_points_usd_per_mwh: object,
+    contract: PowerContract,
+    *,
+    market_prices: bool = True,
+) -> CurtailmentResult:
+    """Vectorised economic curtailment against equal-weight sorted price points.
+
+    mining_value_usd_per_mwh: mining revenue per MWh at the meter, shape ``L`` (e.g. paths x months).
+    price_points_usd_per_mwh: ``(..., K)`` ascending prices whose leading shape broadcasts to ``L``.
+    A point is curtailed when its marginal value of not consuming ``v = avoided + credit`` exceeds
+    the mining value. Counting uses one ``searchsorted`` over all rows (offset so rows stay
+    ordered) and cumulative sums give the curtailed prices, so the cost is O(L log K).
+    """
+    r = _as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh")
+    _require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite")
+    pts = _as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh")
+    if pts.ndim == 0:
+        pts = pts[None]
+    k = pts.shape[-1]
+    lead = pts.shape[:-1]
+    try:
+        shape = np.broadcast_shapes(lead, r.shape)
+    except ValueError:
+        raise MiningInputError(
+            f"price points {pts.shape} do not broadcast with mining value {r.shape}"
+        ) from None
+    (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(market_prices)
+    a_v, b_v = a_av + a_cr, b_av + b_cr
+
+    g = int(np.prod(lead, dtype=np.int64))
+    flat = pts.reshape(g, k)
+    total = flat.sum(axis=1)
+    gi = np.broadcast_to(np.arange(g).reshape(lead), shape)
+    rb = np.broadcast_to(r, shape)
+    if a_v == 0.0:
+        n_run = np.where(b_v > rb, 0, k)
+    else:
+        thr = rb - b_v  # curtail points with price > thr
+        if g == 1:
+            n_run = np.searchsorted(flat[0], thr, side="right")
+        else:
+            lo, hi = float(flat.min()), float(flat.max())
+            span = hi - lo + 1.0
+            keys = ((flat - lo) + (np.arange(g) * span)[:, None]).ravel()
+            q = (np.clip(thr, lo - 0.25, hi + 0.25) - lo) + gi * span
+            n_run = np.searchsorted(keys, q.ravel(), side="right").reshape(shape) - gi * k
+    cs = np.concatenate([np.zeros((g, 1)), np.cumsum(flat, axis=1)], axis=1)
+    sum_run = cs[gi, n_run]
+    c = k - n_run
+    sum_top = total[gi] - sum_run
+    frac = c / k
+    n_run_safe = np.maximum(n_run, 1)
+    mean_run_price = np.where(n_run > 0, sum_run / n_run_safe, 0.0)
+    return CurtailmentResult(
+        fraction_curtailed=frac,
+        avoided_cost_per_mwh_mean=(a_av * sum_top + b_av * c) / k,
+        credit_per_mwh_mean=(a_cr * sum_top + b_cr * c) / k,
+        running_avoided_cost_usd_per_mwh=np.where(n_run > 0, a_av * mean_run_price + b_av, 0.0),
+        running_credit_usd_per_mwh=np.where(n_run > 0, a_cr * mean_run_price + b_cr, 0.0),
+        base_rate_usd_per_mwh=a_base * total[gi] / k + b_base,
+    )
+
+
+# --- price files ---------------------------------------------------------------------------------
+
+_TIME_NAMES = (
+    "timestamp",
+    "time",
+    "datetime",
+    "date_time",
+    "interval_start",
+    "interval start",
+    "hour",
+)
+_PRICE_NAMES = ("price", "price_usd_per_mwh", "spp", "lmp", "settlement point price", "usd_per_mwh")
+_ALLOWED_MINUTES = (5, 15, 30, 60)
+
+
+@dataclass(frozen=True)
+class PriceSeries:
+    """A validated, evenly spaced hub price series ($/MWh)."""
+
+    timestamps: pd.DatetimeIndex
+    prices_usd_per_mwh: np.ndarray
+    interval_hours: float
+    hub: str = ""
+    source: str = ""
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"timestamp": self.timestamps, "price_usd_per_mwh": self.prices_usd_per_mwh}
+        )
+
+
+def load_price_file(path_or_buffer: str | Path | io.TextIOBase, *, hub: str = "") -> PriceSeries:
+    """Read a CSV of ``timestamp, price`` ($/MWh) at an even 5/15/30/60-minute interval.
+
+    Header names are matched loosely (timestamp/time/datetime/interval_start; price/spp/lmp);
+    a two-column file without those names is read positionally. Timestamps should be UTC or local
+    standard time (clock changes show up as gaps or duplicates). Raises ``PriceFileError`` naming
+    the file row (header = row 1), column and value for: missing columns, unparseable timestamps,
+    non-numeric or non-finite prices, duplicate or unsorted timestamps, gaps, uneven intervals.
+    """
+    source = str(path_or_buffer) if isinstance(path_or_buffer, (str, Path)) else "<buffer>"
+    try:
+        if isinstance(path_or_buffer, (str, Path)):
+            with open(path_or_buffer, newline="") as fh:
+                rows = list(csv.reader(fh))
+        else:
+            rows = list(csv.reader(path_or_buffer))
+    except OSError as exc:
+        raise PriceFileError(f"price file {source!r} cannot be read: {exc}") from exc
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if len(rows) < 3:
+        raise PriceFileError(
+            f"price file {source!r} needs a header and at least two rows of prices"
+        )
+    header = [h.strip().lower() for h in rows[0]]
+    t_col = next((i for i, h in enumerate(header) if h in _TIME_NAMES), None)
+    p_col = next((i for i, h in enumerate(header) if h in _PRICE_NAMES), None)
+    if t_col is None or p_col is None:
+        if len(header) == 2:
+            t_col, p_col = 0, 1
+        else:
+            raise PriceFileError(
+                f"price file header {rows[0]!r} lacks a timestamp and a price column "
+                f"(names like {_TIME_NAMES[0]!r} and {_PRICE_NAMES[0]!r})",
+                row=1,
+            )
+    t_name, p_name = rows[0][t_col].strip(), rows[0][p_col].strip()
+    n = len(rows) - 1
+    prices = np.empty(n)
+    stamps: list[pd.Timestamp] = []
+    for i, row in enumerate(rows[1:]):
+        line = i + 2
+        if len(row) <= max(t_col, p_col):
+            raise PriceFileError(
+                f"row {line}: expected columns {t_name!r} and {p_name!r}, got {row!r}", row=line
+            )
+        raw_t, raw_p = row[t_col].strip(), row[p_col].strip()
+        try:
+            ts = pd.Timestamp(raw_t)
+            if pd.isna(ts):
+                raise ValueError
+        except (ValueError, TypeError):
+            raise PriceFileError(
+                f"row {line}, column {t_name!r}: {raw_t!r} is not a timestamp",
+                row=line,
+                column=t_name,
+                value=raw_t,
+            ) from None
+        try:
+            value = float(raw_p)
+        except ValueError:
+            raise PriceFileError(
+                f"row {line}, column {p_name!r}: {raw_p!r} is not a number ($/MWh expected)",
+                row=line, column=p_name, value=raw_p,
+            ) from None  # fmt: skip
+        if not np.isfinite(value):
+            raise PriceFileError(
+                f"row {line}, column {p_name!r}: {raw_p!r} is not a finite price",
+                row=line,
+                column=p_name,
+                value=raw_p,
+            )
+        prices[i] = value
+        stamps.append(ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts)
+    idx = pd.DatetimeIndex(stamps)
+    diffs = np.diff(idx.values.astype("datetime64[s]").astype(np.int64)) / 60.0  # minutes
+    for check, rule in (
+        (diffs == 0, "duplicates the previous timestamp"),
+        (diffs < 0, "is earlier than the previous row"),
+    ):
+        if check.any():
+            j = int(np.argmax(check)) + 1
+            raise PriceFileError(
+                f"row {j + 2}, column {t_name!r}: {idx[j]} {rule}; timestamps must be unique and sorted",
+                row=j + 2, column=t_name, value=str(idx[j]),
+            )  # fmt: skip
+    step = float(np.min(diffs))
+    if step not in _ALLOWED_MINUTES:
+        raise PriceFileError(
+            f"price interval of {step:g} minutes is not allowed; expected one of {_ALLOWED_MINUTES}",
+            column=t_name,
+        )
+    gaps = diffs != step
+    if gaps.any():
+        j = int(np.argmax(gaps)) + 1
+        raise PriceFileError(
+            f"row {j + 2}, column {t_name!r}: gap of {diffs[j - 1]:g} minutes after {idx[j - 1]} "
+            f"(expected {step:g}); fill missing intervals",
+            row=j + 2, column=t_name, value=str(idx[j]),
+        )  # fmt: skip
+    return PriceSeries(idx, prices, step / 60.0, hub=hub, source=source)
+
+
+def curtailment_by_month(
+    series: PriceSeries,
+    mining_value_usd_per_mwh: float,
+    contract: PowerContract,
+    power_mw: float = 1.0,
+) -> pd.DataFrame:
+    """Exact interval-by-interval economic curtailment of a price file, summed by calendar month.
+
+    The flexible share of ``power_mw`` stops in each interval whose marginal value of not consuming
+    exceeds ``mining_value_usd_per_mwh`` (uptime is not applied). Columns: hours,
+    mean_price_usd_per_mwh, curtailed_hours, curtailed_mwh, avoided_cost_usd, credit_usd,
+    foregone_revenue_usd, power_cost_usd (gross of credits).
+    """
+    r = float(np.asarray(_as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh")))
+    if not np.isfinite(r):
+        raise MiningInputError(f"mining_value_usd_per_mwh={r!r} is not allowed; must be finite")
+    if not (np.isfinite(power_mw) and power_mw >= 0):
+        raise MiningInputError(f"power_mw={power_mw!r} is not allowed; must be >= 0")
+    p = series.prices_usd_per_mwh
+    (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(True)
+    off = (a_av + a_cr) * p + (b_av + b_cr) > r
+    h = series.interval_hours
+    flex_mwh = power_mw * contract.flexible_share * h
+    frame = pd.DataFrame(
+        {
+            "hours": h,
+            "price": p,
+            "curtailed_hours": off * h,
+            "curtailed_mwh": off * flex_mwh,
+            "avoided_cost_usd": off * flex_mwh * (a_av * p + b_av),
+            "credit_usd": off * flex_mwh * (a_cr * p + b_cr),
+            "foregone_revenue_usd": off * flex_mwh * r,
+            "base_cost_usd": power_mw * h * (a_base * p + b_base),
+        },
+        index=series.timestamps,
+    )
+    g = frame.groupby(frame.index.to_period("M"))
+    out = g[
+        [
+            "hours",
+            "curtailed_hours",
+            "curtailed_mwh",
+            "avoided_cost_usd",
+            "credit_usd",
+            "foregone_revenue_usd",
+        ]
+    ].sum()
+    out.insert(1, "mean_price_usd_per_mwh", g["price"].mean())
+    out["power_cost_usd"] = g["base_cost_usd"].sum() - out["avoided_cost_usd"]
+    out.index.name = "month"
+    return out
+
+
+# --- ERCOT 2024 statistics and the bundled sample series -----------------------------------------
+
+# Derived 2026-11-29 from the daily HB_HUBAVG file (vigneshwinner/TET-Weather, cleaned_data/
+# Power_3yr.csv, commit a53dabf8), calendar 2024, by calendar month Jan..Dec:
+# mean of daily means ($/MWh); the 2024 annual mean is $26.83/MWh.
+ERCOT_2024_MONTHLY_MEAN_USD_PER_MWH = (
+    32.87,
+    14.41,
+    21.04,
+    24.38,
+    37.71,
+    28.00,
+    22.56,
+    36.03,
+    24.29,
+    23.94,
+    30.25,
+    25.61,
+)
+# coefficient of variation of daily means on days whose high stayed below $1,000
+ERCOT_2024_DAILY_MEAN_CV = (
+    0.751,
+    0.367,
+    0.661,
+    0.691,
+    0.496,
+    0.342,
+    0.264,
+    0.267,
+    0.297,
+    0.376,
+    0.416,
+    0.348,
+)
+# median daily high (max interval price) on days below $1,000
+ERCOT_2024_MEDIAN_DAILY_HIGH_USD_PER_MWH = (
+    74.19,
+    73.39,
+    75.25,
+    61.20,
+    91.31,
+    73.30,
+    61.14,
+    76.51,
+    66.45,
+    88.45,
+    63.23,
+    52.09,
+)
+# days whose high was in [$100, $1,000)
+ERCOT_2024_DAYS_HIGH_100_TO_1000 = (11, 6, 11, 10, 13, 9, 5, 8, 10, 15, 8, 2)
+# the ten days with a high >= $1,000: (month, day, high $/MWh)
+ERCOT_2024_SPIKE_DAYS = (
+    (1, 16, 1175.56), (4, 16, 2395.75), (4, 26, 1087.88), (4, 28, 2388.43), (5, 8, 4981.33),
+    (8, 19, 1575.60), (8, 20, 4852.83), (11, 10, 3353.74), (11, 17, 3680.08), (12, 14, 1555.53),
+)  # fmt: skip
+# days with a negative low, and the month's lowest interval price ($/MWh)
+ERCOT_2024_DAYS_NEGATIVE = (10, 13, 10, 8, 1, 1, 0, 0, 1, 2, 5, 7)
+ERCOT_2024_MIN_LOW_USD_PER_MWH = (
+    -32.0,
+    -27.99,
+    -30.54,
+    -30.72,
+    -0.41,
+    -0.01,
+    0.0,
+    5.83,
+    -0.21,
+    -1.53,
+    -1.09,
+    -19.45,
+)
+
+# Hour-of-day shape (mean 1): an assumption, since the source file has no hourly data. Night
+# trough, a midday solar dip and an evening peak at 19-20 h as on ERCOT's net-load "duck" curve.
+_HOURLY_SHAPE = np.array(
+    [0.85, 0.80, 0.78, 0.78, 0.80, 0.88, 0.98, 1.02, 0.95, 0.88, 0.82, 0.80,
+     0.80, 0.84, 0.92, 1.02, 1.15, 1.32, 1.50, 1.55, 1.40, 1.18, 1.02, 0.92]
+)  # fmt: skip
+_HOURLY_SHAPE = _HOURLY_SHAPE / _HOURLY_SHAPE.mean()
+SAMPLE_SEED = 20241  # fixed seed of the bundled sample
+
+
+def synthetic_hourly_prices(year: int = 2024, seed: int = SAMPLE_SEED) -> PriceSeries:
+    """A year of hourly hub prices rebuilt from the ERCOT 2024 daily statistics above.
+
+    Per day: a lognormal daily level with the month's CV, times the hour-of-day shape. Spikes:
+    each listed >= $1,000 day gets its high in the 19 h hour and half of it at 18 h and 20 h;
+    ``DAYS_HIGH_100_TO_1000`` random days per month get a 19 h price uniform in [$100, $1,000);
+    ``DAYS_NEGATIVE`` random days get the three hours 02-04 h uniform in [month low, 0). The
+    remaining hours are then scaled so each month's mean equals the 2024 monthly mean.
+    Deterministic for a given seed. The real series' hourly shape is unknown, so treat the hourly
+    detail as illustrative and the monthly means and spike-day counts as the calibrated part.
+    """
+    rng = np.random.default_rng(seed)
+    hours = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", inclusive="left")
+    n_days = len(hours) // 24
+    days = hours[::24]
+    month = days.month.to_numpy() - 1
+    cv = np.asarray(ERCOT_2024_DAILY_MEAN_CV)[month]
+    sigma = np.sqrt(np.log1p(cv**2))
+    level = np.exp(rng.normal(-0.5 * sigma**2, sigma))  # mean 1
+    price = (level[:, None] * _HOURLY_SHAPE[None, :]).copy()  # (days, 24), relative
+    fixed = np.zeros_like(price, dtype=bool)
+    for m in range(12):
+        in_month = np.flatnonzero(month == m)
+        spike_days = [d - 1 for (mm, d, _) in ERCOT_2024_SPIKE_DAYS if mm == m + 1]
+        for mm, d, high in ERCOT_2024_SPIKE_DAYS:
+            if mm == m + 1:
+                idx = in_month[d - 1]
+                price[idx, 18:21] = (0.5 * high, high, 0.5 * high)
+                fixed[idx, 18:21] = True
+        others = np.setdiff1d(in_month, in_month[spike_days] if spike_days else [])
+        mids = rng.choice(others, size=ERCOT_2024_DAYS_HIGH_100_TO_1000[m], replace=False)
+        price[mids, 19] = rng.uniform(100.0, 1_000.0, size=len(mids))
+        fixed[mids, 19] = True
+        negs = rng.choice(others, size=ERCOT_2024_DAYS_NEGATIVE[m], replace=False)
+        low = min(ERCOT_2024_MIN_LOW_USD_PER_MWH[m], -0.01)
+        price[negs, 2:5] = rng.uniform(low, 0.0, size=(len(negs), 3))
+        fixed[negs, 2:5] = True
+        sel = np.zeros_like(fixed)
+        sel[in_month] = True
+        target_total = ERCOT_2024_MONTHLY_MEAN_USD_PER_MWH[m] * sel.sum()
+        free = sel & ~fixed
+        price[free] *= (target_total - price[sel & fixed].sum()) / price[free].sum()
+    values = np.round(price.reshape(n_days * 24), 2)
+    return PriceSeries(
+        hours, values, 1.0, hub="ERCOT HB_HUBAVG (synthetic)", source=f"synthetic seed {seed}"
+    )
+
+
+def write_sample_price_file(path: Path = SAMPLE_PRICE_FILE, seed: int = SAMPLE_SEED) -> Path:
+    """Write the bundled sample (``timestamp,price_usd_per_mwh``) from ``synthetic_hourly_prices``."""
+    series = synthetic_hourly_prices(2024, seed)
+    lines = ["timestamp,price_usd_per_mwh"]
+    lines += [
+        f"{t:%Y-%m-%d %H:%M},{p:.2f}"
+        for t, p in zip(series.timestamps, series.prices_usd_per_mwh, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _sample_series() -> PriceSeries:
+    return load_price_file(SAMPLE_PRICE_FILE, hub="ERCOT HB_HUBAVG (synthetic sample)")
+
+
+def sample_price_series() -> PriceSeries:
+    """The bundled hourly sample series (read once, on first call)."""
+    return _sample_series()
+
+
+@lru_cache(maxsize=4)
+def ercot_sample_curve(n_points: int = 744) -> PriceDurationCurve:
+    """Price-duration curve by calendar month from the bundled 2024-calibrated sample."""
+    return PriceDurationCurve.from_series(
+        _sample_series(), n_points, hub="ERCOT HB_HUBAVG (synthetic 2024 sample)",
+        source="valuation/data/ercot_hub_sample_hourly_2024.csv (see its README.md)",
+    )  # fmt: skip
