@@ -26,6 +26,7 @@ Factor scores (all clipped to [0, 1]):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -275,8 +276,9 @@ def archetypes(
             "cool" if centre[3] <= median[3] else "hot",
         ]
         names[k] = ", ".join(parts)
+    counts = Counter(names.values())
     for k in range(n_archetypes):  # two clusters can share a description: number them apart
-        if list(names.values()).count(names[k]) > 1:
+        if counts[names[k]] > 1:
             names[k] = f"{names[k]} ({k + 1})"
     df = pd.DataFrame(feats, columns=list(ARCHETYPE_FEATURES))
     df.insert(0, "label", [names[k] for k in labels_num])

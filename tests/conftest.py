@@ -1,0 +1,121 @@
+"""Shared fixtures: a REAL PostgreSQL server for the store tests (marked ``postgres``)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+INSTALL_HINT = (
+    "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin. "
+    "Install them, e.g. `sudo apt-get install postgresql` on Debian/Ubuntu "
+    "(scripts/test.sh does this), then rerun."
+)
+
+
+def _find_pg_bin() -> Path | None:
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(initdb).resolve().parent
+    for cand in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(cand, "initdb").exists() and Path(cand, "pg_ctl").exists():
+            return Path(cand)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """Start a throw-away PostgreSQL server on a free loopback port; yield a SQLAlchemy URL.
+
+    As root the server runs as the ``postgres`` system user in a temp dir it owns (PostgreSQL
+    refuses to run as root). Without the binaries: fail when $CI is set, else skip with a hint.
+    """
+    bindir = _find_pg_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    as_root = os.geteuid() == 0
+    prefix: list[str] = []
+    tmp = Path(tempfile.mkdtemp(prefix="hashpivot-pg-"))
+    if as_root:
+        import pwd
+
+        pw = pwd.getpwnam("postgres")
+        os.chown(tmp, pw.pw_uid, pw.pw_gid)
+        tmp.chmod(0o700)
+        runuser = shutil.which("runuser")
+        prefix = [runuser, "-u", "postgres", "--"] if runuser else ["su", "postgres", "-c"]
+    data, sock, log = tmp / "data", tmp / "sock", tmp / "server.log"
+
+    def run(args: list[str]) -> None:
+        cmd = prefix + args if prefix[:1] != ["su"] else prefix + [" ".join(args)]
+        subprocess.run(cmd, check=True, capture_output=True, cwd=tmp, timeout=120)
+
+    run(["mkdir", "-p", str(sock)])
+    run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]
+    )
+    port = _free_port()
+    opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    try:
+        run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
+    except subprocess.CalledProcessError as exc:
+        text = log.read_text() if log.exists() else ""
+        shutil.rmtree(tmp, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start: {exc.stderr!r}\n{text}")
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute("CREATE DATABASE hashpivot_test")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/hashpivot_test"
+    finally:
+        subprocess.run(
+            prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+            if prefix[:1] != ["su"]
+            else prefix + [f"{bindir / 'pg_ctl'} -D {data} -m fast -w stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
