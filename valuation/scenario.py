@@ -1,0 +1,152 @@
+"""The valuation scenario: every assumption a site decision depends on, in one frozen dataclass.
+
+``Scenario()`` is the base scenario; the app changes fields with ``dataclasses.replace`` and saves
+scenarios by name through ``to_dict`` / ``from_dict`` (plain JSON-ready values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from valuation.finance import TaxAssumptions, TerminalValue
+from valuation.hosting import LEASE_STRUCTURES, HostingCosts, HostingError, TenantCredit
+from valuation.market import DEFAULT_MARKET, MarketState
+from valuation.mining import MiningAssumptions
+from valuation.power import ERCOT_ECRS, ERCOT_ERS, DemandResponseProgram
+
+# A formal DR partnership: ERCOT ERS on half the load and ECRS on a further 45%, together the 95%
+# flexible share of ``PowerContract`` (programs and payments from ``valuation.power``, sourced
+# there; the committed shares are assumptions). Used as the stand-in outside ERCOT too.
+DEFAULT_DR_PROGRAMS: tuple[DemandResponseProgram, ...] = (
+    ERCOT_ERS,
+    replace(ERCOT_ECRS, committed_share=0.45),
+)
+
+CAPEX_SCENARIOS: tuple[str, ...] = ("low", "base", "high")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Assumptions for valuing one site's strategies. Rates are fractions; money in USD.
+
+    Defaults (sources as of 2026-11-29):
+
+    * ``lease_rate_usd_per_kw_month`` 128: year-one rent on critical IT of the Google- or
+      hyperscaler-backed conversion deals, which cluster at $125-135 (Hut 8 River Bend $128,
+      Galaxy Helios $128, TeraWulf Abernathy $129; ``valuation.hosting.HOSTING_DEALS``).
+    * ``lease_term_years`` 15: Hut 8, Applied Digital and Galaxy leases (2025-26).
+    * ``lease_escalator_per_year`` 3%: the only disclosed escalator (Hut 8, 2025-26).
+    * ``lease_structure`` "triple_net": Hut 8 River Bend and Beacon Point; wholesale leases are
+      usually NNN with power passed through (lextract.io).
+    * ``capex_usd_per_critical_mw`` None: use the site's retrofit estimate (``models``).
+    * ``discount_rate_per_year`` 10%: an assumption (no sourced hurdle rate); above the 5.5-6.5%
+      cap rates of stabilised hyperscale campuses (JLL Q1 2026) for construction and tenant risk.
+    * ``terminal``: exit cap 6% (JLL Q1 2026 midpoint) on the hosting NOI only; mining gets no
+      value after the horizon (its fleet and the halvings make a perpetuity unsafe).
+    * ``horizon_months`` 180: fifteen years, one base lease term.
+    * ``dr_programs``: :data:`DEFAULT_DR_PROGRAMS`.
+    * ``price_curve_points`` 48: points of the bundled ERCOT 2024 price-duration curve used for
+      economic curtailment (fewer points, faster; 48 keep the top 2% of hours distinct).
+    * ``firmed`` False: the interruptible share of power rights does not count for AI tenants.
+    * ``power_price_usd_per_mwh`` None: the site's contract price (fixed price, tariff or adder).
+    """
+
+    market: MarketState = DEFAULT_MARKET
+    mining: MiningAssumptions = field(default_factory=MiningAssumptions)
+    power_price_usd_per_mwh: float | None = None
+    price_curve_points: int = 48
+    dr_programs: tuple[DemandResponseProgram, ...] = DEFAULT_DR_PROGRAMS
+    lease_rate_usd_per_kw_month: float = 128.0
+    lease_term_years: float = 15.0
+    lease_escalator_per_year: float = 0.03
+    lease_structure: str = "triple_net"
+    free_rent_months: int = 0
+    renewal_probability: float = 0.0
+    tenant_credit: TenantCredit = field(default_factory=TenantCredit)
+    hosting_costs: HostingCosts = field(default_factory=HostingCosts)
+    capex_usd_per_critical_mw: float | None = None
+    capex_scenario: str = "base"
+    contingency: float = 0.0
+    construction_delay_months: int = 0
+    firmed: bool = False
+    discount_rate_per_year: float = 0.10
+    horizon_months: int = 180
+    tax: TaxAssumptions = field(default_factory=TaxAssumptions)
+    terminal: TerminalValue = field(
+        default_factory=lambda: TerminalValue(method="exit_cap", exit_cap_rate=0.06)
+    )
+
+    def __post_init__(self) -> None:
+        def bad(name: str, allowed: str) -> HostingError:
+            return HostingError(f"Scenario.{name}={getattr(self, name)!r} is not allowed: {allowed}")
+
+        if not (self.lease_rate_usd_per_kw_month >= 0):
+            raise bad("lease_rate_usd_per_kw_month", "a rent >= 0 in USD per critical IT kW-month")
+        if not (self.lease_term_years > 0):
+            raise bad("lease_term_years", "a positive term in years")
+        if self.lease_structure not in LEASE_STRUCTURES:
+            raise bad("lease_structure", str(LEASE_STRUCTURES))
+        if self.capex_usd_per_critical_mw is not None and not (self.capex_usd_per_critical_mw >= 0):
+            raise bad("capex_usd_per_critical_mw", "None (use the retrofit estimate) or >= 0")
+        if self.capex_scenario not in CAPEX_SCENARIOS:
+            raise bad("capex_scenario", str(CAPEX_SCENARIOS))
+        if not (-0.99 < self.discount_rate_per_year < 1.0):
+            raise bad("discount_rate_per_year", "a yearly rate in (-0.99, 1), e.g. 0.10")
+        if not (isinstance(self.horizon_months, int) and 12 <= self.horizon_months <= 600):
+            raise bad("horizon_months", "a whole number of months in [12, 600]")
+        if not (isinstance(self.price_curve_points, int) and 1 <= self.price_curve_points <= 744):
+            raise bad("price_curve_points", "a whole number in [1, 744]")
+        if self.power_price_usd_per_mwh is not None and not (self.power_price_usd_per_mwh >= 0):
+            raise bad("power_price_usd_per_mwh", "None (the site's contract) or >= 0 USD/MWh")
+        if not (self.contingency >= 0):
+            raise bad("contingency", "a share >= 0")
+        if not (isinstance(self.construction_delay_months, int) and self.construction_delay_months >= 0):
+            raise bad("construction_delay_months", "a whole number of months >= 0")
+        if not (isinstance(self.free_rent_months, int) and self.free_rent_months >= 0):
+            raise bad("free_rent_months", "a whole number of months >= 0")
+        if not (0.0 <= self.renewal_probability <= 1.0):
+            raise bad("renewal_probability", "a probability in [0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (nested dicts and lists; dates as ISO strings)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """Inverse of :meth:`to_dict`; missing keys take the defaults, unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise HostingError(f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}")
+        kwargs: dict[str, Any] = dict(data)
+        builders = {
+            "market": MarketState.from_dict,
+            "mining": lambda d: MiningAssumptions(**d),
+            "tenant_credit": lambda d: TenantCredit(**d),
+            "hosting_costs": lambda d: HostingCosts(**d),
+            "tax": lambda d: TaxAssumptions(**d),
+            "terminal": lambda d: TerminalValue(**d),
+            "dr_programs": lambda items: tuple(
+                DemandResponseProgram(**{**d, "months_active": tuple(d.get("months_active", range(1, 13)))})
+                for d in items
+            ),
+        }
+        for name, build in builders.items():
+            if name in kwargs and not is_dataclass(kwargs[name]) and not isinstance(kwargs[name], tuple):
+                kwargs[name] = build(kwargs[name])
+        return cls(**kwargs)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict") and is_dataclass(value):
+        return value.to_dict()
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

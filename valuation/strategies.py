@@ -1,0 +1,343 @@
+"""Monthly cash flows of a site's strategies: keep mining, mining with a DR partnership, convert,
+and hybrids converting the first k whole halls (k = 0..H).
+
+Strategies are linear in MW per hall before tax, so each hall's pre-tax components are built
+once (mining if kept, mining until its construction starts if converted, rent, landlord costs,
+retrofit capex) and every hybrid is a cumulative sum over halls: row k = all halls kept plus the
+change of converting halls 1..k. Tax (NOL carry-forward) and terminal value are not linear, so all
+rows go through ``valuation.finance.project_cash_flows`` in one vectorised call of shape
+``(..., H + 2, n_months)``: rows 0..H the hybrids (0 = keep mining, H = convert), row H + 1 mining
+with the DR partnership. Drivers (lease rate, capex, hashprice) may carry a leading batch axis for
+break-evens and reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from valuation.finance import monthly_rate, npv, project_cash_flows
+from valuation.hosting import (
+    HostingError,
+    LeasePhase,
+    LeaseTerms,
+    check_critical_it_supported,
+    construction_spend_usd,
+    landlord_costs_usd,
+    leased_critical_it_mw_by_phase,
+    rent_usd_by_phase,
+)
+from valuation.mining import HashpricePath, hashprice_path, mining_cash_flows
+from valuation.power import PowerContract, ercot_sample_curve
+from valuation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from models import RetrofitEstimate
+    from sites.schema import Site
+
+STRATEGY_KEYS: tuple[str, ...] = ("keep_mining", "mining_with_dr", "convert", "hybrid")
+STRATEGY_LABELS: dict[str, str] = {
+    "keep_mining": "Keep mining (economic curtailment)",
+    "mining_with_dr": "Keep mining with a demand-response partnership",
+    "convert": "Convert the whole site to AI hosting",
+    "hybrid": "Hybrid: convert some halls, mine on the rest",
+}
+MINING_CAPEX_CLASS = 5  # mining equipment: 5-year MACRS (fleet refresh)
+RETROFIT_CLASSES = (5, 15, 39)
+
+
+def site_contract(site: Site, scenario: Scenario) -> PowerContract:
+    """The site's power contract: its type and price (fixed price, tariff, or the adder over the
+    index), or ``scenario.power_price_usd_per_mwh`` in its place when given."""
+    price = (
+        scenario.power_price_usd_per_mwh
+        if scenario.power_price_usd_per_mwh is not None
+        else site.power.contract_price_usd_per_mwh
+    )
+    base = PowerContract()
+    if site.power.contract_type == "index_plus_adder":
+        return replace(base, contract_type="index_plus_adder", adder_usd_per_mwh=float(price))
+    return replace(base, contract_type=site.power.contract_type, price_usd_per_mwh=float(price),
+                   adder_usd_per_mwh=0.0)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """Per-hall pre-tax building blocks of a site's strategies, each ``(H, n_months)`` in USD.
+
+    ``rent_unit_usd`` is rent at $1/kW-month; the landlord's costs split into a part proportional
+    to rent (triple net), a part proportional to retrofit capex (tax, insurance) and a fixed part
+    (opex, all-in power). ``retrofit_capex_usd[class]`` at the scenario capex.
+    """
+
+    site_id: str
+    scenario: Scenario
+    hall_names: tuple[str, ...]
+    mining_mw_by_hall: np.ndarray  # (H,) gross MW given to mining today
+    critical_it_mw_by_hall: np.ndarray  # (H,)
+    construction_start_month: np.ndarray  # (H,)
+    ready_for_service_month: np.ndarray  # (H,) including any delay
+    retrofit_capex_total_usd: float  # at the scenario capex, with contingency
+    rent_unit_usd: np.ndarray
+    landlord_per_rent: float
+    landlord_capex_usd: np.ndarray  # tax and insurance at the scenario capex
+    landlord_fixed_usd: np.ndarray
+    retrofit_capex_usd: dict[int, np.ndarray]
+    hashprice: HashpricePath
+    prices_usd_per_mwh: np.ndarray  # (n_months, points) price-duration curve per month
+    contract: PowerContract
+
+    @property
+    def n_halls(self) -> int:
+        return len(self.hall_names)
+
+    @property
+    def n_months(self) -> int:
+        return self.scenario.horizon_months
+
+    @property
+    def critical_it_mw(self) -> float:
+        return float(self.critical_it_mw_by_hall.sum())
+
+    @property
+    def capex_usd_per_critical_mw(self) -> float:
+        return self.retrofit_capex_total_usd / self.critical_it_mw
+
+
+def build_site_model(
+    site: Site, scenario: Scenario | None = None, retrofit: RetrofitEstimate | None = None
+) -> SiteModel:
+    """Per-hall blocks for ``site`` under ``scenario`` (base when None), using ``retrofit``
+    (``models.estimate_retrofit(site)`` when None) for halls, schedule, PUE and capex."""
+    from models import estimate_retrofit
+
+    scenario = scenario or Scenario()
+    retrofit = retrofit or estimate_retrofit(site)
+    n = scenario.horizon_months
+    halls = retrofit.halls
+    crit = np.array([h.critical_it_mw for h in halls], dtype=float)
+    check_critical_it_supported(site, float(crit.sum()), retrofit.design_pue, firmed=scenario.firmed)
+    start = np.array([h.construction_start_month for h in halls], dtype=int)
+    rfs = np.array([h.ready_for_service_month for h in halls], dtype=int)
+    if np.any(rfs < start):
+        raise HostingError(
+            f"ready_for_service_month={rfs.tolist()} is not allowed: a hall cannot be ready before "
+            f"its construction_start_month={start.tolist()}"
+        )
+    delay = scenario.construction_delay_months
+    mining_gross = site.power.energized_mw if site.power.energized_mw > 0 else site.power.contracted_mw
+    mining_mw = np.full(len(halls), mining_gross / len(halls))
+
+    by_class = retrofit.capex_by_class_usd(scenario.capex_scenario)
+    class_total = sum(by_class.values())
+    if scenario.capex_usd_per_critical_mw is not None:
+        total = scenario.capex_usd_per_critical_mw * float(crit.sum())
+        shares = {c: (v / class_total if class_total > 0 else (1.0 if c == 39 else 0.0))
+                  for c, v in by_class.items()}  # fmt: skip
+    else:
+        total = class_total
+        shares = {c: (v / class_total if class_total > 0 else 0.0) for c, v in by_class.items()}
+    total *= 1.0 + scenario.contingency
+    hall_share = crit / crit.sum()
+    spend = construction_spend_usd(total * hall_share, start, rfs, n, delay_months=delay)
+    retrofit_capex = {c: spend * shares.get(c, 0.0) for c in RETROFIT_CLASSES}
+
+    lease = LeaseTerms(
+        critical_it_mw=float(crit.sum()),
+        rate_usd_per_kw_month=1.0,
+        term_years=scenario.lease_term_years,
+        escalator_per_year=scenario.lease_escalator_per_year,
+        structure=scenario.lease_structure,
+        design_pue=retrofit.design_pue,
+        free_rent_months=scenario.free_rent_months,
+        phases=tuple(LeasePhase(float(c), int(r) + delay) for c, r in zip(crit, rfs, strict=True)),
+        renewal_probability=scenario.renewal_probability,
+        credit=scenario.tenant_credit,
+    )
+    rent_unit = rent_usd_by_phase(lease, n)
+    leased_mw = leased_critical_it_mw_by_phase(lease, n)
+    months = np.arange(n)[None, :]
+    in_service = (months >= (rfs + delay)[:, None]).astype(float)
+    capex_in_service = (total * hall_share)[:, None] * in_service
+    costs = scenario.hosting_costs
+    contract = site_contract(site, scenario)
+    power_price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
+    if scenario.lease_structure == "triple_net":
+        per_rent, capex_part, fixed = costs.non_recoverable_share_of_rent, 0.0 * leased_mw, 0.0 * leased_mw
+    else:
+        per_rent = 0.0
+        common = dict(rent_usd=0.0, costs=costs, power_price_usd_per_mwh=power_price,
+                      design_pue=retrofit.design_pue)  # fmt: skip
+        capex_part = landlord_costs_usd(
+            "modified_gross", leased_critical_it_mw=0.0 * leased_mw,
+            capex_in_service_usd=capex_in_service, **common,
+        )  # fmt: skip
+        fixed = landlord_costs_usd(
+            scenario.lease_structure, leased_critical_it_mw=leased_mw,
+            capex_in_service_usd=0.0 * capex_in_service, **common,
+        )  # fmt: skip
+
+    path = hashprice_path(scenario.market, n)
+    curve = ercot_sample_curve(scenario.price_curve_points)
+    cal_month = (scenario.market.as_of.month - 1 + np.arange(n)) % 12
+    prices = curve.prices_usd_per_mwh[cal_month]
+    if contract.contract_type != "index_plus_adder":
+        # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
+        # or nothing (tariff: the flat price is the only signal).
+        prices = prices if contract.contract_type == "fixed_ppa" else None
+    return SiteModel(
+        site_id=site.id,
+        scenario=scenario,
+        hall_names=tuple(h.hall for h in halls),
+        mining_mw_by_hall=mining_mw,
+        critical_it_mw_by_hall=crit,
+        construction_start_month=start,
+        ready_for_service_month=rfs + delay,
+        retrofit_capex_total_usd=float(total),
+        rent_unit_usd=rent_unit,
+        landlord_per_rent=float(per_rent),
+        landlord_capex_usd=np.asarray(capex_part, dtype=float),
+        landlord_fixed_usd=np.asarray(fixed, dtype=float),
+        retrofit_capex_usd=retrofit_capex,
+        hashprice=path,
+        prices_usd_per_mwh=prices if prices is not None else np.empty((n, 0)),
+        contract=contract,
+    )
+
+
+def _mining(
+    model: SiteModel,
+    power_mw: np.ndarray,
+    hashprice_usd_per_ph_day: np.ndarray,
+    programs: tuple = (),
+    contract: PowerContract | None = None,
+    prices: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    contract = contract or model.contract
+    if prices is None:
+        prices = model.prices_usd_per_mwh if model.prices_usd_per_mwh.shape[-1] else None
+    mcf = mining_cash_flows(
+        power_mw, hashprice_usd_per_ph_day, assumptions=model.scenario.mining, contract=contract,
+        prices=prices, programs=programs, start=model.scenario.market.as_of,
+    )  # fmt: skip
+    return {
+        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd,
+        "opex": mcf.power_cost_usd + mcf.opex_usd,
+        "capex": mcf.capex_usd,
+    }
+
+
+def evaluate(
+    model: SiteModel,
+    *,
+    lease_scale: np.ndarray | float = 1.0,
+    capex_scale: np.ndarray | float = 1.0,
+    hashprice_usd_per_ph_day: np.ndarray | None = None,
+    contract: PowerContract | None = None,
+    prices: np.ndarray | None = None,
+    full: bool = False,
+) -> dict[str, np.ndarray]:
+    """Cash flows of every hybrid row and the DR row, batched over drivers.
+
+    ``lease_scale`` multiplies the scenario lease rate and ``capex_scale`` the retrofit capex,
+    each shaped ``(K,)`` or scalar; ``hashprice_usd_per_ph_day`` is ``(n_months,)`` or
+    ``(K, n_months)``. Returns ``npv_usd`` shaped ``(K, H + 2)`` (or ``(H + 2,)`` unbatched) and,
+    with ``full``, the finance engine's arrays ``(..., H + 2, n_months)`` plus the pre-tax
+    components ``rent_usd``, ``landlord_usd``, ``retrofit_capex_usd``, ``mining_net_usd``.
+    """
+    s = model.scenario
+    n, h = model.n_months, model.n_halls
+    lease = np.asarray(lease_scale, dtype=float)[..., None, None]
+    capex_k = np.asarray(capex_scale, dtype=float)[..., None, None]
+    hp = model.hashprice.hashprice_usd_per_ph_day if hashprice_usd_per_ph_day is None else hashprice_usd_per_ph_day
+    hp = np.asarray(hp, dtype=float)[..., None, :]  # (..., 1, n)
+    months = np.arange(n)
+    keep_mw = np.broadcast_to(model.mining_mw_by_hall[:, None], (h, n))
+    conv_mw = keep_mw * (months[None, :] < model.construction_start_month[:, None])
+    power = np.concatenate([keep_mw, conv_mw], axis=0)  # (2H, n)
+    mined = _mining(model, power, hp, contract=contract, prices=prices)
+    dr = _mining(model, keep_mw.sum(axis=0), hp[..., 0, :], tuple(s.dr_programs), contract, prices)
+
+    rate = s.lease_rate_usd_per_kw_month
+    rent = model.rent_unit_usd * rate * lease  # (..., H, n)
+    landlord = rent * model.landlord_per_rent + model.landlord_capex_usd * capex_k + model.landlord_fixed_usd
+    retro = {c: v * capex_k for c, v in model.retrofit_capex_usd.items()}
+
+    def hybrid_rows(keep: np.ndarray, change: np.ndarray) -> np.ndarray:
+        # Row k: all halls kept plus the change of converting halls 1..k.
+        total = keep.sum(axis=-2, keepdims=True)
+        zero = np.zeros_like(total)
+        steps = np.cumsum(change, axis=-2)
+        return np.concatenate([zero, steps], axis=-2) + total  # (..., H + 1, n)
+
+    def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return x[..., :h, :], x[..., h:, :]
+
+    rows: dict[str, np.ndarray] = {}
+    for key in ("revenue", "opex", "capex"):
+        keep, conv = split(mined[key])
+        rows[key] = hybrid_rows(keep, conv - keep)
+    zeros_h = np.zeros(np.broadcast_shapes(rent.shape, landlord.shape))
+    rent_rows = hybrid_rows(zeros_h, np.broadcast_to(rent, zeros_h.shape))
+    landlord_rows = hybrid_rows(zeros_h, np.broadcast_to(landlord, zeros_h.shape))
+    retro_rows = {
+        c: hybrid_rows(np.zeros(np.broadcast_shapes(v.shape, (h, n))), np.broadcast_to(v, np.broadcast_shapes(v.shape, (h, n))))
+        for c, v in retro.items()
+    }
+
+    def with_dr(x: np.ndarray, dr_row: np.ndarray | float) -> np.ndarray:
+        shape = np.broadcast_shapes(x.shape[:-2], np.shape(dr_row)[:-1] if np.ndim(dr_row) else ())
+        xb = np.broadcast_to(x, (*shape, *x.shape[-2:]))
+        d = np.broadcast_to(dr_row, (*shape, n))[..., None, :]
+        return np.concatenate([xb, d], axis=-2)
+
+    revenue = with_dr(rows["revenue"] + rent_rows, dr["revenue"])
+    opex = with_dr(rows["opex"] + landlord_rows, dr["opex"])
+    capex_by_class = {
+        MINING_CAPEX_CLASS: with_dr(rows["capex"] + retro_rows[MINING_CAPEX_CLASS], dr["capex"])
+    }
+    for c in (15, 39):
+        capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
+    noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
+    shape = np.broadcast_shapes(revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values()))
+    flows = project_cash_flows(
+        revenue_usd=np.broadcast_to(revenue, shape),
+        opex_usd=opex,
+        capex_by_class_usd=capex_by_class,
+        discount_rate_per_year=s.discount_rate_per_year,
+        tax=s.tax,
+        terminal=s.terminal,
+        noi_usd=noi,
+    )
+    out: dict[str, np.ndarray] = {
+        "npv_usd": np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
+    }
+    if full:
+        out.update(flows)
+        out["rent_usd"] = np.broadcast_to(with_dr(rent_rows, np.zeros(n)), shape)
+        out["landlord_usd"] = np.broadcast_to(with_dr(landlord_rows, np.zeros(n)), shape)
+        retro_total = sum(retro_rows.values())
+        out["retrofit_capex_usd"] = np.broadcast_to(with_dr(retro_total, np.zeros(n)), shape)
+        mining_net = with_dr(rows["revenue"] - rows["opex"] - rows["capex"],
+                             dr["revenue"] - dr["opex"] - dr["capex"])  # fmt: skip
+        out["mining_net_usd"] = np.broadcast_to(mining_net, shape)
+    return out
+
+
+def row_index(model: SiteModel, key: str, halls_converted: int | None = None) -> int:
+    """Row of ``key`` in :func:`evaluate`'s ``(H + 2)`` axis (hybrid: ``halls_converted``)."""
+    if key == "keep_mining":
+        return 0
+    if key == "convert":
+        return model.n_halls
+    if key == "mining_with_dr":
+        return model.n_halls + 1
+    if key == "hybrid":
+        if halls_converted is None or not 0 <= halls_converted <= model.n_halls:
+            raise HostingError(
+                f"halls_converted={halls_converted!r} is not allowed: 0..{model.n_halls} halls"
+            )
+        return halls_converted
+    raise HostingError(f"strategy={key!r} is not allowed: one of {STRATEGY_KEYS}")
