@@ -10,14 +10,18 @@ pickled, which ``st.cache_data`` would need. Pages only read the cached objects.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-from sites.store import SiteStore
-from valuation.decision import Decision, compare, compare_portfolio
-from valuation.scenario import Scenario
 
 from sites.schema import Site, to_record
+from sites.store import SiteStore
+
+if TYPE_CHECKING:  # the valuation core is imported when first used: the inventory needs none of it
+    from valuation.decision import Decision
+
+    from valuation.scenario import Scenario
 
 SELECTED_SITE_KEY = "selected_site_id"
 SCENARIO_KEY = "scenario"
@@ -47,6 +51,8 @@ def scenario_key(scenario: Scenario) -> str:
 
 @st.cache_resource(show_spinner="Valuing the portfolio…", max_entries=16)
 def _portfolio(_sites: tuple[Site, ...], _scenario: Scenario, key: str) -> pd.DataFrame:
+    from valuation.decision import compare_portfolio
+
     return compare_portfolio(list(_sites), _scenario)
 
 
@@ -58,6 +64,8 @@ def portfolio(sites_: tuple[Site, ...], scenario: Scenario) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Valuing the site…", max_entries=256)
 def _decision(_site: Site, _scenario: Scenario, key: str) -> Decision:
+    from valuation.decision import compare
+
     return compare(_site, _scenario)
 
 
@@ -68,4 +76,6 @@ def decision(site: Site, scenario: Scenario) -> Decision:
 
 def base_scenario() -> Scenario:
     """The scenario chosen for this session, or the base scenario ``Scenario()``."""
+    from valuation.scenario import Scenario
+
     return st.session_state.get(SCENARIO_KEY) or Scenario()

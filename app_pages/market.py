@@ -1,0 +1,177 @@
+"""Market & comparables: the dated market defaults every valuation uses, with their sources; the
+public AI-hosting deals with the rents they imply; and where the user's own offer sits among them."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_support import formatting as fmt
+from app_support import loaders
+from app_support.market_view import market_rows
+from valuation.hosting import HOSTING_DEALS
+
+st.title("Market & comparables")
+
+scenario = loaders.base_scenario()
+market = scenario.market
+
+# --- Market defaults -----------------------------------------------------------------------------
+st.subheader(f"Market defaults as of {market.as_of:%d %B %Y}")
+st.caption(
+    "Hashpivot works offline on these dated figures. Each one is what the valuations use unless a "
+    "page's sliders change it; the source says where it comes from."
+)
+rows = market_rows(market)
+m1, m2, m3, m4 = st.columns(4)
+for col, row in zip((m1, m2, m3, m4), rows[:4], strict=False):
+    col.metric(
+        row["label"], row["value"], help=f"{row['unit']}. Source: {row['source']}", border=True
+    )
+st.dataframe(
+    pd.DataFrame(rows)[["label", "value", "unit", "source"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "label": st.column_config.TextColumn("Assumption"),
+        "value": st.column_config.TextColumn("Value"),
+        "unit": st.column_config.TextColumn("Unit"),
+        "source": st.column_config.TextColumn("Source", width="large"),
+    },
+)
+
+# --- Deals ---------------------------------------------------------------------------------------
+st.subheader("Public AI-hosting deals")
+st.caption(
+    "Announced deals and the rent they imply per kW of critical IT load per month: the flat "
+    "average over the term, and year one with the escalator (3% a year assumed where not "
+    "disclosed). The GPU-cloud contract is shown but not compared: its value includes the GPUs."
+)
+deals = HOSTING_DEALS.copy()
+st.dataframe(
+    deals[
+        [
+            "announced",
+            "operator",
+            "tenant",
+            "site",
+            "critical_it_mw",
+            "term_years",
+            "total_value_usd",
+            "implied_year1_rate_usd_per_kw_month",
+            "implied_average_rate_usd_per_kw_month",
+            "credit_support",
+            "comparable",
+            "source",
+        ]
+    ]
+    .assign(total_value_musd=deals["total_value_usd"] / 1e6)
+    .drop(columns="total_value_usd"),
+    hide_index=True,
+    width="stretch",
+    column_order=[
+        "announced",
+        "operator",
+        "tenant",
+        "site",
+        "critical_it_mw",
+        "term_years",
+        "total_value_musd",
+        "implied_year1_rate_usd_per_kw_month",
+        "implied_average_rate_usd_per_kw_month",
+        "credit_support",
+        "comparable",
+        "source",
+    ],
+    column_config={
+        "announced": st.column_config.DateColumn("Announced", format="MMM YYYY"),
+        "operator": "Operator",
+        "tenant": "Tenant",
+        "site": "Site",
+        "critical_it_mw": st.column_config.NumberColumn("Critical IT (MW)", format="%d"),
+        "term_years": st.column_config.NumberColumn("Term (years)", format="%d"),
+        "total_value_musd": st.column_config.NumberColumn(
+            "Contract value", format="$%.0fM", help="Announced total rent over the base term, USD M"
+        ),
+        "implied_year1_rate_usd_per_kw_month": st.column_config.NumberColumn(
+            "Year-one rent", format="$%.0f", help="Implied year-one rent, USD per critical kW-month"
+        ),
+        "implied_average_rate_usd_per_kw_month": st.column_config.NumberColumn(
+            "Average rent",
+            format="$%.0f",
+            help="Implied flat average rent, USD per critical kW-month",
+        ),
+        "credit_support": "Credit support",
+        "comparable": st.column_config.CheckboxColumn("Comparable"),
+        "source": st.column_config.LinkColumn("Source", display_text="link"),
+    },
+)
+
+# --- The user's offer ----------------------------------------------------------------------------
+st.subheader("Your offer among them")
+offer = st.number_input(
+    "Your offer: year-one rent (USD per kW-month)",
+    min_value=1.0,
+    max_value=1_000.0,
+    value=float(scenario.lease_rate_usd_per_kw_month),
+    step=5.0,
+    help="The year-one rent you are offered or plan to ask, USD per kW of critical IT per month.",
+    key="market_offer",
+)
+comparable = deals[deals["comparable"]].copy()
+rates = comparable["implied_year1_rate_usd_per_kw_month"]
+below = int((rates < offer).sum())
+st.markdown(
+    f"An offer of **{fmt.rate_usd_per_kw_month(offer)}** is above **{below} of {len(comparable)}** "
+    f"comparable deals (their year-one rents run from {fmt.rate_usd_per_kw_month(round(rates.min()))} "
+    f"to {fmt.rate_usd_per_kw_month(round(rates.max()))}, median "
+    f"{fmt.rate_usd_per_kw_month(round(rates.median()))})."
+)
+comparable["deal"] = (
+    comparable["operator"]
+    + " / "
+    + comparable["tenant"]
+    + " ("
+    + comparable["critical_it_mw"].astype(str)
+    + " MW)"
+)
+comparable["announced_text"] = comparable["announced"].map(lambda d: f"{d:%b %Y}")
+comparable["rate"] = rates.round(1)
+bars = (
+    alt.Chart(comparable)
+    .mark_bar(color="#8fa3b3")
+    .encode(
+        y=alt.Y("deal:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+        x=alt.X("rate:Q", title="Implied year-one rent, USD per kW-month"),
+        tooltip=[
+            alt.Tooltip("deal:N", title="Deal"),
+            alt.Tooltip("announced_text:N", title="Announced"),
+            alt.Tooltip("rate:Q", title="USD/kW-month", format=",.0f"),
+            alt.Tooltip("term_years:Q", title="Term, years"),
+        ],
+    )
+)
+rule = (
+    alt.Chart(pd.DataFrame({"offer": [offer]}))
+    .mark_rule(color="#d55e00", strokeWidth=3)
+    .encode(x="offer:Q")
+)
+label = (
+    alt.Chart(
+        pd.DataFrame({"offer": [offer], "text": [f"Your offer {fmt.rate_usd_per_kw_month(offer)}"]})
+    )
+    .mark_text(color="#d55e00", align="left", dx=6, dy=-6, fontWeight="bold")
+    .encode(x="offer:Q", y=alt.value(0), text="text:N")
+)
+st.altair_chart(
+    (bars + rule + label).properties(height=max(240, 26 * len(comparable))), width="stretch"
+)
+
+if not math.isclose(offer, scenario.lease_rate_usd_per_kw_month):
+    st.caption(
+        "The site pages value conversions at the lease rate on their own slider; this offer only "
+        "places a number among the deals."
+    )

@@ -1,0 +1,97 @@
+"""Each page under streamlit.testing.v1.AppTest: it runs without an exception, shows its key
+elements, and a changed input changes the shown value as the library says it should.
+
+The app's store is a temporary SQLite file (``HASHPIVOT_DB_URL``), seeded by ``SiteStore`` with the
+example portfolio. AppTest cannot type into ``st.data_editor``: its edits are seeded through
+``session_state`` (the browser tests type into it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from sites.store import SiteStore
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+TIMEOUT_S = 60
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'hashpivot-test.sqlite'}"
+    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
+    # The store is a cached resource: start each test on its own database.
+    st.cache_resource.clear()
+    yield url
+    st.cache_resource.clear()
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    if page is not None:
+        at.switch_page(page)
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    for metric in at.metric:
+        if metric.label == label:
+            return metric.value
+    raise AssertionError(f"no metric {label!r}; shown: {[m.label for m in at.metric]}")
+
+
+def _store(url: str) -> SiteStore:
+    return SiteStore(url, seed=True)  # as the app's SiteStore() seeds a new database
+
+
+# --- Inventory ---------------------------------------------------------------------------------------
+
+
+def test_inventory_lists_the_seeded_store(db_url):
+    at = _app("app_pages/inventory.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Inventory"
+    n = len(_store(db_url).list())
+    assert n >= 20  # the example portfolio seeds a new database
+    assert any(f"{n} sites saved" in c.value for c in at.caption)
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Inventory (.xlsx)", "Inventory (.csv)", "Empty template (.csv)"} <= labels
+
+
+def test_inventory_refuses_a_bad_edit_with_its_rule(db_url):
+    at = _app("app_pages/inventory.py").run()
+    at.session_state["inventory_editor"] = {
+        "edited_rows": {0: {"interruptible_share": 1.5}},  # allowed: 0..1
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert any("1 problem" in e.value for e in at.error)
+    problems = at.dataframe[-1].value
+    assert list(problems["Column"]) == ["interruptible_share"]
+    assert list(problems["Row"]) == [1]
+    save = next(b for b in at.button if b.label == "Save changes")
+    assert save.disabled
+
+
+def test_inventory_saves_a_good_edit_and_a_delete(db_url):
+    store = _store(db_url)
+    first, second = store.list()[:2]
+    at = _app("app_pages/inventory.py").run()
+    at.session_state["inventory_editor"] = {
+        "edited_rows": {0: {"contracted_mw": first.power.contracted_mw + 10.0}},
+        "added_rows": [],
+        "deleted_rows": [1],
+    }
+    at.run()
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception
+    assert store.get(first.id).power.contracted_mw == first.power.contracted_mw + 10.0
+    assert second.id not in {s.id for s in store.list()}
+    assert any("1 site added or changed, 1 deleted" in s.value for s in at.success)
