@@ -296,9 +296,9 @@ def parse_sites(
         seen.add(col)
     sites: list[Site] = []
     site_rows: list[int] = []
+    unparsed: set[tuple[int, str]] = set()
     for row_no, cells in rows:
         parsed: dict[str, object] = {}
-        row_ok = True
         for col in SITE_COLUMNS:
             if col not in cells:
                 continue
@@ -306,19 +306,22 @@ def parse_sites(
                 value = _parse(col, COLUMN_KINDS[col], cells[col])
             except ValueError as exc:
                 problems.append(Problem(row_no, col, cells[col], str(exc)))
-                row_ok = False
+                unparsed.add((row_no, col))
                 continue
             if value is not _BLANK:
                 parsed[col] = value
-        if not row_ok:
-            continue
+        # A cell that could not be read takes its default so the row's other rules still run.
         site_id = parsed.get("id", "")
-        start = base.get(site_id) if isinstance(site_id, str) else None  # type: ignore[arg-type]
+        start = base.get(site_id) if isinstance(site_id, str) else None
         record = to_record(start if start is not None else Site(id=str(site_id), name=""))
         record.update(parsed)
         sites.append(from_record(record))
         site_rows.append(row_no)
-    problems.extend(validate_sites(sites, today=today, rows=site_rows))
+    problems.extend(
+        p
+        for p in validate_sites(sites, today=today, rows=site_rows)
+        if (p.row, p.column) not in unparsed
+    )
     if problems:
         problems.sort(
             key=lambda p: (

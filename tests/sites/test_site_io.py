@@ -1,0 +1,236 @@
+"""CSV and Excel import/export: exact round trips, formula neutralising, all problems at once."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from site_strategies import TODAY, valid_sites
+
+from sites import SITE_COLUMNS, Site, SiteFileError, SiteValidationError, load_example_portfolio
+from sites.io import (
+    export_bytes,
+    neutralise,
+    read_sites,
+    template_bytes,
+    unneutralise,
+    write_sites,
+    write_template,
+)
+from sites.schema import Facility, PowerRights, fleet_from_text, fleet_to_text
+
+TRICKY = Site(
+    id="=cmd|' /C calc'!A0",
+    name='+Plus, "quoted"\nsecond line',
+    operator="-minus",
+    notes="@SUM(A1:A2)\tand tab",
+    county="'already quoted",
+    source="'=sneaky",
+    latitude=0.1 + 0.2,  # 0.30000000000000004 needs 17 significant digits
+    longitude=-97.123456789012345,
+    power=PowerRights(
+        energized_mw=1 / 3,
+        contracted_mw=1e16,
+        contract_expiry=date(2031, 2, 28),
+        queue_energization_date=date(2020, 1, 1),
+    ),
+    facility=Facility(hall_count=7, fleet=(("S21", 1000), ("S19 XP", 500), ("A:B", 0))),
+    approximate=True,
+)
+
+
+def test_fleet_text_format() -> None:
+    assert fleet_to_text((("S21", 1000), ("S19 XP", 500))) == "S21:1000;S19 XP:500"
+    assert fleet_from_text("S21:1000; S19 XP : 500") == (("S21", 1000), ("S19 XP", 500))
+    assert fleet_from_text("A:B:3") == (("A:B", 3),)
+    assert fleet_from_text("") == ()
+    with pytest.raises(ValueError, match="S21"):
+        fleet_from_text("S21")
+    with pytest.raises(ValueError, match="whole number"):
+        fleet_from_text("S21:lots")
+
+
+def test_neutralise_prefixes_formula_triggers_and_reverses() -> None:
+    for text in ("=1+1", "+1", "-1", "@x", "\tx", "'x"):
+        assert neutralise(text) == "'" + text
+        assert unneutralise(neutralise(text)) == text
+    assert neutralise("plain") == "plain"
+    assert unneutralise("'plain") == "'plain"  # a quote before ordinary text is data
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_round_trip_is_exact(tmp_path: Path, fmt: str) -> None:
+    sites = [*load_example_portfolio(), TRICKY]
+    path = write_sites(sites, tmp_path / f"sites.{fmt}")
+    assert read_sites(path, today=TODAY) == sites
+
+
+def test_csv_export_neutralises_formulas(tmp_path: Path) -> None:
+    path = write_sites([TRICKY], tmp_path / "s.csv")
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert rows[0]["id"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["name"].startswith("'+Plus")
+    assert rows[0]["operator"] == "'-minus"
+    assert rows[0]["notes"].startswith("'@SUM")
+    assert rows[0]["county"] == "''already quoted"
+    assert rows[0]["latitude"] == "0.30000000000000004"  # numbers are never prefixed
+    assert rows[0]["longitude"].startswith("-97.")
+    assert rows[0]["fleet"] == "S21:1000;S19 XP:500;A:B:0"
+
+
+def test_xlsx_export_neutralises_formulas_and_types_cells(tmp_path: Path) -> None:
+    path = write_sites([TRICKY], tmp_path / "s.xlsx")
+    ws = openpyxl.load_workbook(path)["sites"]
+    header = [c.value for c in ws[1]]
+    assert header == list(SITE_COLUMNS)
+    row = dict(zip(header, (c for c in ws[2]), strict=True))
+    assert row["id"].value.startswith("'=")
+    assert row["id"].data_type == "s"  # stored as text, never as a formula
+    assert row["notes"].value.startswith("'@")
+    assert row["latitude"].value == 0.1 + 0.2
+    assert row["contract_expiry"].value.date() == date(2031, 2, 28)
+    assert row["approximate"].value is True
+
+
+def _csv_rows(n: int, bad_row_index: int | None = None) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        ["id", "name", "latitude", "longitude", "energized_mw", "contracted_mw", "grid_region"]
+    )
+    for i in range(n):
+        contracted = "50" if i != bad_row_index else "10"  # 10 < energized 20: breaks a rule
+        w.writerow([f"site-{i:02d}", f"Site {i}", "31.5", "-97.1", "20", contracted, "ERCOT"])
+    return buf.getvalue()
+
+
+def test_fifty_rows_one_bad_reports_that_row_as_seen_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "fifty.csv"
+    path.write_text(_csv_rows(50, bad_row_index=36))
+    with pytest.raises(SiteValidationError) as info:
+        read_sites(path, today=TODAY)
+    (p,) = info.value.problems
+    # header is row 1, site-00 row 2, so site-36 is on row 38
+    assert (p.row, p.column, p.value) == (38, "contracted_mw", 10.0)
+    assert "energized_mw" in p.rule
+    assert len(read_sites(_csv_rows(50).encode(), "csv", today=TODAY)) == 50
+
+
+def test_every_problem_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "id,name,latitude,hall_count,contract_expiry,approximate,colour\n"
+        "a,A,95,2,2030-01-01,true,red\n"
+        "b,B,10,2.5,2020-01-01,maybe,blue\n"
+        "a,C,abc,1,not a date,false,green\n"
+    )
+    with pytest.raises(SiteValidationError) as info:
+        read_sites(path, today=TODAY)
+    found = {(p.row, p.column) for p in info.value.problems}
+    assert found == {
+        (1, "colour"),
+        (2, "latitude"),
+        (3, "hall_count"),
+        (3, "contract_expiry"),
+        (3, "approximate"),
+        (4, "id"),
+        (4, "latitude"),
+        (4, "contract_expiry"),
+    }
+
+
+def test_duplicate_ids_in_a_file_name_both_rows(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("id,name\nx,One\ny,Two\nx,Three\n")
+    with pytest.raises(SiteValidationError) as info:
+        read_sites(path, today=TODAY)
+    (p,) = info.value.problems
+    assert (p.row, p.column, p.rule) == (4, "id", "must be unique; also used on row 2")
+
+
+def test_blank_cells_and_missing_columns_take_defaults_or_stored_values(tmp_path: Path) -> None:
+    path = tmp_path / "partial.csv"
+    path.write_text(
+        "id,name,energized_mw,contracted_mw,notes,contract_expiry\n"
+        "x,New name,,,,\n"
+        "new,Fresh,5,5,hi,\n"
+    )
+    stored = Site(
+        id="x",
+        name="Old",
+        notes="old notes",
+        power=PowerRights(energized_mw=40.0, contracted_mw=60.0, contract_expiry=date(2030, 1, 1)),
+    )
+    x, new = read_sites(path, base={"x": stored}, today=TODAY)
+    # blank number keeps the stored value; blank text clears; blank date clears
+    assert x == dataclasses.replace(
+        stored,
+        name="New name",
+        notes="",
+        power=dataclasses.replace(stored.power, contract_expiry=None),
+    )
+    assert new == Site(
+        id="new", name="Fresh", notes="hi", power=PowerRights(energized_mw=5.0, contracted_mw=5.0)
+    )
+
+
+def test_new_site_still_validated_against_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("id,name,energized_mw\nnew,Fresh,5\n")
+    with pytest.raises(SiteValidationError) as info:
+        read_sites(path, today=TODAY)
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "contracted_mw")]
+
+
+def test_template_has_every_column_and_no_rows(tmp_path: Path) -> None:
+    csv_text = template_bytes("csv").decode("utf-8-sig")
+    assert csv_text.strip().split(",") == list(SITE_COLUMNS)
+    path = write_template(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert [c.value for c in wb["sites"][1]] == list(SITE_COLUMNS)
+    assert wb["sites"].max_row == 1
+    assert [r[0] for r in wb["columns"].iter_rows(min_row=2, values_only=True)] == list(
+        SITE_COLUMNS
+    )
+    assert read_sites(path) == []
+
+
+def test_unreadable_files_raise_site_file_error(tmp_path: Path) -> None:
+    with pytest.raises(SiteFileError, match="'id' column"):
+        read_sites(b"name,latitude\nx,1\n", "csv")
+    with pytest.raises(SiteFileError, match="not supported"):
+        read_sites(tmp_path / "x.json")
+    with pytest.raises(SiteFileError, match="xlsx"):
+        read_sites(b"not a zip", "xlsx")
+
+
+def test_excel_numeric_id_and_float_counts_are_accepted() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "hall_count", "approximate"])
+    ws.append([123, "Numeric id", 4.0, 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    (site,) = read_sites(buf.getvalue(), "xlsx", today=TODAY)
+    assert (site.id, site.facility.hall_count, site.approximate) == ("123", 4, True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(valid_sites(), max_size=4, unique_by=lambda s: s.id))
+def test_any_valid_sites_survive_a_csv_round_trip(sites: list[Site]) -> None:
+    data = export_bytes(sites, "csv")
+    assert read_sites(data, "csv", today=TODAY) == sites
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(valid_sites(), min_size=1, max_size=3, unique_by=lambda s: s.id))
+def test_any_valid_sites_survive_an_xlsx_round_trip(sites: list[Site]) -> None:
+    data = export_bytes(sites, "xlsx")
+    assert read_sites(data, "xlsx", today=TODAY) == sites
