@@ -150,12 +150,12 @@ def height_at(
     anchor are extrapolated backwards with the same mean block time.
     """
     _check_block_time(mean_block_time_s)
-    anchor = np.datetime64(_utc(anchor_time).replace(tzinfo=None), "s")
+    anchor = np.datetime64(_utc(anchor_time).replace(tzinfo=None), "us")
     if isinstance(when, (datetime, date)):
-        t = np.datetime64(_utc(when).replace(tzinfo=None), "s")
+        t = np.datetime64(_utc(when).replace(tzinfo=None), "us")
     else:
-        t = np.asarray(when, dtype="datetime64[s]")
-    seconds = (t - anchor).astype(np.float64)
+        t = np.asarray(when).astype("datetime64[us]")
+    seconds = (t - anchor).astype(np.float64) / 1e6
     out = anchor_height + seconds / mean_block_time_s
     return float(out) if np.ndim(out) == 0 else out
 

@@ -565,7 +565,7 @@ def mining_cash_flows(
     age_total_m = a.fleet_age_years * 12.0 + month_idx
     age_m = np.mod(age_total_m, life_m)
     refresh = (np.floor(age_total_m / life_m) > np.floor((age_total_m - 1) / life_m)) & (
-        month_idx > 0
+        age_total_m >= life_m
     )
     health = (1.0 - a.degradation_per_year) ** (age_m / 12.0)
     ph_per_mw_new = 1_000.0 / (a.efficiency_j_per_th * a.mining_pue)
@@ -630,7 +630,7 @@ def mining_cash_flows(
     opex = np.broadcast_to(p_mw * a.opex_usd_per_mw_month, shape)
     capex = np.where(
         refresh,
-        deployed_ph / np.where(health > 0, health, 1.0) * 1_000.0 * a.refresh_cost_usd_per_th,
+        p_mw * ph_per_mw_new * 1_000.0 * a.refresh_cost_usd_per_th,
         0.0,
     )
 
@@ -659,7 +659,7 @@ def mining_cash_flows(
         opex_usd=full(opex),
         capex_usd=full(capex),
         curtailed_hours=full(
-            frac_off / max(contract.flexible_share, 1e-300) * HOURS_PER_MONTH * (p_mw > 0)
+            curt.fraction_curtailed * HOURS_PER_MONTH * (contract.flexible_share > 0) * (p_mw > 0)
         ),
         dr_hours=full(dr_frac_extra * HOURS_PER_MONTH),
         curtailed_mwh=full(base_mwh * (frac_off + dr_frac_extra)),
