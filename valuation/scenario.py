@@ -81,7 +81,9 @@ class Scenario:
 
     def __post_init__(self) -> None:
         def bad(name: str, allowed: str) -> HostingError:
-            return HostingError(f"Scenario.{name}={getattr(self, name)!r} is not allowed: {allowed}")
+            return HostingError(
+                f"Scenario.{name}={getattr(self, name)!r} is not allowed: {allowed}"
+            )
 
         if not (self.lease_rate_usd_per_kw_month >= 0):
             raise bad("lease_rate_usd_per_kw_month", "a rent >= 0 in USD per critical IT kW-month")
@@ -103,7 +105,9 @@ class Scenario:
             raise bad("power_price_usd_per_mwh", "None (the site's contract) or >= 0 USD/MWh")
         if not (self.contingency >= 0):
             raise bad("contingency", "a share >= 0")
-        if not (isinstance(self.construction_delay_months, int) and self.construction_delay_months >= 0):
+        if not (
+            isinstance(self.construction_delay_months, int) and self.construction_delay_months >= 0
+        ):
             raise bad("construction_delay_months", "a whole number of months >= 0")
         if not (isinstance(self.free_rent_months, int) and self.free_rent_months >= 0):
             raise bad("free_rent_months", "a whole number of months >= 0")
@@ -120,7 +124,9 @@ class Scenario:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise HostingError(f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}")
+            raise HostingError(
+                f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}"
+            )
         kwargs: dict[str, Any] = dict(data)
         builders = {
             "market": MarketState.from_dict,
@@ -130,12 +136,18 @@ class Scenario:
             "tax": lambda d: TaxAssumptions(**d),
             "terminal": lambda d: TerminalValue(**d),
             "dr_programs": lambda items: tuple(
-                DemandResponseProgram(**{**d, "months_active": tuple(d.get("months_active", range(1, 13)))})
+                DemandResponseProgram(
+                    **{**d, "months_active": tuple(d.get("months_active", range(1, 13)))}
+                )
                 for d in items
             ),
         }
         for name, build in builders.items():
-            if name in kwargs and not is_dataclass(kwargs[name]) and not isinstance(kwargs[name], tuple):
+            if (
+                name in kwargs
+                and not is_dataclass(kwargs[name])
+                and not isinstance(kwargs[name], tuple)
+            ):
                 kwargs[name] = build(kwargs[name])
         return cls(**kwargs)
 

@@ -118,7 +118,9 @@ def build_site_model(
     n = scenario.horizon_months
     halls = retrofit.halls
     crit = np.array([h.critical_it_mw for h in halls], dtype=float)
-    check_critical_it_supported(site, float(crit.sum()), retrofit.design_pue, firmed=scenario.firmed)
+    check_critical_it_supported(
+        site, float(crit.sum()), retrofit.design_pue, firmed=scenario.firmed
+    )
     start = np.array([h.construction_start_month for h in halls], dtype=int)
     rfs = np.array([h.ready_for_service_month for h in halls], dtype=int)
     if np.any(rfs < start):
@@ -127,7 +129,9 @@ def build_site_model(
             f"its construction_start_month={start.tolist()}"
         )
     delay = scenario.construction_delay_months
-    mining_gross = site.power.energized_mw if site.power.energized_mw > 0 else site.power.contracted_mw
+    mining_gross = (
+        site.power.energized_mw if site.power.energized_mw > 0 else site.power.contracted_mw
+    )
     mining_mw = np.full(len(halls), mining_gross / len(halls))
 
     by_class = retrofit.capex_by_class_usd(scenario.capex_scenario)
@@ -165,7 +169,11 @@ def build_site_model(
     contract = site_contract(site, scenario)
     power_price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
     if scenario.lease_structure == "triple_net":
-        per_rent, capex_part, fixed = costs.non_recoverable_share_of_rent, 0.0 * leased_mw, 0.0 * leased_mw
+        per_rent, capex_part, fixed = (
+            costs.non_recoverable_share_of_rent,
+            0.0 * leased_mw,
+            0.0 * leased_mw,
+        )
     else:
         per_rent = 0.0
         common = dict(rent_usd=0.0, costs=costs, power_price_usd_per_mwh=power_price,
@@ -251,7 +259,11 @@ def evaluate(
     n, h = model.n_months, model.n_halls
     lease = np.asarray(lease_scale, dtype=float)[..., None, None]
     capex_k = np.asarray(capex_scale, dtype=float)[..., None, None]
-    hp = model.hashprice.hashprice_usd_per_ph_day if hashprice_usd_per_ph_day is None else hashprice_usd_per_ph_day
+    hp = (
+        model.hashprice.hashprice_usd_per_ph_day
+        if hashprice_usd_per_ph_day is None
+        else hashprice_usd_per_ph_day
+    )
     hp = np.asarray(hp, dtype=float)[..., None, :]  # (..., 1, n)
     months = np.arange(n)
     keep_mw = np.broadcast_to(model.mining_mw_by_hall[:, None], (h, n))
@@ -262,7 +274,11 @@ def evaluate(
 
     rate = s.lease_rate_usd_per_kw_month
     rent = model.rent_unit_usd * rate * lease  # (..., H, n)
-    landlord = rent * model.landlord_per_rent + model.landlord_capex_usd * capex_k + model.landlord_fixed_usd
+    landlord = (
+        rent * model.landlord_per_rent
+        + model.landlord_capex_usd * capex_k
+        + model.landlord_fixed_usd
+    )
     retro = {c: v * capex_k for c, v in model.retrofit_capex_usd.items()}
 
     def hybrid_rows(keep: np.ndarray, change: np.ndarray) -> np.ndarray:
@@ -283,7 +299,10 @@ def evaluate(
     rent_rows = hybrid_rows(zeros_h, np.broadcast_to(rent, zeros_h.shape))
     landlord_rows = hybrid_rows(zeros_h, np.broadcast_to(landlord, zeros_h.shape))
     retro_rows = {
-        c: hybrid_rows(np.zeros(np.broadcast_shapes(v.shape, (h, n))), np.broadcast_to(v, np.broadcast_shapes(v.shape, (h, n))))
+        c: hybrid_rows(
+            np.zeros(np.broadcast_shapes(v.shape, (h, n))),
+            np.broadcast_to(v, np.broadcast_shapes(v.shape, (h, n))),
+        )
         for c, v in retro.items()
     }
 
@@ -301,7 +320,9 @@ def evaluate(
     for c in (15, 39):
         capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
     noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
-    shape = np.broadcast_shapes(revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values()))
+    shape = np.broadcast_shapes(
+        revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
+    )
     flows = project_cash_flows(
         revenue_usd=np.broadcast_to(revenue, shape),
         opex_usd=opex,
