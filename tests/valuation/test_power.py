@@ -1,0 +1,235 @@
+"""Contracts, economic curtailment with known spikes, DR defaults, price files and the sample."""
+
+import io
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from valuation.mining import MiningAssumptions, mining_cash_flows
+from valuation.power import (
+    ERCOT_2024_MONTHLY_MEAN_USD_PER_MWH,
+    ERCOT_2024_SPIKE_DAYS,
+    ERCOT_PROGRAMS,
+    SAMPLE_PRICE_FILE,
+    PowerContract,
+    PriceDurationCurve,
+    PriceFileError,
+    curtailment_by_month,
+    economic_curtailment,
+    ercot_sample_curve,
+    load_price_file,
+    sample_price_series,
+    synthetic_hourly_prices,
+)
+
+SIMPLE = MiningAssumptions(
+    efficiency_j_per_th=20.0, uptime=1.0, pool_fee=0.0, mining_pue=1.0, degradation_per_year=0.0,
+    opex_usd_per_mw_month=0.0, fleet_age_years=0.0,
+)  # fmt: skip
+# hashprice $50/PH/day at 20 J/TH: mining value R = 50 / (0.024 x 20) = $104.17 per MWh
+R = 50.0 / (0.024 * 20.0)
+
+
+def spike_month_points() -> np.ndarray:
+    """A grid month as 2,922 15-minute points (730.5 h): $30 base, 40 points (10 h) at $500,
+    16 points (4 h) at $2,000, 8 points (2 h) at -$10."""
+    pts = np.full(2_922, 30.0)
+    pts[:40] = 500.0
+    pts[40:56] = 2_000.0
+    pts[56:64] = -10.0
+    return np.sort(pts)
+
+
+def test_fixed_ppa_resale_in_a_spike_month_hand_computed():
+    # Curtail the 56 points above R = $104.17: 56 x 0.25 h = 14 h.
+    # Resale credit on 10 MW: 10 x 0.25 x (40 x 500 + 16 x 2,000) = 2.5 x 52,000 = $130,000.
+    # Take-or-pay power cost: 10 MW x 730.5 h x $40 = $292,200.
+    # Foregone revenue: 500 PH/s x $50 x 14/24 day = $14,583.33 (= R x 140 MWh).
+    contract = PowerContract(contract_type="fixed_ppa", price_usd_per_mwh=40.0, flexible_share=1.0)
+    r = mining_cash_flows(
+        10.0, np.array([50.0]), assumptions=SIMPLE, contract=contract, prices=spike_month_points()
+    )
+    assert r.curtailed_hours[0] == pytest.approx(14.0)
+    assert r.curtailed_mwh[0] == pytest.approx(140.0)
+    assert r.curtailment_credit_usd[0] == pytest.approx(130_000.0)
+    assert r.power_cost_usd[0] == pytest.approx(292_200.0)
+    assert r.foregone_revenue_usd[0] == pytest.approx(500 * 50 * 14 / 24)
+    assert r.foregone_revenue_usd[0] == pytest.approx(R * 140)
+    assert r.revenue_usd[0] == pytest.approx(500 * 50 * 30.4375 - 500 * 50 * 14 / 24)
+
+
+def test_index_contract_in_the_same_month_saves_the_spikes():
+    # Index + $5 adder: curtail where price + 5 > 104.17, the same 56 points; no credit.
+    # Power cost = 10 MW x 0.25 h x sum over running points of (price + 5)
+    #            = 2.5 x (2,858 x 35 + 8 x (-5)) = 2.5 x 99,990 = $249,975.
+    contract = PowerContract(
+        contract_type="index_plus_adder", adder_usd_per_mwh=5.0, flexible_share=1.0
+    )
+    r = mining_cash_flows(
+        10.0, np.array([50.0]), assumptions=SIMPLE, contract=contract, prices=spike_month_points()
+    )
+    assert r.curtailed_hours[0] == pytest.approx(14.0)
+    assert r.curtailment_credit_usd[0] == 0.0
+    assert r.power_cost_usd[0] == pytest.approx(249_975.0)
+    # avoided: 2.5 x (40 x 505 + 16 x 2,005) = 2.5 x 52,280 = $130,700
+    assert r.avoided_power_cost_usd[0] == pytest.approx(130_700.0)
+
+
+def test_partial_flexibility_scales_credit_not_hours():
+    contract = PowerContract(contract_type="fixed_ppa", price_usd_per_mwh=40.0, flexible_share=0.5)
+    r = mining_cash_flows(
+        10.0, np.array([50.0]), assumptions=SIMPLE, contract=contract, prices=spike_month_points()
+    )
+    assert r.curtailed_hours[0] == pytest.approx(14.0)
+    assert r.curtailment_credit_usd[0] == pytest.approx(65_000.0)
+
+
+def june_2024_with_spikes() -> str:
+    lines = ["timestamp,price"]
+    for i in range(720):
+        day, hour = divmod(i, 24)
+        price = 30.0
+        if hour == 19 and day < 10:
+            price = 500.0
+        if hour == 20 and day < 4:
+            price = 2_000.0
+        if hour == 3 and day < 2:
+            price = -10.0
+        lines.append(f"2024-06-{day + 1:02d} {hour:02d}:00,{price}")
+    return "\n".join(lines) + "\n"
+
+
+def test_price_file_month_hand_computed():
+    # June 2024, 720 hours: 10 h at $500, 4 h at $2,000, 2 h at -$10, the rest $30. Fixed PPA $40
+    # with a $2 resale fee: curtail when price - 2 > 104.17 -> 14 h on 10 MW = 140 MWh;
+    # credit = 10 x (10 x 498 + 4 x 1,998) = $129,720; gross power cost 10 x 720 x 40 = $288,000.
+    series = load_price_file(io.StringIO(june_2024_with_spikes()))
+    assert series.interval_hours == 1.0
+    contract = PowerContract(contract_type="fixed_ppa", price_usd_per_mwh=40.0, resale_fee_usd_per_mwh=2.0,
+                             flexible_share=1.0)  # fmt: skip
+    out = curtailment_by_month(series, R, contract, power_mw=10.0)
+    row = out.iloc[0]
+    assert len(out) == 1 and row["hours"] == 720
+    assert row["curtailed_hours"] == 14 and row["curtailed_mwh"] == 140
+    assert row["credit_usd"] == pytest.approx(129_720.0)
+    assert row["power_cost_usd"] == pytest.approx(288_000.0)
+    assert row["foregone_revenue_usd"] == pytest.approx(140 * R)
+    # the vectorised core agrees once hours per point match (720 points x 730.5/720 h each)
+    r = mining_cash_flows(10.0, np.array([50.0]), assumptions=SIMPLE, contract=contract,
+                          prices=series.prices_usd_per_mwh)  # fmt: skip
+    assert r.curtailment_credit_usd[0] == pytest.approx(129_720.0 * 730.5 / 720)
+
+
+def _bad(text: str):
+    with pytest.raises(PriceFileError) as info:
+        load_price_file(io.StringIO(text))
+    return info.value
+
+
+def test_price_file_errors_name_row_and_column():
+    head = "timestamp,price\n"
+    e = _bad(head + "2024-01-01 00:00,10\n2024-01-01 01:00,abc\n2024-01-01 02:00,12\n")
+    assert e.row == 3 and e.column == "price" and "'abc' is not a number" in str(e)
+    e = _bad(head + "2024-01-01 00:00,10\n2024-01-01 01:00,11\n2024-01-01 01:00,12\n")
+    assert e.row == 4 and "duplicates" in str(e)
+    e = _bad(head + "2024-01-01 00:00,10\n2024-01-01 02:00,11\n2024-01-01 01:00,12\n")
+    assert e.row == 4 and "earlier" in str(e)
+    e = _bad(
+        head + "2024-01-01 00:00,10\n2024-01-01 01:00,11\n2024-01-01 04:00,12\n2024-01-01 05:00,1\n"
+    )
+    assert e.row == 4 and "gap of 180 minutes" in str(e)
+    e = _bad(head + "2024-01-01 00:00,10\nnot a time,11\n2024-01-01 02:00,12\n")
+    assert e.row == 3 and e.column == "timestamp"
+    e = _bad(head + "2024-01-01 00:00,10\n2024-01-01 01:00,nan\n2024-01-01 02:00,12\n")
+    assert e.row == 3 and "finite" in str(e)
+    e = _bad("when,what,who\n2024-01-01 00:00,1,a\n2024-01-01 01:00,2,b\n")
+    assert e.row == 1 and "header" in str(e)
+
+
+def test_price_file_fifteen_minutes_and_positional_columns():
+    text = "Interval Start,SPP\n" + "".join(f"2024-03-01 00:{m:02d},{m}\n" for m in (0, 15, 30, 45))
+    s = load_price_file(io.StringIO(text))
+    assert s.interval_hours == 0.25 and s.prices_usd_per_mwh.tolist() == [0, 15, 30, 45]
+    s2 = load_price_file(io.StringIO("a,b\n2024-03-01 00:00,1\n2024-03-01 01:00,2\n"))
+    assert s2.prices_usd_per_mwh.tolist() == [1, 2]
+
+
+def test_shipped_sample_is_the_seeded_regeneration_and_matches_2024_statistics():
+    assert SAMPLE_PRICE_FILE.stat().st_size < 300_000
+    shipped = sample_price_series()
+    fresh = synthetic_hourly_prices()
+    assert len(shipped.prices_usd_per_mwh) == 8_784  # 2024 is a leap year
+    np.testing.assert_allclose(shipped.prices_usd_per_mwh, fresh.prices_usd_per_mwh, atol=0.0051)
+    frame = shipped.to_frame().set_index("timestamp")["price_usd_per_mwh"]
+    means = frame.groupby(frame.index.month).mean().to_numpy()
+    np.testing.assert_allclose(means, ERCOT_2024_MONTHLY_MEAN_USD_PER_MWH, atol=0.01)
+    assert frame.max() == pytest.approx(max(h for _, _, h in ERCOT_2024_SPIKE_DAYS), abs=0.01)
+    daily_max = frame.groupby(frame.index.date).max()
+    assert (daily_max >= 1_000).sum() == len(ERCOT_2024_SPIKE_DAYS)
+
+
+def test_sample_curve_shape_and_means():
+    curve = ercot_sample_curve()
+    assert curve.prices_usd_per_mwh.shape == (12, 744)
+    assert np.all(np.diff(curve.prices_usd_per_mwh, axis=1) >= 0)
+    # months with 744 hours are exact; shorter months are interpolated to 744 points
+    np.testing.assert_allclose(
+        curve.mean_usd_per_mwh, ERCOT_2024_MONTHLY_MEAN_USD_PER_MWH, rtol=0.04
+    )
+    np.testing.assert_allclose(
+        curve.mean_usd_per_mwh[0], ERCOT_2024_MONTHLY_MEAN_USD_PER_MWH[0], atol=0.01
+    )
+    with pytest.raises(Exception, match="lacks calendar months"):
+        PriceDurationCurve.from_series(load_price_file(io.StringIO(june_2024_with_spikes())))
+
+
+def test_default_programs_are_sourced():
+    names = {p.name for p in ERCOT_PROGRAMS}
+    assert {"ERCOT ERS", "ERCOT ECRS", "ERCOT 4CP transmission avoidance"} <= names
+    assert all(len(p.source) > 40 for p in ERCOT_PROGRAMS)
+    ecrs = next(p for p in ERCOT_PROGRAMS if p.name == "ERCOT ECRS")
+    assert ecrs.capacity_payment_usd_per_mw_hour == 9.62  # IMM 2024 SOM
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.integers(1, 5),
+    st.integers(1, 30),
+    st.floats(-50, 500),
+    st.sampled_from(["fixed_ppa", "index_plus_adder", "utility_tariff"]),
+    st.integers(0, 2**31),
+)
+def test_vectorised_curtailment_equals_brute_force(paths, months, k, shift, kind, seed):
+    rng = np.random.default_rng(seed)
+    pts = np.sort(np.round(rng.normal(40, 80, size=(months, k)), 1), axis=-1)
+    value = rng.uniform(-20, 300, size=(paths, months)) + shift
+    contract = PowerContract(contract_type=kind, price_usd_per_mwh=35.0, adder_usd_per_mwh=4.0,
+                             transmission_usd_per_mwh=2.0, resale_fee_usd_per_mwh=1.0)  # fmt: skip
+    res = economic_curtailment(value, pts, contract)
+    (a_av, b_av), (a_cr, b_cr), _ = contract._coefficients(True)
+    v = (a_av + a_cr) * pts[None] + (b_av + b_cr)
+    off = v > value[..., None]
+    np.testing.assert_allclose(res.fraction_curtailed, off.mean(axis=-1))
+    np.testing.assert_allclose(
+        res.credit_per_mwh_mean, (off * (a_cr * pts + b_cr)).mean(axis=-1), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        res.avoided_cost_per_mwh_mean, (off * (a_av * pts + b_av)).mean(axis=-1), atol=1e-9
+    )
+
+
+def test_contract_from_site_reads_power_rights():
+    from sites.schema import PowerRights, Site
+
+    site = Site(id="x", name="X", power=PowerRights(contracted_mw=100, contract_type="fixed_ppa",
+                                                    contract_price_usd_per_mwh=31.0, interruptible_share=0.2))  # fmt: skip
+    c = PowerContract.from_site(site)
+    assert (c.contract_type, c.price_usd_per_mwh, c.contracted_mw) == ("fixed_ppa", 31.0, 100)
+    idx = PowerContract.from_site(
+        replace(site, power=replace(site.power, contract_type="index_plus_adder"))
+    )
+    assert idx.adder_usd_per_mwh == 31.0 and idx.price_usd_per_mwh == 26.83
