@@ -246,7 +246,7 @@ def _breakevens(model: SiteModel) -> Breakevens:
     def gap_hp(x: np.ndarray) -> np.ndarray:
         return _gap(evaluate(model, hashprice_usd_per_ph_day=hp0 * x[:, None])["npv_usd"], h)
 
-    hp_factor = _root(gap_hp, 0.0, 5.0)
+    hp_factor = _root(gap_hp, 0.0, 20.0)
     return Breakevens(
         lease_rate_usd_per_kw_month=float(lease_be),
         hashprice_usd_per_ph_day=float(hp_factor * hp0[0]),
