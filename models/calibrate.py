@@ -138,15 +138,17 @@ class _Encoder:
         return np.column_stack(cols)
 
 
-def _make_model(method: str, quantile: float, seed: int) -> QuantileRegressor | GradientBoostingRegressor:
+def _make_model(
+    method: str, quantile: float, seed: int
+) -> QuantileRegressor | GradientBoostingRegressor:
     if method == "linear_quantile":
         return QuantileRegressor(quantile=quantile, alpha=1e-4, solver="highs")
     return GradientBoostingRegressor(
         loss="quantile",
         alpha=quantile,
-        n_estimators=150,
+        n_estimators=80,
         max_depth=2,
-        learning_rate=0.05,
+        learning_rate=0.1,
         min_samples_leaf=5,
         subsample=0.8,
         random_state=seed,
