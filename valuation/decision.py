@@ -107,7 +107,7 @@ def _gap(npv_rows: np.ndarray, h: int) -> np.ndarray:
 
 
 def _root(
-    gap_of: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, points: int = 17
+    gap_of: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, points: int = 9
 ) -> float:
     """First sign change of a monotone ``gap_of`` on [lo, hi], by two batched grid passes and
     linear interpolation in the bracketing cell; nan when the gap keeps one sign."""

@@ -13,7 +13,7 @@ break-evens and reasons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -88,6 +88,7 @@ class SiteModel:
     hashprice: HashpricePath
     prices_usd_per_mwh: np.ndarray  # (n_months, points) price-duration curve per month
     contract: PowerContract
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_halls(self) -> int:
@@ -269,8 +270,16 @@ def evaluate(
     keep_mw = np.broadcast_to(model.mining_mw_by_hall[:, None], (h, n))
     conv_mw = keep_mw * (months[None, :] < model.construction_start_month[:, None])
     power = np.concatenate([keep_mw, conv_mw], axis=0)  # (2H, n)
-    mined = _mining(model, power, hp, contract=contract, prices=prices)
-    dr = _mining(model, keep_mw.sum(axis=0), hp[..., 0, :], tuple(s.dr_programs), contract, prices)
+    base_market = hashprice_usd_per_ph_day is None and contract is None and prices is None
+    cached = model.cache.get("base_mining") if base_market else None
+    if cached is None:
+        mined = _mining(model, power, hp, contract=contract, prices=prices)
+        dr = _mining(model, keep_mw.sum(axis=0), hp[..., 0, :], tuple(s.dr_programs), contract, prices)
+        if base_market:
+            # Mining does not depend on the lease or capex drivers: reuse it across batches.
+            model.cache["base_mining"] = (mined, dr)
+    else:
+        mined, dr = cached
 
     rate = s.lease_rate_usd_per_kw_month
     rent = model.rent_unit_usd * rate * lease  # (..., H, n)
