@@ -87,9 +87,9 @@ class RetrofitEstimate:
 
     def capex_by_class_usd(self, scenario: str = "base") -> dict[int, float]:
         """Capex of the chosen scenario by MACRS class {5, 15, 39}, USD (sums to the total)."""
-        column = _scenario_column(scenario)
-        by_class = self.line_items.groupby("tax_class")[column].sum()
-        return {c: float(by_class.get(c, 0.0)) for c in TAX_CLASSES}
+        values = self.line_items[_scenario_column(scenario)].to_numpy(dtype=float)
+        classes = self.line_items["tax_class"].to_numpy()
+        return {c: float(values[classes == c].sum()) for c in TAX_CLASSES}
 
     def capex_by_month_usd(self, n_months: int, scenario: str = "base") -> np.ndarray:
         """Capex per month, shape ``(n_months,)``, USD: each hall's share of the total spent evenly
@@ -196,17 +196,19 @@ def estimate_retrofit(
     ]
     hard = [i for i in hard if i.base_usd > 0 or i.high_usd > 0]
     rows = hard + _soft_and_contingency(hard)
-    items = pd.DataFrame([tuple(r.__dict__.values()) for r in rows], columns=LINE_ITEM_COLUMNS)
+    items = pd.DataFrame(
+        {c: [getattr(r, c) for r in rows] for c in LINE_ITEM_COLUMNS}, columns=LINE_ITEM_COLUMNS
+    )
     items["tax_class"] = items["tax_class"].astype(int)
     heat_rejection = heat_rejection_type(conn.water_availability)
     halls, path = build_schedule(
         target.critical_it_mw,
-        _total(items, "base_usd"),
+        sum(r.base_usd for r in rows),
         hall_count=site.facility.hall_count,
         hall_power_mw=site.facility.hall_power_mw,
         reuse_buildings=target.reuse_buildings,
         generators=target.backup_generation,
-        chillers=bool((items["item"] == "chillers").any()),
+        chillers=any(r.item == "chillers" for r in hard),
         substation=substation_shortfall_mva(site, target, pue)[0] > 0,
         lead=lead,
     )

@@ -30,6 +30,9 @@ class LeadTimes:
     construction (2024), so 9 for reused halls.
     Permitting, months: engineering assumption (no sourced figure): 9 for a new building, 3 for
     a retrofit of permitted industrial halls.
+    Stagger: halls start 3 months apart, but a campus runs halls in parallel so the last starts
+    at most 12 months after the first: campuses of 100 MW+ take 24-36+ months against 18-24 for
+    the first building (cortexconstruct.com, 2025).
     """
 
     mv_switchgear_weeks: float = 47.0
@@ -43,6 +46,7 @@ class LeadTimes:
     construction_months_new: float = 18.0
     construction_months_reuse: float = 9.0
     stagger_months: float = 3.0
+    max_stagger_span_months: float = 12.0
     phase_mw: float = 50.0  # phase size, MW critical IT, when the site has no halls
 
     def __post_init__(self) -> None:
@@ -105,6 +109,16 @@ def hall_split(
     return label, [critical_it_mw / n] * n
 
 
+def hall_starts(n_halls: int, stagger_months: float, max_span_months: float) -> list[int]:
+    """Start month of each hall: ``stagger_months`` apart (rounded up to whole months), squeezed
+    so the last starts no later than ``max_span_months`` (rounded up) after the first."""
+    step = math.ceil(stagger_months)
+    if n_halls <= 1:
+        return [0] * n_halls
+    span = min(step * (n_halls - 1), math.ceil(max_span_months))
+    return [math.floor(i * span / (n_halls - 1) + 1e-9) for i in range(n_halls)]
+
+
 def build_schedule(
     critical_it_mw: float,
     total_capex_base_usd: float,
@@ -130,13 +144,13 @@ def build_schedule(
     build = lead.construction_months_reuse if reuse_buildings else lead.construction_months_new
     build_months = math.ceil(build)
     gate = max(lead_months, permit_months)
-    stagger = math.ceil(lead.stagger_months)
+    starts = hall_starts(len(mws), lead.stagger_months, lead.max_stagger_span_months)
     halls = tuple(
         HallSchedule(
             hall=f"{label} {i + 1}",
             critical_it_mw=mw,
-            construction_start_month=i * stagger,
-            ready_for_service_month=i * stagger + gate + build_months,
+            construction_start_month=starts[i],
+            ready_for_service_month=starts[i] + gate + build_months,
             capex_base_usd=total_capex_base_usd * mw / critical_it_mw,
         )
         for i, mw in enumerate(mws)
@@ -158,7 +172,7 @@ def build_schedule(
     )
     if len(halls) > 1:
         path += (
-            f"; halls start {stagger} months apart, so {halls[-1].hall} is ready in month "
-            f"{halls[-1].ready_for_service_month}"
+            f"; halls start up to {math.ceil(lead.stagger_months)} months apart, so "
+            f"{halls[-1].hall} is ready in month {halls[-1].ready_for_service_month}"
         )
     return halls, path
