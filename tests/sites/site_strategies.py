@@ -77,9 +77,7 @@ def valid_sites(draw: st.DrawFn) -> Site:
             interruptible_share=draw(st.floats(0, 1)),
             contract_type=ctype,
             contract_price_usd_per_mwh=price,
-            contract_expiry=draw(
-                st.none() | st.dates(TODAY + timedelta(days=1), date(2100, 1, 1))
-            ),
+            contract_expiry=draw(st.none() | st.dates(TODAY + timedelta(days=1), date(2100, 1, 1))),
             queue_mw=draw(nonneg(1e5)),
             queue_energization_date=draw(st.none() | dates),
         ),
@@ -95,9 +93,7 @@ def valid_sites(draw: st.DrawFn) -> Site:
             hall_count=draw(st.integers(0, 500)),
             hall_power_mw=draw(nonneg(1e4)),
             building_area_m2=draw(nonneg(1e7)),
-            fleet=tuple(
-                draw(st.lists(st.tuples(machine, st.integers(0, 10**7)), max_size=4))
-            ),
+            fleet=tuple(draw(st.lists(st.tuples(machine, st.integers(0, 10**7)), max_size=4))),
         ),
         connectivity=Connectivity(
             fiber_distance_km=draw(nonneg(1e4)),

@@ -222,14 +222,14 @@ def test_excel_numeric_id_and_float_counts_are_accepted() -> None:
     assert (site.id, site.facility.hall_count, site.approximate) == ("123", 4, True)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(valid_sites(), max_size=4, unique_by=lambda s: s.id))
 def test_any_valid_sites_survive_a_csv_round_trip(sites: list[Site]) -> None:
     data = export_bytes(sites, "csv")
     assert read_sites(data, "csv", today=TODAY) == sites
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(valid_sites(), min_size=1, max_size=3, unique_by=lambda s: s.id))
 def test_any_valid_sites_survive_an_xlsx_round_trip(sites: list[Site]) -> None:
     data = export_bytes(sites, "xlsx")

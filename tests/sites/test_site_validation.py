@@ -299,7 +299,7 @@ def test_several_problems_in_one_site_reported_together() -> None:
     }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(valid_sites())
 def test_generated_valid_sites_pass(site: Site) -> None:
     assert validate_site(site, today=TODAY) == []

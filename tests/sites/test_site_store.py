@@ -1,0 +1,268 @@
+"""The SQLAlchemy store on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from site_strategies import TODAY, valid_sites
+from sqlalchemy import create_engine, text
+
+from sites import (
+    ScenarioNotFoundError,
+    SchemaVersionError,
+    Site,
+    SiteNotFoundError,
+    SiteValidationError,
+    StaleSiteError,
+    load_example_portfolio,
+)
+from sites.schema import Facility, PowerRights
+from sites.store import ENV_VAR, SCHEMA_VERSION, SiteStore, metadata
+
+SITE = Site(
+    id="alpha",
+    name="Alpha",
+    latitude=31.0,
+    longitude=-100.0,
+    state="TX",
+    grid_region="ERCOT",
+    power=PowerRights(energized_mw=80.0, contracted_mw=120.0, contract_expiry=date(2033, 6, 30)),
+    facility=Facility(hall_count=2, hall_power_mw=40.0, fleet=(("S21", 1000), ("S19 XP", 500))),
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sites.sqlite3'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as conn:  # leave an empty database for the next test
+        metadata.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[SiteStore]:
+    s = SiteStore(db_url)
+    yield s
+    s.close()
+
+
+def test_crud(store: SiteStore) -> None:
+    assert store.list() == []
+    assert store.save(SITE, today=TODAY) == 1
+    assert store.get("alpha") == SITE
+    assert store.get_with_version("alpha") == (SITE, 1)
+    edited = dataclasses.replace(SITE, notes="edited")
+    assert store.save(edited, expected_version=1, today=TODAY) == 2
+    assert store.list() == [edited]
+    store.delete("alpha")
+    assert store.list() == []
+    with pytest.raises(SiteNotFoundError, match="alpha"):
+        store.get("alpha")
+    with pytest.raises(SiteNotFoundError):
+        store.delete("alpha")
+
+
+def test_stale_save_is_refused_and_nothing_is_written(store: SiteStore) -> None:
+    store.save(SITE, today=TODAY)
+    mine, v_mine = store.get_with_version("alpha")
+    theirs, v_theirs = store.get_with_version("alpha")
+    store.save(dataclasses.replace(theirs, name="Theirs"), expected_version=v_theirs, today=TODAY)
+    with pytest.raises(StaleSiteError) as info:
+        store.save(dataclasses.replace(mine, name="Mine"), expected_version=v_mine, today=TODAY)
+    err = info.value
+    assert (err.site_id, err.expected_version, err.stored_version) == ("alpha", 1, 2)
+    assert "'alpha'" in str(err) and "version 1" in str(err) and "version 2" in str(err)
+    assert store.get_with_version("alpha")[0].name == "Theirs"
+    assert store.get_with_version("alpha")[1] == 2
+    with pytest.raises(StaleSiteError):
+        store.delete("alpha", expected_version=1)
+    with pytest.raises(StaleSiteError, match="already exists"):
+        store.save(SITE, expected_version=0, today=TODAY)
+
+
+def test_invalid_site_is_not_saved(store: SiteStore) -> None:
+    with pytest.raises(SiteValidationError) as info:
+        store.save(dataclasses.replace(SITE, latitude=123.0), today=TODAY)
+    assert [p.column for p in info.value.problems] == ["latitude"]
+    assert store.list() == []
+
+
+def _fifty_rows(bad: int | None) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "name", "energized_mw", "contracted_mw", "interruptible_share"])
+    for i in range(50):
+        share = "1.5" if i == bad else "0.25"
+        w.writerow([f"site-{i:02d}", f"Site {i}", "10", "20", share])
+    return buf.getvalue()
+
+
+def test_fifty_row_import_with_one_bad_row_writes_nothing(store: SiteStore, tmp_path: Path) -> None:
+    store.save(SITE, today=TODAY)
+    path = tmp_path / "fifty.csv"
+    path.write_text(_fifty_rows(bad=17))
+    with pytest.raises(SiteValidationError) as info:
+        store.import_file(path, today=TODAY)
+    (p,) = info.value.problems
+    assert (p.row, p.column, p.value) == (19, "interruptible_share", 1.5)  # site-17 on row 19
+    assert store.list() == [SITE]
+    path.write_text(_fifty_rows(bad=None))
+    report = store.import_file(path, today=TODAY)
+    assert len(report.created) == 50 and report.updated == ()
+    assert len(store.list()) == 51
+
+
+def test_import_updates_by_id_partially(store: SiteStore, tmp_path: Path) -> None:
+    store.save(SITE, today=TODAY)
+    path = tmp_path / "partial.xlsx"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "name", "energized_mw"])
+    wb.active.append(["alpha", "Alpha renamed", 100])
+    wb.save(path)
+    report = store.import_file(path, today=TODAY)
+    assert report == type(report)(created=(), updated=("alpha",))
+    assert "1 updated" in str(report)
+    site, version = store.get_with_version("alpha")
+    assert version == 2
+    assert site == dataclasses.replace(
+        SITE, name="Alpha renamed", power=dataclasses.replace(SITE.power, energized_mw=100.0)
+    )
+
+
+def test_export_import_round_trip(store: SiteStore, tmp_path: Path, db_url: str) -> None:
+    portfolio = load_example_portfolio()
+    for s in portfolio:
+        store.save(s, today=TODAY)
+    for fmt in ("csv", "xlsx"):
+        path = store.export_file(tmp_path / f"all.{fmt}")
+        other = SiteStore("sqlite://")
+        other.import_file(path, today=TODAY)
+        assert other.list() == sorted(portfolio, key=lambda s: s.id)
+        other.close()
+
+
+def test_scenarios(store: SiteStore) -> None:
+    assert store.list_scenarios() == []
+    store.save_scenario("base", {"discount_rate_per_year": 0.1, "horizon_months": 180})
+    store.save_scenario("bear", {"btc_price_usd": 40000.0, "nested": {"a": [1, 2]}})
+    store.save_scenario("base", {"discount_rate_per_year": 0.12})
+    assert store.list_scenarios() == ["base", "bear"]
+    assert store.load_scenario("base") == {"discount_rate_per_year": 0.12}
+    assert store.load_scenario("bear")["nested"] == {"a": [1, 2]}
+    store.delete_scenario("bear")
+    with pytest.raises(ScenarioNotFoundError, match="bear"):
+        store.load_scenario("bear")
+    with pytest.raises(ValueError, match="JSON"):
+        store.save_scenario("bad", {"when": object()})
+
+
+def test_newer_schema_is_refused(db_url: str) -> None:
+    SiteStore(db_url).close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+            {"v": str(SCHEMA_VERSION + 1)},
+        )
+    engine.dispose()
+    with pytest.raises(SchemaVersionError, match="newer Hashpivot") as info:
+        SiteStore(db_url)
+    assert f"schema version {SCHEMA_VERSION + 1}" in str(info.value)
+
+
+def test_older_schema_is_upgraded(db_url: str) -> None:
+    # Build a schema-1 database by hand: sites without a version column, no scenarios table.
+    engine = create_engine(db_url)
+    from sites.store import sites_table
+
+    cols = ", ".join(
+        f"{c.name} {c.type.compile(engine.dialect)}" + (" PRIMARY KEY" if c.primary_key else "")
+        for c in sites_table.columns
+        if c.name != "version"
+    )
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE sites ({cols})"))
+        conn.execute(text("CREATE TABLE meta (key VARCHAR(50) PRIMARY KEY, value TEXT NOT NULL)"))
+        conn.execute(text("INSERT INTO meta VALUES ('schema_version', '1')"))
+    engine.dispose()
+    from sites.store import _site_to_row
+
+    row = _site_to_row(SITE)
+    names = ", ".join(row)
+    params = ", ".join(f":{k}" for k in row)
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO sites ({names}) VALUES ({params})"), row)
+    engine.dispose()
+    store = SiteStore(db_url)
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.get_with_version("alpha") == (SITE, 1)
+    store.save_scenario("after-upgrade", {"ok": True})
+    assert store.save(dataclasses.replace(SITE, notes="n"), expected_version=1, today=TODAY) == 2
+    store.close()
+
+
+def test_default_url_from_environment_is_created_and_seeded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "nested" / "inventory.sqlite3"
+    monkeypatch.setenv(ENV_VAR, f"sqlite:///{path}")
+    store = SiteStore()
+    assert store.path_or_url == str(path)
+    assert path.exists()
+    portfolio = load_example_portfolio()
+    assert store.list() == sorted(portfolio, key=lambda s: s.id)
+    store.delete(portfolio[0].id)
+    store.close()
+    again = SiteStore()  # not re-seeded: the database already exists
+    assert len(again.list()) == len(portfolio) - 1
+    again.close()
+
+
+def test_default_url_is_in_the_user_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    from sites.store import default_url
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert default_url() == "sqlite:///" + str(
+        Path(platformdirs.user_data_dir("hashpivot", appauthor=False)) / "hashpivot.sqlite3"
+    )
+
+
+def test_postgres_url_hides_password() -> None:
+    store_url = "postgresql+psycopg://user:secret@127.0.0.1:1/db"
+    from sqlalchemy.engine import make_url
+
+    assert "secret" not in make_url(store_url).render_as_string(hide_password=True)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(valid_sites(), min_size=1, max_size=3, unique_by=lambda s: s.id))
+def test_any_valid_site_survives_a_store_round_trip(store: SiteStore, sites: list[Site]) -> None:
+    for s in store.list():
+        store.delete(s.id)
+    for s in sites:
+        store.save(s, today=TODAY)
+    assert store.list() == sorted(sites, key=lambda s: s.id)
+    for s in sites:
+        assert store.get(s.id) == s
