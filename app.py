@@ -7,11 +7,14 @@ them out. Sections leave room for the scenario-and-risk page and the board pack.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 st.set_page_config(
     page_title="Hashpivot",
-    page_icon=":material/bolt:",
+    # A bundled file: a material-icon favicon would be fetched from fonts.gstatic.com.
+    page_icon=str(Path(__file__).parent / "app_support" / "static" / "icon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )
@@ -26,7 +29,7 @@ PAGES = {
             default=True,
         ),
         st.Page(
-            "app_pages/site_decision.py",
+            "app_pages/site.py",
             title="Site decision",
             icon=":material/fact_check:",
             url_path="site",

@@ -13,6 +13,8 @@ from app_support import formatting as fmt
 from app_support import loaders
 from app_support.market_view import market_rows
 from valuation.hosting import HOSTING_DEALS
+from valuation.market import block_subsidy_btc
+from valuation.mining import hashprice_usd_per_ph_day
 
 st.title("Market & comparables")
 
@@ -26,11 +28,28 @@ st.caption(
     "page's sliders change it; the source says where it comes from."
 )
 rows = market_rows(market)
+by_field = {row["field"]: row for row in rows}
+subsidy_btc = float(block_subsidy_btc(market.height_as_of))
+hashprice_today = hashprice_usd_per_ph_day(
+    market.btc_price_usd, market.network_hashrate_eh_s, market.fees_btc_per_block, subsidy_btc
+)
 m1, m2, m3, m4 = st.columns(4)
-for col, row in zip((m1, m2, m3, m4), rows[:4], strict=False):
+for col, name in (
+    (m1, "btc_price_usd"),
+    (m2, "network_hashrate_eh_s"),
+    (m4, "network_hashrate_growth_per_year"),
+):
+    row = by_field[name]
     col.metric(
         row["label"], row["value"], help=f"{row['unit']}. Source: {row['source']}", border=True
     )
+m3.metric(
+    "Hashprice",
+    fmt.hashprice(float(hashprice_today)),
+    help="Revenue of one PH/s of hashrate for a day, USD, from the price, hashrate and fees "
+    f"above with a block subsidy of {subsidy_btc:g} BTC (valuation.mining).",
+    border=True,
+)
 st.dataframe(
     pd.DataFrame(rows)[["label", "value", "unit", "source"]],
     hide_index=True,

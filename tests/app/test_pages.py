@@ -95,3 +95,81 @@ def test_inventory_saves_a_good_edit_and_a_delete(db_url):
     assert store.get(first.id).power.contracted_mw == first.power.contracted_mw + 10.0
     assert second.id not in {s.id for s in store.list()}
     assert any("1 site added or changed, 1 deleted" in s.value for s in at.success)
+
+
+# --- Market & comparables ----------------------------------------------------------------------------
+
+
+def test_market_shows_dated_defaults_and_places_the_offer(db_url):
+    from valuation.hosting import HOSTING_DEALS
+    from valuation.market import DEFAULT_MARKET
+
+    at = _app("app_pages/market.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Market & comparables"
+    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+    assert any(f"{DEFAULT_MARKET.as_of:%d %B %Y}" in h.value for h in at.subheader)
+
+    comparable = HOSTING_DEALS[HOSTING_DEALS["comparable"]]
+    rates = comparable["implied_year1_rate_usd_per_kw_month"]
+    at.number_input(key="market_offer").set_value(150.0).run()
+    below = int((rates < 150.0).sum())
+    assert any(f"above **{below} of {len(comparable)}**" in m.value for m in at.markdown)
+    at.number_input(key="market_offer").set_value(1.0).run()
+    assert any(f"above **0 of {len(comparable)}**" in m.value for m in at.markdown)
+
+
+# --- Portfolio and site decision ---------------------------------------------------------------------
+
+
+def test_portfolio_shows_the_library_figures_and_opens_a_site(db_url):
+    from app_support import formatting as fmt
+    from valuation.decision import compare_portfolio
+    from valuation.scenario import Scenario
+
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value == "Portfolio"
+    table = compare_portfolio(_store(db_url).list(), Scenario())
+    valued = table[table["error"].fillna("") == ""] if "error" in table else table
+    assert _metric(at, "Sites") == str(len(valued))
+    assert _metric(at, "Power rights") == fmt.power(valued["power_mw"].sum())
+    wins = valued["value_of_converting_usd"] > 0
+    assert _metric(at, "Value of converting them") == fmt.usd(
+        valued.loc[wins, "value_of_converting_usd"].sum()
+    )
+    assert _metric(at, "Sites better converted") == f"{int(wins.sum())} of {len(valued)}"
+
+    last = str(valued.iloc[-1]["site_id"])
+    at.selectbox(key="portfolio_open_site").set_value(last).run()
+    next(b for b in at.button if b.label == "Open site decision").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Site decision"
+    assert at.selectbox(key="site_select").value == last
+
+
+def test_site_page_revalues_when_the_lease_slider_moves(db_url):
+    import dataclasses
+
+    from app_support import formatting as fmt
+    from valuation.decision import compare
+    from valuation.scenario import Scenario
+
+    site = _store(db_url).list()[0]
+    at = _app("app_pages/site.py").run()
+    assert not at.exception
+    assert at.selectbox(key="site_select").value == site.id
+    base = compare(site, Scenario())
+    assert _metric(at, "Value of converting") == fmt.usd(base.value_of_converting_usd)
+    assert base.recommendation in [i.body for i in at.success] + [i.body for i in at.info]
+    for key in ("keep_mining", "convert"):
+        assert fmt.usd(base.strategies[key].summary.npv_usd) in [m.value for m in at.metric]
+
+    at.slider(key="lease_rate").set_value(180.0).run()
+    assert not at.exception
+    moved = compare(site, dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=180.0))
+    shown = _metric(at, "Value of converting")
+    assert shown == fmt.usd(moved.value_of_converting_usd)
+    # A higher rent never lowers the value of converting (the library's invariant, seen on screen).
+    assert moved.value_of_converting_usd > base.value_of_converting_usd
+    assert shown != fmt.usd(base.value_of_converting_usd)

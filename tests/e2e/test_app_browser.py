@@ -1,0 +1,117 @@
+"""The app in headless Chromium: every page renders without an error, the map and charts draw, a
+slider revalues the site, and no request leaves this machine."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=30_000)  # first valuations on a busy 2-core machine take seconds
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = {
+    "": "Portfolio",  # the default page lives at the root URL
+    "site": "Site decision",
+    "inventory": "Inventory",
+    "market": "Market & comparables",
+}
+
+
+def wait_for_app(page: Page, timeout_ms: float = 30_000) -> None:
+    """Wait until the script run has finished (and widgets' 200 ms debounce has passed)."""
+    app = page.locator("[data-testid='stApp']")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout_ms)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_ms)
+    page.wait_for_timeout(300)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_ms)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=timeout_ms)
+
+
+def assert_no_error(page: Page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0)
+
+
+def shoot(page: Page, artifacts_dir: Path, name: str, height: int = 2000) -> Path:
+    """A tall picture of the page (Streamlit scrolls inside its own container, so full_page
+    alone would stop at the viewport)."""
+    path = artifacts_dir / f"{name}.png"
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(800)  # deck.gl and vega redraw at the new size
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+    return path
+
+
+def test_every_page_renders_offline(
+    page: Page, app_url: str, artifacts_dir: Path, external_requests
+):
+    for url_path, title in PAGES.items():
+        page.goto(f"{app_url}/{url_path}")
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        assert_no_error(page)
+        if url_path == "":
+            deck = page.get_by_test_id("stDeckGlJsonChart")
+            expect(deck).to_be_visible()
+            expect(deck.locator("canvas").first).to_be_visible()
+            expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+        if url_path in ("site", "market"):
+            charts = page.get_by_test_id("stVegaLiteChart")
+            expect(charts.first).to_be_visible()
+            expect(charts.first.locator("canvas, svg").first).to_be_visible()
+        shoot(page, artifacts_dir, f"page-{url_path or 'portfolio'}")
+    assert external_requests == [], f"requests left localhost: {external_requests}"
+
+
+def _metric_value(page: Page, label: str) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return metric.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_lease_slider_moves_the_value_of_converting(
+    page: Page, app_url: str, artifacts_dir: Path, external_requests
+):
+    page.goto(f"{app_url}/site")
+    wait_for_app(page)
+    before = _metric_value(page, "Value of converting")
+    assert re.match(r"^-?\$", before), before
+    slider = page.get_by_role("slider", name=re.compile("Lease rate"))
+    slider.focus()
+    for _ in range(6):  # six 5-USD steps: +30 USD per kW-month
+        page.keyboard.press("ArrowRight")
+    wait_for_app(page)
+    expect(
+        page.get_by_test_id("stMetric")
+        .filter(has_text="Value of converting")
+        .first.get_by_test_id("stMetricValue")
+    ).not_to_have_text(before, timeout=15_000)
+    after = _metric_value(page, "Value of converting")
+    assert after != before
+    assert_no_error(page)
+    shoot(page, artifacts_dir, "site-after-lease-slider")
+    assert external_requests == [], f"requests left localhost: {external_requests}"
+
+
+def test_inventory_editor_flags_a_bad_cell(page: Page, app_url: str, artifacts_dir: Path):
+    """Typing an impossible value into the data editor shows the rule it breaks and blocks saving."""
+    page.goto(f"{app_url}/inventory")
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    assert box is not None
+    # Double-click the first data row of the first editable column ("id" is pinned first).
+    page.mouse.dblclick(box["x"] + 60, box["y"] + 35 + 17)
+    page.keyboard.press("Control+a")
+    page.keyboard.type("")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    shoot(page, artifacts_dir, "inventory-edit")
+    expect(page.get_by_text(re.compile(r"problem"))).not_to_have_count(0)
+    expect(page.get_by_role("button", name="Save changes")).to_be_disabled()
