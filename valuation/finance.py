@@ -528,7 +528,7 @@ def macrs_depreciation_usd(
     if (capex < 0).any():
         pos = _first_bad(capex < 0)
         raise FinanceInputError(
-            f"capex_usd has the negative value {capex[pos]!r} at position {pos}; "
+            f"capex_usd has the negative value {float(capex[pos])!r} at position {pos}; "
             "depreciable cost must be >= 0 (book sale proceeds as revenue)"
         )
     n = capex.shape[-1]
@@ -872,7 +872,7 @@ def project_cash_flows(
         if (values < 0).any():
             pos = _first_bad(values < 0)
             raise FinanceInputError(
-                f"capex_by_class_usd[{cls}] has the negative value {values[pos]!r} at {pos}; "
+                f"capex_by_class_usd[{cls}] has the negative value {float(values[pos])!r} at {pos}; "
                 "capex must be >= 0 (book sale proceeds as revenue)"
             )
         capex = capex + values
