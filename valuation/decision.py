@@ -217,7 +217,6 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
 
 def _breakevens(model: SiteModel) -> Breakevens:
     s = model.scenario
-    h = model.n_halls
     hp0 = model.hashprice.hashprice_usd_per_ph_day
 
     rate = s.lease_rate_usd_per_kw_month
@@ -228,13 +227,15 @@ def _breakevens(model: SiteModel) -> Breakevens:
     def gap_lease(x: np.ndarray) -> np.ndarray:
         if lease_scale_per_usd is None:
             m = replace(model, scenario=replace(s, lease_rate_usd_per_kw_month=1.0))
-            return _gap(evaluate(m, lease_scale=x)["npv_usd"], h)
-        return _gap(evaluate(model, lease_scale=x * lease_scale_per_usd)["npv_usd"], h)
+            return _gap(evaluate(m, lease_scale=x, ends_only=True)["npv_usd"], 1)
+        return _gap(
+            evaluate(model, lease_scale=x * lease_scale_per_usd, ends_only=True)["npv_usd"], 1
+        )
 
     lease_be = _root(gap_lease, 0.0, top)
 
     def gap_capex(x: np.ndarray) -> np.ndarray:
-        return _gap(evaluate(model, capex_scale=x)["npv_usd"], h)
+        return _gap(evaluate(model, capex_scale=x, ends_only=True)["npv_usd"], 1)
 
     capex_factor = _root(gap_capex, 0.0, 5.0)
     max_capex = (
@@ -244,7 +245,8 @@ def _breakevens(model: SiteModel) -> Breakevens:
     )
 
     def gap_hp(x: np.ndarray) -> np.ndarray:
-        return _gap(evaluate(model, hashprice_usd_per_ph_day=hp0 * x[:, None])["npv_usd"], h)
+        hp = hp0 * x[:, None]
+        return _gap(evaluate(model, hashprice_usd_per_ph_day=hp, ends_only=True)["npv_usd"], 1)
 
     hp_factor = _root(gap_hp, 0.0, 20.0)
     return Breakevens(
@@ -266,7 +268,6 @@ def _halving_years(model: SiteModel) -> list[int]:
 
 def _reasons(model: SiteModel, gap_base: float) -> list[Reason]:
     s = model.scenario
-    h = model.n_halls
     path = model.hashprice
     hp = path.hashprice_usd_per_ph_day
     # Neutral hashprice paths: no halvings (subsidy held at month 0) and no network growth.
@@ -278,15 +279,16 @@ def _reasons(model: SiteModel, gap_base: float) -> list[Reason]:
         lease_scale=np.array([0.0, 1.0, 1.0, 1.0, 1.0]),
         capex_scale=np.array([1.0, 0.0, 1.0, 1.0, 1.0]),
         hashprice_usd_per_ph_day=np.stack([hp, hp, hp_no_halving, hp_no_growth, hp * 1.1]),
+        ends_only=True,
     )
-    gaps = _gap(batch["npv_usd"], h)
+    gaps = _gap(batch["npv_usd"], 1)
     free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
                          transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
     zero_prices = (
         np.zeros_like(model.prices_usd_per_mwh) if model.prices_usd_per_mwh.shape[-1] else None
     )
     gap_free_power = float(
-        _gap(evaluate(model, contract=free_power, prices=zero_prices)["npv_usd"], h)
+        _gap(evaluate(model, contract=free_power, prices=zero_prices, ends_only=True)["npv_usd"], 1)
     )
     years = _halving_years(model)
     power_price = model.contract.price_usd_per_mwh + model.contract.adder_usd_per_mwh

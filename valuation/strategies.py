@@ -247,6 +247,7 @@ def evaluate(
     contract: PowerContract | None = None,
     prices: np.ndarray | None = None,
     full: bool = False,
+    ends_only: bool = False,
 ) -> dict[str, np.ndarray]:
     """Cash flows of every hybrid row and the DR row, batched over drivers.
 
@@ -255,7 +256,10 @@ def evaluate(
     ``(K, n_months)``. Returns ``npv_usd`` shaped ``(K, H + 2)`` (or ``(H + 2,)`` unbatched) and,
     with ``full``, the finance engine's arrays ``(..., H + 2, n_months)`` plus the pre-tax
     components ``rent_usd``, ``landlord_usd``, ``retrofit_capex_usd``, ``mining_net_usd``.
+    ``ends_only`` keeps rows keep mining, convert, DR only: ``npv_usd`` is then ``(K, 3)``.
     """
+    if full and ends_only:
+        raise HostingError("full=True and ends_only=True is not allowed: choose one")
     s = model.scenario
     n, h = model.n_months, model.n_halls
     lease = np.asarray(lease_scale, dtype=float)[..., None, None]
@@ -273,8 +277,13 @@ def evaluate(
     base_market = hashprice_usd_per_ph_day is None and contract is None and prices is None
     cached = model.cache.get("base_mining") if base_market else None
     if cached is None:
-        mined = _mining(model, power, hp, contract=contract, prices=prices)
-        dr = _mining(model, keep_mw.sum(axis=0), hp[..., 0, :], tuple(s.dr_programs), contract, prices)
+        # Mining is linear in MW (revenue, power, opex and refresh capex all scale with it):
+        # value one MW once and scale it by each hall's MW profile.
+        unit = _mining(model, np.ones(n), hp[..., 0, :], contract=contract, prices=prices)
+        mined = {k: power * v[..., None, :] for k, v in unit.items()}
+        dr = _mining(
+            model, keep_mw.sum(axis=0), hp[..., 0, :], tuple(s.dr_programs), contract, prices
+        )
         if base_market:
             # Mining does not depend on the lease or capex drivers: reuse it across batches.
             model.cache["base_mining"] = (mined, dr)
@@ -329,6 +338,11 @@ def evaluate(
     for c in (15, 39):
         capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
     noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
+    if ends_only:
+        # Break-evens and reasons need keep mining, convert and DR only: rows 0, H, H + 1.
+        ends = np.array([0, h, h + 1])
+        revenue, opex, noi = revenue[..., ends, :], opex[..., ends, :], noi[..., ends, :]
+        capex_by_class = {c: v[..., ends, :] for c, v in capex_by_class.items()}
     shape = np.broadcast_shapes(
         revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
     )
