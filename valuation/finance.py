@@ -308,8 +308,16 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
     c_first = scaled[np.arange(m), first_nz]
     c_last = scaled[np.arange(m), last_nz]
 
+    # Rotate each row so its first non-zero flow sits at t = 0 (for u >= 0) or its last at
+    # t = n - 1 (for u < 0). That multiplies the NPV by a positive power of (1 + r), so roots
+    # keep their place, and the dominant term's factor is exactly 1: no column underflows to a
+    # false zero when a stream has long runs of leading or trailing zeros.
+    cols = np.arange(n)[None, :]
+    left = np.take_along_axis(scaled, (cols + first_nz[:, None]) % n, axis=1)
+    right = np.take_along_axis(scaled, (cols - (n - 1 - last_nz)[:, None]) % n, axis=1)
     u_grid, mat = _irr_grid(n)
-    g_grid = scaled @ mat  # (m, G)
+    n_neg = _GRID_POINTS // 2
+    g_grid = np.concatenate([right @ mat[:, :n_neg], left @ mat[:, n_neg:]], axis=1)
     with np.errstate(divide="ignore", over="ignore"):
         # Cauchy bound (max |c| = 1 after scaling): every positive root x = 1/(1+r) of the flow
         # polynomial satisfies 1/(1 + 1/|c_first|) < x < 1 + 1/|c_last|.
@@ -324,6 +332,7 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
     cross = pos[:, :-1] != pos[:, 1:]  # interval i spans ext points i and i + 1
     cross &= (changes > 0)[:, None]
     n_roots = cross.sum(axis=1)
+    n_roots = np.where(changes == 1, 1, n_roots)  # Descartes: exactly one root, whatever rounding
 
     zero_ext = _GRID_POINTS // 2 + 1  # extended index of u = 0
     has_pos = cross[:, zero_ext:].any(axis=1)
@@ -347,7 +356,8 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
         secant = a - ga * (b - a) / (gb - ga)
     start_ok = ~virtual & (secant > a) & (secant < b)
     u0 = np.where(start_ok, secant, 0.5 * (a + b))
-    roots_u = _solve_brackets(scaled[prob_rows], a, b, ga >= 0, u0)
+    aligned = np.concatenate([left[r_pos], right[r_neg]])
+    roots_u = _solve_brackets(aligned, a, b, ga >= 0, u0)
 
     cand_pos = np.full(m, np.nan)
     cand_neg = np.full(m, np.nan)

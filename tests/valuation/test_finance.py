@@ -139,6 +139,19 @@ def test_irr_leading_and_trailing_zeros() -> None:
     assert f.irr(cf) == pytest.approx(0.10, abs=1e-12)
 
 
+@pytest.mark.parametrize("pad", [0, 120, 400])
+def test_irr_long_zero_padding_keeps_root_and_kind(pad: int) -> None:
+    # A loan-like stream (+100, -60, -60) has r = 13.0662%: 100 = 60/(1+r) + 60/(1+r)^2.
+    # Padding with many zeros must not create false roots from underflow.
+    core = np.array([100.0, -60.0, -60.0])
+    for cf in (np.r_[core, np.zeros(pad)], np.r_[np.zeros(pad), core], -np.r_[core, np.zeros(pad)]):
+        d = f.irr_details(cf)
+        assert d.kind == "conventional" and d.n_roots == 1
+        assert float(d.rate_per_period) == pytest.approx(npf.irr(core), abs=1e-12)
+    several = np.r_[np.zeros(pad), -100.0, 230.0, -132.0, np.zeros(pad)]
+    assert f.irr_details(several).n_roots == 2
+
+
 def test_irr_agrees_with_numpy_financial_on_monthly_paths() -> None:
     rng = np.random.default_rng(7)
     # numpy-financial needs ~20-200 ms per 181-month row (an eigenvalue solve): keep this small.
