@@ -871,7 +871,6 @@ def project_cash_flows(
         shape = np.broadcast_shapes(*shapes)
     except ValueError as exc:
         raise FinanceInputError(f"input shapes do not broadcast: {shapes}") from exc
-    n = shape[-1]
 
     revenue = np.broadcast_to(revenue, shape)
     opex = np.broadcast_to(opex, shape)
@@ -912,7 +911,6 @@ def project_cash_flows(
         service = interest + principal
         levered_tax = income_tax_usd(ebitda, depreciation, interest, tax)
         levered = ebitda - capex - levered_tax + draw - interest - principal + tv
-    del n
     return {
         "revenue_usd": np.array(revenue),
         "opex_usd": np.array(opex),
