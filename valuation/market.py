@@ -225,6 +225,14 @@ _DEFAULT_SOURCES: Mapping[str, str] = MappingProxyType(
         "12:09 am UTC on April 20, 2024').",
         "mean_block_time_s": "585 s: the ~9.7-9.8 minute mean blocks seen in 2024-25 (fact sheet "
         "section 1.2), placing the fifth halving in mid-March 2028.",
+        "hashprice_floor_usd_per_ph_day": "$35.1/PH/day: MARA's cash cost per PH/day in Q4-2024 "
+        "(fintool Q4-2024 summary; Q3-2024 $37.1, Q4-2023 $42.3; fact sheet section 4), taken as "
+        "the marginal large miner's cash cost: below it hashrate switches off.",
+        "hashprice_floor_decline_per_year": "10%/yr: derived assumption, not a published figure. "
+        "Fleet efficiency improves as S19-class machines (~29.5 J/TH) give way to S21-class "
+        "(~17.5 J/TH) over about four to five years (fact sheet section 3), i.e. ~10-12% less "
+        "power cost per PH/day a year; the lower end is used because non-power cash costs do "
+        "not fall with efficiency.",
     }
 )
 
@@ -233,8 +241,12 @@ _DEFAULT_SOURCES: Mapping[str, str] = MappingProxyType(
 class MarketState:
     """Bitcoin market inputs as of a date; override any field with ``dataclasses.replace``.
 
-    Units: USD per BTC, EH/s, BTC per block, fractions per year, seconds per block.
-    ``sources`` maps each field name to its citation.
+    Units: USD per BTC, EH/s, BTC per block, fractions per year, seconds per block, USD per
+    PH/s-day. ``sources`` maps each field name to its citation.
+
+    ``hashprice_floor_usd_per_ph_day`` (declining by ``hashprice_floor_decline_per_year``) is the
+    marginal miner's cash cost: ``valuation.mining.hashprice_path`` caps network hashrate where
+    USD hashprice would fall below it (miners whose cash cost exceeds hashprice switch off).
     """
 
     as_of: date = date(2026, 1, 12)
@@ -246,6 +258,8 @@ class MarketState:
     anchor_height: int = 840_000
     anchor_time: datetime = datetime(2024, 4, 20, 0, 9, tzinfo=UTC)
     mean_block_time_s: float = 585.0
+    hashprice_floor_usd_per_ph_day: float = 35.1
+    hashprice_floor_decline_per_year: float = 0.10
     sources: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_SOURCES, compare=False)
 
     def __post_init__(self) -> None:
@@ -277,6 +291,16 @@ class MarketState:
                 "must be > 0",
             ),
             "anchor_height": (self.anchor_height, self.anchor_height >= 0, "must be >= 0"),
+            "hashprice_floor_usd_per_ph_day": (
+                self.hashprice_floor_usd_per_ph_day,
+                self.hashprice_floor_usd_per_ph_day >= 0,
+                "must be >= 0 USD per PH/day (0 turns the floor off)",
+            ),
+            "hashprice_floor_decline_per_year": (
+                self.hashprice_floor_decline_per_year,
+                0 <= self.hashprice_floor_decline_per_year < 1,
+                "must be in [0, 1) (a fraction per year)",
+            ),
         }
         for name, (value, ok, rule) in checks.items():
             if not (np.isfinite(value) and ok):
@@ -306,6 +330,8 @@ class MarketState:
             "anchor_height": self.anchor_height,
             "anchor_time": _utc(self.anchor_time).isoformat(),
             "mean_block_time_s": self.mean_block_time_s,
+            "hashprice_floor_usd_per_ph_day": self.hashprice_floor_usd_per_ph_day,
+            "hashprice_floor_decline_per_year": self.hashprice_floor_decline_per_year,
         }
 
     @classmethod

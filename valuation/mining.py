@@ -313,6 +313,7 @@ class HashpricePath:
     fees_btc_per_block: np.ndarray
     hashprice_btc_per_ph_day: np.ndarray
     hashprice_usd_per_ph_day: np.ndarray
+    hashprice_floor_usd_per_ph_day: np.ndarray  # (n_months,); 0 where the floor is off
 
     @property
     def n_months(self) -> int:
@@ -332,6 +333,7 @@ class HashpricePath:
                 "fees_btc_per_block": self.fees_btc_per_block,
                 "hashprice_btc_per_ph_day": self.hashprice_btc_per_ph_day,
                 "hashprice_usd_per_ph_day": self.hashprice_usd_per_ph_day,
+                "hashprice_floor_usd_per_ph_day": self.hashprice_floor_usd_per_ph_day,
             },
             index=pd.DatetimeIndex(self.month_start, name="month_start"),
         )
@@ -359,6 +361,14 @@ def hashprice_path(
     Fees per block stay at ``market.fees_btc_per_block``. The subsidy is the mean over the blocks
     projected for each calendar month with ``market.mean_block_time_s``, so halvings land in the
     month they would.
+
+    Equilibrium floor: miners whose cash cost exceeds hashprice switch off, so the network stops
+    growing (and sheds hashrate, e.g. after a halving or a price fall) once USD hashprice reaches
+    the marginal miner's cash cost ``F_m = market.hashprice_floor_usd_per_ph_day x (1 -
+    market.hashprice_floor_decline_per_year)^t`` (t in years to the month's midpoint). The network
+    hashrate used is ``min(growth or given path, H_floor)`` with ``H_floor = price x 144 x
+    (subsidy + fees) / (1000 x F_m)`` EH/s, the hashrate at which USD hashprice equals ``F_m``;
+    so hashprice never falls below ``F_m``. A floor of 0 turns this off.
     """
     if not isinstance(n_months, (int, np.integer)) or n_months < 1:
         raise MiningInputError(f"n_months={n_months!r} is not allowed; must be an integer >= 1")
@@ -384,6 +394,14 @@ def hashprice_path(
     else:
         hashrate = _path_arg(network_hashrate_eh_s, "network_hashrate_eh_s", n_months)
     fees = np.full(n_months, market.fees_btc_per_block)
+    floor = (
+        market.hashprice_floor_usd_per_ph_day
+        * (1.0 - market.hashprice_floor_decline_per_year) ** mid_years
+    )
+    if market.hashprice_floor_usd_per_ph_day > 0:
+        # EH/s at which price x 144 x (subsidy + fees) / (EH/s x 1000) equals the floor.
+        hashrate_at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * floor)
+        hashrate = np.minimum(hashrate, hashrate_at_floor)
     price, hashrate, subsidy, fees = np.broadcast_arrays(price, hashrate, subsidy, fees)
     hp_btc = np.asarray(hashprice_btc_per_ph_day(hashrate, fees, subsidy))
     return HashpricePath(
@@ -394,6 +412,7 @@ def hashprice_path(
         fees_btc_per_block=fees,
         hashprice_btc_per_ph_day=hp_btc,
         hashprice_usd_per_ph_day=price * hp_btc,
+        hashprice_floor_usd_per_ph_day=floor,
     )
 
 
@@ -417,6 +436,10 @@ class MiningAssumptions:
     - fleet_life_years 5: assumption, matching the 5-year MACRS class of mining equipment.
     - fleet_age_years 2.0: assumption, age of the fleet at the valuation date.
     - refresh_cost_usd_per_th 25.70: S21 XP on the Luxor ASIC desk (Hashrate Index 2025-11-03).
+    - refresh_hurdle_rate_per_year 0.15: assumption (no public figure found), the return a miner
+      asks of new machines; the fleet is refreshed only if its projected operating margin over the
+      next fleet life, discounted at this rate, covers the refresh capex (see
+      ``mining_cash_flows``).
     """
 
     efficiency_j_per_th: float = 17.5
@@ -428,6 +451,7 @@ class MiningAssumptions:
     fleet_life_years: float = 5.0
     fleet_age_years: float = 2.0
     refresh_cost_usd_per_th: float = 25.70
+    refresh_hurdle_rate_per_year: float = 0.15
 
     def __post_init__(self) -> None:
         rules = {
@@ -440,6 +464,10 @@ class MiningAssumptions:
             "fleet_life_years": (self.fleet_life_years > 0, "must be > 0"),
             "fleet_age_years": (self.fleet_age_years >= 0, "must be >= 0"),
             "refresh_cost_usd_per_th": (self.refresh_cost_usd_per_th >= 0, "must be >= 0"),
+            "refresh_hurdle_rate_per_year": (
+                self.refresh_hurdle_rate_per_year > -1,
+                "must be > -1 (a fraction per year)",
+            ),
         }
         for name, (ok, rule) in rules.items():
             value = getattr(self, name)
@@ -452,6 +480,8 @@ class MiningCashFlows:
     """Monthly results, each ``(..., n_months)``; money in USD per month, signs all positive.
 
     Net operating cash = revenue + curtailment credit + DR payments - power cost - opex - capex.
+    ``running`` is False from the month the fleet is retired (a refresh that did not pay); every
+    flow is zero from then on.
     """
 
     deployed_hashrate_ph_s: np.ndarray  # installed, after degradation
@@ -472,6 +502,14 @@ class MiningCashFlows:
     avoided_power_cost_usd: np.ndarray  # power cost not incurred because of curtailment
     revenue_usd_per_mwh: np.ndarray  # the curtailment threshold's mining value
     cost_to_mine_usd_per_btc: np.ndarray  # (power - credits - DR + opex) / BTC; excl. capex
+    running: np.ndarray  # bool: the site still mines (False from the retirement month on)
+
+    @property
+    def retired_month(self) -> np.ndarray | float:
+        """Month index ``(...)`` at which the fleet was retired instead of refreshed; nan if never."""
+        stopped = ~np.asarray(self.running, dtype=bool)
+        out = np.where(stopped.any(axis=-1), np.argmax(stopped, axis=-1), np.nan)
+        return _out(np.asarray(out, dtype=float))
 
     @property
     def net_cash_flow_usd(self) -> np.ndarray:
@@ -529,7 +567,18 @@ def mining_cash_flows(
         value of not consuming (``PowerContract.marginal_value_usd_per_mwh``) exceeds R
       revenue = deployed PH/s x operating fraction x hashprice x D x (1 - pool fee)
       power cost = base energy x base rate - avoided cost; credits = resale of curtailed energy
-      refresh capex = deployed TH/s x $/TH in the months the fleet reaches its life
+      refresh capex = deployed TH/s x $/TH in the months the fleet reaches its life, if it pays
+
+    Refresh only when it pays (abandonment option): in each month r the fleet reaches its life,
+    the replacement is bought only if the operating margin (revenue net of pool fee + curtailment
+    credit + DR payments - power cost - opex, after economic curtailment) of months r .. r+L-1
+    (L = fleet life in whole months), discounted to r at ``refresh_hurdle_rate_per_year``
+    (compounded monthly), is at least the refresh capex. Otherwise the fleet is retired at r and
+    mining stops for good on that path: hashrate, energy, power cost, credits, DR payments, opex
+    and capex are zero from r on (``running`` False, ``retired_month`` r). Foresight: the decision
+    uses the path's own projected margins (perfect foresight along each path, as a miner deciding
+    on its own forecast); months of the window beyond the horizon repeat the last month's margin.
+    Before its first end of life a running fleet keeps operating (curtailing when unprofitable).
     """
     if isinstance(hashprice_usd_per_ph_day, HashpricePath):
         path = hashprice_usd_per_ph_day
@@ -634,6 +683,23 @@ def mining_cash_flows(
         0.0,
     )
 
+    margin = revenue + credit + dr_pay - power_cost - opex
+    refresh_capex = p_mw * ph_per_mw_new * 1_000.0 * a.refresh_cost_usd_per_th
+    retire = refresh & ~_refresh_pays(
+        np.broadcast_to(margin, shape),
+        np.broadcast_to(refresh_capex, shape),
+        life_months=max(1, int(round(life_m))),
+        hurdle_rate_per_year=a.refresh_hurdle_rate_per_year,
+    )
+    running = ~np.logical_or.accumulate(retire, axis=-1)
+    on = running.astype(float)
+    deployed_ph = deployed_ph * on
+    revenue, full_revenue, energy_mwh = revenue * on, full_revenue * on, energy_mwh * on
+    power_cost, credit, dr_pay, four_cp = power_cost * on, credit * on, dr_pay * on, four_cp * on
+    opex, capex, avoided = opex * on, capex * on, avoided * on
+    base_mwh, dr_frac_extra = base_mwh * on, dr_frac_extra * on
+    curtailed_share = (frac_off + dr_frac_extra) * on
+
     if btc_price_usd is None:
         btc = np.full(shape, np.nan)
     else:
@@ -659,15 +725,51 @@ def mining_cash_flows(
         opex_usd=full(opex),
         capex_usd=full(capex),
         curtailed_hours=full(
-            curt.fraction_curtailed * HOURS_PER_MONTH * (contract.flexible_share > 0) * (p_mw > 0)
+            curt.fraction_curtailed
+            * HOURS_PER_MONTH
+            * (contract.flexible_share > 0)
+            * (p_mw > 0)
+            * on
         ),
         dr_hours=full(dr_frac_extra * HOURS_PER_MONTH),
-        curtailed_mwh=full(base_mwh * (frac_off + dr_frac_extra)),
+        curtailed_mwh=full(base_mwh * curtailed_share),
         foregone_revenue_usd=full(full_revenue - revenue),
         avoided_power_cost_usd=full(avoided),
         revenue_usd_per_mwh=full(value_r),
         cost_to_mine_usd_per_btc=full(cost_to_mine),
+        running=np.broadcast_to(running, shape),
     )
+
+
+def _refresh_pays(
+    margin_usd: np.ndarray,
+    refresh_capex_usd: np.ndarray,
+    *,
+    life_months: int,
+    hurdle_rate_per_year: float,
+) -> np.ndarray:
+    """Whether a refresh in month r pays, for every month r: ``PV_r(margins r..r+L-1) >= capex_r``.
+
+    ``PV_r = sum_{j<L} margin[r+j] v^j`` with ``v = (1 + hurdle)^(-1/12)``, computed for all r at
+    once from one cumulative sum of ``margin[m] v^m`` (window difference divided by ``v^r``);
+    months past the horizon repeat the last month's margin: ``margin[n-1] x sum_{j=n-r}^{L-1} v^j``.
+    """
+    n = margin_usd.shape[-1]
+    months = np.arange(n)
+    v = (1.0 + hurdle_rate_per_year) ** (-1.0 / 12.0)
+    disc = v**months
+    cum = np.concatenate(
+        [np.zeros(margin_usd.shape[:-1] + (1,)), np.cumsum(margin_usd * disc, axis=-1)], axis=-1
+    )
+    end = np.minimum(months + life_months, n)
+    inside = (cum[..., end] - cum[..., months]) / disc
+
+    def annuity(k: np.ndarray) -> np.ndarray:  # sum_{j<k} v^j
+        return k.astype(float) if v == 1.0 else (1.0 - v**k) / (1.0 - v)
+
+    left = np.minimum(n - months, life_months)
+    beyond = margin_usd[..., -1:] * (annuity(np.full(n, life_months)) - annuity(left))
+    return inside + beyond >= refresh_capex_usd
 
 
 def _price_points(

@@ -148,8 +148,10 @@ def test_hashprice_path_halving_lands_in_march_2028():
 
 
 def test_hashprice_path_accepts_a_monte_carlo_price_path():
+    # floor off: hashprice is then linear in the price ($50k paths sit below the $35.1 floor)
+    no_floor = replace(DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=0.0)
     prices = np.full((5, 12), 50_000.0) * np.arange(1, 6)[:, None]
-    path = hashprice_path(DEFAULT_MARKET, 12, btc_price_usd=prices)
+    path = hashprice_path(no_floor, 12, btc_price_usd=prices)
     assert path.hashprice_usd_per_ph_day.shape == (5, 12)
     np.testing.assert_allclose(
         path.hashprice_usd_per_ph_day[4], 5 * path.hashprice_usd_per_ph_day[0]
