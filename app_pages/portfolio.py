@@ -159,9 +159,9 @@ with legend_col:
 st.subheader("Sites ranked by the value of converting")
 shown = table.assign(
     best_strategy=table["best_strategy"].map(STRATEGY_LABELS).fillna(table["best_strategy"]),
-    keep_mining_npv_musd=table["keep_mining_npv_usd"] / 1e6,
-    convert_npv_musd=table["convert_npv_usd"] / 1e6,
-    value_of_converting_musd=table["value_of_converting_usd"] / 1e6,
+    keep_mining_npv_busd=table["keep_mining_npv_usd"] / 1e9,
+    convert_npv_busd=table["convert_npv_usd"] / 1e9,
+    value_of_converting_busd=table["value_of_converting_usd"] / 1e9,
 )[
     [
         "name",
@@ -169,12 +169,12 @@ shown = table.assign(
         "power_mw",
         "grid_region",
         "best_strategy",
-        "keep_mining_npv_musd",
-        "convert_npv_musd",
-        "value_of_converting_musd",
+        "keep_mining_npv_busd",
+        "convert_npv_busd",
+        "value_of_converting_busd",
     ]
 ]
-money = "$%.0fM"
+money = "%.2f"  # USD billions; a "$" prefix would print "$-2.66"
 selection = st.dataframe(
     shown,
     hide_index=True,
@@ -190,18 +190,18 @@ selection = st.dataframe(
         ),
         "grid_region": st.column_config.TextColumn("Grid region"),
         "best_strategy": st.column_config.TextColumn("Recommended path"),
-        "keep_mining_npv_musd": st.column_config.NumberColumn(
-            "Keep mining NPV",
+        "keep_mining_npv_busd": st.column_config.NumberColumn(
+            "Keep mining NPV ($B)",
             format=money,
-            help="Net present value of keeping mining, USD millions",
+            help="Net present value of keeping mining, USD billions",
         ),
-        "convert_npv_musd": st.column_config.NumberColumn(
-            "Convert NPV", format=money, help="Net present value of converting, USD millions"
+        "convert_npv_busd": st.column_config.NumberColumn(
+            "Convert NPV ($B)", format=money, help="Net present value of converting, USD billions"
         ),
-        "value_of_converting_musd": st.column_config.NumberColumn(
-            "Value of converting",
+        "value_of_converting_busd": st.column_config.NumberColumn(
+            "Value of converting ($B)",
             format=money,
-            help="Convert NPV minus the best mining NPV, USD millions",
+            help="Convert NPV minus the best mining NPV, USD billions",
         ),
     },
 )

@@ -4,16 +4,16 @@ break-evens, and sliders for the main assumptions that revalue at once."""
 
 from __future__ import annotations
 
-import math
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_support import formatting as fmt
 from app_support import loaders
-from app_support.display import hex_color
+from app_support.display import STRATEGY_LABELS, hex_color
 from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
+from valuation.market import block_subsidy_btc
+from valuation.mining import hashprice_usd_per_ph_day
 
 st.title("Site decision")
 
@@ -199,7 +199,7 @@ for col, (key, result) in zip(cols, decision.strategies.items(), strict=True):
         )
         st.metric("NPV", fmt.usd(s.npv_usd), help="Net present value at the discount rate, USD.")
         st.markdown(
-            f"IRR **{fmt.pct(s.irr_per_year)}** a year  \n"
+            f"IRR **{fmt.pct(s.irr_per_year) + ' a year' if s.irr_kind == 'conventional' else 'not meaningful'}**  \n"
             f"Payback **{fmt.years_months(s.payback_month)}**  \n"
             f"Peak funding **{fmt.usd(s.peak_funding_usd)}**"
         )
@@ -211,7 +211,7 @@ lines = pd.concat(
         pd.DataFrame(
             {
                 "month": range(len(r.monthly)),
-                "strategy": r.label,
+                "strategy": STRATEGY_LABELS.get(r.key, r.label),
                 "cumulative_musd": r.monthly["unlevered_fcf_usd"].cumsum().to_numpy() / 1e6,
             }
         )
@@ -221,7 +221,7 @@ lines = pd.concat(
 )
 lines["year"] = lines["month"] / 12.0
 color_scale = alt.Scale(
-    domain=[r.label for r in decision.strategies.values()],
+    domain=[STRATEGY_LABELS.get(k, r.label) for k, r in decision.strategies.items()],
     range=[hex_color(k) for k in decision.strategies],
 )
 with chart_col:
@@ -233,7 +233,9 @@ with chart_col:
             x=alt.X("year:Q", title="Years from today"),
             y=alt.Y("cumulative_musd:Q", title="USD M"),
             color=alt.Color(
-                "strategy:N", scale=color_scale, legend=alt.Legend(orient="bottom", title=None)
+                "strategy:N",
+                scale=color_scale,
+                legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=240),
             ),
             tooltip=[
                 alt.Tooltip("strategy:N", title="Strategy"),
@@ -271,18 +273,14 @@ fall = pd.DataFrame(
 )
 with fall_col:
     st.markdown("**From mining value to converted value** (NPV, USD M)")
+    order = list(fall["step"])
     bars = (
         alt.Chart(fall)
-        .mark_bar(size=34)
+        .mark_bar(size=24)
         .encode(
-            x=alt.X(
-                "step:N",
-                sort=list(fall["step"]),
-                title=None,
-                axis=alt.Axis(labelAngle=-20, labelLimit=140),
-            ),
-            y=alt.Y("start:Q", title="USD M"),
-            y2="end:Q",
+            y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+            x=alt.X("start:Q", title="USD M"),
+            x2="end:Q",
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(
@@ -295,49 +293,38 @@ with fall_col:
     )
     text = (
         alt.Chart(fall)
-        .mark_text(dy=-8, fontSize=12)
-        .encode(x=alt.X("step:N", sort=list(fall["step"])), y=alt.Y("max_y:Q"), text="label:N")
-        .transform_calculate(max_y="max(datum.start, datum.end)")
+        .mark_text(align="left", dx=4, fontSize=12)
+        .encode(y=alt.Y("step:N", sort=order), x=alt.X("max_x:Q"), text="label:N")
+        .transform_calculate(max_x="max(datum.start, datum.end)")
     )
-    st.altair_chart((bars + text).properties(height=330), width="stretch")
+    st.altair_chart((bars + text).properties(height=300), width="stretch")
 
 # --- Break-evens ---------------------------------------------------------------------------------
 st.subheader("Break-evens against today's assumptions")
 be = decision.breakevens
-b1, b2, b3, b4 = st.columns(4)
-
-
-def _delta(breakeven: float, current: float, fmt_fn) -> str | None:
-    if breakeven is None or current is None or math.isnan(breakeven):
-        return None
-    return f"{fmt_fn(current)} today"
-
-
-b1.metric(
-    "Lease rate where converting breaks even",
-    fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
-    delta=_delta(be.lease_rate_usd_per_kw_month, lease, fmt.rate_usd_per_kw_month),
-    delta_color="off",
-    help="Year-one rent at which converting and the best mining path are worth the same, USD per kW-month.",
+market_now = scenario.market
+hashprice_today = float(
+    hashprice_usd_per_ph_day(
+        market_now.btc_price_usd,
+        market_now.network_hashrate_eh_s,
+        market_now.fees_btc_per_block,
+        block_subsidy_btc(market_now.height_as_of),
+    )
 )
-b2.metric(
-    "Hashprice where mining breaks even",
-    fmt.hashprice(be.hashprice_usd_per_ph_day),
-    help="Hashprice at which keeping mining is worth as much as converting, USD per PH/s per day.",
+st.markdown(
+    "| Break-even | Where the paths are worth the same | Today |\n|---|---|---|\n"
+    f"| Lease rate | {fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month)} "
+    f"| {fmt.rate_usd_per_kw_month(lease)} |\n"
+    f"| Hashprice | {fmt.hashprice(be.hashprice_usd_per_ph_day)} "
+    f"| {fmt.hashprice(hashprice_today)} |\n"
+    f"| Bitcoin price | {fmt.usd_exact(be.btc_price_usd)} | {fmt.usd_exact(btc)} |\n"
+    f"| Retrofit capex per critical MW (most converting can bear) "
+    f"| {fmt.usd_per_mw(be.max_capex_usd_per_mw)} "
+    f"| {fmt.usd_per_mw(scenario.capex_usd_per_critical_mw or estimate_per_mw)} |"
 )
-b3.metric(
-    "Bitcoin price where mining breaks even",
-    fmt.usd_exact(be.btc_price_usd),
-    delta=_delta(be.btc_price_usd, btc, fmt.usd_exact),
-    delta_color="off",
-    help="Bitcoin price today at which keeping mining is worth as much as converting, USD.",
-)
-b4.metric(
-    "Most capex converting can bear",
-    fmt.usd_per_mw(be.max_capex_usd_per_mw),
-    delta=f"{fmt.usd_per_mw(decision.retrofit.capex_per_critical_mw_usd)} estimated",
-    delta_color="off",
-    help="Retrofit capex per critical MW at which converting still matches the best mining path, USD.",
+st.caption(
+    "Each break-even moves one assumption alone until converting and the best mining path have "
+    "the same NPV; a dash means no value in range does it."
 )
 
 # --- Retrofit ------------------------------------------------------------------------------------
