@@ -1,0 +1,279 @@
+"""The network hashprice floor (equilibrium) and the refresh-or-retire decision of a mining fleet."""
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from valuation.market import DEFAULT_MARKET, MarketState, MiningInputError
+from valuation.mining import MiningAssumptions, PowerContract, hashprice_path, mining_cash_flows
+from valuation.power import DemandResponseProgram
+
+# --- hashprice floor --------------------------------------------------------------------------
+
+# Flat market so each month can be worked by hand: no growth, no fees, floor constant.
+FLAT = replace(
+    DEFAULT_MARKET,
+    network_hashrate_eh_s=1_000.0,
+    network_hashrate_growth_per_year=0.0,
+    fees_btc_per_block=0.0,
+    hashprice_floor_usd_per_ph_day=35.1,
+    hashprice_floor_decline_per_year=0.0,
+)
+
+
+def test_floor_binds_in_a_low_price_month_and_not_in_a_high_one():
+    # Jan and Feb 2026 are in the 3.125 BTC era (next halving ~March 2028).
+    path = hashprice_path(FLAT, 2, btc_price_usd=np.array([100_000.0, 40_000.0]))
+    np.testing.assert_allclose(path.subsidy_btc, 3.125)
+    # Month 0, $100,000: 100,000 x 144 x 3.125 / (1,000 EH/s x 1,000) = $45.00 > $35.1: no bind,
+    # the network keeps its 1,000 EH/s.
+    assert path.network_hashrate_eh_s[0] == pytest.approx(1_000.0)
+    assert path.hashprice_usd_per_ph_day[0] == pytest.approx(45.0)
+    # Month 1, $40,000: 40,000 x 144 x 3.125 / 1e6 = $18.00 < $35.1: hashrate falls to the level
+    # where hashprice is $35.1: 40,000 x 144 x 3.125 / (1,000 x 35.1) = 18,000,000 / 35,100
+    # = 512.82 EH/s.
+    assert path.network_hashrate_eh_s[1] == pytest.approx(18_000_000 / 35_100)
+    assert path.network_hashrate_eh_s[1] == pytest.approx(512.82, abs=0.01)
+    assert path.hashprice_usd_per_ph_day[1] == pytest.approx(35.1)
+    np.testing.assert_allclose(path.hashprice_floor_usd_per_ph_day, 35.1)
+
+
+def test_floor_declines_with_efficiency_and_sheds_hashrate_after_the_halving():
+    m = replace(FLAT, hashprice_floor_decline_per_year=0.10)
+    path = hashprice_path(m, 36, btc_price_usd=np.full(36, 40_000.0))
+    # Month 12 is 2027-01: its midpoint is 365 + 15.5 days from 2026-01-01 -> 380.5 / 365.25 yr;
+    # floor = 35.1 x 0.9^1.04175 = 35.1 x 0.89605 = $31.45.
+    f12 = 35.1 * 0.9 ** (380.5 / 365.25)
+    assert path.hashprice_floor_usd_per_ph_day[12] == pytest.approx(f12)
+    assert f12 == pytest.approx(31.45, abs=0.01)
+    assert path.hashprice_usd_per_ph_day[12] == pytest.approx(f12)
+    assert path.network_hashrate_eh_s[12] == pytest.approx(40_000 * 144 * 3.125 / (1_000 * f12))
+    # Across the 2028-03 halving the subsidy halves, so the hashrate at the floor roughly halves.
+    i = [str(x)[:7] for x in path.month_start].index("2028-03")
+    ratio = path.network_hashrate_eh_s[i + 1] / path.network_hashrate_eh_s[i - 1]
+    floor_ratio = (
+        path.hashprice_floor_usd_per_ph_day[i - 1] / path.hashprice_floor_usd_per_ph_day[i + 1]
+    )
+    assert ratio == pytest.approx(0.5 * floor_ratio)
+
+
+def test_zero_floor_restores_the_unbounded_growth_path():
+    off = replace(DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=0.0)
+    path = hashprice_path(off, 180)
+    mid_years = (
+        (path.month_start - path.month_start[0]).astype(float)
+        + np.diff(np.append(path.month_start, np.datetime64("2041-01-01"))).astype(float) / 2
+    ) / 365.25
+    expected = DEFAULT_MARKET.network_hashrate_eh_s * 1.35**mid_years
+    np.testing.assert_allclose(path.network_hashrate_eh_s, expected)
+    np.testing.assert_allclose(path.hashprice_floor_usd_per_ph_day, 0.0)
+    # with the default floor on, the base case stops falling at the floor instead (~90x lower)
+    on = hashprice_path(DEFAULT_MARKET, 180)
+    assert path.hashprice_usd_per_ph_day[-1] < 1.0
+    assert on.hashprice_usd_per_ph_day[-1] == pytest.approx(on.hashprice_floor_usd_per_ph_day[-1])
+    assert on.hashprice_floor_usd_per_ph_day[-1] > 35.1 * 0.9**15.1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    price=st.floats(1_000, 1_000_000),
+    growth=st.floats(0.0, 1.0),
+    floor=st.floats(1.0, 200.0),
+    decline=st.floats(0.0, 0.3),
+    vol=st.floats(0.0, 0.3),
+    seed=st.integers(0, 2**16),
+)
+def test_hashprice_never_below_the_floor(price, growth, floor, decline, vol, seed):
+    m = replace(
+        DEFAULT_MARKET,
+        btc_price_usd=price,
+        network_hashrate_growth_per_year=growth,
+        hashprice_floor_usd_per_ph_day=floor,
+        hashprice_floor_decline_per_year=decline,
+    )
+    rng = np.random.default_rng(seed)
+    prices = price * np.exp(np.cumsum(rng.normal(0, vol, size=(3, 120)), axis=1))
+    path = hashprice_path(m, 120, btc_price_usd=prices)
+    free = hashprice_path(replace(m, hashprice_floor_usd_per_ph_day=0.0), 120, btc_price_usd=prices)
+    hp_floor = path.hashprice_floor_usd_per_ph_day
+    assert np.all(path.hashprice_usd_per_ph_day >= hp_floor * (1 - 1e-12))
+    # the floor only ever removes hashrate, and leaves months above it untouched
+    assert np.all(path.network_hashrate_eh_s <= free.network_hashrate_eh_s * (1 + 1e-12))
+    above = free.hashprice_usd_per_ph_day >= hp_floor
+    np.testing.assert_allclose(
+        path.hashprice_usd_per_ph_day[above], free.hashprice_usd_per_ph_day[above]
+    )
+
+
+def test_floor_fields_are_sourced_validated_and_saved():
+    for name in ("hashprice_floor_usd_per_ph_day", "hashprice_floor_decline_per_year"):
+        assert len(DEFAULT_MARKET.sources[name]) > 40, name
+    assert "MARA" in DEFAULT_MARKET.sources["hashprice_floor_usd_per_ph_day"]
+    assert "assumption" in DEFAULT_MARKET.sources["hashprice_floor_decline_per_year"]
+    m = replace(DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=20.0)
+    assert MarketState.from_dict(m.to_dict()) == m
+    with pytest.raises(MiningInputError, match="hashprice_floor_usd_per_ph_day=-1"):
+        replace(DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=-1.0)
+    with pytest.raises(MiningInputError, match="hashprice_floor_decline_per_year=1.0"):
+        replace(DEFAULT_MARKET, hashprice_floor_decline_per_year=1.0)
+
+
+# --- refresh only when it pays ----------------------------------------------------------------
+
+# 10 MW, 20 J/TH, PUE 1, no degradation: 500 PH/s = 500,000 TH. Fleet 4 years old of 5: it ages
+# out at month 12. Hashprice $50/PH/day under a $50/MWh tariff:
+#   revenue = 500 x 50 x 30.4375 = $760,937.50; power = 10 x 730.5 x 50 = $365,250; opex $50,000
+#   margin M = $345,687.50 a month.
+SIMPLE = MiningAssumptions(
+    efficiency_j_per_th=20.0, uptime=1.0, pool_fee=0.0, mining_pue=1.0, degradation_per_year=0.0,
+    opex_usd_per_mw_month=5_000.0, fleet_life_years=5.0, fleet_age_years=4.0,
+    refresh_cost_usd_per_th=20.0, refresh_hurdle_rate_per_year=0.15,
+)  # fmt: skip
+TARIFF = PowerContract(
+    contract_type="utility_tariff",
+    price_usd_per_mwh=50.0,
+    adder_usd_per_mwh=0.0,
+    flexible_share=1.0,
+)
+M = 760_937.5 - 365_250.0 - 50_000.0
+V = 1.15 ** (-1 / 12)  # monthly discount factor at a 15%/yr hurdle: 0.988421
+
+
+def annuity(k: int) -> float:
+    """sum_{j<k} V^j: k months of $1 from the refresh month on."""
+    return (1 - V**k) / (1 - V)
+
+
+def test_refresh_threshold_hand_worked():
+    # PV at month 12 of 60 months of M: 345,687.50 x (1 - 1.15^-5) / (1 - 1.15^(-1/12))
+    #   = 345,687.50 x 0.502823 / 0.011579 = 345,687.50 x 43.43 = $15.01M.
+    # Capex = 500,000 TH x $/TH, so the break-even refresh price is $15.01M / 500,000 = $30.02/TH.
+    pv = M * annuity(60)
+    assert annuity(60) == pytest.approx(43.43, abs=0.01)
+    assert pv / 500_000 == pytest.approx(30.02, abs=0.01)
+    hp = np.full(80, 50.0)
+    buy = mining_cash_flows(
+        10.0, hp, assumptions=replace(SIMPLE, refresh_cost_usd_per_th=29.0), contract=TARIFF
+    )
+    assert np.flatnonzero(buy.capex_usd).tolist() == [12, 72]
+    assert buy.capex_usd[12] == pytest.approx(500_000 * 29.0)
+    assert buy.running.all() and np.isnan(buy.retired_month)
+    np.testing.assert_allclose(buy.revenue_usd, 760_937.5)
+    stop = mining_cash_flows(
+        10.0, hp, assumptions=replace(SIMPLE, refresh_cost_usd_per_th=31.0), contract=TARIFF
+    )
+    assert stop.retired_month == 12.0
+    assert stop.running[:12].all() and not stop.running[12:].any()
+    np.testing.assert_allclose(stop.capex_usd, 0.0)
+    # before the end of life nothing changes; from month 12 on every flow is zero
+    np.testing.assert_allclose(stop.net_cash_flow_usd[:12], M)
+    for arr in (stop.revenue_usd, stop.power_cost_usd, stop.opex_usd, stop.hashrate_ph_s,
+                stop.deployed_hashrate_ph_s, stop.energy_mwh, stop.net_cash_flow_usd):  # fmt: skip
+        np.testing.assert_allclose(arr[12:], 0.0)
+
+
+def test_refresh_does_not_pay_when_hashprice_collapses_after_the_refresh():
+    # Hashprice $50 to month 29, then $20: 20 / (0.024 x 20) = $41.67/MWh < $50, so the whole
+    # (flexible) load curtails and the month's margin is -opex = -$50,000. Window months 12..71:
+    #   PV = M x A(18) - 50,000 x (A(60) - A(18)), A(18) = (1 - 1.15^-1.5) / 0.011579 = 16.334
+    #      = 345,687.50 x 16.334 - 50,000 x 27.10 = 5.646M - 1.355M = $4.291M.
+    # $5/TH (capex $2.5M) is bought; $10/TH (capex $5M) is not.
+    hp = np.where(np.arange(80) < 30, 50.0, 20.0)
+    pv = M * annuity(18) - 50_000.0 * (annuity(60) - annuity(18))
+    assert pv == pytest.approx(4.291e6, rel=1e-3)
+    lo = mining_cash_flows(
+        10.0, hp, assumptions=replace(SIMPLE, refresh_cost_usd_per_th=5.0), contract=TARIFF
+    )
+    assert lo.capex_usd[12] == pytest.approx(2.5e6)
+    np.testing.assert_allclose(lo.opex_usd[30:72], 50_000.0)  # runs on, curtailed, to its end
+    # at month 72 every margin ahead is -$50,000: the next refresh cannot pay, the site retires
+    assert lo.retired_month == 72.0 and lo.capex_usd[72] == 0.0
+    np.testing.assert_allclose(lo.opex_usd[72:], 0.0)
+    hi = mining_cash_flows(
+        10.0, hp, assumptions=replace(SIMPLE, refresh_cost_usd_per_th=10.0), contract=TARIFF
+    )
+    assert hi.retired_month == 12.0 and hi.capex_usd.sum() == 0.0
+    # break-even $/TH lies between: PV / 500,000 = $8.58/TH
+    assert 5.0 < pv / 500_000 < 10.0
+
+
+def test_window_past_the_horizon_repeats_the_last_margin():
+    # 40-month horizon: the window 12..71 runs 32 months past it; with a flat margin the decision
+    # is the same as with an 80-month horizon (threshold $30.02/TH).
+    for cost, retired in ((29.0, False), (31.0, True)):
+        r = mining_cash_flows(
+            10.0,
+            np.full(40, 50.0),
+            assumptions=replace(SIMPLE, refresh_cost_usd_per_th=cost),
+            contract=TARIFF,
+        )
+        assert bool(~np.isnan(r.retired_month)) is retired
+
+
+def test_aged_out_fleet_decides_at_month_zero_and_dr_stops_with_it():
+    # fleet exactly 5 years old: the end of life is month 0. A $10/MW-h program on 50% of the
+    # load and a 4CP credit would pay $36,525 + $50,000 a month, but a retired site cannot respond.
+    prog = DemandResponseProgram("rrs", capacity_payment_usd_per_mw_hour=10.0, committed_share=0.5,
+                                 expected_deployment_hours_per_year=0.0)  # fmt: skip
+    cp = DemandResponseProgram("4cp", committed_share=1.0, expected_deployment_hours_per_year=0.0,
+                               annual_credit_usd_per_mw_year=60_000.0,
+                               paid_only_while_running=False)  # fmt: skip
+    a = replace(SIMPLE, fleet_age_years=5.0, refresh_cost_usd_per_th=200.0)
+    r = mining_cash_flows(
+        10.0, np.full(24, 50.0), assumptions=a, contract=TARIFF, programs=(prog, cp)
+    )
+    assert r.retired_month == 0.0 and not r.running.any()
+    np.testing.assert_allclose(r.dr_payment_usd, 0.0)
+    np.testing.assert_allclose(r.four_cp_credit_usd, 0.0)
+    np.testing.assert_allclose(r.net_cash_flow_usd, 0.0)
+    # the same programs are paid when the refresh pays: margin M + 36,525 + 50,000 a month
+    ok = mining_cash_flows(10.0, np.full(24, 50.0), assumptions=replace(a, refresh_cost_usd_per_th=20.0),
+                           contract=TARIFF, programs=(prog, cp))  # fmt: skip
+    assert ok.capex_usd[0] == pytest.approx(1e7)
+    np.testing.assert_allclose(ok.dr_payment_usd, 36_525.0 + 50_000.0)
+
+
+def test_paths_decide_independently_and_match_single_runs():
+    hp = np.stack([np.full(80, 50.0), np.where(np.arange(80) < 30, 50.0, 20.0)])
+    a = replace(SIMPLE, refresh_cost_usd_per_th=10.0)
+    both = mining_cash_flows(10.0, hp, assumptions=a, contract=TARIFF)
+    np.testing.assert_array_equal(both.retired_month, [np.nan, 12.0])
+    for p in range(2):
+        one = mining_cash_flows(10.0, hp[p], assumptions=a, contract=TARIFF)
+        np.testing.assert_allclose(both.net_cash_flow_usd[p], one.net_cash_flow_usd)
+        np.testing.assert_array_equal(both.running[p], one.running)
+    frame = mining_cash_flows(10.0, hp[1], assumptions=a, contract=TARIFF).to_frame()
+    assert frame["running"].tolist() == [True] * 12 + [False] * 68
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    cost=st.floats(0.0, 60.0),
+    bump=st.floats(0.0, 30.0),
+    seed=st.integers(0, 2**16),
+    age=st.floats(0.0, 6.0),
+)
+def test_dearer_machines_never_retire_later(cost, bump, seed, age):
+    rng = np.random.default_rng(seed)
+    hp = rng.uniform(15.0, 80.0, size=(4, 150))
+    a = replace(SIMPLE, fleet_age_years=age, refresh_cost_usd_per_th=cost)
+    lo = mining_cash_flows(10.0, hp, assumptions=a, contract=TARIFF, start=date(2026, 1, 1))
+    hi = mining_cash_flows(
+        10.0, hp, assumptions=replace(a, refresh_cost_usd_per_th=cost + bump), contract=TARIFF
+    )
+    never = 10_000.0
+    assert np.all(
+        np.nan_to_num(hi.retired_month, nan=never) <= np.nan_to_num(lo.retired_month, nan=never)
+    )
+    # a stopped site never restarts
+    assert np.all(np.diff(hi.running.astype(int), axis=-1) <= 0)
+
+
+def test_hurdle_rate_is_validated():
+    with pytest.raises(MiningInputError, match="refresh_hurdle_rate_per_year=-1.5"):
+        MiningAssumptions(refresh_hurdle_rate_per_year=-1.5)
+    assert MiningAssumptions().refresh_hurdle_rate_per_year == 0.15
