@@ -122,15 +122,15 @@ if problems:
 
 if save and has_changes and not problems:
     kept_ids = {s.id for s in new_sites}
+    deleted = [i for i in stored if i not in kept_ids]
+    changed = [s for s in new_sites if stored.get(s.id) != s]
     try:
-        deleted = [i for i in stored if i not in kept_ids]
-        for site_id in deleted:
-            store.delete(site_id, expected_version=versions[site_id])
-        changed = [s for s in new_sites if stored.get(s.id) != s]
-        for site in changed:
-            # The version this edit started from (0 = new): another session's save is not
-            # overwritten silently (StaleSiteError, shown below).
-            store.save(site, expected_version=versions.get(site.id, 0))
+        # One transaction, each row against the version its edit started from (0 = new): another
+        # session's save is not overwritten silently, and a refused save writes nothing.
+        store.apply_changes(
+            [(site, versions.get(site.id, 0)) for site in changed],
+            deletes=[(site_id, versions[site_id]) for site_id in deleted],
+        )
     except (SitesError, ValueError) as exc:
         st.error(f"The changes could not be saved: {exc}")
     else:

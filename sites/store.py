@@ -301,40 +301,57 @@ class SiteStore:
         stored version differs, StaleSiteError is raised and nothing is written. 0 means "must be
         new". None saves without the check (creates, or overwrites the stored site).
         """
-        check_sites([site], today=today)
-        row = _site_to_row(site)
-        with self.engine.begin() as conn:
-            current = conn.execute(
-                select(sites_table.c.version).where(sites_table.c.id == site.id)
-            ).scalar()
-            if expected_version is not None and (current or 0) != expected_version:
-                raise StaleSiteError(site.id, expected_version, current)
-            if current is None:
-                conn.execute(sites_table.insert().values(**row, version=1))
-                return 1
-            result = conn.execute(
-                sites_table.update()
-                .where(sites_table.c.id == site.id, sites_table.c.version == current)
-                .values(**{k: v for k, v in row.items() if k != "id"}, version=current + 1)
-            )
-            if result.rowcount != 1:  # changed between our read and write
-                now = conn.execute(
-                    select(sites_table.c.version).where(sites_table.c.id == site.id)
-                ).scalar()
-                raise StaleSiteError(site.id, current, now)
-            return current + 1
+        return self.apply_changes([(site, expected_version)], today=today)[site.id]
 
     def delete(self, site_id: str, expected_version: int | None = None) -> None:
         """Delete a site (SiteNotFoundError if absent; StaleSiteError if the version moved on)."""
+        self.apply_changes([], deletes=[(site_id, expected_version)])
+
+    def apply_changes(
+        self,
+        saves: Sequence[tuple[Site, int | None]],
+        deletes: Sequence[tuple[str, int | None]] = (),
+        *,
+        today: date | None = None,
+    ) -> dict[str, int]:
+        """Save and delete many sites in ONE transaction, each against the version its edit
+        started from (None: no check; 0 on a save: must be new). Any validation problem, stale
+        version or missing site raises before anything is written, and the database is left as
+        it was. Returns the new version of every saved site."""
+        check_sites([site for site, _ in saves], today=today)
+        new_versions: dict[str, int] = {}
         with self.engine.begin() as conn:
-            current = conn.execute(
-                select(sites_table.c.version).where(sites_table.c.id == site_id)
-            ).scalar()
-            if current is None:
-                raise SiteNotFoundError(f"no site with id {site_id!r} in {self.path_or_url}")
-            if expected_version is not None and current != expected_version:
-                raise StaleSiteError(site_id, expected_version, current)
-            conn.execute(sites_table.delete().where(sites_table.c.id == site_id))
+            for site_id, expected in deletes:
+                current = self._current_version(conn, site_id)
+                if current is None:
+                    raise SiteNotFoundError(f"no site with id {site_id!r} in {self.path_or_url}")
+                if expected is not None and current != expected:
+                    raise StaleSiteError(site_id, expected, current)
+                conn.execute(sites_table.delete().where(sites_table.c.id == site_id))
+            for site, expected in saves:
+                current = self._current_version(conn, site.id)
+                if expected is not None and (current or 0) != expected:
+                    raise StaleSiteError(site.id, expected, current)
+                row = _site_to_row(site)
+                if current is None:
+                    conn.execute(sites_table.insert().values(**row, version=1))
+                    new_versions[site.id] = 1
+                    continue
+                result = conn.execute(
+                    sites_table.update()
+                    .where(sites_table.c.id == site.id, sites_table.c.version == current)
+                    .values(**{k: v for k, v in row.items() if k != "id"}, version=current + 1)
+                )
+                if result.rowcount != 1:  # changed between our read and write
+                    raise StaleSiteError(site.id, current, self._current_version(conn, site.id))
+                new_versions[site.id] = current + 1
+        return new_versions
+
+    @staticmethod
+    def _current_version(conn: Connection, site_id: str) -> int | None:
+        return conn.execute(
+            select(sites_table.c.version).where(sites_table.c.id == site_id)
+        ).scalar()
 
     def _write_many(self, sites: Sequence[Site], *, created_only: bool = False) -> ImportReport:
         """Insert or update many sites in ONE transaction (all or nothing)."""

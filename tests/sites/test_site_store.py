@@ -93,6 +93,35 @@ def test_stale_save_is_refused_and_nothing_is_written(store: SiteStore) -> None:
         store.save(SITE, expected_version=0, today=TODAY)
 
 
+def test_apply_changes_is_all_or_nothing(store: SiteStore) -> None:
+    """Two app sessions: one deletes a site and edits another while the other session has already
+    moved the second one on. The whole batch is refused and the database is left as it was."""
+    beta = dataclasses.replace(SITE, id="beta", name="Beta")
+    store.save(SITE, today=TODAY)
+    store.save(beta, today=TODAY)
+    store.save(dataclasses.replace(beta, notes="theirs"), expected_version=1, today=TODAY)
+    before = store.list_with_versions()
+    with pytest.raises(StaleSiteError) as info:
+        store.apply_changes(
+            [(dataclasses.replace(beta, notes="mine"), 1)],
+            deletes=[("alpha", 1)],
+            today=TODAY,
+        )
+    assert (info.value.site_id, info.value.expected_version, info.value.stored_version) == (
+        "beta",
+        1,
+        2,
+    )
+    assert store.list_with_versions() == before  # alpha not deleted, beta not overwritten
+    versions = store.apply_changes(
+        [(dataclasses.replace(beta, notes="mine"), 2), (dataclasses.replace(SITE, id="gamma"), 0)],
+        deletes=[("alpha", 1)],
+        today=TODAY,
+    )
+    assert versions == {"beta": 3, "gamma": 1}
+    assert sorted(s.id for s in store.list()) == ["beta", "gamma"]
+
+
 def test_invalid_site_is_not_saved(store: SiteStore) -> None:
     with pytest.raises(SiteValidationError) as info:
         store.save(dataclasses.replace(SITE, latitude=123.0), today=TODAY)
