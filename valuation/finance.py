@@ -489,17 +489,38 @@ MACRS_ANNUAL_PERCENT: dict[int, tuple[float, ...]] = {
 _BONUS_ELIGIBLE = frozenset({5, 7, 15})
 
 
-@functools.lru_cache(maxsize=64)
-def _macrs_matrix(property_class: int, n_in: int, n_out: int) -> np.ndarray:
-    """Toeplitz matrix (n_in, n_out): capex placed in month j depreciates in months j, j+1, ..."""
-    annual = np.asarray(MACRS_ANNUAL_PERCENT[property_class])
-    kernel = np.repeat(annual / 12.0, 12)
-    kernel /= kernel.sum()  # the published table sums to 100.00; remove rounding residue
-    lag = np.arange(n_out)[None, :] - np.arange(n_in)[:, None]
-    inside = (lag >= 0) & (lag < kernel.size)
-    mat = np.where(inside, kernel[np.clip(lag, 0, kernel.size - 1)], 0.0)
-    mat.setflags(write=False)
-    return mat
+@functools.lru_cache(maxsize=8)
+def _macrs_monthly_weights(property_class: int) -> tuple[float, ...]:
+    """Share of the cost basis depreciated in each month of recovery year y (y = 0, 1, ...):
+    the published annual percentage / 12, rescaled so the table sums to exactly 1 (removes the
+    table's rounding residue)."""
+    annual = np.asarray(MACRS_ANNUAL_PERCENT[property_class], dtype=float)
+    return tuple(float(w) for w in annual / 12.0 / annual.sum())
+
+
+def _macrs_convolve(capex: np.ndarray, property_class: int, n_out: int) -> np.ndarray:
+    """Capex placed in month j depreciating in months j, j+1, ...: the convolution of each row
+    with a kernel that is constant within each 12-month recovery year.
+
+    With B_t = capex placed in months t-11..t (a 12-month block sum of the cumulative capex),
+    ``dep_t = sum_y w_y B_{t - 12 y}``: one shifted add per recovery year instead of an
+    (n, n_out) matrix product (which runs into multi-threaded BLAS stalls on small busy
+    machines). Block sums of a non-decreasing cumulative sum are >= 0, so is the result.
+    """
+    n = capex.shape[-1]
+    cum = np.cumsum(capex, axis=-1)
+    if n_out > n:
+        cum = np.concatenate([cum, np.repeat(cum[..., -1:], n_out - n, axis=-1)], axis=-1)
+    lagged = np.zeros_like(cum)
+    lagged[..., 12:] = cum[..., :-12]
+    block = cum - lagged
+    dep = np.zeros_like(cum)
+    for year, weight in enumerate(_macrs_monthly_weights(property_class)):
+        shift = 12 * year
+        if shift >= n_out:
+            break
+        dep[..., shift:] += weight * block[..., : n_out - shift]
+    return dep
 
 
 def macrs_depreciation_usd(
@@ -520,7 +541,7 @@ def macrs_depreciation_usd(
     Simplification on the monthly grid: each tax year's percentage is spread evenly over 12
     months and the first tax year starts in the month placed in service. The sum of a row equals
     the cost basis when ``n_months >= n + 12 * recovery years + 12``; by default ``n_months = n``
-    and depreciation after the horizon is cut off. Vectorised as one Toeplitz matrix product.
+    and depreciation after the horizon is cut off. Vectorised: one shifted add per recovery year.
     """
     capex = _flows(capex_usd, "capex_usd")
     if property_class not in MACRS_ANNUAL_PERCENT:
@@ -545,7 +566,7 @@ def macrs_depreciation_usd(
     n_out = n if n_months is None else int(n_months)
     if n_out < n:
         raise FinanceInputError(f"n_months is {n_months!r}; it must be at least n = {n}")
-    dep = (1.0 - bonus_share) * (capex @ _macrs_matrix(property_class, n, n_out))
+    dep = (1.0 - bonus_share) * _macrs_convolve(capex, property_class, n_out)
     if bonus_share > 0:
         dep[..., :n] += bonus_share * capex
     return dep
