@@ -32,3 +32,13 @@ def test_console_script_prints_version():
     )
     assert out.returncode == 0
     assert re.fullmatch(r"hashpivot \d+\.\d+\.\d+\n", out.stdout)
+
+
+def test_readme_python_api_example_runs():
+    """The README's API lines are a working program, not a sketch."""
+    text = (ROOT / "README.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    decision = namespace["decision"]
+    assert decision.best_strategy in decision.strategies
