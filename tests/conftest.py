@@ -1,4 +1,6 @@
-"""Shared fixtures: a REAL PostgreSQL server for the store tests (marked ``postgres``)."""
+"""Shared fixtures: a REAL PostgreSQL server for the store tests (marked ``postgres``), and a
+guard that fails any test whose process opens a connection beyond this machine (offline by
+default: nothing may reach the network at import time or in tests)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,38 @@ INSTALL_HINT = (
     "Install them, e.g. `sudo apt-get install postgresql` on Debian/Ubuntu "
     "(scripts/test.sh does this), then rerun."
 )
+
+
+class NetworkAccessError(RuntimeError):
+    """A test tried to reach a host other than this machine."""
+
+
+_real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "", None}
+
+
+def _is_local(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode()
+    return host in _LOCAL_NAMES or (isinstance(host, str) and host.startswith("127."))
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):  # type: ignore[index]
+        raise NetworkAccessError(f"test tried to connect to {address!r}; tests stay offline")
+    return _real_connect(self, address)
+
+
+def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
+    if not _is_local(host):
+        raise NetworkAccessError(f"test tried to resolve {host!r}; tests stay offline")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
 
 
 def _find_pg_bin() -> Path | None:
