@@ -665,10 +665,8 @@ def mining_cash_flows(
 
     operating = a.uptime * (1.0 - frac_off - dr_frac_extra)
     base_mwh = p_mw * HOURS_PER_MONTH * a.uptime
-    energy_mwh = base_mwh * (1.0 - frac_off - dr_frac_extra)
     flex_mwh = base_mwh * contract.flexible_share
-    revenue = deployed_ph * operating * hp * DAYS_PER_MONTH * (1.0 - a.pool_fee)
-    full_revenue = deployed_ph * a.uptime * hp * DAYS_PER_MONTH * (1.0 - a.pool_fee)
+    revenue = deployed_ph * operating * hp * (DAYS_PER_MONTH * (1.0 - a.pool_fee))
     # Energy not drawn during DR deployments is valued at the mean of the points still running.
     dr_mwh = base_mwh * dr_frac_extra
     avoided = (
@@ -676,29 +674,34 @@ def mining_cash_flows(
     )
     credit = flex_mwh * curt.credit_per_mwh_mean + dr_mwh * curt.running_credit_usd_per_mwh
     power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided
-    opex = np.broadcast_to(p_mw * a.opex_usd_per_mw_month, shape)
-    capex = np.where(
-        refresh,
-        p_mw * ph_per_mw_new * 1_000.0 * a.refresh_cost_usd_per_th,
-        0.0,
-    )
-
-    margin = revenue + credit + dr_pay - power_cost - opex
+    opex = p_mw * a.opex_usd_per_mw_month
     refresh_capex = p_mw * ph_per_mw_new * 1_000.0 * a.refresh_cost_usd_per_th
-    retire = refresh & ~_refresh_pays(
-        np.broadcast_to(margin, shape),
+
+    # Refresh or retire: the first end of life whose refresh does not pay stops mining for good.
+    stop_month = _first_retirement_month(
+        revenue + credit + dr_pay - power_cost - opex,
         np.broadcast_to(refresh_capex, shape),
+        refresh_months=np.flatnonzero(refresh),
         life_months=max(1, int(round(life_m))),
         hurdle_rate_per_year=a.refresh_hurdle_rate_per_year,
     )
-    running = ~np.logical_or.accumulate(retire, axis=-1)
-    on = running.astype(float)
-    deployed_ph = deployed_ph * on
-    revenue, full_revenue, energy_mwh = revenue * on, full_revenue * on, energy_mwh * on
-    power_cost, credit, dr_pay, four_cp = power_cost * on, credit * on, dr_pay * on, four_cp * on
-    opex, capex, avoided = opex * on, capex * on, avoided * on
-    base_mwh, dr_frac_extra = base_mwh * on, dr_frac_extra * on
-    curtailed_share = (frac_off + dr_frac_extra) * on
+    running = month_idx < stop_month[..., None]  # (..., n_months)
+    capex = np.where(refresh & running, refresh_capex, 0.0)
+    if not running.all():
+
+        def cut(x: np.ndarray | float) -> np.ndarray:
+            arr = np.asarray(x)
+            if arr.shape == shape and arr.flags.owndata and arr.flags.writeable:
+                return np.multiply(arr, running, out=arr)  # fresh array: mask in place
+            return arr * running
+
+        deployed_ph, base_mwh, revenue, credit = map(cut, (deployed_ph, base_mwh, revenue, credit))
+        power_cost, dr_pay, four_cp, avoided = map(cut, (power_cost, dr_pay, four_cp, avoided))
+        opex, dr_frac_extra = cut(opex), cut(dr_frac_extra)
+    on_flex = (contract.flexible_share > 0) * (p_mw > 0) * running
+    curtailed_share = frac_off + dr_frac_extra
+    energy_mwh = base_mwh * (1.0 - curtailed_share)
+    full_revenue = deployed_ph * hp * (a.uptime * DAYS_PER_MONTH * (1.0 - a.pool_fee))
 
     if btc_price_usd is None:
         btc = np.full(shape, np.nan)
@@ -724,13 +727,7 @@ def mining_cash_flows(
         four_cp_credit_usd=full(four_cp),
         opex_usd=full(opex),
         capex_usd=full(capex),
-        curtailed_hours=full(
-            curt.fraction_curtailed
-            * HOURS_PER_MONTH
-            * (contract.flexible_share > 0)
-            * (p_mw > 0)
-            * on
-        ),
+        curtailed_hours=full(curt.fraction_curtailed * HOURS_PER_MONTH * on_flex),
         dr_hours=full(dr_frac_extra * HOURS_PER_MONTH),
         curtailed_mwh=full(base_mwh * curtailed_share),
         foregone_revenue_usd=full(full_revenue - revenue),
@@ -741,35 +738,39 @@ def mining_cash_flows(
     )
 
 
-def _refresh_pays(
+def _first_retirement_month(
     margin_usd: np.ndarray,
     refresh_capex_usd: np.ndarray,
     *,
+    refresh_months: np.ndarray,
     life_months: int,
     hurdle_rate_per_year: float,
 ) -> np.ndarray:
-    """Whether a refresh in month r pays, for every month r: ``PV_r(margins r..r+L-1) >= capex_r``.
+    """First end-of-life month ``(...)`` whose refresh does not pay; ``n_months`` if none.
 
-    ``PV_r = sum_{j<L} margin[r+j] v^j`` with ``v = (1 + hurdle)^(-1/12)``, computed for all r at
-    once from one cumulative sum of ``margin[m] v^m`` (window difference divided by ``v^r``);
-    months past the horizon repeat the last month's margin: ``margin[n-1] x sum_{j=n-r}^{L-1} v^j``.
+    A refresh in month r pays when ``PV_r = sum_{j<L} margin[r+j] v^j >= capex_r`` with
+    ``v = (1 + hurdle)^(-1/12)``. All windows come from one cumulative sum of ``margin[m] v^m``
+    (window difference divided by ``v^r``); months past the horizon repeat the last month's
+    margin: ``margin[n-1] x sum_{j=n-r}^{L-1} v^j``.
     """
     n = margin_usd.shape[-1]
-    months = np.arange(n)
+    lead = margin_usd.shape[:-1]
+    if refresh_months.size == 0:
+        return np.full(lead, n, dtype=np.int64)
+    r = refresh_months
     v = (1.0 + hurdle_rate_per_year) ** (-1.0 / 12.0)
-    disc = v**months
-    cum = np.concatenate(
-        [np.zeros(margin_usd.shape[:-1] + (1,)), np.cumsum(margin_usd * disc, axis=-1)], axis=-1
-    )
-    end = np.minimum(months + life_months, n)
-    inside = (cum[..., end] - cum[..., months]) / disc
+    disc = v ** np.arange(n)
+    cum = np.cumsum(margin_usd * disc, axis=-1)
+    end = np.minimum(r + life_months, n)
+    before = np.where(r > 0, cum[..., np.maximum(r - 1, 0)], 0.0)
+    inside = (cum[..., end - 1] - before) / disc[r]
 
     def annuity(k: np.ndarray) -> np.ndarray:  # sum_{j<k} v^j
         return k.astype(float) if v == 1.0 else (1.0 - v**k) / (1.0 - v)
 
-    left = np.minimum(n - months, life_months)
-    beyond = margin_usd[..., -1:] * (annuity(np.full(n, life_months)) - annuity(left))
-    return inside + beyond >= refresh_capex_usd
+    beyond = margin_usd[..., -1:] * (annuity(np.full(r.size, life_months)) - annuity(end - r))
+    retire = inside + beyond < refresh_capex_usd[..., r]  # (..., n_refresh)
+    return np.where(retire, r, n).min(axis=-1)
 
 
 def _price_points(
