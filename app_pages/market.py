@@ -27,6 +27,30 @@ st.caption(
     "Hashpivot works offline on these dated figures. Each one is what the valuations use unless a "
     "page's sliders change it; the source says where it comes from."
 )
+live_col, reset_col, live_note = st.columns([1, 1, 3], vertical_alignment="center")
+if live_col.button(
+    "Fetch live market data",
+    help="Asks the mempool.space API (5 s timeout) for today's BTC price, difficulty and fees. "
+    "Only on this click: Hashpivot never goes online by itself.",
+):
+    from dataclasses import replace
+
+    from valuation.live import fetch_market_state
+
+    live = fetch_market_state(scenario.market)
+    if live.is_live:
+        st.session_state[loaders.SCENARIO_KEY] = replace(scenario, market=live.market)
+        st.session_state["market_live_note"] = live.message
+        st.rerun()
+    live_note.warning(live.message)
+if loaders.SCENARIO_KEY in st.session_state and reset_col.button(
+    "Back to the offline defaults", help="Drop the fetched figures for this session."
+):
+    st.session_state.pop(loaders.SCENARIO_KEY)
+    st.session_state.pop("market_live_note", None)
+    st.rerun()
+if "market_live_note" in st.session_state:
+    live_note.success(st.session_state["market_live_note"] + " Every page now values with them.")
 rows = market_rows(market)
 by_field = {row["field"]: row for row in rows}
 subsidy_btc = float(block_subsidy_btc(market.height_as_of))

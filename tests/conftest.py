@@ -5,12 +5,16 @@ default: nothing may reach the network at import time or in tests)."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -153,3 +157,49 @@ def postgres_url() -> Iterator[str]:
             timeout=60,
         )
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- A loopback server playing the live market API (valuation.live) --------------------------------
+
+LIVE_API_ANSWERS: dict[str, object] = {
+    "/api/v1/prices": {"time": 1_795_000_000, "USD": 91_250, "EUR": 84_000},
+    "/api/v1/mining/hashrate/3d": {"currentHashrate": 1.1e21, "currentDifficulty": 150.0e12},
+    "/api/v1/mining/blocks/fees/24h": [
+        {"avgHeight": 925_000, "timestamp": 1, "avgFees": 2_000_000},
+        {"avgHeight": 925_010, "timestamp": 2, "avgFees": 4_000_000},
+    ],
+}
+
+
+def serve_json(answers: dict[str, object], delay_s: float = 0.0) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            time.sleep(delay_s)
+            if self.path not in answers:
+                self.send_error(404)
+                return
+            body = json.dumps(answers[self.path]).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (the timeout test): nothing to answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def live_api_url() -> Iterator[str]:
+    """A real HTTP server on loopback answering like the mempool.space API."""
+    server = serve_json(LIVE_API_ANSWERS)
+    yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    server.shutdown()
+    server.server_close()

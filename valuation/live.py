@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from types import MappingProxyType
 from valuation.market import DEFAULT_MARKET, MarketState, hashrate_eh_s_from_difficulty
 
 DEFAULT_API_URL = "https://mempool.space/api"
+API_URL_ENV_VAR = "HASHPIVOT_LIVE_API_URL"  # e.g. the user's own mempool node
 DEFAULT_TIMEOUT_S = 5.0
 SATS_PER_BTC = 100_000_000
 
@@ -103,14 +105,16 @@ def parse_live_market(
 def fetch_market_state(
     base: MarketState = DEFAULT_MARKET,
     *,
-    api_url: str = DEFAULT_API_URL,
+    api_url: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     today: date | None = None,
 ) -> LiveMarket:
     """Fetch today's BTC price, difficulty and fees; fall back to ``base`` on any failure.
 
+    ``api_url``: the API root; None takes ``$HASHPIVOT_LIVE_API_URL`` or the public instance.
     ``timeout_s`` bounds each of the three requests. Only http(s) URLs are accepted.
     """
+    api_url = api_url or os.environ.get(API_URL_ENV_VAR) or DEFAULT_API_URL
     if not api_url.startswith(("http://", "https://")):
         raise ValueError(f"api_url is {api_url!r}; allowed: an http:// or https:// URL")
     if not (math.isfinite(timeout_s) and timeout_s > 0):

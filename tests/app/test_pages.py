@@ -119,6 +119,31 @@ def test_market_shows_dated_defaults_and_places_the_offer(db_url):
     assert any(f"above **0 of {len(comparable)}**" in m.value for m in at.markdown)
 
 
+def test_market_fetches_live_data_only_on_the_click(db_url, live_api_url, monkeypatch):
+    from valuation.market import DEFAULT_MARKET
+
+    monkeypatch.setenv("HASHPIVOT_LIVE_API_URL", live_api_url)
+    at = _app("app_pages/market.py").run()
+    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+    next(b for b in at.button if b.label == "Fetch live market data").click().run()
+    assert not at.exception
+    assert _metric(at, "Bitcoin price") == "$91,250"  # the loopback API's USD price
+    assert any("Every page now values with them" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Back to the offline defaults").click().run()
+    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+
+
+def test_market_keeps_the_defaults_when_the_live_source_fails(db_url, monkeypatch):
+    from valuation.market import DEFAULT_MARKET
+
+    monkeypatch.setenv("HASHPIVOT_LIVE_API_URL", "http://127.0.0.1:9/api")  # discard port
+    at = _app("app_pages/market.py").run()
+    next(b for b in at.button if b.label == "Fetch live market data").click().run()
+    assert not at.exception
+    assert any("Live data unavailable" in w.value for w in at.warning)
+    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+
+
 # --- Portfolio and site decision ---------------------------------------------------------------------
 
 

@@ -2,59 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import LIVE_API_ANSWERS as ANSWERS
+from conftest import serve_json as _serve
 
 from valuation.live import fetch_market_state, parse_live_market
 from valuation.market import DEFAULT_MARKET
 
 TODAY = date(2026, 11, 29)
-ANSWERS: dict[str, object] = {
-    "/api/v1/prices": {"time": 1_795_000_000, "USD": 91_250, "EUR": 84_000},
-    "/api/v1/mining/hashrate/3d": {"currentHashrate": 1.1e21, "currentDifficulty": 150.0e12},
-    "/api/v1/mining/blocks/fees/24h": [
-        {"avgHeight": 925_000, "timestamp": 1, "avgFees": 2_000_000},
-        {"avgHeight": 925_010, "timestamp": 2, "avgFees": 4_000_000},
-    ],
-}
-
-
-def _serve(answers: dict[str, object], delay_s: float = 0.0) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            time.sleep(delay_s)
-            if self.path not in answers:
-                self.send_error(404)
-                return
-            body = json.dumps(answers[self.path]).encode()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (the timeout test): nothing to answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture
-def api() -> Iterator[str]:
-    server = _serve(ANSWERS)
-    yield f"http://127.0.0.1:{server.server_address[1]}/api"
-    server.shutdown()
+def api(live_api_url: str) -> str:
+    return live_api_url
 
 
 def test_live_figures_replace_the_defaults(api: str) -> None:
@@ -129,3 +92,9 @@ def test_bad_arguments_are_refused() -> None:
         fetch_market_state(api_url="ftp://example.org")
     with pytest.raises(ValueError, match="timeout_s"):
         fetch_market_state(api_url="http://127.0.0.1:9", timeout_s=0)
+
+
+def test_the_api_root_comes_from_the_environment(api: str, monkeypatch) -> None:
+    monkeypatch.setenv("HASHPIVOT_LIVE_API_URL", api)
+    live = fetch_market_state(timeout_s=2, today=TODAY)
+    assert live.is_live and api in live.message
