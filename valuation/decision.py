@@ -2,10 +2,12 @@
 
 ``compare(site, scenario)`` values keep mining, mining with a DR partnership, convert and the best
 hybrid (whole halls) on the monthly grid through the finance engine; the value of converting is the
-convert NPV minus the best mining NPV. Break-evens come from batched root finding (each batch is one
-vectorised evaluation of every strategy over a grid of driver values, then linear interpolation
-inside the bracketing cell, refined once). Reasons say how much each driver moves the gap when it
-goes to a neutral value.
+convert NPV minus the best mining NPV. Reasons say how much each driver moves the gap when it
+goes to a neutral value. Break-evens: the gap is known at a few points of each driver (lease rate
+0, scenario, 4x; capex 0, 1x, 5x; hashprice 0..20x), all valued with the reasons' variants as
+extra rows of one batched evaluation of the three end rows (keep mining, convert, DR); the first
+sign change brackets the root, which regula falsi (Illinois) refines in batched steps. Before tax
+NPV is linear in the lease rate and in capex, so those two usually close on the first step.
 """
 
 from __future__ import annotations
@@ -18,7 +20,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from valuation.finance import CashFlowSummary, monthly_rate, summarize
+from valuation.finance import (
+    CashFlowSummary,
+    annual_rate,
+    discounted_payback_month,
+    irr_details,
+    mirr,
+    moic,
+    monthly_rate,
+    npv,
+    payback_month,
+    peak_funding_usd,
+)
 from valuation.hosting import HostingError
 from valuation.scenario import Scenario
 from valuation.strategies import (
@@ -26,6 +39,8 @@ from valuation.strategies import (
     SiteModel,
     build_site_model,
     evaluate,
+    evaluate_ends,
+    mining_blocks,
     row_index,
 )
 
@@ -106,31 +121,81 @@ def _gap(npv_rows: np.ndarray, h: int) -> np.ndarray:
     return npv_rows[..., h] - np.maximum(npv_rows[..., 0], npv_rows[..., h + 1])
 
 
-def _root(
-    gap_of: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, points: int = 9
-) -> float:
-    """First sign change of a monotone ``gap_of`` on [lo, hi], by two batched grid passes and
-    linear interpolation in the bracketing cell; nan when the gap keeps one sign."""
-    for _ in range(2):
-        x = np.linspace(lo, hi, points)
-        g = gap_of(x)
-        change = np.nonzero(np.sign(g[:-1]) != np.sign(g[1:]))[0]
-        if g[0] == 0.0:
-            return float(x[0])
-        if change.size == 0:
-            return math.nan
-        i = int(change[0])
-        lo, hi, glo, ghi = x[i], x[i + 1], g[i], g[i + 1]
-        if ghi == 0.0:
-            return float(hi)
-        root = lo + (hi - lo) * glo / (glo - ghi)
-    return float(root)
+def _first_bracket(x: np.ndarray, g: np.ndarray) -> tuple[float, float, float, float] | float:
+    """First sign change of ``g`` over sorted points ``x``: the bracketing cell ``(lo, hi, glo,
+    ghi)``, or the point itself where ``g`` is exactly 0 there, or nan when ``g`` keeps one sign."""
+    order = np.argsort(x, kind="stable")
+    x, g = x[order], g[order]
+    if g[0] == 0.0:
+        return float(x[0])
+    change = np.nonzero(np.sign(g[:-1]) != np.sign(g[1:]))[0]
+    if change.size == 0:
+        return math.nan
+    i = int(change[0])
+    if g[i + 1] == 0.0:
+        return float(x[i + 1])
+    return float(x[i]), float(x[i + 1]), float(g[i]), float(g[i + 1])
+
+
+def _refine(
+    brackets: dict[str, tuple[float, float, float, float] | float],
+    gap_at: Callable[[dict[str, float]], dict[str, float]],
+    tol_usd: float,
+    max_steps: int = 12,
+) -> dict[str, float]:
+    """Roots inside each bracket by regula falsi with the Illinois rule (halve the retained end's
+    gap when one end stays twice), all drivers' trial points valued in one batch per step; stops
+    when |gap| <= ``tol_usd`` or the bracket is at floating-point width."""
+    roots = {k: v for k, v in brackets.items() if isinstance(v, float)}
+    state = {k: [*v, 0] for k, v in brackets.items() if not isinstance(v, float)}
+    for _ in range(max_steps):
+        if not state:
+            break
+        trial = {
+            k: lo + (hi - lo) * glo / (glo - ghi) for k, (lo, hi, glo, ghi, _) in state.items()
+        }
+        got = gap_at(trial)
+        for k, x in trial.items():
+            lo, hi, glo, ghi, side = state[k]
+            g = got[k]
+            if abs(g) <= tol_usd or hi - lo <= 4e-16 * max(abs(lo), abs(hi), 1.0):
+                roots[k] = x
+                del state[k]
+            elif np.sign(g) == np.sign(glo):
+                state[k] = [x, hi, g, ghi * 0.5 if side == -1 else ghi, -1]
+            else:
+                state[k] = [lo, x, glo * 0.5 if side == 1 else glo, g, 1]
+    for k, (lo, hi, glo, ghi, _) in state.items():
+        roots[k] = lo + (hi - lo) * glo / (glo - ghi)
+    return roots
+
+
+def _summaries(cashflows_usd: np.ndarray, discount_rate_per_year: float) -> list[CashFlowSummary]:
+    """:func:`valuation.finance.summarize` of each row of ``(K, n)`` flows, in one vectorised pass
+    of the finance engine's functions (same formulas, one call each instead of one per row)."""
+    r_month = float(monthly_rate(discount_rate_per_year))
+    details = irr_details(cashflows_usd)
+    metrics = {
+        "npv_usd": npv(r_month, cashflows_usd),
+        "irr_per_year": annual_rate(details.rate_per_period),
+        "mirr_per_year": annual_rate(mirr(cashflows_usd, r_month, r_month)),
+        "payback_month": payback_month(cashflows_usd),
+        "discounted_payback_month": discounted_payback_month(r_month, cashflows_usd),
+        "peak_funding_usd": peak_funding_usd(cashflows_usd),
+        "moic": moic(cashflows_usd),
+    }
+    return [
+        CashFlowSummary(
+            irr_kind=str(details.kind[i]), **{k: float(v[i]) for k, v in metrics.items()}
+        )
+        for i in range(cashflows_usd.shape[0])
+    ]
 
 
 def _monthly_frame(flows: dict[str, np.ndarray], row: int, n: int) -> pd.DataFrame:
-    frame = pd.DataFrame({c: np.asarray(flows[c][row], dtype=float) for c in MONTHLY_COLUMNS})
-    frame.index = pd.RangeIndex(n, name="month")
-    return frame
+    # One 2-D float block: far cheaper than a frame built column by column.
+    values = np.stack([flows[c][row] for c in MONTHLY_COLUMNS], axis=1).astype(float)
+    return pd.DataFrame(values, columns=list(MONTHLY_COLUMNS), index=pd.RangeIndex(n, name="month"))
 
 
 def compare(
@@ -159,24 +224,14 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     )
     best_k = int(np.argmax(npvs[: h + 1]))
 
-    def result(key: str, row: int, label: str | None = None) -> StrategyResult:
-        cf = np.asarray(flows["levered_fcf_usd"][row], dtype=float)
-        return StrategyResult(
-            key=key,
-            label=label or STRATEGY_LABELS[key],
-            monthly=_monthly_frame(flows, row, n),
-            summary=summarize(cf, s.discount_rate_per_year),
-        )
-
+    rows = {"keep_mining": 0, "mining_with_dr": h + 1, "convert": h, "hybrid": best_k}
+    labels = dict(STRATEGY_LABELS)
+    labels["hybrid"] = f"Hybrid: convert {best_k} of {h} halls ({shares[best_k]:.0%} of IT MW)"
+    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)[list(rows.values())]
+    summaries = _summaries(fcf, s.discount_rate_per_year)
     strategies = {
-        "keep_mining": result("keep_mining", 0),
-        "mining_with_dr": result("mining_with_dr", h + 1),
-        "convert": result("convert", h),
-        "hybrid": result(
-            "hybrid",
-            best_k,
-            f"Hybrid: convert {best_k} of {h} halls ({shares[best_k]:.0%} of IT MW)",
-        ),
+        key: StrategyResult(key, labels[key], _monthly_frame(flows, row, n), summary)
+        for (key, row), summary in zip(rows.items(), summaries, strict=True)
     }
     npv_by_key = {k: float(npvs[row_index(model, k, best_k)]) for k in strategies}
     best_mining_key = (
@@ -193,8 +248,10 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
         if best == "keep_mining" and npv_by_key["mining_with_dr"] > npv_by_key["keep_mining"]:
             best = "mining_with_dr"
 
-    breakevens = _breakevens(model)
-    reasons = _reasons(model, float(_gap(npvs, h)))
+    gap_base = float(_gap(npvs, h))
+    variants = _variant_gaps(model)
+    breakevens = _breakevens(model, variants, gap_base)
+    reasons = _reasons(model, variants, gap_base)
     waterfall = _waterfall(model, base, best_mining_key)
     recommendation = _recommendation(site_name=model.site_id, best=best, npv_by_key=npv_by_key,
                                      best_k=best_k, h=h, value=value_of_converting,
@@ -215,45 +272,122 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     )
 
 
-def _breakevens(model: SiteModel) -> Breakevens:
+_HP_GRID_FACTORS = np.linspace(0.0, 20.0, 9)  # hashprice break-even searched at 0..20x
+
+
+@dataclass(frozen=True)
+class _Variants:
+    """Gap (convert NPV minus best mining NPV, USD) under each driver variant."""
+
+    lease_usd: np.ndarray  # lease rates tried (USD/kW-month) and their gaps
+    lease_gap: np.ndarray
+    capex_scale: np.ndarray
+    capex_gap: np.ndarray
+    hp_scale: np.ndarray
+    hp_gap: np.ndarray
+    no_halving_gap: float
+    no_growth_gap: float
+    btc_up_10pct_gap: float
+    free_power_gap: float
+
+
+def _lease_top(rate: float) -> float:
+    """Lease break-even search range: 0..4x the scenario rate (0..$1,000 if the rate is 0)."""
+    return 4.0 * rate if rate > 0 else 1000.0
+
+
+def _variant_gaps(model: SiteModel) -> _Variants:
+    """Every reason and break-even variant as extra rows of one batched end-row evaluation."""
+    s = model.scenario
+    path = model.hashprice
+    hp = path.hashprice_usd_per_ph_day
+    rate = s.lease_rate_usd_per_kw_month
+    # Neutral hashprice paths: no halvings (subsidy held at month 0) and no network growth.
+    reward = path.subsidy_btc + path.fees_btc_per_block
+    hp_no_halving = hp * (path.subsidy_btc[0] + path.fees_btc_per_block) / reward
+    hp_no_growth = hp * path.network_hashrate_eh_s / path.network_hashrate_eh_s[0]
+    hp_rows = np.vstack([hp_no_halving, hp_no_growth, hp * 1.1, hp * _HP_GRID_FACTORS[:, None]])
+    free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
+                         transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
+    zero_prices = (
+        np.zeros_like(model.prices_usd_per_mwh) if model.prices_usd_per_mwh.shape[-1] else None
+    )
+    parts = [
+        mining_blocks(model),
+        mining_blocks(model, hp_rows),
+        mining_blocks(model, contract=free_power, prices=zero_prices),
+    ]
+    # Rows: lease 0, lease top, capex 0, capex 5x (base market); hashprice rows; free power.
+    n, n_hp = model.n_months, hp_rows.shape[0]
+    base, hp_part, free = parts
+    blocks = tuple(
+        {
+            key: np.concatenate([np.broadcast_to(base[j][key], (4, n)), hp_part[j][key],
+                                 np.broadcast_to(free[j][key], (1, n))])
+            for key in ("revenue", "opex", "capex")
+        }
+        for j in (0, 1)
+    )  # fmt: skip
+    top = _lease_top(rate)
+    lease = np.r_[0.0, top, rate, rate, np.full(n_hp, rate), rate]
+    capex = np.r_[1.0, 1.0, 0.0, 5.0, np.ones(n_hp), 1.0]
+    gaps = _gap(
+        evaluate_ends(model, lease_rate_usd_per_kw_month=lease, capex_scale=capex, blocks=blocks),
+        1,
+    )
+    return _Variants(
+        lease_usd=np.array([0.0, top]),
+        lease_gap=gaps[:2],
+        capex_scale=np.array([0.0, 5.0]),
+        capex_gap=gaps[2:4],
+        hp_scale=_HP_GRID_FACTORS,
+        hp_gap=gaps[7 : 7 + _HP_GRID_FACTORS.size],
+        no_halving_gap=float(gaps[4]),
+        no_growth_gap=float(gaps[5]),
+        btc_up_10pct_gap=float(gaps[6]),
+        free_power_gap=float(gaps[-1]),
+    )
+
+
+def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
     s = model.scenario
     hp0 = model.hashprice.hashprice_usd_per_ph_day
-
     rate = s.lease_rate_usd_per_kw_month
-    # Lease: search 0..4x the scenario rate (or 0..$1,000 if the rate is 0), in units of the rate.
-    top = 4.0 * rate if rate > 0 else 1000.0
-    lease_scale_per_usd = 1.0 / rate if rate > 0 else None
+    brackets = {
+        "lease": _first_bracket(np.r_[v.lease_usd, rate], np.r_[v.lease_gap, gap_base]),
+        "capex": _first_bracket(np.r_[v.capex_scale, 1.0], np.r_[v.capex_gap, gap_base]),
+        "hp": _first_bracket(
+            np.r_[v.hp_scale, 1.0, 1.1], np.r_[v.hp_gap, gap_base, v.btc_up_10pct_gap]
+        ),
+    }
 
-    def gap_lease(x: np.ndarray) -> np.ndarray:
-        if lease_scale_per_usd is None:
-            m = replace(model, scenario=replace(s, lease_rate_usd_per_kw_month=1.0))
-            return _gap(evaluate(m, lease_scale=x, ends_only=True)["npv_usd"], 1)
-        return _gap(
-            evaluate(model, lease_scale=x * lease_scale_per_usd, ends_only=True)["npv_usd"], 1
+    def gap_at(trial: dict[str, float]) -> dict[str, float]:
+        keys = list(trial)
+        base = mining_blocks(model)
+        parts = [mining_blocks(model, hp0 * trial["hp"]) if k == "hp" else base for k in keys]
+        blocks = tuple(
+            {key: np.stack([p[j][key] for p in parts]) for key in ("revenue", "opex", "capex")}
+            for j in (0, 1)
         )
+        lease = np.array([trial[k] if k == "lease" else rate for k in keys])
+        capex = np.array([trial[k] if k == "capex" else 1.0 for k in keys])
+        npvs = evaluate_ends(
+            model, lease_rate_usd_per_kw_month=lease, capex_scale=capex, blocks=blocks
+        )
+        return dict(zip(keys, _gap(npvs, 1).tolist(), strict=True))
 
-    lease_be = _root(gap_lease, 0.0, top)
-
-    def gap_capex(x: np.ndarray) -> np.ndarray:
-        return _gap(evaluate(model, capex_scale=x, ends_only=True)["npv_usd"], 1)
-
-    capex_factor = _root(gap_capex, 0.0, 5.0)
+    roots = _refine(brackets, gap_at, tol_usd=1e-7 * max(abs(gap_base), 1.0))
+    capex_factor = roots["capex"]
     max_capex = (
         capex_factor * model.capex_usd_per_critical_mw
         if model.capex_usd_per_critical_mw > 0
         else math.nan
     )
-
-    def gap_hp(x: np.ndarray) -> np.ndarray:
-        hp = hp0 * x[:, None]
-        return _gap(evaluate(model, hashprice_usd_per_ph_day=hp, ends_only=True)["npv_usd"], 1)
-
-    hp_factor = _root(gap_hp, 0.0, 20.0)
     return Breakevens(
-        lease_rate_usd_per_kw_month=float(lease_be),
-        hashprice_usd_per_ph_day=float(hp_factor * hp0[0]),
+        lease_rate_usd_per_kw_month=float(roots["lease"]),
+        hashprice_usd_per_ph_day=float(roots["hp"] * hp0[0]),
         # Hashprice in USD is proportional to the BTC price with network hashrate and fees held.
-        btc_price_usd=float(hp_factor * model.hashprice.btc_price_usd[0]),
+        btc_price_usd=float(roots["hp"] * model.hashprice.btc_price_usd[0]),
         max_capex_usd_per_mw=float(max_capex),
     )
 
@@ -266,30 +400,16 @@ def _halving_years(model: SiteModel) -> list[int]:
     return years
 
 
-def _reasons(model: SiteModel, gap_base: float) -> list[Reason]:
+def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
     s = model.scenario
-    path = model.hashprice
-    hp = path.hashprice_usd_per_ph_day
-    # Neutral hashprice paths: no halvings (subsidy held at month 0) and no network growth.
-    reward = path.subsidy_btc + path.fees_btc_per_block
-    hp_no_halving = hp * (path.subsidy_btc[0] + path.fees_btc_per_block) / reward
-    hp_no_growth = hp * path.network_hashrate_eh_s / path.network_hashrate_eh_s[0]
-    batch = evaluate(
-        model,
-        lease_scale=np.array([0.0, 1.0, 1.0, 1.0, 1.0]),
-        capex_scale=np.array([1.0, 0.0, 1.0, 1.0, 1.0]),
-        hashprice_usd_per_ph_day=np.stack([hp, hp, hp_no_halving, hp_no_growth, hp * 1.1]),
-        ends_only=True,
-    )
-    gaps = _gap(batch["npv_usd"], 1)
-    free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
-                         transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
-    zero_prices = (
-        np.zeros_like(model.prices_usd_per_mwh) if model.prices_usd_per_mwh.shape[-1] else None
-    )
-    gap_free_power = float(
-        _gap(evaluate(model, contract=free_power, prices=zero_prices, ends_only=True)["npv_usd"], 1)
-    )
+    gaps = [
+        v.lease_gap[0] if s.lease_rate_usd_per_kw_month > 0 else gap_base,
+        v.capex_gap[0],
+        v.no_halving_gap,
+        v.no_growth_gap,
+        v.btc_up_10pct_gap,
+    ]
+    gap_free_power = v.free_power_gap
     years = _halving_years(model)
     power_price = model.contract.price_usd_per_mwh + model.contract.adder_usd_per_mwh
     halving_txt = (

@@ -238,6 +238,128 @@ def _mining(
     }
 
 
+def _keep_mw(model: SiteModel) -> np.ndarray:
+    """Gross MW per hall per month if every hall keeps mining, ``(H, n)``."""
+    return np.broadcast_to(model.mining_mw_by_hall[:, None], (model.n_halls, model.n_months))
+
+
+def _convert_mw(model: SiteModel) -> np.ndarray:
+    """Gross MW per hall per month while halls mine until their construction starts, ``(H, n)``."""
+    months = np.arange(model.n_months)
+    return _keep_mw(model) * (months[None, :] < model.construction_start_month[:, None])
+
+
+def mining_blocks(
+    model: SiteModel,
+    hashprice_usd_per_ph_day: np.ndarray | None = None,
+    *,
+    contract: PowerContract | None = None,
+    prices: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Mining per gross MW and the whole site's DR-partnership row, each ``{"revenue", "opex",
+    "capex"}`` in USD ``(..., n_months)`` (per MW for the first), for a hashprice path
+    ``(n_months,)`` or ``(K, n_months)`` (the scenario's path when None).
+
+    Mining is linear in MW (revenue, power, opex and refresh capex all scale with it), so one MW
+    is valued once and scaled by each row's MW profile. The base market's blocks are cached on
+    the model: they do not depend on the lease or capex drivers.
+    """
+    base_market = hashprice_usd_per_ph_day is None and contract is None and prices is None
+    if base_market and "base_mining" in model.cache:
+        return model.cache["base_mining"]
+    hp = np.asarray(
+        model.hashprice.hashprice_usd_per_ph_day
+        if hashprice_usd_per_ph_day is None
+        else hashprice_usd_per_ph_day,
+        dtype=float,
+    )
+    n = model.n_months
+    unit = _mining(model, np.ones(n), hp, contract=contract, prices=prices)
+    dr = _mining(
+        model, _keep_mw(model).sum(axis=0), hp, tuple(model.scenario.dr_programs), contract, prices
+    )
+    if base_market:
+        model.cache["base_mining"] = (unit, dr)
+    return unit, dr
+
+
+def _site_totals(model: SiteModel) -> dict[str, np.ndarray]:
+    """Whole-site ``(n,)`` sums over halls for the keep-mining and convert rows (cached)."""
+    totals = model.cache.get("totals")
+    if totals is None:
+        totals = {
+            "keep_mw": _keep_mw(model).sum(axis=0),
+            "convert_mw": _convert_mw(model).sum(axis=0),
+            "rent_unit": np.sum(model.rent_unit_usd, axis=-2),
+            "landlord_capex": np.sum(
+                np.broadcast_to(model.landlord_capex_usd, model.rent_unit_usd.shape), axis=-2
+            ),
+            "landlord_fixed": np.sum(
+                np.broadcast_to(model.landlord_fixed_usd, model.rent_unit_usd.shape), axis=-2
+            ),
+        }
+        for c, v in model.retrofit_capex_usd.items():
+            totals[f"retrofit_{c}"] = np.sum(v, axis=-2)
+        model.cache["totals"] = totals
+    return totals
+
+
+def evaluate_ends(
+    model: SiteModel,
+    *,
+    lease_rate_usd_per_kw_month: np.ndarray | float,
+    capex_scale: np.ndarray | float = 1.0,
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
+) -> np.ndarray:
+    """NPVs (USD) of keep mining, convert and the DR partnership, ``(..., 3)``, built from
+    whole-site sums (no per-hall rows).
+
+    ``lease_rate_usd_per_kw_month`` and ``capex_scale`` are scalars or ``(K,)``; ``blocks`` from
+    :func:`mining_blocks` (base market when None) carry ``(n,)`` or ``(K, n)``. The same
+    formulas as :func:`evaluate`'s rows 0, H and H + 1, summed over halls first.
+    """
+    s = model.scenario
+    n = model.n_months
+    unit, dr = mining_blocks(model) if blocks is None else blocks
+    tot = _site_totals(model)
+    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None]
+    k = np.asarray(capex_scale, dtype=float)[..., None]
+    rent = tot["rent_unit"] * rate
+    landlord = rent * model.landlord_per_rent + tot["landlord_capex"] * k + tot["landlord_fixed"]
+    zero = np.zeros(n)
+
+    def rows(keep: np.ndarray, convert: np.ndarray, dr_row: np.ndarray) -> np.ndarray:
+        shape = np.broadcast_shapes(np.shape(keep), np.shape(convert), np.shape(dr_row))
+        return np.stack([np.broadcast_to(x, shape) for x in (keep, convert, dr_row)], axis=-2)
+
+    keep_mw, conv_mw = tot["keep_mw"], tot["convert_mw"]
+    revenue = rows(unit["revenue"] * keep_mw, unit["revenue"] * conv_mw + rent, dr["revenue"])
+    opex = rows(unit["opex"] * keep_mw, unit["opex"] * conv_mw + landlord, dr["opex"])
+    capex_by_class = {
+        MINING_CAPEX_CLASS: rows(
+            unit["capex"] * keep_mw,
+            unit["capex"] * conv_mw + tot[f"retrofit_{MINING_CAPEX_CLASS}"] * k,
+            dr["capex"],
+        )
+    }
+    for c in (15, 39):
+        capex_by_class[c] = rows(zero, tot[f"retrofit_{c}"] * k, zero)
+    noi = rows(zero, rent - landlord, zero)
+    shape = np.broadcast_shapes(
+        revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
+    )
+    flows = project_cash_flows(
+        revenue_usd=np.broadcast_to(revenue, shape),
+        opex_usd=opex,
+        capex_by_class_usd=capex_by_class,
+        discount_rate_per_year=s.discount_rate_per_year,
+        tax=s.tax,
+        terminal=s.terminal,
+        noi_usd=noi,
+    )
+    return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
+
+
 def evaluate(
     model: SiteModel,
     *,
@@ -262,33 +384,20 @@ def evaluate(
         raise HostingError("full=True and ends_only=True is not allowed: choose one")
     s = model.scenario
     n, h = model.n_months, model.n_halls
+    blocks = mining_blocks(model, hashprice_usd_per_ph_day, contract=contract, prices=prices)
+    if ends_only:
+        lease_usd = s.lease_rate_usd_per_kw_month * np.asarray(lease_scale, dtype=float)
+        return {
+            "npv_usd": evaluate_ends(
+                model, lease_rate_usd_per_kw_month=lease_usd, capex_scale=capex_scale,
+                blocks=blocks,
+            )
+        }  # fmt: skip
     lease = np.asarray(lease_scale, dtype=float)[..., None, None]
     capex_k = np.asarray(capex_scale, dtype=float)[..., None, None]
-    hp = (
-        model.hashprice.hashprice_usd_per_ph_day
-        if hashprice_usd_per_ph_day is None
-        else hashprice_usd_per_ph_day
-    )
-    hp = np.asarray(hp, dtype=float)[..., None, :]  # (..., 1, n)
-    months = np.arange(n)
-    keep_mw = np.broadcast_to(model.mining_mw_by_hall[:, None], (h, n))
-    conv_mw = keep_mw * (months[None, :] < model.construction_start_month[:, None])
-    power = np.concatenate([keep_mw, conv_mw], axis=0)  # (2H, n)
-    base_market = hashprice_usd_per_ph_day is None and contract is None and prices is None
-    cached = model.cache.get("base_mining") if base_market else None
-    if cached is None:
-        # Mining is linear in MW (revenue, power, opex and refresh capex all scale with it):
-        # value one MW once and scale it by each hall's MW profile.
-        unit = _mining(model, np.ones(n), hp[..., 0, :], contract=contract, prices=prices)
-        mined = {k: power * v[..., None, :] for k, v in unit.items()}
-        dr = _mining(
-            model, keep_mw.sum(axis=0), hp[..., 0, :], tuple(s.dr_programs), contract, prices
-        )
-        if base_market:
-            # Mining does not depend on the lease or capex drivers: reuse it across batches.
-            model.cache["base_mining"] = (mined, dr)
-    else:
-        mined, dr = cached
+    power = np.concatenate([_keep_mw(model), _convert_mw(model)], axis=0)  # (2H, n)
+    unit, dr = blocks
+    mined = {k: power * v[..., None, :] for k, v in unit.items()}
 
     rate = s.lease_rate_usd_per_kw_month
     rent = model.rent_unit_usd * rate * lease  # (..., H, n)
@@ -338,11 +447,6 @@ def evaluate(
     for c in (15, 39):
         capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
     noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
-    if ends_only:
-        # Break-evens and reasons need keep mining, convert and DR only: rows 0, H, H + 1.
-        ends = np.array([0, h, h + 1])
-        revenue, opex, noi = revenue[..., ends, :], opex[..., ends, :], noi[..., ends, :]
-        capex_by_class = {c: v[..., ends, :] for c, v in capex_by_class.items()}
     shape = np.broadcast_shapes(
         revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
     )
