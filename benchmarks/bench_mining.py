@@ -64,10 +64,18 @@ def main() -> None:
     print(
         f"paths x months: {N_PATHS} x {N_MONTHS}, curve points: {curve.prices_usd_per_mwh.shape[1]}"
     )
-    print(f"vectorised mining_cash_flows: {vec_s:.3f} s (median of 3)")
+    print(
+        f"vectorised mining_cash_flows: {vec_s:.3f} s (median of 3), "
+        f"{vec_s / N_MONTHS * 1e3:.2f} ms per month of {N_PATHS} paths"
+    )
     print(f"Python loop over months, {LOOP_PATHS} paths scaled to {N_PATHS}: {loop_s:.1f} s")
     print(f"speed-up: {loop_s / vec_s:.0f}x")
     print(f"mean curtailed hours per month: {res.curtailed_hours.mean():.1f}")
+    retired = ~np.isnan(res.retired_month)
+    print(
+        f"paths retiring the fleet instead of refreshing: {retired.mean():.1%}"
+        + (f", median month {np.median(res.retired_month[retired]):.0f}" if retired.any() else "")
+    )
 
 
 if __name__ == "__main__":
