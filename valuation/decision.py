@@ -213,6 +213,7 @@ def compare(
 def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     s = model.scenario
     h, n = model.n_halls, model.n_months
+    variants = _variant_gaps(model)  # first: it also values the base mining blocks
     base = evaluate(model, full=True)
     npvs = base["npv_usd"]
     flows = {k: v for k, v in base.items() if k != "npv_usd"}
@@ -249,7 +250,6 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
             best = "mining_with_dr"
 
     gap_base = float(_gap(npvs, h))
-    variants = _variant_gaps(model)
     breakevens = _breakevens(model, variants, gap_base)
     reasons = _reasons(model, variants, gap_base)
     waterfall = _waterfall(model, base, best_mining_key)
@@ -312,9 +312,17 @@ def _variant_gaps(model: SiteModel) -> _Variants:
     zero_prices = (
         np.zeros_like(model.prices_usd_per_mwh) if model.prices_usd_per_mwh.shape[-1] else None
     )
+    if "base_mining" not in model.cache:
+        # The base path rides along as one more row of the variants' mining call, then seeds the
+        # model's cache for the full evaluation.
+        unit, dr = mining_blocks(model, np.vstack([hp, hp_rows]))
+        model.cache["base_mining"] = tuple({k: v[0] for k, v in b.items()} for b in (unit, dr))
+        hp_blocks = tuple({k: v[1:] for k, v in b.items()} for b in (unit, dr))
+    else:
+        hp_blocks = mining_blocks(model, hp_rows)
     parts = [
         mining_blocks(model),
-        mining_blocks(model, hp_rows),
+        hp_blocks,
         mining_blocks(model, contract=free_power, prices=zero_prices),
     ]
     # Rows: lease 0, lease top, capex 0, capex 5x (base market); hashprice rows; free power.
