@@ -5,19 +5,21 @@ default: nothing may reach the network at import time or in tests)."""
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from loopback import (
+    LIVE_API_ANSWERS,
+    guarded_connect,
+    guarded_getaddrinfo,
+    serve_json,
+)
 
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin. "
@@ -26,36 +28,9 @@ INSTALL_HINT = (
 )
 
 
-class NetworkAccessError(RuntimeError):
-    """A test tried to reach a host other than this machine."""
-
-
-_real_connect = socket.socket.connect
-_real_getaddrinfo = socket.getaddrinfo
-_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "", None}
-
-
-def _is_local(host: object) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode()
-    return host in _LOCAL_NAMES or (isinstance(host, str) and host.startswith("127."))
-
-
-def _guarded_connect(self: socket.socket, address: object) -> None:
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):  # type: ignore[index]
-        raise NetworkAccessError(f"test tried to connect to {address!r}; tests stay offline")
-    return _real_connect(self, address)
-
-
-def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
-    if not _is_local(host):
-        raise NetworkAccessError(f"test tried to resolve {host!r}; tests stay offline")
-    return _real_getaddrinfo(host, *args, **kwargs)
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+    socket.getaddrinfo = guarded_getaddrinfo  # type: ignore[assignment]
 
 
 def _find_pg_bin() -> Path | None:
@@ -157,43 +132,6 @@ def postgres_url() -> Iterator[str]:
             timeout=60,
         )
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-# --- A loopback server playing the live market API (valuation.live) --------------------------------
-
-LIVE_API_ANSWERS: dict[str, object] = {
-    "/api/v1/prices": {"time": 1_795_000_000, "USD": 91_250, "EUR": 84_000},
-    "/api/v1/mining/hashrate/3d": {"currentHashrate": 1.1e21, "currentDifficulty": 150.0e12},
-    "/api/v1/mining/blocks/fees/24h": [
-        {"avgHeight": 925_000, "timestamp": 1, "avgFees": 2_000_000},
-        {"avgHeight": 925_010, "timestamp": 2, "avgFees": 4_000_000},
-    ],
-}
-
-
-def serve_json(answers: dict[str, object], delay_s: float = 0.0) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            time.sleep(delay_s)
-            if self.path not in answers:
-                self.send_error(404)
-                return
-            body = json.dumps(answers[self.path]).encode()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (the timeout test): nothing to answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import NetworkAccessError
+from loopback import NetworkAccessError
 
 from sites import load_example_portfolio
 from valuation.decision import compare_portfolio

@@ -6,8 +6,8 @@ import time
 from datetime import date
 
 import pytest
-from conftest import LIVE_API_ANSWERS as ANSWERS
-from conftest import serve_json as _serve
+from loopback import LIVE_API_ANSWERS as ANSWERS
+from loopback import serve_json as _serve
 
 from valuation.live import fetch_market_state, parse_live_market
 from valuation.market import DEFAULT_MARKET

@@ -1,0 +1,75 @@
+"""Test helpers for staying offline: the network guard that conftest.py installs, and a real HTTP
+server on loopback that plays the live market API. A module of its own (not conftest.py, whose
+name other test folders reuse) so tests can import it by name."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class NetworkAccessError(RuntimeError):
+    """A test tried to reach a host other than this machine."""
+
+
+_real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "", None}
+
+
+def _is_local(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode()
+    return host in _LOCAL_NAMES or (isinstance(host, str) and host.startswith("127."))
+
+
+def guarded_connect(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):  # type: ignore[index]
+        raise NetworkAccessError(f"test tried to connect to {address!r}; tests stay offline")
+    return _real_connect(self, address)
+
+
+def guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
+    if not _is_local(host):
+        raise NetworkAccessError(f"test tried to resolve {host!r}; tests stay offline")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+# --- A loopback server playing the live market API (valuation.live) --------------------------------
+
+LIVE_API_ANSWERS: dict[str, object] = {
+    "/api/v1/prices": {"time": 1_795_000_000, "USD": 91_250, "EUR": 84_000},
+    "/api/v1/mining/hashrate/3d": {"currentHashrate": 1.1e21, "currentDifficulty": 150.0e12},
+    "/api/v1/mining/blocks/fees/24h": [
+        {"avgHeight": 925_000, "timestamp": 1, "avgFees": 2_000_000},
+        {"avgHeight": 925_010, "timestamp": 2, "avgFees": 4_000_000},
+    ],
+}
+
+
+def serve_json(answers: dict[str, object], delay_s: float = 0.0) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            time.sleep(delay_s)
+            if self.path not in answers:
+                self.send_error(404)
+                return
+            body = json.dumps(answers[self.path]).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (the timeout test): nothing to answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
