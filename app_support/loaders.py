@@ -1,10 +1,9 @@
 """Cached calls into the library for the app's pages.
 
-Valuations are cached keyed on their inputs: the site's full record and the scenario's
-``to_dict()``, so moving a slider back to a value already seen redraws at once and an edited site
-is revalued because its key changed. They are held with ``st.cache_resource`` (shared, not
-copied): a ``Decision`` carries its ``MarketState``, whose ``sources`` mapping proxy cannot be
-pickled, which ``st.cache_data`` would need. Pages only read the cached objects.
+Valuations are cached with ``st.cache_data`` keyed on their inputs: the site's full record and the
+scenario's ``to_dict()``, so moving a slider back to a value already seen redraws at once and an
+edited site is revalued because its key changed. Each call returns a copy, so a page cannot
+change what another page reads.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from sites.store import SiteStore
 
 if TYPE_CHECKING:  # the valuation core is imported when first used: the inventory needs none of it
     from valuation.decision import Decision
-
     from valuation.scenario import Scenario
 
 SELECTED_SITE_KEY = "selected_site_id"
@@ -49,7 +47,7 @@ def scenario_key(scenario: Scenario) -> str:
     return json.dumps(scenario.to_dict(), default=str, sort_keys=True)
 
 
-@st.cache_resource(show_spinner="Valuing the portfolio…", max_entries=16)
+@st.cache_data(show_spinner="Valuing the portfolio…", max_entries=16)
 def _portfolio(_sites: tuple[Site, ...], _scenario: Scenario, key: str) -> pd.DataFrame:
     from valuation.decision import compare_portfolio
 
@@ -59,10 +57,10 @@ def _portfolio(_sites: tuple[Site, ...], _scenario: Scenario, key: str) -> pd.Da
 def portfolio(sites_: tuple[Site, ...], scenario: Scenario) -> pd.DataFrame:
     """``valuation.decision.compare_portfolio`` of the sites under a scenario (cached; a copy)."""
     key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_)])
-    return _portfolio(sites_, scenario, key).copy()
+    return _portfolio(sites_, scenario, key)
 
 
-@st.cache_resource(show_spinner="Valuing the site…", max_entries=256)
+@st.cache_data(show_spinner="Valuing the site…", max_entries=256)
 def _decision(_site: Site, _scenario: Scenario, key: str) -> Decision:
     from valuation.decision import compare
 
@@ -70,7 +68,7 @@ def _decision(_site: Site, _scenario: Scenario, key: str) -> Decision:
 
 
 def decision(site: Site, scenario: Scenario) -> Decision:
-    """``valuation.decision.compare`` of one site under a scenario (cached; do not mutate)."""
+    """``valuation.decision.compare`` of one site under a scenario (cached; a copy)."""
     return _decision(site, scenario, site_key(site) + "|" + scenario_key(scenario))
 
 

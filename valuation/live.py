@@ -20,7 +20,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from types import MappingProxyType
 
 from valuation.market import DEFAULT_MARKET, MarketState, hashrate_eh_s_from_difficulty
 
@@ -90,15 +89,13 @@ def parse_live_market(
         btc_price_usd=btc_price_usd,
         network_hashrate_eh_s=float(hashrate_eh_s_from_difficulty(difficulty)),
         fees_btc_per_block=fees_btc_per_block,
-        sources=MappingProxyType(
-            {
-                **dict(base.sources),
-                "as_of": source,
-                "btc_price_usd": f"{source}: /v1/prices USD",
-                "network_hashrate_eh_s": f"{source}: /v1/mining/hashrate/3d currentDifficulty",
-                "fees_btc_per_block": f"{source}: mean avgFees of /v1/mining/blocks/fees/24h",
-            }
-        ),
+        sources={
+            **base.sources,
+            "as_of": source,
+            "btc_price_usd": f"{source}: /v1/prices USD",
+            "network_hashrate_eh_s": f"{source}: /v1/mining/hashrate/3d currentDifficulty",
+            "fees_btc_per_block": f"{source}: mean avgFees of /v1/mining/blocks/fees/24h",
+        },
     )
 
 

@@ -260,9 +260,13 @@ class MarketState:
     mean_block_time_s: float = 585.0
     hashprice_floor_usd_per_ph_day: float = 35.1
     hashprice_floor_decline_per_year: float = 0.10
-    sources: Mapping[str, str] = field(default_factory=lambda: _DEFAULT_SOURCES, compare=False)
+    sources: Mapping[str, str] = field(
+        default_factory=lambda: dict(_DEFAULT_SOURCES), compare=False
+    )
 
     def __post_init__(self) -> None:
+        # A plain dict copy: picklable (st.cache_data, multiprocessing), and no instance shares it.
+        object.__setattr__(self, "sources", dict(self.sources))
         checks = {
             "btc_price_usd": (self.btc_price_usd, self.btc_price_usd > 0, "must be > 0"),
             "network_hashrate_eh_s": (

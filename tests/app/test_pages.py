@@ -27,8 +27,10 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("HASHPIVOT_DB_URL", url)
     # The store is a cached resource: start each test on its own database.
     st.cache_resource.clear()
+    st.cache_data.clear()
     yield url
     st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def _app(page: str | None = None) -> AppTest:

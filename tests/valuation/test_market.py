@@ -157,3 +157,17 @@ def test_market_state_override_round_trip_and_bad_input():
 def test_month_starts_are_calendar_months():
     s = month_starts(date(2026, 11, 15), 3)
     assert [str(x) for x in s] == ["2026-11-01", "2026-12-01", "2027-01-01", "2027-02-01"]
+
+
+def test_market_state_pickles_with_its_own_sources() -> None:
+    """The app caches valuations with st.cache_data, which pickles them (MarketState included)."""
+    import pickle
+    from dataclasses import replace
+
+    from valuation.market import DEFAULT_MARKET
+
+    again = pickle.loads(pickle.dumps(DEFAULT_MARKET))
+    assert again == DEFAULT_MARKET
+    assert again.sources == DEFAULT_MARKET.sources
+    other = replace(DEFAULT_MARKET, btc_price_usd=50_000.0)
+    assert other.sources is not DEFAULT_MARKET.sources  # no instance shares the mapping
