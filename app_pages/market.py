@@ -9,9 +9,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_support import formatting as fmt
 from app_support import loaders
 from app_support.market_view import market_rows
+from valuation import formatting as fmt
 from valuation.hosting import HOSTING_DEALS
 from valuation.market import block_subsidy_btc
 from valuation.mining import hashprice_usd_per_ph_day

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pydeck as pdk
 import streamlit as st
 
-from app_support import formatting as fmt
 from app_support import loaders
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS, hex_color
 from sites.geo import us_states_geojson
+from valuation import formatting as fmt
 
 st.title("Portfolio")
 

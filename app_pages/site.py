@@ -8,10 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_support import formatting as fmt
 from app_support import loaders
 from app_support.display import STRATEGY_LABELS, hex_color
 from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
+from valuation import formatting as fmt
 from valuation.market import block_subsidy_btc
 from valuation.mining import hashprice_usd_per_ph_day
 
@@ -180,6 +180,18 @@ with value_col:
         border=True,
     )
     st.metric(
+        "Return on converting",
+        fmt.irr_text(
+            decision.conversion.irr_per_year,
+            decision.conversion.irr_kind,
+            decision.conversion.mirr_per_year,
+        ),
+        help="IRR of what converting adds over the best mining path, month by month: the "
+        "retrofit capex and the mining given up against the rent. Above the discount rate "
+        "exactly when the value of converting is positive.",
+        border=True,
+    )
+    st.metric(
         "Best share to convert",
         fmt.pct(decision.best_hybrid_share, digits=0),
         help="Share of the site's halls converted that gives the highest NPV of the split site.",
@@ -199,8 +211,8 @@ for col, (key, result) in zip(cols, decision.strategies.items(), strict=True):
         )
         st.metric("NPV", fmt.usd(s.npv_usd), help="Net present value at the discount rate, USD.")
         st.markdown(
-            f"IRR **{fmt.pct(s.irr_per_year) + ' a year' if s.irr_kind == 'conventional' else 'not meaningful'}**  \n"
-            f"Payback **{fmt.years_months(s.payback_month)}**  \n"
+            f"IRR **{fmt.irr_text(s.irr_per_year, s.irr_kind, s.mirr_per_year)}**  \n"
+            f"Payback **{fmt.years_months(s.payback_month) if s.peak_funding_usd > 0 else 'no outlay'}**  \n"
             f"Peak funding **{fmt.usd(s.peak_funding_usd)}**"
         )
 

@@ -6,7 +6,7 @@ chooses labels and number formats.
 
 from __future__ import annotations
 
-from app_support import formatting as fmt
+from valuation import formatting as fmt
 from valuation.market import MarketState
 
 # (field, label, unit, formatter)

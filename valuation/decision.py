@@ -20,18 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from valuation.finance import (
-    CashFlowSummary,
-    annual_rate,
-    discounted_payback_month,
-    irr_details,
-    mirr,
-    moic,
-    monthly_rate,
-    npv,
-    payback_month,
-    peak_funding_usd,
-)
+from valuation.finance import CashFlowSummary, monthly_rate, summarize_rows
+from valuation.formatting import usd
 from valuation.hosting import HostingError
 from valuation.scenario import Scenario
 from valuation.strategies import (
@@ -98,22 +88,12 @@ class Decision:
     breakevens: Breakevens
     hybrid_grid: pd.DataFrame
     best_hybrid_share: float
+    # The incremental flows of converting over the best mining path: its NPV is
+    # value_of_converting_usd; its IRR is the return on the capital the conversion adds.
+    conversion: CashFlowSummary
     retrofit: RetrofitEstimate
     waterfall: pd.DataFrame
     scenario: Scenario
-
-
-def format_usd(value: float) -> str:
-    """Executive money format: $412M, $1.2B, $850k, -$3.4M."""
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 1e9:
-        return f"{sign}${v / 1e9:.1f}B"
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:,.0f}M"
-    if v >= 1e3:
-        return f"{sign}${v / 1e3:,.0f}k"
-    return f"{sign}${v:,.0f}"
 
 
 def _gap(npv_rows: np.ndarray, h: int) -> np.ndarray:
@@ -170,28 +150,6 @@ def _refine(
     return roots
 
 
-def _summaries(cashflows_usd: np.ndarray, discount_rate_per_year: float) -> list[CashFlowSummary]:
-    """:func:`valuation.finance.summarize` of each row of ``(K, n)`` flows, in one vectorised pass
-    of the finance engine's functions (same formulas, one call each instead of one per row)."""
-    r_month = float(monthly_rate(discount_rate_per_year))
-    details = irr_details(cashflows_usd)
-    metrics = {
-        "npv_usd": npv(r_month, cashflows_usd),
-        "irr_per_year": annual_rate(details.rate_per_period),
-        "mirr_per_year": annual_rate(mirr(cashflows_usd, r_month, r_month)),
-        "payback_month": payback_month(cashflows_usd),
-        "discounted_payback_month": discounted_payback_month(r_month, cashflows_usd),
-        "peak_funding_usd": peak_funding_usd(cashflows_usd),
-        "moic": moic(cashflows_usd),
-    }
-    return [
-        CashFlowSummary(
-            irr_kind=str(details.kind[i]), **{k: float(v[i]) for k, v in metrics.items()}
-        )
-        for i in range(cashflows_usd.shape[0])
-    ]
-
-
 def _monthly_frame(flows: dict[str, np.ndarray], row: int, n: int) -> pd.DataFrame:
     # One 2-D float block: far cheaper than a frame built column by column.
     values = np.stack([flows[c][row] for c in MONTHLY_COLUMNS], axis=1).astype(float)
@@ -228,19 +186,21 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     rows = {"keep_mining": 0, "mining_with_dr": h + 1, "convert": h, "hybrid": best_k}
     labels = dict(STRATEGY_LABELS)
     labels["hybrid"] = f"Hybrid: convert {best_k} of {h} halls ({shares[best_k]:.0%} of IT MW)"
-    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)[list(rows.values())]
-    summaries = _summaries(fcf, s.discount_rate_per_year)
-    strategies = {
-        key: StrategyResult(key, labels[key], _monthly_frame(flows, row, n), summary)
-        for (key, row), summary in zip(rows.items(), summaries, strict=True)
-    }
-    npv_by_key = {k: float(npvs[row_index(model, k, best_k)]) for k in strategies}
+    npv_by_key = {k: float(npvs[row_index(model, k, best_k)]) for k in rows}
     best_mining_key = (
         "keep_mining"
         if npv_by_key["keep_mining"] >= npv_by_key["mining_with_dr"]
         else "mining_with_dr"
     )
     value_of_converting = npv_by_key["convert"] - npv_by_key[best_mining_key]
+    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)[list(rows.values())]
+    # One more row: converting over the best mining path, the flows the conversion adds.
+    incremental = fcf[2] - fcf[list(rows).index(best_mining_key)]
+    *summaries, conversion = summarize_rows(np.vstack([fcf, incremental]), s.discount_rate_per_year)
+    strategies = {
+        key: StrategyResult(key, labels[key], _monthly_frame(flows, row, n), summary)
+        for (key, row), summary in zip(rows.items(), summaries, strict=True)
+    }
 
     # Best strategy; a hybrid at either end of the grid is keep mining or convert.
     best = max(npv_by_key, key=lambda k: npv_by_key[k])
@@ -266,6 +226,7 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
         breakevens=breakevens,
         hybrid_grid=hybrid_grid,
         best_hybrid_share=float(shares[best_k]),
+        conversion=conversion,
         retrofit=retrofit,
         waterfall=waterfall,
         scenario=s,
@@ -427,7 +388,7 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
     )
     items = [
         (f"the lease at ${s.lease_rate_usd_per_kw_month:,.0f}/kW-month", gap_base - gaps[0], False),
-        (f"the retrofit capex of {format_usd(model.retrofit_capex_total_usd)}", gap_base - gaps[1],
+        (f"the retrofit capex of {usd(model.retrofit_capex_total_usd)}", gap_base - gaps[1],
          False),
         (halving_txt, gap_base - gaps[2], len(years) > 1),
         (f"network hashrate growth of {s.market.network_hashrate_growth_per_year:.0%} a year",
@@ -438,12 +399,12 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
     for what, impact, plural in items:
         verb = ("add" if plural else "adds") if impact >= 0 else ("take" if plural else "takes")
         tail = "to the case for converting" if impact >= 0 else "from the case for converting"
-        text = f"{what[0].upper()}{what[1:]} {verb} {format_usd(abs(impact))} {tail}"
+        text = f"{what[0].upper()}{what[1:]} {verb} {usd(abs(impact))} {tail}"
         reasons.append(Reason(text, float(impact)))
     btc_impact = float(gaps[4] - gap_base)
     reasons.append(Reason(
         f"A 10% higher BTC price would {'widen' if btc_impact >= 0 else 'narrow'} the gap by "
-        f"{format_usd(abs(btc_impact))}",
+        f"{usd(abs(btc_impact))}",
         btc_impact,
     ))  # fmt: skip
     return sorted(reasons, key=lambda r: -abs(r.impact_usd))
@@ -479,19 +440,19 @@ def _recommendation(
 ) -> str:  # fmt: skip
     mining_npv = npv_by_key[best_mining_key]
     if best == "convert":
-        return (f"Convert the whole site: it is worth {format_usd(value)} more than the best mining "
-                f"path ({format_usd(npv_by_key['convert'])} against {format_usd(mining_npv)}).")  # fmt: skip
+        return (f"Convert the whole site: it is worth {usd(value)} more than the best mining "
+                f"path ({usd(npv_by_key['convert'])} against {usd(mining_npv)}).")  # fmt: skip
     if best == "hybrid":
         return (f"Convert {best_k} of {h} halls and keep mining on the rest: worth "
-                f"{format_usd(npv_by_key['hybrid'] - max(mining_npv, npv_by_key['convert']))} more "
+                f"{usd(npv_by_key['hybrid'] - max(mining_npv, npv_by_key['convert']))} more "
                 f"than the better of mining and full conversion.")  # fmt: skip
     what = (
         "Keep mining with a demand-response partnership"
         if best == "mining_with_dr"
         else "Keep mining"
     )
-    return (f"{what}: converting would be worth {format_usd(-value)} less "
-            f"({format_usd(npv_by_key['convert'])} against {format_usd(mining_npv)}).")  # fmt: skip
+    return (f"{what}: converting would be worth {usd(-value)} less "
+            f"({usd(npv_by_key['convert'])} against {usd(mining_npv)}).")  # fmt: skip
 
 
 def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -> pd.DataFrame:

@@ -256,9 +256,11 @@ class IrrResult:
     """IRR per row and how far to trust it.
 
     ``rate_per_period``: the chosen root (nan where none). ``kind``: "conventional" (exactly one
-    IRR in (-100%, inf); always the case for one sign change by Descartes' rule), "none" (no
-    IRR), "several" (two or more IRRs: the one closest to zero is reported, as numpy-financial
-    1.0 does; show MIRR or NPV beside it). ``sign_changes``: sign changes of the flows (zeros
+    IRR in (-100%, inf), first non-zero flow negative: an investment; always one IRR for one
+    sign change by Descartes' rule), "financing" (exactly one IRR but the first non-zero flow
+    is positive: money in before money out, so the rate is a borrowing cost and a higher one is
+    worse; not a return to show as one), "none" (no IRR), "several" (two or more IRRs: the one
+    closest to zero is reported, as numpy-financial 1.0 does; show MIRR or NPV beside it). ``sign_changes``: sign changes of the flows (zeros
     skipped). ``n_roots``: IRRs found (sign changes of the NPV on the rate grid).
     """
 
@@ -366,7 +368,10 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
     take_neg = np.isnan(cand_pos) | (np.abs(cand_neg) < np.abs(cand_pos))
     rate = np.where(take_neg, cand_neg, cand_pos)
 
-    kind = np.where(n_roots == 0, "none", np.where(n_roots == 1, "conventional", "several"))
+    # One IRR but money comes in before it goes out (no investment up front, or a closure cost
+    # at the end): the rate is a cost of borrowing, where higher is worse, not a return.
+    one_kind = np.where(c_first > 0, "financing", "conventional")
+    kind = np.where(n_roots == 0, "none", np.where(n_roots == 1, one_kind, "several"))
     return IrrResult(
         rate_per_period=rate.reshape(lead_shape),
         kind=kind.astype(object).reshape(lead_shape),
@@ -973,24 +978,40 @@ class CashFlowSummary:
     moic: float
 
 
+def summarize_rows(
+    cashflows_usd: ArrayLike, discount_rate_per_year: float
+) -> list[CashFlowSummary]:
+    """:class:`CashFlowSummary` of each row of ``(K, n)`` monthly streams discounted at an annual
+    rate, in one vectorised pass (one call of each metric for all rows)."""
+    cf = _flows(cashflows_usd, "cashflows_usd")
+    if cf.ndim != 2:
+        raise FinanceInputError(f"cashflows_usd must be (rows, months); got shape {cf.shape}")
+    r_month = float(monthly_rate(discount_rate_per_year))
+    details = irr_details(cf)
+    metrics = {
+        "npv_usd": npv(r_month, cf),
+        "irr_per_year": annual_rate(details.rate_per_period),
+        "mirr_per_year": annual_rate(mirr(cf, r_month, r_month)),
+        "payback_month": payback_month(cf),
+        "discounted_payback_month": discounted_payback_month(r_month, cf),
+        "peak_funding_usd": peak_funding_usd(cf),
+        "moic": moic(cf),
+    }
+    return [
+        CashFlowSummary(
+            irr_kind=str(details.kind[i]),
+            **{k: float(np.asarray(v).reshape(-1)[i]) for k, v in metrics.items()},
+        )
+        for i in range(cf.shape[0])
+    ]
+
+
 def summarize(cashflows_usd: ArrayLike, discount_rate_per_year: float) -> CashFlowSummary:
     """:class:`CashFlowSummary` of one 1-D monthly stream discounted at an annual rate."""
     cf = _flows(cashflows_usd, "cashflows_usd")
     if cf.ndim != 1:
         raise FinanceInputError(f"cashflows_usd must be one path (1-D); got shape {cf.shape}")
-    r_month = float(monthly_rate(discount_rate_per_year))
-    details = irr_details(cf)
-    irr_month = float(details.rate_per_period)
-    return CashFlowSummary(
-        npv_usd=float(npv(r_month, cf)),
-        irr_per_year=float(annual_rate(irr_month)),
-        irr_kind=str(details.kind),
-        mirr_per_year=float(annual_rate(mirr(cf, r_month, r_month))),
-        payback_month=float(payback_month(cf)),
-        discounted_payback_month=float(discounted_payback_month(r_month, cf)),
-        peak_funding_usd=float(peak_funding_usd(cf)),
-        moic=float(moic(cf)),
-    )
+    return summarize_rows(cf[None, :], discount_rate_per_year)[0]
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def test_market_keeps_the_defaults_when_the_live_source_fails(db_url, monkeypatc
 
 
 def test_portfolio_shows_the_library_figures_and_opens_a_site(db_url):
-    from app_support import formatting as fmt
+    from valuation import formatting as fmt
     from valuation.decision import compare_portfolio
     from valuation.scenario import Scenario
 
@@ -178,7 +178,7 @@ def test_portfolio_shows_the_library_figures_and_opens_a_site(db_url):
 def test_site_page_revalues_when_the_lease_slider_moves(db_url):
     import dataclasses
 
-    from app_support import formatting as fmt
+    from valuation import formatting as fmt
     from valuation.decision import compare
     from valuation.scenario import Scenario
 
@@ -191,6 +191,10 @@ def test_site_page_revalues_when_the_lease_slider_moves(db_url):
     assert base.recommendation in [i.body for i in at.success] + [i.body for i in at.info]
     for key in ("keep_mining", "convert"):
         assert fmt.usd(base.strategies[key].summary.npv_usd) in [m.value for m in at.metric]
+    c = base.conversion
+    assert _metric(at, "Return on converting") == fmt.irr_text(
+        c.irr_per_year, c.irr_kind, c.mirr_per_year
+    )
 
     at.slider(key="lease_rate").set_value(180.0).run()
     assert not at.exception

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from sites.schema import Facility, PowerRights, Site
-from valuation.decision import compare, compare_portfolio, format_usd
+from valuation.decision import compare, compare_portfolio
+from valuation.formatting import usd
 from valuation.scenario import Scenario
 from valuation.strategies import build_site_model, evaluate
 
@@ -52,6 +53,23 @@ def test_decision_is_consistent(decision):
     monthly = decision.strategies["convert"].monthly
     assert len(monthly) == 84 and "levered_fcf_usd" in monthly
     assert decision.recommendation.endswith(".") and "$" in decision.recommendation
+
+
+def test_conversion_summary_is_the_incremental_stream(decision):
+    """The return on converting: convert's flows minus the best mining path's, month by month."""
+    from valuation.finance import irr, monthly_rate, npv
+
+    s = decision.strategies
+    mining_key = max(("keep_mining", "mining_with_dr"), key=lambda k: s[k].summary.npv_usd)
+    added = s["convert"].monthly["levered_fcf_usd"] - s[mining_key].monthly["levered_fcf_usd"]
+    r = float(monthly_rate(SCENARIO.discount_rate_per_year))
+    c = decision.conversion
+    assert c.npv_usd == pytest.approx(decision.value_of_converting_usd, rel=1e-9)
+    assert c.npv_usd == pytest.approx(float(npv(r, added.to_numpy())), rel=1e-9)
+    assert c.irr_kind == "conventional"  # outlay (capex, mining given up) first, rent after
+    assert c.irr_per_year == pytest.approx((1 + float(irr(added.to_numpy()))) ** 12 - 1)
+    # NPV at the conversion's own IRR is zero, so at the 10% hurdle it is positive iff IRR > 10%.
+    assert (c.irr_per_year > SCENARIO.discount_rate_per_year) == (c.npv_usd > 0)
 
 
 def test_waterfall_adds_up(decision):
@@ -100,10 +118,9 @@ def test_higher_lease_rate_raises_value_of_converting():
     assert high.value_of_converting_usd > low.value_of_converting_usd
 
 
-def test_format_usd():
-    assert format_usd(412e6) == "$412M"
-    assert format_usd(-1.24e9) == "-$1.2B"
-    assert format_usd(850e3) == "$850k"
+def test_reasons_use_the_executive_money_format(decision):
+    for reason in decision.reasons:
+        assert usd(abs(reason.impact_usd)) in reason.text
 
 
 def test_compare_portfolio_sorted_and_reports_bad_sites():

@@ -144,12 +144,28 @@ def test_irr_long_zero_padding_keeps_root_and_kind(pad: int) -> None:
     # A loan-like stream (+100, -60, -60) has r = 13.0662%: 100 = 60/(1+r) + 60/(1+r)^2.
     # Padding with many zeros must not create false roots from underflow.
     core = np.array([100.0, -60.0, -60.0])
-    for cf in (np.r_[core, np.zeros(pad)], np.r_[np.zeros(pad), core], -np.r_[core, np.zeros(pad)]):
+    for cf, kind in (
+        (np.r_[core, np.zeros(pad)], "financing"),  # money in first: a loan's cost, not a return
+        (np.r_[np.zeros(pad), core], "financing"),
+        (-np.r_[core, np.zeros(pad)], "conventional"),  # the lender's side: an investment
+    ):
         d = f.irr_details(cf)
-        assert d.kind == "conventional" and d.n_roots == 1
+        assert d.kind == kind and d.n_roots == 1
         assert float(d.rate_per_period) == pytest.approx(npf.irr(core), abs=1e-12)
     several = np.r_[np.zeros(pad), -100.0, 230.0, -132.0, np.zeros(pad)]
     assert f.irr_details(several).n_roots == 2
+
+
+def test_irr_of_money_in_first_is_flagged_financing() -> None:
+    # Mining with no outlay, then a closure cost: +30 in months 0-2, -100 in month 3. One sign
+    # change, so one root of 30 + 30/(1+r) + 30/(1+r)^2 - 100/(1+r)^3 = 0 (r = 5.36%/month): the
+    # cost of "borrowing" 90 now against 100 later, where a higher rate is a worse deal.
+    cf = np.array([30.0, 30.0, 30.0, -100.0])
+    d = f.irr_details(cf)
+    assert d.kind == "financing" and d.n_roots == 1 and d.sign_changes == 1
+    assert f.npv(float(d.rate_per_period), cf) == pytest.approx(0.0, abs=1e-9)
+    assert float(d.rate_per_period) == pytest.approx(0.0536136, abs=1e-7)
+    assert float(d.rate_per_period) == pytest.approx(npf.irr(cf), abs=1e-12)
 
 
 def test_irr_agrees_with_numpy_financial_on_monthly_paths() -> None:

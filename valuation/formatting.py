@@ -1,6 +1,7 @@
 """Executive number formatting: $412M, 1.2 GW, 14.3%.
 
-Pure functions of plain numbers, no Streamlit. Missing values (None or nan) print as an em dash so a
+One formatter for the decision's reasons and for every page of the app. Pure functions of plain
+numbers, no Streamlit. Missing values (None or nan) print as an em dash so a
 table never shows "nan". Rounding is round-half-even from Python's format(), which is what the
 tests pin down.
 """
@@ -119,3 +120,17 @@ def multiple(value: Real | float | None) -> str:
     if _is_missing(value):
         return MISSING
     return f"{float(value):.1f}x"  # type: ignore[arg-type]
+
+
+def irr_text(irr_per_year: float, irr_kind: str, mirr_per_year: float | None = None) -> str:
+    """An IRR as an executive may read it, given how far it can be trusted
+    (``valuation.finance.IrrResult.kind``): "21.0% a year" for one IRR on an investment;
+    "several; MIRR 16.7%" where several rates zero the NPV; "none (no outlay)" where no rate
+    does or money comes in before it goes out, so there is no return to speak of."""
+    if irr_kind == "conventional":
+        return f"{pct(irr_per_year)} a year"
+    if irr_kind == "several":
+        return (
+            f"several; MIRR {pct(mirr_per_year)}" if not _is_missing(mirr_per_year) else "several"
+        )
+    return "none (no outlay)"

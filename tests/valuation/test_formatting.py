@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app_support import formatting as fmt
+from valuation import formatting as fmt
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,11 @@ def test_usd_round_trips_within_rounding(x):
     back = sign * number * scale
     assert math.isclose(back, x, rel_tol=0.05, abs_tol=1.0)
     assert (round(x) < 0) == text.startswith("-")  # no "-$0"
+
+
+def test_irr_text_says_how_far_to_trust_it():
+    assert fmt.irr_text(0.2103, "conventional") == "21.0% a year"
+    assert fmt.irr_text(0.2103, "several", 0.1672) == "several; MIRR 16.7%"
+    assert fmt.irr_text(0.2103, "several", float("nan")) == "several"
+    assert fmt.irr_text(1.49, "financing") == "none (no outlay)"
+    assert fmt.irr_text(float("nan"), "none") == "none (no outlay)"
