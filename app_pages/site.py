@@ -80,15 +80,17 @@ with st.sidebar:
         key=f"capex_per_mw_{site_id}",
         format="$%.2fM",
     )
-    btc = st.slider(
-        "Bitcoin price (USD)",
-        20_000.0,
-        250_000.0,
-        defaults["btc_price_usd"],
-        step=1_000.0,
-        help="Bitcoin price today, USD per BTC; it then grows at the scenario's yearly rate.",
+    # In thousands: the slider's printf format has no thousands separator ("$106935").
+    btc_k = st.slider(
+        "Bitcoin price (USD thousand)",
+        20.0,
+        250.0,
+        defaults["btc_price_kusd"],
+        step=1.0,
+        help="Bitcoin price today, thousand USD per BTC; it then grows at the scenario's yearly "
+        "rate.",
         key="btc_price",
-        format="$%d",
+        format="$%dk",
     )
     growth = st.slider(
         "Network hashrate growth (% a year)",
@@ -121,7 +123,7 @@ try:
         base,
         lease_rate_usd_per_kw_month=lease,
         capex_musd_per_critical_mw=capex_m,
-        btc_price_usd=btc,
+        btc_price_kusd=btc_k,
         network_hashrate_growth_pct_per_year=growth,
         discount_rate_pct_per_year=discount,
         estimate_usd_per_critical_mw=estimate_per_mw,
@@ -329,7 +331,7 @@ st.markdown(
     f"| {fmt.rate_usd_per_kw_month(lease)} |\n"
     f"| Hashprice | {fmt.hashprice(be.hashprice_usd_per_ph_day)} "
     f"| {fmt.hashprice(hashprice_today)} |\n"
-    f"| Bitcoin price | {fmt.usd_exact(be.btc_price_usd)} | {fmt.usd_exact(btc)} |\n"
+    f"| Bitcoin price | {fmt.usd_exact(be.btc_price_usd)} | {fmt.usd_exact(scenario.market.btc_price_usd)} |\n"
     f"| Retrofit capex per critical MW (most converting can bear) "
     f"| {fmt.usd_per_mw(be.max_capex_usd_per_mw)} "
     f"| {fmt.usd_per_mw(scenario.capex_usd_per_critical_mw or estimate_per_mw)} |"

@@ -31,7 +31,7 @@ def slider_defaults(base: Scenario, estimate_usd_per_critical_mw: float) -> dict
         "capex_musd_per_critical_mw": capex_slider_default(
             estimate_usd_per_critical_mw if capex is None else capex
         ),
-        "btc_price_usd": float(base.market.btc_price_usd),
+        "btc_price_kusd": float(round(base.market.btc_price_usd / 1_000.0)),
         "network_hashrate_growth_pct_per_year": base.market.network_hashrate_growth_per_year
         * 100.0,
         "discount_rate_pct_per_year": base.discount_rate_per_year * 100.0,
@@ -43,14 +43,15 @@ def scenario_from_inputs(
     *,
     lease_rate_usd_per_kw_month: float,
     capex_musd_per_critical_mw: float,
-    btc_price_usd: float,
+    btc_price_kusd: float,
     network_hashrate_growth_pct_per_year: float,
     discount_rate_pct_per_year: float,
     estimate_usd_per_critical_mw: float,
 ) -> Scenario:
     """The base scenario with the sliders' values, converted to the library's units.
 
-    A capex slider left at the rounded estimate keeps the base's capex (the estimate itself).
+    A capex slider left at the rounded estimate keeps the base's capex (the estimate itself); a
+    BTC price slider (thousand USD) left at the rounded price keeps the base's exact price.
     """
     defaults = slider_defaults(base, estimate_usd_per_critical_mw)
     capex = (
@@ -60,7 +61,9 @@ def scenario_from_inputs(
     )
     market = dataclasses.replace(
         base.market,
-        btc_price_usd=float(btc_price_usd),
+        btc_price_usd=base.market.btc_price_usd
+        if math.isclose(btc_price_kusd, defaults["btc_price_kusd"])
+        else btc_price_kusd * 1_000.0,
         network_hashrate_growth_per_year=network_hashrate_growth_pct_per_year / 100.0,
     )
     return dataclasses.replace(

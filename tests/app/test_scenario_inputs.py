@@ -20,13 +20,15 @@ def test_untouched_sliders_give_the_base_scenario():
         base,
         lease_rate_usd_per_kw_month=d["lease_rate_usd_per_kw_month"],
         capex_musd_per_critical_mw=d["capex_musd_per_critical_mw"],
-        btc_price_usd=d["btc_price_usd"],
+        btc_price_kusd=d["btc_price_kusd"],
         network_hashrate_growth_pct_per_year=d["network_hashrate_growth_pct_per_year"],
         discount_rate_pct_per_year=d["discount_rate_pct_per_year"],
         estimate_usd_per_critical_mw=ESTIMATE,
     )
     assert scenario == base
     assert scenario.capex_usd_per_critical_mw is None  # the estimate is used exactly
+    assert d["btc_price_kusd"] == 107.0  # $106,935 shown as $107k on the slider ...
+    assert scenario.market.btc_price_usd == 106_935.0  # ... but valued at the exact price
 
 
 def test_moved_sliders_set_library_units():
@@ -35,14 +37,14 @@ def test_moved_sliders_set_library_units():
         base,
         lease_rate_usd_per_kw_month=150.0,
         capex_musd_per_critical_mw=10.5,
-        btc_price_usd=80_000.0,
+        btc_price_kusd=80.0,
         network_hashrate_growth_pct_per_year=20.0,
         discount_rate_pct_per_year=12.5,
         estimate_usd_per_critical_mw=ESTIMATE,
     )
     assert scenario.lease_rate_usd_per_kw_month == 150.0
     assert scenario.capex_usd_per_critical_mw == 10_500_000.0  # 10.5 M per MW
-    assert scenario.market.btc_price_usd == 80_000.0
+    assert scenario.market.btc_price_usd == 80_000.0  # 80 thousand USD
     assert scenario.market.network_hashrate_growth_per_year == 0.2  # 20 % a year
     assert scenario.discount_rate_per_year == 0.125
     # Everything else is the base's.
