@@ -304,6 +304,28 @@ def _site_totals(model: SiteModel) -> dict[str, np.ndarray]:
     return totals
 
 
+def _project_flows(
+    s: Scenario,
+    revenue: np.ndarray,
+    opex: np.ndarray,
+    capex_by_class: dict[int, np.ndarray],
+    noi: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The finance engine on strategy rows (taxes, terminal value) under the scenario."""
+    shape = np.broadcast_shapes(
+        revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
+    )
+    return project_cash_flows(
+        revenue_usd=np.broadcast_to(revenue, shape),
+        opex_usd=opex,
+        capex_by_class_usd=capex_by_class,
+        discount_rate_per_year=s.discount_rate_per_year,
+        tax=s.tax,
+        terminal=s.terminal,
+        noi_usd=noi,
+    )
+
+
 def evaluate_ends(
     model: SiteModel,
     *,
@@ -345,18 +367,7 @@ def evaluate_ends(
     for c in (15, 39):
         capex_by_class[c] = rows(zero, tot[f"retrofit_{c}"] * k, zero)
     noi = rows(zero, rent - landlord, zero)
-    shape = np.broadcast_shapes(
-        revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
-    )
-    flows = project_cash_flows(
-        revenue_usd=np.broadcast_to(revenue, shape),
-        opex_usd=opex,
-        capex_by_class_usd=capex_by_class,
-        discount_rate_per_year=s.discount_rate_per_year,
-        tax=s.tax,
-        terminal=s.terminal,
-        noi_usd=noi,
-    )
+    flows = _project_flows(s, revenue, opex, capex_by_class, noi)
     return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
 
 
@@ -447,23 +458,13 @@ def evaluate(
     for c in (15, 39):
         capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
     noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
-    shape = np.broadcast_shapes(
-        revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
-    )
-    flows = project_cash_flows(
-        revenue_usd=np.broadcast_to(revenue, shape),
-        opex_usd=opex,
-        capex_by_class_usd=capex_by_class,
-        discount_rate_per_year=s.discount_rate_per_year,
-        tax=s.tax,
-        terminal=s.terminal,
-        noi_usd=noi,
-    )
+    flows = _project_flows(s, revenue, opex, capex_by_class, noi)
     out: dict[str, np.ndarray] = {
         "npv_usd": np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
     }
     if full:
         out.update(flows)
+        shape = flows["levered_fcf_usd"].shape
         out["rent_usd"] = np.broadcast_to(with_dr(rent_rows, np.zeros(n)), shape)
         out["landlord_usd"] = np.broadcast_to(with_dr(landlord_rows, np.zeros(n)), shape)
         retro_total = sum(retro_rows.values())
