@@ -21,6 +21,8 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
+from valuation.errors import ValuationError
+
 __all__ = [
     "FinanceError",
     "FinanceInputError",
@@ -54,7 +56,7 @@ __all__ = [
 ArrayLike = float | np.ndarray | list | pd.Series
 
 
-class FinanceError(Exception):
+class FinanceError(ValuationError):
     """Base class of every error raised by the finance engine."""
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from valuation.deals import load_hosting_deals
+from valuation.errors import ValuationError
 
 if TYPE_CHECKING:
     from sites.schema import Site
@@ -36,7 +37,7 @@ KW_PER_MW = 1000.0
 LEASE_STRUCTURES: tuple[str, ...] = ("triple_net", "modified_gross", "all_in")
 
 
-class HostingError(ValueError):
+class HostingError(ValuationError, ValueError):
     """Bad input to the hosting model; the message names the field, the value and what is allowed."""
 
 

@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
+from valuation.errors import ValuationError
 from valuation.market import DEFAULT_MARKET, MarketState, hashrate_eh_s_from_difficulty
 
 DEFAULT_API_URL = "https://mempool.space/api"
@@ -42,7 +43,7 @@ class LiveMarket:
     message: str
 
 
-class LiveDataError(RuntimeError):
+class LiveDataError(ValuationError, RuntimeError):
     """The live source answered, but not with what we need (named in the message)."""
 
 

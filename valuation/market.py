@@ -17,6 +17,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from valuation.errors import ValuationError
+
 # --- protocol constants (Bitcoin Core chainparams.cpp, CMainParams) ---------------------------
 HALVING_INTERVAL_BLOCKS = 210_000  # consensus.nSubsidyHalvingInterval
 TARGET_BLOCK_TIME_S = 600  # consensus.nPowTargetSpacing = 10 * 60
@@ -33,7 +35,7 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0  # 30.4375 days in a grid month
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24.0  # 730.5 hours in a grid month
 
 
-class MiningInputError(ValueError):
+class MiningInputError(ValuationError, ValueError):
     """Bad input to the market, mining or power models: names the field, value and what is allowed.
 
     The exception family of ``valuation.market``, ``valuation.mining`` and ``valuation.power``.
