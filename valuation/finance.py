@@ -404,7 +404,8 @@ def mirr(
     numer = np.abs(np.sum(inflow * _discount_factors(rr, n), axis=-1))
     denom = np.abs(np.sum(outflow * _discount_factors(fr, n), axis=-1))
     ok = (cf > 0).any(axis=-1) & (cf < 0).any(axis=-1) & (n > 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A tiny outflow against large inflows overflows to inf: the MIRR is then unbounded.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = (numer / denom) ** (1.0 / max(n - 1, 1)) * (1.0 + rr) - 1.0
     return _out(np.where(ok, value, np.nan))
 
