@@ -75,16 +75,28 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's home folder for the session; its database is ``app_db_url``."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def app_db_url(app_home: Path) -> str:
+    """The SQLAlchemy URL of the database the app under test uses (seeded on first start)."""
+    return f"sqlite:///{app_home / 'hashpivot-e2e.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_home: Path, app_db_url: str) -> Iterator[str]:
     """Start the app, wait for its health endpoint, yield its URL, stop it."""
     _chromium_or_skip()
-    home = tmp_path_factory.mktemp("home")
+    home = app_home
     port = _free_port()
     env = {
         **os.environ,
         "HOME": str(home),
         "XDG_DATA_HOME": str(home / "data"),
-        "HASHPIVOT_DB_URL": f"sqlite:///{home / 'hashpivot-e2e.sqlite'}",
+        "HASHPIVOT_DB_URL": app_db_url,
     }
     log_path = home / "streamlit.log"
     with open(log_path, "wb") as log:
