@@ -5,17 +5,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+# Debian packages: Chromium for the browser tests, PostgreSQL for the store tests.
 need_debs=()
 command -v chromium >/dev/null 2>&1 || need_debs+=(chromium)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_debs+=(postgresql)
 if [ ${#need_debs[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_debs[@]}"
 fi
+# PostgreSQL refuses to run as root: the fixture runs it as the "postgres" user, which a server
+# built from source (initdb on PATH, no Debian package) does not create.
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+fi
 
-python -m pip install -q -e ".[test]"
-python -m ruff check .
-python -m ruff format --check .
+# Python: the interpreter on PATH; where it is an externally managed system Python (PEP 668),
+# a virtual environment in .venv instead.
+PY="$(command -v python || command -v python3)"
+if "$PY" -c 'import sys, sysconfig, pathlib; sys.exit(0 if (pathlib.Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED").exists() and sys.prefix == sys.base_prefix else 1)'; then
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv || {
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv && "$PY" -m venv .venv
+  }
+  PY="$PWD/.venv/bin/python"
+fi
+
+"$PY" -m pip install -q -e ".[test]"
+"$PY" -m ruff check .
+"$PY" -m ruff format --check .
 # pytest exits 5 when it collects nothing: set -e turns that into a failure too.
-python -m pytest "$@"
+"$PY" -m pytest "$@"

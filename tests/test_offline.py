@@ -29,3 +29,23 @@ def test_portfolio_valuation_needs_no_network() -> None:
     table = compare_portfolio(load_example_portfolio())
     assert len(table) == len(load_example_portfolio())
     assert (table["error"] == "").all()
+
+
+def test_the_app_servers_guard_refuses_and_logs(tmp_path) -> None:
+    """tests/e2e/netguard/sitecustomize.py, as the browser tests load it into the app's server."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    log = tmp_path / "netguard.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).parent / "e2e" / "netguard"),
+        "HASHPIVOT_NETGUARD_LOG": str(log),
+    }
+    code = "import socket\ntry:\n    socket.create_connection(('203.0.113.7', 80), timeout=1)\nexcept Exception as e:\n    print(type(e).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "NetworkAccessError"
+    assert log.with_suffix(".armed").exists()
+    assert "203.0.113.7" in log.read_text()

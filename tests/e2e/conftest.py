@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
+NETGUARD_DIR = Path(__file__).resolve().parent / "netguard"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -97,6 +98,11 @@ def app_url(app_home: Path, app_db_url: str) -> Iterator[str]:
         "HOME": str(home),
         "XDG_DATA_HOME": str(home / "data"),
         "HASHPIVOT_DB_URL": app_db_url,
+        # The server process gets the offline guard too (netguard/sitecustomize.py).
+        "PYTHONPATH": os.pathsep.join(
+            [str(NETGUARD_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+        "HASHPIVOT_NETGUARD_LOG": str(home / "netguard.log"),
     }
     log_path = home / "streamlit.log"
     with open(log_path, "wb") as log:
@@ -115,8 +121,7 @@ def app_url(app_home: Path, app_db_url: str) -> Iterator[str]:
                 "127.0.0.1",
                 "--server.fileWatcherType",
                 "none",
-                "--browser.gatherUsageStats",
-                "false",
+                # No --browser.gatherUsageStats here: .streamlit/config.toml must turn it off.
             ],
             cwd=ROOT,
             env=env,
@@ -145,6 +150,19 @@ def app_url(app_home: Path, app_db_url: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture
+def server_refused(app_home: Path, app_url: str):
+    """A function giving every connection the app's server process tried beyond loopback
+    (refused by its guard); it fails if the guard is not armed in that process."""
+
+    def read() -> list[str]:
+        log = app_home / "netguard.log"
+        assert log.with_suffix(".armed").exists(), "the server's network guard is not armed"
+        return log.read_text().splitlines() if log.exists() else []
+
+    return read
 
 
 @pytest.fixture

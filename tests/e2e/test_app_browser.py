@@ -54,7 +54,7 @@ def shoot(page: Page, artifacts_dir: Path, name: str, height: int = 2000) -> Pat
 
 
 def test_every_page_renders_offline(
-    page: Page, app_url: str, artifacts_dir: Path, external_requests
+    page: Page, app_url: str, artifacts_dir: Path, external_requests, server_refused
 ):
     for url_path, title in PAGES.items():
         page.goto(f"{app_url}/{url_path}")
@@ -72,6 +72,7 @@ def test_every_page_renders_offline(
             expect(charts.first.locator("canvas, svg").first).to_be_visible()
         shoot(page, artifacts_dir, f"page-{url_path or 'portfolio'}")
     assert external_requests == [], f"requests left localhost: {external_requests}"
+    assert server_refused() == [], "the app's server tried to reach the network"
 
 
 def _metric_value(page: Page, label: str) -> str:
@@ -88,7 +89,7 @@ def test_lease_slider_moves_the_value_of_converting(
     assert re.match(r"^-?\$", before), before
     slider = page.get_by_role("slider", name=re.compile("Lease rate"))
     slider.focus()
-    for _ in range(6):  # six 5-USD steps: +30 USD per kW-month
+    for _ in range(6):  # six 1-USD steps: +6 USD per kW-month
         page.keyboard.press("ArrowRight")
     wait_for_app(page)
     expect(
