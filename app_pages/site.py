@@ -215,7 +215,12 @@ for col, (key, result) in zip(cols, decision.strategies.items(), strict=True):
         st.markdown(
             f"IRR **{fmt.irr_text(s.irr_per_year, s.irr_kind, s.mirr_per_year)}**  \n"
             f"Payback **{fmt.years_months(s.payback_month) if s.peak_funding_usd > 0 else 'no outlay'}**  \n"
-            f"Peak funding **{fmt.usd(s.peak_funding_usd)}**"
+            f"Peak funding **{fmt.usd(s.peak_funding_usd)}**",
+            help="IRR: the yearly rate at which the after-tax cash flows' NPV is zero, shown only "
+            "where exactly one such rate exists on an investment; otherwise MIRR (reinvested and "
+            "financed at the discount rate) or none. Payback: years from today until cumulative "
+            "cash flow, undiscounted, is back to zero. Peak funding: the deepest the cumulative "
+            "cash flow goes below zero, USD: the money the path needs before it pays for itself.",
         )
 
 # --- Cumulative cash flows and waterfall ---------------------------------------------------------

@@ -27,8 +27,9 @@ def test_untouched_sliders_give_the_base_scenario():
     )
     assert scenario == base
     assert scenario.capex_usd_per_critical_mw is None  # the estimate is used exactly
-    assert d["btc_price_kusd"] == 107.0  # $106,935 shown as $107k on the slider ...
-    assert scenario.market.btc_price_usd == 106_935.0  # ... but valued at the exact price
+    exact = base.market.btc_price_usd  # e.g. $106,935 shown as $107k on the slider ...
+    assert d["btc_price_kusd"] == round(exact / 1_000.0)
+    assert scenario.market.btc_price_usd == exact  # ... but valued at the exact price
 
 
 def test_moved_sliders_set_library_units():
