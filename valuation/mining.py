@@ -492,7 +492,10 @@ class MiningCashFlows:
     power_cost_usd: np.ndarray  # gross of credits, after costs avoided by curtailing
     curtailment_credit_usd: np.ndarray  # energy resold while curtailed (fixed PPA with resale)
     dr_payment_usd: np.ndarray  # program payments incl. 4CP transmission avoided
-    four_cp_credit_usd: np.ndarray  # the 4CP part of dr_payment_usd
+    four_cp_credit_usd: (
+        np.ndarray
+    )  # the 4CP part of dr_payment_usd (charge avoided, yearly credits)
+    four_cp_charge_usd: np.ndarray  # coincident-peak transmission charge, part of power_cost_usd
     opex_usd: np.ndarray
     capex_usd: np.ndarray  # fleet refresh
     curtailed_hours: np.ndarray  # hours the flexible load was off for price (economic)
@@ -566,7 +569,11 @@ def mining_cash_flows(
       economic curtailment: the flexible share is off in the price-curve points whose marginal
         value of not consuming (``PowerContract.marginal_value_usd_per_mwh``) exceeds R
       revenue = deployed PH/s x operating fraction x hashprice x D x (1 - pool fee)
-      power cost = base energy x base rate - avoided cost; credits = resale of curtailed energy
+      power cost = base energy x base rate - avoided cost + coincident-peak (4CP) charge;
+        credits = resale of curtailed energy; the 4CP charge (only with a program that sets
+        ``transmission_charge_usd_per_kw_year``, e.g. ``ERCOT_4CP``) is $/kW-yr x 1000 x P x
+        uptime / 12 a month, and ``dr_payment_usd`` credits back its avoided share
+        ``committed_share x peak_catch_rate``
       refresh capex = deployed TH/s x $/TH in the months the fleet reaches its life, if it pays
 
     Refresh only when it pays (abandonment option): in each month r the fleet reaches its life,
@@ -634,6 +641,7 @@ def mining_cash_flows(
     # Demand-response programs: payments, deployments beyond economic curtailment, 4CP.
     dr_pay = np.zeros(shape)
     four_cp = np.zeros(shape)
+    cp_charge = np.zeros(shape)
     dr_frac_extra = np.zeros(shape)
     committed_total = sum(
         p.committed_share for p in programs if p.capacity_payment_usd_per_mw_hour > 0
@@ -659,6 +667,10 @@ def mining_cash_flows(
             dr_pay + prog.capacity_payment_usd_per_mw_hour * prog.committed_share * p_mw * pay_hours
         )
         credit = prog.annual_credit_usd_per_mw_year * prog.committed_share * p_mw / 12.0
+        # Coincident-peak demand charge on the running load, and the share avoided at the peaks.
+        charge = prog.transmission_charge_usd_per_kw_year * 1_000.0 * p_mw * a.uptime / 12.0
+        cp_charge = cp_charge + charge
+        credit = credit + charge * prog.committed_share * prog.peak_catch_rate
         four_cp = four_cp + credit
         dr_pay = dr_pay + credit
     dr_frac_extra = np.minimum(dr_frac_extra, 1.0 - frac_off)
@@ -673,7 +685,7 @@ def mining_cash_flows(
         flex_mwh * curt.avoided_cost_per_mwh_mean + dr_mwh * curt.running_avoided_cost_usd_per_mwh
     )
     credit = flex_mwh * curt.credit_per_mwh_mean + dr_mwh * curt.running_credit_usd_per_mwh
-    power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided
+    power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided + cp_charge
     opex = p_mw * a.opex_usd_per_mw_month
     refresh_capex = p_mw * ph_per_mw_new * 1_000.0 * a.refresh_cost_usd_per_th
 
@@ -697,6 +709,7 @@ def mining_cash_flows(
 
         deployed_ph, base_mwh, revenue, credit = map(cut, (deployed_ph, base_mwh, revenue, credit))
         power_cost, dr_pay, four_cp, avoided = map(cut, (power_cost, dr_pay, four_cp, avoided))
+        cp_charge = cut(cp_charge)
         opex, dr_frac_extra = cut(opex), cut(dr_frac_extra)
     on_flex = (contract.flexible_share > 0) * (p_mw > 0) * running
     curtailed_share = frac_off + dr_frac_extra
@@ -725,6 +738,7 @@ def mining_cash_flows(
         curtailment_credit_usd=full(credit),
         dr_payment_usd=full(dr_pay),
         four_cp_credit_usd=full(four_cp),
+        four_cp_charge_usd=full(cp_charge),
         opex_usd=full(opex),
         capex_usd=full(capex),
         curtailed_hours=full(curt.fraction_curtailed * HOURS_PER_MONTH * on_flex),

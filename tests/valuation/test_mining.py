@@ -25,7 +25,7 @@ from valuation.mining import (
     machines_frame,
     mining_cash_flows,
 )
-from valuation.power import DemandResponseProgram
+from valuation.power import ERCOT_4CP, DemandResponseProgram
 
 FEE_FROM_SHARE = lambda s: 3.125 * s / (1 - s)  # noqa: E731 (fact sheet 2.1)
 
@@ -284,6 +284,57 @@ def test_four_cp_credit_and_summer_deployments():
                           start=date(2026, 1, 1))  # fmt: skip
     np.testing.assert_allclose(r.four_cp_credit_usd, 100_000.0)
     np.testing.assert_allclose(r.dr_hours, [0, 0, 0, 0, 0, 10, 10, 10, 10, 0, 0, 0])
+
+
+def test_ercot_4cp_charge_levied_and_only_the_avoided_share_credited():
+    # ERCOT_4CP: $100/kW-year on the running load, 95% flexible share x 90% of peaks caught.
+    # 12 MW at 95% uptime: charge = 100 x 1,000 x 12 x 0.95 / 12 = $95,000 a month, every month.
+    # Credit = 95,000 x 0.95 x 0.90 = $81,225; net cost $13,775 a month (was free income before).
+    # Peak watch: 60 h/yr over Jun-Sep = 15 h/month on the 95% committed share.
+    a = replace(SIMPLE, uptime=0.95)
+    hp = np.full(12, 50.0)
+    base = mining_cash_flows(12.0, hp, assumptions=a, contract=TARIFF, start=date(2026, 1, 1))
+    r = mining_cash_flows(12.0, hp, assumptions=a, contract=TARIFF, programs=(ERCOT_4CP,),
+                          start=date(2026, 1, 1))  # fmt: skip
+    assert ERCOT_4CP.transmission_charge_usd_per_kw_year == 100.0
+    np.testing.assert_allclose(r.four_cp_charge_usd, 95_000.0)
+    np.testing.assert_allclose(r.four_cp_credit_usd, 81_225.0)
+    np.testing.assert_allclose(r.dr_payment_usd, 81_225.0)
+    np.testing.assert_allclose(base.four_cp_charge_usd, 0.0)
+    np.testing.assert_allclose(r.dr_hours, [0] * 5 + [15.0 * 0.95] * 4 + [0] * 3)
+    # Power cost: the tariff on energy drawn plus the charge. Summer: 12 MW x 730.5 h x 0.95 =
+    # 8,327.7 MWh, of which 15 h x 0.95 committed are off: 12 x 0.95 x 15 x 0.95 = 162.45 MWh.
+    drawn = 12 * 730.5 * 0.95 - np.array([0] * 5 + [12 * 0.95 * 15 * 0.95] * 4 + [0] * 3)
+    np.testing.assert_allclose(r.power_cost_usd, drawn * 50.0 + 95_000.0)
+    # Net of the program: -13,775 a month in winter; in summer also +$50 x 162.45 MWh avoided
+    # tariff and -$104.17/MWh of mining value foregone on those 162.45 MWh (20 J/TH, $50/PH/day).
+    delta = r.net_cash_flow_usd - base.net_cash_flow_usd
+    summer_mwh = 12 * 0.95 * 15 * 0.95
+    expected = -13_775.0 + np.array([0] * 5 + [summer_mwh * (50.0 - 50.0 / 0.48)] * 4 + [0] * 3)
+    np.testing.assert_allclose(delta, expected, rtol=1e-9)
+
+
+def test_coincident_peak_charge_is_net_cost_unless_every_peak_is_caught():
+    # A program that catches every peak on the whole load nets to zero; catching none pays it all.
+    full = DemandResponseProgram("cp", committed_share=1.0, transmission_charge_usd_per_kw_year=60.0,
+                                 peak_catch_rate=1.0, paid_only_while_running=False)  # fmt: skip
+    none = replace(full, peak_catch_rate=0.0)
+    contract = replace(TARIFF, flexible_share=1.0)
+    on = mining_cash_flows(
+        10.0, np.full(3, 50.0), assumptions=SIMPLE, contract=contract, programs=(full,)
+    )
+    off = mining_cash_flows(
+        10.0, np.full(3, 50.0), assumptions=SIMPLE, contract=contract, programs=(none,)
+    )
+    # 60 x 1,000 x 10 MW / 12 = $50,000 a month
+    np.testing.assert_allclose(on.four_cp_charge_usd, 50_000.0)
+    np.testing.assert_allclose(on.dr_payment_usd - on.four_cp_charge_usd, 0.0, atol=1e-9)
+    np.testing.assert_allclose(off.dr_payment_usd, 0.0)
+    np.testing.assert_allclose(on.net_cash_flow_usd - off.net_cash_flow_usd, 50_000.0)
+    with pytest.raises(MiningInputError, match="peak_catch_rate"):
+        replace(full, peak_catch_rate=1.2)
+    with pytest.raises(MiningInputError, match="transmission_charge_usd_per_kw_year"):
+        replace(full, transmission_charge_usd_per_kw_year=-1.0)
 
 
 @settings(max_examples=50, deadline=None)
