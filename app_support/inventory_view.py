@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import pandas as pd
 
@@ -41,14 +42,22 @@ def _cell(value: object) -> object:
     return value
 
 
-def frame_to_sites(frame: pd.DataFrame, stored: Mapping[str, Site]) -> list[Site]:
+def frame_to_sites(
+    frame: pd.DataFrame, stored: Mapping[str, Site], *, today: date | None = None
+) -> list[Site]:
     """Parse and validate an edited table; rows are numbered 1.. as the editor shows them.
 
-    Raises ``sites.SiteValidationError`` listing every problem (row, column, value, rule).
+    The editor shows every stored value, so an emptied text or date cell clears it and an emptied
+    number or choice cell is refused; text is taken as typed (no formula un-neutralising, which is
+    for files only). Only rows that differ from ``stored`` (the copy the edit started from) are
+    checked against the per-site rules, so an untouched row never blocks a save. Raises
+    ``sites.SiteValidationError`` listing every problem (row, column, value, rule).
     """
     header = [str(c) for c in frame.columns]
     rows = [
         (i + 1, {col: _cell(v) for col, v in zip(header, values, strict=True)})
         for i, values in enumerate(frame.itertuples(index=False, name=None))
     ]
-    return parse_sites(header, rows, base=stored)
+    return parse_sites(
+        header, rows, base=stored, today=today, blank="clear", from_file=False, validate="changed"
+    )

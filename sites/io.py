@@ -8,13 +8,23 @@ the fleet as ``"S21:1000;S19 XP:500"``.
 Reading validates every row first and raises one ``SiteValidationError`` listing every problem
 (row as the user sees it: the header is row 1, the first site row 2; column; value; rule).
 
-Blank cells: in a free-text column a blank is the empty text, in a date column "no date", and the
-fleet "no machines". In a number, true/false or choice column (grid_region, cooling_type, ...) a
-blank means "not given": the value of the stored site with that id when one is passed in ``base``
-(a partial update by id), else the schema default. Columns left out of the file work the same way.
+Blank cells (``parse_sites(..., blank="keep")``, the file import): a row whose id is stored in
+``base`` is a partial update by id, and a blank cell, like a column left out of the file, keeps the
+stored value in EVERY column. To clear a stored text, date or fleet cell write ``(clear)``
+(``CLEAR_TOKEN``): text becomes empty, a date "no date", the fleet "no machines"; numbers, true/false
+and choice columns always have a value and cannot be cleared. In a row for a new site a blank (or
+``(clear)``) text is empty, a blank date "no date", a blank fleet "no machines" and a blank number,
+true/false or choice cell the schema default, except latitude, longitude and grid_region, which a
+new site must give. A blank ``metro_distance_km`` of a new site, or an unchanged one when a stored
+site's coordinates change, is computed with ``sites.geo.nearest_metro`` (how the bundled sites got
+theirs).
+
+The inventory editor (``blank="clear"``) shows every stored value, so there an emptied text or date
+cell clears it and an emptied number, true/false or choice cell of a stored site is refused.
 
 Export is safe to open in Excel: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
-single quote gets a leading single quote (OWASP "CSV injection" guidance), which import removes.
+single quote gets a leading single quote (OWASP "CSV injection" guidance), which file import
+removes (the editor's cells were never neutralised, so they are taken as they are).
 """
 
 from __future__ import annotations
@@ -22,11 +32,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from sites.errors import Problem, SiteFileError, SiteValidationError
 from sites.schema import (
@@ -132,33 +143,54 @@ def _format_xlsx(kind: str, value: object) -> object:
     return neutralise(str(value)) or None
 
 
-class _Blank:
-    """Marker: the cell is blank in a column where blank means "not given"."""
+class _Marker:
+    """A cell that carries no value: blank, or the explicit clear token."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
 
 
-_BLANK = _Blank()
+_BLANK = _Marker("<blank>")
+_CLEAR = _Marker("(clear)")
+CLEAR_TOKEN = "(clear)"
+# Columns a new site must give (a blank would put it at 0 N 0 E, in the Gulf of Guinea).
+REQUIRED_FOR_NEW: tuple[str, ...] = ("latitude", "longitude", "grid_region")
+_EMPTY = {"str": "", "date": None, "fleet": ()}
 
 
-def _parse(column: str, kind: str, raw: object) -> object:
-    """Cell value -> Python value, or _BLANK; raises ValueError with the rule on bad input."""
+def _clearable(column: str) -> bool:
+    """Text (not a choice), date and fleet cells can be emptied; numbers and choices cannot."""
+    return COLUMN_KINDS[column] in _EMPTY and column not in CHOICE_COLUMNS and column != "id"
+
+
+def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> object:
+    """Cell value -> Python value, _BLANK or _CLEAR; raises ValueError with the rule on bad input.
+
+    ``from_file``: undo the export's formula neutralising (``unneutralise``) on text cells; the
+    editor's cells were never neutralised, so a leading quote there is data.
+    """
     if isinstance(raw, str) and kind not in ("str", "fleet"):
         raw = raw.strip()
-    blank = raw is None or raw == ""
+    if column == "id":
+        if raw is None:
+            return ""
+    elif raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return _BLANK
+    elif isinstance(raw, str) and raw.strip().lower() == CLEAR_TOKEN:
+        return _CLEAR
+    text_of = unneutralise if from_file else (lambda t: t)
     if kind == "str":
-        if blank:
-            return _BLANK if column in CHOICE_COLUMNS else ""
         if isinstance(raw, bool):
             raise ValueError("must be text")
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)  # a spreadsheet turned a numeric-looking id into a number
-        return unneutralise(str(raw))
+        return text_of(str(raw))
     if kind == "fleet":
-        if blank:
-            return ()
-        return fleet_from_text(unneutralise(str(raw)))
+        return fleet_from_text(text_of(str(raw)))
     if kind == "date":
-        if blank:
-            return None
         if isinstance(raw, datetime):
             if raw.time() != datetime.min.time():
                 raise ValueError("must be a date without a time of day")
@@ -169,8 +201,6 @@ def _parse(column: str, kind: str, raw: object) -> object:
             return date.fromisoformat(str(raw))
         except ValueError:
             raise ValueError("must be a date written YYYY-MM-DD") from None
-    if blank:
-        return _BLANK
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -277,14 +307,41 @@ def read_rows(
     return header, out
 
 
+def _coords_ok(record: Mapping[str, object]) -> bool:
+    lat, lon = record["latitude"], record["longitude"]
+    return all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in (lat, lon)
+    ) and (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0)  # type: ignore[operator]
+
+
+def _metro_km(record: Mapping[str, object]) -> float:
+    from sites.geo import nearest_metro
+
+    return nearest_metro(float(record["latitude"]), float(record["longitude"])).distance_km  # type: ignore[arg-type]
+
+
 def parse_sites(
     header: Sequence[str],
     rows: Sequence[tuple[int, Mapping[str, object]]],
     *,
     base: Mapping[str, Site] | None = None,
     today: date | None = None,
+    blank: Literal["keep", "clear"] = "keep",
+    from_file: bool = True,
+    validate: Literal["all", "changed"] = "all",
 ) -> list[Site]:
-    """Turn raw rows into validated Sites; raise SiteValidationError with every problem at once."""
+    """Turn raw rows into validated Sites; raise SiteValidationError with every problem at once.
+
+    ``base``: stored sites by id; a row with a stored id updates that site. ``blank="keep"`` (file
+    import): a blank cell keeps the stored value, ``(clear)`` empties a text, date or fleet cell.
+    ``blank="clear"`` (the editor, which shows every stored value): a blank text/date/fleet cell is
+    emptied and a blank number, true/false or choice cell of a stored site is a problem. New sites
+    must give latitude, longitude and grid_region. ``from_file``: undo the export's formula
+    neutralising. ``validate="changed"``: the per-site rules run only on rows that differ from
+    their stored site (unique ids are checked across all rows), so an untouched row never blocks
+    a save of the others.
+    """
     base = base or {}
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -299,27 +356,63 @@ def parse_sites(
     unparsed: set[tuple[int, str]] = set()
     for row_no, cells in rows:
         parsed: dict[str, object] = {}
+        emptied: list[str] = []
         for col in SITE_COLUMNS:
             if col not in cells:
                 continue
             try:
-                value = _parse(col, COLUMN_KINDS[col], cells[col])
+                value = _parse(col, COLUMN_KINDS[col], cells[col], from_file=from_file)
             except ValueError as exc:
                 problems.append(Problem(row_no, col, cells[col], str(exc)))
                 unparsed.add((row_no, col))
                 continue
-            if value is not _BLANK:
+            if value is _CLEAR or (value is _BLANK and blank == "clear"):
+                emptied.append(col)
+            elif value is not _BLANK:
                 parsed[col] = value
         # A cell that could not be read takes its default so the row's other rules still run.
         site_id = parsed.get("id", "")
         start = base.get(site_id) if isinstance(site_id, str) else None
         record = to_record(start if start is not None else Site(id=str(site_id), name=""))
+        for col in emptied:
+            if _clearable(col):
+                record[col] = _EMPTY[COLUMN_KINDS[col]]
+            elif start is not None:
+                problems.append(
+                    Problem(
+                        row_no,
+                        col,
+                        cells[col],
+                        "must not be blank: a stored site keeps a value here (numbers, true/false "
+                        "and choices cannot be cleared)",
+                    )
+                )
+                unparsed.add((row_no, col))
+        if start is None:
+            for col in REQUIRED_FOR_NEW:
+                if col not in parsed and (row_no, col) not in unparsed:
+                    problems.append(
+                        Problem(row_no, col, cells.get(col), "must be given for a new site")
+                    )
+                    unparsed.add((row_no, col))
         record.update(parsed)
+        if _coords_ok(record):
+            if start is None:
+                if "metro_distance_km" not in parsed:
+                    record["metro_distance_km"] = _metro_km(record)
+            elif (record["latitude"], record["longitude"]) != (
+                start.latitude,
+                start.longitude,
+            ) and record["metro_distance_km"] == start.connectivity.metro_distance_km:
+                record["metro_distance_km"] = _metro_km(record)
         sites.append(from_record(record))
         site_rows.append(row_no)
+    check = None
+    if validate == "changed":
+        check = [base.get(site.id) != site for site in sites]
     problems.extend(
         p
-        for p in validate_sites(sites, today=today, rows=site_rows)
+        for p in validate_sites(sites, today=today, rows=site_rows, check=check)
         if (p.row, p.column) not in unparsed
     )
     if problems:
@@ -343,8 +436,8 @@ def read_sites(
     """Read and validate every site of a .csv or .xlsx file (a path, bytes or a binary stream).
 
     ``fmt`` ("csv" or "xlsx") is taken from the path's extension when not given. ``base`` maps ids
-    to stored sites that rows with those ids update (blank or missing number/choice cells keep the
-    stored value). Raises SiteValidationError listing every problem, SiteFileError when the file
+    to stored sites that rows with those ids update (blank or missing cells keep the stored value;
+    ``(clear)`` empties a text, date or fleet cell). Raises SiteValidationError listing every problem, SiteFileError when the file
     cannot be read at all.
     """
     header, rows = read_rows(source, fmt)

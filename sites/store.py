@@ -15,9 +15,10 @@ one is upgraded in place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from sites.errors import (
     SitesError,
     StaleSiteError,
 )
-from sites.io import parse_sites, read_rows, write_sites
+from sites.io import CLEAR_TOKEN, parse_sites, read_rows, write_sites
 from sites.schema import (
     COLUMN_KINDS,
     SITE_COLUMNS,
@@ -108,7 +109,9 @@ meta_table = Table(
 
 
 class StoreError(SitesError, RuntimeError):
-    """The database cannot be opened or used (bad URL, unreachable server)."""
+    """The database cannot be opened or used (bad URL, unreachable server, locked or damaged file,
+    a write refused by the database); the message says what failed and where (password hidden).
+    Any transaction under way was rolled back, so nothing of the failed operation was written."""
 
 
 class ScenarioDataError(SitesError, ValueError):
@@ -118,7 +121,8 @@ class ScenarioDataError(SitesError, ValueError):
 @dataclass(frozen=True)
 class ImportReport:
     """What an import did: ids created and ids updated (a partial update by id keeps the stored
-    values of columns left out of the file or left blank in number/choice columns)."""
+    value of every column left out of the file or left blank; ``(clear)`` empties a text, date or
+    fleet cell)."""
 
     created: tuple[str, ...]
     updated: tuple[str, ...]
@@ -126,7 +130,8 @@ class ImportReport:
     def __str__(self) -> str:
         return (
             f"imported {len(self.created) + len(self.updated)} sites: {len(self.created)} new, "
-            f"{len(self.updated)} updated by id (columns not in the file kept their stored values)"
+            f"{len(self.updated)} updated by id (blank cells and columns not in the file kept their "
+            f"stored values; {CLEAR_TOKEN} cleared a cell)"
         )
 
 
@@ -161,16 +166,37 @@ class SiteStore:
     def __init__(self, url: str | None = None, *, seed: bool | None = None) -> None:
         self._url = default_url() if url is None else url
         seed = (url is None) if seed is None else seed
-        try:
+        with self._guard("open"):
             self.engine: Engine = self._make_engine(self._url)
-            with self.engine.begin() as conn:
-                created = self._open(conn)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the site database {self.path_or_url}: {exc}") from exc
-        if created and seed:
-            from sites.portfolio import load_example_portfolio
+            # Create the tables and seed them in ONE transaction: if seeding fails, nothing is
+            # left behind and the next open creates and seeds the database again.
+            with self._write() as conn:
+                if self._open(conn) and seed:
+                    self._write_many(conn, _seed_sites(), created_only=True)
 
-            self._write_many(load_example_portfolio(), created_only=True)
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Re-raise a database error as StoreError saying what failed and where (the transaction,
+        if any, has already been rolled back by ``engine.begin()``)."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise StoreError(
+                f"could not {action} the site database {self.path_or_url}: "
+                f"{detail[0] if detail else type(exc).__name__}"
+            ) from exc
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction. On SQLite it starts with BEGIN IMMEDIATE: the write lock is taken
+        before the first read, so read-then-write (versions, an import's base) cannot interleave
+        with another writer, and DDL is part of the transaction (pysqlite would otherwise run
+        CREATE TABLE outside it)."""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
 
     # --- engine and schema ---------------------------------------------------------------
 
@@ -194,8 +220,12 @@ class SiteStore:
     def path_or_url(self) -> str:
         """Where the data lives: the SQLite file path, or the URL with any password hidden."""
         from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
 
-        u = make_url(self._url)
+        try:
+            u = make_url(self._url)
+        except ArgumentError:
+            return "(a database URL that could not be read)"  # never echo a URL with a password
         if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
             return str(Path(u.database).expanduser())
         return u.render_as_string(hide_password=True)
@@ -247,7 +277,7 @@ class SiteStore:
     @property
     def schema_version(self) -> int:
         """The schema version recorded in the database."""
-        with self.engine.connect() as conn:
+        with self._guard("read the schema version of"), self.engine.connect() as conn:
             return int(
                 conn.execute(
                     select(meta_table.c.value).where(meta_table.c.key == "schema_version")
@@ -266,7 +296,7 @@ class SiteStore:
 
     def list_with_versions(self) -> list[tuple[Site, int]]:
         """Every site with its stored version, sorted by id."""
-        with self.engine.connect() as conn:
+        with self._guard("read the sites from"), self.engine.connect() as conn:
             rows = conn.execute(select(sites_table).order_by(sites_table.c.id)).mappings().all()
         return [(_row_to_site(r), int(r["version"])) for r in rows]
 
@@ -282,7 +312,7 @@ class SiteStore:
 
     def get_with_version(self, site_id: str) -> tuple[Site, int]:
         """The site with this id and its stored version (pass it back to ``save``)."""
-        with self.engine.connect() as conn:
+        with self._guard(f"read site {site_id!r} from"), self.engine.connect() as conn:
             row = (
                 conn.execute(select(sites_table).where(sites_table.c.id == site_id))
                 .mappings()
@@ -320,7 +350,7 @@ class SiteStore:
         it was. Returns the new version of every saved site."""
         check_sites([site for site, _ in saves], today=today)
         new_versions: dict[str, int] = {}
-        with self.engine.begin() as conn:
+        with self._guard("save the changes to"), self._write() as conn:
             for site_id, expected in deletes:
                 current = self._current_version(conn, site_id)
                 if current is None:
@@ -353,44 +383,62 @@ class SiteStore:
             select(sites_table.c.version).where(sites_table.c.id == site_id)
         ).scalar()
 
-    def _write_many(self, sites: Sequence[Site], *, created_only: bool = False) -> ImportReport:
-        """Insert or update many sites in ONE transaction (all or nothing)."""
+    @staticmethod
+    def _write_many(
+        conn: Connection,
+        sites: Sequence[Site],
+        *,
+        created_only: bool = False,
+        seen_versions: Mapping[str, int] | None = None,
+    ) -> ImportReport:
+        """Insert or update many sites inside the caller's transaction.
+
+        ``seen_versions``: the version of each stored site the rows were merged onto; an update
+        only applies to that version (StaleSiteError otherwise, and the caller's transaction rolls
+        back). ``created_only``: leave stored ids alone (seeding).
+        """
+        versions = dict(conn.execute(select(sites_table.c.id, sites_table.c.version)).all())
         created: list[str] = []
         updated: list[str] = []
-        with self.engine.begin() as conn:
-            versions = dict(conn.execute(select(sites_table.c.id, sites_table.c.version)).all())
-            inserts = []
-            for site in sites:
-                row = _site_to_row(site)
-                if site.id in versions:
-                    if created_only:
-                        continue
-                    conn.execute(
-                        sites_table.update()
-                        .where(sites_table.c.id == site.id)
-                        .values(
-                            **{k: v for k, v in row.items() if k != "id"},
-                            version=sites_table.c.version + 1,
-                        )
-                    )
-                    updated.append(site.id)
-                else:
-                    inserts.append({**row, "version": 1})
-                    created.append(site.id)
-            if inserts:
-                conn.execute(sites_table.insert(), inserts)
+        inserts = []
+        for site in sites:
+            row = _site_to_row(site)
+            if site.id not in versions:
+                inserts.append({**row, "version": 1})
+                created.append(site.id)
+                continue
+            if created_only:
+                continue
+            seen = versions[site.id] if seen_versions is None else seen_versions.get(site.id, 0)
+            result = conn.execute(
+                sites_table.update()
+                .where(sites_table.c.id == site.id, sites_table.c.version == seen)
+                .values(**{k: v for k, v in row.items() if k != "id"}, version=seen + 1)
+            )
+            if result.rowcount != 1:  # saved by another session after the base was read
+                raise StaleSiteError(site.id, seen, versions[site.id])
+            updated.append(site.id)
+        if inserts:
+            conn.execute(sites_table.insert(), inserts)
         return ImportReport(tuple(created), tuple(updated))
 
     def import_file(
         self, path: str | Path, fmt: str | None = None, *, today: date | None = None
     ) -> ImportReport:
         """Import a .csv or .xlsx file: validate every row first, then write all rows in one
-        transaction. Rows whose id is stored update that site (partial update by id); others are
-        created. Any problem raises SiteValidationError listing them all, and nothing is written."""
+        transaction. Rows whose id is stored update that site (partial update by id: blank cells
+        and missing columns keep the stored value, ``(clear)`` empties a text, date or fleet
+        cell); others are created. The stored sites the rows are merged onto are read inside the
+        write transaction and each update applies only to the version read, so an edit saved by
+        another session is never overwritten (StaleSiteError, nothing written). Any problem raises
+        SiteValidationError listing them all, and nothing is written."""
         header, rows = read_rows(path, fmt)
-        base = {s.id: s for s in self.list()}
-        sites = parse_sites(header, rows, base=base, today=today)
-        return self._write_many(sites)
+        with self._guard("import into"), self._write() as conn:
+            stored = conn.execute(select(sites_table)).mappings().all()
+            base = {str(r["id"]): _row_to_site(r) for r in stored}
+            seen = {str(r["id"]): int(r["version"]) for r in stored}
+            sites = parse_sites(header, rows, base=base, today=today)
+            return self._write_many(conn, sites, seen_versions=seen)
 
     def export_file(self, path: str | Path, fmt: str | None = None) -> Path:
         """Write every site to a .csv or .xlsx file (format from the extension unless ``fmt``)."""
@@ -412,7 +460,7 @@ class SiteStore:
                 f"scenario {name!r}: data must be JSON-serialisable (numbers, text, lists, dicts): {exc}"
             ) from None
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with self._guard(f"save scenario {name!r} in"), self._write() as conn:
             exists = conn.execute(
                 select(scenarios_table.c.name).where(scenarios_table.c.name == name)
             ).scalar()
@@ -429,7 +477,7 @@ class SiteStore:
 
     def load_scenario(self, name: str) -> dict:
         """The scenario saved under ``name`` (ScenarioNotFoundError when none)."""
-        with self.engine.connect() as conn:
+        with self._guard(f"read scenario {name!r} from"), self.engine.connect() as conn:
             payload = conn.execute(
                 select(scenarios_table.c.data_json).where(scenarios_table.c.name == name)
             ).scalar()
@@ -439,7 +487,7 @@ class SiteStore:
 
     def list_scenarios(self) -> list[str]:
         """Names of the saved scenarios, sorted."""
-        with self.engine.connect() as conn:
+        with self._guard("list the scenarios in"), self.engine.connect() as conn:
             return list(
                 conn.execute(
                     select(scenarios_table.c.name).order_by(scenarios_table.c.name)
@@ -448,10 +496,17 @@ class SiteStore:
 
     def delete_scenario(self, name: str) -> None:
         """Delete a saved scenario (ScenarioNotFoundError when none)."""
-        with self.engine.begin() as conn:
+        with self._guard(f"delete scenario {name!r} from"), self._write() as conn:
             result = conn.execute(scenarios_table.delete().where(scenarios_table.c.name == name))
         if result.rowcount == 0:
             raise ScenarioNotFoundError(f"no scenario named {name!r} in {self.path_or_url}")
+
+
+def _seed_sites() -> list[Site]:
+    """The example portfolio a new default database is seeded with."""
+    from sites.portfolio import load_example_portfolio
+
+    return load_example_portfolio()
 
 
 def _upgrade_1_to_2(conn: Connection) -> None:

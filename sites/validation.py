@@ -290,19 +290,29 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
 
 
 def validate_sites(
-    sites: Sequence[Site], *, today: date | None = None, rows: Sequence[int] | None = None
+    sites: Sequence[Site],
+    *,
+    today: date | None = None,
+    rows: Sequence[int] | None = None,
+    check: Sequence[bool] | None = None,
 ) -> list[Problem]:
     """Every problem of every site plus the cross-site rule: ids are unique.
 
-    ``rows`` gives each site's row number as the user sees it (defaults to none).
+    ``rows`` gives each site's row number as the user sees it (defaults to none). ``check``: per
+    site, whether its own rules run (None = all); the unique-id rule always covers every site, so
+    an editor can validate only the rows being saved.
     """
     if rows is not None and len(rows) != len(sites):
         raise ValueError(f"rows has {len(rows)} entries but there are {len(sites)} sites")
+    if check is not None and len(check) != len(sites):
+        raise ValueError(f"check has {len(check)} entries but there are {len(sites)} sites")
     row_of = list(rows) if rows is not None else [None] * len(sites)
+    check_of = list(check) if check is not None else [True] * len(sites)
     problems: list[Problem] = []
     first_row: dict[str, int | None] = {}
-    for site, row in zip(sites, row_of, strict=True):
-        problems.extend(validate_site(site, today=today, row=row))
+    for site, row, checked in zip(sites, row_of, check_of, strict=True):
+        if checked:
+            problems.extend(validate_site(site, today=today, row=row))
         if site.id in first_row:
             prev = first_row[site.id]
             where = f"row {prev}" if prev is not None else "an earlier site"

@@ -126,10 +126,10 @@ def test_fifty_rows_one_bad_reports_that_row_as_seen_in_the_file(tmp_path: Path)
 def test_every_problem_reported_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(
-        "id,name,latitude,hall_count,contract_expiry,approximate,colour\n"
-        "a,A,95,2,2030-01-01,true,red\n"
-        "b,B,10,2.5,2020-01-01,maybe,blue\n"
-        "a,C,abc,1,not a date,false,green\n"
+        "id,name,latitude,longitude,grid_region,hall_count,contract_expiry,approximate,colour\n"
+        "a,A,95,-97,ERCOT,2,2030-01-01,true,red\n"
+        "b,B,10,-97,ERCOT,2.5,2020-01-01,maybe,blue\n"
+        "a,C,abc,-97,ERCOT,1,not a date,false,green\n"
     )
     with pytest.raises(SiteValidationError) as info:
         read_sites(path, today=TODAY)
@@ -148,42 +148,120 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
 
 def test_duplicate_ids_in_a_file_name_both_rows(tmp_path: Path) -> None:
     path = tmp_path / "dup.csv"
-    path.write_text("id,name\nx,One\ny,Two\nx,Three\n")
+    path.write_text(
+        "id,name,latitude,longitude,grid_region\n"
+        "x,One,31,-97,ERCOT\ny,Two,31,-97,ERCOT\nx,Three,31,-97,ERCOT\n"
+    )
     with pytest.raises(SiteValidationError) as info:
         read_sites(path, today=TODAY)
     (p,) = info.value.problems
     assert (p.row, p.column, p.rule) == (4, "id", "must be unique; also used on row 2")
 
 
-def test_blank_cells_and_missing_columns_take_defaults_or_stored_values(tmp_path: Path) -> None:
+def test_blank_cells_keep_stored_values_and_clear_token_empties(tmp_path: Path) -> None:
     path = tmp_path / "partial.csv"
     path.write_text(
-        "id,name,energized_mw,contracted_mw,notes,contract_expiry\n"
-        "x,New name,,,,\n"
-        "new,Fresh,5,5,hi,\n"
+        "id,name,energized_mw,contracted_mw,notes,operator,contract_expiry,fleet,grid_region\n"
+        "x,New name,,,,(clear),,(Clear),\n"
+        "y,Y2,,,(clear),,(clear),,\n"
     )
     stored = Site(
         id="x",
         name="Old",
         notes="old notes",
+        operator="Op",
+        latitude=31.0,
+        longitude=-97.0,
+        grid_region="ERCOT",
         power=PowerRights(energized_mw=40.0, contracted_mw=60.0, contract_expiry=date(2030, 1, 1)),
+        facility=Facility(fleet=(("S21", 10),)),
     )
-    x, new = read_sites(path, base={"x": stored}, today=TODAY)
-    # blank number keeps the stored value; blank text clears; blank date clears
+    other = dataclasses.replace(stored, id="y", name="Y")
+    x, y = read_sites(path, base={"x": stored, "y": other}, today=TODAY)
+    # Blank keeps every stored value (numbers, text, date, choice); (clear) empties text/date/fleet.
     assert x == dataclasses.replace(
         stored,
         name="New name",
+        operator="",
+        facility=dataclasses.replace(stored.facility, fleet=()),
+    )
+    assert y == dataclasses.replace(
+        other,
+        name="Y2",
         notes="",
-        power=dataclasses.replace(stored.power, contract_expiry=None),
+        power=dataclasses.replace(other.power, contract_expiry=None),
     )
+
+
+def test_clear_token_in_a_number_or_choice_of_a_stored_site_is_refused(tmp_path: Path) -> None:
+    stored = Site(id="x", name="X", latitude=31.0, longitude=-97.0, grid_region="ERCOT")
+    path = tmp_path / "p.csv"
+    path.write_text("id,energized_mw,grid_region\nx,(clear),(clear)\n")
+    with pytest.raises(SiteValidationError) as info:
+        read_sites(path, base={"x": stored}, today=TODAY)
+    assert [(p.row, p.column) for p in info.value.problems] == [
+        (2, "grid_region"),
+        (2, "energized_mw"),
+    ]
+    assert "cannot be cleared" in info.value.problems[0].rule
+
+
+def test_new_site_must_give_coordinates_and_grid_region(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("id,name,latitude,longitude,grid_region\nnew,Fresh,,-97,\n")
+    with pytest.raises(SiteValidationError) as info:
+        read_sites(path, today=TODAY)
+    assert [(p.row, p.column, p.rule) for p in info.value.problems] == [
+        (2, "latitude", "must be given for a new site"),
+        (2, "grid_region", "must be given for a new site"),
+    ]
+
+
+def test_new_site_takes_defaults_and_its_metro_distance_from_the_coordinates(
+    tmp_path: Path,
+) -> None:
+    from sites.geo import haversine_km, places
+
+    path = tmp_path / "p.csv"
+    # Dallas city centre is in the bundled table: the nearest place is (about) 0 km away.
+    dallas = places().set_index("name").loc["Dallas-Fort Worth"]
+    path.write_text(
+        "id,name,energized_mw,contracted_mw,notes,latitude,longitude,grid_region\n"
+        f"new,Fresh,5,5,hi,{float(dallas['latitude'])!r},{float(dallas['longitude'])!r},ERCOT\n"
+    )
+    (new,) = read_sites(path, today=TODAY)
     assert new == Site(
-        id="new", name="Fresh", notes="hi", power=PowerRights(energized_mw=5.0, contracted_mw=5.0)
+        id="new",
+        name="Fresh",
+        notes="hi",
+        latitude=float(dallas["latitude"]),
+        longitude=float(dallas["longitude"]),
+        grid_region="ERCOT",
+        power=PowerRights(energized_mw=5.0, contracted_mw=5.0),
+    )  # metro_distance_km 0.0: the nearest place is Dallas itself
+    # Moving it to Waco (no Waco row): the distance becomes the great-circle km to the nearest.
+    waco = (31.5493, -97.1467)
+    moved_path = tmp_path / "moved.csv"
+    moved_path.write_text(f"id,latitude,longitude\nnew,{waco[0]},{waco[1]}\n")
+    (moved,) = read_sites(moved_path, base={"new": new}, today=TODAY)
+    table = places()
+    expected = float(
+        haversine_km(
+            waco[0], waco[1], table["latitude"].to_numpy(), table["longitude"].to_numpy()
+        ).min()
     )
+    assert moved.connectivity.metro_distance_km == pytest.approx(expected, rel=1e-12)
+    assert 100.0 < expected < 200.0  # Waco is 140-150 km from Dallas and Austin
+    # A distance given in the same row wins over the computed one.
+    given_path = tmp_path / "given.csv"
+    given_path.write_text(f"id,latitude,longitude,metro_distance_km\nnew,{waco[0]},{waco[1]},7\n")
+    (given,) = read_sites(given_path, base={"new": new}, today=TODAY)
+    assert given.connectivity.metro_distance_km == 7.0
 
 
 def test_new_site_still_validated_against_defaults(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
-    path.write_text("id,name,energized_mw\nnew,Fresh,5\n")
+    path.write_text("id,name,energized_mw,latitude,longitude,grid_region\nnew,Fresh,5,31,-97,SPP\n")
     with pytest.raises(SiteValidationError) as info:
         read_sites(path, today=TODAY)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "contracted_mw")]
@@ -214,8 +292,8 @@ def test_unreadable_files_raise_site_file_error(tmp_path: Path) -> None:
 def test_excel_numeric_id_and_float_counts_are_accepted() -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["id", "name", "hall_count", "approximate"])
-    ws.append([123, "Numeric id", 4.0, 1])
+    ws.append(["id", "name", "hall_count", "approximate", "latitude", "longitude", "grid_region"])
+    ws.append([123, "Numeric id", 4.0, 1, 31.0, -97.0, "ERCOT"])
     buf = io.BytesIO()
     wb.save(buf)
     (site,) = read_sites(buf.getvalue(), "xlsx", today=TODAY)

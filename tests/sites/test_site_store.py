@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import socket
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from site_strategies import TODAY, valid_sites
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from sites import (
     ScenarioNotFoundError,
@@ -132,10 +134,13 @@ def test_invalid_site_is_not_saved(store: SiteStore) -> None:
 def _fifty_rows(bad: int | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["id", "name", "energized_mw", "contracted_mw", "interruptible_share"])
+    w.writerow(
+        ["id", "name", "energized_mw", "contracted_mw", "interruptible_share"]
+        + ["latitude", "longitude", "grid_region"]
+    )
     for i in range(50):
         share = "1.5" if i == bad else "0.25"
-        w.writerow([f"site-{i:02d}", f"Site {i}", "10", "20", share])
+        w.writerow([f"site-{i:02d}", f"Site {i}", "10", "20", share, "31.5", "-97.1", "ERCOT"])
     return buf.getvalue()
 
 
@@ -295,3 +300,142 @@ def test_any_valid_site_survives_a_store_round_trip(store: SiteStore, sites: lis
     assert store.list() == sorted(sites, key=lambda s: s.id)
     for s in sites:
         assert store.get(s.id) == s
+
+
+# --- import against concurrent edits, one-transaction seeding, database errors in words -----------
+
+
+def test_import_refuses_to_overwrite_an_edit_saved_after_its_base_was_read(
+    store: SiteStore, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import reads its base inside the write transaction. On SQLite the write lock is held
+    from that read on, so another writer waits; on PostgreSQL another session can commit between
+    the read and the update, which then matches no row (version moved on) and is refused."""
+    import sqlite3
+
+    import sites.store as store_module
+
+    store.save(SITE, today=TODAY)
+    path = tmp_path / "rename.csv"
+    path.write_text("id,name\nalpha,Alpha from the file\n")
+    real_parse = store_module.parse_sites
+    outcome: dict[str, object] = {}
+
+    def parse_then_edit_elsewhere(*args, **kwargs):
+        sites = real_parse(*args, **kwargs)
+        if db_url.startswith("sqlite"):
+            raw = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0.2)
+            try:
+                raw.execute("UPDATE sites SET name = 'Other session', version = version + 1")
+                raw.commit()
+                outcome["other"] = "written"
+            except sqlite3.OperationalError as exc:
+                outcome["other"] = str(exc)
+            finally:
+                raw.close()
+        else:
+            other = SiteStore(db_url)
+            site, version = other.get_with_version("alpha")
+            other.save(dataclasses.replace(site, name="Other session"), version, today=TODAY)
+            other.close()
+            outcome["other"] = "written"
+        return sites
+
+    monkeypatch.setattr(store_module, "parse_sites", parse_then_edit_elsewhere)
+    if db_url.startswith("sqlite"):
+        report = store.import_file(path, today=TODAY)  # the other writer waited and gave up
+        assert outcome["other"] == "database is locked"
+        assert report.updated == ("alpha",)
+        assert store.get_with_version("alpha") == (
+            dataclasses.replace(SITE, name="Alpha from the file"),
+            2,
+        )
+    else:
+        with pytest.raises(StaleSiteError) as info:
+            store.import_file(path, today=TODAY)
+        assert (info.value.expected_version, info.value.stored_version) == (1, 2)
+        assert outcome["other"] == "written"
+        # The other session's edit survives; the import wrote nothing.
+        assert store.get_with_version("alpha") == (
+            dataclasses.replace(SITE, name="Other session"),
+            2,
+        )
+
+
+def test_a_failed_seed_leaves_an_empty_database_seeded_on_the_next_open(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sites.store as store_module
+    from sites.store import StoreError
+
+    portfolio = load_example_portfolio()
+    # Two rows with one id: the seed's insert fails inside the database (primary key).
+    monkeypatch.setattr(store_module, "_seed_sites", lambda: [portfolio[0], portfolio[0]])
+    with pytest.raises(StoreError, match="could not open the site database"):
+        SiteStore(db_url, seed=True)
+    engine = create_engine(db_url)
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []  # tables were created in the same transaction
+    engine.dispose()
+    monkeypatch.setattr(store_module, "_seed_sites", lambda: portfolio)
+    again = SiteStore(db_url, seed=True)
+    assert again.list() == sorted(portfolio, key=lambda s: s.id)
+    again.close()
+
+
+def test_a_write_the_database_refuses_is_a_store_error_in_words(tmp_path: Path) -> None:
+    from sites.store import StoreError
+
+    path = tmp_path / "refusing.sqlite3"
+    s = SiteStore(f"sqlite:///{path}")
+    s.save(SITE, today=TODAY)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:  # stands in for a full disk or a constraint the server enforces
+        conn.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE UPDATE ON sites "
+                "BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END"
+            )
+        )
+    engine.dispose()
+    with pytest.raises(StoreError) as info:
+        s.save(dataclasses.replace(SITE, name="Renamed"), 1, today=TODAY)
+    assert str(info.value) == (
+        f"could not save the changes to the site database {path}: disk quota exceeded"
+    )
+    assert isinstance(info.value.__cause__, SQLAlchemyError)
+    assert s.get_with_version("alpha") == (SITE, 1)  # rolled back, nothing written
+    s.close()
+
+
+def test_a_damaged_database_file_is_a_store_error_in_words(tmp_path: Path) -> None:
+    from sites.store import StoreError
+
+    path = tmp_path / "damaged.sqlite3"
+    s = SiteStore(f"sqlite:///{path}")
+    s.save(SITE, today=TODAY)
+    s.close()  # no pooled connection: the next call opens the file again
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match=r"could not read the sites from the site database .*"):
+        s.list()
+    with pytest.raises(StoreError, match="could not save scenario 'base'"):
+        s.save_scenario("base", {"a": 1})
+
+
+def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
+    from sites.store import StoreError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound but not listening: connections are refused
+        with pytest.raises(StoreError) as info:
+            SiteStore(
+                f"postgresql+psycopg://hp:s3cret@127.0.0.1:{port}/hashpivot?connect_timeout=5"
+            )
+    message = str(info.value)
+    assert message.startswith(
+        f"could not open the site database postgresql+psycopg://hp:***@127.0.0.1:{port}/hashpivot"
+    )
+    assert "s3cret" not in message
