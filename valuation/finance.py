@@ -46,6 +46,7 @@ __all__ = [
     "debt_schedule",
     "TerminalValue",
     "terminal_value_usd",
+    "sale_tax_usd",
     "project_cash_flows",
     "CashFlowSummary",
     "CashFlowResult",
@@ -841,6 +842,29 @@ def terminal_value_usd(
     return _out(next12 / (r - terminal.growth_per_year))
 
 
+_terminal_value_from_noi = terminal_value_usd  # project_cash_flows has a parameter of that name
+
+
+def sale_tax_usd(
+    sale_value_usd: ArrayLike, remaining_basis_usd: ArrayLike, tax: TaxAssumptions | None = None
+) -> np.ndarray | float:
+    """Income tax (USD, >= 0) on selling an asset for ``sale_value_usd`` with
+    ``remaining_basis_usd`` of tax basis left: ``combined_rate * max(0, value - basis)``.
+
+    The gain (depreciation recapture included) is ordinary income to a C corporation, taxed at
+    the same 21% federal rate as other income (IRC 11(b), 1001; 1245 recapture). A loss on sale
+    is floored at 0 tax here (its deduction is not modelled), and the gain is not netted against
+    NOL carry-forwards (conservative). Broadcasts the two arrays.
+    """
+    tax = TaxAssumptions() if tax is None else tax
+    value = _as_float_array(sale_value_usd, "sale_value_usd")
+    basis = _as_float_array(remaining_basis_usd, "remaining_basis_usd")
+    for name, arr in (("sale_value_usd", value), ("remaining_basis_usd", basis)):
+        if not np.isfinite(arr).all():
+            raise FinanceInputError(f"{name} has a non-finite value; it must be finite USD")
+    return _out(tax.combined_rate * np.maximum(0.0, value - basis))
+
+
 # ---------------------------------------------------------------------------------------------
 # Project cash flows and the result type
 # ---------------------------------------------------------------------------------------------
@@ -858,6 +882,8 @@ def project_cash_flows(
     debt: DebtTerms | None = None,
     terminal: TerminalValue | None = None,
     noi_usd: ArrayLike | None = None,
+    placed_in_service_by_class_usd: Mapping[int, ArrayLike] | None = None,
+    terminal_value_usd: ArrayLike | None = None,
 ) -> dict[str, np.ndarray]:
     """Monthly project cash flows, vectorised over leading axes; every array ``(..., n_months)``.
 
@@ -865,15 +891,24 @@ def project_cash_flows(
     39; 0 for land and other non-depreciable cost), ``capex_by_class_usd``. Shapes broadcast.
 
     - ebitda = revenue - opex; depreciation = sum of MACRS per class (``tax`` bonus share applied
-      to 5/7/15-year property); unlevered tax on ebitda - depreciation, levered tax on ebitda -
-      depreciation - interest, both with NOL carry-forward (:func:`income_tax_usd`).
-    - terminal value (on ``noi_usd``, EBITDA by default) at the last month, untaxed.
+      to 5/7/15-year property) of the basis placed in service each month,
+      ``placed_in_service_by_class_usd`` (same classes as the capex; defaults to the capex itself,
+      i.e. in service when paid). Cash capex stays at spend: construction in progress is not
+      depreciable (IRS Pub 946, ch. 3: depreciation begins when property is placed in service).
+      Unlevered tax on ebitda - depreciation, levered tax on ebitda - depreciation - interest,
+      both with NOL carry-forward (:func:`income_tax_usd`).
+    - terminal value at the last month: ``terminal_value_usd`` ``(...)`` when given (a caller's
+      own valuation, e.g. lease-aware), otherwise ``terminal`` applied to ``noi_usd`` (EBITDA by
+      default). The sale is taxed (:func:`sale_tax_usd`) at the last month on the value less the
+      remaining tax basis; that tax is in ``tax_usd`` and ``unlevered_tax_usd`` and shown alone
+      as ``terminal_tax_usd``.
     - unlevered_fcf = ebitda - capex - unlevered tax + terminal value.
     - levered_fcf = ebitda - capex - levered tax + draws - interest - principal + terminal value;
       any loan balance left at the horizon is repaid in the last month (included in
       ``principal_usd``; ``dscr`` excludes that balloon).
 
-    Extra keys beyond the contract: noi_usd, unlevered_tax_usd, debt_draw_usd, principal_usd,
+    Extra keys beyond the contract: noi_usd, unlevered_tax_usd, terminal_tax_usd,
+    remaining_basis_usd (tax basis left at each month end), debt_draw_usd, principal_usd,
     debt_service_usd, debt_balance_usd, dscr.
     """
     tax = TaxAssumptions() if tax is None else tax
@@ -892,7 +927,29 @@ def project_cash_flows(
                 f"capex_by_class_usd has the class {cls!r}; allowed: {sorted(_CAPEX_CLASSES)}"
             )
         capex_parts[cls] = _flows(values, f"capex_by_class_usd[{cls}]")
+    pis_parts = capex_parts
+    if placed_in_service_by_class_usd is not None:
+        pis_parts = {}
+        for cls, values in placed_in_service_by_class_usd.items():
+            if cls not in capex_parts:
+                raise FinanceInputError(
+                    f"placed_in_service_by_class_usd has the class {cls!r}, which is not in "
+                    f"capex_by_class_usd (classes {sorted(capex_parts)})"
+                )
+            pis_parts[cls] = _flows(values, f"placed_in_service_by_class_usd[{cls}]")
+            if (pis_parts[cls] < 0).any():
+                pos = _first_bad(pis_parts[cls] < 0)
+                raise FinanceInputError(
+                    f"placed_in_service_by_class_usd[{cls}] has the negative value "
+                    f"{float(pis_parts[cls][pos])!r} at {pos}; basis placed in service must be >= 0"
+                )
     shapes = [revenue.shape, opex.shape] + [v.shape for v in capex_parts.values()]
+    shapes += [v.shape for v in pis_parts.values()]
+    if terminal_value_usd is not None:
+        tv_in = _as_float_array(terminal_value_usd, "terminal_value_usd")
+        if not np.isfinite(tv_in).all():
+            raise FinanceInputError("terminal_value_usd has a non-finite value; it must be finite")
+        shapes.append((*tv_in.shape, 1))  # one value per row, at the last month
     if noi_usd is not None:
         noi_in = _flows(noi_usd, "noi_usd")
         shapes.append(noi_in.shape)
@@ -914,15 +971,24 @@ def project_cash_flows(
                 "capex must be >= 0 (book sale proceeds as revenue)"
             )
         capex = capex + values
+    for cls, values in pis_parts.items():
         if cls != 0:
             bonus = tax.bonus_depreciation_share if cls in _BONUS_ELIGIBLE else 0.0
             depreciation = depreciation + macrs_depreciation_usd(values, cls, bonus)
 
     noi = ebitda if noi_usd is None else np.broadcast_to(noi_in, shape)
     tv = np.zeros(shape)
-    tv[..., -1] = terminal_value_usd(noi, terminal, r_year)
+    if terminal_value_usd is None:
+        tv[..., -1] = _terminal_value_from_noi(noi, terminal, r_year)
+    else:
+        tv[..., -1] = tv_in
+    # Tax basis left: every dollar of capex (land included, recovered at sale) less the
+    # depreciation taken so far; construction not yet in service is still all basis.
+    remaining_basis = np.cumsum(capex - depreciation, axis=-1)
+    sale_tax = np.zeros(shape)
+    sale_tax[..., -1] = sale_tax_usd(tv[..., -1], remaining_basis[..., -1], tax)
 
-    unlevered_tax = income_tax_usd(ebitda, depreciation, 0.0, tax)
+    unlevered_tax = income_tax_usd(ebitda, depreciation, 0.0, tax) + sale_tax
     unlevered = ebitda - capex - unlevered_tax + tv
     if debt is None:
         zeros = np.zeros(shape)
@@ -938,7 +1004,7 @@ def project_cash_flows(
         principal = np.array(np.broadcast_to(sched.principal_usd, shape))
         principal[..., -1] += balance[..., -1]  # balloon at the horizon
         service = interest + principal
-        levered_tax = income_tax_usd(ebitda, depreciation, interest, tax)
+        levered_tax = income_tax_usd(ebitda, depreciation, interest, tax) + sale_tax
         levered = ebitda - capex - levered_tax + draw - interest - principal + tv
     return {
         "revenue_usd": np.array(revenue),
@@ -953,6 +1019,8 @@ def project_cash_flows(
         "levered_fcf_usd": levered,
         "noi_usd": np.array(noi),
         "unlevered_tax_usd": unlevered_tax,
+        "terminal_tax_usd": sale_tax,
+        "remaining_basis_usd": remaining_basis,
         "debt_draw_usd": np.array(draw),
         "principal_usd": np.array(principal),
         "debt_service_usd": np.array(service),
@@ -1038,6 +1106,8 @@ def cash_flow_result(
     debt: DebtTerms | None = None,
     terminal: TerminalValue | None = None,
     noi_usd: ArrayLike | None = None,
+    placed_in_service_by_class_usd: Mapping[int, ArrayLike] | None = None,
+    terminal_value_usd: ArrayLike | None = None,
     start_date: _dt.date | str | None = None,
 ) -> CashFlowResult:
     """:func:`project_cash_flows` for one path, as a :class:`CashFlowResult`.
@@ -1053,6 +1123,8 @@ def cash_flow_result(
         debt=debt,
         terminal=terminal,
         noi_usd=noi_usd,
+        placed_in_service_by_class_usd=placed_in_service_by_class_usd,
+        terminal_value_usd=terminal_value_usd,
     )
     shape = flows["revenue_usd"].shape
     if len(shape) != 1:

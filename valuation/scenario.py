@@ -44,7 +44,16 @@ class Scenario:
     * ``capex_usd_per_critical_mw`` None: use the site's retrofit estimate (``models``).
     * ``discount_rate_per_year`` 10%: an assumption (no sourced hurdle rate); above the 5.5-6.5%
       cap rates of stabilised hyperscale campuses (JLL Q1 2026) for construction and tenant risk.
-    * ``terminal``: exit cap 6% (JLL Q1 2026 midpoint) on the hosting NOI only; mining gets no
+    * ``renewal_probability`` 0.5: an assumption (no renewal has yet been exercised on a
+      mining-to-AI lease). Public AI-hosting leases carry renewal options: Hut 8 River Bend 15 y
+      + 3x5 y, TeraWulf/Fluidstack CB-3/4 and Cipher Barber Lake 10 y + 2x5 y, Core Scientific/
+      CoreWeave 12 y + 2x5 y, Riot/AMD Rockdale 10 y + 3x5 y (company releases 2024-26, project
+      hosting fact sheet 2026-11-29); an option is the tenant's, so renewal is uncertain. The
+      rent after each hall's base term is weighted by it, inside and beyond the horizon.
+    * ``terminal``: exit cap 6% (JLL Q1 2026 midpoint) on the hosting NOI only, lease-aware
+      (``valuation.strategies``): each hall is worth its remaining contracted NOI to its lease
+      end plus ``renewal_probability`` x the exit-cap value of its NOI at that end, discounted to
+      the horizon; the sale is taxed on the gain over the remaining tax basis. Mining gets no
       value after the horizon (its fleet and the halvings make a perpetuity unsafe).
     * ``horizon_months`` 180: fifteen years, one base lease term.
     * ``dr_programs``: :data:`DEFAULT_DR_PROGRAMS`.
@@ -64,7 +73,7 @@ class Scenario:
     lease_escalator_per_year: float = 0.03
     lease_structure: str = "triple_net"
     free_rent_months: int = 0
-    renewal_probability: float = 0.0
+    renewal_probability: float = 0.5
     tenant_credit: TenantCredit = field(default_factory=TenantCredit)
     hosting_costs: HostingCosts = field(default_factory=HostingCosts)
     capex_usd_per_critical_mw: float | None = None

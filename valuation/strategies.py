@@ -13,6 +13,7 @@ break-evens and reasons.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -69,7 +70,12 @@ class SiteModel:
 
     ``rent_unit_usd`` is rent at $1/kW-month; the landlord's costs split into a part proportional
     to rent (triple net), a part proportional to retrofit capex (tax, insurance) and a fixed part
-    (opex, all-in power). ``retrofit_capex_usd[class]`` at the scenario capex.
+    (opex, all-in power). ``retrofit_capex_usd[class]`` at the scenario capex (cash, at spend);
+    ``retrofit_placed_in_service_usd[class]`` the same money as tax basis, placed in service at
+    each hall's ready-for-service month. ``terminal_contracted`` and ``terminal_capitalised``
+    hold, per hall, the horizon value of one unit of each NOI component (rows: rent at $1/kW-month
+    net of the rent-proportional cost, landlord capex-driven cost, landlord fixed cost), see
+    :func:`hall_terminal_values_usd`.
     """
 
     site_id: str
@@ -85,6 +91,10 @@ class SiteModel:
     landlord_capex_usd: np.ndarray  # tax and insurance at the scenario capex
     landlord_fixed_usd: np.ndarray
     retrofit_capex_usd: dict[int, np.ndarray]
+    retrofit_placed_in_service_usd: dict[int, np.ndarray]  # tax basis placed in service at RFS
+    lease_end_month: np.ndarray  # (H,) first month after each hall's base term
+    terminal_contracted: np.ndarray  # (3, H) horizon value of contracted NOI, see _hall_terminal
+    terminal_capitalised: np.ndarray  # (3, H) horizon value of the capitalised NOI at lease end
     hashprice: HashpricePath
     prices_usd_per_mwh: np.ndarray  # (n_months, points) price-duration curve per month
     contract: PowerContract
@@ -148,7 +158,19 @@ def build_site_model(
     hall_share = crit / crit.sum()
     spend = construction_spend_usd(total * hall_share, start, rfs, n, delay_months=delay)
     retrofit_capex = {c: spend * shares.get(c, 0.0) for c in RETROFIT_CLASSES}
+    # MACRS starts when a hall is placed in service (IRS Pub 946 ch. 3), not while it is built:
+    # the hall's cumulative spend becomes basis at its ready-for-service month (spend after it,
+    # if any, as it is paid). A hall not in service by the horizon stays construction in progress.
+    in_service_now = np.arange(n)[None, :] >= (rfs + delay)[:, None]
+    placed_cum = np.cumsum(spend, axis=-1) * in_service_now
+    placed = np.diff(placed_cum, axis=-1, prepend=0.0)
+    retrofit_placed = {c: placed * shares.get(c, 0.0) for c in RETROFIT_CLASSES}
 
+    # Leases run past the horizon: the grid is extended to 12 months beyond the last lease end
+    # (or the horizon) so the terminal value can read each hall's contracted and renewal NOI.
+    term_months = int(round(scenario.lease_term_years * 12))
+    lease_end = rfs + delay + term_months
+    n_ext = max(n, int(lease_end.max())) + 12
     lease = LeaseTerms(
         critical_it_mw=float(crit.sum()),
         rate_usd_per_kw_month=1.0,
@@ -159,11 +181,13 @@ def build_site_model(
         free_rent_months=scenario.free_rent_months,
         phases=tuple(LeasePhase(float(c), int(r) + delay) for c, r in zip(crit, rfs, strict=True)),
         renewal_probability=scenario.renewal_probability,
+        # Renewed in expectation for good: the extended grid's end, in whole years.
+        renewal_term_years=float(math.ceil(n_ext / 12)),
         credit=scenario.tenant_credit,
     )
-    rent_unit = rent_usd_by_phase(lease, n)
-    leased_mw = leased_critical_it_mw_by_phase(lease, n)
-    months = np.arange(n)[None, :]
+    rent_unit = rent_usd_by_phase(lease, n_ext)
+    leased_mw = leased_critical_it_mw_by_phase(lease, n_ext)
+    months = np.arange(n_ext)[None, :]
     in_service = (months >= (rfs + delay)[:, None]).astype(float)
     capex_in_service = (total * hall_share)[:, None] * in_service
     costs = scenario.hosting_costs
@@ -188,6 +212,15 @@ def build_site_model(
             capex_in_service_usd=0.0 * capex_in_service, **common,
         )  # fmt: skip
 
+    landlord_capex_ext = np.broadcast_to(np.asarray(capex_part, dtype=float), rent_unit.shape)
+    landlord_fixed_ext = np.broadcast_to(np.asarray(fixed, dtype=float), rent_unit.shape)
+    w_contracted, w_capitalised = _terminal_weights(scenario, lease_end, n, n_ext)
+    components = np.stack(
+        [rent_unit * (1.0 - per_rent), landlord_capex_ext, landlord_fixed_ext]
+    )  # (3, H, n_ext)
+    terminal_contracted = np.sum(components * w_contracted, axis=-1)
+    terminal_capitalised = np.sum(components * w_capitalised, axis=-1)
+
     path = hashprice_path(scenario.market, n)
     curve = ercot_sample_curve(scenario.price_curve_points)
     cal_month = (scenario.market.as_of.month - 1 + np.arange(n)) % 12
@@ -205,15 +238,87 @@ def build_site_model(
         construction_start_month=start,
         ready_for_service_month=rfs + delay,
         retrofit_capex_total_usd=float(total),
-        rent_unit_usd=rent_unit,
+        rent_unit_usd=rent_unit[:, :n],
         landlord_per_rent=float(per_rent),
-        landlord_capex_usd=np.asarray(capex_part, dtype=float),
-        landlord_fixed_usd=np.asarray(fixed, dtype=float),
+        landlord_capex_usd=np.ascontiguousarray(landlord_capex_ext[:, :n]),
+        landlord_fixed_usd=np.ascontiguousarray(landlord_fixed_ext[:, :n]),
         retrofit_capex_usd=retrofit_capex,
+        retrofit_placed_in_service_usd=retrofit_placed,
+        lease_end_month=lease_end,
+        terminal_contracted=terminal_contracted,
+        terminal_capitalised=terminal_capitalised,
         hashprice=path,
         prices_usd_per_mwh=prices if prices is not None else np.empty((n, 0)),
         contract=contract,
     )
+
+
+def _terminal_weights(
+    scenario: Scenario, lease_end_month: np.ndarray, n_months: int, n_ext: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``(H, n_ext)`` that turn a hall's monthly NOI on the extended grid into its value
+    at the horizon (stated at month ``n_months - 1``, like every terminal value here).
+
+    With ``S = max(lease end, n_months)``, the first month the hall's base lease no longer covers
+    (or the first month after the horizon for a hall already in its renewal):
+
+    * contracted: months ``n_months <= m < S`` discounted, ``(1 + r) ** -(m - n_months + 1)``;
+    * capitalised: the twelve months ``S <= m < S + 12`` (the renewal NOI, already weighted by
+      ``renewal_probability`` in the rent and leased MW) times the capitalisation factor
+      ``1 / exit_cap_rate`` (exit cap) or ``1 / (r_year - growth)`` (perpetuity), discounted
+      ``(1 + r) ** -(S - n_months)``: the value at month ``S - 1`` of the flows from ``S`` on.
+
+    So a lease still running at the horizon is worth its remaining contracted NOI plus
+    ``renewal_probability`` x the exit-cap value at its end, and a lease that ended inside the
+    horizon (rent already renewal-weighted since its end) is worth the exit-cap value of its
+    expected NOI: one renewal mechanism whichever side of the horizon a lease ends, so value
+    moves smoothly with the horizon. Method "none": all weights 0.
+    """
+    terminal = scenario.terminal
+    h = lease_end_month.shape[0]
+    zeros = np.zeros((h, n_ext))
+    if terminal.method == "none":
+        return zeros, zeros
+    r_month = float(monthly_rate(scenario.discount_rate_per_year))
+    if terminal.method == "exit_cap":
+        cap_factor = 1.0 / terminal.exit_cap_rate
+    else:
+        spread = scenario.discount_rate_per_year - terminal.growth_per_year
+        if spread <= 0:
+            raise HostingError(
+                f"terminal.growth_per_year={terminal.growth_per_year!r} is not allowed: a "
+                f"perpetuity needs it below discount_rate_per_year={scenario.discount_rate_per_year!r}"
+            )
+        cap_factor = 1.0 / spread
+    months = np.arange(n_ext, dtype=float)[None, :]
+    start = np.maximum(lease_end_month, n_months).astype(float)[:, None]
+    contracted = np.where(
+        (months >= n_months) & (months < start), (1.0 + r_month) ** -(months - n_months + 1.0), 0.0
+    )
+    in_year = (months >= start) & (months < start + 12.0)
+    capitalised = np.where(in_year, cap_factor * (1.0 + r_month) ** -(start - n_months), 0.0)
+    return contracted, capitalised
+
+
+def hall_terminal_values_usd(
+    model: SiteModel,
+    lease_rate_usd_per_kw_month: np.ndarray | float,
+    capex_scale: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """Each converted hall's value (USD) at the horizon, ``(..., H)`` for drivers shaped ``(...)``.
+
+    ``contracted NOI value + max(0, capitalised NOI value)``: a renewal that would lose money is
+    not signed, so its capitalised value is floored at 0; contracted NOI is owed either way.
+    NOI is linear in the drivers (rent x rate, landlord capex-driven cost x capex scale), so each
+    part is ``rate * a - k * b - c`` from the per-hall coefficients on the model.
+    """
+    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None]
+    k = np.asarray(capex_scale, dtype=float)[..., None]
+
+    def value(coef: np.ndarray) -> np.ndarray:
+        return rate * coef[0] - k * coef[1] - coef[2]
+
+    return value(model.terminal_contracted) + np.maximum(0.0, value(model.terminal_capitalised))
 
 
 def _mining(
@@ -300,6 +405,8 @@ def _site_totals(model: SiteModel) -> dict[str, np.ndarray]:
         }
         for c, v in model.retrofit_capex_usd.items():
             totals[f"retrofit_{c}"] = np.sum(v, axis=-2)
+        for c, v in model.retrofit_placed_in_service_usd.items():
+            totals[f"placed_{c}"] = np.sum(v, axis=-2)
         model.cache["totals"] = totals
     return totals
 
@@ -310,11 +417,16 @@ def _project_flows(
     opex: np.ndarray,
     capex_by_class: dict[int, np.ndarray],
     noi: np.ndarray,
+    placed_by_class: dict[int, np.ndarray],
+    terminal_value: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """The finance engine on strategy rows (taxes, terminal value) under the scenario."""
+    """The finance engine on strategy rows (taxes, the lease-aware terminal value ``(...,)``
+    per row, taxed on the sale) under the scenario."""
     shape = np.broadcast_shapes(
-        revenue.shape, opex.shape, noi.shape, *(v.shape for v in capex_by_class.values())
-    )
+        revenue.shape, opex.shape, noi.shape, (*np.shape(terminal_value), 1),
+        *(v.shape for v in capex_by_class.values()),
+        *(v.shape for v in placed_by_class.values()),
+    )  # fmt: skip
     return project_cash_flows(
         revenue_usd=np.broadcast_to(revenue, shape),
         opex_usd=opex,
@@ -323,6 +435,8 @@ def _project_flows(
         tax=s.tax,
         terminal=s.terminal,
         noi_usd=noi,
+        placed_in_service_by_class_usd=placed_by_class,
+        terminal_value_usd=np.maximum(0.0, terminal_value),
     )
 
 
@@ -364,10 +478,22 @@ def evaluate_ends(
             dr["capex"],
         )
     }
+    placed_by_class = {
+        MINING_CAPEX_CLASS: rows(
+            unit["capex"] * keep_mw,
+            unit["capex"] * conv_mw + tot[f"placed_{MINING_CAPEX_CLASS}"] * k,
+            dr["capex"],
+        )
+    }
     for c in (15, 39):
         capex_by_class[c] = rows(zero, tot[f"retrofit_{c}"] * k, zero)
+        placed_by_class[c] = rows(zero, tot[f"placed_{c}"] * k, zero)
     noi = rows(zero, rent - landlord, zero)
-    flows = _project_flows(s, revenue, opex, capex_by_class, noi)
+    tv_convert = hall_terminal_values_usd(model, rate[..., 0], k[..., 0]).sum(axis=-1)
+    terminal_value = np.stack(
+        [np.zeros_like(tv_convert), tv_convert, np.zeros_like(tv_convert)], axis=-1
+    )
+    flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, terminal_value)
     return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
 
 
@@ -418,6 +544,7 @@ def evaluate(
         + model.landlord_fixed_usd
     )
     retro = {c: v * capex_k for c, v in model.retrofit_capex_usd.items()}
+    placed = {c: v * capex_k for c, v in model.retrofit_placed_in_service_usd.items()}
 
     def hybrid_rows(keep: np.ndarray, change: np.ndarray) -> np.ndarray:
         # Row k: all halls kept plus the change of converting halls 1..k.
@@ -436,13 +563,26 @@ def evaluate(
     zeros_h = np.zeros(np.broadcast_shapes(rent.shape, landlord.shape))
     rent_rows = hybrid_rows(zeros_h, np.broadcast_to(rent, zeros_h.shape))
     landlord_rows = hybrid_rows(zeros_h, np.broadcast_to(landlord, zeros_h.shape))
-    retro_rows = {
-        c: hybrid_rows(
-            np.zeros(np.broadcast_shapes(v.shape, (h, n))),
-            np.broadcast_to(v, np.broadcast_shapes(v.shape, (h, n))),
-        )
-        for c, v in retro.items()
-    }
+
+    def class_rows(by_class: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+        return {
+            c: hybrid_rows(
+                np.zeros(np.broadcast_shapes(v.shape, (h, n))),
+                np.broadcast_to(v, np.broadcast_shapes(v.shape, (h, n))),
+            )
+            for c, v in by_class.items()
+        }
+
+    retro_rows = class_rows(retro)
+    placed_rows = class_rows(placed)
+    # Row k's terminal value: halls 1..k converted (row 0 keeps mining: none); the DR row none.
+    hall_tv = hall_terminal_values_usd(
+        model, rate * np.asarray(lease_scale, dtype=float), np.asarray(capex_scale, dtype=float)
+    )  # (..., H)
+    tv_rows = np.concatenate(
+        [np.zeros((*hall_tv.shape[:-1], 1)), np.cumsum(hall_tv, axis=-1),
+         np.zeros((*hall_tv.shape[:-1], 1))], axis=-1,
+    )  # fmt: skip
 
     def with_dr(x: np.ndarray, dr_row: np.ndarray | float) -> np.ndarray:
         shape = np.broadcast_shapes(x.shape[:-2], np.shape(dr_row)[:-1] if np.ndim(dr_row) else ())
@@ -455,10 +595,14 @@ def evaluate(
     capex_by_class = {
         MINING_CAPEX_CLASS: with_dr(rows["capex"] + retro_rows[MINING_CAPEX_CLASS], dr["capex"])
     }
+    placed_by_class = {
+        MINING_CAPEX_CLASS: with_dr(rows["capex"] + placed_rows[MINING_CAPEX_CLASS], dr["capex"])
+    }
     for c in (15, 39):
         capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
+        placed_by_class[c] = with_dr(placed_rows[c], np.zeros(n))
     noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
-    flows = _project_flows(s, revenue, opex, capex_by_class, noi)
+    flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, tv_rows)
     out: dict[str, np.ndarray] = {
         "npv_usd": np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
     }

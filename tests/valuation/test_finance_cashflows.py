@@ -263,7 +263,48 @@ def test_project_cash_flows_terminal_on_noi() -> None:
     # Exit cap on the NOI given: last 3 months of NOI 50 -> 600 a year / 6% = 10,000 at month 2.
     out = _small_project(terminal=f.TerminalValue("exit_cap"), noi_usd=np.full(3, 50.0))
     np.testing.assert_allclose(out["terminal_value_usd"], [0, 0, 10_000])
-    assert out["unlevered_fcf_usd"][2] == pytest.approx(67.4 + 10_000)
+    # The sale is taxed: basis left = 1,200 capex - 3 x 20 depreciation = 1,140;
+    # tax 21% x (10,000 - 1,140) = 1,860.60 at month 2, inside tax_usd.
+    np.testing.assert_allclose(out["terminal_tax_usd"], [0, 0, 1_860.6])
+    np.testing.assert_allclose(out["tax_usd"], [0, 8.4, 12.6 + 1_860.6])
+    assert out["unlevered_fcf_usd"][2] == pytest.approx(67.4 + 10_000 - 1_860.6)
+
+
+def test_sale_tax_hand_worked() -> None:
+    # Combined rate with a 5% state tax: 0.05 + 0.21 x 0.95 = 0.2495.
+    tax = f.TaxAssumptions(state_rate=0.05)
+    # Gain 1,000 - 400 = 600 -> 149.70; a sale below the basis pays nothing (floored at 0).
+    np.testing.assert_allclose(f.sale_tax_usd([1_000.0, 300.0], 400.0, tax), [149.7, 0.0])
+    with pytest.raises(f.FinanceInputError, match="sale_value_usd"):
+        f.sale_tax_usd(np.nan, 0.0)
+
+
+def test_explicit_terminal_value_is_used_and_taxed() -> None:
+    # A caller's own terminal value (per row) replaces the method; taxed on value - basis:
+    # row 0: 0.21 x (5,000 - 1,140) = 810.60; row 1: value 1,000 below basis 1,140 -> no tax.
+    out = _small_project(
+        terminal=f.TerminalValue("exit_cap"),
+        terminal_value_usd=np.array([[5_000.0], [1_000.0]])[:, 0],
+    )
+    np.testing.assert_allclose(out["terminal_value_usd"][:, -1], [5_000.0, 1_000.0])
+    np.testing.assert_allclose(out["terminal_tax_usd"][:, -1], [810.6, 0.0])
+    np.testing.assert_allclose(out["remaining_basis_usd"][:, -1], [1_140.0, 1_140.0])
+
+
+def test_depreciation_starts_when_placed_in_service() -> None:
+    # 1,200 spent in month 0, placed in service in month 2: no depreciation in months 0-1,
+    # then 5-year MACRS 20% / 12 of 1,200 = 20 in month 2 (weights rescaled to sum to 1: exact
+    # here because the 5-year table sums to 100%). Cash capex still leaves in month 0.
+    out = _small_project(placed_in_service_by_class_usd={5: np.array([0.0, 0.0, 1_200.0])})
+    np.testing.assert_allclose(out["depreciation_usd"], [0, 0, 20])
+    np.testing.assert_allclose(out["capex_usd"], [1_200, 0, 0])
+    # Pretax 0, 80, 60 -> taxed 21%: 0, 16.8, 12.6 (no losses, so no NOL).
+    np.testing.assert_allclose(out["tax_usd"], [0, 16.8, 12.6], atol=1e-12)
+    np.testing.assert_allclose(out["remaining_basis_usd"], [1_200, 1_200, 1_180])
+    with pytest.raises(
+        f.FinanceInputError, match="placed_in_service_by_class_usd has the class 39"
+    ):
+        _small_project(placed_in_service_by_class_usd={39: np.zeros(3)})
 
 
 def test_project_cash_flows_with_debt_identity() -> None:

@@ -134,28 +134,50 @@ def _independent(site: Site, scenario: Scenario):
         opex = m.power_cost_usd + m.opex_usd
         capex = {5: m.capex_usd, 15: np.zeros(n), 39: np.zeros(n)}
         noi = np.zeros(n)
+        placed = capex
+        tv = 0.0
         if key == "convert":
             crit = np.array([h.critical_it_mw for h in est.halls])
+            rfs = np.array([h.ready_for_service_month for h in est.halls])
+            # Rent on a long grid (600 months), renewed in expectation with renewal_probability.
             lease = LeaseTerms(
                 float(crit.sum()), scenario.lease_rate_usd_per_kw_month, scenario.lease_term_years,
                 scenario.lease_escalator_per_year,
-                phases=tuple(LeasePhase(float(c), h.ready_for_service_month)
-                             for c, h in zip(crit, est.halls, strict=True)),
+                phases=tuple(LeasePhase(float(c), int(r)) for c, r in zip(crit, rfs, strict=True)),
+                renewal_probability=scenario.renewal_probability, renewal_term_years=50.0,
             )  # fmt: skip
-            rent = rent_usd_by_phase(lease, n).sum(axis=0)
+            rent_long = rent_usd_by_phase(lease, 600)
+            noi_long = rent_long * (1 - 0.028)  # triple net
+            rent = rent_long[:, :n].sum(axis=0)
             landlord = 0.028 * rent
             revenue, opex, noi = revenue + rent, opex + landlord, rent - landlord
+            # Terminal value hall by hall: contracted NOI to the lease end discounted to the
+            # horizon, plus the capitalised (renewal-weighted) next 12 months at the lease end.
+            r_m = monthly_rate(scenario.discount_rate_per_year)
+            for hall in range(len(rfs)):
+                end = max(int(rfs[hall]) + 180, n)
+                contracted = sum(
+                    noi_long[hall, m] / (1 + r_m) ** (m - n + 1) for m in range(n, end)
+                )
+                capitalised = noi_long[hall, end : end + 12].sum() / 0.06 / (1 + r_m) ** (end - n)
+                tv += contracted + max(0.0, capitalised)
             by_class = est.capex_by_class_usd()
             total = sum(by_class.values())
-            spend = construction_spend_usd(
-                np.array([h.capex_base_usd for h in est.halls]) * total / est.total_base_usd,
-                starts, np.array([h.ready_for_service_month for h in est.halls]), n,
-            ).sum(axis=0)  # fmt: skip
+            hall_capex = (
+                np.array([h.capex_base_usd for h in est.halls]) * total / est.total_base_usd
+            )
+            spend = construction_spend_usd(hall_capex, starts, rfs, n).sum(axis=0)
+            # Tax basis: each hall's whole spend placed in service at its RFS month.
+            basis = np.zeros(n)
+            for hall in range(len(rfs)):
+                basis[rfs[hall]] += hall_capex[hall]
             capex = {c: capex.get(c, 0) + spend * v / total for c, v in by_class.items()}
+            placed = {c: placed.get(c, 0) + basis * v / total for c, v in by_class.items()}
         flows = project_cash_flows(
             revenue_usd=revenue, opex_usd=opex, capex_by_class_usd=capex,
             discount_rate_per_year=scenario.discount_rate_per_year, tax=scenario.tax,
-            terminal=scenario.terminal, noi_usd=noi,
+            terminal=scenario.terminal, noi_usd=noi, placed_in_service_by_class_usd=placed,
+            terminal_value_usd=tv,
         )  # fmt: skip
         out[key] = float(
             npv(monthly_rate(scenario.discount_rate_per_year), flows["levered_fcf_usd"])
@@ -261,3 +283,83 @@ def test_scenario_round_trips_through_plain_dict():
     assert again == s
     with pytest.raises(ValueError, match="unknown fields"):
         Scenario.from_dict({"lease_rate": 1.0})
+
+
+# ---- lease-aware terminal value, sale tax, placed in service -------------------------------------
+
+
+def _convert_full(scenario: Scenario, halls: int = 2):
+    model = build_site_model(_site(hall_count=halls), scenario)
+    out = evaluate(model, full=True)
+    return model, out, row_index(model, "convert")
+
+
+def test_renewal_probability_zero_values_only_the_contracted_noi():
+    sc = Scenario(renewal_probability=0.0, horizon_months=180)
+    model, out, c = _convert_full(sc)
+    n = 180
+    r_m = monthly_rate(sc.discount_rate_per_year)
+    # Independent: rent per hall to its own lease end (RFS + 180 months) on a long grid, no
+    # renewal; triple-net NOI 97.2% of rent, discounted from month n (1 period) back to n - 1.
+    lease = LeaseTerms(
+        model.critical_it_mw, sc.lease_rate_usd_per_kw_month, 15.0, 0.03,
+        phases=tuple(LeasePhase(float(cm), int(r)) for cm, r in
+                     zip(model.critical_it_mw_by_hall, model.ready_for_service_month, strict=True)),
+    )  # fmt: skip
+    noi = rent_usd_by_phase(lease, 600).sum(axis=0) * (1 - 0.028)
+    expected = sum(noi[m] / (1 + r_m) ** (m - n + 1) for m in range(n, 600))
+    assert noi[n:].sum() > 0  # leases still run past the horizon
+    assert out["terminal_value_usd"][c, -1] == pytest.approx(expected, rel=1e-12)
+    assert out["terminal_value_usd"][c, :-1].sum() == 0.0
+
+
+def test_terminal_value_is_taxed_on_the_gain_over_the_remaining_basis():
+    sc = Scenario(horizon_months=180)
+    _, out, c = _convert_full(sc)
+    tv = out["terminal_value_usd"][c, -1]
+    basis = out["capex_usd"][c].sum() - out["depreciation_usd"][c].sum()
+    assert out["remaining_basis_usd"][c, -1] == pytest.approx(basis)
+    # 21% federal, no state tax (default): tax = 0.21 x (TV - basis), in tax_usd at the horizon.
+    assert out["terminal_tax_usd"][c, -1] == pytest.approx(0.21 * (tv - basis))
+    assert out["terminal_tax_usd"][c, -1] > 0
+    flows = out["levered_fcf_usd"][c]
+    pre = out["ebitda_usd"][c] - out["capex_usd"][c] + out["terminal_value_usd"][c]
+    np.testing.assert_allclose(pre - flows, out["tax_usd"][c], rtol=1e-12, atol=1e-6)
+
+
+def test_no_depreciation_of_the_retrofit_before_the_first_hall_is_in_service():
+    sc = Scenario(horizon_months=120)
+    model, out, c = _convert_full(sc, halls=3)
+    first = int(model.ready_for_service_month.min())
+    assert first > 0
+    # Construction money is spent before RFS, yet nothing is depreciated then (mining refresh
+    # capex is zero in the convert row before the first RFS here: no refresh in the months).
+    spend_before = sum(v[:, :first].sum() for v in model.retrofit_capex_usd.values())
+    assert spend_before > 0
+    mining_capex_before = out["capex_usd"][c, :first].sum() - spend_before
+    assert mining_capex_before == pytest.approx(0.0, abs=1e-6)
+    assert np.all(out["depreciation_usd"][c, :first] == 0.0)
+    assert out["depreciation_usd"][c, first] > 0
+    # The whole hall's spend becomes basis at its RFS month.
+    placed = sum(v.sum(axis=0) for v in model.retrofit_placed_in_service_usd.values())
+    cash = sum(v.sum(axis=0) for v in model.retrofit_capex_usd.values())
+    hall0 = int(np.argmin(model.ready_for_service_month))
+    assert placed[first] == pytest.approx(
+        sum(v[hall0].sum() for v in model.retrofit_capex_usd.values())
+    )
+    assert placed.sum() == pytest.approx(cash.sum())
+
+
+def test_convert_value_is_continuous_in_the_horizon_past_lease_expiry():
+    # Leases end 15 years after each hall's RFS (months ~200-215 here): moving the horizon past
+    # them must not make value fall off a cliff. Bound: the change is smaller than a year of the
+    # site's NOI at the horizon (the months that move between flows and terminal value).
+    npvs, nois = {}, {}
+    for h in (180, 204, 216):
+        model, out, c = _convert_full(Scenario(horizon_months=h))
+        assert int(model.lease_end_month.max()) < 216
+        npvs[h] = float(out["npv_usd"][c])
+        nois[h] = float(out["noi_usd"][c, -12:].sum())
+    assert abs(npvs[204] - npvs[180]) < nois[180]
+    assert abs(npvs[216] - npvs[204]) < nois[204]
+    assert abs(npvs[216] - npvs[180]) < 0.05 * npvs[180]
