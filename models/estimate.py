@@ -14,6 +14,7 @@ the capex by class always sums to the total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,13 @@ from models.cooling import (
 from models.costs import CONTINGENCY_SHARE, SOFT_COST_SHARE, LineItem
 from models.network import network_line_items
 from models.power import electrical_line_items, substation_shortfall_mva
-from models.schedule import DEFAULT_LEAD_TIMES, HallSchedule, LeadTimes, build_schedule
+from models.schedule import (
+    DEFAULT_LEAD_TIMES,
+    HallSchedule,
+    LeadTimes,
+    build_schedule,
+    months_to_energize,
+)
 from models.shell import shell_line_items
 from models.targets import RetrofitInputError, RetrofitTarget, check_site, default_target
 from sites.schema import Site
@@ -166,19 +173,29 @@ def _soft_and_contingency(hard: list[LineItem]) -> list[LineItem]:
 
 
 def estimate_retrofit(
-    site: Site, target: RetrofitTarget | None = None, *, lead_times: LeadTimes | None = None
+    site: Site,
+    target: RetrofitTarget | None = None,
+    *,
+    lead_times: LeadTimes | None = None,
+    as_of: date | None = None,
 ) -> RetrofitEstimate:
     """Estimate converting ``site`` to ``target`` (``default_target(site)`` when None).
 
     Returns line items with low / base / high USD and their basis, totals, cost per MW of critical
     IT, design PUE and annual water use in the site's climate, and the hall schedule with its
     critical path. Raises ``RetrofitInputError`` naming the field for unusable inputs.
+
+    as_of: the valuation date (month 0 of the schedule). Halls beyond the site's energized MW wait
+    for ``site.power.queue_energization_date``, counted in months from ``as_of``; when either date
+    is missing they wait ``models.schedule.DEFAULT_MONTHS_TO_ENERGIZE`` (24) months.
     """
     check_site(site)
     if target is None:
         target = default_target(site)
     elif not isinstance(target, RetrofitTarget):
         raise RetrofitInputError(f"target={target!r}: must be a RetrofitTarget or None")
+    if as_of is not None and not isinstance(as_of, date):
+        raise RetrofitInputError(f"as_of={as_of!r}: must be a datetime.date or None")
     lead = DEFAULT_LEAD_TIMES if lead_times is None else lead_times
     conn = site.connectivity
     pue = design_pue(
@@ -201,6 +218,7 @@ def estimate_retrofit(
     )
     items["tax_class"] = items["tax_class"].astype(int)
     heat_rejection = heat_rejection_type(conn.water_availability)
+    power_month, power_basis = months_to_energize(site.power.queue_energization_date, as_of)
     halls, path = build_schedule(
         target.critical_it_mw,
         sum(r.base_usd for r in rows),
@@ -211,6 +229,10 @@ def estimate_retrofit(
         chillers=any(r.item == "chillers" for r in hard),
         substation=substation_shortfall_mva(site, target, pue)[0] > 0,
         lead=lead,
+        design_pue=pue,
+        energized_gross_mw=site.power.energized_mw,
+        energization_month=power_month,
+        energization_basis=power_basis,
     )
     return RetrofitEstimate(
         site_id=site.id,

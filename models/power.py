@@ -5,10 +5,14 @@ Quantities: facility load MW = critical IT MW x design PUE (switchgear, transfor
 carry the cooling load too); UPS and low-voltage distribution carry critical IT only. Each
 quantity is multiplied by the electrical redundancy capacity factor (N 1.0, N+1 1.25, 2N 2.0);
 distribution by the tier's path factor (Tier III 1.5, Tier IV 2.0). Mining sites have no UPS or
-generators (theglobalpractice.com, via the 2026-11-29 fact sheet), so these are always new.
+generators (theglobalpractice.com, via the 2026-11-29 fact sheet), so these are always new. Their
+medium-voltage gear is reused (at ``REUSE_COST_FACTOR`` of new) only for Tier I-II targets: it is
+single-path, and Tier III needs concurrently maintainable, dual-path distribution.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from models.costs import (
     DESIGN_POWER_FACTOR,
@@ -21,6 +25,9 @@ from models.costs import (
 )
 from models.targets import RetrofitTarget
 from sites.schema import Site
+
+# Tiers at which mining medium-voltage gear may be reused (single-path gear meets Tier I-II only).
+MV_REUSE_TIERS: Final = ("I", "II")
 
 
 def required_mva(critical_it_mw: float, pue: float) -> float:
@@ -88,10 +95,13 @@ def electrical_line_items(site: Site, target: RetrofitTarget, pue: float) -> lis
                 )
             )
 
-    # Medium-voltage gear inside reused mining halls is refurbished up to the halls' gross MW.
+    # Medium-voltage gear inside reused mining halls is refurbished up to the halls' gross MW, but
+    # only for tiers I-II: mining MV gear is a single radial path, and Tier III needs concurrently
+    # maintainable, dual-path distribution (Uptime topology, see DISTRIBUTION_PATH_FACTOR), so at
+    # Tier III-IV the MV gear is bought new.
     mv_mw = facility_mw * red
     reused = 0.0
-    if target.reuse_buildings:
+    if target.reuse_buildings and target.tier in MV_REUSE_TIERS:
         reused = min(mv_mw, site.facility.hall_count * site.facility.hall_power_mw)
     for item, key in (
         ("MV switchgear", "mv_switchgear"),

@@ -5,16 +5,29 @@ For each hall: ready-for-service month = construction start + max(longest long-l
 permitting) + construction. Halls start ``stagger_months`` apart, so crews and cash roll from one
 hall to the next. Lead times are in weeks (as suppliers quote them) and convert to months at
 52 / 12 weeks per month, rounded up.
+
+Power: a hall cannot be ready before its gross MW (critical IT MW x design PUE) are energized.
+Halls, in build order, take the site's energized MW first; a hall whose cumulative gross MW exceed
+them waits for the energization month (``energization_month``), and its construction start moves
+later by the same amount so its spend ends when power arrives.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
+from typing import Final
 
 from models.targets import RetrofitInputError
 
 WEEKS_PER_MONTH = 52.0 / 12.0
+DAYS_PER_MONTH: Final = 365.25 / 12.0
+
+# Months until contracted-but-not-energized MW are energized when no queue date (or no valuation
+# date) is known: CBRE H1 2023 puts Dallas substation delivery at 24-30 months (2026-11-29 hosting
+# fact sheet, section 2.6); the low end, as in ``sites.readiness.CONTRACTED_NOT_ENERGIZED_MONTHS``.
+DEFAULT_MONTHS_TO_ENERGIZE: Final = 24
 
 
 @dataclass(frozen=True)
@@ -130,10 +143,18 @@ def build_schedule(
     chillers: bool,
     substation: bool,
     lead: LeadTimes = DEFAULT_LEAD_TIMES,
+    design_pue: float = 1.0,
+    energized_gross_mw: float = math.inf,
+    energization_month: int = 0,
+    energization_basis: str = "",
 ) -> tuple[tuple[HallSchedule, ...], str]:
     """Hall schedules and a sentence naming the critical path.
 
     Base capex is shared between halls in proportion to their MW (site-wide items included).
+    Halls whose cumulative gross MW (critical IT x ``design_pue``, in build order) exceed
+    ``energized_gross_mw`` are ready no earlier than ``energization_month``; their construction
+    starts late enough to finish then. ``energization_basis`` says where that month comes from and
+    is named in the critical path when it binds.
     """
     label, mws = hall_split(critical_it_mw, hall_count, hall_power_mw, lead.phase_mw)
     items = long_lead_items(lead, generators=generators, chillers=chillers, substation=substation)
@@ -145,16 +166,25 @@ def build_schedule(
     build_months = math.ceil(build)
     gate = max(lead_months, permit_months)
     starts = hall_starts(len(mws), lead.stagger_months, lead.max_stagger_span_months)
+    duration = gate + build_months
+    gross_cum = [design_pue * sum(mws[: i + 1]) for i in range(len(mws))]
+    # Relative tolerance: a hall that exactly uses up the energized MW is not held back.
+    powered = [g <= energized_gross_mw * (1.0 + 1e-9) for g in gross_cum]
+    ready = [
+        starts[i] + duration if powered[i] else max(starts[i] + duration, energization_month)
+        for i in range(len(mws))
+    ]
     halls = tuple(
         HallSchedule(
             hall=f"{label} {i + 1}",
             critical_it_mw=mw,
-            construction_start_month=starts[i],
-            ready_for_service_month=starts[i] + gate + build_months,
+            construction_start_month=ready[i] - duration,
+            ready_for_service_month=ready[i],
             capex_base_usd=total_capex_base_usd * mw / critical_it_mw,
         )
         for i, mw in enumerate(mws)
     )
+    held = [h for i, h in enumerate(halls) if ready[i] > starts[i] + duration]
     if lead_months >= permit_months:
         gate_txt = (
             f"{driver} lead time ({driver_weeks:g} weeks = {lead_months} months, "
@@ -170,9 +200,54 @@ def build_schedule(
         f"{gate_txt}, then {build_months} months of {kind} construction: {halls[0].hall} ready "
         f"in month {halls[0].ready_for_service_month}"
     )
+    if held:
+        path = (
+            f"power: {_span(held)} wait{'s' if len(held) == 1 else ''} for energization in month "
+            f"{energization_month} ({energization_basis or 'energization month given'}; "
+            f"{_mw_text(energized_gross_mw)} gross MW energized today, "
+            f"{gross_cum[-1]:.2f} gross MW needed at PUE {design_pue:.3f}); otherwise {path}"
+        )
     if len(halls) > 1:
         path += (
             f"; halls start up to {math.ceil(lead.stagger_months)} months apart, so "
             f"{halls[-1].hall} is ready in month {halls[-1].ready_for_service_month}"
         )
     return halls, path
+
+
+def _span(halls: list[HallSchedule]) -> str:
+    return halls[0].hall if len(halls) == 1 else f"{halls[0].hall} to {halls[-1].hall}"
+
+
+def _mw_text(mw: float) -> str:
+    return "unlimited" if math.isinf(mw) else f"{mw:g}"
+
+
+def months_between(start: date, end: date) -> float:
+    """Months from ``start`` to ``end`` (negative if ``end`` is earlier): whole calendar months
+    plus the day difference at 365.25 / 12 days per month, as in ``sites.readiness``."""
+    return (
+        (end.year - start.year) * 12
+        + (end.month - start.month)
+        + (end.day - start.day) / (DAYS_PER_MONTH)
+    )
+
+
+def months_to_energize(energization_date: date | None, as_of: date | None) -> tuple[int, str]:
+    """Month (counted from ``as_of`` = month 0) in which not-yet-energized MW are energized, and
+    where that comes from.
+
+    With both dates: the months between them rounded up (power is there by the start of the month
+    after the date), 0 if the date has passed. Otherwise ``DEFAULT_MONTHS_TO_ENERGIZE`` (24).
+    """
+    if energization_date is not None and as_of is not None:
+        months = max(0, math.ceil(months_between(as_of, energization_date) - 1e-9))
+        return months, (
+            f"queue energization date {energization_date.isoformat()}, {months} months after "
+            f"{as_of.isoformat()}"
+        )
+    why = "no queue energization date" if energization_date is None else "no valuation date"
+    return DEFAULT_MONTHS_TO_ENERGIZE, (
+        f"{why}: assumed {DEFAULT_MONTHS_TO_ENERGIZE} months, CBRE 2023 substation delivery "
+        "24-30 months"
+    )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
 from models import RetrofitTarget, default_target, estimate_retrofit
+from sites import load_example_portfolio
 from sites.schema import Connectivity, Facility, PowerRights, Site, Substation
 from tests.models.conftest import make_site
 
@@ -103,7 +102,7 @@ def test_many_halls_start_within_a_year() -> None:
     # 28 halls 3 months apart would span 81 months; a campus runs halls in parallel, so starts
     # are squeezed into 12 months: hall i starts at floor(i x 12 / 27).
     site = make_site(
-        power=PowerRights(contracted_mw=1400.0),
+        power=PowerRights(energized_mw=1400.0, contracted_mw=1400.0),
         substation=Substation(capacity_mva=2000.0, high_side_voltage_kv=345.0),
         facility=Facility(hall_count=28, hall_power_mw=50.0, building_area_m2=130_000.0),
     )
@@ -222,13 +221,37 @@ def test_line_items_frame_contract(hand_site: Site) -> None:
     assert {"cooling", "electrical", "networking", "shell", "site works"} <= set(items["group"])
 
 
-def test_estimate_is_fast_enough_for_sliders() -> None:
-    site = typical_conversion_site()
-    estimate_retrofit(site)
-    best_s = float("inf")
-    for _ in range(3):  # best of three batches: robust to a busy machine
-        start = time.perf_counter()
-        for _ in range(10):
-            estimate_retrofit(site)
-        best_s = min(best_s, (time.perf_counter() - start) / 10)
-    assert best_s < 0.02  # budget 5 ms (about 2-4 ms measured); margin for a loaded CI machine
+@pytest.mark.parametrize("site_id", ["riot-rockdale", "cifr-odessa"])
+def test_default_target_on_example_sites_inside_company_quoted_range(site_id: str) -> None:
+    # What the app shows: default_target (Tier III, reused halls). TeraWulf $8-10M and Cipher
+    # $9-11M per MW of critical IT (2025 releases) for these very conversions.
+    site = next(s for s in load_example_portfolio() if s.id == site_id)
+    est = estimate_retrofit(site, default_target(site))
+    assert 8.0e6 <= est.capex_per_critical_mw_usd <= 11.0e6
+
+
+def test_mining_mv_gear_is_reused_only_for_tiers_one_and_two() -> None:
+    # Four reused 60 MW halls (240 MW). 100 MW IT at N+1: PUE 1.17 (30 C, no water), so MV gear
+    # = 100 x 1.17 x 1.25 = 146.25 MW, all within the halls. At 2N: PUE 1 + 0.11 + 0.05 + 0.02 =
+    # 1.18, so 100 x 1.18 x 2.0 = 236 MW, still within 240 MW.
+    site = make_site(
+        power=PowerRights(energized_mw=240.0, contracted_mw=240.0),
+        substation=Substation(capacity_mva=300.0, high_side_voltage_kv=138.0),
+        facility=Facility(hall_count=4, hall_power_mw=60.0, building_area_m2=20_000.0),
+    )
+    # Tier I-II: reused gear at 0.3 x new. Tier III-IV: single-path mining gear is not
+    # concurrently maintainable, so all of it is new.
+    cases = {
+        ("I", "N+1"): 146.25 * 0.3,
+        ("II", "N+1"): 146.25 * 0.3,
+        ("III", "N+1"): 146.25,
+        ("IV", "2N"): 236.0,
+    }
+    for (tier, red), qty in cases.items():
+        target = RetrofitTarget(
+            100.0, tier=tier, electrical_redundancy=red, mechanical_redundancy=red
+        )
+        items = estimate_retrofit(site, target).line_items.set_index("item")
+        assert items.loc["MV switchgear", "base_usd"] == pytest.approx(qty * 380_000), tier
+        assert items.loc["MV/LV transformers", "base_usd"] == pytest.approx(qty * 220_000), tier
+        assert ("reused at x 0.3" in items.loc["MV switchgear", "basis"]) == (tier in ("I", "II"))
