@@ -71,6 +71,13 @@ def main() -> None:
     print(f"Python loop over months, {LOOP_PATHS} paths scaled to {N_PATHS}: {loop_s:.1f} s")
     print(f"speed-up: {loop_s / vec_s:.0f}x")
     print(f"mean curtailed hours per month: {res.curtailed_hours.mean():.1f}")
+    first_year = np.s_[:, :12]
+    per_mw_year = 1.0 / POWER_MW
+    print(
+        f"4CP charge / credit in the first year: "
+        f"${res.four_cp_charge_usd[first_year].sum(axis=1).mean() * per_mw_year:,.0f} / "
+        f"${res.four_cp_credit_usd[first_year].sum(axis=1).mean() * per_mw_year:,.0f} per MW"
+    )
     retired = ~np.isnan(res.retired_month)
     print(
         f"paths retiring the fleet instead of refreshing: {retired.mean():.1%}"

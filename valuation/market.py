@@ -22,7 +22,9 @@ from valuation.errors import ValuationError
 # --- protocol constants (Bitcoin Core chainparams.cpp, CMainParams) ---------------------------
 HALVING_INTERVAL_BLOCKS = 210_000  # consensus.nSubsidyHalvingInterval
 TARGET_BLOCK_TIME_S = 600  # consensus.nPowTargetSpacing = 10 * 60
-BLOCKS_PER_DAY = 144  # 86,400 s / 600 s
+# 86,400 s / 600 s: blocks a day at difficulty-implied hashrate, the hashprice index's basis
+# (valuation.mining explains why BTC earned keeps it while heights use mean_block_time_s).
+BLOCKS_PER_DAY = 144
 RETARGET_INTERVAL_BLOCKS = 2016  # nPowTargetTimespan / nPowTargetSpacing
 INITIAL_SUBSIDY_BTC = 50.0  # genesis reward 50 * COIN
 MAX_HALVINGS = 64  # GetBlockSubsidy: "if (halvings >= 64) return 0"
@@ -226,7 +228,9 @@ _DEFAULT_SOURCES: Mapping[str, str] = MappingProxyType(
         "anchor_time": "2024-04-20 00:09 UTC (Forbes India 2024-04-22: 'fourth halving at "
         "12:09 am UTC on April 20, 2024').",
         "mean_block_time_s": "585 s: the ~9.7-9.8 minute mean blocks seen in 2024-25 (fact sheet "
-        "section 1.2), placing the fifth halving in mid-March 2028.",
+        "section 1.2), placing the fifth halving in mid-March 2028. Used for block heights "
+        "(halving dates) only: BTC earned per PH/s follows difficulty (144 x reward / "
+        "difficulty-implied hashrate), which already reflects blocks arriving early.",
         "hashprice_floor_usd_per_ph_day": "$35.1/PH/day: MARA's cash cost per PH/day in Q4-2024 "
         "(fintool Q4-2024 summary; Q3-2024 $37.1, Q4-2023 $42.3; fact sheet section 4), taken as "
         "the marginal large miner's cash cost: below it hashrate switches off.",

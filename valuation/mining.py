@@ -6,6 +6,17 @@ Hashprice (Luxor's definition, docs.luxor.tech/hashrateindex/hashprice): the exp
 BTC price for the USD version. Breakeven and hashcost use the identity 1 J/TH for one PH/s-day is
 0.024 MWh (1,000 TH x 86,400 s / 3.6e9 J/MWh).
 
+One block time, two roles. ``market.mean_block_time_s`` (585 s) places block heights in time, so
+halvings land when blocks actually arrive. BTC earned keeps the 144 blocks/day of the hashprice
+index because every network hashrate here (``MarketState.network_hashrate_eh_s`` and its
+projection) is the difficulty-implied ``H_D = D x 2^32 / 600 s``. One hash wins a block with
+probability ``1 / (D x 2^32)`` whatever the block time, so 1 PH/s earns ``86,400 x 1e15 x reward /
+(D x 2^32) = 144 x reward / H_D`` BTC a day (Foundry's FPPS pays exactly this: 0.0058619 BTC per
+PH-day at D = 21,448,277,761,059 and 6.25 BTC). Blocks come every 585 s rather than 600 s because
+the actual hashrate runs ahead of difficulty, ``H_actual = H_D x 600 / 585``; the realised count
+``86,400 / 585`` against ``H_actual`` gives the same BTC. Using 86,400 / 585 blocks a day against
+``H_D`` would count that 2.6% twice.
+
 Arrays are shaped ``(..., n_months)``; every function broadcasts and none loops over months or paths.
 """
 
@@ -92,8 +103,10 @@ def hashprice_btc_per_ph_day(
 ) -> np.ndarray | float:
     """Expected BTC earned by 1 PH/s in one day: ``144 x (subsidy + fees) / network hashrate in PH/s``.
 
-    Source: Luxor hashprice definition; Foundry FPPS methodology (CleanSpark SEC exhibit,
-    2023-05-07) uses the same expected value. Vectorised over all arguments.
+    ``network_hashrate_eh_s`` is the difficulty-implied hashrate ``D x 2^32 / 600 s``, so this is
+    ``86,400 x 1e15 x (subsidy + fees) / (D x 2^32)`` whatever the realised block time (see the
+    module docstring). Source: Luxor hashprice definition; Foundry FPPS methodology (CleanSpark
+    SEC exhibit, 2023-05-07) uses the same expected value. Vectorised over all arguments.
     """
     h = _positive(network_hashrate_eh_s, "network_hashrate_eh_s")
     fees = _positive(fees_btc_per_block, "fees_btc_per_block", allow_zero=True)
@@ -360,7 +373,10 @@ def hashprice_path(
     month's midpoint) unless paths shaped ``(..., n_months)`` are passed (e.g. Monte Carlo paths).
     Fees per block stay at ``market.fees_btc_per_block``. The subsidy is the mean over the blocks
     projected for each calendar month with ``market.mean_block_time_s``, so halvings land in the
-    month they would.
+    month they would. Hashrates are difficulty-implied (``D x 2^32 / 600 s``), so BTC per PH/s-day
+    uses 144 blocks a day while heights advance at the realised block time (module docstring).
+    Limitation: the block time is held at ``market.mean_block_time_s`` even where the floor stops
+    growth (blocks would then slow towards 600 s and later halvings come a little later).
 
     Equilibrium floor: miners whose cash cost exceeds hashprice switch off, so the network stops
     growing (and sheds hashrate, e.g. after a halving or a price fall) once USD hashprice reaches
@@ -558,7 +574,8 @@ def mining_cash_flows(
     prices: intra-month price-duration curve for curtailment: ``None`` (flat contract price), an
         array ``(..., n_months, n_points)`` or ``(n_points,)`` of equal-weight prices in $/MWh,
         or a ``PriceDurationCurve`` by calendar month (tiled from ``start``).
-    programs: demand-response programs and the 4CP credit (``valuation.power``).
+    programs: demand-response programs; a program with a coincident-peak charge (``ERCOT_4CP``)
+        adds that charge to power cost and credits the avoided share (``valuation.power``).
     btc_price_usd: ``(..., n_months)`` BTC price for ``btc_mined`` when hashprice is an array.
     start: first grid month (calendar month of ``start``); defaults to the path's first month
         or ``DEFAULT_MARKET.as_of``.

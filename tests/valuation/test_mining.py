@@ -64,6 +64,26 @@ def test_hashprice_hand_worked_and_btc_twin():
     assert pytest.approx(43.33, rel=0.02) == 0.00040577 * 106_935
 
 
+def test_block_time_moves_halvings_but_not_btc_earned_per_difficulty():
+    # Pays per hash from difficulty: with H_D = D x 2^32 / 600 the expected BTC per PH-day is
+    # 144 x reward / H_D. If blocks arrive every 585 s, the actual hashrate is H_D x 600 / 585 and
+    # 86,400 / 585 = 147.69 blocks a day shared over it give the same BTC:
+    # 147.69 x 6.25 / (H_D x 1.02564 x 1000) = 144 x 6.25 / (H_D x 1000).
+    h_d = hashrate_eh_s_from_difficulty(21_448_277_761_059)
+    realised = (86_400 / 585) * 6.25 / (h_d * 600 / 585 * 1_000)
+    assert hashprice_btc_per_ph_day(h_d, 0.0, 6.25) == pytest.approx(realised, rel=1e-12)
+    # In the model: a 600 s and a 585 s market agree month by month except around the halving,
+    # which the faster blocks bring forward (2028-04 at 600 s, 2028-03 at 585 s).
+    slow = hashprice_path(replace(DEFAULT_MARKET, mean_block_time_s=600.0), 36)
+    fast = hashprice_path(DEFAULT_MARKET, 36)
+    assert DEFAULT_MARKET.mean_block_time_s == 585.0
+    moved = ~np.isclose(slow.subsidy_btc, fast.subsidy_btc)
+    assert [str(m)[:7] for m in fast.month_start[moved]] == ["2028-03", "2028-04"]
+    np.testing.assert_allclose(
+        fast.hashprice_btc_per_ph_day[~moved], slow.hashprice_btc_per_ph_day[~moved], rtol=1e-12
+    )
+
+
 def test_hashprice_vectorises():
     out = hashprice_usd_per_ph_day(
         np.array([[50_000.0], [100_000.0]]), np.array([800.0, 1000.0]), 0.02, 3.125
