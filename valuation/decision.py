@@ -3,11 +3,15 @@
 ``compare(site, scenario)`` values keep mining, mining with a DR partnership, convert and the best
 hybrid (whole halls) on the monthly grid through the finance engine; the value of converting is the
 convert NPV minus the best mining NPV. Reasons say how much each driver moves the gap when it
-goes to a neutral value. Break-evens: the gap is known at a few points of each driver (lease rate
-0, scenario, 4x; capex 0, 1x, 5x; hashprice 0..20x), all valued with the reasons' variants as
-extra rows of one batched evaluation of the three end rows (keep mining, convert, DR); the first
-sign change brackets the root, which regula falsi (Illinois) refines in batched steps. Before tax
-NPV is linear in the lease rate and in capex, so those two usually close on the first step.
+goes to a neutral value. Every market variant (no halvings, no network growth, BTC +10%, the BTC
+break-even) is built with the model's own equilibrium floor (``valuation.mining.hashprice_path``:
+network hashrate stops where USD hashprice meets the marginal miner's cash cost), so a variant
+never pushes hashprice below a floor the base case respects. Break-evens: the gap is known at a
+few points of each driver (lease rate 0, scenario, 4x; capex 0, 1x, 5x; hashprice path 0..20x;
+BTC price 0.5..32x), all valued with the reasons' variants as extra rows of one batched
+evaluation of the three end rows (keep mining, convert, DR); the first sign change brackets the
+root, which regula falsi (Illinois) refines in batched steps. Before tax NPV is linear in the
+lease rate and in capex, so those two usually close on the first step.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import pandas as pd
 from valuation.finance import CashFlowSummary, monthly_rate, summarize_rows
 from valuation.formatting import usd
 from valuation.hosting import HostingError
+from valuation.market import MarketState
+from valuation.mining import HashpricePath, hashprice_path, hashprice_usd_per_ph_day
+from valuation.power import economic_curtailment
 from valuation.scenario import Scenario
 from valuation.strategies import (
     STRATEGY_LABELS,
@@ -66,8 +73,20 @@ class Reason:
 @dataclass(frozen=True)
 class Breakevens:
     """Values at which converting and the best mining path are worth the same (nan where none in
-    the searched range): year-1 lease rate, month-0 hashprice and BTC price (network hashrate
-    held), and the highest retrofit capex per critical IT MW at which converting still wins."""
+    the searched range).
+
+    * ``lease_rate_usd_per_kw_month``: year-1 rent, USD per critical IT kW-month.
+    * ``hashprice_usd_per_ph_day``: month-0 hashprice of the model's whole hashprice path (its
+      floor included) scaled by one factor; a what-if on hashprice itself, with no market behind
+      it (the floor is scaled too).
+    * ``btc_price_usd``: BTC price on the market's as-of date (``MarketState.btc_price_usd``;
+      the path keeps the scenario's growth rate). Network hashrate responds as
+      ``valuation.mining.hashprice_path`` says: it grows as assumed but stops where hashprice
+      meets the floor, so a lower price cannot take hashprice below the floor and nan means no
+      BTC price up to 32x today's closes the gap.
+    * ``max_capex_usd_per_mw``: the highest retrofit capex per critical IT MW at which
+      converting still wins.
+    """
 
     lease_rate_usd_per_kw_month: float
     hashprice_usd_per_ph_day: float
@@ -233,7 +252,78 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     )
 
 
-_HP_GRID_FACTORS = np.linspace(0.0, 20.0, 9)  # hashprice break-even searched at 0..20x
+_HP_GRID_FACTORS = np.array([0.0, 2.5, 5.0, 10.0, 20.0])  # hashprice break-even: 0..20x
+# BTC break-even searched at these multiples of today's price (1 and 1.1 are the base and the
+# reason's rows). One point below 1 is enough: with the default floor hashprice sits on it in
+# every month for any multiple up to about 0.63 (floor / month-0 hashprice, $35.1 / $55.75; the
+# ratio only rises later), so the gap is flat there.
+_BTC_GRID_FACTORS = np.array([0.5, 2.0, 4.0, 8.0, 16.0, 32.0])
+
+
+def _free_hashprice_path(market: MarketState, n_months: int) -> HashpricePath:
+    """``valuation.mining.hashprice_path`` with the equilibrium floor off: network hashrate at its
+    assumed growth, whatever hashprice that gives."""
+    return hashprice_path(replace(market, hashprice_floor_usd_per_ph_day=0.0), n_months)
+
+
+def _floored(hp_free: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """``hashprice_path``'s floor rule on a floor-free hashprice: network hashrate ``H = min(
+    H_growth, price x 144 x (subsidy + fees) / (1000 x F_m))`` makes USD hashprice ``max(
+    hashprice at H_growth, F_m)`` (``F_m`` 0 where the floor is off)."""
+    return np.maximum(hp_free, floor)
+
+
+def _hashprice_with_subsidy(
+    free: HashpricePath, floor: np.ndarray, subsidy_btc: np.ndarray | float
+) -> np.ndarray:
+    """USD/PH/day hashprice ``(n_months,)`` of ``valuation.mining.hashprice_path`` with the block
+    subsidy replaced by ``subsidy_btc`` (held at today's value: no halvings), under the same
+    equilibrium floor. ``free`` is the floor-off path (its price, hashrate and fees), ``floor`` the
+    floored path's ``hashprice_floor_usd_per_ph_day``. ``hashprice_path`` takes no subsidy
+    override, so its floor rule is applied here (:func:`_floored`); with the path's own subsidy
+    this reproduces ``hashprice_path`` (tested)."""
+    hp = hashprice_usd_per_ph_day(
+        free.btc_price_usd, free.network_hashrate_eh_s, free.fees_btc_per_block, subsidy_btc
+    )
+    return _floored(np.asarray(hp, dtype=float), floor)
+
+
+def _free_path(model: SiteModel) -> HashpricePath:
+    """The model's floor-off hashprice path (cached on the model)."""
+    free = model.cache.get("hashprice_free")
+    if free is None:
+        free = _free_hashprice_path(model.scenario.market, model.n_months)
+        model.cache["hashprice_free"] = free
+    return free
+
+
+def _btc_scaled_hashprice(model: SiteModel, factors: np.ndarray) -> np.ndarray:
+    """Hashprice paths ``(K, n_months)`` with the scenario's BTC price path times each factor;
+    network hashrate responds through ``hashprice_path``'s floor.
+
+    USD hashprice at the free (floor-off) hashrate is proportional to the price, so each path is
+    ``max(factor x free hashprice, floor)``: the same numbers as ``hashprice_path(market,
+    btc_price_usd=factor x price)`` without recomputing subsidies per trial (tested).
+    """
+    free = _free_path(model)
+    floor = model.hashprice.hashprice_floor_usd_per_ph_day
+    return _floored(
+        np.asarray(factors, dtype=float)[:, None] * free.hashprice_usd_per_ph_day, floor
+    )
+
+
+def _base_power_rate_usd_per_mwh(model: SiteModel) -> float:
+    """Mean power cost per MWh drawn with no curtailment over the horizon: the rate the mining
+    costs start from (hub curve mean plus adder and wires for an index contract; the fixed
+    price or tariff plus wires otherwise), from ``valuation.power.economic_curtailment``."""
+    c = model.contract
+    if model.prices_usd_per_mwh.shape[-1] == 0:
+        # No curve: an index contract uses price_usd_per_mwh as the index level.
+        adder = c.adder_usd_per_mwh if c.contract_type == "index_plus_adder" else 0.0
+        return float(c.price_usd_per_mwh + adder + c.transmission_usd_per_mwh
+                     + c.other_charges_usd_per_mwh)  # fmt: skip
+    rate = economic_curtailment(0.0, model.prices_usd_per_mwh, c).base_rate_usd_per_mwh
+    return float(np.mean(rate))
 
 
 @dataclass(frozen=True)
@@ -246,6 +336,8 @@ class _Variants:
     capex_gap: np.ndarray
     hp_scale: np.ndarray
     hp_gap: np.ndarray
+    btc_scale: np.ndarray
+    btc_gap: np.ndarray
     no_halving_gap: float
     no_growth_gap: float
     btc_up_10pct_gap: float
@@ -260,14 +352,20 @@ def _lease_top(rate: float) -> float:
 def _variant_gaps(model: SiteModel) -> _Variants:
     """Every reason and break-even variant as extra rows of one batched end-row evaluation."""
     s = model.scenario
+    market, n = s.market, model.n_months
     path = model.hashprice
     hp = path.hashprice_usd_per_ph_day
     rate = s.lease_rate_usd_per_kw_month
-    # Neutral hashprice paths: no halvings (subsidy held at month 0) and no network growth.
-    reward = path.subsidy_btc + path.fees_btc_per_block
-    hp_no_halving = hp * (path.subsidy_btc[0] + path.fees_btc_per_block) / reward
-    hp_no_growth = hp * path.network_hashrate_eh_s / path.network_hashrate_eh_s[0]
-    hp_rows = np.vstack([hp_no_halving, hp_no_growth, hp * 1.1, hp * _HP_GRID_FACTORS[:, None]])
+    # Neutral markets, each through the model's floor: no halvings (subsidy held at month 0's),
+    # no network growth, and the BTC rows (+10% for the reason, then the break-even grid).
+    hp_no_halving = _hashprice_with_subsidy(
+        _free_path(model), path.hashprice_floor_usd_per_ph_day, path.subsidy_btc[0]
+    )
+    hp_btc = _btc_scaled_hashprice(model, np.r_[1.1, _BTC_GRID_FACTORS])
+    hp_no_growth = hashprice_path(
+        replace(market, network_hashrate_growth_per_year=0.0), n
+    ).hashprice_usd_per_ph_day
+    hp_rows = np.vstack([hp_no_halving, hp_no_growth, hp_btc, hp * _HP_GRID_FACTORS[:, None]])
     free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
                          transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
     zero_prices = (
@@ -287,7 +385,7 @@ def _variant_gaps(model: SiteModel) -> _Variants:
         mining_blocks(model, contract=free_power, prices=zero_prices),
     ]
     # Rows: lease 0, lease top, capex 0, capex 5x (base market); hashprice rows; free power.
-    n, n_hp = model.n_months, hp_rows.shape[0]
+    n_hp = hp_rows.shape[0]
     base, hp_part, free = parts
     blocks = tuple(
         {
@@ -304,16 +402,20 @@ def _variant_gaps(model: SiteModel) -> _Variants:
         evaluate_ends(model, lease_rate_usd_per_kw_month=lease, capex_scale=capex, blocks=blocks),
         1,
     )
+    hp_gaps = gaps[4:-1]  # no halving, no growth, BTC +10%, BTC grid, hashprice grid
+    n_btc = _BTC_GRID_FACTORS.size
     return _Variants(
         lease_usd=np.array([0.0, top]),
         lease_gap=gaps[:2],
         capex_scale=np.array([0.0, 5.0]),
         capex_gap=gaps[2:4],
         hp_scale=_HP_GRID_FACTORS,
-        hp_gap=gaps[7 : 7 + _HP_GRID_FACTORS.size],
-        no_halving_gap=float(gaps[4]),
-        no_growth_gap=float(gaps[5]),
-        btc_up_10pct_gap=float(gaps[6]),
+        hp_gap=hp_gaps[3 + n_btc :],
+        btc_scale=_BTC_GRID_FACTORS,
+        btc_gap=hp_gaps[3 : 3 + n_btc],
+        no_halving_gap=float(hp_gaps[0]),
+        no_growth_gap=float(hp_gaps[1]),
+        btc_up_10pct_gap=float(hp_gaps[2]),
         free_power_gap=float(gaps[-1]),
     )
 
@@ -325,15 +427,25 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
     brackets = {
         "lease": _first_bracket(np.r_[v.lease_usd, rate], np.r_[v.lease_gap, gap_base]),
         "capex": _first_bracket(np.r_[v.capex_scale, 1.0], np.r_[v.capex_gap, gap_base]),
-        "hp": _first_bracket(
-            np.r_[v.hp_scale, 1.0, 1.1], np.r_[v.hp_gap, gap_base, v.btc_up_10pct_gap]
+        "hp": _first_bracket(np.r_[v.hp_scale, 1.0], np.r_[v.hp_gap, gap_base]),
+        "btc": _first_bracket(
+            np.r_[v.btc_scale, 1.0, 1.1], np.r_[v.btc_gap, gap_base, v.btc_up_10pct_gap]
         ),
     }
 
     def gap_at(trial: dict[str, float]) -> dict[str, float]:
         keys = list(trial)
+        hp_rows = {k: hp0 * trial[k] for k in keys if k == "hp"}
+        if "btc" in trial:
+            hp_rows["btc"] = _btc_scaled_hashprice(model, np.array([trial["btc"]]))[0]
         base = mining_blocks(model)
-        parts = [mining_blocks(model, hp0 * trial["hp"]) if k == "hp" else base for k in keys]
+        if hp_rows:  # the market trials in one mining call
+            got = mining_blocks(model, np.vstack(list(hp_rows.values())))
+            rows_of = {k: i for i, k in enumerate(hp_rows)}
+        parts = [
+            tuple({key: b[key][rows_of[k]] for key in b} for b in got) if k in hp_rows else base
+            for k in keys
+        ]
         blocks = tuple(
             {key: np.stack([p[j][key] for p in parts]) for key in ("revenue", "opex", "capex")}
             for j in (0, 1)
@@ -355,8 +467,9 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
     return Breakevens(
         lease_rate_usd_per_kw_month=float(roots["lease"]),
         hashprice_usd_per_ph_day=float(roots["hp"] * hp0[0]),
-        # Hashprice in USD is proportional to the BTC price with network hashrate and fees held.
-        btc_price_usd=float(roots["hp"] * model.hashprice.btc_price_usd[0]),
+        # The scenario's price path is today's price grown at its rate, so scaling the path by
+        # the root is setting today's price to root x today's.
+        btc_price_usd=float(roots["btc"] * s.market.btc_price_usd),
         max_capex_usd_per_mw=float(max_capex),
     )
 
@@ -380,7 +493,9 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
     ]
     gap_free_power = v.free_power_gap
     years = _halving_years(model)
-    power_price = model.contract.price_usd_per_mwh + model.contract.adder_usd_per_mwh
+    power_txt = f"${_base_power_rate_usd_per_mwh(model):,.2f}/MWh"
+    if model.contract.contract_type == "index_plus_adder":
+        power_txt += " on average (hub index plus adder)"
     halving_txt = (
         f"the {', '.join(str(y) for y in years)} halving{'s' if len(years) > 1 else ''}"
         if years
@@ -393,7 +508,7 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
         (halving_txt, gap_base - gaps[2], len(years) > 1),
         (f"network hashrate growth of {s.market.network_hashrate_growth_per_year:.0%} a year",
          gap_base - gaps[3], False),
-        (f"power at ${power_price:,.0f}/MWh", gap_base - gap_free_power, False),
+        (f"power at {power_txt}", gap_base - gap_free_power, False),
     ]  # fmt: skip
     reasons = []
     for what, impact, plural in items:
