@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.inventory_view import frame_to_sites, sites_frame
-from sites.errors import SitesError, SiteValidationError
+from sites.errors import SitesError, SiteValidationError, StaleSiteError
 from sites.io import COLUMN_HELP, export_bytes, template_bytes
 from sites.schema import COLUMN_KINDS, SITE_COLUMNS
 from sites.validation import CHOICE_COLUMNS
@@ -41,6 +41,22 @@ def problems_frame(problems) -> pd.DataFrame:
     )
 
 
+SNAPSHOT_KEY = "inventory_snapshot"
+
+
+def pending(changes: object) -> bool:
+    """True when the editor holds edits, added rows or deleted rows not yet saved."""
+    return isinstance(changes, dict) and bool(
+        changes.get("edited_rows") or changes.get("added_rows") or changes.get("deleted_rows")
+    )
+
+
+def discard_edits() -> None:
+    """Drop the pending edits and the copy they were made on: the next run reads the store."""
+    st.session_state.pop(EDITOR_KEY, None)
+    st.session_state.pop(SNAPSHOT_KEY, None)
+
+
 try:
     store = loaders.store()
     with_versions = store.list_with_versions()
@@ -48,8 +64,29 @@ except SitesError as exc:
     st.error(f"The site inventory could not be read: {exc}")
     st.stop()
 stored_sites = [site for site, _ in with_versions]
-stored = {site.id: site for site in stored_sites}
-versions = {site.id: version for site, version in with_versions}
+current_versions = {site.id: version for site, version in with_versions}
+
+# The editor works on a copy of the store taken when editing starts (the frame, the sites and the
+# versions read). While edits are pending the copy is kept, so another session's save neither
+# resets the table nor slips in under the edits: the save goes against the copy's versions and a
+# site saved elsewhere in between is refused (StaleSiteError). With no pending edits the copy is
+# refreshed from the store on every run.
+has_changes = pending(st.session_state.get(EDITOR_KEY))
+snapshot = st.session_state.get(SNAPSHOT_KEY)
+if snapshot is None or not has_changes:
+    snapshot = {
+        "frame": sites_frame(stored_sites),
+        "sites": {site.id: site for site in stored_sites},
+        "versions": dict(current_versions),
+    }
+    st.session_state[SNAPSHOT_KEY] = snapshot
+stored = snapshot["sites"]
+versions = snapshot["versions"]
+moved_on = sorted(
+    site_id
+    for site_id in set(versions) | set(current_versions)
+    if versions.get(site_id) != current_versions.get(site_id)
+)
 
 flash = st.session_state.pop("inventory_flash", None)
 if flash:
@@ -78,9 +115,8 @@ for column in SITE_COLUMNS:
 column_config["id"] = st.column_config.TextColumn("id", help=COLUMN_HELP["id"], pinned=True)
 column_config["name"] = st.column_config.TextColumn("name", help=COLUMN_HELP["name"], pinned=True)
 
-original = sites_frame(stored_sites)
 edited = st.data_editor(
-    original,
+    snapshot["frame"],
     num_rows="dynamic",
     hide_index=True,
     width="stretch",
@@ -89,10 +125,7 @@ edited = st.data_editor(
     key=EDITOR_KEY,
 )
 
-changes = st.session_state.get(EDITOR_KEY, {})
-has_changes = bool(
-    changes.get("edited_rows") or changes.get("added_rows") or changes.get("deleted_rows")
-)
+has_changes = pending(st.session_state.get(EDITOR_KEY))
 problems = []
 new_sites = []
 if has_changes:
@@ -104,7 +137,7 @@ if has_changes:
 save_col, discard_col, status_col = st.columns([1, 1, 4], vertical_alignment="center")
 save = save_col.button("Save changes", type="primary", disabled=not has_changes or bool(problems))
 if discard_col.button("Discard changes", disabled=not has_changes):
-    st.session_state.pop(EDITOR_KEY, None)
+    discard_edits()
     st.rerun()
 if not has_changes:
     status_col.caption(f"{len(stored_sites)} sites saved in {store.path_or_url}.")
@@ -112,6 +145,14 @@ elif problems:
     status_col.caption("Fix the problems below to save.")
 else:
     status_col.caption("All edited rows pass the checks.")
+
+if has_changes and moved_on:
+    st.warning(
+        "Since you started editing, another session saved or deleted "
+        + ", ".join(repr(i) for i in moved_on)
+        + ". Saving your edits to those sites will be refused; discard your changes to reload "
+        "the inventory, then edit again."
+    )
 
 if problems:
     st.error(
@@ -125,16 +166,24 @@ if save and has_changes and not problems:
     deleted = [i for i in stored if i not in kept_ids]
     changed = [s for s in new_sites if stored.get(s.id) != s]
     try:
-        # One transaction, each row against the version its edit started from (0 = new): another
-        # session's save is not overwritten silently, and a refused save writes nothing.
+        # One transaction, each row against the version of the copy its edit started from (0 =
+        # new): a site another session saved since is refused and nothing at all is written.
         store.apply_changes(
             [(site, versions.get(site.id, 0)) for site in changed],
             deletes=[(site_id, versions[site_id]) for site_id in deleted],
         )
+    except StaleSiteError as exc:
+        st.error(
+            f"Nothing was saved: site {exc.site_id!r} was changed by another session after you "
+            f'started editing ({exc}). Press "Discard and reload" to load the current '
+            "inventory, then make your edits again."
+        )
+        # A callback: it runs on the click's rerun, where this branch is not drawn again.
+        st.button("Discard and reload", key="inventory_reload", on_click=discard_edits)
     except (SitesError, ValueError) as exc:
-        st.error(f"The changes could not be saved: {exc}")
+        st.error(f"Nothing was saved: the changes could not be written. {exc}")
     else:
-        st.session_state.pop(EDITOR_KEY, None)
+        discard_edits()
         st.session_state["inventory_flash"] = (
             f"Saved: {len(changed)} site{'s' if len(changed) != 1 else ''} added or changed, "
             f"{len(deleted)} deleted."
@@ -145,8 +194,10 @@ if save and has_changes and not problems:
 st.subheader("Import a file")
 st.caption(
     "Upload a CSV or Excel file with the template's columns. Rows whose id is already in the "
-    "inventory update that site; blank cells keep the stored value. A file with any problem is "
-    "refused whole, with the list of problems."
+    "inventory update that site: a blank cell, or a column left out, keeps the stored value in "
+    "every column; write (clear) to empty a text, date or fleet cell. New sites must give "
+    "latitude, longitude and grid_region. A file with any problem is refused whole, with the list "
+    "of problems."
 )
 upload = st.file_uploader("Site file (.csv or .xlsx)", type=["csv", "xlsx"], key="inventory_upload")
 if upload is not None and st.button("Import file", type="primary"):
@@ -167,7 +218,7 @@ if upload is not None and st.button("Import file", type="primary"):
             st.error(f"{upload.name} could not be imported: {exc}")
         else:
             st.session_state["inventory_flash"] = f"{upload.name}: {report}."
-            st.session_state.pop(EDITOR_KEY, None)
+            discard_edits()
             st.rerun()
 
 # --- Downloads --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The editor table round-trips sites through the library's record layout and validation."""
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -63,3 +64,59 @@ def test_added_blank_row_is_refused_for_its_missing_id():
     with pytest.raises(SiteValidationError) as info:
         frame_to_sites(frame, {})
     assert any(p.row == 2 and p.column == "id" for p in info.value.problems)
+
+
+def test_added_row_must_give_coordinates_and_grid_region():
+    frame = sites_frame([_site("a")])
+    frame.loc[1] = None
+    frame.loc[1, ["id", "name", "longitude"]] = ["b", "B", -97.0]
+    with pytest.raises(SiteValidationError) as info:
+        frame_to_sites(frame, {"a": _site("a")})
+    assert [(p.row, p.column, p.rule) for p in info.value.problems] == [
+        (2, "latitude", "must be given for a new site"),
+        (2, "grid_region", "must be given for a new site"),
+    ]
+
+
+def test_emptied_text_clears_and_emptied_number_is_refused():
+    site = _site()
+    frame = sites_frame([site])
+    frame.loc[0, "operator"] = None
+    frame.loc[0, "contract_expiry"] = None
+    (edited,) = frame_to_sites(frame, {site.id: site})
+    assert edited.operator == "" and edited.power.contract_expiry is None
+    frame.loc[0, "contracted_mw"] = None
+    with pytest.raises(SiteValidationError) as info:
+        frame_to_sites(frame, {site.id: site})
+    ((row, column, rule),) = [(p.row, p.column, p.rule) for p in info.value.problems]
+    assert (row, column) == (1, "contracted_mw") and rule.startswith("must not be blank")
+
+
+def test_editor_text_is_taken_as_typed_and_moved_coordinates_move_the_metro_distance():
+    from sites.geo import nearest_metro
+
+    site = _site()
+    frame = sites_frame([site])
+    frame.loc[0, "notes"] = "'=quoted on purpose"
+    frame.loc[0, "latitude"] = 32.0
+    (edited,) = frame_to_sites(frame, {site.id: site})
+    assert edited.notes == "'=quoted on purpose"  # un-neutralising is for files only
+    assert edited.connectivity.metro_distance_km == nearest_metro(32.0, -97.0).distance_km
+    assert edited.connectivity.metro_distance_km > 0.0  # _site() stored 0.0
+
+
+def test_only_changed_rows_meet_the_per_site_rules():
+    stale = _site("old")  # its contract expiry (2031-06-30) is before the "today" below
+    fresh = _site("new")
+    fresh = dataclasses.replace(
+        fresh, power=dataclasses.replace(fresh.power, contract_expiry=date(2035, 1, 1))
+    )
+    frame = sites_frame([stale, fresh])
+    frame.loc[1, "contracted_mw"] = 130.0
+    today = date(2032, 1, 1)
+    out = frame_to_sites(frame, {s.id: s for s in (stale, fresh)}, today=today)
+    assert out[0] == stale and out[1].power.contracted_mw == 130.0
+    frame.loc[0, "notes"] = "touched"
+    with pytest.raises(SiteValidationError) as info:
+        frame_to_sites(frame, {s.id: s for s in (stale, fresh)}, today=today)
+    assert [(p.row, p.column) for p in info.value.problems] == [(1, "contract_expiry")]

@@ -8,6 +8,7 @@ example portfolio. AppTest cannot type into ``st.data_editor``: its edits are se
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,129 @@ def test_inventory_saves_a_good_edit_and_a_delete(db_url):
     assert store.get(first.id).power.contracted_mw == first.power.contracted_mw + 10.0
     assert second.id not in {s.id for s in store.list()}
     assert any("1 site added or changed, 1 deleted" in s.value for s in at.success)
+
+
+def _seed_edit(at: AppTest, edited_rows: dict) -> None:
+    at.session_state["inventory_editor"] = {
+        "edited_rows": edited_rows,
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+
+
+def _click(at: AppTest, label: str) -> AppTest:
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def test_inventory_refuses_a_stale_save_in_words_and_reloads(db_url):
+    store = _store(db_url)
+    first = store.list()[0]
+    at = _app("app_pages/inventory.py").run()
+    _seed_edit(at, {0: {"contracted_mw": first.power.contracted_mw + 10.0}})
+    at.run()
+    # Another session (a second store on the same database) saves the same site in between.
+    other = SiteStore(db_url)
+    site, version = other.get_with_version(first.id)
+    other.save(dataclasses.replace(site, notes="edited elsewhere"), version)
+    at.run()
+    assert any(first.id in w.value and "another session" in w.value for w in at.warning)
+    _click(at, "Save changes")
+    assert not at.exception
+    (error,) = at.error
+    assert f"site {first.id!r} was changed by another session" in error.value
+    assert "Discard and reload" in error.value
+    assert not at.success
+    # Nothing written: the other session's edit stands, ours is not applied.
+    assert store.get_with_version(first.id) == (
+        dataclasses.replace(first, notes="edited elsewhere"),
+        2,
+    )
+    _click(at, "Discard and reload")
+    assert not at.exception and not at.error
+    assert not at.session_state["inventory_editor"]["edited_rows"]
+    save = next(b for b in at.button if b.label == "Save changes")
+    assert save.disabled
+
+
+def test_inventory_keeps_edits_when_another_session_saves_a_different_site(db_url):
+    store = _store(db_url)
+    first, _, third = store.list()[:3]
+    at = _app("app_pages/inventory.py").run()
+    _seed_edit(at, {0: {"contracted_mw": first.power.contracted_mw + 10.0}})
+    at.run()
+    other = SiteStore(db_url)
+    site, version = other.get_with_version(third.id)
+    other.save(dataclasses.replace(site, notes="edited elsewhere"), version)
+    _click(at, "Save changes")
+    assert not at.exception and not at.error
+    assert any("1 site added or changed, 0 deleted" in s.value for s in at.success)
+    assert store.get(first.id).power.contracted_mw == first.power.contracted_mw + 10.0
+    assert store.get(third.id).notes == "edited elsewhere"  # not overwritten by our old copy
+
+
+def test_inventory_shows_a_database_error_in_words_and_writes_nothing(db_url):
+    from sqlalchemy import create_engine, text
+
+    store = _store(db_url)
+    first = store.list()[0]
+    at = _app("app_pages/inventory.py").run()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # stands in for a full disk: every update is refused
+        conn.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE UPDATE ON sites "
+                "BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END"
+            )
+        )
+    engine.dispose()
+    _seed_edit(at, {0: {"contracted_mw": first.power.contracted_mw + 10.0}})
+    at.run()
+    _click(at, "Save changes")
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith("Nothing was saved")
+    assert "disk quota exceeded" in error.value and store.path_or_url in error.value
+    assert store.get_with_version(first.id) == (first, 1)
+
+
+def test_inventory_save_leaves_untouched_rows_alone(db_url):
+    """A stored quote before a formula trigger is data (finding 15), and a contract that has
+    expired since it was saved (finding 4) does not block edits of other rows."""
+    from datetime import date
+
+    store = _store(db_url)
+    first, second = store.list()[:2]
+    quoted = dataclasses.replace(
+        second,
+        operator="'=not a formula",
+        power=dataclasses.replace(second.power, contract_expiry=date(2001, 1, 1)),
+    )
+    store.save(quoted, today=date(2000, 1, 1))  # valid then; expired now
+    at = _app("app_pages/inventory.py").run()
+    _seed_edit(at, {0: {"contracted_mw": first.power.contracted_mw + 10.0}})
+    at.run()
+    assert not at.error
+    _click(at, "Save changes")
+    assert not at.exception and not at.error
+    assert any("1 site added or changed, 0 deleted" in s.value for s in at.success)
+    assert store.get_with_version(second.id) == (quoted, 2)  # not re-saved, quote kept
+
+
+def test_inventory_refuses_an_edit_that_keeps_an_expired_contract(db_url):
+    from datetime import date
+
+    store = _store(db_url)
+    first = store.list()[0]
+    expired = dataclasses.replace(
+        first, power=dataclasses.replace(first.power, contract_expiry=date(2001, 1, 1))
+    )
+    store.save(expired, today=date(2000, 1, 1))
+    at = _app("app_pages/inventory.py").run()
+    _seed_edit(at, {0: {"notes": "touched"}})
+    at.run()
+    problems = at.dataframe[-1].value
+    assert list(problems["Column"]) == ["contract_expiry"]
+    assert list(problems["Row"]) == [1]
 
 
 # --- Market & comparables ----------------------------------------------------------------------------
