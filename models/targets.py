@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from sites.schema import Site
+from sites.schema import DESIGN_TEMPERATURE_RANGE_C, Site
 
 
 class ModelsError(Exception):
@@ -145,10 +145,12 @@ def check_site(site: Site) -> None:
             f"facility.hall_count={site.facility.hall_count!r}: must be an integer >= 0"
         )
     dry, wet = site.connectivity.design_dry_bulb_c, site.connectivity.design_wet_bulb_c
+    low_c, high_c = DESIGN_TEMPERATURE_RANGE_C  # the inventory's range: value any site it accepts
     for name, value in (("design_dry_bulb_c", dry), ("design_wet_bulb_c", wet)):
-        if not (isinstance(value, int | float) and -40.0 <= value <= 55.0):
+        if not (isinstance(value, int | float) and low_c <= value <= high_c):
             raise RetrofitInputError(
-                f"connectivity.{name}={value!r}: must be a design temperature in -40..55 deg C"
+                f"connectivity.{name}={value!r}: must be a design temperature in "
+                f"{low_c:g}..{high_c:g} deg C"
             )
     if wet > dry:
         raise RetrofitInputError(

@@ -27,6 +27,9 @@ CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tar
 SUBSTATION_OWNERS: tuple[str, ...] = ("utility", "site")
 WATER_AVAILABILITY: tuple[str, ...] = ("none", "limited", "ample")
 SITE_STATUSES: tuple[str, ...] = ("operating", "under_construction", "planned")
+# Design dry- and wet-bulb temperatures a site may carry, deg C (inclusive). The inventory accepts
+# this range and the retrofit model values any site inside it: one range for both.
+DESIGN_TEMPERATURE_RANGE_C: tuple[float, float] = (-60.0, 60.0)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from models import (
     estimate_retrofit,
 )
 from models.schedule import LeadTimes
-from sites.schema import Connectivity, PowerRights
+from sites.schema import DESIGN_TEMPERATURE_RANGE_C, Connectivity, PowerRights
+from sites.validation import validate_site
 from tests.models.conftest import make_site
 
 
@@ -117,3 +118,27 @@ def test_target_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         target.critical_it_mw = 20.0  # type: ignore[misc]
     assert target.availability == pytest.approx(0.99982)
+
+
+@pytest.mark.parametrize(("dry", "wet"), [(60.0, 35.0), (-60.0, -60.0), (57.0, 30.0)])
+def test_any_design_temperature_the_inventory_accepts_can_be_valued(dry: float, wet: float) -> None:
+    assert DESIGN_TEMPERATURE_RANGE_C == (-60.0, 60.0)
+    conn = Connectivity(design_dry_bulb_c=dry, design_wet_bulb_c=wet, water_availability="none")
+    site = make_site(connectivity=conn)
+    assert [p for p in validate_site(site) if "bulb" in p.column] == []
+    est = estimate_retrofit(site, RetrofitTarget(10.0))
+    # Dry coolers at 60 C: climate factor 1 + 0.04 x (60 - 30) = 2.2 on 10 x PUE x 1.25 MW heat.
+    if dry == 60.0:
+        heat = est.line_items.set_index("item").loc["heat rejection: dry coolers", "base_usd"]
+        assert heat == pytest.approx(10.0 * est.design_pue * 1.25 * 2.2 * 300_000)
+
+
+@pytest.mark.parametrize("field", ["design_dry_bulb_c", "design_wet_bulb_c"])
+def test_design_temperature_outside_the_shared_range_is_refused(field: str) -> None:
+    values = {"design_dry_bulb_c": 60.5, "design_wet_bulb_c": 20.0}
+    if field == "design_wet_bulb_c":
+        values = {"design_dry_bulb_c": 20.0, "design_wet_bulb_c": -60.5}
+    site = make_site(connectivity=Connectivity(**values))
+    assert [p.column for p in validate_site(site) if "bulb" in p.column] == [field]
+    with pytest.raises(RetrofitInputError, match=f"connectivity.{field}=.*in -60..60 deg C"):
+        estimate_retrofit(site, RetrofitTarget(10.0))
