@@ -474,6 +474,12 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
     )
 
 
+_FLOOR_NOTE = (
+    ": hashprice is on the miners' cash-cost floor by then, so the network, not this site, "
+    "absorbs the lower subsidy"
+)
+
+
 def _halving_years(model: SiteModel) -> list[int]:
     sub = model.hashprice.subsidy_btc
     months = np.nonzero(sub[1:] < sub[:-1] * 0.75)[0] + 1
@@ -505,16 +511,23 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
         (f"the lease at ${s.lease_rate_usd_per_kw_month:,.0f}/kW-month", gap_base - gaps[0], False),
         (f"the retrofit capex of {usd(model.retrofit_capex_total_usd)}", gap_base - gaps[1],
          False),
-        (halving_txt, gap_base - gaps[2], len(years) > 1),
+        (halving_txt, gap_base - gaps[2], len(years) > 1,
+         _FLOOR_NOTE if years and s.market.hashprice_floor_usd_per_ph_day > 0 else ""),
         (f"network hashrate growth of {s.market.network_hashrate_growth_per_year:.0%} a year",
          gap_base - gaps[3], False),
         (f"power at {power_txt}", gap_base - gap_free_power, False),
     ]  # fmt: skip
     reasons = []
-    for what, impact, plural in items:
-        verb = ("add" if plural else "adds") if impact >= 0 else ("take" if plural else "takes")
-        tail = "to the case for converting" if impact >= 0 else "from the case for converting"
-        text = f"{what[0].upper()}{what[1:]} {verb} {usd(abs(impact))} {tail}"
+    for what, impact, plural, *why in items:
+        what = f"{what[0].upper()}{what[1:]}"
+        if usd(abs(impact)) == usd(0.0):
+            # Rounds to nothing: no direction to claim (the sign is numerical noise).
+            verb = "change" if plural else "changes"
+            text = f"{what} {verb} the case for converting by {usd(0.0)}{''.join(why)}"
+        else:
+            verb = ("add" if plural else "adds") if impact >= 0 else ("take" if plural else "takes")
+            tail = "to the case for converting" if impact >= 0 else "from the case for converting"
+            text = f"{what} {verb} {usd(abs(impact))} {tail}"
         reasons.append(Reason(text, float(impact)))
     btc_impact = float(gaps[4] - gap_base)
     reasons.append(Reason(

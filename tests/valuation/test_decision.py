@@ -175,6 +175,12 @@ def test_market_reasons_equal_recomputed_markets(floor):
     if floor == 0.0:
         # With no floor the halvings halve hashprice: they must weigh against mining.
         assert halving.impact_usd > 0.01 * abs(g0)
+        assert halving.text.startswith(f"The 2028, 2032 halvings add {usd(halving.impact_usd)}")
+    if floor == m.hashprice_floor_usd_per_ph_day == 35.1:
+        # Default floor: it binds from 2028 on (the no-halving path floors too), so nothing moves
+        # and the text claims no direction.
+        assert usd(abs(halving.impact_usd)) == "$0"
+        assert "change the case for converting by $0" in halving.text and "floor" in halving.text
 
 
 def test_power_reason_is_free_power_and_labels_the_rate_the_costs_use():
