@@ -176,6 +176,7 @@ class DemandResponseProgram:
     transmission_charge_usd_per_kw_year: float = 0.0
     peak_catch_rate: float = 1.0
     months_active: tuple[int, ...] = tuple(range(1, 13))
+    grid_region: str = "ERCOT"  # the market that runs it: a site elsewhere cannot enrol
     paid_only_while_running: bool = (
         True  # load resources earn reserve payments only while consuming
     )

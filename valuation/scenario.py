@@ -19,7 +19,8 @@ from valuation.power import ERCOT_ECRS, ERCOT_ERS, DemandResponseProgram
 
 # A formal DR partnership: ERCOT ERS on half the load and ECRS on a further 45%, together the 95%
 # flexible share of ``PowerContract`` (programs and payments from ``valuation.power``, sourced
-# there; the committed shares are assumptions). Used as the stand-in outside ERCOT too.
+# there; the committed shares are assumptions). Each program pays only sites in its own grid
+# region: outside ERCOT no program is bundled yet, so the partnership row equals keep mining.
 DEFAULT_DR_PROGRAMS: tuple[DemandResponseProgram, ...] = (
     ERCOT_ERS,
     replace(ERCOT_ECRS, committed_share=0.45),

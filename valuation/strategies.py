@@ -31,7 +31,7 @@ from valuation.hosting import (
     rent_usd_by_phase,
 )
 from valuation.mining import HashpricePath, hashprice_path, mining_cash_flows
-from valuation.power import PowerContract, ercot_sample_curve
+from valuation.power import DemandResponseProgram, PowerContract, ercot_sample_curve
 from valuation.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -98,6 +98,9 @@ class SiteModel:
     hashprice: HashpricePath
     prices_usd_per_mwh: np.ndarray  # (n_months, points) price-duration curve per month
     contract: PowerContract
+    # The scenario's demand-response programs that run in the site's grid region (an ERCOT
+    # program pays nothing to a site in PJM); empty: the partnership row equals keep mining.
+    dr_programs: tuple[DemandResponseProgram, ...] = ()
     cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -230,6 +233,7 @@ def build_site_model(
         # or nothing (tariff: the flat price is the only signal).
         prices = prices if contract.contract_type == "fixed_ppa" else None
     return SiteModel(
+        dr_programs=tuple(p for p in scenario.dr_programs if p.grid_region == site.grid_region),
         site_id=site.id,
         scenario=scenario,
         hall_names=tuple(h.hall for h in halls),
@@ -380,9 +384,7 @@ def mining_blocks(
     )
     n = model.n_months
     unit = _mining(model, np.ones(n), hp, contract=contract, prices=prices)
-    dr = _mining(
-        model, _keep_mw(model).sum(axis=0), hp, tuple(model.scenario.dr_programs), contract, prices
-    )
+    dr = _mining(model, _keep_mw(model).sum(axis=0), hp, model.dr_programs, contract, prices)
     if base_market:
         model.cache["base_mining"] = (unit, dr)
     return unit, dr

@@ -363,3 +363,19 @@ def test_convert_value_is_continuous_in_the_horizon_past_lease_expiry():
     assert abs(npvs[204] - npvs[180]) < nois[180]
     assert abs(npvs[216] - npvs[204]) < nois[204]
     assert abs(npvs[216] - npvs[180]) < 0.05 * npvs[180]
+
+
+def test_dr_programs_pay_only_sites_in_their_grid_region():
+    """ERCOT's ERS and ECRS pay nothing to a PJM site: its partnership row is keep mining."""
+    from dataclasses import replace as dc_replace
+
+    ercot = _site(hall_count=2)
+    pjm = dc_replace(ercot, id="pjm", grid_region="PJM")
+    scenario = Scenario(horizon_months=36)
+    for site, differs in ((ercot, True), (pjm, False)):
+        model = build_site_model(site, scenario)
+        npv_rows = evaluate(model)["npv_usd"]
+        keep = npv_rows[row_index(model, "keep_mining")]
+        dr = npv_rows[row_index(model, "mining_with_dr")]
+        assert (abs(dr - keep) > 1.0) == differs  # USD; same row to rounding where no program
+        assert len(model.dr_programs) == (2 if differs else 0)
