@@ -322,8 +322,9 @@ def _base_power_rate_usd_per_mwh(model: SiteModel) -> float:
         adder = c.adder_usd_per_mwh if c.contract_type == "index_plus_adder" else 0.0
         return float(c.price_usd_per_mwh + adder + c.transmission_usd_per_mwh
                      + c.other_charges_usd_per_mwh)  # fmt: skip
-    rate = economic_curtailment(0.0, model.prices_usd_per_mwh, c).base_rate_usd_per_mwh
-    return float(np.mean(rate))
+    # The base rate is linear in the curve's points, so the horizon's mean curve gives its mean.
+    mean_curve = model.prices_usd_per_mwh.mean(axis=0)
+    return float(economic_curtailment(0.0, mean_curve, c).base_rate_usd_per_mwh)
 
 
 @dataclass(frozen=True)
@@ -362,9 +363,13 @@ def _variant_gaps(model: SiteModel) -> _Variants:
         _free_path(model), path.hashprice_floor_usd_per_ph_day, path.subsidy_btc[0]
     )
     hp_btc = _btc_scaled_hashprice(model, np.r_[1.1, _BTC_GRID_FACTORS])
-    hp_no_growth = hashprice_path(
-        replace(market, network_hashrate_growth_per_year=0.0), n
-    ).hashprice_usd_per_ph_day
+    # No growth: hashrate held at today's; hashprice at the free hashrate scales as 1 / hashrate,
+    # then the same floor (equal to hashprice_path with growth 0; tested against re-valuing).
+    free = _free_path(model)
+    hp_no_growth = _floored(
+        free.hashprice_usd_per_ph_day * free.network_hashrate_eh_s / market.network_hashrate_eh_s,
+        path.hashprice_floor_usd_per_ph_day,
+    )
     hp_rows = np.vstack([hp_no_halving, hp_no_growth, hp_btc, hp * _HP_GRID_FACTORS[:, None]])
     free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
                          transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
