@@ -42,6 +42,7 @@ def problems_frame(problems) -> pd.DataFrame:
 
 
 SNAPSHOT_KEY = "inventory_snapshot"
+PENDING_KEY = "inventory_pending"
 
 
 def pending(changes: object) -> bool:
@@ -55,6 +56,7 @@ def discard_edits() -> None:
     """Drop the pending edits and the copy they were made on: the next run reads the store."""
     st.session_state.pop(EDITOR_KEY, None)
     st.session_state.pop(SNAPSHOT_KEY, None)
+    st.session_state.pop(PENDING_KEY, None)
 
 
 try:
@@ -71,7 +73,9 @@ current_versions = {site.id: version for site, version in with_versions}
 # resets the table nor slips in under the edits: the save goes against the copy's versions and a
 # site saved elsewhere in between is refused (StaleSiteError). With no pending edits the copy is
 # refreshed from the store on every run.
-has_changes = pending(st.session_state.get(EDITOR_KEY))
+# Whether edits were pending at the end of the previous run (the editor's own state is read only
+# after the widget is drawn).
+has_changes = bool(st.session_state.get(PENDING_KEY))
 snapshot = st.session_state.get(SNAPSHOT_KEY)
 if snapshot is None or not has_changes:
     snapshot = {
@@ -126,6 +130,7 @@ edited = st.data_editor(
 )
 
 has_changes = pending(st.session_state.get(EDITOR_KEY))
+st.session_state[PENDING_KEY] = has_changes
 problems = []
 new_sites = []
 if has_changes:
