@@ -1,12 +1,16 @@
 """Calibrate cost per MW to a company's own project history with quantile regression.
 
 Input: a CSV (or DataFrame) of past builds with the columns in ``REQUIRED_COLUMNS``. The models
-predict P10, P50 and P90 of ``cost_usd_per_critical_mw`` for a new project.
+predict P10, P50 and P90 of ``cost_usd_per_critical_mw`` for a new project. The design columns
+mean what they mean in ``RetrofitTarget``: ``reuse_buildings`` (the mining halls were reused),
+``tier`` (Uptime-style "I" to "IV") and ``backup_generation`` (standby generators installed), so a
+light retrofit is a reused, Tier I build without generators, not a meaning of ``reuse_buildings``.
 
 Method: the target is modelled on a log scale (costs are multiplicative, and quantiles commute
 with the monotone log, so exp(quantile of log cost) = quantile of cost). Features: log MW, rack
-density, year, reuse of buildings, one-hot cooling and region (first level as baseline; a level
-never seen in the history falls on the baseline). Small histories (< ``LINEAR_MAX_ROWS`` rows) use
+density, year, reuse of buildings, tier (as a level: I = -2 ... III = 0, IV = +1), backup
+generation, one-hot cooling and region (first level as baseline; a level never seen in the
+history falls on the baseline). Small histories (< ``LINEAR_MAX_ROWS`` rows) use
 scikit-learn's linear ``QuantileRegressor`` (pinball loss, HiGHS solver); larger ones
 ``GradientBoostingRegressor(loss="quantile")``. Quality is reported honestly from K-fold
 cross-validation: mean pinball loss per quantile (USD per MW) and the share of held-out projects
@@ -31,7 +35,7 @@ from sklearn.linear_model import QuantileRegressor
 from sklearn.metrics import mean_pinball_loss
 from sklearn.model_selection import KFold
 
-from models.targets import COOLING_TECHNOLOGIES, CalibrationError, RetrofitTarget
+from models.targets import COOLING_TECHNOLOGIES, TIERS, CalibrationError, RetrofitTarget
 from sites.schema import Site
 
 REQUIRED_COLUMNS: Final = (
@@ -39,6 +43,8 @@ REQUIRED_COLUMNS: Final = (
     "rack_density_kw",
     "cooling",
     "reuse_buildings",
+    "tier",
+    "backup_generation",
     "region",
     "year",
     "cost_usd_per_critical_mw",
@@ -48,6 +54,13 @@ QUANTILES: Final = (0.1, 0.5, 0.9)
 MIN_ROWS: Final = 12  # fewer rows cannot support 5-fold CV of a ~10-feature model
 LINEAR_MAX_ROWS: Final = 200
 METHODS: Final = ("auto", "linear_quantile", "gradient_boosting")
+BOOL_COLUMNS: Final = ("reuse_buildings", "backup_generation")
+# Row numbers in messages are as a spreadsheet shows the file: the header is row 1, so the first
+# project is row 2 (the convention of the site files, ``sites.io``).
+FIRST_DATA_ROW: Final = 2
+# Warn when the cross-validated P10-P90 band holds a share of held-out projects this far from 80%.
+COVERAGE_WARN_BELOW: Final = 0.7
+COVERAGE_WARN_ABOVE: Final = 0.9
 EXAMPLE_HISTORY_PATH: Final = Path(__file__).parent / "data" / "example_project_history.csv"
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -58,7 +71,7 @@ def load_history(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """Read and check a project history (CSV path or DataFrame); return a clean copy.
 
     Raises ``CalibrationError`` naming the missing columns, or the row, column and value of a bad
-    cell (rows are numbered from 1, as in a spreadsheet after the header).
+    cell (rows as a spreadsheet shows the file: header row 1, first project row 2).
     """
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
@@ -83,7 +96,8 @@ def load_history(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             row = int(np.flatnonzero(bad)[0])
             rule = "a finite number" if col == "year" else "a finite number greater than 0"
             raise CalibrationError(
-                f"row {row + 1}, column {col}: value {frame[col].iloc[row]!r} must be {rule}"
+                f"row {row + FIRST_DATA_ROW}, column {col}: value {frame[col].iloc[row]!r} "
+                f"must be {rule}"
             )
         frame[col] = values.astype(float)
     cooling = frame["cooling"].astype(str).str.strip()
@@ -91,16 +105,26 @@ def load_history(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if bad_cooling.any():
         row = int(np.flatnonzero(bad_cooling.to_numpy())[0])
         raise CalibrationError(
-            f"row {row + 1}, column cooling: value {frame['cooling'].iloc[row]!r} must be one of "
-            f"{', '.join(COOLING_TECHNOLOGIES)}"
+            f"row {row + FIRST_DATA_ROW}, column cooling: value {frame['cooling'].iloc[row]!r} "
+            f"must be one of {', '.join(COOLING_TECHNOLOGIES)}"
         )
     frame["cooling"] = cooling
-    frame["reuse_buildings"] = [_as_bool(v, i) for i, v in enumerate(frame["reuse_buildings"])]
+    tier = frame["tier"].astype(str).str.strip().str.upper()
+    bad_tier = ~tier.isin(TIERS)
+    if bad_tier.any():
+        row = int(np.flatnonzero(bad_tier.to_numpy())[0])
+        raise CalibrationError(
+            f"row {row + FIRST_DATA_ROW}, column tier: value {frame['tier'].iloc[row]!r} "
+            f"must be one of {', '.join(TIERS)}"
+        )
+    frame["tier"] = tier
+    for col in BOOL_COLUMNS:
+        frame[col] = [_as_bool(v, i, col) for i, v in enumerate(frame[col])]
     frame["region"] = frame["region"].astype(str).str.strip()
     return frame
 
 
-def _as_bool(value: object, row: int) -> bool:
+def _as_bool(value: object, row: int, column: str) -> bool:
     if isinstance(value, bool | np.bool_):
         return bool(value)
     text = str(value).strip().lower()
@@ -109,7 +133,7 @@ def _as_bool(value: object, row: int) -> bool:
     if text in _FALSE:
         return False
     raise CalibrationError(
-        f"row {row + 1}, column reuse_buildings: value {value!r} must be true/false (or 1/0)"
+        f"row {row + FIRST_DATA_ROW}, column {column}: value {value!r} must be true/false (or 1/0)"
     )
 
 
@@ -132,6 +156,8 @@ class _Encoder:
             frame["rack_density_kw"].to_numpy(dtype=float) / 100.0,
             frame["year"].to_numpy(dtype=float) - 2020.0,
             frame["reuse_buildings"].to_numpy(dtype=float),
+            frame["tier"].map(TIERS.index).to_numpy(dtype=float) - TIERS.index("III"),
+            frame["backup_generation"].to_numpy(dtype=float),
         ]
         cols += [(frame["cooling"] == lv).to_numpy(dtype=float) for lv in self.cooling_levels[1:]]
         cols += [(frame["region"] == lv).to_numpy(dtype=float) for lv in self.region_levels[1:]]
@@ -269,6 +295,13 @@ def calibrate(
         f"P10-P90 band held {coverage:.0%} of held-out projects (80% if well calibrated), "
         f"median P50 error {mape:.1%}"
     )
+    if coverage < COVERAGE_WARN_BELOW:
+        msg += (
+            "; warning: the P10-P90 band is too narrow (overconfident) for this history: treat "
+            "P10 and P90 as too close to P50 until the history is larger"
+        )
+    elif coverage > COVERAGE_WARN_ABOVE:
+        msg += "; warning: the P10-P90 band is too wide (underconfident) for this history"
     report = CalibrationReport(
         n, chosen, True, folds, MappingProxyType(losses), coverage, mape, msg
     )
@@ -318,6 +351,8 @@ def cost_per_mw_quantiles(
             "rack_density_kw": [t.rack_density_kw],
             "cooling": [t.cooling],
             "reuse_buildings": [t.reuse_buildings],
+            "tier": [t.tier],
+            "backup_generation": [t.backup_generation],
             "region": [site.grid_region],
             "year": [calibration.latest_year if year is None else year],
         }

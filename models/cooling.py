@@ -167,14 +167,28 @@ def heat_rejection_size_factor(heat_rejection: str, dry_bulb_c: float, wet_bulb_
     return 1.0 + 0.02 * max(0.0, wet_bulb_c - 20.0)
 
 
+def existing_heat_rejection_mw(site: Site) -> float:
+    """MW of heat the site's mining heat rejection can reject at design, 0 for air-cooled sites.
+
+    Hydro- and immersion-cooled halls reject their whole gross power as heat through liquid
+    coolers (every MW drawn by miners and pumps ends as heat in the loop), so the existing
+    capacity in MW of heat is hall count x gross MW per hall, at the site's own design climate.
+    Air-cooled halls exhaust heat with fans and have no liquid heat rejection to reuse.
+    """
+    if site.facility.cooling_type not in ("hydro", "immersion"):
+        return 0.0
+    return site.facility.hall_count * site.facility.hall_power_mw
+
+
 def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[LineItem]:
     """Mechanical line items (tax class 15): liquid loops, air handling, chillers, heat rejection.
 
     Quantities are MW: liquid-cooled IT, air-cooled IT, chilled load, and heat rejected
     (critical IT x PUE, since all power ends as heat), each times the mechanical redundancy
     capacity factor (N 1.0, N+1 1.25, 2N 2.0). When the halls are reused and the mining site was
-    hydro- or immersion-cooled, its dry coolers cover up to the existing gross MW at
-    ``REUSE_COST_FACTOR`` of new cost.
+    hydro- or immersion-cooled, its heat rejection (whatever its type: ``existing_heat_rejection_mw``
+    MW of heat) covers that much of the installed MW of heat at ``REUSE_COST_FACTOR`` of the cost
+    of the new type.
     """
     it_mw = target.critical_it_mw
     red = REDUNDANCY_CAPACITY_FACTOR[target.mechanical_redundancy]
@@ -239,10 +253,9 @@ def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[L
     conn = site.connectivity
     kind = heat_rejection_type(conn.water_availability)
     size = heat_rejection_size_factor(kind, conn.design_dry_bulb_c, conn.design_wet_bulb_c)
-    heat_mw = it_mw * pue * red
-    reused_mw = 0.0
-    if target.reuse_buildings and site.facility.cooling_type in ("hydro", "immersion"):
-        reused_mw = min(heat_mw, site.facility.hall_count * site.facility.hall_power_mw)
+    heat_mw = it_mw * pue * red  # installed MW of heat rejection, spares included
+    existing_mw = existing_heat_rejection_mw(site) if target.reuse_buildings else 0.0
+    reused_mw = min(heat_mw, existing_mw)
     new_mw = heat_mw - reused_mw
     label = kind.replace("_", " ")
     items.append(
@@ -251,7 +264,7 @@ def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[L
             f"heat rejection: {label}",
             kind,
             new_mw * size,
-            f"{it_mw:.2f} MW IT x PUE {pue:.3f} {red_txt} = {heat_mw:.2f} MW heat, "
+            f"{it_mw:.2f} MW IT x PUE {pue:.3f} {red_txt} = {heat_mw:.2f} MW of heat rejection, "
             f"less {reused_mw:.2f} MW reused, x climate factor {size:.3f}",
             15,
         )
@@ -260,12 +273,14 @@ def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[L
         items.append(
             line_item(
                 g,
-                "heat rejection: reused mining dry coolers",
+                f"heat rejection: reused mining {site.facility.cooling_type} heat rejection "
+                f"(in place of new {label})",
                 kind,
                 reused_mw * size * REUSE_COST_FACTOR,
-                f"{reused_mw:.2f} MW of existing {site.facility.cooling_type} heat "
-                f"rejection x climate factor {size:.3f} x reuse factor "
-                f"{REUSE_COST_FACTOR:g}",
+                f"{reused_mw:.2f} MW of the {existing_mw:.2f} MW of heat the mining halls reject "
+                f"({site.facility.hall_count} x {site.facility.hall_power_mw:g} gross MW, all of "
+                f"it heat) x climate factor {size:.3f} x reuse factor {REUSE_COST_FACTOR:g} of "
+                f"new {label}",
                 15,
             )
         )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from models.cooling import design_pue, water_use_m3_per_year
+from models import RetrofitTarget, estimate_retrofit
+from models.cooling import design_pue, existing_heat_rejection_mw, water_use_m3_per_year
 from models.targets import RetrofitInputError
+from sites.schema import Connectivity, Facility
+from tests.models.conftest import make_site
 
 
 def test_pue_hand_worked() -> None:
@@ -53,3 +56,29 @@ def test_pue_bad_input() -> None:
         design_pue("immersion", 30.0, 20.0, "some")
     with pytest.raises(RetrofitInputError, match="electrical_redundancy='4N'"):
         design_pue("immersion", 30.0, 20.0, "none", "4N")
+
+
+def test_reused_mining_heat_rejection_hand_worked() -> None:
+    # Hydro-cooled mining site, 2 halls x 20 gross MW = 40 MW of heat rejected today (all power
+    # in a hall ends as heat). Ample water -> cooling towers; wet-bulb 20 C -> climate factor 1.0.
+    # PUE: 1 + (0.06 + 0.006 x (20 - 18)) + 0.04 + 0.02 = 1.132. 30 MW IT at N+1 needs
+    # 30 x 1.132 x 1.25 = 42.45 MW of installed heat rejection: 40 reused, 2.45 new.
+    conn = Connectivity(design_dry_bulb_c=30.0, design_wet_bulb_c=20.0, water_availability="ample")
+    hydro = Facility(cooling_type="hydro", hall_count=2, hall_power_mw=20.0)
+    site = make_site(facility=hydro, connectivity=conn)
+    assert existing_heat_rejection_mw(site) == 40.0
+    items = estimate_retrofit(site, RetrofitTarget(30.0)).line_items.set_index("item")
+    assert items.loc["heat rejection: cooling towers", "base_usd"] == pytest.approx(2.45 * 180_000)
+    reused = "heat rejection: reused mining hydro heat rejection (in place of new cooling towers)"
+    # Priced as the new type at the reuse factor: 40 x 1.0 x 0.3 x $180,000 = $2.16M.
+    assert items.loc[reused, "base_usd"] == pytest.approx(40 * 0.3 * 180_000)
+    assert "40.00 MW of the 40.00 MW of heat the mining halls reject" in items.loc[reused, "basis"]
+    # Air-cooled halls have no liquid heat rejection to reuse; new builds reuse nothing.
+    air = make_site(facility=Facility(cooling_type="air", hall_count=2, hall_power_mw=20.0))
+    assert existing_heat_rejection_mw(air) == 0.0
+    for other, target in (
+        (air, RetrofitTarget(30.0)),
+        (site, RetrofitTarget(30.0, reuse_buildings=False)),
+    ):
+        names = estimate_retrofit(other, target).line_items["item"]
+        assert not names.str.contains("reused mining").any()
