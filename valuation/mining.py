@@ -60,6 +60,7 @@ __all__ = [
     "MiningAssumptions",
     "MiningCashFlows",
     "PowerContract",
+    "REFRESH_MACHINE",
     "breakeven_power_price_usd_per_mwh",
     "fleet_from_counts",
     "fleet_from_power",
@@ -214,6 +215,11 @@ _MACHINE_LIST: tuple[Machine, ...] = (
 )  # fmt: skip
 
 MACHINES: Mapping[str, Machine] = {m.name: m for m in _MACHINE_LIST}
+
+# The machine a fleet refresh buys: ``MiningAssumptions.refresh_cost_usd_per_th`` ($25.70/TH) is
+# the S21 XP's price (Hashrate Index ASIC roundup 2025-11-03), so the refreshed fleet runs at its
+# 13.5 J/TH (3,645 W / 270 TH/s).
+REFRESH_MACHINE: Machine = MACHINES["Antminer S21 XP"]
 
 
 def _key(name: str) -> str:
@@ -452,6 +458,11 @@ class MiningAssumptions:
     - fleet_life_years 5: assumption, matching the 5-year MACRS class of mining equipment.
     - fleet_age_years 2.0: assumption, age of the fleet at the valuation date.
     - refresh_cost_usd_per_th 25.70: S21 XP on the Luxor ASIC desk (Hashrate Index 2025-11-03).
+    - refresh_efficiency_j_per_th 13.5: the machine that price buys, the Antminer S21 XP of
+      ``MACHINES`` (3,645 W / 270 TH/s; btcminermarketplace.com, fact sheet 2026-11-29). From
+      each refresh on, the fleet runs at this J/TH: PH/s per MW, mining value per MWh and the
+      TH/s bought (so the refresh capex) all use it, and the refresh-or-retire test weighs the
+      new fleet's margin against its capex.
     - refresh_hurdle_rate_per_year 0.15: assumption (no public figure found), the return a miner
       asks of new machines; the fleet is refreshed only if its projected operating margin over the
       next fleet life, discounted at this rate, covers the refresh capex (see
@@ -468,6 +479,7 @@ class MiningAssumptions:
     fleet_age_years: float = 2.0
     refresh_cost_usd_per_th: float = 25.70
     refresh_hurdle_rate_per_year: float = 0.15
+    refresh_efficiency_j_per_th: float = REFRESH_MACHINE.efficiency_j_per_th
 
     def __post_init__(self) -> None:
         rules = {
@@ -480,6 +492,7 @@ class MiningAssumptions:
             "fleet_life_years": (self.fleet_life_years > 0, "must be > 0"),
             "fleet_age_years": (self.fleet_age_years >= 0, "must be >= 0"),
             "refresh_cost_usd_per_th": (self.refresh_cost_usd_per_th >= 0, "must be >= 0"),
+            "refresh_efficiency_j_per_th": (self.refresh_efficiency_j_per_th > 0, "must be > 0"),
             "refresh_hurdle_rate_per_year": (
                 self.refresh_hurdle_rate_per_year > -1,
                 "must be > -1 (a fraction per year)",
@@ -580,7 +593,9 @@ def mining_cash_flows(
     start: first grid month (calendar month of ``start``); defaults to the path's first month
         or ``DEFAULT_MARKET.as_of``.
 
-    Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375):
+    Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375; J/TH is
+    ``efficiency_j_per_th`` before the first refresh and ``refresh_efficiency_j_per_th`` from it
+    on; age counts from the last refresh):
       deployed PH/s = P x 1000 / (J/TH x PUE) x (1 - degradation)^age
       mining value R ($/MWh) = hashprice x (1 - pool fee) / (0.024 x J/TH_aged x PUE)
       economic curtailment: the flexible share is off in the price-curve points whose marginal
@@ -591,10 +606,12 @@ def mining_cash_flows(
         ``transmission_charge_usd_per_kw_year``, e.g. ``ERCOT_4CP``) is $/kW-yr x 1000 x P x
         uptime / 12 a month, and ``dr_payment_usd`` credits back its avoided share
         ``committed_share x peak_catch_rate``
-      refresh capex = deployed TH/s x $/TH in the months the fleet reaches its life, if it pays
+      refresh capex = P x 1e6 / (refresh J/TH x PUE) TH/s x $/TH in the months the fleet reaches
+        its life, if it pays
 
     Refresh only when it pays (abandonment option): in each month r the fleet reaches its life,
-    the replacement is bought only if the operating margin (revenue net of pool fee + curtailment
+    the replacement is bought only if the new fleet's operating margin (at the refresh J/TH,
+    degradation restarted; revenue net of pool fee + curtailment
     credit + DR payments - power cost - opex, after economic curtailment) of months r .. r+L-1
     (L = fleet life in whole months), discounted to r at ``refresh_hurdle_rate_per_year``
     (compounded monthly), is at least the refresh capex. Otherwise the fleet is retired at r and
@@ -633,7 +650,8 @@ def mining_cash_flows(
     start = start or DEFAULT_MARKET.as_of
     cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
 
-    # Fleet age and degradation; the fleet is replaced whenever its age reaches the life.
+    # Fleet age and degradation; the fleet is replaced whenever its age reaches the life, and
+    # its age (so its degradation) restarts at each refresh.
     life_m = a.fleet_life_years * 12.0
     age_total_m = a.fleet_age_years * 12.0 + month_idx
     age_m = np.mod(age_total_m, life_m)
@@ -641,13 +659,18 @@ def mining_cash_flows(
         age_total_m >= life_m
     )
     health = (1.0 - a.degradation_per_year) ** (age_m / 12.0)
-    ph_per_mw_new = 1_000.0 / (a.efficiency_j_per_th * a.mining_pue)
+    # The fleet in service runs at efficiency_j_per_th until the first refresh in the horizon,
+    # then at the refresh machine's J/TH (the machine the $/TH buys): (n_months,).
+    eff_j_per_th = np.where(
+        np.cumsum(refresh) > 0, a.refresh_efficiency_j_per_th, a.efficiency_j_per_th
+    )
+    ph_per_mw_new = 1_000.0 / (eff_j_per_th * a.mining_pue)
     deployed_ph = p_mw * ph_per_mw_new * health  # (..., n_months)
     value_r = (
         hp
         * (1.0 - a.pool_fee)
         * health
-        / (MWH_PER_PH_DAY_PER_J_PER_TH * a.efficiency_j_per_th * a.mining_pue)
+        / (MWH_PER_PH_DAY_PER_J_PER_TH * eff_j_per_th * a.mining_pue)
     )
 
     # Economic curtailment against the price-duration curve.
@@ -704,7 +727,10 @@ def mining_cash_flows(
     credit = flex_mwh * curt.credit_per_mwh_mean + dr_mwh * curt.running_credit_usd_per_mwh
     power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided + cp_charge
     opex = p_mw * a.opex_usd_per_mw_month
-    refresh_capex = p_mw * ph_per_mw_new * 1_000.0 * a.refresh_cost_usd_per_th
+    # TH/s bought = MW x 1e6 W / (PUE x J/TH of the new machine); capex = TH/s x $/TH.
+    refresh_capex = (
+        p_mw * 1e6 / (a.refresh_efficiency_j_per_th * a.mining_pue) * a.refresh_cost_usd_per_th
+    )
 
     # Refresh or retire: the first end of life whose refresh does not pay stops mining for good.
     stop_month = _first_retirement_month(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from valuation.market import DEFAULT_MARKET, MiningInputError, hashrate_eh_s_from_difficulty
 from valuation.mining import (
     MACHINES,
+    REFRESH_MACHINE,
     HashpricePath,
     MiningAssumptions,
     PowerContract,
@@ -240,13 +241,49 @@ def test_uptime_pue_degradation_and_pool_fee():
 
 
 def test_fleet_refresh_capex_when_the_fleet_ages_out():
-    # fleet 4 years old, 5-year life: refresh at month 12 and 72; 500 PH/s = 500,000 TH x $20
-    a = replace(SIMPLE, fleet_age_years=4.0, degradation_per_year=0.05)
+    # Fleet 4 years old, 5-year life: refreshes at months 12 and 72. The refresh buys a 16 J/TH
+    # machine at $20/TH: TH bought = 10 MW x 1e6 W / (16 J/TH x PUE 1) = 625,000 TH/s, so the
+    # capex is 625,000 x $20 = $12.5M (not the old fleet's 500,000 TH x $20 = $10M).
+    a = replace(
+        SIMPLE, fleet_age_years=4.0, degradation_per_year=0.05, refresh_efficiency_j_per_th=16.0
+    )
     r = mining_cash_flows(10.0, np.full(80, 50.0), assumptions=a, contract=TARIFF)
     assert np.flatnonzero(r.capex_usd).tolist() == [12, 72]
-    assert r.capex_usd[12] == pytest.approx(500_000 * 20.0)
-    assert r.deployed_hashrate_ph_s[12] == pytest.approx(500.0)  # new fleet, no degradation yet
-    assert r.deployed_hashrate_ph_s[11] == pytest.approx(500.0 * 0.95 ** (59 / 12))
+    np.testing.assert_allclose(r.capex_usd[[12, 72]], 625_000 * 20.0)
+    # month 11, old fleet at 20 J/TH aged 59 months: 10 x 1000 / 20 x 0.95^(59/12) PH/s;
+    # R = 50 / (0.024 x 20) x 0.95^(59/12) = 104.17 x 0.7770 = $80.94/MWh
+    old_health = 0.95 ** (59 / 12)
+    assert r.deployed_hashrate_ph_s[11] == pytest.approx(500.0 * old_health)
+    assert r.revenue_usd_per_mwh[11] == pytest.approx(50 / (0.024 * 20) * old_health)
+    # month 12, new fleet, degradation restarted: 10 x 1000 / 16 = 625 PH/s;
+    # revenue = 625 x $50 x 30.4375 days = $951,171.875; R = 50 / (0.024 x 16) = $130.21/MWh.
+    # Power (10 MW x 730.5 h x $50 = $365,250) and opex ($50,000) do not depend on the machine.
+    assert r.deployed_hashrate_ph_s[12] == pytest.approx(625.0)
+    assert r.revenue_usd[12] == pytest.approx(951_171.875)
+    assert r.revenue_usd_per_mwh[12] == pytest.approx(130.208333, rel=1e-6)
+    assert r.power_cost_usd[12] == pytest.approx(365_250.0)
+    assert r.net_cash_flow_usd[12] == pytest.approx(951_171.875 - 365_250 - 50_000 - 12.5e6)
+    # the new fleet ages from its refresh: 625 x 0.95^(1/12) at month 13, 625 x 0.95^(59/12) at
+    # month 71, and 625 again after the second refresh at month 72
+    assert r.deployed_hashrate_ph_s[13] == pytest.approx(625.0 * 0.95 ** (1 / 12))
+    assert r.deployed_hashrate_ph_s[71] == pytest.approx(625.0 * old_health)
+    assert r.deployed_hashrate_ph_s[72] == pytest.approx(625.0)
+
+
+def test_refresh_machine_defaults_to_the_s21_xp_the_price_buys():
+    # $25.70/TH is the S21 XP price (Hashrate Index 2025-11-03): 3,645 W / 270 TH/s = 13.5 J/TH
+    a = MiningAssumptions()
+    assert REFRESH_MACHINE is MACHINES["Antminer S21 XP"]
+    assert a.refresh_efficiency_j_per_th == pytest.approx(3_645 / 270) == pytest.approx(13.5)
+    assert a.refresh_cost_usd_per_th == 25.70
+    # default refresh of 1 MW at PUE 1.05: 1e6 / (13.5 x 1.05) = 70,546.7 TH/s x $25.70 = $1.813M
+    r = mining_cash_flows(
+        1.0, np.full(3, 60.0), assumptions=replace(a, fleet_age_years=5.0), contract=TARIFF
+    )
+    assert r.capex_usd[0] == pytest.approx(1e6 / (13.5 * 1.05) * 25.70)
+    assert r.capex_usd[0] == pytest.approx(1_813_051, abs=1)
+    with pytest.raises(MiningInputError, match="refresh_efficiency_j_per_th=0"):
+        MiningAssumptions(refresh_efficiency_j_per_th=0.0)
 
 
 def test_power_profile_and_paths_broadcast_and_match_a_month_loop():

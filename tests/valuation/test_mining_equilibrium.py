@@ -128,10 +128,13 @@ def test_floor_fields_are_sourced_validated_and_saved():
 # out at month 12. Hashprice $50/PH/day under a $50/MWh tariff:
 #   revenue = 500 x 50 x 30.4375 = $760,937.50; power = 10 x 730.5 x 50 = $365,250; opex $50,000
 #   margin M = $345,687.50 a month.
+# The refresh here buys the same 20 J/TH machine, so M holds before and after it; the tests that
+# buy a more efficient machine set refresh_efficiency_j_per_th themselves.
 SIMPLE = MiningAssumptions(
     efficiency_j_per_th=20.0, uptime=1.0, pool_fee=0.0, mining_pue=1.0, degradation_per_year=0.0,
     opex_usd_per_mw_month=5_000.0, fleet_life_years=5.0, fleet_age_years=4.0,
     refresh_cost_usd_per_th=20.0, refresh_hurdle_rate_per_year=0.15,
+    refresh_efficiency_j_per_th=20.0,
 )  # fmt: skip
 TARIFF = PowerContract(
     contract_type="utility_tariff",
@@ -174,6 +177,31 @@ def test_refresh_threshold_hand_worked():
     for arr in (stop.revenue_usd, stop.power_cost_usd, stop.opex_usd, stop.hashrate_ph_s,
                 stop.deployed_hashrate_ph_s, stop.energy_mwh, stop.net_cash_flow_usd):  # fmt: skip
         np.testing.assert_allclose(arr[12:], 0.0)
+
+
+def test_refresh_weighs_the_new_machines_margin_against_its_capex():
+    # The refresh buys 16 J/TH machines: 10 MW x 1e6 / 16 = 625,000 TH/s = 625 PH/s.
+    #   new revenue = 625 x 50 x 30.4375 = $951,171.875; margin M' = 951,171.875 - 365,250
+    #   - 50,000 = $535,921.875 a month; PV at month 12 = M' x 43.424 = $23.27M.
+    # Capex = 625,000 TH x $/TH, so the break-even price is $23.27M / 625,000 = $37.24/TH.
+    # At $35/TH ($21.875M) the refresh is bought, although the old fleet's margin (PV $15.01M,
+    # see above) would not cover it; at $38/TH ($23.75M) the fleet retires at month 12.
+    m_new = 625 * 50 * 30.4375 - 365_250.0 - 50_000.0
+    assert m_new == pytest.approx(535_921.875)
+    assert m_new * annuity(60) / 625_000 == pytest.approx(37.24, abs=0.01)
+    assert M * annuity(60) < 35.0 * 625_000 < m_new * annuity(60) < 38.0 * 625_000
+    a = replace(SIMPLE, refresh_efficiency_j_per_th=16.0)
+    hp = np.full(80, 50.0)
+    buy = mining_cash_flows(10.0, hp, assumptions=replace(a, refresh_cost_usd_per_th=35.0),
+                            contract=TARIFF)  # fmt: skip
+    assert buy.running.all() and np.flatnonzero(buy.capex_usd).tolist() == [12, 72]
+    assert buy.capex_usd[12] == pytest.approx(21_875_000.0)
+    np.testing.assert_allclose(buy.revenue_usd[:12], 760_937.5)
+    np.testing.assert_allclose(buy.revenue_usd[12:], 951_171.875)
+    stop = mining_cash_flows(10.0, hp, assumptions=replace(a, refresh_cost_usd_per_th=38.0),
+                             contract=TARIFF)  # fmt: skip
+    assert stop.retired_month == 12.0 and stop.capex_usd.sum() == 0.0
+    np.testing.assert_allclose(stop.net_cash_flow_usd[:12], M)
 
 
 def test_refresh_does_not_pay_when_hashprice_collapses_after_the_refresh():
@@ -271,6 +299,37 @@ def test_dearer_machines_never_retire_later(cost, bump, seed, age):
     )
     # a stopped site never restarts
     assert np.all(np.diff(hi.running.astype(int), axis=-1) <= 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    cost=st.floats(0.0, 60.0),
+    eff=st.floats(8.0, 30.0),
+    gain=st.floats(0.0, 0.6),
+    opex=st.floats(0.0, 20_000.0),
+    seed=st.integers(0, 2**16),
+    age=st.floats(0.0, 6.0),
+)
+def test_more_efficient_refresh_machine_never_retires_earlier(cost, eff, gain, opex, seed, age):
+    # Same $/TH, fewer J/TH: revenue per MW and capex per MW both scale with 1/(J/TH) while
+    # power and opex do not, and the month's margin (best of running or curtailing each price
+    # point) is convex in 1/(J/TH) and -opex at 0, so a refresh that pays keeps paying.
+    rng = np.random.default_rng(seed)
+    hp = rng.uniform(15.0, 80.0, size=(4, 150))
+    pts = np.sort(rng.uniform(-20.0, 300.0, size=24))
+    a = replace(SIMPLE, fleet_age_years=age, refresh_cost_usd_per_th=cost,
+                opex_usd_per_mw_month=opex, refresh_efficiency_j_per_th=eff)  # fmt: skip
+    better = replace(a, refresh_efficiency_j_per_th=eff * (1.0 - gain))
+    kw = dict(contract=TARIFF, prices=pts, start=date(2026, 1, 1))
+    lo = mining_cash_flows(10.0, hp, assumptions=a, **kw)
+    hi = mining_cash_flows(10.0, hp, assumptions=better, **kw)
+    never = 10_000.0
+    assert np.all(
+        np.nan_to_num(hi.retired_month, nan=never) >= np.nan_to_num(lo.retired_month, nan=never)
+    )
+    # before the first refresh nothing depends on the refresh machine
+    first = int(np.ceil(max(0.0, 60.0 - age * 12.0)))
+    np.testing.assert_allclose(hi.revenue_usd[:, :first], lo.revenue_usd[:, :first])
 
 
 def test_hurdle_rate_is_validated():
