@@ -51,7 +51,7 @@ REQUIRED_COLUMNS: Final = (
 )
 NUMERIC_COLUMNS: Final = ("critical_it_mw", "rack_density_kw", "year", "cost_usd_per_critical_mw")
 QUANTILES: Final = (0.1, 0.5, 0.9)
-MIN_ROWS: Final = 12  # fewer rows cannot support 5-fold CV of a ~10-feature model
+MIN_ROWS: Final = 12  # fewer rows cannot support K-fold CV of a ~12-feature model
 LINEAR_MAX_ROWS: Final = 200
 METHODS: Final = ("auto", "linear_quantile", "gradient_boosting")
 BOOL_COLUMNS: Final = ("reuse_buildings", "backup_generation")

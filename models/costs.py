@@ -23,7 +23,9 @@ the component costs below are an engineering allocation of the published totals:
 The allocation is tuned so that a typical conversion (new shell on the mining site, direct-to-chip
 liquid cooling at ~130 kW per rack, N+1 electrical and mechanical, Tier III) lands inside the
 company-quoted $8-11M per MW, and a light retrofit (reused halls and MV gear, Tier I, no generators)
-lands near Rockdale's $3.6M. ``tests/models/test_estimate.py`` checks both. Replace these numbers
+lands near Rockdale's $3.6M. The default target (reused halls, Tier III) on the example sites also
+lands in $8-11M (riot-rockdale and cifr-odessa are tested), because single-path mining MV gear is
+reused only for Tier I-II. ``tests/models/test_estimate.py`` checks all three. Replace these numbers
 with your own via ``models.calibrate`` when you have a project history.
 """
 
