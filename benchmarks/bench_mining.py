@@ -78,6 +78,12 @@ def main() -> None:
         f"${res.four_cp_charge_usd[first_year].sum(axis=1).mean() * per_mw_year:,.0f} / "
         f"${res.four_cp_credit_usd[first_year].sum(axis=1).mean() * per_mw_year:,.0f} per MW"
     )
+    a = kwargs["assumptions"]
+    print(
+        f"refresh: {a.refresh_efficiency_j_per_th:.1f} J/TH at ${a.refresh_cost_usd_per_th:.2f}/TH, "
+        f"${1e6 / (a.refresh_efficiency_j_per_th * a.mining_pue) * a.refresh_cost_usd_per_th:,.0f}"
+        f" per MW (fleet before it: {a.efficiency_j_per_th:.1f} J/TH)"
+    )
     retired = ~np.isnan(res.retired_month)
     print(
         f"paths retiring the fleet instead of refreshing: {retired.mean():.1%}"
