@@ -51,7 +51,6 @@ st.caption(
 
 # --- Key figures ---------------------------------------------------------------------------------
 convert_wins = table["value_of_converting_usd"] > 0
-best_npv = table[["keep_mining_npv_usd", "convert_npv_usd"]].max(axis=1)
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(
     "Sites",
@@ -151,8 +150,9 @@ with legend_col:
     st.caption("Circle area is proportional to the site's power rights (gross MW).")
     st.metric(
         "Best-path value of the portfolio",
-        fmt.usd(best_npv.sum()),
-        help="Sum over sites of the higher of the keep-mining and convert NPVs, USD.",
+        fmt.usd(table["best_npv_usd"].sum()),
+        help="Sum over sites of the NPV of each site's recommended path (keep mining, mining "
+        "with demand response, convert or a hybrid), USD.",
     )
 
 # --- Ranking --------------------------------------------------------------------------------------

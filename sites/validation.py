@@ -18,6 +18,7 @@ from sites.schema import (
     COLUMN_KINDS,
     CONTRACT_TYPES,
     COOLING_TYPES,
+    DESIGN_TEMPERATURE_RANGE_C,
     GRID_REGIONS,
     SITE_STATUSES,
     SUBSTATION_OWNERS,
@@ -116,9 +117,9 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "fiber_distance_km": (0.0, None),
     "carrier_count": (0, None),
     "metro_distance_km": (0.0, None),
-    # Record US design temperatures lie well inside these (ASHRAE Handbook, Fundamentals, ch. 14).
-    "design_dry_bulb_c": (-60.0, 60.0),
-    "design_wet_bulb_c": (-60.0, 60.0),
+    # One range with the retrofit model, which values any site the inventory accepts.
+    "design_dry_bulb_c": DESIGN_TEMPERATURE_RANGE_C,
+    "design_wet_bulb_c": DESIGN_TEMPERATURE_RANGE_C,
 }
 
 

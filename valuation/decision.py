@@ -182,9 +182,34 @@ def compare(
     from models import estimate_retrofit
 
     scenario = scenario or Scenario()
-    retrofit = retrofit or estimate_retrofit(site)
+    retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)
     model = build_site_model(site, scenario, retrofit)
     return _decide(model, retrofit)
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The strategies' NPVs from one row block of ``evaluate`` (rows 0..H hybrids, H+1 DR)."""
+
+    npv_by_key: dict[str, float]
+    best_k: int  # halls converted in the best hybrid
+    best_mining_key: str
+    best: str  # the recommended strategy; a hybrid at either end is named as that end
+
+    @classmethod
+    def of(cls, npvs: np.ndarray, h: int) -> _Ranking:
+        best_k = int(np.argmax(npvs[: h + 1]))
+        npv_by_key = {
+            "keep_mining": float(npvs[0]),
+            "mining_with_dr": float(npvs[h + 1]),
+            "convert": float(npvs[h]),
+            "hybrid": float(npvs[best_k]),
+        }
+        best_mining_key = max(("keep_mining", "mining_with_dr"), key=lambda k: npv_by_key[k])
+        best = max(npv_by_key, key=lambda k: npv_by_key[k])
+        if best == "hybrid" and best_k in (0, h):
+            best = "convert" if best_k == h else best_mining_key
+        return cls(npv_by_key, best_k, best_mining_key, best)
 
 
 def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
@@ -200,17 +225,13 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     hybrid_grid = pd.DataFrame(
         {"halls_converted": np.arange(h + 1), "share_converted": shares, "npv_usd": npvs[: h + 1]}
     )
-    best_k = int(np.argmax(npvs[: h + 1]))
+    ranking = _Ranking.of(npvs, h)
+    best_k, npv_by_key = ranking.best_k, ranking.npv_by_key
+    best_mining_key, best = ranking.best_mining_key, ranking.best
 
     rows = {"keep_mining": 0, "mining_with_dr": h + 1, "convert": h, "hybrid": best_k}
     labels = dict(STRATEGY_LABELS)
     labels["hybrid"] = f"Hybrid: convert {best_k} of {h} halls ({shares[best_k]:.0%} of IT MW)"
-    npv_by_key = {k: float(npvs[row_index(model, k, best_k)]) for k in rows}
-    best_mining_key = (
-        "keep_mining"
-        if npv_by_key["keep_mining"] >= npv_by_key["mining_with_dr"]
-        else "mining_with_dr"
-    )
     value_of_converting = npv_by_key["convert"] - npv_by_key[best_mining_key]
     fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)[list(rows.values())]
     # One more row: converting over the best mining path, the flows the conversion adds.
@@ -222,11 +243,6 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     }
 
     # Best strategy; a hybrid at either end of the grid is keep mining or convert.
-    best = max(npv_by_key, key=lambda k: npv_by_key[k])
-    if best == "hybrid" and best_k in (0, h):
-        best = "convert" if best_k == h else best_mining_key
-        if best == "keep_mining" and npv_by_key["mining_with_dr"] > npv_by_key["keep_mining"]:
-            best = "mining_with_dr"
 
     gap_base = float(_gap(npvs, h))
     breakevens = _breakevens(model, variants, gap_base)
@@ -590,8 +606,9 @@ def _recommendation(
 
 def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -> pd.DataFrame:
     """One row per site, sorted by value of converting (descending): site_id, name, operator,
-    power_mw, grid_region, latitude, longitude, best_strategy, keep_mining_npv_usd,
-    convert_npv_usd, value_of_converting_usd (and error for sites that cannot be valued)."""
+    power_mw, grid_region, latitude, longitude, best_strategy, best_npv_usd (the recommended
+    path's NPV), keep_mining_npv_usd, convert_npv_usd, value_of_converting_usd (and error for
+    sites that cannot be valued)."""
     from models import ModelsError, estimate_retrofit
 
     scenario = scenario or Scenario()
@@ -603,29 +620,23 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
             "latitude": site.latitude, "longitude": site.longitude,
         }  # fmt: skip
         try:
-            model = build_site_model(site, scenario, estimate_retrofit(site))
+            retrofit = estimate_retrofit(site, as_of=scenario.market.as_of)
+            model = build_site_model(site, scenario, retrofit)
             npvs = evaluate(model)["npv_usd"]
             h = model.n_halls
-            order = {"keep_mining": npvs[0], "mining_with_dr": npvs[h + 1], "convert": npvs[h],
-                     "hybrid": npvs[: h + 1].max()}  # fmt: skip
-            best_k = int(np.argmax(npvs[: h + 1]))
-            best = max(order, key=lambda k: order[k])
-            if best == "hybrid" and best_k in (0, h):
-                best = (
-                    "convert"
-                    if best_k == h
-                    else max(("keep_mining", "mining_with_dr"), key=lambda k: order[k])
-                )
+            ranking = _Ranking.of(npvs, h)
             row.update(
-                best_strategy=best,
+                best_strategy=ranking.best,
+                best_npv_usd=ranking.npv_by_key[ranking.best],
                 keep_mining_npv_usd=float(npvs[0]),
                 convert_npv_usd=float(npvs[h]),
                 value_of_converting_usd=float(_gap(npvs, h)),
                 error="",
             )
         except (HostingError, ModelsError, ValueError) as exc:
-            row.update(best_strategy="", keep_mining_npv_usd=math.nan, convert_npv_usd=math.nan,
-                       value_of_converting_usd=math.nan, error=str(exc))  # fmt: skip
+            row.update(best_strategy="", best_npv_usd=math.nan, keep_mining_npv_usd=math.nan,
+                       convert_npv_usd=math.nan, value_of_converting_usd=math.nan,
+                       error=str(exc))  # fmt: skip
         rows.append(row)
     frame = pd.DataFrame(rows)
     return frame.sort_values(

@@ -245,9 +245,10 @@ def test_compare_portfolio_sorted_and_reports_bad_sites():
     sites = [_site("a", 60.0, 2), _site("b", 150.0, 3, price=50.0), _site("c", 90.0, 3, price=20.0)]
     bad = replace(_site("z"), power=PowerRights(energized_mw=0.0, contracted_mw=0.0))
     table = compare_portfolio([*sites, bad], SCENARIO)
-    assert list(table.columns[:11]) == [
+    assert list(table.columns[:12]) == [
         "site_id", "name", "operator", "power_mw", "grid_region", "latitude", "longitude",
-        "best_strategy", "keep_mining_npv_usd", "convert_npv_usd", "value_of_converting_usd",
+        "best_strategy", "best_npv_usd", "keep_mining_npv_usd", "convert_npv_usd",
+        "value_of_converting_usd",
     ]  # fmt: skip
     values = table["value_of_converting_usd"].dropna().to_numpy()
     assert np.all(np.diff(values) <= 0)
@@ -255,3 +256,6 @@ def test_compare_portfolio_sorted_and_reports_bad_sites():
     one = compare(sites[0], SCENARIO)
     row = table.set_index("site_id").loc["a"]
     assert row["value_of_converting_usd"] == pytest.approx(one.value_of_converting_usd)
+    # The portfolio names the same path as the site's own decision, at that path's NPV.
+    assert row["best_strategy"] == one.best_strategy
+    assert row["best_npv_usd"] == pytest.approx(one.strategies[one.best_strategy].summary.npv_usd)
