@@ -369,7 +369,7 @@ def _lease_top(rate: float) -> float:
 def _variant_gaps(model: SiteModel) -> _Variants:
     """Every reason and break-even variant as extra rows of one batched end-row evaluation."""
     s = model.scenario
-    market, n = s.market, model.n_months
+    market = s.market
     path = model.hashprice
     hp = path.hashprice_usd_per_ph_day
     rate = s.lease_rate_usd_per_kw_month
@@ -410,9 +410,10 @@ def _variant_gaps(model: SiteModel) -> _Variants:
     base, hp_part, free = parts
     blocks = tuple(
         {
-            key: np.concatenate([np.broadcast_to(base[j][key], (4, n)), hp_part[j][key],
-                                 np.broadcast_to(free[j][key], (1, n))])
-            for key in ("revenue", "opex", "capex")
+            key: np.concatenate([np.broadcast_to(base[j][key], (4, *base[j][key].shape)),
+                                 hp_part[j][key],
+                                 np.broadcast_to(free[j][key], (1, *free[j][key].shape))])
+            for key in base[j]
         }
         for j in (0, 1)
     )  # fmt: skip
@@ -468,8 +469,7 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
             for k in keys
         ]
         blocks = tuple(
-            {key: np.stack([p[j][key] for p in parts]) for key in ("revenue", "opex", "capex")}
-            for j in (0, 1)
+            {key: np.stack([p[j][key] for p in parts]) for key in parts[0][j]} for j in (0, 1)
         )
         lease = np.array([trial[k] if k == "lease" else rate for k in keys])
         capex = np.array([trial[k] if k == "capex" else 1.0 for k in keys])

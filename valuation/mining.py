@@ -535,6 +535,9 @@ class MiningCashFlows:
     revenue_usd_per_mwh: np.ndarray  # the curtailment threshold's mining value
     cost_to_mine_usd_per_btc: np.ndarray  # (power - credits - DR + opex) / BTC; excl. capex
     running: np.ndarray  # bool: the site still mines (False from the retirement month on)
+    # (...): the running fleet's value at the horizon (stated at the last month), see
+    # ``mining_cash_flows``; 0 for a retired fleet or one with no life left.
+    continuation_value_usd: np.ndarray
 
     @property
     def retired_month(self) -> np.ndarray | float:
@@ -555,8 +558,9 @@ class MiningCashFlows:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One path (1-D arrays) as a DataFrame with one column per field, months as rows."""
-        cols = {k: np.asarray(v) for k, v in self.__dict__.items()}
+        """One path (1-D arrays) as a DataFrame with one column per monthly field, months as
+        rows (``continuation_value_usd``, one number per path, is not a column)."""
+        cols = {k: np.asarray(v) for k, v in self.__dict__.items() if k != "continuation_value_usd"}
         if any(v.ndim != 1 for v in cols.values()):
             raise MiningInputError(
                 "to_frame needs a single path; index a path out of the arrays first"
@@ -577,6 +581,8 @@ def mining_cash_flows(
     programs: Sequence[DemandResponseProgram] = (),
     btc_price_usd: object | None = None,
     start: date | None = None,
+    discount_rate_per_year: float | None = None,
+    power_end_month: object | None = None,
 ) -> MiningCashFlows:
     """Monthly mining cash flows for a site, vectorised over ``(..., n_months)``.
 
@@ -592,6 +598,14 @@ def mining_cash_flows(
     btc_price_usd: ``(..., n_months)`` BTC price for ``btc_mined`` when hashprice is an array.
     start: first grid month (calendar month of ``start``); defaults to the path's first month
         or ``DEFAULT_MARKET.as_of``.
+    discount_rate_per_year: the rate (compounded monthly) of the continuation value; None uses
+        ``assumptions.refresh_hurdle_rate_per_year`` (the miner's own rate). A valuation passes
+        its discount rate.
+    power_end_month: ``(...)`` month index (from the grid start, may lie past the horizon, ``inf``
+        = never) from which the power goes to another use for good, e.g. a hall's construction
+        start when it converts. Inside the horizon ``power_mw`` already says so (zero from
+        then); past the horizon it stops the projected margin there, in the refresh test and in
+        the continuation value. None: never.
 
     Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375; J/TH is
     ``efficiency_j_per_th`` before the first refresh and ``refresh_efficiency_j_per_th`` from it
@@ -620,6 +634,15 @@ def mining_cash_flows(
     uses the path's own projected margins (perfect foresight along each path, as a miner deciding
     on its own forecast); months of the window beyond the horizon repeat the last month's margin.
     Before its first end of life a running fleet keeps operating (curtailing when unprofitable).
+
+    Continuation value (``continuation_value_usd``, shape ``(...)``): at the horizon a running
+    fleet is worth its projected margin over the rest of its life, on the refresh test's
+    projection (the last month's margin M repeated), discounted at ``discount_rate_per_year``
+    and stated at the last month (like every terminal value here):
+    ``max(0, M) x sum_{j=1..R} v^j`` with ``v = (1 + rate)^(-1/12)`` and R the months from the
+    horizon to the fleet's next end of life (the month the refresh rule would next decide),
+    cut at ``power_end_month``; 0 for a retired fleet. Floored at 0: the miner can stop. A
+    refresh past the horizon is not valued (it would be a new decision with its own capex).
     """
     if isinstance(hashprice_usd_per_ph_day, HashpricePath):
         path = hashprice_usd_per_ph_day
@@ -646,6 +669,28 @@ def mining_cash_flows(
     if shape[-1] != n_months:
         raise MiningInputError(f"power_mw shape {p_mw.shape} changes the months axis ({n_months})")
     a = assumptions
+    if power_end_month is None:
+        power_end = np.full(shape[:-1], np.inf)
+    else:
+        power_end = _as_float_array(power_end_month, "power_end_month")
+        _require(power_end, power_end >= 0, "power_end_month", "must be a month index >= 0 or inf")
+        try:
+            power_end = np.broadcast_to(power_end, shape[:-1])
+        except ValueError:
+            raise MiningInputError(
+                f"power_end_month shape {power_end.shape} does not broadcast with the paths "
+                f"{shape[:-1]}"
+            ) from None
+    rate_year = (
+        a.refresh_hurdle_rate_per_year
+        if discount_rate_per_year is None
+        else (float(discount_rate_per_year))
+    )
+    if not (np.isfinite(rate_year) and rate_year > -1):
+        raise MiningInputError(
+            f"discount_rate_per_year={discount_rate_per_year!r} is not allowed; must be > -1 "
+            "(a fraction per year)"
+        )
     month_idx = np.arange(n_months)
     start = start or DEFAULT_MARKET.as_of
     cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
@@ -733,14 +778,27 @@ def mining_cash_flows(
     )
 
     # Refresh or retire: the first end of life whose refresh does not pay stops mining for good.
+    margin = revenue + credit + dr_pay - power_cost - opex
+    margin_last = np.broadcast_to(margin, shape)[..., -1]  # the projection past the horizon
     stop_month = _first_retirement_month(
-        revenue + credit + dr_pay - power_cost - opex,
+        margin,
         np.broadcast_to(refresh_capex, shape),
         refresh_months=np.flatnonzero(refresh),
         life_months=max(1, int(round(life_m))),
         hurdle_rate_per_year=a.refresh_hurdle_rate_per_year,
+        power_end_month=power_end,
     )
     running = month_idx < stop_month[..., None]  # (..., n_months)
+    # Next end of life at or after the horizon: the first month m >= n whose total age A + m
+    # reaches the next multiple k x life past A + n - 1 (k >= 1), as ``refresh`` marks them.
+    age_n = a.fleet_age_years * 12.0 + n_months
+    next_eol_age = max(np.floor((age_n - 1.0) / life_m) + 1.0, 1.0) * life_m
+    next_eol_month = max(float(n_months), float(np.ceil(next_eol_age - a.fleet_age_years * 12.0)))
+    months_left = np.clip(np.minimum(next_eol_month, power_end) - n_months, 0.0, None)
+    v = (1.0 + rate_year) ** (-1.0 / 12.0)
+    # sum_{j=1..R} v^j, month n one period after the last month n - 1.
+    annuity = months_left if v == 1.0 else v * (1.0 - v**months_left) / (1.0 - v)
+    continuation = np.maximum(margin_last, 0.0) * annuity * (stop_month >= n_months)
     capex = np.where(refresh & running, refresh_capex, 0.0)
     if not running.all():
 
@@ -792,6 +850,7 @@ def mining_cash_flows(
         revenue_usd_per_mwh=full(value_r),
         cost_to_mine_usd_per_btc=full(cost_to_mine),
         running=np.broadcast_to(running, shape),
+        continuation_value_usd=np.asarray(continuation, dtype=float),
     )
 
 
@@ -802,13 +861,15 @@ def _first_retirement_month(
     refresh_months: np.ndarray,
     life_months: int,
     hurdle_rate_per_year: float,
+    power_end_month: np.ndarray | None = None,
 ) -> np.ndarray:
     """First end-of-life month ``(...)`` whose refresh does not pay; ``n_months`` if none.
 
     A refresh in month r pays when ``PV_r = sum_{j<L} margin[r+j] v^j >= capex_r`` with
     ``v = (1 + hurdle)^(-1/12)``. All windows come from one cumulative sum of ``margin[m] v^m``
     (window difference divided by ``v^r``); months past the horizon repeat the last month's
-    margin: ``margin[n-1] x sum_{j=n-r}^{L-1} v^j``.
+    margin: ``margin[n-1] x sum_{j=n-r}^{J-1} v^j`` with ``J = min(L, power_end_month - r)`` (no
+    margin once the power goes to another use; ``power_end_month`` ``(...)``, inf = never).
     """
     n = margin_usd.shape[-1]
     lead = margin_usd.shape[:-1]
@@ -825,7 +886,9 @@ def _first_retirement_month(
     def annuity(k: np.ndarray) -> np.ndarray:  # sum_{j<k} v^j
         return k.astype(float) if v == 1.0 else (1.0 - v**k) / (1.0 - v)
 
-    beyond = margin_usd[..., -1:] * (annuity(np.full(r.size, life_months)) - annuity(end - r))
+    stop = np.inf if power_end_month is None else np.asarray(power_end_month)[..., None]
+    last_j = np.clip(np.minimum(life_months, stop - r), end - r, life_months)  # (..., n_refresh)
+    beyond = margin_usd[..., -1:] * (annuity(last_j) - annuity(end - r))
     retire = inside + beyond < refresh_capex_usd[..., r]  # (..., n_refresh)
     return np.where(retire, r, n).min(axis=-1)
 

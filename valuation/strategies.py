@@ -332,18 +332,27 @@ def _mining(
     programs: tuple = (),
     contract: PowerContract | None = None,
     prices: np.ndarray | None = None,
+    power_end_month: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
+    """Pre-tax mining rows ``{"revenue", "opex", "capex"}`` (USD, ``(..., n_months)``) and the
+    fleet's ``"continuation_value"`` at the horizon (USD, ``(...)``, at the scenario discount
+    rate; 0 with terminal method "none") from ``valuation.mining.mining_cash_flows``."""
     contract = contract or model.contract
     if prices is None:
         prices = model.prices_usd_per_mwh if model.prices_usd_per_mwh.shape[-1] else None
     mcf = mining_cash_flows(
         power_mw, hashprice_usd_per_ph_day, assumptions=model.scenario.mining, contract=contract,
         prices=prices, programs=programs, start=model.scenario.market.as_of,
+        discount_rate_per_year=model.scenario.discount_rate_per_year,
+        power_end_month=power_end_month,
     )  # fmt: skip
+    # Terminal method "none" values nothing past the horizon, mining included.
+    valued = model.scenario.terminal.method != "none"
     return {
         "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd,
         "opex": mcf.power_cost_usd + mcf.opex_usd,
         "capex": mcf.capex_usd,
+        "continuation_value": mcf.continuation_value_usd * valued,
     }
 
 
@@ -352,10 +361,40 @@ def _keep_mw(model: SiteModel) -> np.ndarray:
     return np.broadcast_to(model.mining_mw_by_hall[:, None], (model.n_halls, model.n_months))
 
 
-def _convert_mw(model: SiteModel) -> np.ndarray:
-    """Gross MW per hall per month while halls mine until their construction starts, ``(H, n)``."""
-    months = np.arange(model.n_months)
-    return _keep_mw(model) * (months[None, :] < model.construction_start_month[:, None])
+@dataclass(frozen=True)
+class MiningProfiles:
+    """The 1-MW mining profiles a site's rows need, one per distinct stop month.
+
+    Profile 0 mines every month (a kept hall, stop month inf); profile ``u >= 1`` mines until
+    ``end_month[u]``, the construction start shared by the halls ``hall_profile == u``. A hall's
+    mining is its MW times its profile's per-MW block: mining is linear in MW, so the refresh
+    decision (margin against capex, both per MW) is the same for any MW on the same profile,
+    and halls starting in the same month share one valuation.
+    """
+
+    power_mw: np.ndarray  # (P, n_months) 1 while mining, else 0
+    end_month: np.ndarray  # (P,) first month without mining; inf for profile 0
+    hall_profile: np.ndarray  # (H,) profile of each hall when it converts
+    convert_weight_mw: np.ndarray  # (P,) MW of the halls converting on each profile
+
+
+def mining_profiles(model: SiteModel) -> MiningProfiles:
+    """The model's :class:`MiningProfiles` (cached on the model)."""
+    prof = model.cache.get("mining_profiles")
+    if prof is None:
+        starts = np.unique(model.construction_start_month)
+        end = np.r_[np.inf, starts.astype(float)]
+        hall_profile = 1 + np.searchsorted(starts, model.construction_start_month)
+        prof = MiningProfiles(
+            power_mw=(np.arange(model.n_months)[None, :] < end[:, None]).astype(float),
+            end_month=end,
+            hall_profile=hall_profile,
+            convert_weight_mw=np.bincount(
+                hall_profile, weights=model.mining_mw_by_hall, minlength=end.size
+            ),
+        )
+        model.cache["mining_profiles"] = prof
+    return prof
 
 
 def mining_blocks(
@@ -365,13 +404,15 @@ def mining_blocks(
     contract: PowerContract | None = None,
     prices: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Mining per gross MW and the whole site's DR-partnership row, each ``{"revenue", "opex",
-    "capex"}`` in USD ``(..., n_months)`` (per MW for the first), for a hashprice path
-    ``(n_months,)`` or ``(K, n_months)`` (the scenario's path when None).
+    """Mining per gross MW on each of the model's profiles, and the whole site's DR-partnership
+    row, for a hashprice path ``(n_months,)`` or ``(K, n_months)`` (the scenario's when None).
 
-    Mining is linear in MW (revenue, power, opex and refresh capex all scale with it), so one MW
-    is valued once and scaled by each row's MW profile. The base market's blocks are cached on
-    the model: they do not depend on the lease or capex drivers.
+    The first dict holds ``"revenue"``, ``"opex"``, ``"capex"`` (USD per MW, ``(..., P,
+    n_months)``) and ``"continuation_value"`` (USD per MW, ``(..., P)``) for the profiles of
+    :func:`mining_profiles` (0 = keep mining; then one per construction start, mining stopping
+    there for good, so each converting hall's refresh-or-retire decision sees its own window);
+    the second the same keys for the DR row, ``(..., n_months)`` and ``(...)``. The base
+    market's blocks are cached on the model: they do not depend on the lease or capex drivers.
     """
     base_market = hashprice_usd_per_ph_day is None and contract is None and prices is None
     if base_market and "base_mining" in model.cache:
@@ -382,8 +423,11 @@ def mining_blocks(
         else hashprice_usd_per_ph_day,
         dtype=float,
     )
-    n = model.n_months
-    unit = _mining(model, np.ones(n), hp, contract=contract, prices=prices)
+    prof = mining_profiles(model)
+    unit = _mining(
+        model, prof.power_mw, hp[..., None, :], contract=contract, prices=prices,
+        power_end_month=prof.end_month,
+    )  # fmt: skip
     dr = _mining(model, _keep_mw(model).sum(axis=0), hp, model.dr_programs, contract, prices)
     if base_market:
         model.cache["base_mining"] = (unit, dr)
@@ -391,12 +435,10 @@ def mining_blocks(
 
 
 def _site_totals(model: SiteModel) -> dict[str, np.ndarray]:
-    """Whole-site ``(n,)`` sums over halls for the keep-mining and convert rows (cached)."""
+    """Whole-site ``(n,)`` sums over halls for the convert row's hosting parts (cached)."""
     totals = model.cache.get("totals")
     if totals is None:
         totals = {
-            "keep_mw": _keep_mw(model).sum(axis=0),
-            "convert_mw": _convert_mw(model).sum(axis=0),
             "rent_unit": np.sum(model.rent_unit_usd, axis=-2),
             "landlord_capex": np.sum(
                 np.broadcast_to(model.landlord_capex_usd, model.rent_unit_usd.shape), axis=-2
@@ -460,6 +502,16 @@ def evaluate_ends(
     n = model.n_months
     unit, dr = mining_blocks(model) if blocks is None else blocks
     tot = _site_totals(model)
+    prof = mining_profiles(model)
+    keep_mw = float(model.mining_mw_by_hall.sum())
+    w = prof.convert_weight_mw
+
+    def keep_site(key: str) -> np.ndarray:  # every hall on profile 0
+        return unit[key][..., 0, :] * keep_mw
+
+    def convert_site(key: str) -> np.ndarray:  # each hall on its own profile
+        return np.einsum("...pn,p->...n", unit[key], w)
+
     rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None]
     k = np.asarray(capex_scale, dtype=float)[..., None]
     rent = tot["rent_unit"] * rate
@@ -470,30 +522,30 @@ def evaluate_ends(
         shape = np.broadcast_shapes(np.shape(keep), np.shape(convert), np.shape(dr_row))
         return np.stack([np.broadcast_to(x, shape) for x in (keep, convert, dr_row)], axis=-2)
 
-    keep_mw, conv_mw = tot["keep_mw"], tot["convert_mw"]
-    revenue = rows(unit["revenue"] * keep_mw, unit["revenue"] * conv_mw + rent, dr["revenue"])
-    opex = rows(unit["opex"] * keep_mw, unit["opex"] * conv_mw + landlord, dr["opex"])
+    keep_capex, conv_capex = keep_site("capex"), convert_site("capex")
+    revenue = rows(keep_site("revenue"), convert_site("revenue") + rent, dr["revenue"])
+    opex = rows(keep_site("opex"), convert_site("opex") + landlord, dr["opex"])
     capex_by_class = {
         MINING_CAPEX_CLASS: rows(
-            unit["capex"] * keep_mw,
-            unit["capex"] * conv_mw + tot[f"retrofit_{MINING_CAPEX_CLASS}"] * k,
-            dr["capex"],
+            keep_capex, conv_capex + tot[f"retrofit_{MINING_CAPEX_CLASS}"] * k, dr["capex"]
         )
     }
     placed_by_class = {
         MINING_CAPEX_CLASS: rows(
-            unit["capex"] * keep_mw,
-            unit["capex"] * conv_mw + tot[f"placed_{MINING_CAPEX_CLASS}"] * k,
-            dr["capex"],
+            keep_capex, conv_capex + tot[f"placed_{MINING_CAPEX_CLASS}"] * k, dr["capex"]
         )
     }
     for c in (15, 39):
         capex_by_class[c] = rows(zero, tot[f"retrofit_{c}"] * k, zero)
         placed_by_class[c] = rows(zero, tot[f"placed_{c}"] * k, zero)
     noi = rows(zero, rent - landlord, zero)
+    # Terminal values: the fleets still running at the horizon (mining rows; converted halls
+    # stopped mining at their construction start) and the converted halls' leases.
+    cv = unit["continuation_value"]
     tv_convert = hall_terminal_values_usd(model, rate[..., 0], k[..., 0]).sum(axis=-1)
     terminal_value = np.stack(
-        [np.zeros_like(tv_convert), tv_convert, np.zeros_like(tv_convert)], axis=-1
+        np.broadcast_arrays(cv[..., 0] * keep_mw, tv_convert + cv @ w, dr["continuation_value"]),
+        axis=-1,
     )
     flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, terminal_value)
     return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
@@ -534,9 +586,13 @@ def evaluate(
         }  # fmt: skip
     lease = np.asarray(lease_scale, dtype=float)[..., None, None]
     capex_k = np.asarray(capex_scale, dtype=float)[..., None, None]
-    power = np.concatenate([_keep_mw(model), _convert_mw(model)], axis=0)  # (2H, n)
     unit, dr = blocks
-    mined = {k: power * v[..., None, :] for k, v in unit.items()}
+    prof = mining_profiles(model)
+    mw = model.mining_mw_by_hall[:, None]
+    # Per hall (..., H, n): kept on profile 0, converted on its own profile.
+    kept_idx = np.zeros(h, dtype=int)
+    mined_keep = {k: unit[k][..., kept_idx, :] * mw for k in ("revenue", "opex", "capex")}
+    mined_conv = {k: unit[k][..., prof.hall_profile, :] * mw for k in ("revenue", "opex", "capex")}
 
     rate = s.lease_rate_usd_per_kw_month
     rent = model.rent_unit_usd * rate * lease  # (..., H, n)
@@ -555,12 +611,9 @@ def evaluate(
         steps = np.cumsum(change, axis=-2)
         return np.concatenate([zero, steps], axis=-2) + total  # (..., H + 1, n)
 
-    def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return x[..., :h, :], x[..., h:, :]
-
     rows: dict[str, np.ndarray] = {}
     for key in ("revenue", "opex", "capex"):
-        keep, conv = split(mined[key])
+        keep, conv = mined_keep[key], mined_conv[key]
         rows[key] = hybrid_rows(keep, conv - keep)
     zeros_h = np.zeros(np.broadcast_shapes(rent.shape, landlord.shape))
     rent_rows = hybrid_rows(zeros_h, np.broadcast_to(rent, zeros_h.shape))
@@ -577,14 +630,25 @@ def evaluate(
 
     retro_rows = class_rows(retro)
     placed_rows = class_rows(placed)
-    # Row k's terminal value: halls 1..k converted (row 0 keeps mining: none); the DR row none.
+    # Row k's terminal value: the leases of halls 1..k, plus the fleets still running at the
+    # horizon (halls k+1..H kept; a converted hall's fleet only if it starts building past the
+    # horizon); the DR row its own fleet's.
     hall_tv = hall_terminal_values_usd(
         model, rate * np.asarray(lease_scale, dtype=float), np.asarray(capex_scale, dtype=float)
     )  # (..., H)
-    tv_rows = np.concatenate(
-        [np.zeros((*hall_tv.shape[:-1], 1)), np.cumsum(hall_tv, axis=-1),
-         np.zeros((*hall_tv.shape[:-1], 1))], axis=-1,
-    )  # fmt: skip
+    cv = unit["continuation_value"]  # (..., P) per MW
+    cv_keep = cv[..., kept_idx] * model.mining_mw_by_hall
+    cv_conv = cv[..., prof.hall_profile] * model.mining_mw_by_hall
+    cv_rows = cv_keep.sum(axis=-1, keepdims=True) + np.concatenate(
+        [np.zeros((*cv.shape[:-1], 1)), np.cumsum(cv_conv - cv_keep, axis=-1)], axis=-1
+    )  # (..., H + 1)
+    lease_rows = np.concatenate(
+        [np.zeros((*hall_tv.shape[:-1], 1)), np.cumsum(hall_tv, axis=-1)], axis=-1
+    )
+    hybrid_tv, dr_tv = np.broadcast_arrays(
+        lease_rows + cv_rows, dr["continuation_value"][..., None]
+    )
+    tv_rows = np.concatenate([hybrid_tv, dr_tv[..., :1]], axis=-1)  # (..., H + 2)
 
     def with_dr(x: np.ndarray, dr_row: np.ndarray | float) -> np.ndarray:
         shape = np.broadcast_shapes(x.shape[:-2], np.shape(dr_row)[:-1] if np.ndim(dr_row) else ())

@@ -336,3 +336,106 @@ def test_hurdle_rate_is_validated():
     with pytest.raises(MiningInputError, match="refresh_hurdle_rate_per_year=-1.5"):
         MiningAssumptions(refresh_hurdle_rate_per_year=-1.5)
     assert MiningAssumptions().refresh_hurdle_rate_per_year == 0.15
+
+
+# --- continuation value at the horizon ----------------------------------------------------------
+
+W10 = 1.10 ** (-1 / 12)  # monthly discount factor at 10%/yr: 0.992089
+
+
+def test_continuation_value_hand_worked():
+    # SIMPLE fleet: ages out at month 12, refreshed there at $20/TH (threshold $30.02/TH), next
+    # end of life month 72. Horizon 40 months: at the horizon the fleet has 72 - 40 = 32 months
+    # left, each projected at the last month's margin M = $345,687.50. Stated at month 39:
+    #   sum_{j=1..32} w^j = w (1 - w^32) / (1 - w), w = 1.1^(-1/12) = 0.992089, w^32 = 0.775567
+    #                     = 0.992089 x 0.224433 / 0.007911 = 28.1451
+    #   value = 345,687.50 x 28.1451 = $9,729,396
+    hp = np.full(40, 50.0)
+    r = mining_cash_flows(
+        10.0, hp, assumptions=SIMPLE, contract=TARIFF, discount_rate_per_year=0.10
+    )
+    assert r.running.all() and r.capex_usd[12] > 0
+    assert abs(W10**32 - 0.775567) < 1e-6
+    assert abs(W10 * (1 - W10**32) / (1 - W10) - 28.1451) < 1e-4
+    assert r.continuation_value_usd == pytest.approx(M * 28.145061, rel=1e-7)
+    assert r.continuation_value_usd == pytest.approx(9_729_396, abs=1.0)
+    # Without a rate the miner's own 15% hurdle discounts it: 32 months of M at V = 1.15^(-1/12)
+    own = mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF)
+    assert own.continuation_value_usd == pytest.approx(M * V * (1 - V**32) / (1 - V), rel=1e-12)
+    # Power going to another use at month 50 leaves 10 months: M x w (1 - w^10) / (1 - w)
+    #   = 345,687.50 x 9.575057 = $3,309,977
+    cut = mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF,
+                            discount_rate_per_year=0.10, power_end_month=50)  # fmt: skip
+    assert cut.continuation_value_usd == pytest.approx(3_309_977.4, abs=1.0)
+    # ... and at or before the horizon it leaves nothing
+    gone = mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF,
+                             discount_rate_per_year=0.10, power_end_month=40)  # fmt: skip
+    assert gone.continuation_value_usd == 0.0
+
+
+def test_continuation_value_is_zero_when_retired_at_end_of_life_or_losing():
+    hp = np.full(40, 50.0)
+    kw = dict(contract=TARIFF, discount_rate_per_year=0.10)
+    # retired at month 12 ($31/TH does not pay): nothing runs at the horizon
+    stop = mining_cash_flows(10.0, hp, assumptions=replace(SIMPLE, refresh_cost_usd_per_th=31.0),
+                             **kw)  # fmt: skip
+    assert stop.retired_month == 12.0 and stop.continuation_value_usd == 0.0
+    # horizon 72 months ends exactly at the fleet's end of life: no months left
+    at_eol = mining_cash_flows(10.0, np.full(72, 50.0), assumptions=SIMPLE, **kw)
+    assert at_eol.running.all() and at_eol.continuation_value_usd == 0.0
+    # one month more, and the refresh at 72 is inside: 59 months left, M x sum_{j=1..59} w^j
+    after = mining_cash_flows(10.0, np.full(73, 50.0), assumptions=SIMPLE, **kw)
+    assert after.capex_usd[72] > 0
+    assert after.continuation_value_usd == pytest.approx(
+        M * W10 * (1 - W10**59) / (1 - W10), rel=1e-12
+    )
+    # last month's hashprice $20 (curtailed all month, margin -opex = -$50,000): floored at 0.
+    # A $1/TH refresh ($0.5M) still pays at month 12 (27 months of M before the loss months).
+    cheap = replace(SIMPLE, refresh_cost_usd_per_th=1.0)
+    low = mining_cash_flows(10.0, np.r_[np.full(39, 50.0), 20.0], assumptions=cheap, **kw)
+    assert low.running.all() and low.net_cash_flow_usd[-1] == pytest.approx(-50_000.0)
+    assert low.continuation_value_usd == 0.0
+    # fractional ages: 4.05 years (48.6 months) ages out at month ceil(11.4) = 12 and next at
+    # ceil(120 - 48.6) = 72, so 32 months are left at a 40-month horizon as above
+    frac = mining_cash_flows(10.0, hp, assumptions=replace(SIMPLE, fleet_age_years=4.05), **kw)
+    assert np.flatnonzero(frac.capex_usd).tolist() == [12]
+    assert frac.continuation_value_usd == pytest.approx(M * 28.145061, rel=1e-7)
+
+
+def test_power_end_month_cuts_the_refresh_window_past_the_horizon():
+    # Horizon 14: the refresh at month 12 is judged on months 12, 13 (inside) and 58 more at M.
+    # With the power gone from month 20 only 8 months count: M x A(8) = 345,687.50 x 7.68
+    # = $2.66M < $10M of capex at $20/TH: retire. Without the cut the refresh is bought.
+    hp = np.full(14, 50.0)
+    assert M * annuity(8) < 500_000 * 20.0 < M * annuity(60)
+    keep = mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF)
+    assert keep.capex_usd[12] == pytest.approx(1e7)
+    cut = mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF, power_end_month=20)
+    assert cut.retired_month == 12.0 and cut.capex_usd.sum() == 0.0
+    # broadcast per path: (2,) ends against (2, 14) paths
+    both = mining_cash_flows(10.0, np.stack([hp, hp]), assumptions=SIMPLE, contract=TARIFF,
+                             power_end_month=np.array([np.inf, 20.0]))  # fmt: skip
+    np.testing.assert_array_equal(both.retired_month, [np.nan, 12.0])
+    with pytest.raises(MiningInputError, match="power_end_month"):
+        mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF, power_end_month=-1)
+    with pytest.raises(MiningInputError, match="discount_rate_per_year"):
+        mining_cash_flows(10.0, hp, assumptions=SIMPLE, contract=TARIFF,
+                          discount_rate_per_year=-2.0)  # fmt: skip
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    age=st.floats(0.0, 6.0),
+    scale=st.floats(1.0, 3.0),
+    n=st.integers(12, 120),
+)
+def test_continuation_value_never_falls_with_hashprice(seed, age, scale, n):
+    rng = np.random.default_rng(seed)
+    hp = rng.uniform(15.0, 80.0, size=(3, n))
+    a = replace(SIMPLE, fleet_age_years=age)
+    kw = dict(assumptions=a, contract=TARIFF, discount_rate_per_year=0.10)
+    lo = mining_cash_flows(10.0, hp, **kw)
+    hi = mining_cash_flows(10.0, hp * scale, **kw)
+    assert np.all(lo.continuation_value_usd >= 0.0)
+    assert np.all(hi.continuation_value_usd >= lo.continuation_value_usd - 1e-6)
