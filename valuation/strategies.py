@@ -4,7 +4,12 @@ and hybrids converting the first k whole halls (k = 0..H).
 Strategies are linear in MW per hall before tax, so each hall's pre-tax components are built
 once (mining if kept, mining until its construction starts if converted, rent, landlord costs,
 retrofit capex) and every hybrid is a cumulative sum over halls: row k = all halls kept plus the
-change of converting halls 1..k. Tax (NOL carry-forward) and terminal value are not linear, so all
+change of converting halls 1..k. A converting hall's fleet decides refresh-or-retire on its own
+window (it mines only until its construction starts), so mining is valued per MW once per
+distinct construction start (:func:`mining_profiles`), not once for the whole site. Terminal
+value per row: the converted halls' leases plus the continuation value of every fleet still
+running at the horizon (``MiningCashFlows.continuation_value_usd``), taxed together on the gain
+over the row's remaining basis. Tax (NOL carry-forward) and terminal value are not linear, so all
 rows go through ``valuation.finance.project_cash_flows`` in one vectorised call of shape
 ``(..., H + 2, n_months)``: rows 0..H the hybrids (0 = keep mining, H = convert), row H + 1 mining
 with the DR partnership. Drivers (lease rate, capex, hashprice) may carry a leading batch axis for

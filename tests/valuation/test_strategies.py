@@ -125,17 +125,25 @@ def _independent(site: Site, scenario: Scenario):
     mw_total = site.power.energized_mw
     starts = np.array([h.construction_start_month for h in est.halls])
     per_hall = mw_total / len(est.halls)
-    conv_profile = (per_hall * (months[None, :] < starts[:, None])).sum(axis=0)
+    mining_kw = dict(assumptions=scenario.mining, contract=contract, prices=prices,
+                     start=scenario.market.as_of,
+                     discount_rate_per_year=scenario.discount_rate_per_year)  # fmt: skip
     out = {}
-    for key, profile in (("keep", np.full(n, mw_total)), ("convert", conv_profile)):
-        m = mining_cash_flows(profile, hp, assumptions=scenario.mining, contract=contract,
-                              prices=prices, start=scenario.market.as_of)  # fmt: skip
-        revenue = m.revenue_usd + m.curtailment_credit_usd + m.dr_payment_usd
-        opex = m.power_cost_usd + m.opex_usd
-        capex = {5: m.capex_usd, 15: np.zeros(n), 39: np.zeros(n)}
+    for key in ("keep", "convert"):
+        if key == "keep":  # the whole site as one fleet
+            runs = [mining_cash_flows(np.full(n, mw_total), hp, **mining_kw)]
+        else:  # each hall its own fleet, mining until its construction starts, then never again
+            runs = [
+                mining_cash_flows(per_hall * (months < s), hp, power_end_month=s, **mining_kw)
+                for s in starts
+            ]
+        revenue = sum(m.revenue_usd + m.curtailment_credit_usd + m.dr_payment_usd for m in runs)
+        opex = sum(m.power_cost_usd + m.opex_usd for m in runs)
+        capex = {5: sum(m.capex_usd for m in runs), 15: np.zeros(n), 39: np.zeros(n)}
         noi = np.zeros(n)
         placed = capex
-        tv = 0.0
+        # Fleets still running at the horizon are worth their remaining margin (terminal value).
+        tv = sum(float(m.continuation_value_usd) for m in runs)
         if key == "convert":
             crit = np.array([h.critical_it_mw for h in est.halls])
             rfs = np.array([h.ready_for_service_month for h in est.halls])
@@ -190,12 +198,25 @@ def _independent(site: Site, scenario: Scenario):
     rate=st.floats(60.0, 220.0),
     growth=st.floats(0.0, 0.5),
     halls=st.integers(1, 5),
+    refresh_usd_per_th=st.sampled_from([25.70, 5.0]),
+    fleet_age_years=st.sampled_from([2.0, 4.6]),
 )
-def test_hybrid_ends_equal_keep_mining_and_convert(rate, growth, halls):
+def test_hybrid_ends_equal_keep_mining_and_convert(
+    rate, growth, halls, refresh_usd_per_th, fleet_age_years
+):
+    # $5/TH refreshes pay on the base market and a 4.6-year-old fleet ages out at month 5,
+    # between the halls' construction starts: per-hall refresh decisions and running fleets
+    # at the horizon (continuation value) are exercised, not only retirement.
+    mining = replace(
+        Scenario().mining,
+        refresh_cost_usd_per_th=refresh_usd_per_th,
+        fleet_age_years=fleet_age_years,
+    )
     scenario = Scenario(
         horizon_months=60,
         lease_rate_usd_per_kw_month=rate,
         market=replace(Scenario().market, network_hashrate_growth_per_year=growth),
+        mining=mining,
     )
     site = _site(hall_count=halls)
     model, ref = _independent(site, scenario)
@@ -379,3 +400,66 @@ def test_dr_programs_pay_only_sites_in_their_grid_region():
         dr = npv_rows[row_index(model, "mining_with_dr")]
         assert (abs(dr - keep) > 1.0) == differs  # USD; same row to rounding where no program
         assert len(model.dr_programs) == (2 if differs else 0)
+
+
+# ---- mining past the horizon and per-hall refresh decisions ---------------------------------------
+
+# $5/TH refreshes pay on the base market; the default refresh machine (13.5 J/TH at PUE 1.05)
+# buys 1e6 / (13.5 x 1.05) = 70,546.7 TH/s per MW, so a refresh costs $352,734 per MW.
+CHEAP_REFRESH = replace(Scenario().mining, refresh_cost_usd_per_th=5.0)
+REFRESH_USD_PER_MW = 1e6 / (13.5 * 1.05) * 5.0
+
+
+def test_a_hall_converting_soon_after_its_fleet_ages_out_buys_no_fleet():
+    site = _site(hall_count=4)  # 200 MW, 50 MW a hall
+    starts = estimate_retrofit(site).halls
+    last = max(h.construction_start_month for h in starts)
+    assert last >= 4
+    # Fleet ages out 3 months before the last hall starts building: age = 60 - (last - 3) months.
+    eol = last - 3
+    mining = replace(CHEAP_REFRESH, fleet_age_years=(60 - eol) / 12)
+    model = build_site_model(site, Scenario(horizon_months=120, mining=mining))
+    out = evaluate(model, full=True)
+    mining_capex = out["capex_usd"] - out["retrofit_capex_usd"]
+    keep, conv = row_index(model, "keep_mining"), row_index(model, "convert")
+    # Keep mining: all 200 MW refreshed at the end of life (a 5-year fleet pays at $5/TH).
+    assert np.flatnonzero(mining_capex[keep]).tolist() == [eol, eol + 60]
+    assert mining_capex[keep, eol] == pytest.approx(200 * REFRESH_USD_PER_MW)
+    # Convert: the last hall would mine 3 more months (at most ~$0.1M per MW of margin against
+    # $0.35M per MW of machines): it retires its fleet instead. The other halls stopped before.
+    assert mining_capex[conv].sum() == pytest.approx(0.0, abs=1e-6)
+    # Hybrid keeping only the last hall: that 50 MW hall mines on and buys its fleet.
+    hybrid = row_index(model, "hybrid", halls_converted=3)
+    assert int(model.construction_start_month[3]) == last  # halls convert in start order
+    assert mining_capex[hybrid, eol] == pytest.approx(50 * REFRESH_USD_PER_MW)
+
+
+def test_a_running_fleet_is_worth_its_remaining_margin_at_the_horizon_and_taxed():
+    # Fleet 2 years old, refreshed at month 36 ($5/TH pays), next end of life month 96; the
+    # horizon (84) leaves 12 months. Keep-mining terminal value = 200 MW x the per-MW
+    # continuation value of mining_cash_flows at the scenario's 10%, taxed at 21% on the gain
+    # over the refresh's remaining basis.
+    site = _site(hall_count=2)
+    sc = Scenario(horizon_months=84, mining=CHEAP_REFRESH)
+    model = build_site_model(site, sc)
+    out = evaluate(model, full=True)
+    keep = row_index(model, "keep_mining")
+    contract = site_contract(site, sc)
+    m = mining_cash_flows(200.0, model.hashprice, assumptions=sc.mining, contract=contract,
+                          start=sc.market.as_of, discount_rate_per_year=0.10)  # fmt: skip
+    assert np.flatnonzero(m.capex_usd).tolist() == [36]
+    margin = (m.net_cash_flow_usd + m.capex_usd)[-1]
+    w = 1.10 ** (-1 / 12)
+    expected = margin * w * (1 - w**12) / (1 - w)  # 12 months of the last margin, at month 83
+    assert m.continuation_value_usd == pytest.approx(expected, rel=1e-12)
+    tv = out["terminal_value_usd"][keep]
+    assert tv[-1] == pytest.approx(expected, rel=1e-12) and tv[:-1].sum() == 0.0
+    basis = out["capex_usd"][keep].sum() - out["depreciation_usd"][keep].sum()
+    assert 0 < basis < out["capex_usd"][keep].sum()
+    assert out["terminal_tax_usd"][keep, -1] == pytest.approx(0.21 * (tv[-1] - basis))
+    # The DR row's fleet is the same fleet: it runs at the horizon too.
+    dr = row_index(model, "mining_with_dr")
+    assert out["terminal_value_usd"][dr, -1] >= tv[-1] > 0
+    # Terminal method "none": nothing is valued past the horizon, mining included.
+    none = build_site_model(site, replace(sc, terminal=TerminalValue(method="none")))
+    assert evaluate(none, full=True)["terminal_value_usd"].sum() == 0.0
