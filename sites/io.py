@@ -177,7 +177,7 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
     if column == "id":
         if raw is None:
             return ""
-    elif raw is None or (isinstance(raw, str) and raw.strip() == ""):
+    elif raw is None or raw == "":  # text keeps its spaces: " " is data (exact round trip)
         return _BLANK
     elif isinstance(raw, str) and raw.strip().lower() == CLEAR_TOKEN:
         return _CLEAR

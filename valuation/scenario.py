@@ -54,8 +54,9 @@ class Scenario:
     * ``terminal``: exit cap 6% (JLL Q1 2026 midpoint) on the hosting NOI only, lease-aware
       (``valuation.strategies``): each hall is worth its remaining contracted NOI to its lease
       end plus ``renewal_probability`` x the exit-cap value of its NOI at that end, discounted to
-      the horizon; the sale is taxed on the gain over the remaining tax basis. Mining gets no
-      value after the horizon (its fleet and the halvings make a perpetuity unsafe).
+      the horizon; the sale is taxed on the gain over the remaining tax basis. A mining row's
+      value at the horizon is its running fleet's margin to the fleet's end of life (no
+      perpetuity: refreshes and halvings past the horizon are new decisions), taxed the same way.
     * ``horizon_months`` 180: fifteen years, one base lease term.
     * ``dr_programs``: :data:`DEFAULT_DR_PROGRAMS`.
     * ``price_curve_points`` 48: points of the bundled ERCOT 2024 price-duration curve used for
