@@ -134,7 +134,7 @@ st.dataframe(
         "operator": "Operator",
         "tenant": "Tenant",
         "site": "Site",
-        "critical_it_mw": st.column_config.NumberColumn("Critical IT (MW)", format="%d"),
+        "critical_it_mw": st.column_config.NumberColumn("Critical IT (MW)", format="%.0f"),
         "term_years": st.column_config.NumberColumn("Term (years)", format="%d"),
         "total_value_musd": st.column_config.NumberColumn(
             "Contract value", format="$%.0fM", help="Announced total rent over the base term, USD M"

@@ -27,11 +27,11 @@ import pandas as pd
 
 from valuation.deals import load_hosting_deals
 from valuation.errors import ValuationError
+from valuation.market import HOURS_PER_MONTH  # 730.5 h: one grid month for power everywhere
 
 if TYPE_CHECKING:
     from sites.schema import Site
 
-HOURS_PER_MONTH = 8760.0 / 12.0  # 730 h: a 365-day year in twelve equal months
 KW_PER_MW = 1000.0
 
 LEASE_STRUCTURES: tuple[str, ...] = ("triple_net", "modified_gross", "all_in")
@@ -486,7 +486,7 @@ def landlord_costs_usd(
 
     * triple_net: ``non_recoverable_share_of_rent * rent``.
     * modified_gross: ``MW * 1000 * opex + capex_in_service * (tax + insurance) / 12``.
-    * all_in: modified gross plus power, ``MW * load_factor * PUE * 730 h * price``.
+    * all_in: modified gross plus power, ``MW * load_factor * PUE * 730.5 h * price``.
     """
     _require(structure in LEASE_STRUCTURES, "structure", structure, str(LEASE_STRUCTURES))
     mw = np.asarray(leased_critical_it_mw, dtype=float)

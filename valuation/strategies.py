@@ -148,10 +148,9 @@ def build_site_model(
             f"its construction_start_month={start.tolist()}"
         )
     delay = scenario.construction_delay_months
-    mining_gross = (
-        site.power.energized_mw if site.power.energized_mw > 0 else site.power.contracted_mw
-    )
-    mining_mw = np.full(len(halls), mining_gross / len(halls))
+    # Only energized power can mine: a site waiting for its interconnection has no mining
+    # business today (building one, machines and all, is not a strategy valued here).
+    mining_mw = np.full(len(halls), site.power.energized_mw / len(halls))
 
     by_class = retrofit.capex_by_class_usd(scenario.capex_scenario)
     class_total = sum(by_class.values())

@@ -233,8 +233,8 @@ def test_landlord_costs_by_structure_by_hand():
     # Modified gross: 10,000 kW x $9 = $90,000 + $100M x 1.3% / 12 = $108,333.33 -> $198,333.33.
     mg = landlord_costs_usd("modified_gross", **kw)[0]
     assert mg == pytest.approx(198_333.333333)
-    # All-in adds power: 10 MW x 0.8 x 1.25 x 730 h x $50 = $365,000.
-    assert landlord_costs_usd("all_in", **kw)[0] == pytest.approx(mg + 365_000.0)
+    # All-in adds power: 10 MW x 0.8 x 1.25 x 730.5 h x $50 = $365,250.
+    assert landlord_costs_usd("all_in", **kw)[0] == pytest.approx(mg + 365_250.0)
     # Calibration: the modified-gross NOI margin is ~85% (TeraWulf), inside Cipher's 80-85% band
     # widened to 80-90%.
     assert 0.80 <= 1 - mg / 1_300_000.0 <= 0.90

@@ -463,3 +463,17 @@ def test_a_running_fleet_is_worth_its_remaining_margin_at_the_horizon_and_taxed(
     # Terminal method "none": nothing is valued past the horizon, mining included.
     none = build_site_model(site, replace(sc, terminal=TerminalValue(method="none")))
     assert evaluate(none, full=True)["terminal_value_usd"].sum() == 0.0
+
+
+def test_a_site_without_energized_power_mines_nothing():
+    """Power rights still in the queue: no mining revenue, power bill or fleet until energized."""
+    from dataclasses import replace as dc_replace
+
+    site = _site(hall_count=2)
+    queued = dc_replace(site, power=dc_replace(site.power, energized_mw=0.0))
+    model = build_site_model(queued, Scenario(horizon_months=36))
+    assert model.mining_mw_by_hall.sum() == 0.0
+    flows = evaluate(model, full=True)
+    keep = row_index(model, "keep_mining")
+    assert np.all(flows["revenue_usd"][keep] == 0.0)
+    assert np.all(flows["capex_usd"][keep] == 0.0)
