@@ -268,22 +268,16 @@ def test_default_url_from_environment_is_created_and_seeded(
     again.close()
 
 
-def test_default_url_is_in_the_user_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    import platformdirs
-
+def test_default_url_is_in_the_user_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from sites.store import default_url
 
     monkeypatch.delenv(ENV_VAR, raising=False)
-    assert default_url() == "sqlite:///" + str(
-        Path(platformdirs.user_data_dir("hashpivot", appauthor=False)) / "hashpivot.sqlite3"
-    )
-
-
-def test_postgres_url_hides_password() -> None:
-    store_url = "postgresql+psycopg://user:secret@127.0.0.1:1/db"
-    from sqlalchemy.engine import make_url
-
-    assert "secret" not in make_url(store_url).render_as_string(hide_password=True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # the user data folder on Linux
+    assert default_url() == f"sqlite:///{tmp_path}/hashpivot/hashpivot.sqlite3"
+    monkeypatch.setenv(ENV_VAR, "  sqlite:////data/other.db ")
+    assert default_url() == "sqlite:////data/other.db"
 
 
 @settings(
