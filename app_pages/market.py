@@ -68,8 +68,8 @@ for col, name in (
         row["label"], row["value"], help=f"{row['unit']}. Source: {row['source']}", border=True
     )
 m3.metric(
-    "Hashprice",
-    fmt.hashprice(float(hashprice_today)),
+    "Hashprice (USD per PH/day)",
+    f"${float(hashprice_today):,.2f}",
     help="Revenue of one PH/s of hashrate for a day, USD, from the price, hashrate and fees "
     f"above with a block subsidy of {subsidy_btc:g} BTC (valuation.mining).",
     border=True,

@@ -31,6 +31,18 @@ _FIELDS = (
         "fraction a year, shown as %",
         lambda v: fmt.pct(v) + " a year",
     ),
+    (
+        "hashprice_floor_usd_per_ph_day",
+        "Hashprice floor today",
+        "USD per PH/s per day: the marginal miner's cash cost, where the network stops growing",
+        fmt.hashprice,
+    ),
+    (
+        "hashprice_floor_decline_per_year",
+        "Hashprice floor decline",
+        "fraction a year, shown as %: efficiency gains lower the marginal cash cost",
+        lambda v: fmt.pct(v) + " a year",
+    ),
     ("mean_block_time_s", "Mean block time", "seconds per block", lambda v: f"{v:.0f} s"),
     ("anchor_height", "Halving anchor block", "block height", lambda v: f"{v:,}"),
     ("anchor_time", "Halving anchor time", "UTC", lambda v: f"{v:%d %b %Y %H:%M} UTC"),

@@ -22,3 +22,11 @@ def test_a_changed_value_is_shown():
     changed = dataclasses.replace(DEFAULT_MARKET, btc_price_usd=95_000.0)
     rows = {r["field"]: r for r in market_rows(changed)}
     assert rows["btc_price_usd"]["value"] == "$95,000"
+
+
+def test_every_market_field_the_valuation_uses_is_listed_with_its_source():
+    """The page lists each MarketState field (sources excepted), the floor included."""
+    fields = {f.name for f in dataclasses.fields(DEFAULT_MARKET)} - {"sources"}
+    rows = {r["field"]: r for r in market_rows(DEFAULT_MARKET)}
+    assert set(rows) == fields
+    assert rows["hashprice_floor_usd_per_ph_day"]["source"].startswith("$35.1/PH/day")
