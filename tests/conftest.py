@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from loopback import (
     LIVE_API_ANSWERS,
     guarded_connect,
@@ -26,6 +27,13 @@ INSTALL_HINT = (
     "Install them, e.g. `sudo apt-get install postgresql` on Debian/Ubuntu "
     "(scripts/test.sh does this), then rerun."
 )
+
+
+# CI explores the same examples on every run (a fixed seed per test), so a landing is decided by
+# the code, not by the draw; local runs keep exploring and remember what they found.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
