@@ -5,6 +5,7 @@ inventory and of an empty template."""
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -228,32 +229,19 @@ if upload is not None and st.button("Import file", type="primary"):
 
 # --- Downloads --------------------------------------------------------------------------------------
 st.subheader("Download")
-d1, d2, d3, d4 = st.columns(4)
-d1.download_button(
-    "Inventory (.xlsx)",
-    export_bytes(stored_sites, "xlsx"),
-    file_name="hashpivot-sites.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
-)
-d2.download_button(
-    "Inventory (.csv)",
-    export_bytes(stored_sites, "csv"),
-    file_name="hashpivot-sites.csv",
-    mime="text/csv",
-    on_click="ignore",
-)
-d3.download_button(
-    "Empty template (.xlsx)",
-    template_bytes("xlsx"),
-    file_name="hashpivot-sites-template.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
-)
-d4.download_button(
-    "Empty template (.csv)",
-    template_bytes("csv"),
-    file_name="hashpivot-sites-template.csv",
-    mime="text/csv",
-    on_click="ignore",
-)
+_MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+downloads = [
+    (f"Inventory (.{fmt_})", partial(export_bytes, stored_sites, fmt_), "hashpivot-sites", fmt_)
+    for fmt_ in ("xlsx", "csv")
+] + [
+    (f"Empty template (.{fmt_})", partial(template_bytes, fmt_), "hashpivot-sites-template", fmt_)
+    for fmt_ in ("xlsx", "csv")
+]
+for column, (label, make_bytes, stem, fmt_) in zip(st.columns(4), downloads, strict=True):
+    # A callable: the file is built when clicked, not on every rerun of an edit.
+    column.download_button(
+        label, make_bytes, file_name=f"{stem}.{fmt_}", mime=_MIME[fmt_], on_click="ignore"
+    )

@@ -67,6 +67,24 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
 
+def _choice_column(
+    frame: pd.DataFrame, column: str, allowed: tuple[str, ...], *, upper: bool = False
+) -> pd.Series:
+    """The column's text, trimmed (and upper-cased for tiers); the first value outside
+    ``allowed`` raises CalibrationError naming its row, column and the allowed values."""
+    text = frame[column].astype(str).str.strip()
+    if upper:
+        text = text.str.upper()
+    bad = ~text.isin(allowed)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise CalibrationError(
+            f"row {row + FIRST_DATA_ROW}, column {column}: value {frame[column].iloc[row]!r} "
+            f"must be one of {', '.join(allowed)}"
+        )
+    return text
+
+
 def load_history(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """Read and check a project history (CSV path or DataFrame); return a clean copy.
 
@@ -100,24 +118,8 @@ def load_history(source: str | Path | pd.DataFrame) -> pd.DataFrame:
                 f"must be {rule}"
             )
         frame[col] = values.astype(float)
-    cooling = frame["cooling"].astype(str).str.strip()
-    bad_cooling = ~cooling.isin(COOLING_TECHNOLOGIES)
-    if bad_cooling.any():
-        row = int(np.flatnonzero(bad_cooling.to_numpy())[0])
-        raise CalibrationError(
-            f"row {row + FIRST_DATA_ROW}, column cooling: value {frame['cooling'].iloc[row]!r} "
-            f"must be one of {', '.join(COOLING_TECHNOLOGIES)}"
-        )
-    frame["cooling"] = cooling
-    tier = frame["tier"].astype(str).str.strip().str.upper()
-    bad_tier = ~tier.isin(TIERS)
-    if bad_tier.any():
-        row = int(np.flatnonzero(bad_tier.to_numpy())[0])
-        raise CalibrationError(
-            f"row {row + FIRST_DATA_ROW}, column tier: value {frame['tier'].iloc[row]!r} "
-            f"must be one of {', '.join(TIERS)}"
-        )
-    frame["tier"] = tier
+    frame["cooling"] = _choice_column(frame, "cooling", COOLING_TECHNOLOGIES)
+    frame["tier"] = _choice_column(frame, "tier", TIERS, upper=True)
     for col in BOOL_COLUMNS:
         frame[col] = [_as_bool(v, i, col) for i, v in enumerate(frame[col])]
     frame["region"] = frame["region"].astype(str).str.strip()
