@@ -201,29 +201,44 @@ def difficulty_from_hashrate_eh_s(hashrate_eh_s: object) -> np.ndarray | float:
 
 # --- dated market defaults -----------------------------------------------------------------------
 
-# Difficulty after the 2026-01-08 adjustment: 148.26 T (Hashrate Index roundup, 2026-01-12).
-DEFAULT_DIFFICULTY = 148.26e12
-# Fees were 0.55% of block rewards in 2026-01 (Hashrate Index, fact sheet section 2.3):
-# fee = 3.125 * s / (1 - s) BTC per block.
-_FEE_SHARE_2026_01 = 0.0055
-_DEFAULT_FEES_BTC = 3.125 * _FEE_SHARE_2026_01 / (1.0 - _FEE_SHARE_2026_01)
+# One dated snapshot, every figure from the same day: Hashrate Index roundup of 2025-11-03
+# ("current price of ~$106,935"; USD hashprice "$43.33 per PH/s/Day"; BTC hashprice "0.00040577
+# BTC per PH/s/Day"; "Transaction fees constituted 0.62% of block rewards").
+SNAPSHOT_DATE = date(2025, 11, 3)
+SNAPSHOT_HASHPRICE_USD_PER_PH_DAY = 43.33  # published, for the test that checks month 0
+_SNAPSHOT_HASHPRICE_BTC_PER_PH_DAY = 0.00040577
+# fee = 3.125 * s / (1 - s) BTC per block for a fee share s of block rewards.
+_FEE_SHARE_2025_11_03 = 0.0062
+_DEFAULT_FEES_BTC = 3.125 * _FEE_SHARE_2025_11_03 / (1.0 - _FEE_SHARE_2025_11_03)
+# Difficulty implied by the published BTC hashprice: 1 PH/s earns 144 x reward / H_D BTC a day,
+# so H_D = 144 x (3.125 + fees) / hashprice_btc PH/s and D = H_D x 600 / 2^32 = 155.9 T
+# (btcpizza.com reported an all-time high of 156 T in the same days).
+DEFAULT_DIFFICULTY = (
+    (BLOCKS_PER_DAY * (3.125 + _DEFAULT_FEES_BTC) / _SNAPSHOT_HASHPRICE_BTC_PER_PH_DAY * 1e15)
+    * TARGET_BLOCK_TIME_S
+    / _HASHES_PER_DIFFICULTY
+)
 
 _DEFAULT_SOURCES: Mapping[str, str] = MappingProxyType(
     {
-        "as_of": "Newest dated hashprice/difficulty figures in the 2026-11-29 fact sheet "
-        "(Hashrate Index roundup of 2026-01-12).",
-        "btc_price_usd": "$106,935: Hashrate Index roundup 2025-11-03 ('current price of ~$106,935'), "
-        "the latest dated BTC price in the fact sheet (an undated late-2025 CoinDesk/Luxor note "
-        "cites ~$91,000).",
-        "network_hashrate_eh_s": "1,061 EH/s = 148.26 T x 2^32 / 600 s; difficulty 148.26 T after "
-        "the 2026-01-08 adjustment (Hashrate Index 2026-01-12, which reports a 30-day SMA of "
-        "1,052 EH/s).",
-        "fees_btc_per_block": "0.01728 BTC = 3.125 x 0.55% / (1 - 0.55%); fee share of block "
-        "rewards 0.55% in 2026-01 (Hashrate Index, fact sheet section 2.3).",
+        "as_of": "2025-11-03: the newest day for which BTC price, BTC and USD hashprice and the "
+        "fee share are all published together (Hashrate Index roundup of 2025-11-03).",
+        "btc_price_usd": "$106,935: Hashrate Index roundup 2025-11-03 ('current price of "
+        "~$106,935').",
+        "network_hashrate_eh_s": "1,116 EH/s: the difficulty-implied hashrate of the published "
+        "BTC hashprice 0.00040577 BTC/PH/day (difficulty 155.9 T; Hashrate Index 2025-11-03).",
+        "fees_btc_per_block": "0.01950 BTC = 3.125 x 0.62% / (1 - 0.62%); fees were 0.62% of "
+        "block rewards (Hashrate Index roundup 2025-11-03).",
         "btc_price_growth_per_year": "0%: no forecast; a flat price is the neutral base case "
         "(override it or pass a price path).",
         "network_hashrate_growth_per_year": "35%: difficulty rose about 35% over 2025 "
-        "(btc-newswire.com; cryptocoinbizz.com 2025-12-27).",
+        "(btc-newswire.com; cryptocoinbizz.com 2025-12-27): the near-term growth while "
+        "hashprice is above the marginal miner's cash cost.",
+        "hashrate_adjustment_months": "6 months: ASSUMPTION. The network moves towards the "
+        "hashrate the floor allows with a 6-month time constant rather than at once: after the "
+        "April-2024 halving USD hashprice fell from $108.6 (2024-04-01) to about $53 "
+        "(2024-05-29) and a $35 low (2024-08-05) while hashrate held near 620-660 EH/s "
+        "(Hashrate Index roundups), so halvings show in hashprice before the network adjusts.",
         "anchor_height": "Block 840,000, the fourth halving (Forbes India 2024-04-22).",
         "anchor_time": "2024-04-20 00:09 UTC (Forbes India 2024-04-22: 'fourth halving at "
         "12:09 am UTC on April 20, 2024').",
@@ -255,7 +270,7 @@ class MarketState:
     USD hashprice would fall below it (miners whose cash cost exceeds hashprice switch off).
     """
 
-    as_of: date = date(2026, 1, 12)
+    as_of: date = SNAPSHOT_DATE
     btc_price_usd: float = 106_935.0
     network_hashrate_eh_s: float = float(DEFAULT_DIFFICULTY * _HASHES_PER_DIFFICULTY / 600 / 1e18)
     fees_btc_per_block: float = _DEFAULT_FEES_BTC
@@ -266,6 +281,7 @@ class MarketState:
     mean_block_time_s: float = 585.0
     hashprice_floor_usd_per_ph_day: float = 35.1
     hashprice_floor_decline_per_year: float = 0.10
+    hashrate_adjustment_months: float = 6.0
     sources: Mapping[str, str] = field(
         default_factory=lambda: dict(_DEFAULT_SOURCES), compare=False
     )
@@ -301,6 +317,11 @@ class MarketState:
                 "must be > 0",
             ),
             "anchor_height": (self.anchor_height, self.anchor_height >= 0, "must be >= 0"),
+            "hashrate_adjustment_months": (
+                self.hashrate_adjustment_months,
+                0 <= self.hashrate_adjustment_months <= 120,
+                "must be in [0, 120] months (0: the network meets the floor at once)",
+            ),
             "hashprice_floor_usd_per_ph_day": (
                 self.hashprice_floor_usd_per_ph_day,
                 self.hashprice_floor_usd_per_ph_day >= 0,
@@ -342,6 +363,7 @@ class MarketState:
             "mean_block_time_s": self.mean_block_time_s,
             "hashprice_floor_usd_per_ph_day": self.hashprice_floor_usd_per_ph_day,
             "hashprice_floor_decline_per_year": self.hashprice_floor_decline_per_year,
+            "hashrate_adjustment_months": self.hashrate_adjustment_months,
         }
 
     @classmethod

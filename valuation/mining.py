@@ -29,6 +29,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy.signal import lfilter
 
 from valuation.market import (
     BLOCKS_PER_DAY,
@@ -72,6 +73,7 @@ __all__ = [
     "machines_frame",
     "mining_cash_flows",
     "revenue_usd_per_mwh",
+    "used_asic_usd_per_th",
 ]
 
 # 1 J/TH over one PH/s-day: 1e3 TH/s x 86,400 s x 1 J / 3.6e9 J per MWh = 0.024 MWh.
@@ -222,6 +224,26 @@ MACHINES: Mapping[str, Machine] = {m.name: m for m in _MACHINE_LIST}
 REFRESH_MACHINE: Machine = MACHINES["Antminer S21 XP"]
 
 
+# Used-ASIC prices by efficiency, USD per TH/s, for the salvage value of a fleet that is retired,
+# replaced or moved out for a conversion (Hashrate Index's ASIC Price Index groups machines by
+# J/TH bands and notes that ASIC prices track hashprice closely). Dated 2025-11-03 (the market
+# snapshot's day): <= 15 J/TH $25.70 (S21 XP on the Luxor ASIC desk, Hashrate Index roundup
+# 2025-11-03); 15-20 J/TH $13.50 (Antminer S21 listings at $2,699 / 200 TH, asicmarketplace.com
+# via the project's mining fact sheet, undated); 20-25 J/TH $8.00 and 25-38 J/TH $4.00 and above
+# 38 J/TH $1.00: ASSUMPTIONS (no dated published band price found), set so a machine's price
+# falls with its power cost per TH. Upper band edges in J/TH, then the price of each band.
+USED_ASIC_BAND_UPPER_J_PER_TH: tuple[float, ...] = (15.0, 20.0, 25.0, 38.0, float("inf"))
+USED_ASIC_USD_PER_TH: tuple[float, ...] = (25.70, 13.50, 8.00, 4.00, 1.00)
+
+
+def used_asic_usd_per_th(efficiency_j_per_th: object) -> np.ndarray | float:
+    """Used-ASIC price (USD per TH/s) of a machine of ``efficiency_j_per_th`` on the snapshot date
+    (2025-11-03), from the band table :data:`USED_ASIC_USD_PER_TH`; vectorised."""
+    eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
+    band = np.searchsorted(np.asarray(USED_ASIC_BAND_UPPER_J_PER_TH), eff, side="left")
+    return _out(np.asarray(USED_ASIC_USD_PER_TH)[band])
+
+
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -365,6 +387,17 @@ def _path_arg(value: object, name: str, n_months: int) -> np.ndarray:
     return arr
 
 
+def _lagged(target: np.ndarray, time_constant_months: float) -> np.ndarray:
+    """First-order lag of a positive monthly series in log space along the last axis:
+    ``log y[m] = a log x[m] + (1 - a) log y[m - 1]`` with ``a = 1 - exp(-1 / T)``, starting at
+    ``y[0] = x[0]`` (a linear filter, so scipy's ``lfilter`` runs it without a loop)."""
+    log_x = np.log(np.asarray(target, dtype=float))
+    a = 1.0 - np.exp(-1.0 / time_constant_months)
+    zi = (1.0 - a) * log_x[..., :1]
+    out, _ = lfilter([a], [1.0, -(1.0 - a)], log_x, axis=-1, zi=zi)
+    return np.exp(out)
+
+
 def hashprice_path(
     market: MarketState = DEFAULT_MARKET,
     n_months: int = 180,
@@ -390,7 +423,11 @@ def hashprice_path(
     market.hashprice_floor_decline_per_year)^t`` (t in years to the month's midpoint). The network
     hashrate used is ``min(growth or given path, H_floor)`` with ``H_floor = price x 144 x
     (subsidy + fees) / (1000 x F_m)`` EH/s, the hashrate at which USD hashprice equals ``F_m``;
-    so hashprice never falls below ``F_m``. A floor of 0 turns this off.
+    so hashprice never falls below ``F_m``. A floor of 0 turns this off. The network does not
+    meet the floor at once: ``H_floor`` is followed with a first-order lag of
+    ``market.hashrate_adjustment_months`` (in log space, :func:`_lagged`), so a halving or a price
+    fall first lowers hashprice, below ``F_m`` for a while, and hashrate then adjusts; 0 months
+    is the instantaneous floor above.
     """
     if not isinstance(n_months, (int, np.integer)) or n_months < 1:
         raise MiningInputError(f"n_months={n_months!r} is not allowed; must be an integer >= 1")
@@ -423,6 +460,8 @@ def hashprice_path(
     if market.hashprice_floor_usd_per_ph_day > 0:
         # EH/s at which price x 144 x (subsidy + fees) / (EH/s x 1000) equals the floor.
         hashrate_at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * floor)
+        if market.hashrate_adjustment_months > 0:
+            hashrate_at_floor = _lagged(hashrate_at_floor, market.hashrate_adjustment_months)
         hashrate = np.minimum(hashrate, hashrate_at_floor)
     price, hashrate, subsidy, fees = np.broadcast_arrays(price, hashrate, subsidy, fees)
     hp_btc = np.asarray(hashprice_btc_per_ph_day(hashrate, fees, subsidy))
@@ -535,6 +574,11 @@ class MiningCashFlows:
     revenue_usd_per_mwh: np.ndarray  # the curtailment threshold's mining value
     cost_to_mine_usd_per_btc: np.ndarray  # (power - credits - DR + opex) / BTC; excl. capex
     running: np.ndarray  # bool: the site still mines (False from the retirement month on)
+    # Fleets sold: the old fleet at each refresh, the fleet at retirement or when the power goes to
+    # another use (``power_end_month``), at the used-ASIC price (0 unless ``salvage=True``).
+    salvage_usd: np.ndarray
+    # bool: the fleet stood idle this month for economic shutdown (its margin was negative).
+    idle: np.ndarray
     # (...): the running fleet's value at the horizon (stated at the last month), see
     # ``mining_cash_flows``; 0 for a retired fleet or one with no life left.
     continuation_value_usd: np.ndarray
@@ -552,6 +596,7 @@ class MiningCashFlows:
             self.revenue_usd
             + self.curtailment_credit_usd
             + self.dr_payment_usd
+            + self.salvage_usd
             - self.power_cost_usd
             - self.opex_usd
             - self.capex_usd
@@ -583,6 +628,8 @@ def mining_cash_flows(
     start: date | None = None,
     discount_rate_per_year: float | None = None,
     power_end_month: object | None = None,
+    economic_shutdown: bool = False,
+    salvage: bool = False,
 ) -> MiningCashFlows:
     """Monthly mining cash flows for a site, vectorised over ``(..., n_months)``.
 
@@ -606,6 +653,16 @@ def mining_cash_flows(
         start when it converts. Inside the horizon ``power_mw`` already says so (zero from
         then); past the horizon it stops the projected margin there, in the refresh test and in
         the continuation value. None: never.
+    economic_shutdown: a fleet whose month's operating margin (revenue + credits + DR payments -
+        power cost - opex) is negative stands idle that month: every flow of that month is zero
+        (its opex and its inflexible load stop with it) and it restarts when the margin turns
+        positive; the refresh test and the continuation value then count a month at
+        ``max(margin, 0)``. An idle month still ages the fleet.
+    salvage: sell each fleet that leaves service at the used-ASIC price
+        (:func:`used_asic_usd_per_th` of its J/TH, scaled by the month's hashprice over month 0's:
+        ASIC prices track hashprice, Hashrate Index ASIC Price Index notes; an assumption for the
+        path ahead), times its degraded TH/s: the old fleet in each refresh month, the fleet at
+        retirement, and the fleet when the power goes to another use inside the horizon.
 
     Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375; J/TH is
     ``efficiency_j_per_th`` before the first refresh and ``refresh_efficiency_j_per_th`` from it
@@ -779,6 +836,10 @@ def mining_cash_flows(
 
     # Refresh or retire: the first end of life whose refresh does not pay stops mining for good.
     margin = revenue + credit + dr_pay - power_cost - opex
+    idle = np.zeros(shape, dtype=bool)
+    if economic_shutdown:
+        idle = np.broadcast_to(margin < 0.0, shape)
+        margin = np.maximum(margin, 0.0)
     margin_last = np.broadcast_to(margin, shape)[..., -1]  # the projection past the horizon
     stop_month = _first_retirement_month(
         margin,
@@ -789,6 +850,22 @@ def mining_cash_flows(
         power_end_month=power_end,
     )
     running = month_idx < stop_month[..., None]  # (..., n_months)
+    salvage_usd = (
+        _salvage_usd(
+            p_mw, hp, health, eff_j_per_th, refresh, running, stop_month, power_end, a, shape
+        )
+        if salvage
+        else np.zeros(shape)
+    )
+    if economic_shutdown and idle.any():
+        busy = ~idle  # installed machines stay installed (deployed) while idle
+        revenue, credit, dr_pay, power_cost = (
+            x * busy for x in (revenue, credit, dr_pay, power_cost)
+        )
+        four_cp, cp_charge, avoided = (x * busy for x in (four_cp, cp_charge, avoided))
+        opex, base_mwh, dr_frac_extra = opex * busy, base_mwh * busy, dr_frac_extra * busy
+        operating = operating * busy
+        frac_off = frac_off * busy
     # Next end of life at or after the horizon: the first month m >= n whose total age A + m
     # reaches the next multiple k x life past A + n - 1 (k >= 1), as ``refresh`` marks them.
     age_n = a.fleet_age_years * 12.0 + n_months
@@ -812,7 +889,7 @@ def mining_cash_flows(
         power_cost, dr_pay, four_cp, avoided = map(cut, (power_cost, dr_pay, four_cp, avoided))
         cp_charge = cut(cp_charge)
         opex, dr_frac_extra = cut(opex), cut(dr_frac_extra)
-    on_flex = (contract.flexible_share > 0) * (p_mw > 0) * running
+    on_flex = (contract.flexible_share > 0) * (p_mw > 0) * running * ~idle
     curtailed_share = frac_off + dr_frac_extra
     energy_mwh = base_mwh * (1.0 - curtailed_share)
     full_revenue = deployed_ph * hp * (a.uptime * DAYS_PER_MONTH * (1.0 - a.pool_fee))
@@ -850,8 +927,43 @@ def mining_cash_flows(
         revenue_usd_per_mwh=full(value_r),
         cost_to_mine_usd_per_btc=full(cost_to_mine),
         running=np.broadcast_to(running, shape),
+        salvage_usd=full(salvage_usd),
+        idle=np.broadcast_to(idle & running, shape),
         continuation_value_usd=np.asarray(continuation, dtype=float),
     )
+
+
+def _salvage_usd(
+    p_mw: np.ndarray,
+    hp: np.ndarray,
+    health: np.ndarray,
+    eff_j_per_th: np.ndarray,
+    refresh: np.ndarray,
+    running: np.ndarray,
+    stop_month: np.ndarray,
+    power_end: np.ndarray,
+    a: MiningAssumptions,
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """Proceeds (USD, ``shape``) of selling fleets as they leave service (see ``salvage`` in
+    :func:`mining_cash_flows`): in a refresh month the outgoing fleet (the J/TH and health of the
+    month before), and in the first month without mining for good (retirement, or the power's
+    other use inside the horizon) the fleet that ran the month before."""
+    n = shape[-1]
+    hp_b = np.broadcast_to(hp, shape)
+    scale = hp_b / np.where(hp_b[..., :1] > 0, hp_b[..., :1], 1.0)  # hashprice vs month 0
+    prev = np.r_[0, np.arange(n - 1)]  # the month before (month 0 uses itself)
+    eff_prev = np.where(np.arange(n) > 0, eff_j_per_th[prev], a.efficiency_j_per_th)
+    health_prev = np.where(np.arange(n) > 0, health[prev], health[0])
+    mw_b = np.broadcast_to(p_mw, shape)
+    mw_prev = mw_b[..., prev]
+    th_prev = mw_prev * 1e6 / (eff_prev * a.mining_pue) * health_prev  # TH/s of the month before
+    price = np.asarray(used_asic_usd_per_th(eff_prev)) * scale  # USD per TH/s, (..., n)
+    sold_at_refresh = (refresh & (np.arange(n) > 0)) & running
+    # First month of no mining for good: retirement, or the power's other use.
+    gone = np.minimum(stop_month.astype(float), np.floor(power_end))
+    sold_at_end = (np.arange(n) == gone[..., None]) & (gone[..., None] > 0)
+    return np.where(sold_at_refresh | sold_at_end, th_prev * price, 0.0)
 
 
 def _first_retirement_month(
