@@ -49,3 +49,59 @@ def test_the_rule_catches_a_wrong_import(tmp_path: Path) -> None:
     assert _imports(module) == ["streamlit", "valuation.finance"]
     assert not _allowed("valuation.finance", ALLOWED["models"])
     assert not _allowed("streamlit", ALLOWED["valuation"])
+
+
+def _public_definitions(path: Path) -> set[str]:
+    """Functions, classes and constants a module defines at top level without a leading ``_``."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {n for n in names if not n.startswith("_")}
+
+
+def _declared_all(path: Path) -> list[str] | None:
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return list(ast.literal_eval(node.value))
+    return None
+
+
+def _all_problems(path: Path) -> list[str]:
+    declared = _declared_all(path)
+    if declared is None:
+        return []
+    public = _public_definitions(path)
+    imported = {
+        alias.asname or alias.name
+        for node in ast.parse(path.read_text(), filename=str(path)).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    gone = [n for n in declared if n not in public | imported]
+    unlisted = sorted(public - set(declared) - {"ArrayLike"})
+    return [f"{path.name}: __all__ names missing {gone}"] * bool(gone) + [
+        f"{path.name}: public but not in __all__ {unlisted}"
+    ] * bool(unlisted)
+
+
+@pytest.mark.parametrize("package", [*sorted(ALLOWED), "app_support"])
+def test_every_all_is_true(package: str) -> None:
+    """A module that declares ``__all__`` lists every public name it defines, and only those."""
+    bad = [p for path in sorted((ROOT / package).rglob("*.py")) for p in _all_problems(path)]
+    assert bad == []
+
+
+def test_the_all_rule_catches_an_unlisted_name(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('__all__ = ["a", "gone"]\n\ndef a(): ...\n\ndef b(): ...\n')
+    assert _all_problems(module) == [
+        "m.py: __all__ names missing ['gone']",
+        "m.py: public but not in __all__ ['b']",
+    ]

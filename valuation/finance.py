@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
@@ -48,9 +48,11 @@ __all__ = [
     "terminal_value_usd",
     "sale_tax_usd",
     "project_cash_flows",
+    "ProjectCashFlows",
     "CashFlowSummary",
     "CashFlowResult",
     "summarize",
+    "summarize_rows",
     "cash_flow_result",
 ]
 
@@ -872,6 +874,57 @@ def sale_tax_usd(
 _CAPEX_CLASSES = frozenset(MACRS_ANNUAL_PERCENT) | {0}
 
 
+@dataclass(frozen=True)
+class ProjectCashFlows:
+    """What :func:`project_cash_flows` returns: monthly arrays, each ``(..., n_months)``, in US
+    dollars (``dscr`` a ratio). Costs (opex, capex, tax, interest, principal) are positive
+    amounts; free cash flows are positive when money comes in.
+    """
+
+    revenue_usd: np.ndarray
+    """Revenue."""
+    opex_usd: np.ndarray
+    """Operating cost."""
+    ebitda_usd: np.ndarray
+    """Revenue less opex."""
+    capex_usd: np.ndarray
+    """Cash capital spend, all classes (land included)."""
+    depreciation_usd: np.ndarray
+    """MACRS depreciation of the basis placed in service (bonus share applied)."""
+    interest_usd: np.ndarray
+    """Loan interest (zeros without debt)."""
+    tax_usd: np.ndarray
+    """Levered income tax, with the sale's tax at the last month."""
+    terminal_value_usd: np.ndarray
+    """Terminal value, non-zero at the last month only."""
+    unlevered_fcf_usd: np.ndarray
+    """Ebitda - capex - unlevered tax + terminal value."""
+    levered_fcf_usd: np.ndarray
+    """Ebitda - capex - levered tax + draws - interest - principal + terminal value."""
+    noi_usd: np.ndarray
+    """Net operating income the terminal value is taken on (ebitda unless given)."""
+    unlevered_tax_usd: np.ndarray
+    """Income tax without interest, with the sale's tax at the last month."""
+    terminal_tax_usd: np.ndarray
+    """Tax on the sale, at the last month only."""
+    remaining_basis_usd: np.ndarray
+    """Tax basis left at each month end."""
+    debt_draw_usd: np.ndarray
+    """Loan draws."""
+    principal_usd: np.ndarray
+    """Principal repaid, the balloon at the horizon included."""
+    debt_service_usd: np.ndarray
+    """Interest + principal."""
+    debt_balance_usd: np.ndarray
+    """Loan balance at each month end."""
+    dscr: np.ndarray
+    """Debt service coverage ratio (nan without debt; excludes the balloon)."""
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """Field name to array, in field order, without copying (e.g. for a DataFrame)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 def project_cash_flows(
     *,
     revenue_usd: ArrayLike,
@@ -884,7 +937,7 @@ def project_cash_flows(
     noi_usd: ArrayLike | None = None,
     placed_in_service_by_class_usd: Mapping[int, ArrayLike] | None = None,
     terminal_value_usd: ArrayLike | None = None,
-) -> dict[str, np.ndarray]:
+) -> ProjectCashFlows:
     """Monthly project cash flows, vectorised over leading axes; every array ``(..., n_months)``.
 
     Inputs are positive amounts: ``revenue_usd``, ``opex_usd`` and, per MACRS class (5, 7, 15,
@@ -907,9 +960,7 @@ def project_cash_flows(
       any loan balance left at the horizon is repaid in the last month (included in
       ``principal_usd``; ``dscr`` excludes that balloon).
 
-    Extra keys beyond the contract: noi_usd, unlevered_tax_usd, terminal_tax_usd,
-    remaining_basis_usd (tax basis left at each month end), debt_draw_usd, principal_usd,
-    debt_service_usd, debt_balance_usd, dscr.
+    Returns a :class:`ProjectCashFlows`, one array per field.
     """
     tax = TaxAssumptions() if tax is None else tax
     terminal = TerminalValue() if terminal is None else terminal
@@ -1006,27 +1057,27 @@ def project_cash_flows(
         service = interest + principal
         levered_tax = income_tax_usd(ebitda, depreciation, interest, tax) + sale_tax
         levered = ebitda - capex - levered_tax + draw - interest - principal + tv
-    return {
-        "revenue_usd": np.array(revenue),
-        "opex_usd": np.array(opex),
-        "ebitda_usd": ebitda,
-        "capex_usd": capex,
-        "depreciation_usd": depreciation,
-        "interest_usd": np.array(interest),
-        "tax_usd": levered_tax,
-        "terminal_value_usd": tv,
-        "unlevered_fcf_usd": unlevered,
-        "levered_fcf_usd": levered,
-        "noi_usd": np.array(noi),
-        "unlevered_tax_usd": unlevered_tax,
-        "terminal_tax_usd": sale_tax,
-        "remaining_basis_usd": remaining_basis,
-        "debt_draw_usd": np.array(draw),
-        "principal_usd": np.array(principal),
-        "debt_service_usd": np.array(service),
-        "debt_balance_usd": np.array(balance),
-        "dscr": np.array(dscr),
-    }
+    return ProjectCashFlows(
+        revenue_usd=np.array(revenue),
+        opex_usd=np.array(opex),
+        ebitda_usd=ebitda,
+        capex_usd=capex,
+        depreciation_usd=depreciation,
+        interest_usd=np.array(interest),
+        tax_usd=levered_tax,
+        terminal_value_usd=tv,
+        unlevered_fcf_usd=unlevered,
+        levered_fcf_usd=levered,
+        noi_usd=np.array(noi),
+        unlevered_tax_usd=unlevered_tax,
+        terminal_tax_usd=sale_tax,
+        remaining_basis_usd=remaining_basis,
+        debt_draw_usd=np.array(draw),
+        principal_usd=np.array(principal),
+        debt_service_usd=np.array(service),
+        debt_balance_usd=np.array(balance),
+        dscr=np.array(dscr),
+    )
 
 
 @dataclass(frozen=True)
@@ -1087,7 +1138,7 @@ def summarize(cashflows_usd: ArrayLike, discount_rate_per_year: float) -> CashFl
 
 @dataclass(frozen=True)
 class CashFlowResult:
-    """One path: ``monthly`` DataFrame (columns as :func:`project_cash_flows` keys, index month
+    """One path: ``monthly`` DataFrame (columns as :class:`ProjectCashFlows` fields, index month
     0..n-1 or month-start dates) and ``summary`` of the levered free cash flow (equal to the
     unlevered one without debt); ``unlevered_summary`` is the project view."""
 
@@ -1126,7 +1177,7 @@ def cash_flow_result(
         placed_in_service_by_class_usd=placed_in_service_by_class_usd,
         terminal_value_usd=terminal_value_usd,
     )
-    shape = flows["revenue_usd"].shape
+    shape = flows.revenue_usd.shape
     if len(shape) != 1:
         raise FinanceInputError(
             f"cash_flow_result values one path; inputs broadcast to shape {shape} "
@@ -1138,9 +1189,9 @@ def cash_flow_result(
     else:
         start = pd.Timestamp(start_date).to_period("M").to_timestamp()
         index = pd.date_range(start, periods=n, freq="MS", name="month")
-    monthly = pd.DataFrame(flows, index=index)
+    monthly = pd.DataFrame(flows.as_dict(), index=index)
     return CashFlowResult(
         monthly=monthly,
-        summary=summarize(flows["levered_fcf_usd"], discount_rate_per_year),
-        unlevered_summary=summarize(flows["unlevered_fcf_usd"], discount_rate_per_year),
+        summary=summarize(flows.levered_fcf_usd, discount_rate_per_year),
+        unlevered_summary=summarize(flows.unlevered_fcf_usd, discount_rate_per_year),
     )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from valuation.finance import monthly_rate, npv, project_cash_flows
+from valuation.finance import ProjectCashFlows, monthly_rate, npv, project_cash_flows
 from valuation.hosting import (
     HostingError,
     LeasePhase,
@@ -467,7 +467,7 @@ def _project_flows(
     noi: np.ndarray,
     placed_by_class: dict[int, np.ndarray],
     terminal_value: np.ndarray,
-) -> dict[str, np.ndarray]:
+) -> ProjectCashFlows:
     """The finance engine on strategy rows (taxes, the lease-aware terminal value ``(...,)``
     per row, taxed on the sale) under the scenario."""
     shape = np.broadcast_shapes(
@@ -552,7 +552,7 @@ def evaluate_ends(
         axis=-1,
     )
     flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, terminal_value)
-    return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
+    return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows.levered_fcf_usd))
 
 
 def evaluate(
@@ -674,11 +674,11 @@ def evaluate(
     noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
     flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, tv_rows)
     out: dict[str, np.ndarray] = {
-        "npv_usd": np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows["levered_fcf_usd"]))
+        "npv_usd": np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows.levered_fcf_usd))
     }
     if full:
-        out.update(flows)
-        shape = flows["levered_fcf_usd"].shape
+        out.update(flows.as_dict())
+        shape = flows.levered_fcf_usd.shape
         out["rent_usd"] = np.broadcast_to(with_dr(rent_rows, np.zeros(n)), shape)
         out["landlord_usd"] = np.broadcast_to(with_dr(landlord_rows, np.zeros(n)), shape)
         retro_total = sum(retro_rows.values())

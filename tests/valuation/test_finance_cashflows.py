@@ -247,27 +247,27 @@ def test_project_cash_flows_hand_worked() -> None:
     # 80% NOL limit: month 1 uses the 20 NOL (taxable 40), month 2 taxable 60; at 21%:
     # tax 0, 8.4, 12.6; unlevered FCF = EBITDA - capex - tax = -1200, 71.6, 67.4.
     out = _small_project()
-    np.testing.assert_allclose(out["ebitda_usd"], [0, 80, 80])
-    np.testing.assert_allclose(out["depreciation_usd"], [20, 20, 20])
-    np.testing.assert_allclose(out["tax_usd"], [0, 8.4, 12.6], atol=1e-12)
-    np.testing.assert_allclose(out["unlevered_fcf_usd"], [-1200, 71.6, 67.4])
-    np.testing.assert_allclose(out["levered_fcf_usd"], out["unlevered_fcf_usd"])
+    np.testing.assert_allclose(out.ebitda_usd, [0, 80, 80])
+    np.testing.assert_allclose(out.depreciation_usd, [20, 20, 20])
+    np.testing.assert_allclose(out.tax_usd, [0, 8.4, 12.6], atol=1e-12)
+    np.testing.assert_allclose(out.unlevered_fcf_usd, [-1200, 71.6, 67.4])
+    np.testing.assert_allclose(out.levered_fcf_usd, out.unlevered_fcf_usd)
     contract = {
         "revenue_usd", "opex_usd", "ebitda_usd", "capex_usd", "depreciation_usd",
         "interest_usd", "tax_usd", "terminal_value_usd", "unlevered_fcf_usd", "levered_fcf_usd",
     }  # fmt: skip
-    assert contract <= set(out)
+    assert contract <= set(out.as_dict())
 
 
 def test_project_cash_flows_terminal_on_noi() -> None:
     # Exit cap on the NOI given: last 3 months of NOI 50 -> 600 a year / 6% = 10,000 at month 2.
     out = _small_project(terminal=f.TerminalValue("exit_cap"), noi_usd=np.full(3, 50.0))
-    np.testing.assert_allclose(out["terminal_value_usd"], [0, 0, 10_000])
+    np.testing.assert_allclose(out.terminal_value_usd, [0, 0, 10_000])
     # The sale is taxed: basis left = 1,200 capex - 3 x 20 depreciation = 1,140;
     # tax 21% x (10,000 - 1,140) = 1,860.60 at month 2, inside tax_usd.
-    np.testing.assert_allclose(out["terminal_tax_usd"], [0, 0, 1_860.6])
-    np.testing.assert_allclose(out["tax_usd"], [0, 8.4, 12.6 + 1_860.6])
-    assert out["unlevered_fcf_usd"][2] == pytest.approx(67.4 + 10_000 - 1_860.6)
+    np.testing.assert_allclose(out.terminal_tax_usd, [0, 0, 1_860.6])
+    np.testing.assert_allclose(out.tax_usd, [0, 8.4, 12.6 + 1_860.6])
+    assert out.unlevered_fcf_usd[2] == pytest.approx(67.4 + 10_000 - 1_860.6)
 
 
 def test_sale_tax_hand_worked() -> None:
@@ -286,9 +286,9 @@ def test_explicit_terminal_value_is_used_and_taxed() -> None:
         terminal=f.TerminalValue("exit_cap"),
         terminal_value_usd=np.array([[5_000.0], [1_000.0]])[:, 0],
     )
-    np.testing.assert_allclose(out["terminal_value_usd"][:, -1], [5_000.0, 1_000.0])
-    np.testing.assert_allclose(out["terminal_tax_usd"][:, -1], [810.6, 0.0])
-    np.testing.assert_allclose(out["remaining_basis_usd"][:, -1], [1_140.0, 1_140.0])
+    np.testing.assert_allclose(out.terminal_value_usd[:, -1], [5_000.0, 1_000.0])
+    np.testing.assert_allclose(out.terminal_tax_usd[:, -1], [810.6, 0.0])
+    np.testing.assert_allclose(out.remaining_basis_usd[:, -1], [1_140.0, 1_140.0])
 
 
 def test_depreciation_starts_when_placed_in_service() -> None:
@@ -296,11 +296,11 @@ def test_depreciation_starts_when_placed_in_service() -> None:
     # then 5-year MACRS 20% / 12 of 1,200 = 20 in month 2 (weights rescaled to sum to 1: exact
     # here because the 5-year table sums to 100%). Cash capex still leaves in month 0.
     out = _small_project(placed_in_service_by_class_usd={5: np.array([0.0, 0.0, 1_200.0])})
-    np.testing.assert_allclose(out["depreciation_usd"], [0, 0, 20])
-    np.testing.assert_allclose(out["capex_usd"], [1_200, 0, 0])
+    np.testing.assert_allclose(out.depreciation_usd, [0, 0, 20])
+    np.testing.assert_allclose(out.capex_usd, [1_200, 0, 0])
     # Pretax 0, 80, 60 -> taxed 21%: 0, 16.8, 12.6 (no losses, so no NOL).
-    np.testing.assert_allclose(out["tax_usd"], [0, 16.8, 12.6], atol=1e-12)
-    np.testing.assert_allclose(out["remaining_basis_usd"], [1_200, 1_200, 1_180])
+    np.testing.assert_allclose(out.tax_usd, [0, 16.8, 12.6], atol=1e-12)
+    np.testing.assert_allclose(out.remaining_basis_usd, [1_200, 1_200, 1_180])
     with pytest.raises(
         f.FinanceInputError, match="placed_in_service_by_class_usd has the class 39"
     ):
@@ -311,20 +311,20 @@ def test_project_cash_flows_with_debt_identity() -> None:
     debt = f.DebtTerms(loan_to_cost=0.5, rate_per_year=0.12, amortization_months=24)
     out = _small_project(debt=debt)
     # 600 drawn at month 0; month 1 interest 6; the balance left at month 2 is repaid there.
-    assert out["debt_draw_usd"][0] == pytest.approx(600.0)
-    assert out["interest_usd"][1] == pytest.approx(6.0)
-    assert out["principal_usd"].sum() == pytest.approx(600.0)
-    diff = out["levered_fcf_usd"] - out["unlevered_fcf_usd"]
+    assert out.debt_draw_usd[0] == pytest.approx(600.0)
+    assert out.interest_usd[1] == pytest.approx(6.0)
+    assert out.principal_usd.sum() == pytest.approx(600.0)
+    diff = out.levered_fcf_usd - out.unlevered_fcf_usd
     expected = (
-        out["debt_draw_usd"]
-        - out["interest_usd"]
-        - out["principal_usd"]
-        + out["unlevered_tax_usd"]
-        - out["tax_usd"]
+        out.debt_draw_usd
+        - out.interest_usd
+        - out.principal_usd
+        + out.unlevered_tax_usd
+        - out.tax_usd
     )
     np.testing.assert_allclose(diff, expected, atol=1e-9)
     # Interest is deductible: levered tax never exceeds unlevered tax.
-    assert (out["tax_usd"] <= out["unlevered_tax_usd"] + 1e-12).all()
+    assert (out.tax_usd <= out.unlevered_tax_usd + 1e-12).all()
 
 
 def test_project_cash_flows_vectorised_equals_per_path() -> None:
@@ -346,7 +346,7 @@ def test_project_cash_flows_vectorised_equals_per_path() -> None:
     many = f.project_cash_flows(
         revenue_usd=revenue, opex_usd=opex, capex_by_class_usd={5: capex5, 39: capex39}, **kw
     )
-    assert many["levered_fcf_usd"].shape == (5, 36)
+    assert many.levered_fcf_usd.shape == (5, 36)
     for i in range(5):
         one = f.project_cash_flows(
             revenue_usd=revenue[i],
@@ -355,7 +355,9 @@ def test_project_cash_flows_vectorised_equals_per_path() -> None:
             **kw,
         )
         for key in ("tax_usd", "levered_fcf_usd", "unlevered_fcf_usd", "dscr"):
-            np.testing.assert_allclose(many[key][i], one[key], rtol=1e-12, equal_nan=True)
+            np.testing.assert_allclose(
+                getattr(many, key)[i], getattr(one, key), rtol=1e-12, equal_nan=True
+            )
 
 
 def test_project_cash_flows_bad_input() -> None:

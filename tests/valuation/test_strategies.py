@@ -187,9 +187,7 @@ def _independent(site: Site, scenario: Scenario):
             terminal=scenario.terminal, noi_usd=noi, placed_in_service_by_class_usd=placed,
             terminal_value_usd=tv,
         )  # fmt: skip
-        out[key] = float(
-            npv(monthly_rate(scenario.discount_rate_per_year), flows["levered_fcf_usd"])
-        )
+        out[key] = float(npv(monthly_rate(scenario.discount_rate_per_year), flows.levered_fcf_usd))
     return model, out
 
 
