@@ -1,17 +1,21 @@
-"""The site decision: each strategy's cash flows and metrics, the winner, by how much and why.
+"""The site decision: every strategy by name, the winner, by how much, how sure, and why.
 
-``compare(site, scenario)`` values keep mining, mining with a DR partnership, convert and the best
-hybrid (whole halls) on the monthly grid through the finance engine; the value of converting is the
-convert NPV minus the best mining NPV. Reasons say how much each driver moves the gap when it
-goes to a neutral value. Every market variant (no halvings, no network growth, BTC +10%, the BTC
-break-even) is built with the model's own equilibrium floor (``valuation.mining.hashprice_path``:
-network hashrate stops where USD hashprice meets the marginal miner's cash cost), so a variant
-never pushes hashprice below a floor the base case respects. Break-evens: the gap is known at a
-few points of each driver (lease rate 0, scenario, 4x; capex 0, 1x, 5x; hashprice path 0..20x;
-BTC price 0.5..32x), all valued with the reasons' variants as extra rows of one batched
-evaluation of the three end rows (keep mining, convert, DR); the first sign change brackets the
-root, which regula falsi (Illinois) refines in batched steps. Before tax NPV is linear in the
-lease rate and in capex, so those two usually close on the first step.
+``compare(site, scenario)`` values every row of the site's :class:`~valuation.strategies.RowPlan`
+in one batched evaluation; each strategy's value is its best row (a hybrid's best hall count, the
+best month to start converting later). The value of converting is the best converting path
+(``convert``, ``hybrid``, ``mine_then_convert``) minus the best path that does not convert
+(``keep_mining``, ``mining_with_dr``, ``sell_site``). Ties within $1 (or 1e-9 relative) go to the
+first strategy in ``STRATEGY_ORDER``. Paths that come out identical (the best split is the whole
+site, the best start is now or never, a partnership with no program in the region) are shown once.
+
+Reasons say how much each driver moves that gap when it goes to a neutral value; break-evens
+(lease rate, hashprice, BTC price, capex) are the driver values at which the gap is zero. Both
+are valued on the rows the base case chose (keep mining, the DR partnership, the sale, convert,
+the best hybrid and the best later start), as extra rows of one batched evaluation per step:
+the first sign change over a few points of each driver brackets the root, which regula falsi
+(Illinois) refines in batched steps. Market variants go through ``hashprice_path`` itself (its
+equilibrium floor and the network's lagged response), so no variant pushes hashprice below a
+floor the base case respects.
 """
 
 from __future__ import annotations
@@ -24,21 +28,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from valuation.finance import CashFlowSummary, monthly_rate, summarize_rows
+from valuation.errors import ValuationError
+from valuation.finance import CashFlowSummary, summarize_rows
 from valuation.formatting import usd
-from valuation.hosting import HostingError
-from valuation.market import MarketState
-from valuation.mining import HashpricePath, hashprice_path, hashprice_usd_per_ph_day
+from valuation.mining import hashprice_path
 from valuation.power import economic_curtailment
 from valuation.scenario import Scenario
 from valuation.strategies import (
+    CONVERTING,
+    NOT_CONVERTING,
     STRATEGY_LABELS,
+    STRATEGY_ORDER,
+    RowValues,
     SiteModel,
     build_site_model,
     evaluate,
-    evaluate_ends,
     mining_blocks,
-    row_index,
+    on_rows,
 )
 
 if TYPE_CHECKING:
@@ -49,22 +55,31 @@ MONTHLY_COLUMNS = (
     "revenue_usd", "opex_usd", "ebitda_usd", "capex_usd", "depreciation_usd", "interest_usd",
     "tax_usd", "terminal_value_usd", "unlevered_fcf_usd", "levered_fcf_usd",
 )  # fmt: skip
+TIE_USD = 1.0
+TIE_RELATIVE = 1e-9
+
+
+class DecisionError(ValuationError, ValueError):
+    """A decision input that cannot be valued (e.g. not a site)."""
 
 
 @dataclass(frozen=True)
 class StrategyResult:
-    """One strategy: monthly cash flows (DataFrame, USD, index month) and its summary metrics."""
+    """One strategy: monthly cash flows (DataFrame, USD, index month; the tenant expectation
+    applied), its summary metrics (``npv_usd`` by kind of cash flow, the rest on the levered
+    flows at the base rate), and the share of its NPV that is value at the horizon."""
 
     key: str
     label: str
     monthly: pd.DataFrame
     summary: CashFlowSummary
+    terminal_value_share: float
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One driver of the gap between converting and mining, in plain words, and its USD impact
-    (positive: favours converting)."""
+    """One driver of the gap between converting and not converting, in plain words, and its USD
+    impact (positive: favours converting)."""
 
     text: str
     impact_usd: float
@@ -72,18 +87,14 @@ class Reason:
 
 @dataclass(frozen=True)
 class Breakevens:
-    """Values at which converting and the best mining path are worth the same (nan where none in
-    the searched range).
+    """Values at which the best converting path and the best path that does not convert are
+    worth the same (nan where none in the searched range).
 
     * ``lease_rate_usd_per_kw_month``: year-1 rent, USD per critical IT kW-month.
     * ``hashprice_usd_per_ph_day``: month-0 hashprice of the model's whole hashprice path (its
-      floor included) scaled by one factor; a what-if on hashprice itself, with no market behind
-      it (the floor is scaled too).
-    * ``btc_price_usd``: BTC price on the market's as-of date (``MarketState.btc_price_usd``;
-      the path keeps the scenario's growth rate). Network hashrate responds as
-      ``valuation.mining.hashprice_path`` says: it grows as assumed but stops where hashprice
-      meets the floor, so a lower price cannot take hashprice below the floor and nan means no
-      BTC price up to 32x today's closes the gap.
+      floor included) scaled by one factor; a what-if on hashprice itself.
+    * ``btc_price_usd``: BTC price on the market's as-of date; the network responds as
+      ``valuation.mining.hashprice_path`` says.
     * ``max_capex_usd_per_mw``: the highest retrofit capex per critical IT MW at which
       converting still wins.
     """
@@ -96,28 +107,313 @@ class Breakevens:
 
 @dataclass(frozen=True)
 class Decision:
-    """Everything the app shows for one site under one scenario."""
+    """Everything the app shows for one site under one scenario.
+
+    ``strategies`` holds each distinct path; ``identical_to`` maps a path left out to the one it
+    equals. ``strategy_npv_usd`` has every strategy's value, shown or not.
+    ``conversion_start_month`` is the month mine-then-convert starts looking for a tenant (nan
+    unless it is a distinct path). ``tenant`` has the site's lease rate, signing probability,
+    readiness score and months to power; ``fleet_note`` says which fleet mining uses.
+    """
 
     site_id: str
     strategies: dict[str, StrategyResult]
+    strategy_npv_usd: dict[str, float]
+    identical_to: dict[str, str]
     best_strategy: str
+    best_converting: str
+    best_not_converting: str
     value_of_converting_usd: float
     recommendation: str
     reasons: list[Reason]
     breakevens: Breakevens
     hybrid_grid: pd.DataFrame
     best_hybrid_share: float
-    # The incremental flows of converting over the best mining path: its NPV is
-    # value_of_converting_usd; its IRR is the return on the capital the conversion adds.
+    start_grid: pd.DataFrame
+    conversion_start_month: float
+    # The incremental flows of the best converting path over the best path that does not
+    # convert: its NPV (at the base rate) and IRR are the return on what converting adds.
     conversion: CashFlowSummary
     retrofit: RetrofitEstimate
     waterfall: pd.DataFrame
+    tenant: dict[str, float]
+    fleet_note: str
     scenario: Scenario
 
 
-def _gap(npv_rows: np.ndarray, h: int) -> np.ndarray:
-    """Convert NPV minus the best mining NPV, over any leading axes of ``(..., H + 2)``."""
-    return npv_rows[..., h] - np.maximum(npv_rows[..., 0], npv_rows[..., h + 1])
+def compare(
+    site: Site, scenario: Scenario | None = None, *, retrofit: RetrofitEstimate | None = None
+) -> Decision:
+    """Value every strategy for ``site`` under ``scenario`` (the base scenario when None)."""
+    from models import estimate_retrofit
+    from sites.schema import Site as SiteType
+
+    if not isinstance(site, SiteType):
+        raise DecisionError(
+            f"site={type(site).__name__} is not allowed: compare needs a sites.schema.Site"
+        )
+    scenario = scenario or Scenario()
+    retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)
+    model = build_site_model(site, scenario, retrofit)
+    return _decide(model, retrofit)
+
+
+def choose(values: dict[str, float], keys: Iterable[str] = STRATEGY_ORDER) -> str:
+    """The best of ``values`` among ``keys``; ties within $1 or 1e-9 relative go to the first
+    key in ``STRATEGY_ORDER``."""
+    keys = [k for k in STRATEGY_ORDER if k in set(keys) and k in values]
+    top = max(values[k] for k in keys)
+    tol = max(TIE_USD, TIE_RELATIVE * abs(top))
+    return next(k for k in keys if values[k] >= top - tol)
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """Each strategy's best row and value, the distinct paths and the winners."""
+
+    row_of: dict[str, int]
+    npv_by_key: dict[str, float]
+    identical_to: dict[str, str]
+    best: str
+    best_converting: str
+    best_not_converting: str
+
+    @classmethod
+    def of(cls, model: SiteModel, npv: np.ndarray) -> _Ranking:
+        plan = model.plan
+        row_of: dict[str, int] = {}
+        for key in STRATEGY_ORDER:
+            group = plan.groups[key]
+            vals = npv[group]
+            # Within a group, ties go to the earliest row (convert before a later start, keep
+            # mining last): the simplest path that reaches the value.
+            top = vals.max()
+            tol = max(TIE_USD, TIE_RELATIVE * abs(top))
+            row_of[key] = int(group[np.flatnonzero(vals >= top - tol)[0]])
+        npv_by_key = {k: float(npv[r]) for k, r in row_of.items()}
+        identical: dict[str, str] = {}
+        for key in STRATEGY_ORDER:
+            same = [k for k in STRATEGY_ORDER[: STRATEGY_ORDER.index(key)]
+                    if k not in identical and row_of[k] == row_of[key]]  # fmt: skip
+            if same:
+                identical[key] = same[0]
+        if not model.dr_programs:  # no program in the region: the partnership is plain mining
+            identical["mining_with_dr"] = "keep_mining"
+        best = choose(npv_by_key)
+        return cls(row_of, npv_by_key, identical, identical.get(best, best),
+                   choose(npv_by_key, CONVERTING), choose(npv_by_key, NOT_CONVERTING))  # fmt: skip
+
+
+def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
+    s = model.scenario
+    plan, n, h = model.plan, model.n_months, model.n_halls
+    base = evaluate(model, full=True)
+    assert base.flows is not None and base.pv_usd is not None and base.parts is not None
+    rank = _Ranking.of(model, base.npv_usd)
+    conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    value = rank.npv_by_key[rank.best_converting] - rank.npv_by_key[rank.best_not_converting]
+
+    flows = base.flows.as_dict()
+    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)
+    shown = [k for k in STRATEGY_ORDER if k not in rank.identical_to]
+    rows = [rank.row_of[k] for k in shown]
+    incremental = fcf[conv_row] - fcf[non_row]
+    *summaries, conversion = summarize_rows(np.vstack([fcf[rows], incremental]),
+                                            s.discount_rate_per_year)  # fmt: skip
+    terminal_pv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
+    labels = _labels(model, rank)
+    strategies = {}
+    for key, row, summary in zip(shown, rows, summaries, strict=True):
+        npv_row = float(base.npv_usd[row])
+        share = float(terminal_pv[row] / npv_row) if npv_row > 0 else math.nan
+        strategies[key] = StrategyResult(
+            key, labels[key], _monthly_frame(flows, row, n), replace(summary, npv_usd=npv_row),
+            share,
+        )  # fmt: skip
+
+    hybrid_rows = np.r_[plan.keep_row, plan.groups["hybrid"]]
+    shares = np.cumsum(np.r_[0.0, model.critical_it_mw_by_hall]) / model.critical_it_mw
+    hybrid_grid = pd.DataFrame({"halls_converted": np.arange(h + 1), "share_converted": shares,
+                                "npv_usd": base.npv_usd[hybrid_rows]})  # fmt: skip
+    mtc = plan.groups["mine_then_convert"][:-1]  # without "never"
+    start_grid = pd.DataFrame({"decision_month": plan.detail[mtc].clip(0),
+                               "npv_usd": base.npv_usd[mtc]})  # fmt: skip
+    start_grid.loc[0, "decision_month"] = 0
+    mtc_month = (
+        float(plan.detail[rank.row_of["mine_then_convert"]])
+        if "mine_then_convert" not in rank.identical_to
+        else math.nan
+    )
+    best_k = int(plan.detail[rank.row_of["hybrid"]])
+
+    sub = _decision_rows(model, rank)
+    gap_base = float(value)
+    variants = _variant_gaps(sub, gap_base)
+    breakevens = _breakevens(sub, variants, gap_base)
+    reasons = _reasons(sub, variants, gap_base, base, rank)
+    waterfall = _waterfall(base, rank)
+    tenant = {
+        "lease_rate_usd_per_kw_month": model.lease_rate_usd_per_kw_month,
+        "signing_probability": model.signing_probability,
+        "lease_up_months": float(s.lease_up_months),
+        "readiness_score": model.readiness_score,
+        "months_to_power": float(model.months_to_power),
+    }
+    return Decision(
+        site_id=model.site_id,
+        strategies=strategies,
+        strategy_npv_usd=rank.npv_by_key,
+        identical_to=rank.identical_to,
+        best_strategy=rank.best,
+        best_converting=rank.best_converting,
+        best_not_converting=rank.best_not_converting,
+        value_of_converting_usd=float(value),
+        recommendation=_recommendation(model, rank, value, mtc_month, best_k),
+        reasons=reasons,
+        breakevens=breakevens,
+        hybrid_grid=hybrid_grid,
+        best_hybrid_share=float(shares[best_k]),
+        start_grid=start_grid,
+        conversion_start_month=mtc_month,
+        conversion=conversion,
+        retrofit=retrofit,
+        waterfall=waterfall,
+        tenant=tenant,
+        fleet_note=model.fleet.note,
+        scenario=s,
+    )
+
+
+def _labels(model: SiteModel, rank: _Ranking) -> dict[str, str]:
+    labels = dict(STRATEGY_LABELS)
+    h = model.n_halls
+    k = int(model.plan.detail[rank.row_of["hybrid"]])
+    share = float(model.critical_it_mw_by_hall[:k].sum() / model.critical_it_mw)
+    labels["hybrid"] = f"Hybrid: convert {k} of {h} halls ({share:.0%} of IT MW)"
+    start = int(model.plan.detail[rank.row_of["mine_then_convert"]])
+    labels["mine_then_convert"] = f"Mine now, look for a tenant from {_month_name(model, start)}"
+    return labels
+
+
+def _month_name(model: SiteModel, month: int) -> str:
+    """Calendar month of grid month ``month`` ("March 2028")."""
+    first = pd.Timestamp(model.hashprice.month_start[0])
+    return (first + pd.DateOffset(months=max(0, month))).strftime("%B %Y")
+
+
+def _monthly_frame(flows: dict[str, np.ndarray], row: int, n: int) -> pd.DataFrame:
+    # One 2-D float block: far cheaper than a frame built column by column.
+    values = np.stack([flows[c][row] for c in MONTHLY_COLUMNS], axis=1).astype(float)
+    return pd.DataFrame(values, columns=list(MONTHLY_COLUMNS), index=pd.RangeIndex(n, name="month"))
+
+
+def _decision_rows(model: SiteModel, rank: _Ranking) -> SiteModel:
+    """The model on the rows the base case chose (keep, DR, sale, convert, the best hybrid and
+    the best later start): what reasons and break-evens re-value."""
+    plan = model.plan
+    rows = sorted({plan.keep_row, plan.dr_row, plan.sale_row, rank.row_of["convert"],
+                   rank.row_of["hybrid"], rank.row_of["mine_then_convert"]})  # fmt: skip
+    return on_rows(model, np.array(rows))
+
+
+def gap_usd(model: SiteModel, npv: np.ndarray) -> np.ndarray:
+    """Best converting NPV minus best non-converting NPV over rows ``(..., R)`` of the model's
+    plan: rows that need a tenant convert; keep mining, the DR partnership and the sale do not."""
+    plan = model.plan
+    signed = plan.signed
+    others = np.array([plan.keep_row, plan.dr_row, plan.sale_row])
+    return npv[..., signed].max(axis=-1) - npv[..., others].max(axis=-1)
+
+
+_HP_GRID_FACTORS = np.array([0.0, 2.5, 5.0, 10.0, 20.0])  # hashprice break-even: 0..20x
+# BTC break-even searched at these multiples of today's price (1 and 1.1 are the base and the
+# reason's rows).
+_BTC_GRID_FACTORS = np.array([0.25, 0.5, 2.0, 4.0, 8.0, 16.0, 32.0])
+
+
+@dataclass(frozen=True)
+class _Variants:
+    """Gap (best converting NPV minus best non-converting NPV, USD) under each driver variant."""
+
+    lease_usd: np.ndarray  # lease rates tried (USD/kW-month) and their gaps
+    lease_gap: np.ndarray
+    capex_scale: np.ndarray
+    capex_gap: np.ndarray
+    hp_scale: np.ndarray
+    hp_gap: np.ndarray
+    btc_scale: np.ndarray
+    btc_gap: np.ndarray
+    no_halving_gap: float
+    no_growth_gap: float
+    btc_up_10pct_gap: float
+    free_power_gap: float
+    new_fleet_gap: float
+    tenant_certain_gap: float
+
+
+def _lease_top(rate: float) -> float:
+    """Lease break-even search range: 0..4x the site's rate (0..$1,000 if the rate is 0)."""
+    return 4.0 * rate if rate > 0 else 1000.0
+
+
+def _btc_paths(model: SiteModel, factors: np.ndarray) -> np.ndarray:
+    """Hashprice paths ``(K, n)`` with the BTC price path times each factor; the network
+    responds through ``hashprice_path`` (its floor and lag)."""
+    path = model.hashprice
+    price = np.asarray(factors, dtype=float)[:, None] * path.btc_price_usd
+    return hashprice_path(model.scenario.market, model.n_months,
+                          btc_price_usd=price).hashprice_usd_per_ph_day  # fmt: skip
+
+
+def _variant_gaps(model: SiteModel, gap_base: float) -> _Variants:
+    """Every reason and break-even variant, batched: driver rows in one call, market rows in
+    another, and one call each for free power and a new fleet."""
+    s = model.scenario
+    market, path = s.market, model.hashprice
+    hp = path.hashprice_usd_per_ph_day
+    rate = model.lease_rate_usd_per_kw_month
+    top = _lease_top(rate)
+    drivers = evaluate(
+        model,
+        lease_rate_usd_per_kw_month=np.array([0.0, top, rate, rate, rate]),
+        capex_scale=np.array([1.0, 1.0, 0.0, 5.0, 1.0]),
+        blocks=mining_blocks(model),
+    )
+    driver_gaps = gap_usd(model, drivers.npv_usd)
+    tenant_certain_gap = gap_usd(model, drivers.npv_signed_usd[-1])
+    hp_rows = np.vstack([
+        hashprice_path(market, model.n_months, subsidy_btc=path.subsidy_btc[0])
+        .hashprice_usd_per_ph_day,
+        hashprice_path(replace(market, network_hashrate_growth_per_year=0.0), model.n_months)
+        .hashprice_usd_per_ph_day,
+        _btc_paths(model, np.r_[1.1, _BTC_GRID_FACTORS]),
+        hp * _HP_GRID_FACTORS[:, None],
+    ])  # fmt: skip
+    market_gaps = gap_usd(model, evaluate(model, hashprice_usd_per_ph_day=hp_rows).npv_usd)
+    free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
+                         transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
+    zero_prices = (
+        np.zeros_like(model.prices_usd_per_mwh) if model.prices_usd_per_mwh.shape[-1] else None
+    )
+    free = evaluate(model, contract=free_power, prices=zero_prices)
+    new_fleet = evaluate(model, assumptions=replace(model.mining, fleet_age_years=0.0))
+    n_btc = _BTC_GRID_FACTORS.size
+    return _Variants(
+        lease_usd=np.array([0.0, top]),
+        lease_gap=driver_gaps[:2],
+        capex_scale=np.array([0.0, 5.0]),
+        capex_gap=driver_gaps[2:4],
+        hp_scale=_HP_GRID_FACTORS,
+        hp_gap=market_gaps[3 + n_btc :],
+        btc_scale=_BTC_GRID_FACTORS,
+        btc_gap=market_gaps[3 : 3 + n_btc],
+        no_halving_gap=float(market_gaps[0]),
+        no_growth_gap=float(market_gaps[1]),
+        btc_up_10pct_gap=float(market_gaps[2]),
+        free_power_gap=float(gap_usd(model, free.npv_usd)),
+        new_fleet_gap=float(gap_usd(model, new_fleet.npv_usd)),
+        tenant_certain_gap=float(tenant_certain_gap),
+    )
 
 
 def _first_bracket(x: np.ndarray, g: np.ndarray) -> tuple[float, float, float, float] | float:
@@ -169,283 +465,10 @@ def _refine(
     return roots
 
 
-def _monthly_frame(flows: dict[str, np.ndarray], row: int, n: int) -> pd.DataFrame:
-    # One 2-D float block: far cheaper than a frame built column by column.
-    values = np.stack([flows[c][row] for c in MONTHLY_COLUMNS], axis=1).astype(float)
-    return pd.DataFrame(values, columns=list(MONTHLY_COLUMNS), index=pd.RangeIndex(n, name="month"))
-
-
-def compare(
-    site: Site, scenario: Scenario | None = None, *, retrofit: RetrofitEstimate | None = None
-) -> Decision:
-    """Value every strategy for ``site`` under ``scenario`` (the base scenario when None)."""
-    from models import estimate_retrofit
-
-    scenario = scenario or Scenario()
-    retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)
-    model = build_site_model(site, scenario, retrofit)
-    return _decide(model, retrofit)
-
-
-@dataclass(frozen=True)
-class _Ranking:
-    """The strategies' NPVs from one row block of ``evaluate`` (rows 0..H hybrids, H+1 DR)."""
-
-    npv_by_key: dict[str, float]
-    best_k: int  # halls converted in the best hybrid
-    best_mining_key: str
-    best: str  # the recommended strategy; a hybrid at either end is named as that end
-
-    @classmethod
-    def of(cls, npvs: np.ndarray, h: int) -> _Ranking:
-        best_k = int(np.argmax(npvs[: h + 1]))
-        npv_by_key = {
-            "keep_mining": float(npvs[0]),
-            "mining_with_dr": float(npvs[h + 1]),
-            "convert": float(npvs[h]),
-            "hybrid": float(npvs[best_k]),
-        }
-        best_mining_key = max(("keep_mining", "mining_with_dr"), key=lambda k: npv_by_key[k])
-        best = max(npv_by_key, key=lambda k: npv_by_key[k])
-        if best == "hybrid" and best_k in (0, h):
-            best = "convert" if best_k == h else best_mining_key
-        return cls(npv_by_key, best_k, best_mining_key, best)
-
-
-def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
-    s = model.scenario
-    h, n = model.n_halls, model.n_months
-    variants = _variant_gaps(model)  # first: it also values the base mining blocks
-    base = evaluate(model, full=True)
-    npvs = base["npv_usd"]
-    flows = {k: v for k, v in base.items() if k != "npv_usd"}
-
-    # Hybrid grid: k whole halls converted, k = 0..H.
-    shares = np.cumsum(np.r_[0.0, model.critical_it_mw_by_hall]) / model.critical_it_mw
-    hybrid_grid = pd.DataFrame(
-        {"halls_converted": np.arange(h + 1), "share_converted": shares, "npv_usd": npvs[: h + 1]}
-    )
-    ranking = _Ranking.of(npvs, h)
-    best_k, npv_by_key = ranking.best_k, ranking.npv_by_key
-    best_mining_key, best = ranking.best_mining_key, ranking.best
-
-    rows = {"keep_mining": 0, "mining_with_dr": h + 1, "convert": h, "hybrid": best_k}
-    labels = dict(STRATEGY_LABELS)
-    labels["hybrid"] = f"Hybrid: convert {best_k} of {h} halls ({shares[best_k]:.0%} of IT MW)"
-    value_of_converting = npv_by_key["convert"] - npv_by_key[best_mining_key]
-    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)[list(rows.values())]
-    # One more row: converting over the best mining path, the flows the conversion adds.
-    incremental = fcf[2] - fcf[list(rows).index(best_mining_key)]
-    *summaries, conversion = summarize_rows(np.vstack([fcf, incremental]), s.discount_rate_per_year)
-    strategies = {
-        key: StrategyResult(key, labels[key], _monthly_frame(flows, row, n), summary)
-        for (key, row), summary in zip(rows.items(), summaries, strict=True)
-    }
-
-    # Best strategy; a hybrid at either end of the grid is keep mining or convert.
-
-    gap_base = float(_gap(npvs, h))
-    breakevens = _breakevens(model, variants, gap_base)
-    reasons = _reasons(model, variants, gap_base)
-    waterfall = _waterfall(model, base, best_mining_key)
-    recommendation = _recommendation(site_name=model.site_id, best=best, npv_by_key=npv_by_key,
-                                     best_k=best_k, h=h, value=value_of_converting,
-                                     best_mining_key=best_mining_key)  # fmt: skip
-    return Decision(
-        site_id=model.site_id,
-        strategies=strategies,
-        best_strategy=best,
-        value_of_converting_usd=float(value_of_converting),
-        recommendation=recommendation,
-        reasons=reasons,
-        breakevens=breakevens,
-        hybrid_grid=hybrid_grid,
-        best_hybrid_share=float(shares[best_k]),
-        conversion=conversion,
-        retrofit=retrofit,
-        waterfall=waterfall,
-        scenario=s,
-    )
-
-
-_HP_GRID_FACTORS = np.array([0.0, 2.5, 5.0, 10.0, 20.0])  # hashprice break-even: 0..20x
-# BTC break-even searched at these multiples of today's price (1 and 1.1 are the base and the
-# reason's rows). One point below 1 is enough: with the default floor hashprice sits on it in
-# every month for any multiple up to about 0.63 (floor / month-0 hashprice, $35.1 / $55.75; the
-# ratio only rises later), so the gap is flat there.
-_BTC_GRID_FACTORS = np.array([0.5, 2.0, 4.0, 8.0, 16.0, 32.0])
-
-
-def _free_hashprice_path(market: MarketState, n_months: int) -> HashpricePath:
-    """``valuation.mining.hashprice_path`` with the equilibrium floor off: network hashrate at its
-    assumed growth, whatever hashprice that gives."""
-    return hashprice_path(replace(market, hashprice_floor_usd_per_ph_day=0.0), n_months)
-
-
-def _floored(hp_free: np.ndarray, floor: np.ndarray) -> np.ndarray:
-    """``hashprice_path``'s floor rule on a floor-free hashprice: network hashrate ``H = min(
-    H_growth, price x 144 x (subsidy + fees) / (1000 x F_m))`` makes USD hashprice ``max(
-    hashprice at H_growth, F_m)`` (``F_m`` 0 where the floor is off)."""
-    return np.maximum(hp_free, floor)
-
-
-def _hashprice_with_subsidy(
-    free: HashpricePath, floor: np.ndarray, subsidy_btc: np.ndarray | float
-) -> np.ndarray:
-    """USD/PH/day hashprice ``(n_months,)`` of ``valuation.mining.hashprice_path`` with the block
-    subsidy replaced by ``subsidy_btc`` (held at today's value: no halvings), under the same
-    equilibrium floor. ``free`` is the floor-off path (its price, hashrate and fees), ``floor`` the
-    floored path's ``hashprice_floor_usd_per_ph_day``. ``hashprice_path`` takes no subsidy
-    override, so its floor rule is applied here (:func:`_floored`); with the path's own subsidy
-    this reproduces ``hashprice_path`` (tested)."""
-    hp = hashprice_usd_per_ph_day(
-        free.btc_price_usd, free.network_hashrate_eh_s, free.fees_btc_per_block, subsidy_btc
-    )
-    return _floored(np.asarray(hp, dtype=float), floor)
-
-
-def _free_path(model: SiteModel) -> HashpricePath:
-    """The model's floor-off hashprice path (cached on the model)."""
-    free = model.cache.get("hashprice_free")
-    if free is None:
-        free = _free_hashprice_path(model.scenario.market, model.n_months)
-        model.cache["hashprice_free"] = free
-    return free
-
-
-def _btc_scaled_hashprice(model: SiteModel, factors: np.ndarray) -> np.ndarray:
-    """Hashprice paths ``(K, n_months)`` with the scenario's BTC price path times each factor;
-    network hashrate responds through ``hashprice_path``'s floor.
-
-    USD hashprice at the free (floor-off) hashrate is proportional to the price, so each path is
-    ``max(factor x free hashprice, floor)``: the same numbers as ``hashprice_path(market,
-    btc_price_usd=factor x price)`` without recomputing subsidies per trial (tested).
-    """
-    free = _free_path(model)
-    floor = model.hashprice.hashprice_floor_usd_per_ph_day
-    return _floored(
-        np.asarray(factors, dtype=float)[:, None] * free.hashprice_usd_per_ph_day, floor
-    )
-
-
-def _base_power_rate_usd_per_mwh(model: SiteModel) -> float:
-    """Mean power cost per MWh drawn with no curtailment over the horizon: the rate the mining
-    costs start from (hub curve mean plus adder and wires for an index contract; the fixed
-    price or tariff plus wires otherwise), from ``valuation.power.economic_curtailment``."""
-    c = model.contract
-    if model.prices_usd_per_mwh.shape[-1] == 0:
-        # No curve: an index contract uses price_usd_per_mwh as the index level.
-        adder = c.adder_usd_per_mwh if c.contract_type == "index_plus_adder" else 0.0
-        return float(c.price_usd_per_mwh + adder + c.transmission_usd_per_mwh
-                     + c.other_charges_usd_per_mwh)  # fmt: skip
-    # The base rate is linear in the curve's points, so the horizon's mean curve gives its mean.
-    mean_curve = model.prices_usd_per_mwh.mean(axis=0)
-    return float(economic_curtailment(0.0, mean_curve, c).base_rate_usd_per_mwh)
-
-
-@dataclass(frozen=True)
-class _Variants:
-    """Gap (convert NPV minus best mining NPV, USD) under each driver variant."""
-
-    lease_usd: np.ndarray  # lease rates tried (USD/kW-month) and their gaps
-    lease_gap: np.ndarray
-    capex_scale: np.ndarray
-    capex_gap: np.ndarray
-    hp_scale: np.ndarray
-    hp_gap: np.ndarray
-    btc_scale: np.ndarray
-    btc_gap: np.ndarray
-    no_halving_gap: float
-    no_growth_gap: float
-    btc_up_10pct_gap: float
-    free_power_gap: float
-
-
-def _lease_top(rate: float) -> float:
-    """Lease break-even search range: 0..4x the scenario rate (0..$1,000 if the rate is 0)."""
-    return 4.0 * rate if rate > 0 else 1000.0
-
-
-def _variant_gaps(model: SiteModel) -> _Variants:
-    """Every reason and break-even variant as extra rows of one batched end-row evaluation."""
-    s = model.scenario
-    market = s.market
-    path = model.hashprice
-    hp = path.hashprice_usd_per_ph_day
-    rate = s.lease_rate_usd_per_kw_month
-    # Neutral markets, each through the model's floor: no halvings (subsidy held at month 0's),
-    # no network growth, and the BTC rows (+10% for the reason, then the break-even grid).
-    hp_no_halving = _hashprice_with_subsidy(
-        _free_path(model), path.hashprice_floor_usd_per_ph_day, path.subsidy_btc[0]
-    )
-    hp_btc = _btc_scaled_hashprice(model, np.r_[1.1, _BTC_GRID_FACTORS])
-    # No growth: hashrate held at today's; hashprice at the free hashrate scales as 1 / hashrate,
-    # then the same floor (equal to hashprice_path with growth 0; tested against re-valuing).
-    free = _free_path(model)
-    hp_no_growth = _floored(
-        free.hashprice_usd_per_ph_day * free.network_hashrate_eh_s / market.network_hashrate_eh_s,
-        path.hashprice_floor_usd_per_ph_day,
-    )
-    hp_rows = np.vstack([hp_no_halving, hp_no_growth, hp_btc, hp * _HP_GRID_FACTORS[:, None]])
-    free_power = replace(model.contract, price_usd_per_mwh=0.0, adder_usd_per_mwh=0.0,
-                         transmission_usd_per_mwh=0.0, other_charges_usd_per_mwh=0.0)  # fmt: skip
-    zero_prices = (
-        np.zeros_like(model.prices_usd_per_mwh) if model.prices_usd_per_mwh.shape[-1] else None
-    )
-    if "base_mining" not in model.cache:
-        # The base path rides along as one more row of the variants' mining call, then seeds the
-        # model's cache for the full evaluation.
-        unit, dr = mining_blocks(model, np.vstack([hp, hp_rows]))
-        model.cache["base_mining"] = tuple({k: v[0] for k, v in b.items()} for b in (unit, dr))
-        hp_blocks = tuple({k: v[1:] for k, v in b.items()} for b in (unit, dr))
-    else:
-        hp_blocks = mining_blocks(model, hp_rows)
-    parts = [
-        mining_blocks(model),
-        hp_blocks,
-        mining_blocks(model, contract=free_power, prices=zero_prices),
-    ]
-    # Rows: lease 0, lease top, capex 0, capex 5x (base market); hashprice rows; free power.
-    n_hp = hp_rows.shape[0]
-    base, hp_part, free = parts
-    blocks = tuple(
-        {
-            key: np.concatenate([np.broadcast_to(base[j][key], (4, *base[j][key].shape)),
-                                 hp_part[j][key],
-                                 np.broadcast_to(free[j][key], (1, *free[j][key].shape))])
-            for key in base[j]
-        }
-        for j in (0, 1)
-    )  # fmt: skip
-    top = _lease_top(rate)
-    lease = np.r_[0.0, top, rate, rate, np.full(n_hp, rate), rate]
-    capex = np.r_[1.0, 1.0, 0.0, 5.0, np.ones(n_hp), 1.0]
-    gaps = _gap(
-        evaluate_ends(model, lease_rate_usd_per_kw_month=lease, capex_scale=capex, blocks=blocks),
-        1,
-    )
-    hp_gaps = gaps[4:-1]  # no halving, no growth, BTC +10%, BTC grid, hashprice grid
-    n_btc = _BTC_GRID_FACTORS.size
-    return _Variants(
-        lease_usd=np.array([0.0, top]),
-        lease_gap=gaps[:2],
-        capex_scale=np.array([0.0, 5.0]),
-        capex_gap=gaps[2:4],
-        hp_scale=_HP_GRID_FACTORS,
-        hp_gap=hp_gaps[3 + n_btc :],
-        btc_scale=_BTC_GRID_FACTORS,
-        btc_gap=hp_gaps[3 : 3 + n_btc],
-        no_halving_gap=float(hp_gaps[0]),
-        no_growth_gap=float(hp_gaps[1]),
-        btc_up_10pct_gap=float(hp_gaps[2]),
-        free_power_gap=float(gaps[-1]),
-    )
-
-
 def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
     s = model.scenario
     hp0 = model.hashprice.hashprice_usd_per_ph_day
-    rate = s.lease_rate_usd_per_kw_month
+    rate = model.lease_rate_usd_per_kw_month
     brackets = {
         "lease": _first_bracket(np.r_[v.lease_usd, rate], np.r_[v.lease_gap, gap_base]),
         "capex": _first_bracket(np.r_[v.capex_scale, 1.0], np.r_[v.capex_gap, gap_base]),
@@ -457,26 +480,17 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
 
     def gap_at(trial: dict[str, float]) -> dict[str, float]:
         keys = list(trial)
-        hp_rows = {k: hp0 * trial[k] for k in keys if k == "hp"}
-        if "btc" in trial:
-            hp_rows["btc"] = _btc_scaled_hashprice(model, np.array([trial["btc"]]))[0]
-        base = mining_blocks(model)
-        if hp_rows:  # the market trials in one mining call
-            got = mining_blocks(model, np.vstack(list(hp_rows.values())))
-            rows_of = {k: i for i, k in enumerate(hp_rows)}
-        parts = [
-            tuple({key: b[key][rows_of[k]] for key in b} for b in got) if k in hp_rows else base
+        hp_rows = np.vstack([
+            hp0 * trial[k] if k == "hp"
+            else _btc_paths(model, np.array([trial[k]]))[0] if k == "btc"
+            else hp0
             for k in keys
-        ]
-        blocks = tuple(
-            {key: np.stack([p[j][key] for p in parts]) for key in parts[0][j]} for j in (0, 1)
-        )
+        ])  # fmt: skip
         lease = np.array([trial[k] if k == "lease" else rate for k in keys])
         capex = np.array([trial[k] if k == "capex" else 1.0 for k in keys])
-        npvs = evaluate_ends(
-            model, lease_rate_usd_per_kw_month=lease, capex_scale=capex, blocks=blocks
-        )
-        return dict(zip(keys, _gap(npvs, 1).tolist(), strict=True))
+        got = evaluate(model, lease_rate_usd_per_kw_month=lease, capex_scale=capex,
+                       hashprice_usd_per_ph_day=hp_rows)  # fmt: skip
+        return dict(zip(keys, gap_usd(model, got.npv_usd).tolist(), strict=True))
 
     roots = _refine(brackets, gap_at, tol_usd=1e-7 * max(abs(gap_base), 1.0))
     capex_factor = roots["capex"]
@@ -488,16 +502,14 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
     return Breakevens(
         lease_rate_usd_per_kw_month=float(roots["lease"]),
         hashprice_usd_per_ph_day=float(roots["hp"] * hp0[0]),
-        # The scenario's price path is today's price grown at its rate, so scaling the path by
-        # the root is setting today's price to root x today's.
         btc_price_usd=float(roots["btc"] * s.market.btc_price_usd),
         max_capex_usd_per_mw=float(max_capex),
     )
 
 
 _FLOOR_NOTE = (
-    ": hashprice is on the miners' cash-cost floor by then, so the network, not this site, "
-    "absorbs the lower subsidy"
+    ": hashprice returns to the miners' cash-cost floor after each, so the network, not this "
+    "site, absorbs most of the lower subsidy"
 )
 
 
@@ -505,20 +517,27 @@ def _halving_years(model: SiteModel) -> list[int]:
     sub = model.hashprice.subsidy_btc
     months = np.nonzero(sub[1:] < sub[:-1] * 0.75)[0] + 1
     # A month straddling a halving is split; report the month where the drop is completed.
-    years = sorted({int(str(model.hashprice.month_start[m])[:4]) for m in months})
-    return years
+    return sorted({int(str(model.hashprice.month_start[m])[:4]) for m in months})
 
 
-def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
+def _base_power_rate_usd_per_mwh(model: SiteModel) -> float:
+    """Mean power cost per MWh drawn with no curtailment over the horizon (hub curve mean plus
+    adder and wires for an index contract; the fixed price or tariff plus wires otherwise)."""
+    c = model.contract
+    if model.prices_usd_per_mwh.shape[-1] == 0:
+        adder = c.adder_usd_per_mwh if c.contract_type == "index_plus_adder" else 0.0
+        return float(c.price_usd_per_mwh + adder + c.transmission_usd_per_mwh
+                     + c.other_charges_usd_per_mwh)  # fmt: skip
+    # The base rate is linear in the curve's points, so the horizon's mean curve gives its mean.
+    mean_curve = model.prices_usd_per_mwh.mean(axis=0)
+    return float(economic_curtailment(0.0, mean_curve, c).base_rate_usd_per_mwh)
+
+
+def _reasons(
+    model: SiteModel, v: _Variants, gap_base: float, base: RowValues, rank: _Ranking
+) -> list[Reason]:
+    """Each driver's impact on the gap; a reason that rounds to $0 is not listed."""
     s = model.scenario
-    gaps = [
-        v.lease_gap[0] if s.lease_rate_usd_per_kw_month > 0 else gap_base,
-        v.capex_gap[0],
-        v.no_halving_gap,
-        v.no_growth_gap,
-        v.btc_up_10pct_gap,
-    ]
-    gap_free_power = v.free_power_gap
     years = _halving_years(model)
     power_txt = f"${_base_power_rate_usd_per_mwh(model):,.2f}/MWh"
     if model.contract.contract_type == "index_plus_adder":
@@ -528,87 +547,114 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
         if years
         else "the halvings (none in the horizon)"
     )
+    a = model.mining
+    p = model.signing_probability
     items = [
-        (f"the lease at ${s.lease_rate_usd_per_kw_month:,.0f}/kW-month", gap_base - gaps[0], False),
-        (f"the retrofit capex of {usd(model.retrofit_capex_total_usd)}", gap_base - gaps[1],
-         False),
-        (halving_txt, gap_base - gaps[2], len(years) > 1,
+        (f"the lease at ${model.lease_rate_usd_per_kw_month:,.0f}/kW-month",
+         gap_base - v.lease_gap[0], False, ""),
+        (f"the retrofit capex of {usd(model.retrofit_capex_total_usd)}", gap_base - v.capex_gap[0],
+         False, ""),
+        (halving_txt, gap_base - v.no_halving_gap, len(years) > 1,
          _FLOOR_NOTE if years and s.market.hashprice_floor_usd_per_ph_day > 0 else ""),
         (f"network hashrate growth of {s.market.network_hashrate_growth_per_year:.0%} a year",
-         gap_base - gaps[3], False),
-        (f"power at {power_txt}", gap_base - gap_free_power, False),
+         gap_base - v.no_growth_gap, False, ""),
+        (f"power at {power_txt}", gap_base - v.free_power_gap, False, ""),
+        (f"a {p:.0%} chance that a tenant signs within {s.lease_up_months} months (readiness "
+         f"{model.readiness_score:.0f}/100)", gap_base - v.tenant_certain_gap, False, ""),
+        (f"the fleet's age of {a.fleet_age_years:.1f} years at {a.efficiency_j_per_th:.1f} J/TH "
+         f"({'the site' if model.fleet.source == 'site' else 'the scenario'}'s fleet)",
+         gap_base - v.new_fleet_gap, False, ""),
     ]  # fmt: skip
     reasons = []
-    for what, impact, plural, *why in items:
-        what = f"{what[0].upper()}{what[1:]}"
+    for what, impact, plural, why in items:
         if usd(abs(impact)) == usd(0.0):
-            # Rounds to nothing: no direction to claim (the sign is numerical noise).
-            verb = "change" if plural else "changes"
-            text = f"{what} {verb} the case for converting by {usd(0.0)}{''.join(why)}"
-        else:
-            verb = ("add" if plural else "adds") if impact >= 0 else ("take" if plural else "takes")
-            tail = "to the case for converting" if impact >= 0 else "from the case for converting"
-            text = f"{what} {verb} {usd(abs(impact))} {tail}"
-        reasons.append(Reason(text, float(impact)))
-    btc_impact = float(gaps[4] - gap_base)
-    reasons.append(Reason(
-        f"A 10% higher BTC price would {'widen' if btc_impact >= 0 else 'narrow'} the gap by "
-        f"{usd(abs(btc_impact))}",
-        btc_impact,
-    ))  # fmt: skip
+            continue  # rounds to nothing at display precision: not a reason
+        what = f"{what[0].upper()}{what[1:]}"
+        verb = ("add" if plural else "adds") if impact >= 0 else ("take" if plural else "takes")
+        tail = "to the case for converting" if impact >= 0 else "from the case for converting"
+        reasons.append(Reason(f"{what} {verb} {usd(abs(impact))} {tail}{why}", float(impact)))
+    btc_impact = float(v.btc_up_10pct_gap - gap_base)
+    if usd(abs(btc_impact)) != usd(0.0):
+        reasons.append(Reason(
+            f"A 10% higher BTC price would {'widen' if btc_impact >= 0 else 'narrow'} the gap by "
+            f"{usd(abs(btc_impact))}", btc_impact))  # fmt: skip
+    assert base.pv_usd is not None
+    tv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
+    conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    tv_gap = float(tv[conv_row] - tv[non_row])
+    conv_npv = float(base.npv_usd[conv_row])
+    if usd(abs(tv_gap)) != usd(0.0) and conv_npv > 0:
+        reasons.append(Reason(
+            f"Value at the horizon (exit cap {s.terminal.exit_cap_rate:.1%}) is "
+            f"{float(tv[conv_row]) / conv_npv:.0%} of converting's NPV and adds "
+            f"{usd(tv_gap)} over not converting" if tv_gap >= 0 else
+            f"Value at the horizon favours not converting by {usd(-tv_gap)}", tv_gap))  # fmt: skip
     return sorted(reasons, key=lambda r: -abs(r.impact_usd))
 
 
-def _waterfall(model: SiteModel, base: dict[str, np.ndarray], best_mining_key: str) -> pd.DataFrame:
-    """Steps from the best mining NPV to the convert NPV; discounted pre-tax parts, then the
-    difference in tax and terminal value, so the steps add up exactly."""
-    s = model.scenario
-    h = model.n_halls
-    disc = (1.0 + float(monthly_rate(s.discount_rate_per_year))) ** -np.arange(model.n_months)
-    m_row, c_row = row_index(model, best_mining_key), h
+_WATERFALL_STEPS = (
+    ("Mining and fleet", ("mining_net_usd",)),
+    ("Rent", ("rent_usd",)),
+    ("Landlord operating costs", ("landlord_usd",)),
+    ("Retrofit capex", ("retrofit_capex_usd",)),
+    ("Site sale", ("sale_usd",)),
+    ("Terminal value", ("terminal_lease_usd", "terminal_mining_usd")),
+    ("Income tax", ("tax_usd",)),
+)
 
-    def pv(key: str, row: int) -> float:
-        return float(np.asarray(base[key][row]) @ disc)
 
-    steps = [
-        ("Mining NPV (" + best_mining_key.replace("_", " ") + ")", float(base["npv_usd"][m_row])),
-        ("Mining given up", pv("mining_net_usd", c_row) - pv("mining_net_usd", m_row)),
-        ("Rent", pv("rent_usd", c_row) - pv("rent_usd", m_row)),
-        ("Landlord operating costs", -(pv("landlord_usd", c_row) - pv("landlord_usd", m_row))),
-        ("Retrofit capex", -(pv("retrofit_capex_usd", c_row) - pv("retrofit_capex_usd", m_row))),
-        ("Terminal value", pv("terminal_value_usd", c_row) - pv("terminal_value_usd", m_row)),
-        ("Income tax", -(pv("tax_usd", c_row) - pv("tax_usd", m_row))),
-        ("Convert NPV", float(base["npv_usd"][c_row])),
-    ]
+def _waterfall(base: RowValues, rank: _Ranking) -> pd.DataFrame:
+    """Steps from the best non-converting NPV to the best converting NPV: the difference in the
+    present value of each kind of cash flow (each at its own rate, the tenant expectation
+    applied), so the steps add up exactly."""
+    assert base.pv_usd is not None
+    conv, non = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    steps = [(f"{STRATEGY_LABELS[rank.best_not_converting].split(' (')[0]} NPV",
+              float(base.npv_usd[non]))]  # fmt: skip
+    for label, keys in _WATERFALL_STEPS:
+        delta = sum(float(base.pv_usd[k][conv] - base.pv_usd[k][non]) for k in keys)
+        if delta != 0.0:
+            steps.append((label, delta))
+    steps.append((f"{STRATEGY_LABELS[rank.best_converting].split(':')[0]} NPV",
+                  float(base.npv_usd[conv])))  # fmt: skip
     return pd.DataFrame(steps, columns=["step", "value_usd"])
 
 
 def _recommendation(
-    *, site_name: str, best: str, npv_by_key: dict[str, float], best_k: int, h: int, value: float,
-    best_mining_key: str,
-) -> str:  # fmt: skip
-    mining_npv = npv_by_key[best_mining_key]
-    if best == "convert":
-        return (f"Convert the whole site: it is worth {usd(value)} more than the best mining "
-                f"path ({usd(npv_by_key['convert'])} against {usd(mining_npv)}).")  # fmt: skip
-    if best == "hybrid":
-        return (f"Convert {best_k} of {h} halls and keep mining on the rest: worth "
-                f"{usd(npv_by_key['hybrid'] - max(mining_npv, npv_by_key['convert']))} more "
-                f"than the better of mining and full conversion.")  # fmt: skip
-    what = (
-        "Keep mining with a demand-response partnership"
-        if best == "mining_with_dr"
-        else "Keep mining"
-    )
-    return (f"{what}: converting would be worth {usd(-value)} less "
-            f"({usd(npv_by_key['convert'])} against {usd(mining_npv)}).")  # fmt: skip
+    model: SiteModel, rank: _Ranking, value: float, mtc_month: float, best_k: int
+) -> str:
+    npv = rank.npv_by_key
+    best = rank.best
+    conv, non = npv[rank.best_converting], npv[rank.best_not_converting]
+    against = f"({usd(max(conv, non))} against {usd(min(conv, non))})"
+    p = model.signing_probability
+    if best in CONVERTING:
+        if best == "convert":
+            what = "Convert the whole site once a tenant signs"
+        elif best == "hybrid":
+            what = f"Convert {best_k} of {model.n_halls} halls and keep mining on the rest"
+        else:
+            month = int(mtc_month)
+            what = (f"Keep mining now and look for a tenant from {_month_name(model, month)} "
+                    f"(month {month})")  # fmt: skip
+        other = STRATEGY_LABELS[rank.best_not_converting].split(" (")[0].lower()
+        return (f"{what}: worth {usd(value)} more than the best path that does not convert "
+                f"({other}) {against}, with a {p:.0%} chance that a tenant signs.")  # fmt: skip
+    what = {
+        "keep_mining": "Keep mining",
+        "mining_with_dr": "Keep mining with a demand-response partnership",
+        "sell_site": "Sell the powered site",
+    }[best]
+    path = STRATEGY_LABELS[rank.best_converting].split(":")[0].lower()
+    return f"{what}: the best converting path ({path}) would be worth {usd(-value)} less {against}."
 
 
 def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -> pd.DataFrame:
     """One row per site, sorted by value of converting (descending): site_id, name, operator,
     power_mw, grid_region, latitude, longitude, best_strategy, best_npv_usd (the recommended
-    path's NPV), keep_mining_npv_usd, convert_npv_usd, value_of_converting_usd (and error for
-    sites that cannot be valued)."""
+    path's NPV), best_converting, best_not_converting, keep_mining_npv_usd, convert_npv_usd,
+    value_of_converting_usd, conversion_start_month (and error for sites that cannot be
+    valued, with the package's own error message)."""
     from models import ModelsError, estimate_retrofit
 
     scenario = scenario or Scenario()
@@ -622,21 +668,28 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
         try:
             retrofit = estimate_retrofit(site, as_of=scenario.market.as_of)
             model = build_site_model(site, scenario, retrofit)
-            npvs = evaluate(model)["npv_usd"]
-            h = model.n_halls
-            ranking = _Ranking.of(npvs, h)
+            rank = _Ranking.of(model, evaluate(model).npv_usd)
+            npv = rank.npv_by_key
+            mtc_row = rank.row_of["mine_then_convert"]
             row.update(
-                best_strategy=ranking.best,
-                best_npv_usd=ranking.npv_by_key[ranking.best],
-                keep_mining_npv_usd=float(npvs[0]),
-                convert_npv_usd=float(npvs[h]),
-                value_of_converting_usd=float(_gap(npvs, h)),
+                best_strategy=rank.best,
+                best_npv_usd=npv[rank.best],
+                best_converting=rank.best_converting,
+                best_not_converting=rank.best_not_converting,
+                keep_mining_npv_usd=npv["keep_mining"],
+                convert_npv_usd=npv["convert"],
+                value_of_converting_usd=npv[rank.best_converting] - npv[rank.best_not_converting],
+                conversion_start_month=(
+                    float(model.plan.detail[mtc_row])
+                    if rank.best == "mine_then_convert" else math.nan
+                ),
                 error="",
-            )
-        except (HostingError, ModelsError, ValueError) as exc:
-            row.update(best_strategy="", best_npv_usd=math.nan, keep_mining_npv_usd=math.nan,
+            )  # fmt: skip
+        except (ValuationError, ModelsError) as exc:
+            row.update(best_strategy="", best_npv_usd=math.nan, best_converting="",
+                       best_not_converting="", keep_mining_npv_usd=math.nan,
                        convert_npv_usd=math.nan, value_of_converting_usd=math.nan,
-                       error=str(exc))  # fmt: skip
+                       conversion_start_month=math.nan, error=str(exc))  # fmt: skip
         rows.append(row)
     frame = pd.DataFrame(rows)
     return frame.sort_values(

@@ -405,11 +405,14 @@ def hashprice_path(
     btc_price_usd: object | None = None,
     network_hashrate_eh_s: object | None = None,
     start: date | None = None,
+    subsidy_btc: object | None = None,
 ) -> HashpricePath:
     """Monthly hashprice path from ``start`` (default ``market.as_of``) over ``n_months``.
 
     BTC price and network hashrate grow at their yearly rates from ``market`` (compounded to each
     month's midpoint) unless paths shaped ``(..., n_months)`` are passed (e.g. Monte Carlo paths).
+    ``subsidy_btc`` (scalar or ``(n_months,)``) replaces the schedule's subsidy: a what-if with
+    no halvings holds it at today's value.
     Fees per block stay at ``market.fees_btc_per_block``. The subsidy is the mean over the blocks
     projected for each calendar month with ``market.mean_block_time_s``, so halvings land in the
     month they would. Hashrates are difficulty-implied (``D x 2^32 / 600 s``), so BTC per PH/s-day
@@ -437,6 +440,8 @@ def hashprice_path(
     )
     subsidy = np.asarray(
         mean_subsidy_btc(np.maximum(heights[:-1], 0.0), np.maximum(heights[1:], 1.0))
+        if subsidy_btc is None
+        else np.broadcast_to(_positive(subsidy_btc, "subsidy_btc", allow_zero=True), (n_months,))
     )
     mid_years = (
         (starts[:-1] - starts[0]).astype(float) + (starts[1:] - starts[:-1]).astype(float) / 2

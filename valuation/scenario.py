@@ -16,6 +16,8 @@ from valuation.hosting import LEASE_STRUCTURES, HostingCosts, HostingError, Tena
 from valuation.market import DEFAULT_MARKET, MarketState
 from valuation.mining import MiningAssumptions
 from valuation.power import ERCOT_ECRS, ERCOT_ERS, DemandResponseProgram
+from valuation.site_sale import SaleTerms
+from valuation.tenant import TenantProspects
 
 # A formal DR partnership: ERCOT ERS on half the load and ECRS on a further 45%, together the 95%
 # flexible share of ``PowerContract`` (programs and payments from ``valuation.power``, sourced
@@ -43,15 +45,35 @@ class Scenario:
     * ``lease_structure`` "triple_net": Hut 8 River Bend and Beacon Point; wholesale leases are
       usually NNN with power passed through (lextract.io).
     * ``capex_usd_per_critical_mw`` None: use the site's retrofit estimate (``models``).
-    * ``discount_rate_per_year`` 10%: an assumption (no sourced hurdle rate); above the 5.5-6.5%
-      cap rates of stabilised hyperscale campuses (JLL Q1 2026) for construction and tenant risk.
+    * ``discount_rate_per_year`` 10%: the base rate (tax, the site sale, IRR hurdles): an
+      assumption (no sourced hurdle rate).
+    * One rate per kind of cash flow (``valuation.strategies.DiscountRates``); equal rates give
+      one-rate NPVs. ``mining_discount_rate_per_year`` 15%: merchant BTC exposure; an ASSUMPTION
+      equal to the miner's own refresh hurdle (``MiningAssumptions.refresh_hurdle_rate_per_year``).
+      ``contracted_discount_rate_per_year`` 9%: rent from an investment-grade or backstopped
+      tenant; stabilised hyperscale campuses trade at 5.5-6.5% cap rates (JLL Q1 2026), and a
+      cap rate of 6% with rent escalating 3% a year is an unlevered return of 6% + 3% = 9%
+      (Gordon growth). ``construction_discount_rate_per_year`` 12%: an ASSUMPTION, a premium for
+      cost and schedule risk over the contracted rate.
+    * ``tenant_signing_probability`` 0.7 and ``lease_up_months`` 12: ASSUMPTIONS (every public
+      conversion signed, so no failure rate is observable; Hut 8 River Bend signed about a year
+      after its AI pivot was announced). Build-to-suit: one signing event per site; construction
+      starts at signing; with no tenant the site keeps mining. The readiness mapping
+      ``tenant_prospects`` (``valuation.tenant``) adjusts both per site.
+    * ``economic_shutdown`` and ``fleet_salvage`` True: a fleet idles in months whose margin is
+      negative, and fleets leaving service are sold at used-ASIC prices (``valuation.mining``).
+    * ``use_site_fleet`` True: the inventory's machines and commissioning year when given.
+    * ``sale``: the powered-site sale price per MW (``valuation.site_sale``).
+    * ``mine_then_convert_step_months`` 12: the yearly grid of later conversion starts.
     * ``renewal_probability`` 0.5: an assumption (no renewal has yet been exercised on a
       mining-to-AI lease). Public AI-hosting leases carry renewal options: Hut 8 River Bend 15 y
       + 3x5 y, TeraWulf/Fluidstack CB-3/4 and Cipher Barber Lake 10 y + 2x5 y, Core Scientific/
       CoreWeave 12 y + 2x5 y, Riot/AMD Rockdale 10 y + 3x5 y (company releases 2024-26, project
       hosting fact sheet 2026-11-29); an option is the tenant's, so renewal is uncertain. The
       rent after each hall's base term is weighted by it, inside and beyond the horizon.
-    * ``terminal``: exit cap 6% (JLL Q1 2026 midpoint) on the hosting NOI only, lease-aware
+    * ``terminal``: exit cap 6% (JLL Q1 2026 midpoint; equal to the 9% contracted-rent rate less
+      the 3% escalator, so the exit value is consistent with the rent's own rate) on the hosting
+      NOI only, lease-aware
       (``valuation.strategies``): each hall is worth its remaining contracted NOI to its lease
       end plus ``renewal_probability`` x the exit-cap value of its NOI at that end, discounted to
       the horizon; the sale is taxed on the gain over the remaining tax basis. A mining row's
@@ -89,6 +111,17 @@ class Scenario:
     terminal: TerminalValue = field(
         default_factory=lambda: TerminalValue(method="exit_cap", exit_cap_rate=0.06)
     )
+    mining_discount_rate_per_year: float = 0.15
+    contracted_discount_rate_per_year: float = 0.09
+    construction_discount_rate_per_year: float = 0.12
+    tenant_signing_probability: float = 0.7
+    lease_up_months: int = 12
+    tenant_prospects: TenantProspects = field(default_factory=TenantProspects)
+    economic_shutdown: bool = True
+    fleet_salvage: bool = True
+    use_site_fleet: bool = True
+    sale: SaleTerms = field(default_factory=SaleTerms)
+    mine_then_convert_step_months: int = 12
 
     def __post_init__(self) -> None:
         def bad(name: str, allowed: str) -> HostingError:
@@ -124,6 +157,25 @@ class Scenario:
             raise bad("free_rent_months", "a whole number of months >= 0")
         if not (0.0 <= self.renewal_probability <= 1.0):
             raise bad("renewal_probability", "a probability in [0, 1]")
+        for name in (
+            "mining_discount_rate_per_year",
+            "contracted_discount_rate_per_year",
+            "construction_discount_rate_per_year",
+        ):
+            if not (-0.99 < getattr(self, name) < 1.0):
+                raise bad(name, "a yearly rate in (-0.99, 1), e.g. 0.10")
+        if not (0.0 <= self.tenant_signing_probability <= 1.0):
+            raise bad("tenant_signing_probability", "a probability in [0, 1]")
+        if not (isinstance(self.lease_up_months, int) and 0 <= self.lease_up_months <= 120):
+            raise bad("lease_up_months", "a whole number of months in [0, 120]")
+        if not (
+            isinstance(self.mine_then_convert_step_months, int)
+            and 1 <= self.mine_then_convert_step_months <= 60
+        ):
+            raise bad("mine_then_convert_step_months", "a whole number of months in [1, 60]")
+        for name in ("economic_shutdown", "fleet_salvage", "use_site_fleet"):
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "True or False")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (nested dicts and lists; dates as ISO strings)."""
@@ -146,6 +198,8 @@ class Scenario:
             "hosting_costs": lambda d: HostingCosts(**d),
             "tax": lambda d: TaxAssumptions(**d),
             "terminal": lambda d: TerminalValue(**d),
+            "tenant_prospects": lambda d: TenantProspects(**d),
+            "sale": lambda d: SaleTerms(**d),
             "dr_programs": lambda items: tuple(
                 DemandResponseProgram(
                     **{**d, "months_active": tuple(d.get("months_active", range(1, 13)))}

@@ -1,30 +1,44 @@
-"""Monthly cash flows of a site's strategies: keep mining, mining with a DR partnership, convert,
-and hybrids converting the first k whole halls (k = 0..H).
+"""Monthly cash flows of a site's strategies, by name, valued in one batched finance call.
 
-Strategies are linear in MW per hall before tax, so each hall's pre-tax components are built
-once (mining if kept, mining until its construction starts if converted, rent, landlord costs,
-retrofit capex) and every hybrid is a cumulative sum over halls: row k = all halls kept plus the
-change of converting halls 1..k. A converting hall's fleet decides refresh-or-retire on its own
-window (it mines only until its construction starts), so mining is valued per MW once per
-distinct construction start (:func:`mining_profiles`), not once for the whole site. Terminal
-value per row: the converted halls' leases plus the continuation value of every fleet still
-running at the horizon (``MiningCashFlows.continuation_value_usd``), taxed together on the gain
-over the row's remaining basis. Tax (NOL carry-forward) and terminal value are not linear, so all
-rows go through ``valuation.finance.project_cash_flows`` in one vectorised call of shape
-``(..., H + 2, n_months)``: rows 0..H the hybrids (0 = keep mining, H = convert), row H + 1 mining
-with the DR partnership. Drivers (lease rate, capex, hashprice) may carry a leading batch axis for
-break-evens and reasons.
+Strategies (``STRATEGY_ORDER``, also the tie-break order):
+
+* ``keep_mining``: every hall mines (economic curtailment, economic shutdown of a fleet whose
+  month's margin is negative, refresh-or-retire, fleets sold at used-ASIC prices as they leave);
+* ``mining_with_dr``: the same with the region's demand-response programs;
+* ``convert``: every hall converts once a tenant signs (build-to-suit: construction starts at
+  signing, the schedule of ``models`` shifted to it);
+* ``hybrid``: the first ``k`` halls convert, the rest keep mining (k = 1..H; k = H is convert);
+* ``mine_then_convert``: keep mining and start looking for a tenant at a later decision month on a
+  yearly grid inside the horizon (month 0 is convert, never is keep mining);
+* ``sell_site``: sell the powered site (``valuation.site_sale``) and the fleet today.
+
+A row is one candidate of one strategy (a hybrid's hall count, a start month). Every row is a
+named block in :class:`RowPlan`, assembled once per site: which halls convert, at which schedule
+shift, and the MW each mining profile carries. Converting rows are valued as the expectation over
+the tenant: ``p x row + (1 - p) x keep mining`` (``p`` the site's signing probability). Adding a
+strategy touches :func:`_row_plan` and ``STRATEGY_ORDER`` only.
+
+Before tax everything is linear in MW per hall, so each hall's parts are built once per schedule
+shift (rent at $1/kW-month, landlord costs, retrofit capex and its tax basis, the lease's value at
+the horizon) and mining once per distinct stop month (:class:`MiningProfiles`). Tax (NOL carry-
+forward) and terminal value are not linear, so every row goes through
+``valuation.finance.project_cash_flows`` in one call of shape ``(..., R, n_months)``.
+
+NPV by kind of cash flow (:class:`DiscountRates`): merchant mining (and the fleet's continuation
+value) at the mining rate, contracted rent less landlord costs (and the lease's terminal value) at
+the contracted-rent rate, retrofit capex at the construction rate, tax and the site sale at the
+scenario's base rate. Equal rates give ``npv(rate, levered_fcf)``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from valuation.finance import ProjectCashFlows, monthly_rate, npv, project_cash_flows
+from valuation.finance import ProjectCashFlows, monthly_rate, project_cash_flows
 from valuation.hosting import (
     HostingError,
     LeasePhase,
@@ -35,20 +49,41 @@ from valuation.hosting import (
     leased_critical_it_mw_by_phase,
     rent_usd_by_phase,
 )
-from valuation.mining import HashpricePath, hashprice_path, mining_cash_flows
+from valuation.market import DAYS_PER_YEAR
+from valuation.mining import (
+    HashpricePath,
+    MiningAssumptions,
+    fleet_from_counts,
+    hashprice_path,
+    mining_cash_flows,
+    used_asic_usd_per_th,
+)
 from valuation.power import DemandResponseProgram, PowerContract, ercot_sample_curve
 from valuation.scenario import Scenario
+from valuation.tenant import months_to_power, readiness_score
 
 if TYPE_CHECKING:
     from models import RetrofitEstimate
     from sites.schema import Site
 
-STRATEGY_KEYS: tuple[str, ...] = ("keep_mining", "mining_with_dr", "convert", "hybrid")
+STRATEGY_ORDER: tuple[str, ...] = (
+    "keep_mining",
+    "mining_with_dr",
+    "convert",
+    "hybrid",
+    "mine_then_convert",
+    "sell_site",
+)
+STRATEGY_KEYS = STRATEGY_ORDER
+CONVERTING: tuple[str, ...] = ("convert", "hybrid", "mine_then_convert")
+NOT_CONVERTING: tuple[str, ...] = ("keep_mining", "mining_with_dr", "sell_site")
 STRATEGY_LABELS: dict[str, str] = {
-    "keep_mining": "Keep mining (economic curtailment)",
+    "keep_mining": "Keep mining (economic curtailment and shutdown)",
     "mining_with_dr": "Keep mining with a demand-response partnership",
     "convert": "Convert the whole site to AI hosting",
     "hybrid": "Hybrid: convert some halls, mine on the rest",
+    "mine_then_convert": "Mine now, convert later",
+    "sell_site": "Sell the powered site",
 }
 MINING_CAPEX_CLASS = 5  # mining equipment: 5-year MACRS (fleet refresh)
 RETROFIT_CLASSES = (5, 15, 39)
@@ -70,43 +105,175 @@ def site_contract(site: Site, scenario: Scenario) -> PowerContract:
 
 
 @dataclass(frozen=True)
-class SiteModel:
-    """Per-hall pre-tax building blocks of a site's strategies, each ``(H, n_months)`` in USD.
+class DiscountRates:
+    """Yearly discount rates by kind of cash flow (fractions), see :class:`Scenario`."""
 
-    ``rent_unit_usd`` is rent at $1/kW-month; the landlord's costs split into a part proportional
-    to rent (triple net), a part proportional to retrofit capex (tax, insurance) and a fixed part
-    (opex, all-in power). ``retrofit_capex_usd[class]`` at the scenario capex (cash, at spend);
-    ``retrofit_placed_in_service_usd[class]`` the same money as tax basis, placed in service at
-    each hall's ready-for-service month. ``terminal_contracted`` and ``terminal_capitalised``
-    hold, per hall, the horizon value of one unit of each NOI component (rows: rent at $1/kW-month
-    net of the rent-proportional cost, landlord capex-driven cost, landlord fixed cost), see
-    :func:`hall_terminal_values_usd`.
+    mining: float
+    contracted: float
+    construction: float
+    base: float
+
+    @classmethod
+    def of(cls, s: Scenario) -> DiscountRates:
+        return cls(
+            mining=s.mining_discount_rate_per_year,
+            contracted=s.contracted_discount_rate_per_year,
+            construction=s.construction_discount_rate_per_year,
+            base=s.discount_rate_per_year,
+        )
+
+    def factors(self, n_months: int) -> dict[str, np.ndarray]:
+        """Monthly discount factors ``(n_months,)`` per kind, month 0 undiscounted."""
+        m = np.arange(n_months)
+        return {
+            k: (1.0 + float(monthly_rate(getattr(self, k)))) ** -m
+            for k in ("mining", "contracted", "construction", "base")
+        }
+
+
+@dataclass(frozen=True)
+class SiteFleet:
+    """The fleet a site's mining is valued with: the assumptions and where they come from."""
+
+    assumptions: MiningAssumptions
+    source: str  # "site" (the inventory's machines) or "scenario"
+    note: str  # one sentence for the page
+
+
+def site_fleet(site: Site, scenario: Scenario) -> SiteFleet:
+    """The site's own fleet when the inventory lists machines (their weighted J/TH, and their age
+    from the commissioning year when stored), the scenario's fleet otherwise."""
+    a = scenario.mining
+    fleet = tuple(getattr(site.facility, "fleet", ()) or ())
+    if not scenario.use_site_fleet or not fleet:
+        why = "no machines in the inventory" if not fleet else "the scenario's fleet is chosen"
+        return SiteFleet(a, "scenario", (
+            f"Scenario fleet ({why}): {a.efficiency_j_per_th:.1f} J/TH, "
+            f"{a.fleet_age_years:.1f} years old."))  # fmt: skip
+    summary = fleet_from_counts(fleet)
+    year = getattr(site.facility, "fleet_commissioning_year", None)
+    as_of = scenario.market.as_of
+    if year is not None:
+        # Mid-year commissioning: age at the valuation date in years.
+        age = max(0.0, as_of.year + (as_of.timetuple().tm_yday / DAYS_PER_YEAR) - (year + 0.5))
+        age_txt = f"commissioned in {year}, {age:.1f} years old"
+    else:
+        age = a.fleet_age_years
+        age_txt = f"age unknown, taken as the scenario's {age:.1f} years"
+    assumptions = replace(a, efficiency_j_per_th=summary.efficiency_j_per_th, fleet_age_years=age)
+    machines = ", ".join(f"{count:,} x {name}" for name, count in fleet)
+    return SiteFleet(assumptions, "site", (
+        f"Site fleet from the inventory: {machines} ({summary.efficiency_j_per_th:.1f} J/TH, "
+        f"{age_txt})."))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MiningProfiles:
+    """The 1-MW mining profiles a site's rows need, one per distinct stop month.
+
+    Profile 0 mines every month (a kept hall, stop month inf); profile ``u >= 1`` mines until
+    ``end_month[u]``, the construction start of the halls converting then. Mining is linear in
+    MW, so the refresh decision (margin against capex, both per MW) is the same for any MW on
+    the same profile, and halls stopping in the same month share one valuation.
     """
+
+    power_mw: np.ndarray  # (P, n_months) 1 while mining, else 0
+    end_month: np.ndarray  # (P,) first month without mining; inf for profile 0
+    profile_of: np.ndarray  # (T, H) profile of each hall when it converts at shift index t
+
+
+@dataclass(frozen=True)
+class HostingBlocks:
+    """Per schedule shift ``t`` and hall ``h`` the pre-tax hosting parts, ``(T, H, n_months)``
+    in USD (rent at $1/kW-month), and the lease's value at the horizon per unit of each NOI part,
+    ``(T, 3, H)``: contracted NOI to the lease end and the capitalised renewal
+    (``hall_terminal_values_usd``)."""
+
+    rent_unit_usd: np.ndarray
+    landlord_capex_usd: np.ndarray  # tax and insurance at the scenario capex
+    landlord_fixed_usd: np.ndarray
+    retrofit_capex_usd: dict[int, np.ndarray]
+    retrofit_placed_in_service_usd: dict[int, np.ndarray]
+    terminal_contracted: np.ndarray
+    terminal_capitalised: np.ndarray
+    construction_start_month: np.ndarray  # (T, H)
+    ready_for_service_month: np.ndarray  # (T, H), delay included
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """The named rows of a site, assembled once (module docstring).
+
+    ``groups`` maps each strategy to the rows it chooses among (a row may serve several: the
+    convert row is hybrid's ``k = H`` and mine-then-convert's month 0; keep mining is
+    mine-then-convert's "never"). ``detail`` is a row's parameter: halls converted (hybrid and
+    convert), the decision month (mine-then-convert), -1 otherwise.
+    """
+
+    key: tuple[str, ...]  # (R,) the block each row belongs to
+    detail: np.ndarray  # (R,)
+    converted: np.ndarray  # (R, H) bool
+    shift_index: np.ndarray  # (R,) int, -1 for rows that convert nothing
+    mining_weight_mw: np.ndarray  # (R, P) MW on each mining profile
+    dr_row: int
+    sale_row: int
+    keep_row: int
+    groups: dict[str, np.ndarray]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.key)
+
+    def subset(self, rows: np.ndarray) -> RowPlan:
+        """The plan on ``rows`` only (keep mining, DR and sale must be among them); groups keep
+        the rows they still have."""
+        rows = np.asarray(rows, dtype=int)
+        pos = {int(r): i for i, r in enumerate(rows)}
+        groups = {
+            k: np.array([pos[int(r)] for r in g if int(r) in pos], dtype=int)
+            for k, g in self.groups.items()
+        }
+        return RowPlan(
+            tuple(self.key[r] for r in rows), self.detail[rows], self.converted[rows],
+            self.shift_index[rows], self.mining_weight_mw[rows], pos[self.dr_row],
+            pos[self.sale_row], pos[self.keep_row], groups,
+        )  # fmt: skip
+
+    @property
+    def signed(self) -> np.ndarray:
+        """(R,) rows that need a tenant: valued as ``p x row + (1 - p) x keep mining``."""
+        return self.converted.any(axis=1)
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """Everything a site's strategies are built from, under one scenario (no mutable state)."""
 
     site_id: str
     scenario: Scenario
     hall_names: tuple[str, ...]
     mining_mw_by_hall: np.ndarray  # (H,) gross MW given to mining today
     critical_it_mw_by_hall: np.ndarray  # (H,)
-    construction_start_month: np.ndarray  # (H,)
-    ready_for_service_month: np.ndarray  # (H,) including any delay
+    shift_months: np.ndarray  # (T,) schedule shift of each conversion start
+    decision_months: np.ndarray  # (T,) month the search for a tenant starts (0 = convert)
     retrofit_capex_total_usd: float  # at the scenario capex, with contingency
-    rent_unit_usd: np.ndarray
     landlord_per_rent: float
-    landlord_capex_usd: np.ndarray  # tax and insurance at the scenario capex
-    landlord_fixed_usd: np.ndarray
-    retrofit_capex_usd: dict[int, np.ndarray]
-    retrofit_placed_in_service_usd: dict[int, np.ndarray]  # tax basis placed in service at RFS
-    lease_end_month: np.ndarray  # (H,) first month after each hall's base term
-    terminal_contracted: np.ndarray  # (3, H) horizon value of contracted NOI, see _hall_terminal
-    terminal_capitalised: np.ndarray  # (3, H) horizon value of the capitalised NOI at lease end
+    hosting: HostingBlocks
+    profiles: MiningProfiles
+    plan: RowPlan
     hashprice: HashpricePath
     prices_usd_per_mwh: np.ndarray  # (n_months, points) price-duration curve per month
     contract: PowerContract
+    fleet: SiteFleet
+    lease_rate_usd_per_kw_month: float  # the site's achievable year-one rent
+    signing_probability: float
+    readiness_score: float
+    months_to_power: int
+    sale_proceeds_usd: float  # net of transaction costs, at the base price
+    rates: DiscountRates
     # The scenario's demand-response programs that run in the site's grid region (an ERCOT
     # program pays nothing to a site in PJM); empty: the partnership row equals keep mining.
     dr_programs: tuple[DemandResponseProgram, ...] = ()
-    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_halls(self) -> int:
@@ -124,16 +291,31 @@ class SiteModel:
     def capex_usd_per_critical_mw(self) -> float:
         return self.retrofit_capex_total_usd / self.critical_it_mw
 
+    @property
+    def construction_start_month(self) -> np.ndarray:
+        """(H,) construction start of each hall when converting (the convert row's schedule)."""
+        return self.hosting.construction_start_month[0]
+
+    @property
+    def ready_for_service_month(self) -> np.ndarray:
+        """(H,) ready-for-service month of each hall when converting, delay included."""
+        return self.hosting.ready_for_service_month[0]
+
+    @property
+    def mining(self) -> MiningAssumptions:
+        return self.fleet.assumptions
+
 
 def build_site_model(
     site: Site, scenario: Scenario | None = None, retrofit: RetrofitEstimate | None = None
 ) -> SiteModel:
-    """Per-hall blocks for ``site`` under ``scenario`` (base when None), using ``retrofit``
-    (``models.estimate_retrofit(site)`` when None) for halls, schedule, PUE and capex."""
+    """Every block of ``site``'s strategies under ``scenario`` (base when None), using
+    ``retrofit`` (``models.estimate_retrofit(site)`` when None) for halls, schedule, PUE and capex."""
     from models import estimate_retrofit
 
     scenario = scenario or Scenario()
-    retrofit = retrofit or estimate_retrofit(site)
+    as_of = scenario.market.as_of
+    retrofit = retrofit or estimate_retrofit(site, as_of=as_of)
     n = scenario.horizon_months
     halls = retrofit.halls
     crit = np.array([h.critical_it_mw for h in halls], dtype=float)
@@ -147,23 +329,142 @@ def build_site_model(
             f"ready_for_service_month={rfs.tolist()} is not allowed: a hall cannot be ready before "
             f"its construction_start_month={start.tolist()}"
         )
-    delay = scenario.construction_delay_months
     # Only energized power can mine: a site waiting for its interconnection has no mining
     # business today (building one, machines and all, is not a strategy valued here).
     mining_mw = np.full(len(halls), site.power.energized_mw / len(halls))
+    total, shares = _retrofit_capex(retrofit, scenario, float(crit.sum()))
 
+    # The tenant: the site's rate and odds from its readiness; signing no earlier than the
+    # lease-up and the site's power allow; construction starts at signing.
+    score = readiness_score(site, as_of)
+    prospects = scenario.tenant_prospects
+    rate = float(prospects.lease_rate_usd_per_kw_month(score, scenario.lease_rate_usd_per_kw_month))
+    probability = float(prospects.signing_probability(score, scenario.tenant_signing_probability))
+    power_month = months_to_power(site, as_of)
+    step = scenario.mine_then_convert_step_months
+    decisions = np.arange(0, n, step)
+    signing = np.maximum(decisions + scenario.lease_up_months, power_month)
+    shifts = np.maximum(0, signing - int(start.min()))
+    keep = (start.min() + shifts) < n  # a conversion must start inside the horizon
+    keep[0] = True  # convert itself is always valued (its halls may start past the horizon)
+    decisions, shifts = decisions[keep], shifts[keep]
+
+    contract = site_contract(site, scenario)
+    hosting = _hosting_blocks(
+        scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, contract
+    )
+    profiles = _mining_profiles(hosting.construction_start_month, n)
+    plan = _row_plan(profiles, mining_mw, shifts, decisions)
+
+    path = hashprice_path(scenario.market, n)
+    curve = ercot_sample_curve(scenario.price_curve_points)
+    cal_month = (as_of.month - 1 + np.arange(n)) % 12
+    prices = curve.prices_usd_per_mwh[cal_month]
+    if contract.contract_type != "index_plus_adder":
+        # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
+        # or nothing (tariff: the flat price is the only signal).
+        prices = prices if contract.contract_type == "fixed_ppa" else None
+    per_rent = (
+        scenario.hosting_costs.non_recoverable_share_of_rent
+        if scenario.lease_structure == "triple_net"
+        else 0.0
+    )
+    return SiteModel(
+        dr_programs=tuple(p for p in scenario.dr_programs if p.grid_region == site.grid_region),
+        site_id=site.id,
+        scenario=scenario,
+        hall_names=tuple(h.hall for h in halls),
+        mining_mw_by_hall=mining_mw,
+        critical_it_mw_by_hall=crit,
+        shift_months=shifts,
+        decision_months=decisions,
+        retrofit_capex_total_usd=float(total),
+        landlord_per_rent=float(per_rent),
+        hosting=hosting,
+        profiles=profiles,
+        plan=plan,
+        hashprice=path,
+        prices_usd_per_mwh=prices if prices is not None else np.empty((n, 0)),
+        contract=contract,
+        fleet=site_fleet(site, scenario),
+        lease_rate_usd_per_kw_month=rate,
+        signing_probability=probability,
+        readiness_score=score,
+        months_to_power=power_month,
+        sale_proceeds_usd=float(scenario.sale.net_proceeds_usd(site)),
+        rates=DiscountRates.of(scenario),
+    )
+
+
+def _retrofit_capex(
+    retrofit: RetrofitEstimate, scenario: Scenario, critical_it_mw: float
+) -> tuple[float, dict[int, float]]:
+    """Total retrofit capex (USD, contingency included) and its share by MACRS class."""
     by_class = retrofit.capex_by_class_usd(scenario.capex_scenario)
     class_total = sum(by_class.values())
     if scenario.capex_usd_per_critical_mw is not None:
-        total = scenario.capex_usd_per_critical_mw * float(crit.sum())
+        total = scenario.capex_usd_per_critical_mw * critical_it_mw
         shares = {c: (v / class_total if class_total > 0 else (1.0 if c == 39 else 0.0))
                   for c, v in by_class.items()}  # fmt: skip
     else:
         total = class_total
         shares = {c: (v / class_total if class_total > 0 else 0.0) for c, v in by_class.items()}
-    total *= 1.0 + scenario.contingency
-    hall_share = crit / crit.sum()
-    spend = construction_spend_usd(total * hall_share, start, rfs, n, delay_months=delay)
+    return total * (1.0 + scenario.contingency), shares
+
+
+def _hosting_blocks(
+    scenario: Scenario,
+    design_pue: float,
+    crit: np.ndarray,
+    start: np.ndarray,
+    rfs: np.ndarray,
+    total_capex_usd: float,
+    shares: dict[int, float],
+    shifts: np.ndarray,
+    contract: PowerContract,
+) -> HostingBlocks:
+    """:class:`HostingBlocks` for each schedule shift (a loop over the few shifts only)."""
+    parts = [
+        _hosting_for_shift(
+            scenario, design_pue, crit, start + t, rfs + t, total_capex_usd, shares, contract
+        )  # fmt: skip
+        for t in shifts
+    ]
+
+    def stack(i: int) -> np.ndarray:
+        return np.stack([p[i] for p in parts])
+
+    delay = scenario.construction_delay_months
+    return HostingBlocks(
+        rent_unit_usd=stack(0),
+        landlord_capex_usd=stack(1),
+        landlord_fixed_usd=stack(2),
+        retrofit_capex_usd={c: np.stack([p[3][c] for p in parts]) for c in RETROFIT_CLASSES},
+        retrofit_placed_in_service_usd={
+            c: np.stack([p[4][c] for p in parts]) for c in RETROFIT_CLASSES
+        },
+        terminal_contracted=stack(5),
+        terminal_capitalised=stack(6),
+        construction_start_month=start[None, :] + shifts[:, None],
+        ready_for_service_month=rfs[None, :] + delay + shifts[:, None],
+    )
+
+
+def _hosting_for_shift(
+    scenario: Scenario,
+    design_pue: float,
+    crit: np.ndarray,
+    start: np.ndarray,
+    rfs: np.ndarray,
+    total_capex_usd: float,
+    shares: dict[int, float],
+    contract: PowerContract,
+) -> tuple:
+    """One schedule's per-hall parts on the horizon grid (see :class:`HostingBlocks`)."""
+    n = scenario.horizon_months
+    delay = scenario.construction_delay_months
+    hall_capex = total_capex_usd * crit / crit.sum()
+    spend = construction_spend_usd(hall_capex, start, rfs, n, delay_months=delay)
     retrofit_capex = {c: spend * shares.get(c, 0.0) for c in RETROFIT_CLASSES}
     # MACRS starts when a hall is placed in service (IRS Pub 946 ch. 3), not while it is built:
     # the hall's cumulative spend becomes basis at its ready-for-service month (spend after it,
@@ -184,7 +485,7 @@ def build_site_model(
         term_years=scenario.lease_term_years,
         escalator_per_year=scenario.lease_escalator_per_year,
         structure=scenario.lease_structure,
-        design_pue=retrofit.design_pue,
+        design_pue=design_pue,
         free_rent_months=scenario.free_rent_months,
         phases=tuple(LeasePhase(float(c), int(r) + delay) for c, r in zip(crit, rfs, strict=True)),
         renewal_probability=scenario.renewal_probability,
@@ -194,78 +495,56 @@ def build_site_model(
     )
     rent_unit = rent_usd_by_phase(lease, n_ext)
     leased_mw = leased_critical_it_mw_by_phase(lease, n_ext)
-    months = np.arange(n_ext)[None, :]
-    in_service = (months >= (rfs + delay)[:, None]).astype(float)
-    capex_in_service = (total * hall_share)[:, None] * in_service
-    costs = scenario.hosting_costs
-    contract = site_contract(site, scenario)
-    power_price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
+    in_service = (np.arange(n_ext)[None, :] >= (rfs + delay)[:, None]).astype(float)
+    capex_in_service = hall_capex[:, None] * in_service
     if scenario.lease_structure == "triple_net":
-        per_rent, capex_part, fixed = (
-            costs.non_recoverable_share_of_rent,
-            0.0 * leased_mw,
-            0.0 * leased_mw,
-        )
+        capex_part = np.zeros_like(rent_unit)
+        fixed = np.zeros_like(rent_unit)
     else:
-        per_rent = 0.0
-        common = dict(rent_usd=0.0, costs=costs, power_price_usd_per_mwh=power_price,
-                      design_pue=retrofit.design_pue)  # fmt: skip
-        capex_part = landlord_costs_usd(
+        common = dict(rent_usd=0.0, costs=scenario.hosting_costs,
+                      power_price_usd_per_mwh=contract.price_usd_per_mwh
+                      + contract.adder_usd_per_mwh, design_pue=design_pue)  # fmt: skip
+        capex_part = np.broadcast_to(landlord_costs_usd(
             "modified_gross", leased_critical_it_mw=0.0 * leased_mw,
-            capex_in_service_usd=capex_in_service, **common,
-        )  # fmt: skip
-        fixed = landlord_costs_usd(
+            capex_in_service_usd=capex_in_service, **common), rent_unit.shape)  # fmt: skip
+        fixed = np.broadcast_to(landlord_costs_usd(
             scenario.lease_structure, leased_critical_it_mw=leased_mw,
-            capex_in_service_usd=0.0 * capex_in_service, **common,
-        )  # fmt: skip
-
-    landlord_capex_ext = np.broadcast_to(np.asarray(capex_part, dtype=float), rent_unit.shape)
-    landlord_fixed_ext = np.broadcast_to(np.asarray(fixed, dtype=float), rent_unit.shape)
-    w_contracted, w_capitalised = _terminal_weights(scenario, lease_end, n, n_ext)
-    components = np.stack(
-        [rent_unit * (1.0 - per_rent), landlord_capex_ext, landlord_fixed_ext]
-    )  # (3, H, n_ext)
-    terminal_contracted = np.sum(components * w_contracted, axis=-1)
-    terminal_capitalised = np.sum(components * w_capitalised, axis=-1)
-
-    path = hashprice_path(scenario.market, n)
-    curve = ercot_sample_curve(scenario.price_curve_points)
-    cal_month = (scenario.market.as_of.month - 1 + np.arange(n)) % 12
-    prices = curve.prices_usd_per_mwh[cal_month]
-    if contract.contract_type != "index_plus_adder":
-        # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
-        # or nothing (tariff: the flat price is the only signal).
-        prices = prices if contract.contract_type == "fixed_ppa" else None
-    return SiteModel(
-        dr_programs=tuple(p for p in scenario.dr_programs if p.grid_region == site.grid_region),
-        site_id=site.id,
-        scenario=scenario,
-        hall_names=tuple(h.hall for h in halls),
-        mining_mw_by_hall=mining_mw,
-        critical_it_mw_by_hall=crit,
-        construction_start_month=start,
-        ready_for_service_month=rfs + delay,
-        retrofit_capex_total_usd=float(total),
-        rent_unit_usd=rent_unit[:, :n],
-        landlord_per_rent=float(per_rent),
-        landlord_capex_usd=np.ascontiguousarray(landlord_capex_ext[:, :n]),
-        landlord_fixed_usd=np.ascontiguousarray(landlord_fixed_ext[:, :n]),
-        retrofit_capex_usd=retrofit_capex,
-        retrofit_placed_in_service_usd=retrofit_placed,
-        lease_end_month=lease_end,
-        terminal_contracted=terminal_contracted,
-        terminal_capitalised=terminal_capitalised,
-        hashprice=path,
-        prices_usd_per_mwh=prices if prices is not None else np.empty((n, 0)),
-        contract=contract,
+            capex_in_service_usd=0.0 * capex_in_service, **common), rent_unit.shape)  # fmt: skip
+    per_rent = (
+        scenario.hosting_costs.non_recoverable_share_of_rent
+        if scenario.lease_structure == "triple_net"
+        else 0.0
+    )
+    w_contracted, w_capitalised = _terminal_weights(
+        scenario, lease_end, n, n_ext, scenario.contracted_discount_rate_per_year
+    )
+    components = np.stack([rent_unit * (1.0 - per_rent), capex_part, fixed])  # (3, H, n_ext)
+    contracted = np.sum(components * w_contracted, axis=-1)
+    capitalised = np.sum(components * w_capitalised, axis=-1)
+    # Capex still to spend after the horizon is owed before the lease it buys: it lowers the
+    # hall's value at the horizon (scales with capex like the capex-driven landlord cost).
+    contracted[1] += hall_capex - spend.sum(axis=-1)
+    return (
+        rent_unit[:, :n],
+        np.ascontiguousarray(capex_part[:, :n]),
+        np.ascontiguousarray(fixed[:, :n]),
+        retrofit_capex,
+        retrofit_placed,
+        contracted,
+        capitalised,
     )
 
 
 def _terminal_weights(
-    scenario: Scenario, lease_end_month: np.ndarray, n_months: int, n_ext: int
+    scenario: Scenario,
+    lease_end_month: np.ndarray,
+    n_months: int,
+    n_ext: int,
+    rate_per_year: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``(H, n_ext)`` that turn a hall's monthly NOI on the extended grid into its value
-    at the horizon (stated at month ``n_months - 1``, like every terminal value here).
+    at the horizon (stated at month ``n_months - 1``, like every terminal value here), at
+    ``rate_per_year`` (the contracted-rent rate).
 
     With ``S = max(lease end, n_months)``, the first month the hall's base lease no longer covers
     (or the first month after the horizon for a hall already in its renewal):
@@ -279,23 +558,23 @@ def _terminal_weights(
     So a lease still running at the horizon is worth its remaining contracted NOI plus
     ``renewal_probability`` x the exit-cap value at its end, and a lease that ended inside the
     horizon (rent already renewal-weighted since its end) is worth the exit-cap value of its
-    expected NOI: one renewal mechanism whichever side of the horizon a lease ends, so value
-    moves smoothly with the horizon. Method "none": all weights 0.
+    expected NOI: one renewal mechanism whichever side of the horizon a lease ends. Method
+    "none": all weights 0.
     """
     terminal = scenario.terminal
     h = lease_end_month.shape[0]
     zeros = np.zeros((h, n_ext))
     if terminal.method == "none":
         return zeros, zeros
-    r_month = float(monthly_rate(scenario.discount_rate_per_year))
+    r_month = float(monthly_rate(rate_per_year))
     if terminal.method == "exit_cap":
         cap_factor = 1.0 / terminal.exit_cap_rate
     else:
-        spread = scenario.discount_rate_per_year - terminal.growth_per_year
+        spread = rate_per_year - terminal.growth_per_year
         if spread <= 0:
             raise HostingError(
                 f"terminal.growth_per_year={terminal.growth_per_year!r} is not allowed: a "
-                f"perpetuity needs it below discount_rate_per_year={scenario.discount_rate_per_year!r}"
+                f"perpetuity needs it below the contracted-rent discount rate {rate_per_year!r}"
             )
         cap_factor = 1.0 / spread
     months = np.arange(n_ext, dtype=float)[None, :]
@@ -308,399 +587,322 @@ def _terminal_weights(
     return contracted, capitalised
 
 
-def hall_terminal_values_usd(
-    model: SiteModel,
-    lease_rate_usd_per_kw_month: np.ndarray | float,
-    capex_scale: np.ndarray | float = 1.0,
-) -> np.ndarray:
-    """Each converted hall's value (USD) at the horizon, ``(..., H)`` for drivers shaped ``(...)``.
-
-    ``contracted NOI value + max(0, capitalised NOI value)``: a renewal that would lose money is
-    not signed, so its capitalised value is floored at 0; contracted NOI is owed either way.
-    NOI is linear in the drivers (rent x rate, landlord capex-driven cost x capex scale), so each
-    part is ``rate * a - k * b - c`` from the per-hall coefficients on the model.
-    """
-    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None]
-    k = np.asarray(capex_scale, dtype=float)[..., None]
-
-    def value(coef: np.ndarray) -> np.ndarray:
-        return rate * coef[0] - k * coef[1] - coef[2]
-
-    return value(model.terminal_contracted) + np.maximum(0.0, value(model.terminal_capitalised))
+def _mining_profiles(construction_start: np.ndarray, n_months: int) -> MiningProfiles:
+    """Profile 0 (mine throughout) and one per distinct construction start ``(T, H)``."""
+    starts = np.unique(construction_start)
+    end = np.r_[np.inf, starts.astype(float)]
+    profile_of = 1 + np.searchsorted(starts, construction_start)
+    power = (np.arange(n_months)[None, :] < end[:, None]).astype(float)
+    return MiningProfiles(power_mw=power, end_month=end, profile_of=profile_of)
 
 
-def _mining(
-    model: SiteModel,
-    power_mw: np.ndarray,
-    hashprice_usd_per_ph_day: np.ndarray,
-    programs: tuple = (),
-    contract: PowerContract | None = None,
-    prices: np.ndarray | None = None,
-    power_end_month: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Pre-tax mining rows ``{"revenue", "opex", "capex"}`` (USD, ``(..., n_months)``) and the
-    fleet's ``"continuation_value"`` at the horizon (USD, ``(...)``, at the scenario discount
-    rate; 0 with terminal method "none") from ``valuation.mining.mining_cash_flows``."""
-    contract = contract or model.contract
-    if prices is None:
-        prices = model.prices_usd_per_mwh if model.prices_usd_per_mwh.shape[-1] else None
-    mcf = mining_cash_flows(
-        power_mw, hashprice_usd_per_ph_day, assumptions=model.scenario.mining, contract=contract,
-        prices=prices, programs=programs, start=model.scenario.market.as_of,
-        discount_rate_per_year=model.scenario.discount_rate_per_year,
-        power_end_month=power_end_month,
-    )  # fmt: skip
-    # Terminal method "none" values nothing past the horizon, mining included.
-    valued = model.scenario.terminal.method != "none"
-    return {
-        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd,
-        "opex": mcf.power_cost_usd + mcf.opex_usd,
-        "capex": mcf.capex_usd,
-        "continuation_value": mcf.continuation_value_usd * valued,
+def _row_plan(
+    profiles: MiningProfiles, mining_mw: np.ndarray, shifts: np.ndarray, decisions: np.ndarray
+) -> RowPlan:
+    """The site's named rows (module docstring): keep, DR, convert, hybrids k = 1..H-1, each
+    later decision month of mine-then-convert, sale."""
+    h = mining_mw.size
+    t = shifts.size
+    first_k = np.tril(np.ones((h, h), dtype=bool))  # row k-1: halls 1..k converted
+    blocks: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = [
+        ("keep_mining", np.zeros((1, h), bool), np.array([-1]), np.array([-1])),
+        ("mining_with_dr", np.zeros((1, h), bool), np.array([-1]), np.array([-1])),
+        ("convert", np.ones((1, h), bool), np.array([0]), np.array([h])),
+        ("hybrid", first_k[:-1], np.zeros(h - 1, int), np.arange(1, h)),
+        ("mine_then_convert", np.ones((t - 1, h), bool), np.arange(1, t), decisions[1:]),
+        ("sell_site", np.zeros((1, h), bool), np.array([-1]), np.array([-1])),
+    ]
+    key = tuple(name for name, conv, _, _ in blocks for _ in range(conv.shape[0]))
+    converted = np.concatenate([b[1] for b in blocks])
+    shift_index = np.concatenate([b[2] for b in blocks]).astype(int)
+    detail = np.concatenate([b[3] for b in blocks]).astype(int)
+    r = len(key)
+    idx = {name: np.flatnonzero(np.array(key) == name) for name in STRATEGY_ORDER}
+    dr_row, sale_row, keep_row, convert_row = (
+        int(idx[k][0]) for k in ("mining_with_dr", "sell_site", "keep_mining", "convert")
+    )
+    # MW on each profile: a converted hall mines on its shift's profile, a kept one on profile 0.
+    prof = np.where(converted, profiles.profile_of[np.maximum(shift_index, 0)], 0)  # (R, H)
+    weight = np.zeros((r, profiles.end_month.size))
+    np.add.at(weight, (np.repeat(np.arange(r), h), prof.ravel()), np.tile(mining_mw, r))
+    weight[[dr_row, sale_row]] = 0.0  # the DR row mines through its own call; a sold site not
+    groups = {
+        "keep_mining": idx["keep_mining"],
+        "mining_with_dr": idx["mining_with_dr"],
+        "convert": idx["convert"],
+        "hybrid": np.r_[idx["hybrid"], convert_row],
+        "mine_then_convert": np.r_[convert_row, idx["mine_then_convert"], keep_row],
+        "sell_site": idx["sell_site"],
     }
-
-
-def _keep_mw(model: SiteModel) -> np.ndarray:
-    """Gross MW per hall per month if every hall keeps mining, ``(H, n)``."""
-    return np.broadcast_to(model.mining_mw_by_hall[:, None], (model.n_halls, model.n_months))
+    return RowPlan(key, detail, converted, shift_index, weight, dr_row, sale_row, keep_row, groups)
 
 
 @dataclass(frozen=True)
-class MiningProfiles:
-    """The 1-MW mining profiles a site's rows need, one per distinct stop month.
+class RowValues:
+    """What :func:`evaluate` returns, batched over the drivers' leading axes ``(...)``.
 
-    Profile 0 mines every month (a kept hall, stop month inf); profile ``u >= 1`` mines until
-    ``end_month[u]``, the construction start shared by the halls ``hall_profile == u``. A hall's
-    mining is its MW times its profile's per-MW block: mining is linear in MW, so the refresh
-    decision (margin against capex, both per MW) is the same for any MW on the same profile,
-    and halls starting in the same month share one valuation.
+    ``npv_usd`` ``(..., R)``: each row's NPV with the tenant expectation applied to converting
+    rows; ``npv_signed_usd`` the same rows as if the tenant had signed (``p = 1``). With
+    ``full``: ``flows`` (the finance engine's arrays, tenant expectation applied) and ``parts``,
+    the pre-tax components ``(..., R, n)`` (``mining_net_usd``, ``rent_usd``, ``landlord_usd``,
+    ``retrofit_capex_usd``, ``sale_usd``, ``terminal_lease_usd`` and ``terminal_mining_usd`` at
+    the last month) and their present values ``pv_usd`` by name ``(..., R)``.
     """
 
-    power_mw: np.ndarray  # (P, n_months) 1 while mining, else 0
-    end_month: np.ndarray  # (P,) first month without mining; inf for profile 0
-    hall_profile: np.ndarray  # (H,) profile of each hall when it converts
-    convert_weight_mw: np.ndarray  # (P,) MW of the halls converting on each profile
-
-
-def mining_profiles(model: SiteModel) -> MiningProfiles:
-    """The model's :class:`MiningProfiles` (cached on the model)."""
-    prof = model.cache.get("mining_profiles")
-    if prof is None:
-        starts = np.unique(model.construction_start_month)
-        end = np.r_[np.inf, starts.astype(float)]
-        hall_profile = 1 + np.searchsorted(starts, model.construction_start_month)
-        prof = MiningProfiles(
-            power_mw=(np.arange(model.n_months)[None, :] < end[:, None]).astype(float),
-            end_month=end,
-            hall_profile=hall_profile,
-            convert_weight_mw=np.bincount(
-                hall_profile, weights=model.mining_mw_by_hall, minlength=end.size
-            ),
-        )
-        model.cache["mining_profiles"] = prof
-    return prof
+    npv_usd: np.ndarray
+    npv_signed_usd: np.ndarray
+    flows: ProjectCashFlows | None = None
+    parts: dict[str, np.ndarray] | None = None
+    pv_usd: dict[str, np.ndarray] | None = None
 
 
 def mining_blocks(
     model: SiteModel,
     hashprice_usd_per_ph_day: np.ndarray | None = None,
     *,
+    assumptions: MiningAssumptions | None = None,
     contract: PowerContract | None = None,
     prices: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Mining per gross MW on each of the model's profiles, and the whole site's DR-partnership
-    row, for a hashprice path ``(n_months,)`` or ``(K, n_months)`` (the scenario's when None).
-
-    The first dict holds ``"revenue"``, ``"opex"``, ``"capex"`` (USD per MW, ``(..., P,
-    n_months)``) and ``"continuation_value"`` (USD per MW, ``(..., P)``) for the profiles of
-    :func:`mining_profiles` (0 = keep mining; then one per construction start, mining stopping
-    there for good, so each converting hall's refresh-or-retire decision sees its own window);
-    the second the same keys for the DR row, ``(..., n_months)`` and ``(...)``. The base
-    market's blocks are cached on the model: they do not depend on the lease or capex drivers.
-    """
-    base_market = hashprice_usd_per_ph_day is None and contract is None and prices is None
-    if base_market and "base_mining" in model.cache:
-        return model.cache["base_mining"]
+    """Mining per gross MW on each profile ``(..., P, n)`` (continuation value ``(..., P)``) and
+    the whole site's DR row ``(..., n)`` / ``(...)``, for a hashprice path ``(n,)`` or
+    ``(K, n)`` (the scenario's when None). Keys: revenue (credits, DR payments and fleet sales
+    included), opex (power and site costs), capex (refresh), continuation_value."""
     hp = np.asarray(
         model.hashprice.hashprice_usd_per_ph_day
         if hashprice_usd_per_ph_day is None
         else hashprice_usd_per_ph_day,
         dtype=float,
     )
-    prof = mining_profiles(model)
-    unit = _mining(
-        model, prof.power_mw, hp[..., None, :], contract=contract, prices=prices,
-        power_end_month=prof.end_month,
-    )  # fmt: skip
-    dr = _mining(model, _keep_mw(model).sum(axis=0), hp, model.dr_programs, contract, prices)
-    if base_market:
-        model.cache["base_mining"] = (unit, dr)
+    prof = model.profiles
+    unit = _mining(model, prof.power_mw, hp[..., None, :], (), assumptions, contract, prices,
+                   prof.end_month)  # fmt: skip
+    dr = _mining(model, float(model.mining_mw_by_hall.sum()), hp, model.dr_programs,
+                 assumptions, contract, prices, None)  # fmt: skip
     return unit, dr
 
 
-def _site_totals(model: SiteModel) -> dict[str, np.ndarray]:
-    """Whole-site ``(n,)`` sums over halls for the convert row's hosting parts (cached)."""
-    totals = model.cache.get("totals")
-    if totals is None:
-        totals = {
-            "rent_unit": np.sum(model.rent_unit_usd, axis=-2),
-            "landlord_capex": np.sum(
-                np.broadcast_to(model.landlord_capex_usd, model.rent_unit_usd.shape), axis=-2
-            ),
-            "landlord_fixed": np.sum(
-                np.broadcast_to(model.landlord_fixed_usd, model.rent_unit_usd.shape), axis=-2
-            ),
-        }
-        for c, v in model.retrofit_capex_usd.items():
-            totals[f"retrofit_{c}"] = np.sum(v, axis=-2)
-        for c, v in model.retrofit_placed_in_service_usd.items():
-            totals[f"placed_{c}"] = np.sum(v, axis=-2)
-        model.cache["totals"] = totals
-    return totals
-
-
-def _project_flows(
-    s: Scenario,
-    revenue: np.ndarray,
-    opex: np.ndarray,
-    capex_by_class: dict[int, np.ndarray],
-    noi: np.ndarray,
-    placed_by_class: dict[int, np.ndarray],
-    terminal_value: np.ndarray,
-) -> ProjectCashFlows:
-    """The finance engine on strategy rows (taxes, the lease-aware terminal value ``(...,)``
-    per row, taxed on the sale) under the scenario."""
-    shape = np.broadcast_shapes(
-        revenue.shape, opex.shape, noi.shape, (*np.shape(terminal_value), 1),
-        *(v.shape for v in capex_by_class.values()),
-        *(v.shape for v in placed_by_class.values()),
+def _mining(
+    model: SiteModel,
+    power_mw: np.ndarray | float,
+    hashprice_usd_per_ph_day: np.ndarray,
+    programs: tuple,
+    assumptions: MiningAssumptions | None,
+    contract: PowerContract | None,
+    prices: np.ndarray | None,
+    power_end_month: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """Pre-tax mining rows from ``valuation.mining.mining_cash_flows`` at the mining rate."""
+    s = model.scenario
+    if prices is None:
+        prices = model.prices_usd_per_mwh if model.prices_usd_per_mwh.shape[-1] else None
+    mcf = mining_cash_flows(
+        power_mw, hashprice_usd_per_ph_day, assumptions=assumptions or model.mining,
+        contract=contract or model.contract, prices=prices, programs=programs,
+        start=s.market.as_of, discount_rate_per_year=model.rates.mining,
+        power_end_month=power_end_month, economic_shutdown=s.economic_shutdown,
+        salvage=s.fleet_salvage,
     )  # fmt: skip
-    return project_cash_flows(
+    valued = s.terminal.method != "none"  # "none" values nothing past the horizon
+    return {
+        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
+        + mcf.salvage_usd,
+        "opex": mcf.power_cost_usd + mcf.opex_usd,
+        "capex": mcf.capex_usd,
+        "continuation_value": mcf.continuation_value_usd * valued,
+    }  # fmt: skip
+
+
+def hall_terminal_values_usd(
+    model: SiteModel,
+    lease_rate_usd_per_kw_month: np.ndarray | float,
+    capex_scale: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """Each converted hall's value (USD) at the horizon per schedule shift, ``(..., T, H)`` for
+    drivers shaped ``(...)``: ``contracted NOI value + max(0, capitalised NOI value)`` (a renewal
+    that would lose money is not signed). NOI is linear in the drivers (rent x rate, landlord
+    capex-driven cost x capex scale), so each part is ``rate * a - k * b - c``."""
+    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None, None]
+    k = np.asarray(capex_scale, dtype=float)[..., None, None]
+
+    def value(coef: np.ndarray) -> np.ndarray:  # coef (T, 3, H)
+        return rate * coef[:, 0] - k * coef[:, 1] - coef[:, 2]
+
+    hb = model.hosting
+    return value(hb.terminal_contracted) + np.maximum(0.0, value(hb.terminal_capitalised))
+
+
+def on_rows(model: SiteModel, rows: np.ndarray) -> SiteModel:
+    """The model restricted to ``rows`` of its plan, with only the mining profiles those rows
+    use (fewer profiles, a cheaper mining call)."""
+    plan = model.plan.subset(rows)
+    used = np.flatnonzero(plan.mining_weight_mw.any(axis=0))
+    used = np.union1d([0], used)  # profile 0 (keep mining) always stays
+    prof = model.profiles
+    remap = np.full(prof.end_month.size, -1)
+    remap[used] = np.arange(used.size)
+    profiles = MiningProfiles(
+        power_mw=prof.power_mw[used],
+        end_month=prof.end_month[used],
+        profile_of=np.where(remap[prof.profile_of] >= 0, remap[prof.profile_of], 0),
+    )
+    plan = replace(plan, mining_weight_mw=plan.mining_weight_mw[:, used])
+    return replace(model, plan=plan, profiles=profiles)
+
+
+def _gather(block: np.ndarray, plan: RowPlan) -> np.ndarray:
+    """Rows ``(R, n)`` of a per-shift, per-hall block ``(T, H, n)``: the converted halls' sum at
+    the row's shift (0 for rows converting nothing)."""
+    picked = block[np.maximum(plan.shift_index, 0)]  # (R, H, n)
+    return np.einsum("rh,rhn->rn", plan.converted.astype(float), picked)
+
+
+def evaluate(
+    model: SiteModel,
+    *,
+    lease_rate_usd_per_kw_month: np.ndarray | float | None = None,
+    capex_scale: np.ndarray | float = 1.0,
+    hashprice_usd_per_ph_day: np.ndarray | None = None,
+    assumptions: MiningAssumptions | None = None,
+    contract: PowerContract | None = None,
+    prices: np.ndarray | None = None,
+    signing_probability: float | None = None,
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
+    full: bool = False,
+) -> RowValues:
+    """Value every row of the site's :class:`RowPlan`, batched over drivers.
+
+    ``lease_rate_usd_per_kw_month`` (the site's achievable rate when None) and ``capex_scale``
+    are scalars or ``(K,)``; ``hashprice_usd_per_ph_day`` is ``(n,)`` or ``(K, n)``;
+    ``assumptions``, ``contract`` and ``prices`` replace the model's mining inputs;
+    ``signing_probability`` the site's odds; ``blocks`` reuses :func:`mining_blocks` already
+    computed for the same mining inputs (drivers that only move rent or capex). See
+    :class:`RowValues`.
+    """
+    s = model.scenario
+    plan, hb, n = model.plan, model.hosting, model.n_months
+    rate = np.asarray(
+        model.lease_rate_usd_per_kw_month
+        if lease_rate_usd_per_kw_month is None
+        else lease_rate_usd_per_kw_month,
+        dtype=float,
+    )
+    k = np.asarray(capex_scale, dtype=float)
+    unit, dr = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
+                                       contract=contract, prices=prices)  # fmt: skip
+    w = plan.mining_weight_mw
+    is_dr = (np.arange(plan.n_rows) == plan.dr_row)[:, None]
+
+    def mining_rows(key: str) -> np.ndarray:
+        rows = np.einsum("rp,...pn->...rn", w, unit[key])
+        return np.where(is_dr, dr[key][..., None, :], rows)
+
+    m_rev, m_opex, m_capex = (mining_rows(x) for x in ("revenue", "opex", "capex"))
+    rent = _gather(hb.rent_unit_usd, plan) * rate[..., None, None]
+    landlord = (
+        rent * model.landlord_per_rent
+        + _gather(hb.landlord_capex_usd, plan) * k[..., None, None]
+        + _gather(hb.landlord_fixed_usd, plan)
+    )
+    retro = {c: _gather(v, plan) * k[..., None, None] for c, v in hb.retrofit_capex_usd.items()}
+    placed = {
+        c: _gather(v, plan) * k[..., None, None]
+        for c, v in hb.retrofit_placed_in_service_usd.items()
+    }
+    sale = np.zeros((plan.n_rows, n))
+    sale[plan.sale_row, 0] = model.sale_proceeds_usd + _fleet_sale_usd(model)
+    hall_tv = hall_terminal_values_usd(model, rate, k)  # (..., T, H)
+    tv_lease = np.einsum(
+        "rh,...rh->...r",
+        plan.converted.astype(float),
+        hall_tv[..., np.maximum(plan.shift_index, 0), :],
+    )
+    cv = unit["continuation_value"]  # (..., P)
+    tv_mining = np.where(is_dr[:, 0], dr["continuation_value"][..., None], cv @ w.T)
+    tv_total = tv_lease + tv_mining
+    positive = tv_total > 0  # a negative value at the horizon is walked away from
+    tv_lease, tv_mining = tv_lease * positive, tv_mining * positive
+
+    capex_by_class = {c: v for c, v in retro.items()}
+    capex_by_class[MINING_CAPEX_CLASS] = capex_by_class[MINING_CAPEX_CLASS] + m_capex
+    placed_by_class = {c: v for c, v in placed.items()}
+    placed_by_class[MINING_CAPEX_CLASS] = placed_by_class[MINING_CAPEX_CLASS] + m_capex
+    revenue = m_rev + rent + sale
+    opex = m_opex + landlord
+    shape = np.broadcast_shapes(
+        revenue.shape, opex.shape, *(v.shape for v in capex_by_class.values()),
+        (*tv_total.shape, 1),
+    )  # fmt: skip
+    flows = project_cash_flows(
         revenue_usd=np.broadcast_to(revenue, shape),
         opex_usd=opex,
         capex_by_class_usd=capex_by_class,
         discount_rate_per_year=s.discount_rate_per_year,
         tax=s.tax,
         terminal=s.terminal,
-        noi_usd=noi,
+        noi_usd=rent - landlord,
         placed_in_service_by_class_usd=placed_by_class,
-        terminal_value_usd=np.maximum(0.0, terminal_value),
+        terminal_value_usd=tv_lease + tv_mining,
     )
-
-
-def evaluate_ends(
-    model: SiteModel,
-    *,
-    lease_rate_usd_per_kw_month: np.ndarray | float,
-    capex_scale: np.ndarray | float = 1.0,
-    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
-) -> np.ndarray:
-    """NPVs (USD) of keep mining, convert and the DR partnership, ``(..., 3)``, built from
-    whole-site sums (no per-hall rows).
-
-    ``lease_rate_usd_per_kw_month`` and ``capex_scale`` are scalars or ``(K,)``; ``blocks`` from
-    :func:`mining_blocks` (base market when None) carry ``(n,)`` or ``(K, n)``. The same
-    formulas as :func:`evaluate`'s rows 0, H and H + 1, summed over halls first.
-    """
-    s = model.scenario
-    n = model.n_months
-    unit, dr = mining_blocks(model) if blocks is None else blocks
-    tot = _site_totals(model)
-    prof = mining_profiles(model)
-    keep_mw = float(model.mining_mw_by_hall.sum())
-    w = prof.convert_weight_mw
-
-    def keep_site(key: str) -> np.ndarray:  # every hall on profile 0
-        return unit[key][..., 0, :] * keep_mw
-
-    def convert_site(key: str) -> np.ndarray:  # each hall on its own profile
-        return np.einsum("...pn,p->...n", unit[key], w)
-
-    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None]
-    k = np.asarray(capex_scale, dtype=float)[..., None]
-    rent = tot["rent_unit"] * rate
-    landlord = rent * model.landlord_per_rent + tot["landlord_capex"] * k + tot["landlord_fixed"]
-    zero = np.zeros(n)
-
-    def rows(keep: np.ndarray, convert: np.ndarray, dr_row: np.ndarray) -> np.ndarray:
-        shape = np.broadcast_shapes(np.shape(keep), np.shape(convert), np.shape(dr_row))
-        return np.stack([np.broadcast_to(x, shape) for x in (keep, convert, dr_row)], axis=-2)
-
-    keep_capex, conv_capex = keep_site("capex"), convert_site("capex")
-    revenue = rows(keep_site("revenue"), convert_site("revenue") + rent, dr["revenue"])
-    opex = rows(keep_site("opex"), convert_site("opex") + landlord, dr["opex"])
-    capex_by_class = {
-        MINING_CAPEX_CLASS: rows(
-            keep_capex, conv_capex + tot[f"retrofit_{MINING_CAPEX_CLASS}"] * k, dr["capex"]
-        )
+    parts = {
+        "mining_net_usd": m_rev - m_opex - m_capex,
+        "rent_usd": rent,
+        "landlord_usd": landlord,
+        "retrofit_capex_usd": sum(retro.values()),
+        "sale_usd": sale,
     }
-    placed_by_class = {
-        MINING_CAPEX_CLASS: rows(
-            keep_capex, conv_capex + tot[f"placed_{MINING_CAPEX_CLASS}"] * k, dr["capex"]
-        )
+    disc = model.rates.factors(n)
+    pv = {
+        "mining_net_usd": parts["mining_net_usd"] @ disc["mining"],
+        "rent_usd": rent @ disc["contracted"],
+        "landlord_usd": -(landlord @ disc["contracted"]),
+        "retrofit_capex_usd": -(parts["retrofit_capex_usd"] @ disc["construction"]),
+        "sale_usd": sale @ disc["base"],
+        "terminal_lease_usd": tv_lease * disc["contracted"][-1],
+        "terminal_mining_usd": tv_mining * disc["mining"][-1],
+        "tax_usd": -(flows.tax_usd @ disc["base"]),
     }
-    for c in (15, 39):
-        capex_by_class[c] = rows(zero, tot[f"retrofit_{c}"] * k, zero)
-        placed_by_class[c] = rows(zero, tot[f"placed_{c}"] * k, zero)
-    noi = rows(zero, rent - landlord, zero)
-    # Terminal values: the fleets still running at the horizon (mining rows; converted halls
-    # stopped mining at their construction start) and the converted halls' leases.
-    cv = unit["continuation_value"]
-    tv_convert = hall_terminal_values_usd(model, rate[..., 0], k[..., 0]).sum(axis=-1)
-    terminal_value = np.stack(
-        np.broadcast_arrays(cv[..., 0] * keep_mw, tv_convert + cv @ w, dr["continuation_value"]),
-        axis=-1,
-    )
-    flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, terminal_value)
-    return np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows.levered_fcf_usd))
-
-
-def evaluate(
-    model: SiteModel,
-    *,
-    lease_scale: np.ndarray | float = 1.0,
-    capex_scale: np.ndarray | float = 1.0,
-    hashprice_usd_per_ph_day: np.ndarray | None = None,
-    contract: PowerContract | None = None,
-    prices: np.ndarray | None = None,
-    full: bool = False,
-    ends_only: bool = False,
-) -> dict[str, np.ndarray]:
-    """Cash flows of every hybrid row and the DR row, batched over drivers.
-
-    ``lease_scale`` multiplies the scenario lease rate and ``capex_scale`` the retrofit capex,
-    each shaped ``(K,)`` or scalar; ``hashprice_usd_per_ph_day`` is ``(n_months,)`` or
-    ``(K, n_months)``. Returns ``npv_usd`` shaped ``(K, H + 2)`` (or ``(H + 2,)`` unbatched) and,
-    with ``full``, the finance engine's arrays ``(..., H + 2, n_months)`` plus the pre-tax
-    components ``rent_usd``, ``landlord_usd``, ``retrofit_capex_usd``, ``mining_net_usd``.
-    ``ends_only`` keeps rows keep mining, convert, DR only: ``npv_usd`` is then ``(K, 3)``.
-    """
-    if full and ends_only:
-        raise HostingError("full=True and ends_only=True is not allowed: choose one")
-    s = model.scenario
-    n, h = model.n_months, model.n_halls
-    blocks = mining_blocks(model, hashprice_usd_per_ph_day, contract=contract, prices=prices)
-    if ends_only:
-        lease_usd = s.lease_rate_usd_per_kw_month * np.asarray(lease_scale, dtype=float)
-        return {
-            "npv_usd": evaluate_ends(
-                model, lease_rate_usd_per_kw_month=lease_usd, capex_scale=capex_scale,
-                blocks=blocks,
-            )
-        }  # fmt: skip
-    lease = np.asarray(lease_scale, dtype=float)[..., None, None]
-    capex_k = np.asarray(capex_scale, dtype=float)[..., None, None]
-    unit, dr = blocks
-    prof = mining_profiles(model)
-    mw = model.mining_mw_by_hall[:, None]
-    # Per hall (..., H, n): kept on profile 0, converted on its own profile.
-    kept_idx = np.zeros(h, dtype=int)
-    mined_keep = {k: unit[k][..., kept_idx, :] * mw for k in ("revenue", "opex", "capex")}
-    mined_conv = {k: unit[k][..., prof.hall_profile, :] * mw for k in ("revenue", "opex", "capex")}
-
-    rate = s.lease_rate_usd_per_kw_month
-    rent = model.rent_unit_usd * rate * lease  # (..., H, n)
-    landlord = (
-        rent * model.landlord_per_rent
-        + model.landlord_capex_usd * capex_k
-        + model.landlord_fixed_usd
-    )
-    retro = {c: v * capex_k for c, v in model.retrofit_capex_usd.items()}
-    placed = {c: v * capex_k for c, v in model.retrofit_placed_in_service_usd.items()}
-
-    def hybrid_rows(keep: np.ndarray, change: np.ndarray) -> np.ndarray:
-        # Row k: all halls kept plus the change of converting halls 1..k.
-        total = keep.sum(axis=-2, keepdims=True)
-        zero = np.zeros_like(total)
-        steps = np.cumsum(change, axis=-2)
-        return np.concatenate([zero, steps], axis=-2) + total  # (..., H + 1, n)
-
-    rows: dict[str, np.ndarray] = {}
-    for key in ("revenue", "opex", "capex"):
-        keep, conv = mined_keep[key], mined_conv[key]
-        rows[key] = hybrid_rows(keep, conv - keep)
-    zeros_h = np.zeros(np.broadcast_shapes(rent.shape, landlord.shape))
-    rent_rows = hybrid_rows(zeros_h, np.broadcast_to(rent, zeros_h.shape))
-    landlord_rows = hybrid_rows(zeros_h, np.broadcast_to(landlord, zeros_h.shape))
-
-    def class_rows(by_class: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-        return {
-            c: hybrid_rows(
-                np.zeros(np.broadcast_shapes(v.shape, (h, n))),
-                np.broadcast_to(v, np.broadcast_shapes(v.shape, (h, n))),
-            )
-            for c, v in by_class.items()
-        }
-
-    retro_rows = class_rows(retro)
-    placed_rows = class_rows(placed)
-    # Row k's terminal value: the leases of halls 1..k, plus the fleets still running at the
-    # horizon (halls k+1..H kept; a converted hall's fleet only if it starts building past the
-    # horizon); the DR row its own fleet's.
-    hall_tv = hall_terminal_values_usd(
-        model, rate * np.asarray(lease_scale, dtype=float), np.asarray(capex_scale, dtype=float)
-    )  # (..., H)
-    cv = unit["continuation_value"]  # (..., P) per MW
-    cv_keep = cv[..., kept_idx] * model.mining_mw_by_hall
-    cv_conv = cv[..., prof.hall_profile] * model.mining_mw_by_hall
-    cv_rows = cv_keep.sum(axis=-1, keepdims=True) + np.concatenate(
-        [np.zeros((*cv.shape[:-1], 1)), np.cumsum(cv_conv - cv_keep, axis=-1)], axis=-1
-    )  # (..., H + 1)
-    lease_rows = np.concatenate(
-        [np.zeros((*hall_tv.shape[:-1], 1)), np.cumsum(hall_tv, axis=-1)], axis=-1
-    )
-    hybrid_tv, dr_tv = np.broadcast_arrays(
-        lease_rows + cv_rows, dr["continuation_value"][..., None]
-    )
-    tv_rows = np.concatenate([hybrid_tv, dr_tv[..., :1]], axis=-1)  # (..., H + 2)
-
-    def with_dr(x: np.ndarray, dr_row: np.ndarray | float) -> np.ndarray:
-        shape = np.broadcast_shapes(x.shape[:-2], np.shape(dr_row)[:-1] if np.ndim(dr_row) else ())
-        xb = np.broadcast_to(x, (*shape, *x.shape[-2:]))
-        d = np.broadcast_to(dr_row, (*shape, n))[..., None, :]
-        return np.concatenate([xb, d], axis=-2)
-
-    revenue = with_dr(rows["revenue"] + rent_rows, dr["revenue"])
-    opex = with_dr(rows["opex"] + landlord_rows, dr["opex"])
-    capex_by_class = {
-        MINING_CAPEX_CLASS: with_dr(rows["capex"] + retro_rows[MINING_CAPEX_CLASS], dr["capex"])
+    pv = {key: np.broadcast_to(v, shape[:-1]) for key, v in pv.items()}
+    npv_signed = sum(pv.values())
+    p = model.signing_probability if signing_probability is None else float(signing_probability)
+    npv = _expect(npv_signed, plan, p, axis_last=True)
+    if not full:
+        return RowValues(npv, npv_signed)
+    mixed = {
+        name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in flows.as_dict().items()
     }
-    placed_by_class = {
-        MINING_CAPEX_CLASS: with_dr(rows["capex"] + placed_rows[MINING_CAPEX_CLASS], dr["capex"])
-    }
-    for c in (15, 39):
-        capex_by_class[c] = with_dr(retro_rows[c], np.zeros(n))
-        placed_by_class[c] = with_dr(placed_rows[c], np.zeros(n))
-    noi = with_dr(rent_rows - landlord_rows, np.zeros(n))
-    flows = _project_flows(s, revenue, opex, capex_by_class, noi, placed_by_class, tv_rows)
-    out: dict[str, np.ndarray] = {
-        "npv_usd": np.asarray(npv(monthly_rate(s.discount_rate_per_year), flows.levered_fcf_usd))
-    }
-    if full:
-        out.update(flows.as_dict())
-        shape = flows.levered_fcf_usd.shape
-        out["rent_usd"] = np.broadcast_to(with_dr(rent_rows, np.zeros(n)), shape)
-        out["landlord_usd"] = np.broadcast_to(with_dr(landlord_rows, np.zeros(n)), shape)
-        retro_total = sum(retro_rows.values())
-        out["retrofit_capex_usd"] = np.broadcast_to(with_dr(retro_total, np.zeros(n)), shape)
-        mining_net = with_dr(rows["revenue"] - rows["opex"] - rows["capex"],
-                             dr["revenue"] - dr["opex"] - dr["capex"])  # fmt: skip
-        out["mining_net_usd"] = np.broadcast_to(mining_net, shape)
+    parts["terminal_lease_usd"] = _at_last_month(tv_lease, n)
+    parts["terminal_mining_usd"] = _at_last_month(tv_mining, n)
+    parts = {name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in parts.items()}
+    pv = {name: _expect(v, plan, p, axis_last=True) for name, v in pv.items()}
+    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv)
+
+
+def _at_last_month(value: np.ndarray, n: int) -> np.ndarray:
+    """A per-row value ``(..., R)`` as a monthly array ``(..., R, n)`` at the last month."""
+    out = np.zeros((*np.shape(value), n))
+    out[..., -1] = value
     return out
 
 
-def row_index(model: SiteModel, key: str, halls_converted: int | None = None) -> int:
-    """Row of ``key`` in :func:`evaluate`'s ``(H + 2)`` axis (hybrid: ``halls_converted``)."""
-    if key == "keep_mining":
-        return 0
-    if key == "convert":
-        return model.n_halls
-    if key == "mining_with_dr":
-        return model.n_halls + 1
-    if key == "hybrid":
-        if halls_converted is None or not 0 <= halls_converted <= model.n_halls:
-            raise HostingError(
-                f"halls_converted={halls_converted!r} is not allowed: 0..{model.n_halls} halls"
-            )
-        return halls_converted
-    raise HostingError(f"strategy={key!r} is not allowed: one of {STRATEGY_KEYS}")
+def _expect(x: np.ndarray, plan: RowPlan, p: float, *, axis_last: bool = False) -> np.ndarray:
+    """The tenant expectation on rows that need a tenant: ``p x row + (1 - p) x keep``; rows
+    on the last axis (``axis_last``) or the second to last (monthly arrays)."""
+    if p == 1.0:
+        return x
+    keep = x[..., plan.keep_row] if axis_last else x[..., plan.keep_row : plan.keep_row + 1, :]
+    signed = plan.signed if axis_last else plan.signed[:, None]
+    return np.where(signed, p * x + (1.0 - p) * (keep if not axis_last else keep[..., None]), x)
+
+
+def _fleet_sale_usd(model: SiteModel) -> float:
+    """The fleet sold with the site today, at the used-ASIC price of its J/TH (0 when salvage
+    is off): TH/s = energized MW x 1e6 / (J/TH x PUE) x health."""
+    if not model.scenario.fleet_salvage:
+        return 0.0
+    a = model.mining
+    mw = float(model.mining_mw_by_hall.sum())
+    age_years = math.fmod(a.fleet_age_years, a.fleet_life_years)
+    th = mw * 1e6 / (a.efficiency_j_per_th * a.mining_pue)
+    th *= (1.0 - a.degradation_per_year) ** age_years
+    return float(th * used_asic_usd_per_th(a.efficiency_j_per_th))
