@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from valuation.errors import ValuationError
 from valuation.finance import CashFlowSummary, monthly_rate, summarize_rows
 from valuation.formatting import usd
-from valuation.hosting import HostingError
 from valuation.market import MarketState
 from valuation.mining import HashpricePath, hashprice_path, hashprice_usd_per_ph_day
 from valuation.power import economic_curtailment
@@ -633,7 +633,7 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
                 value_of_converting_usd=float(_gap(npvs, h)),
                 error="",
             )
-        except (HostingError, ModelsError, ValueError) as exc:
+        except (ValuationError, ModelsError) as exc:
             row.update(best_strategy="", best_npv_usd=math.nan, keep_mining_npv_usd=math.nan,
                        convert_npv_usd=math.nan, value_of_converting_usd=math.nan,
                        error=str(exc))  # fmt: skip

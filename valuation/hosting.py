@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from valuation.deals import load_hosting_deals
-from valuation.errors import ValuationError
+from valuation.errors import HostingError
 from valuation.market import HOURS_PER_MONTH  # 730.5 h: one grid month for power everywhere
 
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ if TYPE_CHECKING:
 KW_PER_MW = 1000.0
 
 LEASE_STRUCTURES: tuple[str, ...] = ("triple_net", "modified_gross", "all_in")
-
-
-class HostingError(ValuationError, ValueError):
-    """Bad input to the hosting model; the message names the field, the value and what is allowed."""
 
 
 def _require(ok: bool, field_name: str, value: object, allowed: str) -> None:

@@ -22,14 +22,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valuation.market import HOURS_PER_MONTH, MiningInputError, _as_float_array, _require
+from valuation.checks import as_float_array, require
+from valuation.errors import PowerError
+from valuation.market import HOURS_PER_MONTH
 
 CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tariff")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PRICE_FILE = DATA_DIR / "ercot_hub_sample_hourly_2024.csv"
 
 
-class PriceFileError(MiningInputError):
+class PriceFileError(PowerError):
     """A price file that cannot be used; ``row`` is the 1-based line in the file (header = 1)."""
 
     def __init__(
@@ -86,26 +88,24 @@ class PowerContract:
 
     def __post_init__(self) -> None:
         if self.contract_type not in CONTRACT_TYPES:
-            raise MiningInputError(
+            raise PowerError(
                 f"PowerContract.contract_type={self.contract_type!r} is not allowed; one of {CONTRACT_TYPES}"
             )
         for name in ("price_usd_per_mwh", "adder_usd_per_mwh", "transmission_usd_per_mwh",
                      "other_charges_usd_per_mwh", "resale_fee_usd_per_mwh"):  # fmt: skip
             value = getattr(self, name)
             if not np.isfinite(value):
-                raise MiningInputError(
-                    f"PowerContract.{name}={value!r} is not allowed; must be finite"
-                )
+                raise PowerError(f"PowerContract.{name}={value!r} is not allowed; must be finite")
         for name in ("flexible_share", "interruptible_share"):
             value = getattr(self, name)
             if not (np.isfinite(value) and 0 <= value <= 1):
-                raise MiningInputError(
+                raise PowerError(
                     f"PowerContract.{name}={value!r} is not allowed; must be in [0, 1]"
                 )
         if self.contracted_mw is not None and not (
             np.isfinite(self.contracted_mw) and self.contracted_mw >= 0
         ):
-            raise MiningInputError(
+            raise PowerError(
                 f"PowerContract.contracted_mw={self.contracted_mw!r} is not allowed; must be >= 0"
             )
 
@@ -188,21 +188,21 @@ class DemandResponseProgram:
                      "transmission_charge_usd_per_kw_year"):  # fmt: skip
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
-                raise MiningInputError(
+                raise PowerError(
                     f"DemandResponseProgram.{name}={value!r} is not allowed; must be >= 0"
                 )
         for name in ("committed_share", "peak_catch_rate"):
             value = getattr(self, name)
             if not (np.isfinite(value) and 0 <= value <= 1):
-                raise MiningInputError(
+                raise PowerError(
                     f"DemandResponseProgram.{name}={value!r} is not allowed; must be in [0, 1]"
                 )
         if not self.months_active or any(m not in range(1, 13) for m in self.months_active):
-            raise MiningInputError(
+            raise PowerError(
                 f"DemandResponseProgram.months_active={self.months_active!r} is not allowed; months 1-12, at least one"
             )
         if self.expected_deployment_hours_per_year > HOURS_PER_MONTH * len(self.months_active):
-            raise MiningInputError(
+            raise PowerError(
                 "DemandResponseProgram.expected_deployment_hours_per_year="
                 f"{self.expected_deployment_hours_per_year!r} exceeds the hours of the active months"
             )
@@ -266,12 +266,10 @@ class PriceDurationCurve:
     source: str = ""
 
     def __post_init__(self) -> None:
-        arr = _as_float_array(self.prices_usd_per_mwh, "prices_usd_per_mwh")
+        arr = as_float_array(self.prices_usd_per_mwh, "prices_usd_per_mwh", PowerError)
         if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1:
-            raise MiningInputError(
-                f"prices_usd_per_mwh has shape {arr.shape}; expected (12, n_points)"
-            )
-        _require(arr, np.isfinite(arr), "prices_usd_per_mwh", "must be finite $/MWh")
+            raise PowerError(f"prices_usd_per_mwh has shape {arr.shape}; expected (12, n_points)")
+        require(arr, np.isfinite(arr), "prices_usd_per_mwh", "must be finite $/MWh", PowerError)
         object.__setattr__(self, "prices_usd_per_mwh", np.sort(arr, axis=1))
 
     @property
@@ -298,11 +296,11 @@ class PriceDurationCurve:
         months must be present; several years of the same month are pooled.
         """
         if not isinstance(n_points, (int, np.integer)) or n_points < 1:
-            raise MiningInputError(f"n_points={n_points!r} is not allowed; must be an integer >= 1")
+            raise PowerError(f"n_points={n_points!r} is not allowed; must be an integer >= 1")
         months = series.timestamps.month.to_numpy()
         missing = sorted(set(range(1, 13)) - set(months.tolist()))
         if missing:
-            raise MiningInputError(
+            raise PowerError(
                 f"price series lacks calendar months {missing}; a curve needs all twelve"
             )
         rows = [bin_means(series.prices_usd_per_mwh[months == m], n_points) for m in range(1, 13)]
@@ -320,10 +318,10 @@ def bin_means(values_usd_per_mwh: object, n_points: int) -> np.ndarray:
     distribution). Each bin mean is a conditional mean, so by Jensen's inequality any convex
     payoff (e.g. the value of curtailing) is understated by coarse bins and converges from below.
     """
-    x = np.sort(_as_float_array(values_usd_per_mwh, "values_usd_per_mwh").ravel())
+    x = np.sort(as_float_array(values_usd_per_mwh, "values_usd_per_mwh", PowerError).ravel())
     if x.size == 0:
-        raise MiningInputError("values_usd_per_mwh is empty; a bin needs at least one price")
-    _require(x, np.isfinite(x), "values_usd_per_mwh", "must be finite $/MWh")
+        raise PowerError("values_usd_per_mwh is empty; a bin needs at least one price")
+    require(x, np.isfinite(x), "values_usd_per_mwh", "must be finite $/MWh", PowerError)
     n, k = x.size, int(n_points)
     cs = np.concatenate([[0.0], np.cumsum(x)])
     # edge j sits at j x n / K values: whole values below it, then a fraction of the next one
@@ -366,9 +364,9 @@ def economic_curtailment(
     the mining value. Counting uses one ``searchsorted`` over all rows (offset so rows stay
     ordered) and cumulative sums give the curtailed prices, so the cost is O(L log K).
     """
-    r = _as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh")
-    _require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite")
-    pts = _as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh")
+    r = as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh", PowerError)
+    require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite", PowerError)
+    pts = as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh", PowerError)
     if pts.ndim == 0:
         pts = pts[None]
     k = pts.shape[-1]
@@ -376,7 +374,7 @@ def economic_curtailment(
     try:
         shape = np.broadcast_shapes(lead, r.shape)
     except ValueError:
-        raise MiningInputError(
+        raise PowerError(
             f"price points {pts.shape} do not broadcast with mining value {r.shape}"
         ) from None
     (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(market_prices)
@@ -563,11 +561,13 @@ def curtailment_by_month(
     mean_price_usd_per_mwh, curtailed_hours, curtailed_mwh, avoided_cost_usd, credit_usd,
     foregone_revenue_usd, power_cost_usd (gross of credits).
     """
-    r = float(np.asarray(_as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh")))
+    r = float(
+        np.asarray(as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh", PowerError))
+    )
     if not np.isfinite(r):
-        raise MiningInputError(f"mining_value_usd_per_mwh={r!r} is not allowed; must be finite")
+        raise PowerError(f"mining_value_usd_per_mwh={r!r} is not allowed; must be finite")
     if not (np.isfinite(power_mw) and power_mw >= 0):
-        raise MiningInputError(f"power_mw={power_mw!r} is not allowed; must be >= 0")
+        raise PowerError(f"power_mw={power_mw!r} is not allowed; must be >= 0")
     p = series.prices_usd_per_mwh
     (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(True)
     off = (a_av + a_cr) * p + (b_av + b_cr) > r

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from valuation.errors import StrategyError
 from valuation.finance import ProjectCashFlows, monthly_rate, npv, project_cash_flows
 from valuation.hosting import (
-    HostingError,
     LeasePhase,
     LeaseTerms,
     check_critical_it_supported,
@@ -143,7 +143,7 @@ def build_site_model(
     start = np.array([h.construction_start_month for h in halls], dtype=int)
     rfs = np.array([h.ready_for_service_month for h in halls], dtype=int)
     if np.any(rfs < start):
-        raise HostingError(
+        raise StrategyError(
             f"ready_for_service_month={rfs.tolist()} is not allowed: a hall cannot be ready before "
             f"its construction_start_month={start.tolist()}"
         )
@@ -293,7 +293,7 @@ def _terminal_weights(
     else:
         spread = scenario.discount_rate_per_year - terminal.growth_per_year
         if spread <= 0:
-            raise HostingError(
+            raise StrategyError(
                 f"terminal.growth_per_year={terminal.growth_per_year!r} is not allowed: a "
                 f"perpetuity needs it below discount_rate_per_year={scenario.discount_rate_per_year!r}"
             )
@@ -576,7 +576,7 @@ def evaluate(
     ``ends_only`` keeps rows keep mining, convert, DR only: ``npv_usd`` is then ``(K, 3)``.
     """
     if full and ends_only:
-        raise HostingError("full=True and ends_only=True is not allowed: choose one")
+        raise StrategyError("full=True and ends_only=True is not allowed: choose one")
     s = model.scenario
     n, h = model.n_months, model.n_halls
     blocks = mining_blocks(model, hashprice_usd_per_ph_day, contract=contract, prices=prices)
@@ -699,8 +699,8 @@ def row_index(model: SiteModel, key: str, halls_converted: int | None = None) ->
         return model.n_halls + 1
     if key == "hybrid":
         if halls_converted is None or not 0 <= halls_converted <= model.n_halls:
-            raise HostingError(
+            raise StrategyError(
                 f"halls_converted={halls_converted!r} is not allowed: 0..{model.n_halls} halls"
             )
         return halls_converted
-    raise HostingError(f"strategy={key!r} is not allowed: one of {STRATEGY_KEYS}")
+    raise StrategyError(f"strategy={key!r} is not allowed: one of {STRATEGY_KEYS}")

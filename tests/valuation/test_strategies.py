@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from models import estimate_retrofit
 from sites.schema import Connectivity, Facility, PowerRights, Site
+from valuation.errors import StrategyError
 from valuation.finance import TaxAssumptions, TerminalValue, monthly_rate, npv, project_cash_flows
 from valuation.hosting import (
     HostingError,
@@ -275,7 +276,7 @@ def test_ready_before_construction_is_rejected_by_name():
         est.halls[1], ready_for_service_month=est.halls[1].construction_start_month - 1
     )
     bad = replace(est, halls=(est.halls[0], bad_hall))
-    with pytest.raises(HostingError, match="ready_for_service_month"):
+    with pytest.raises(StrategyError, match="ready_for_service_month"):
         build_site_model(site, Scenario(), bad)
 
 
