@@ -21,7 +21,6 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import NoReturn
 
 import numpy as np
 
@@ -29,7 +28,7 @@ __all__ = [
     "Rule",
     "as_float_array",
     "check_fields",
-    "fail",
+    "check_value",
     "first_bad",
     "flag",
     "instance_of",
@@ -201,15 +200,15 @@ def tuple_of(cls: type) -> Rule:
     )
 
 
-def fail(obj: object, name: str, value: object, allowed: str, error: _ErrorClass) -> NoReturn:
-    """Raise ``error``: ``"{Class}.{name}={value!r} is not allowed: {allowed}"``."""
-    raise error(f"{type(obj).__name__}.{name}={value!r} is not allowed: {allowed}")
+def check_value(name: str, value: object, rule: Rule, error: _ErrorClass) -> None:
+    """Raise ``error``, ``"{name}={value!r} is not allowed: {what is allowed}"``, unless ``rule``
+    admits ``value`` (for a scalar argument of a function)."""
+    if not rule.admits(value):
+        raise error(f"{name}={value!r} is not allowed: {rule.allowed}")
 
 
 def check_fields(obj: object, rules: Mapping[str, Rule], error: _ErrorClass) -> None:
     """Check each named field of ``obj`` against its rule, in order; the first broken one raises
-    ``error`` naming the class, the field, the value and what is allowed."""
+    ``error`` naming the class and the field (``"Class.field"``), the value and what is allowed."""
     for name, rule in rules.items():
-        value = getattr(obj, name)
-        if not rule.admits(value):
-            fail(obj, name, value, rule.allowed, error)
+        check_value(f"{type(obj).__name__}.{name}", getattr(obj, name), rule, error)

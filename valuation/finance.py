@@ -21,7 +21,15 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from valuation.checks import as_float_array, first_bad, scalar_or_array
+from valuation.checks import (
+    as_float_array,
+    check_fields,
+    first_bad,
+    number,
+    one_of,
+    scalar_or_array,
+    whole,
+)
 from valuation.errors import FinanceError, FinanceInputError
 
 __all__ = [
@@ -560,13 +568,6 @@ def macrs_depreciation_usd(
     return dep
 
 
-def _check_share(value: float, name: str, *, upper_open: bool = False) -> None:
-    ok = np.isfinite(value) and value >= 0.0 and (value < 1.0 if upper_open else value <= 1.0)
-    if not ok:
-        bound = "[0, 1)" if upper_open else "[0, 1]"
-        raise FinanceInputError(f"{name} is {value!r}; allowed range is {bound}")
-
-
 @dataclass(frozen=True)
 class TaxAssumptions:
     """US income tax assumptions (rates as fractions).
@@ -588,10 +589,14 @@ class TaxAssumptions:
     bonus_depreciation_share: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_share(self.federal_rate, "federal_rate", upper_open=True)
-        _check_share(self.state_rate, "state_rate", upper_open=True)
-        _check_share(self.nol_limit_share, "nol_limit_share")
-        _check_share(self.bonus_depreciation_share, "bonus_depreciation_share")
+        rate, share = number(0, 1, high_open=True), number(0, 1)
+        rules = {
+            "federal_rate": rate,
+            "state_rate": rate,
+            "nol_limit_share": share,
+            "bonus_depreciation_share": share,
+        }
+        check_fields(self, rules, FinanceInputError)
 
     @property
     def combined_rate(self) -> float:
@@ -668,30 +673,14 @@ class DebtTerms:
                 f"DebtTerms needs exactly one of amount_usd ({self.amount_usd!r}) and "
                 f"loan_to_cost ({self.loan_to_cost!r})"
             )
-        if self.amount_usd is not None and not (
-            np.isfinite(self.amount_usd) and self.amount_usd >= 0
-        ):
-            raise FinanceInputError(f"amount_usd is {self.amount_usd!r}; it must be >= 0")
-        if self.loan_to_cost is not None and not (
-            np.isfinite(self.loan_to_cost) and 0 < self.loan_to_cost <= 1
-        ):
-            raise FinanceInputError(f"loan_to_cost is {self.loan_to_cost!r}; allowed (0, 1]")
-        if not (np.isfinite(self.rate_per_year) and self.rate_per_year >= 0):
-            raise FinanceInputError(f"rate_per_year is {self.rate_per_year!r}; it must be >= 0")
-        if (
-            int(self.construction_months) != self.construction_months
-            or self.construction_months < 0
-        ):
-            raise FinanceInputError(
-                f"construction_months is {self.construction_months!r}; it must be an integer >= 0"
-            )
-        if (
-            int(self.amortization_months) != self.amortization_months
-            or self.amortization_months < 1
-        ):
-            raise FinanceInputError(
-                f"amortization_months is {self.amortization_months!r}; it must be an integer >= 1"
-            )
+        rules = {
+            "amount_usd": number(0).or_none(),
+            "loan_to_cost": number(0, 1, low_open=True).or_none(),
+            "rate_per_year": number(0),
+            "construction_months": whole(0),
+            "amortization_months": whole(1),
+        }
+        check_fields(self, rules, FinanceInputError)
 
 
 @dataclass(frozen=True)
@@ -782,14 +771,12 @@ class TerminalValue:
     growth_per_year: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.method not in ("exit_cap", "perpetuity", "none"):
-            raise FinanceInputError(
-                f"method is {self.method!r}; allowed: 'exit_cap', 'perpetuity', 'none'"
-            )
-        if not (np.isfinite(self.exit_cap_rate) and self.exit_cap_rate > 0):
-            raise FinanceInputError(f"exit_cap_rate is {self.exit_cap_rate!r}; it must be > 0")
-        if not (np.isfinite(self.growth_per_year) and self.growth_per_year > -1):
-            raise FinanceInputError(f"growth_per_year is {self.growth_per_year!r}; it must be > -1")
+        rules = {
+            "method": one_of(("exit_cap", "perpetuity", "none")),
+            "exit_cap_rate": number(0, low_open=True),
+            "growth_per_year": number(-1, low_open=True),
+        }
+        check_fields(self, rules, FinanceInputError)
 
 
 def terminal_value_usd(

@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from valuation.checks import as_float_array, require
+from valuation.checks import as_float_array, check_fields, number, require, whole
 from valuation.errors import MarketError
 from valuation.errors import (
     MiningInputError as MiningInputError,  # re-exported: the three modules' base
@@ -258,48 +258,23 @@ class MarketState:
     def __post_init__(self) -> None:
         # A plain dict copy: picklable (st.cache_data, multiprocessing), and no instance shares it.
         object.__setattr__(self, "sources", dict(self.sources))
-        checks = {
-            "btc_price_usd": (self.btc_price_usd, self.btc_price_usd > 0, "must be > 0"),
-            "network_hashrate_eh_s": (
-                self.network_hashrate_eh_s,
-                self.network_hashrate_eh_s > 0,
-                "must be > 0",
+        yearly_change = number(-1, low_open=True, note="a fraction per year")
+        rules = {
+            "btc_price_usd": number(0, low_open=True),
+            "network_hashrate_eh_s": number(0, low_open=True),
+            "fees_btc_per_block": number(0),
+            "btc_price_growth_per_year": yearly_change,
+            "network_hashrate_growth_per_year": yearly_change,
+            "mean_block_time_s": number(0, low_open=True),
+            "anchor_height": whole(0),
+            "hashprice_floor_usd_per_ph_day": number(
+                0, note="USD per PH/day; 0 turns the floor off"
             ),
-            "fees_btc_per_block": (
-                self.fees_btc_per_block,
-                self.fees_btc_per_block >= 0,
-                "must be >= 0",
-            ),
-            "btc_price_growth_per_year": (
-                self.btc_price_growth_per_year,
-                self.btc_price_growth_per_year > -1,
-                "must be > -1 (a fraction per year)",
-            ),
-            "network_hashrate_growth_per_year": (
-                self.network_hashrate_growth_per_year,
-                self.network_hashrate_growth_per_year > -1,
-                "must be > -1 (a fraction per year)",
-            ),
-            "mean_block_time_s": (
-                self.mean_block_time_s,
-                self.mean_block_time_s > 0,
-                "must be > 0",
-            ),
-            "anchor_height": (self.anchor_height, self.anchor_height >= 0, "must be >= 0"),
-            "hashprice_floor_usd_per_ph_day": (
-                self.hashprice_floor_usd_per_ph_day,
-                self.hashprice_floor_usd_per_ph_day >= 0,
-                "must be >= 0 USD per PH/day (0 turns the floor off)",
-            ),
-            "hashprice_floor_decline_per_year": (
-                self.hashprice_floor_decline_per_year,
-                0 <= self.hashprice_floor_decline_per_year < 1,
-                "must be in [0, 1) (a fraction per year)",
+            "hashprice_floor_decline_per_year": number(
+                0, 1, high_open=True, note="a fraction per year"
             ),
         }
-        for name, (value, ok, rule) in checks.items():
-            if not (np.isfinite(value) and ok):
-                raise MarketError(f"MarketState.{name}={value!r} is not allowed; {rule}")
+        check_fields(self, rules, MarketError)
 
     @property
     def difficulty(self) -> float:

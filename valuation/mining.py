@@ -30,7 +30,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from valuation.checks import as_float_array, require, scalar_or_array
+from valuation.checks import as_float_array, check_fields, number, require, scalar_or_array
 from valuation.errors import MiningError
 from valuation.market import (
     BLOCKS_PER_DAY,
@@ -477,26 +477,21 @@ class MiningAssumptions:
     refresh_efficiency_j_per_th: float = REFRESH_MACHINE.efficiency_j_per_th
 
     def __post_init__(self) -> None:
+        positive, at_least_0 = number(0, low_open=True), number(0)
         rules = {
-            "efficiency_j_per_th": (self.efficiency_j_per_th > 0, "must be > 0"),
-            "uptime": (0 <= self.uptime <= 1, "must be in [0, 1]"),
-            "pool_fee": (0 <= self.pool_fee < 1, "must be in [0, 1)"),
-            "mining_pue": (self.mining_pue >= 1, "must be >= 1"),
-            "degradation_per_year": (0 <= self.degradation_per_year < 1, "must be in [0, 1)"),
-            "opex_usd_per_mw_month": (self.opex_usd_per_mw_month >= 0, "must be >= 0"),
-            "fleet_life_years": (self.fleet_life_years > 0, "must be > 0"),
-            "fleet_age_years": (self.fleet_age_years >= 0, "must be >= 0"),
-            "refresh_cost_usd_per_th": (self.refresh_cost_usd_per_th >= 0, "must be >= 0"),
-            "refresh_efficiency_j_per_th": (self.refresh_efficiency_j_per_th > 0, "must be > 0"),
-            "refresh_hurdle_rate_per_year": (
-                self.refresh_hurdle_rate_per_year > -1,
-                "must be > -1 (a fraction per year)",
-            ),
+            "efficiency_j_per_th": positive,
+            "uptime": number(0, 1),
+            "pool_fee": number(0, 1, high_open=True),
+            "mining_pue": number(1),
+            "degradation_per_year": number(0, 1, high_open=True),
+            "opex_usd_per_mw_month": at_least_0,
+            "fleet_life_years": positive,
+            "fleet_age_years": at_least_0,
+            "refresh_cost_usd_per_th": at_least_0,
+            "refresh_efficiency_j_per_th": positive,
+            "refresh_hurdle_rate_per_year": number(-1, low_open=True, note="a fraction per year"),
         }
-        for name, (ok, rule) in rules.items():
-            value = getattr(self, name)
-            if not (np.isfinite(value) and ok):
-                raise MiningError(f"MiningAssumptions.{name}={value!r} is not allowed; {rule}")
+        check_fields(self, rules, MiningError)
 
 
 @dataclass(frozen=True)

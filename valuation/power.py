@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valuation.checks import as_float_array, require
+from sites.schema import CONTRACT_TYPES, Site
+from valuation.checks import Rule, as_float_array, check_fields, flag, number, one_of, require
 from valuation.errors import PowerError
 from valuation.market import HOURS_PER_MONTH
 
-CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tariff")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PRICE_FILE = DATA_DIR / "ercot_hub_sample_hourly_2024.csv"
 
@@ -87,35 +87,41 @@ class PowerContract:
     interruptible_share: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.contract_type not in CONTRACT_TYPES:
-            raise PowerError(
-                f"PowerContract.contract_type={self.contract_type!r} is not allowed; one of {CONTRACT_TYPES}"
-            )
-        for name in ("price_usd_per_mwh", "adder_usd_per_mwh", "transmission_usd_per_mwh",
-                     "other_charges_usd_per_mwh", "resale_fee_usd_per_mwh"):  # fmt: skip
-            value = getattr(self, name)
-            if not np.isfinite(value):
-                raise PowerError(f"PowerContract.{name}={value!r} is not allowed; must be finite")
-        for name in ("flexible_share", "interruptible_share"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and 0 <= value <= 1):
-                raise PowerError(
-                    f"PowerContract.{name}={value!r} is not allowed; must be in [0, 1]"
-                )
-        if self.contracted_mw is not None and not (
-            np.isfinite(self.contracted_mw) and self.contracted_mw >= 0
-        ):
-            raise PowerError(
-                f"PowerContract.contracted_mw={self.contracted_mw!r} is not allowed; must be >= 0"
-            )
+        price, share = number(note="USD per MWh"), number(0, 1)
+        rules = {
+            "contract_type": one_of(CONTRACT_TYPES),
+            "price_usd_per_mwh": price,
+            "adder_usd_per_mwh": price,
+            "transmission_usd_per_mwh": price,
+            "other_charges_usd_per_mwh": price,
+            "resale_rights": flag(),
+            "resale_fee_usd_per_mwh": price,
+            "flexible_share": share,
+            "contracted_mw": number(0).or_none(),
+            "interruptible_share": share,
+        }
+        check_fields(self, rules, PowerError)
 
     @classmethod
     def from_site(
-        cls, site: object, *, index_price_usd_per_mwh: float = 26.83, **overrides: object
+        cls,
+        site: Site,
+        *,
+        index_price_usd_per_mwh: float = 26.83,
+        contract_price_usd_per_mwh: float | None = None,
+        **overrides: object,
     ) -> PowerContract:
         """Contract from a ``sites.schema.Site``'s power rights (the site's price is the fixed price,
-        the tariff, or the adder over the index, as ``PowerRights`` documents)."""
-        power = site.power  # type: ignore[attr-defined]
+        the tariff, or the adder over the index, as ``PowerRights`` documents).
+
+        ``contract_price_usd_per_mwh``, when given, replaces the site's own contract price (a
+        scenario's power price); ``overrides`` set any other field."""
+        power = site.power
+        site_price = (
+            power.contract_price_usd_per_mwh
+            if contract_price_usd_per_mwh is None
+            else contract_price_usd_per_mwh
+        )
         kwargs: dict[str, object] = {
             "contract_type": power.contract_type,
             "contracted_mw": power.contracted_mw,
@@ -123,9 +129,9 @@ class PowerContract:
         }
         if power.contract_type == "index_plus_adder":
             kwargs["price_usd_per_mwh"] = index_price_usd_per_mwh
-            kwargs["adder_usd_per_mwh"] = power.contract_price_usd_per_mwh
+            kwargs["adder_usd_per_mwh"] = site_price
         else:
-            kwargs["price_usd_per_mwh"] = power.contract_price_usd_per_mwh
+            kwargs["price_usd_per_mwh"] = site_price
             kwargs["adder_usd_per_mwh"] = 0.0
         kwargs.update(overrides)
         return cls(**kwargs)  # type: ignore[arg-type]
@@ -183,29 +189,27 @@ class DemandResponseProgram:
     source: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("capacity_payment_usd_per_mw_hour", "expected_deployment_hours_per_year",
-                     "annual_credit_usd_per_mw_year",
-                     "transmission_charge_usd_per_kw_year"):  # fmt: skip
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise PowerError(
-                    f"DemandResponseProgram.{name}={value!r} is not allowed; must be >= 0"
-                )
-        for name in ("committed_share", "peak_catch_rate"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and 0 <= value <= 1):
-                raise PowerError(
-                    f"DemandResponseProgram.{name}={value!r} is not allowed; must be in [0, 1]"
-                )
-        if not self.months_active or any(m not in range(1, 13) for m in self.months_active):
-            raise PowerError(
-                f"DemandResponseProgram.months_active={self.months_active!r} is not allowed; months 1-12, at least one"
-            )
-        if self.expected_deployment_hours_per_year > HOURS_PER_MONTH * len(self.months_active):
-            raise PowerError(
-                "DemandResponseProgram.expected_deployment_hours_per_year="
-                f"{self.expected_deployment_hours_per_year!r} exceeds the hours of the active months"
-            )
+        at_least_0, share = number(0), number(0, 1)
+        months = Rule(
+            lambda v: isinstance(v, tuple) and bool(v) and all(m in range(1, 13) for m in v),
+            "a tuple of months 1-12, at least one",
+        )
+        check_fields(
+            self,
+            {
+                "capacity_payment_usd_per_mw_hour": at_least_0,
+                "committed_share": share,
+                "annual_credit_usd_per_mw_year": at_least_0,
+                "transmission_charge_usd_per_kw_year": at_least_0,
+                "peak_catch_rate": share,
+                "months_active": months,
+                "paid_only_while_running": flag(),
+            },
+            PowerError,
+        )
+        active_hours = HOURS_PER_MONTH * len(self.months_active)
+        rule = number(0, active_hours, note="the hours of the active months at most")
+        check_fields(self, {"expected_deployment_hours_per_year": rule}, PowerError)
 
 
 ERCOT_ERS = DemandResponseProgram(

@@ -19,7 +19,7 @@ break-evens and reasons.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,21 +52,6 @@ STRATEGY_LABELS: dict[str, str] = {
 }
 MINING_CAPEX_CLASS = 5  # mining equipment: 5-year MACRS (fleet refresh)
 RETROFIT_CLASSES = (5, 15, 39)
-
-
-def site_contract(site: Site, scenario: Scenario) -> PowerContract:
-    """The site's power contract: its type and price (fixed price, tariff, or the adder over the
-    index), or ``scenario.power_price_usd_per_mwh`` in its place when given."""
-    price = (
-        scenario.power_price_usd_per_mwh
-        if scenario.power_price_usd_per_mwh is not None
-        else site.power.contract_price_usd_per_mwh
-    )
-    base = PowerContract()
-    if site.power.contract_type == "index_plus_adder":
-        return replace(base, contract_type="index_plus_adder", adder_usd_per_mwh=float(price))
-    return replace(base, contract_type=site.power.contract_type, price_usd_per_mwh=float(price),
-                   adder_usd_per_mwh=0.0)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -198,7 +183,9 @@ def build_site_model(
     in_service = (months >= (rfs + delay)[:, None]).astype(float)
     capex_in_service = (total * hall_share)[:, None] * in_service
     costs = scenario.hosting_costs
-    contract = site_contract(site, scenario)
+    contract = PowerContract.from_site(
+        site, contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh
+    )
     power_price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
     if scenario.lease_structure == "triple_net":
         per_rent, capex_part, fixed = (
