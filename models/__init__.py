@@ -11,6 +11,7 @@ data center (cooling, power and redundancy, networking, shell, schedule, calibra
 
 from models.cooling import design_pue, water_use_m3_per_year
 from models.costs import UNIT_COSTS, LineItem, UnitCost
+from models.errors import CalibrationError, ModelsError, RetrofitInputError
 from models.estimate import RetrofitEstimate, estimate_retrofit
 from models.schedule import DEFAULT_LEAD_TIMES, HallSchedule, LeadTimes
 from models.targets import (
@@ -19,9 +20,6 @@ from models.targets import (
     REDUNDANCY_LEVELS,
     TIER_AVAILABILITY,
     TIERS,
-    CalibrationError,
-    ModelsError,
-    RetrofitInputError,
     RetrofitTarget,
     default_target,
 )

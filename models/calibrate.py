@@ -35,7 +35,8 @@ from sklearn.linear_model import QuantileRegressor
 from sklearn.metrics import mean_pinball_loss
 from sklearn.model_selection import KFold
 
-from models.targets import COOLING_TECHNOLOGIES, TIERS, CalibrationError, RetrofitTarget
+from models.errors import CalibrationError
+from models.targets import COOLING_TECHNOLOGIES, TIERS, RetrofitTarget
 from sites.schema import Site
 
 REQUIRED_COLUMNS: Final = (

@@ -26,6 +26,7 @@ from models.cooling import (
     water_use_m3_per_year,
 )
 from models.costs import CONTINGENCY_SHARE, SOFT_COST_SHARE, LineItem
+from models.errors import RetrofitInputError
 from models.network import network_line_items
 from models.power import electrical_line_items, substation_shortfall_mva
 from models.schedule import (
@@ -36,7 +37,7 @@ from models.schedule import (
     months_to_energize,
 )
 from models.shell import shell_line_items
-from models.targets import RetrofitInputError, RetrofitTarget, check_site, default_target
+from models.targets import RetrofitTarget, check_site, default_target
 from sites.schema import Site
 
 LINE_ITEM_COLUMNS = ("group", "item", "low_usd", "base_usd", "high_usd", "basis", "tax_class")

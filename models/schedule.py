@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from models.targets import RetrofitInputError
+from models.errors import RetrofitInputError
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 DAYS_PER_MONTH: Final = 365.25 / 12.0

@@ -12,20 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from models.errors import RetrofitInputError
 from sites.schema import DESIGN_TEMPERATURE_RANGE_C, Site
-
-
-class ModelsError(Exception):
-    """Base class of every error raised by the ``models`` package."""
-
-
-class RetrofitInputError(ModelsError, ValueError):
-    """A retrofit target or a site field is outside what the model supports."""
-
-
-class CalibrationError(ModelsError, ValueError):
-    """A project-history file or frame cannot be used for calibration."""
-
 
 COOLING_TECHNOLOGIES: Final = ("direct_to_chip", "air_rdhx", "immersion")
 REDUNDANCY_LEVELS: Final = ("N", "N+1", "2N")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from valuation.errors import ValuationError
+from valuation.errors import DecisionError, ValuationError
 from valuation.finance import CashFlowSummary, summarize_rows
 from valuation.formatting import usd
 from valuation.mining import hashprice_path
@@ -57,10 +57,6 @@ MONTHLY_COLUMNS = (
 )  # fmt: skip
 TIE_USD = 1.0
 TIE_RELATIVE = 1e-9
-
-
-class DecisionError(ValuationError, ValueError):
-    """A decision input that cannot be valued (e.g. not a site)."""
 
 
 @dataclass(frozen=True)

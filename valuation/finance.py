@@ -21,7 +21,16 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from valuation.errors import ValuationError
+from valuation.checks import (
+    as_float_array,
+    check_fields,
+    first_bad,
+    number,
+    one_of,
+    scalar_or_array,
+    whole,
+)
+from valuation.errors import FinanceError, FinanceInputError
 
 __all__ = [
     "FinanceError",
@@ -59,33 +68,14 @@ __all__ = [
 ArrayLike = float | np.ndarray | list | pd.Series
 
 
-class FinanceError(ValuationError):
-    """Base class of every error raised by the finance engine."""
-
-
-class FinanceInputError(FinanceError, ValueError):
-    """A finance input is empty, non-finite or outside its allowed range."""
-
-
 # ---------------------------------------------------------------------------------------------
 # Validation helpers
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_float_array(value: ArrayLike, name: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise FinanceInputError(f"{name} must be numeric; got {value!r}") from exc
-
-
-def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
-    return tuple(int(i) for i in np.argwhere(mask)[0])
-
-
 def _flows(cashflows: ArrayLike, name: str = "cashflows") -> np.ndarray:
     """Return cash flows as a float array ``(..., n)``; reject empty and non-finite input."""
-    arr = _as_float_array(cashflows, name)
+    arr = as_float_array(cashflows, name, FinanceInputError)
     if arr.ndim == 0:
         raise FinanceInputError(
             f"{name} must be an array shaped (..., n_periods); got the scalar {arr.item()!r}"
@@ -96,7 +86,7 @@ def _flows(cashflows: ArrayLike, name: str = "cashflows") -> np.ndarray:
         )
     bad = ~np.isfinite(arr)
     if bad.any():
-        pos = _first_bad(bad)
+        pos = first_bad(bad)
         raise FinanceInputError(
             f"{name} has the non-finite value {float(arr[pos])!r} at position {pos}; "
             "every flow must be a finite number"
@@ -106,21 +96,16 @@ def _flows(cashflows: ArrayLike, name: str = "cashflows") -> np.ndarray:
 
 def _rate(rate: ArrayLike, name: str = "rate") -> np.ndarray:
     """Return a rate as a float array; reject non-finite rates and rates at or below -100%."""
-    arr = _as_float_array(rate, name)
+    arr = as_float_array(rate, name, FinanceInputError)
     bad = ~np.isfinite(arr) | (arr <= -1.0)
     if bad.any():
-        pos = _first_bad(bad) if arr.ndim else ()
+        pos = first_bad(bad) if arr.ndim else ()
         raise FinanceInputError(
             f"{name} has the value {float(arr[pos])!r}"
             + (f" at position {pos}" if pos else "")
             + "; a rate must be finite and greater than -1 (-100%)"
         )
     return arr
-
-
-def _out(x: np.ndarray) -> np.ndarray | float:
-    """Return a Python float for 0-d results, the array otherwise."""
-    return float(x) if np.ndim(x) == 0 else x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,7 +116,7 @@ def _out(x: np.ndarray) -> np.ndarray | float:
 def monthly_rate(rate_per_year: ArrayLike) -> np.ndarray | float:
     """Compound monthly rate equivalent to an annual rate: ``(1 + r_year) ** (1/12) - 1``."""
     r = _rate(rate_per_year, "rate_per_year")
-    return _out(np.expm1(np.log1p(r) / 12.0))
+    return scalar_or_array(np.expm1(np.log1p(r) / 12.0))
 
 
 def annual_rate(rate_per_month: ArrayLike) -> np.ndarray | float:
@@ -139,14 +124,14 @@ def annual_rate(rate_per_month: ArrayLike) -> np.ndarray | float:
 
     nan inputs (e.g. an IRR that does not exist) pass through as nan.
     """
-    r = _as_float_array(rate_per_month, "rate_per_month")
+    r = as_float_array(rate_per_month, "rate_per_month", FinanceInputError)
     bad = np.isfinite(r) & (r <= -1.0) | np.isinf(r)
     if bad.any():
-        pos = _first_bad(bad) if r.ndim else ()
+        pos = first_bad(bad) if r.ndim else ()
         raise FinanceInputError(
             f"rate_per_month has the value {float(r[pos])!r}; a rate must be greater than -1 (-100%)"
         )
-    return _out(np.expm1(12.0 * np.log1p(r)))
+    return scalar_or_array(np.expm1(12.0 * np.log1p(r)))
 
 
 def _discount_factors(rate: np.ndarray, n: int) -> np.ndarray:
@@ -168,8 +153,8 @@ def npv(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
     n = cf.shape[-1]
     if r.ndim == 0:
         # One discount vector shared by every row: a single matrix-vector product.
-        return _out(cf @ _discount_factors(r, n))
-    return _out(np.sum(cf * _discount_factors(r, n), axis=-1))
+        return scalar_or_array(cf @ _discount_factors(r, n))
+    return scalar_or_array(np.sum(cf * _discount_factors(r, n), axis=-1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,7 +372,7 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
 
 def irr(cashflows: ArrayLike) -> np.ndarray | float:
     """IRR per period per row (nan where none); see :func:`irr_details` for method and rule."""
-    return _out(irr_details(cashflows).rate_per_period)
+    return scalar_or_array(irr_details(cashflows).rate_per_period)
 
 
 def mirr(
@@ -410,7 +395,7 @@ def mirr(
     # A tiny outflow against large inflows overflows to inf: the MIRR is then unbounded.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = (numer / denom) ** (1.0 / max(n - 1, 1)) * (1.0 + rr) - 1.0
-    return _out(np.where(ok, value, np.nan))
+    return scalar_or_array(np.where(ok, value, np.nan))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,7 +416,7 @@ def payback_month(cashflows: ArrayLike) -> np.ndarray | float:
     neg = cum < 0
     ever_neg = neg.any(axis=-1)
     if cf.shape[-1] < 2:
-        return _out(np.where(ever_neg, np.nan, 0.0))
+        return scalar_or_array(np.where(ever_neg, np.nan, 0.0))
     cross = neg[..., :-1] & ~neg[..., 1:]
     has = cross.any(axis=-1)
     k = np.argmax(cross, axis=-1)[..., None]
@@ -439,7 +424,7 @@ def payback_month(cashflows: ArrayLike) -> np.ndarray | float:
     step = np.take_along_axis(cf, k + 1, axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         month = k[..., 0] + (-before) / step
-    return _out(np.where(~ever_neg, 0.0, np.where(has, month, np.nan)))
+    return scalar_or_array(np.where(~ever_neg, 0.0, np.where(has, month, np.nan)))
 
 
 def discounted_payback_month(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
@@ -452,7 +437,7 @@ def discounted_payback_month(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarra
 def peak_funding_usd(cashflows: ArrayLike) -> np.ndarray | float:
     """Peak cumulative funding need: ``max(0, -min_t sum_{s<=t} cf_s)``, a positive number."""
     cf = _flows(cashflows)
-    return _out(np.maximum(0.0, -np.cumsum(cf, axis=-1).min(axis=-1)))
+    return scalar_or_array(np.maximum(0.0, -np.cumsum(cf, axis=-1).min(axis=-1)))
 
 
 def moic(cashflows: ArrayLike) -> np.ndarray | float:
@@ -461,7 +446,7 @@ def moic(cashflows: ArrayLike) -> np.ndarray | float:
     inflow = np.where(cf > 0, cf, 0.0).sum(axis=-1)
     outflow = -np.where(cf < 0, cf, 0.0).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _out(np.where(outflow > 0, inflow / outflow, np.nan))
+        return scalar_or_array(np.where(outflow > 0, inflow / outflow, np.nan))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -568,7 +553,7 @@ def macrs_depreciation_usd(
             "depreciation (IRC 168(k)) applies only to 5-, 7- and 15-year property here"
         )
     if (capex < 0).any():
-        pos = _first_bad(capex < 0)
+        pos = first_bad(capex < 0)
         raise FinanceInputError(
             f"capex_usd has the negative value {float(capex[pos])!r} at position {pos}; "
             "depreciable cost must be >= 0 (book sale proceeds as revenue)"
@@ -581,13 +566,6 @@ def macrs_depreciation_usd(
     if bonus_share > 0:
         dep[..., :n] += bonus_share * capex
     return dep
-
-
-def _check_share(value: float, name: str, *, upper_open: bool = False) -> None:
-    ok = np.isfinite(value) and value >= 0.0 and (value < 1.0 if upper_open else value <= 1.0)
-    if not ok:
-        bound = "[0, 1)" if upper_open else "[0, 1]"
-        raise FinanceInputError(f"{name} is {value!r}; allowed range is {bound}")
 
 
 @dataclass(frozen=True)
@@ -611,10 +589,14 @@ class TaxAssumptions:
     bonus_depreciation_share: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_share(self.federal_rate, "federal_rate", upper_open=True)
-        _check_share(self.state_rate, "state_rate", upper_open=True)
-        _check_share(self.nol_limit_share, "nol_limit_share")
-        _check_share(self.bonus_depreciation_share, "bonus_depreciation_share")
+        rate, share = number(0, 1, high_open=True), number(0, 1)
+        rules = {
+            "federal_rate": rate,
+            "state_rate": rate,
+            "nol_limit_share": share,
+            "bonus_depreciation_share": share,
+        }
+        check_fields(self, rules, FinanceInputError)
 
     @property
     def combined_rate(self) -> float:
@@ -651,11 +633,11 @@ def income_tax_usd(
     """
     tax = TaxAssumptions() if tax is None else tax
     e = _flows(ebitda_usd, "ebitda_usd")
-    d = _as_float_array(depreciation_usd, "depreciation_usd")
-    i = _as_float_array(interest_usd, "interest_usd")
+    d = as_float_array(depreciation_usd, "depreciation_usd", FinanceInputError)
+    i = as_float_array(interest_usd, "interest_usd", FinanceInputError)
     for name, arr in (("depreciation_usd", d), ("interest_usd", i)):
         if not np.isfinite(arr).all():
-            pos = _first_bad(~np.isfinite(arr)) if arr.ndim else ()
+            pos = first_bad(~np.isfinite(arr)) if arr.ndim else ()
             raise FinanceInputError(f"{name} has a non-finite value at position {pos}")
     pretax = e - d - i
     return tax.combined_rate * _taxable_income_usd(pretax, tax.nol_limit_share)
@@ -691,30 +673,14 @@ class DebtTerms:
                 f"DebtTerms needs exactly one of amount_usd ({self.amount_usd!r}) and "
                 f"loan_to_cost ({self.loan_to_cost!r})"
             )
-        if self.amount_usd is not None and not (
-            np.isfinite(self.amount_usd) and self.amount_usd >= 0
-        ):
-            raise FinanceInputError(f"amount_usd is {self.amount_usd!r}; it must be >= 0")
-        if self.loan_to_cost is not None and not (
-            np.isfinite(self.loan_to_cost) and 0 < self.loan_to_cost <= 1
-        ):
-            raise FinanceInputError(f"loan_to_cost is {self.loan_to_cost!r}; allowed (0, 1]")
-        if not (np.isfinite(self.rate_per_year) and self.rate_per_year >= 0):
-            raise FinanceInputError(f"rate_per_year is {self.rate_per_year!r}; it must be >= 0")
-        if (
-            int(self.construction_months) != self.construction_months
-            or self.construction_months < 0
-        ):
-            raise FinanceInputError(
-                f"construction_months is {self.construction_months!r}; it must be an integer >= 0"
-            )
-        if (
-            int(self.amortization_months) != self.amortization_months
-            or self.amortization_months < 1
-        ):
-            raise FinanceInputError(
-                f"amortization_months is {self.amortization_months!r}; it must be an integer >= 1"
-            )
+        rules = {
+            "amount_usd": number(0).or_none(),
+            "loan_to_cost": number(0, 1, low_open=True).or_none(),
+            "rate_per_year": number(0),
+            "construction_months": whole(0),
+            "amortization_months": whole(1),
+        }
+        check_fields(self, rules, FinanceInputError)
 
 
 @dataclass(frozen=True)
@@ -805,14 +771,12 @@ class TerminalValue:
     growth_per_year: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.method not in ("exit_cap", "perpetuity", "none"):
-            raise FinanceInputError(
-                f"method is {self.method!r}; allowed: 'exit_cap', 'perpetuity', 'none'"
-            )
-        if not (np.isfinite(self.exit_cap_rate) and self.exit_cap_rate > 0):
-            raise FinanceInputError(f"exit_cap_rate is {self.exit_cap_rate!r}; it must be > 0")
-        if not (np.isfinite(self.growth_per_year) and self.growth_per_year > -1):
-            raise FinanceInputError(f"growth_per_year is {self.growth_per_year!r}; it must be > -1")
+        rules = {
+            "method": one_of(("exit_cap", "perpetuity", "none")),
+            "exit_cap_rate": number(0, low_open=True),
+            "growth_per_year": number(-1, low_open=True),
+        }
+        check_fields(self, rules, FinanceInputError)
 
 
 def terminal_value_usd(
@@ -828,11 +792,11 @@ def terminal_value_usd(
     """
     noi = _flows(noi_usd, "noi_usd")
     if terminal.method == "none":
-        return _out(np.zeros(noi.shape[:-1]))
+        return scalar_or_array(np.zeros(noi.shape[:-1]))
     last = noi[..., -12:]
     next12 = np.maximum(0.0, last.mean(axis=-1) * 12.0 * (1.0 + terminal.growth_per_year))
     if terminal.method == "exit_cap":
-        return _out(next12 / terminal.exit_cap_rate)
+        return scalar_or_array(next12 / terminal.exit_cap_rate)
     if discount_rate_per_year is None:
         raise FinanceInputError("discount_rate_per_year is needed for the perpetuity method")
     r = float(_rate(discount_rate_per_year, "discount_rate_per_year"))
@@ -841,7 +805,7 @@ def terminal_value_usd(
             f"discount_rate_per_year ({r!r}) must exceed growth_per_year "
             f"({terminal.growth_per_year!r}) for a perpetuity"
         )
-    return _out(next12 / (r - terminal.growth_per_year))
+    return scalar_or_array(next12 / (r - terminal.growth_per_year))
 
 
 _terminal_value_from_noi = terminal_value_usd  # project_cash_flows has a parameter of that name
@@ -859,12 +823,12 @@ def sale_tax_usd(
     NOL carry-forwards (conservative). Broadcasts the two arrays.
     """
     tax = TaxAssumptions() if tax is None else tax
-    value = _as_float_array(sale_value_usd, "sale_value_usd")
-    basis = _as_float_array(remaining_basis_usd, "remaining_basis_usd")
+    value = as_float_array(sale_value_usd, "sale_value_usd", FinanceInputError)
+    basis = as_float_array(remaining_basis_usd, "remaining_basis_usd", FinanceInputError)
     for name, arr in (("sale_value_usd", value), ("remaining_basis_usd", basis)):
         if not np.isfinite(arr).all():
             raise FinanceInputError(f"{name} has a non-finite value; it must be finite USD")
-    return _out(tax.combined_rate * np.maximum(0.0, value - basis))
+    return scalar_or_array(tax.combined_rate * np.maximum(0.0, value - basis))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -989,7 +953,7 @@ def project_cash_flows(
                 )
             pis_parts[cls] = _flows(values, f"placed_in_service_by_class_usd[{cls}]")
             if (pis_parts[cls] < 0).any():
-                pos = _first_bad(pis_parts[cls] < 0)
+                pos = first_bad(pis_parts[cls] < 0)
                 raise FinanceInputError(
                     f"placed_in_service_by_class_usd[{cls}] has the negative value "
                     f"{float(pis_parts[cls][pos])!r} at {pos}; basis placed in service must be >= 0"
@@ -997,7 +961,7 @@ def project_cash_flows(
     shapes = [revenue.shape, opex.shape] + [v.shape for v in capex_parts.values()]
     shapes += [v.shape for v in pis_parts.values()]
     if terminal_value_usd is not None:
-        tv_in = _as_float_array(terminal_value_usd, "terminal_value_usd")
+        tv_in = as_float_array(terminal_value_usd, "terminal_value_usd", FinanceInputError)
         if not np.isfinite(tv_in).all():
             raise FinanceInputError("terminal_value_usd has a non-finite value; it must be finite")
         shapes.append((*tv_in.shape, 1))  # one value per row, at the last month
@@ -1016,7 +980,7 @@ def project_cash_flows(
     depreciation = np.zeros(shape)
     for cls, values in capex_parts.items():
         if (values < 0).any():
-            pos = _first_bad(values < 0)
+            pos = first_bad(values < 0)
             raise FinanceInputError(
                 f"capex_by_class_usd[{cls}] has the negative value {float(values[pos])!r} at {pos}; "
                 "capex must be >= 0 (book sale proceeds as revenue)"

@@ -25,8 +25,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from valuation.checks import (
+    Rule,
+    check_fields,
+    check_value,
+    instance_of,
+    number,
+    one_of,
+    tuple_of,
+    whole,
+)
 from valuation.deals import load_hosting_deals
-from valuation.errors import ValuationError
+from valuation.errors import HostingError
 from valuation.market import HOURS_PER_MONTH  # 730.5 h: one grid month for power everywhere
 
 if TYPE_CHECKING:
@@ -37,17 +47,8 @@ KW_PER_MW = 1000.0
 LEASE_STRUCTURES: tuple[str, ...] = ("triple_net", "modified_gross", "all_in")
 
 
-class HostingError(ValuationError, ValueError):
-    """Bad input to the hosting model; the message names the field, the value and what is allowed."""
-
-
-def _require(ok: bool, field_name: str, value: object, allowed: str) -> None:
-    if not ok:
-        raise HostingError(f"{field_name}={value!r} is not allowed: {allowed}")
-
-
-def _finite(x: float) -> bool:
-    return isinstance(x, int | float | np.floating | np.integer) and math.isfinite(float(x))
+_SHARE = number(0, 1)
+_CRITICAL_IT_MW = number(0, low_open=True, note="critical IT MW")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -73,15 +74,14 @@ class TenantCredit:
     backstop_share: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("default_probability_per_year", "recovery_share", "backstop_share"):
-            v = getattr(self, name)
-            _require(_finite(v) and 0.0 <= v <= 1.0, name, v, "a fraction in [0, 1]")
-        _require(
-            self.default_probability_per_year < 1.0,
-            "default_probability_per_year",
-            self.default_probability_per_year,
-            "below 1 (a certain default is not a lease)",
-        )
+        rules = {
+            "default_probability_per_year": number(
+                0, 1, high_open=True, note="a certain default is not a lease"
+            ),
+            "recovery_share": _SHARE,
+            "backstop_share": _SHARE,
+        }
+        check_fields(self, rules, HostingError)
 
     def expected_collection(self, months_since_commencement: np.ndarray) -> np.ndarray:
         """Expected share of scheduled rent collected ``k`` months into the lease.
@@ -102,19 +102,11 @@ class LeasePhase:
     ready_for_service_month: int
 
     def __post_init__(self) -> None:
-        _require(
-            _finite(self.critical_it_mw) and self.critical_it_mw > 0,
-            "critical_it_mw",
-            self.critical_it_mw,
-            "a positive number of critical IT MW",
-        )
-        _require(
-            isinstance(self.ready_for_service_month, int | np.integer)
-            and self.ready_for_service_month >= 0,
-            "ready_for_service_month",
-            self.ready_for_service_month,
-            "a whole month >= 0 on the valuation grid",
-        )
+        rules = {
+            "critical_it_mw": _CRITICAL_IT_MW,
+            "ready_for_service_month": whole(0, note="a month on the valuation grid"),
+        }
+        check_fields(self, rules, HostingError)
 
 
 @dataclass(frozen=True)
@@ -145,86 +137,32 @@ class LeaseTerms:
     credit: TenantCredit = field(default_factory=TenantCredit)
 
     def __post_init__(self) -> None:
-        _require(
-            _finite(self.critical_it_mw) and self.critical_it_mw > 0,
-            "critical_it_mw",
-            self.critical_it_mw,
-            "a positive number of critical IT MW",
+        rules = {
+            "critical_it_mw": _CRITICAL_IT_MW,
+            "rate_usd_per_kw_month": number(0, note="USD per critical IT kW-month"),
+            "term_years": number(0, low_open=True, whole_months=True),
+            "escalator_per_year": number(-0.5, 1, low_open=True, high_open=True, note="e.g. 0.03"),
+            "structure": one_of(LEASE_STRUCTURES),
+            "design_pue": number(1, 3),
+            "commencement_month": whole(0),
+            "renewal_probability": _SHARE,
+            "renewal_term_years": number(0, whole_months=True),
+            "renewal_rate_change": number(-1, low_open=True),
+            "phases": tuple_of(LeasePhase),
+            "credit": instance_of(TenantCredit),
+        }
+        check_fields(self, rules, HostingError)
+        # Rules that depend on the fields above.
+        total = sum(p.critical_it_mw for p in self.phases)
+        adds_up = Rule(
+            lambda phases: not phases or math.isclose(total, self.critical_it_mw, abs_tol=1e-9),
+            f"phases adding up to critical_it_mw={self.critical_it_mw} (they add up to {total})",
         )
-        _require(
-            _finite(self.rate_usd_per_kw_month) and self.rate_usd_per_kw_month >= 0,
-            "rate_usd_per_kw_month",
-            self.rate_usd_per_kw_month,
-            "a rent >= 0 in USD per critical IT kW-month",
-        )
-        _require(
-            _finite(self.term_years) and self.term_years > 0,
-            "term_years",
-            self.term_years,
-            "a positive lease term in years",
-        )
-        _require(
-            abs(self.term_years * 12 - round(self.term_years * 12)) < 1e-9,
-            "term_years",
-            self.term_years,
-            "a whole number of months (term_years * 12 an integer)",
-        )
-        _require(
-            _finite(self.escalator_per_year) and -0.5 < self.escalator_per_year < 1.0,
-            "escalator_per_year",
-            self.escalator_per_year,
-            "a fraction in (-0.5, 1), e.g. 0.03",
-        )
-        _require(
-            self.structure in LEASE_STRUCTURES, "structure", self.structure, str(LEASE_STRUCTURES)
-        )
-        _require(
-            _finite(self.design_pue) and 1.0 <= self.design_pue <= 3.0,
-            "design_pue",
-            self.design_pue,
-            "a PUE in [1, 3]",
-        )
-        _require(
-            isinstance(self.free_rent_months, int | np.integer)
-            and 0 <= self.free_rent_months < self.term_months,
-            "free_rent_months",
-            self.free_rent_months,
-            f"a whole number of months in [0, {self.term_months})",
-        )
-        _require(
-            isinstance(self.commencement_month, int | np.integer) and self.commencement_month >= 0,
-            "commencement_month",
-            self.commencement_month,
-            "a whole month >= 0",
-        )
-        _require(
-            _finite(self.renewal_probability) and 0.0 <= self.renewal_probability <= 1.0,
-            "renewal_probability",
-            self.renewal_probability,
-            "a probability in [0, 1]",
-        )
-        _require(
-            _finite(self.renewal_term_years)
-            and self.renewal_term_years >= 0
-            and abs(self.renewal_term_years * 12 - round(self.renewal_term_years * 12)) < 1e-9,
-            "renewal_term_years",
-            self.renewal_term_years,
-            "a whole number of months >= 0",
-        )
-        _require(
-            _finite(self.renewal_rate_change) and self.renewal_rate_change > -1.0,
-            "renewal_rate_change",
-            self.renewal_rate_change,
-            "a fraction > -1",
-        )
-        if self.phases:
-            total = sum(p.critical_it_mw for p in self.phases)
-            _require(
-                math.isclose(total, self.critical_it_mw, rel_tol=1e-9, abs_tol=1e-9),
-                "phases",
-                f"sum {total} MW",
-                f"phases adding up to critical_it_mw={self.critical_it_mw}",
-            )
+        rules = {
+            "free_rent_months": whole(0, self.term_months, high_open=True),
+            "phases": adds_up,
+        }
+        check_fields(self, rules, HostingError)
 
     @property
     def term_months(self) -> int:
@@ -341,12 +279,7 @@ def rent_usd_by_phase(terms: LeaseTerms, n_months: int) -> np.ndarray:
     times the same escalating rent for ``k`` in ``[term, term + renewal)``; all times the tenant
     credit's expected collection.
     """
-    _require(
-        isinstance(n_months, int | np.integer) and n_months > 0,
-        "n_months",
-        n_months,
-        "a positive whole number of months",
-    )
+    check_value("n_months", n_months, whole(1), HostingError)
     phases = terms.delivery
     mw = np.array([p.critical_it_mw for p in phases], dtype=float)[:, None]
     rfs = np.array([p.ready_for_service_month for p in phases], dtype=float)[:, None]
@@ -419,13 +352,8 @@ def construction_spend_usd(
             f"ready_for_service_month={ready_for_service_month!r} is not allowed: it must not come "
             f"before construction_start_month={construction_start_month!r}"
         )
-    _require(_finite(contingency) and contingency >= 0, "contingency", contingency, "a share >= 0")
-    _require(
-        isinstance(delay_months, int | np.integer) and delay_months >= 0,
-        "delay_months",
-        delay_months,
-        "a whole number of months >= 0",
-    )
+    check_value("contingency", contingency, number(0, note="a share"), HostingError)
+    check_value("delay_months", delay_months, whole(0), HostingError)
     duration = rfs + delay_months - start
     m = np.arange(n_months, dtype=float)
     safe = np.where(duration > 0, duration, 1.0)
@@ -460,16 +388,14 @@ class HostingCosts:
     it_load_factor: float = 0.8
 
     def __post_init__(self) -> None:
-        for name in (
-            "opex_usd_per_kw_month",
-            "property_tax_rate_per_year",
-            "insurance_rate_per_year",
-        ):
-            v = getattr(self, name)
-            _require(_finite(v) and v >= 0, name, v, "a number >= 0")
-        for name in ("non_recoverable_share_of_rent", "it_load_factor"):
-            v = getattr(self, name)
-            _require(_finite(v) and 0 <= v <= 1, name, v, "a fraction in [0, 1]")
+        rules = {
+            "opex_usd_per_kw_month": number(0),
+            "property_tax_rate_per_year": number(0),
+            "insurance_rate_per_year": number(0),
+            "non_recoverable_share_of_rent": _SHARE,
+            "it_load_factor": _SHARE,
+        }
+        check_fields(self, rules, HostingError)
 
 
 def landlord_costs_usd(
@@ -488,7 +414,7 @@ def landlord_costs_usd(
     * modified_gross: ``MW * 1000 * opex + capex_in_service * (tax + insurance) / 12``.
     * all_in: modified gross plus power, ``MW * load_factor * PUE * 730.5 h * price``.
     """
-    _require(structure in LEASE_STRUCTURES, "structure", structure, str(LEASE_STRUCTURES))
+    check_value("structure", structure, one_of(LEASE_STRUCTURES), HostingError)
     mw = np.asarray(leased_critical_it_mw, dtype=float)
     if structure == "triple_net":
         return costs.non_recoverable_share_of_rent * np.asarray(rent_usd, dtype=float) + 0.0 * mw
@@ -511,7 +437,7 @@ def critical_it_mw_from_gross(
     gross_mw: float | np.ndarray, design_pue: float
 ) -> float | np.ndarray:
     """Critical IT MW that ``gross_mw`` at the meter supports at ``design_pue``: gross / PUE."""
-    _require(_finite(design_pue) and design_pue >= 1.0, "design_pue", design_pue, "a PUE >= 1")
+    check_value("design_pue", design_pue, number(1), HostingError)
     out = np.asarray(gross_mw, dtype=float) / design_pue
     return float(out) if out.ndim == 0 else out
 

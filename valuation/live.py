@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from valuation.errors import ValuationError
+from valuation.errors import LiveDataError
 from valuation.market import DEFAULT_MARKET, MarketState, hashrate_eh_s_from_difficulty
 
 DEFAULT_API_URL = "https://mempool.space/api"
@@ -41,10 +41,6 @@ class LiveMarket:
     market: MarketState
     is_live: bool
     message: str
-
-
-class LiveDataError(ValuationError, RuntimeError):
-    """The live source answered, but not with what we need (named in the message)."""
 
 
 def _get_json(url: str, timeout_s: float) -> object:

@@ -17,7 +17,11 @@ from types import MappingProxyType
 
 import numpy as np
 
-from valuation.errors import ValuationError
+from valuation.checks import as_float_array, check_fields, number, require, whole
+from valuation.errors import MarketError
+from valuation.errors import (
+    MiningInputError as MiningInputError,  # re-exported: the three modules' base
+)
 
 # --- protocol constants (Bitcoin Core chainparams.cpp, CMainParams) ---------------------------
 HALVING_INTERVAL_BLOCKS = 210_000  # consensus.nSubsidyHalvingInterval
@@ -37,42 +41,14 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0  # 30.4375 days in a grid month
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24.0  # 730.5 hours in a grid month
 
 
-class MiningInputError(ValuationError, ValueError):
-    """Bad input to the market, mining or power models: names the field, value and what is allowed.
-
-    The exception family of ``valuation.market``, ``valuation.mining`` and ``valuation.power``.
-    """
-
-
-def _as_float_array(value: object, name: str) -> np.ndarray:
-    """Convert to a float array, raising ``MiningInputError`` naming ``name`` when impossible."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise MiningInputError(
-            f"{name}={value!r} is not numeric; expected a number or array"
-        ) from exc
-    return arr
-
-
-def _require(arr: np.ndarray, ok: np.ndarray | bool, name: str, rule: str) -> None:
-    """Raise ``MiningInputError`` naming the first offending element when ``ok`` is not all true."""
-    ok_arr = np.asarray(ok)
-    if ok_arr.all():
-        return
-    bad = np.argwhere(~np.broadcast_to(ok_arr, arr.shape))
-    if arr.ndim == 0:
-        raise MiningInputError(f"{name}={float(arr)!r} is not allowed; {rule}")
-    idx = tuple(int(i) for i in bad[0])
-    raise MiningInputError(f"{name}[{idx}]={float(arr[idx])!r} is not allowed; {rule}")
-
-
 # --- subsidy schedule ----------------------------------------------------------------------------
 
 
 def _heights(height: object, name: str = "height") -> np.ndarray:
-    h = _as_float_array(height, name)
-    _require(h, np.isfinite(h) & (h >= 0), name, "block heights must be finite and >= 0")
+    h = as_float_array(height, name, MarketError)
+    require(
+        h, np.isfinite(h) & (h >= 0), name, "block heights must be finite and >= 0", MarketError
+    )
     return np.floor(h).astype(np.int64)
 
 
@@ -100,8 +76,10 @@ def cumulative_subsidy_btc(height: object) -> np.ndarray | float:
     projected heights is ``(cumulative(h1) - cumulative(h0)) / (h1 - h0)``, which splits a month
     straddling a halving in proportion to the blocks on each side.
     """
-    h = _as_float_array(height, "height")
-    _require(h, np.isfinite(h) & (h >= 0), "height", "block heights must be finite and >= 0")
+    h = as_float_array(height, "height", MarketError)
+    require(
+        h, np.isfinite(h) & (h >= 0), "height", "block heights must be finite and >= 0", MarketError
+    )
     eras = np.arange(MAX_HALVINGS)
     era_subsidy = np.right_shift(np.int64(50 * SATOSHI_PER_BTC), eras) / SATOSHI_PER_BTC
     era_start = eras * HALVING_INTERVAL_BLOCKS
@@ -112,13 +90,14 @@ def cumulative_subsidy_btc(height: object) -> np.ndarray | float:
 
 def mean_subsidy_btc(height_start: object, height_end: object) -> np.ndarray | float:
     """Mean subsidy per block in BTC over blocks mined between two (fractional) heights."""
-    h0 = _as_float_array(height_start, "height_start")
-    h1 = _as_float_array(height_end, "height_end")
-    _require(
+    h0 = as_float_array(height_start, "height_start", MarketError)
+    h1 = as_float_array(height_end, "height_end", MarketError)
+    require(
         h1,
         np.broadcast_to(h1 > h0, np.broadcast(h0, h1).shape),
         "height_end",
         "must exceed height_start",
+        MarketError,
     )
     out = (np.asarray(cumulative_subsidy_btc(h1)) - np.asarray(cumulative_subsidy_btc(h0))) / (
         h1 - h0
@@ -137,7 +116,7 @@ def _utc(when: datetime | date) -> datetime:
 
 def _check_block_time(mean_block_time_s: float) -> None:
     if not (np.isfinite(mean_block_time_s) and mean_block_time_s > 0):
-        raise MiningInputError(
+        raise MarketError(
             f"mean_block_time_s={mean_block_time_s!r} is not allowed; it must be a positive number of seconds"
         )
 
@@ -185,16 +164,22 @@ def hashrate_eh_s_from_difficulty(difficulty: object) -> np.ndarray | float:
     Source: expected hashes per block = D x 2^32 (Bitcoin Core ``GetBlockProof``); e.g. the
     JBaczuk gist ``hashpower = difficulty * 2**32 / secondsPerBlock``.
     """
-    d = _as_float_array(difficulty, "difficulty")
-    _require(d, np.isfinite(d) & (d > 0), "difficulty", "must be a positive number")
+    d = as_float_array(difficulty, "difficulty", MarketError)
+    require(d, np.isfinite(d) & (d > 0), "difficulty", "must be a positive number", MarketError)
     out = d * _HASHES_PER_DIFFICULTY / TARGET_BLOCK_TIME_S / 1e18
     return float(out) if out.ndim == 0 else out
 
 
 def difficulty_from_hashrate_eh_s(hashrate_eh_s: object) -> np.ndarray | float:
     """Difficulty at which ``hashrate_eh_s`` finds one block per 600 s: ``H * 600 / 2^32``."""
-    h = _as_float_array(hashrate_eh_s, "network_hashrate_eh_s")
-    _require(h, np.isfinite(h) & (h > 0), "network_hashrate_eh_s", "must be a positive number")
+    h = as_float_array(hashrate_eh_s, "network_hashrate_eh_s", MarketError)
+    require(
+        h,
+        np.isfinite(h) & (h > 0),
+        "network_hashrate_eh_s",
+        "must be a positive number",
+        MarketError,
+    )
     out = h * 1e18 * TARGET_BLOCK_TIME_S / _HASHES_PER_DIFFICULTY
     return float(out) if out.ndim == 0 else out
 
@@ -289,53 +274,26 @@ class MarketState:
     def __post_init__(self) -> None:
         # A plain dict copy: picklable (st.cache_data, multiprocessing), and no instance shares it.
         object.__setattr__(self, "sources", dict(self.sources))
-        checks = {
-            "btc_price_usd": (self.btc_price_usd, self.btc_price_usd > 0, "must be > 0"),
-            "network_hashrate_eh_s": (
-                self.network_hashrate_eh_s,
-                self.network_hashrate_eh_s > 0,
-                "must be > 0",
+        yearly_change = number(-1, low_open=True, note="a fraction per year")
+        rules = {
+            "btc_price_usd": number(0, low_open=True),
+            "network_hashrate_eh_s": number(0, low_open=True),
+            "fees_btc_per_block": number(0),
+            "btc_price_growth_per_year": yearly_change,
+            "network_hashrate_growth_per_year": yearly_change,
+            "mean_block_time_s": number(0, low_open=True),
+            "anchor_height": whole(0),
+            "hashprice_floor_usd_per_ph_day": number(
+                0, note="USD per PH/day; 0 turns the floor off"
             ),
-            "fees_btc_per_block": (
-                self.fees_btc_per_block,
-                self.fees_btc_per_block >= 0,
-                "must be >= 0",
+            "hashrate_adjustment_months": number(
+                0, 120, note="months; 0: the network meets the floor at once"
             ),
-            "btc_price_growth_per_year": (
-                self.btc_price_growth_per_year,
-                self.btc_price_growth_per_year > -1,
-                "must be > -1 (a fraction per year)",
-            ),
-            "network_hashrate_growth_per_year": (
-                self.network_hashrate_growth_per_year,
-                self.network_hashrate_growth_per_year > -1,
-                "must be > -1 (a fraction per year)",
-            ),
-            "mean_block_time_s": (
-                self.mean_block_time_s,
-                self.mean_block_time_s > 0,
-                "must be > 0",
-            ),
-            "anchor_height": (self.anchor_height, self.anchor_height >= 0, "must be >= 0"),
-            "hashrate_adjustment_months": (
-                self.hashrate_adjustment_months,
-                0 <= self.hashrate_adjustment_months <= 120,
-                "must be in [0, 120] months (0: the network meets the floor at once)",
-            ),
-            "hashprice_floor_usd_per_ph_day": (
-                self.hashprice_floor_usd_per_ph_day,
-                self.hashprice_floor_usd_per_ph_day >= 0,
-                "must be >= 0 USD per PH/day (0 turns the floor off)",
-            ),
-            "hashprice_floor_decline_per_year": (
-                self.hashprice_floor_decline_per_year,
-                0 <= self.hashprice_floor_decline_per_year < 1,
-                "must be in [0, 1) (a fraction per year)",
+            "hashprice_floor_decline_per_year": number(
+                0, 1, high_open=True, note="a fraction per year"
             ),
         }
-        for name, (value, ok, rule) in checks.items():
-            if not (np.isfinite(value) and ok):
-                raise MiningInputError(f"MarketState.{name}={value!r} is not allowed; {rule}")
+        check_fields(self, rules, MarketError)
 
     @property
     def difficulty(self) -> float:
@@ -387,6 +345,6 @@ def month_starts(start: date, n_months: int) -> np.ndarray:
     Index ``m`` is the start of grid month ``m``; the extra last entry closes the final month.
     """
     if n_months < 0:
-        raise MiningInputError(f"n_months={n_months!r} is not allowed; must be >= 0")
+        raise MarketError(f"n_months={n_months!r} is not allowed; must be >= 0")
     first = np.datetime64(f"{start.year:04d}-{start.month:02d}", "M")
     return (first + np.arange(n_months + 1)).astype("datetime64[D]")

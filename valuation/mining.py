@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from valuation.checks import as_float_array, check_fields, number, require, scalar_or_array
+from valuation.errors import MiningError
 from valuation.market import (
     BLOCKS_PER_DAY,
     DAYS_PER_MONTH,
@@ -38,9 +40,6 @@ from valuation.market import (
     DEFAULT_MARKET,
     HOURS_PER_MONTH,
     MarketState,
-    MiningInputError,
-    _as_float_array,
-    _require,
     height_at,
     mean_subsidy_btc,
     month_starts,
@@ -84,21 +83,19 @@ MWH_PER_PH_DAY_PER_J_PER_TH = 1_000.0 * 86_400.0 / 3.6e9
 
 
 def _positive(value: object, name: str, *, allow_zero: bool = False) -> np.ndarray:
-    arr = _as_float_array(value, name)
+    arr = as_float_array(value, name, MiningError)
     ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
-    _require(arr, ok, name, "must be finite and " + (">= 0" if allow_zero else "> 0"))
+    require(arr, ok, name, "must be finite and " + (">= 0" if allow_zero else "> 0"), MiningError)
     return arr
 
 
 def _fraction(value: object, name: str, *, upper_open: bool = False) -> np.ndarray:
-    arr = _as_float_array(value, name)
+    arr = as_float_array(value, name, MiningError)
     ok = np.isfinite(arr) & (arr >= 0) & ((arr < 1) if upper_open else (arr <= 1))
-    _require(arr, ok, name, "must be a fraction in [0, 1" + (")" if upper_open else "]"))
+    require(
+        arr, ok, name, "must be a fraction in [0, 1" + (")" if upper_open else "]"), MiningError
+    )
     return arr
-
-
-def _out(arr: np.ndarray) -> np.ndarray | float:
-    return float(arr) if np.ndim(arr) == 0 else arr
 
 
 def hashprice_btc_per_ph_day(
@@ -114,7 +111,7 @@ def hashprice_btc_per_ph_day(
     h = _positive(network_hashrate_eh_s, "network_hashrate_eh_s")
     fees = _positive(fees_btc_per_block, "fees_btc_per_block", allow_zero=True)
     subsidy = _positive(subsidy_btc, "subsidy_btc", allow_zero=True)
-    return _out(BLOCKS_PER_DAY * (subsidy + fees) / (h * 1_000.0))
+    return scalar_or_array(BLOCKS_PER_DAY * (subsidy + fees) / (h * 1_000.0))
 
 
 def hashprice_usd_per_ph_day(
@@ -133,7 +130,7 @@ def hashprice_usd_per_ph_day(
     btc = np.asarray(
         hashprice_btc_per_ph_day(network_hashrate_eh_s, fees_btc_per_block, subsidy_btc)
     )
-    return _out(price * btc)
+    return scalar_or_array(price * btc)
 
 
 def breakeven_power_price_usd_per_mwh(
@@ -144,21 +141,21 @@ def breakeven_power_price_usd_per_mwh(
     ``hashprice x (1 - pool_fee) / (0.024 x J/TH)``; an S21 (17.5 J/TH) at $54.3/PH/day and no
     pool fee breaks even at $129.3/MWh (Hashrate Index 2024-04-01 quotes $0.13/kWh).
     """
-    hp = _as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day")
-    _require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite")
+    hp = as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day", MiningError)
+    require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite", MiningError)
     eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
     fee = _fraction(pool_fee, "pool_fee", upper_open=True)
-    return _out(hp * (1.0 - fee) / (MWH_PER_PH_DAY_PER_J_PER_TH * eff))
+    return scalar_or_array(hp * (1.0 - fee) / (MWH_PER_PH_DAY_PER_J_PER_TH * eff))
 
 
 def hashcost_usd_per_ph_day(
     power_price_usd_per_mwh: object, efficiency_j_per_th: object
 ) -> np.ndarray | float:
     """Power cost of running 1 PH/s for a day: ``0.024 x J/TH x $/MWh``."""
-    price = _as_float_array(power_price_usd_per_mwh, "power_price_usd_per_mwh")
-    _require(price, np.isfinite(price), "power_price_usd_per_mwh", "must be finite")
+    price = as_float_array(power_price_usd_per_mwh, "power_price_usd_per_mwh", MiningError)
+    require(price, np.isfinite(price), "power_price_usd_per_mwh", "must be finite", MiningError)
     eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
-    return _out(MWH_PER_PH_DAY_PER_J_PER_TH * eff * price)
+    return scalar_or_array(MWH_PER_PH_DAY_PER_J_PER_TH * eff * price)
 
 
 def revenue_usd_per_mwh(
@@ -168,12 +165,12 @@ def revenue_usd_per_mwh(
     mining_pue: object = 1.0,
 ) -> np.ndarray | float:
     """Mining revenue per MWh drawn at the meter: breakeven price divided by the site's mining PUE."""
-    pue = _as_float_array(mining_pue, "mining_pue")
-    _require(pue, np.isfinite(pue) & (pue >= 1), "mining_pue", "must be >= 1")
+    pue = as_float_array(mining_pue, "mining_pue", MiningError)
+    require(pue, np.isfinite(pue) & (pue >= 1), "mining_pue", "must be >= 1", MiningError)
     be = np.asarray(
         breakeven_power_price_usd_per_mwh(hashprice_usd_per_ph_day, efficiency_j_per_th, pool_fee)
     )
-    return _out(be / pue)
+    return scalar_or_array(be / pue)
 
 
 # --- machines and fleets -------------------------------------------------------------------------
@@ -241,7 +238,7 @@ def used_asic_usd_per_th(efficiency_j_per_th: object) -> np.ndarray | float:
     (2025-11-03), from the band table :data:`USED_ASIC_USD_PER_TH`; vectorised."""
     eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
     band = np.searchsorted(np.asarray(USED_ASIC_BAND_UPPER_J_PER_TH), eff, side="left")
-    return _out(np.asarray(USED_ASIC_USD_PER_TH)[band])
+    return scalar_or_array(np.asarray(USED_ASIC_USD_PER_TH)[band])
 
 
 def _key(name: str) -> str:
@@ -258,7 +255,7 @@ def get_machine(name: str) -> Machine:
     """Look a machine up by name, ignoring case, spaces, hyphens and the brand ("s21-xp" works)."""
     found = _MACHINE_KEYS.get(_key(str(name)))
     if found is None:
-        raise MiningInputError(
+        raise MiningError(
             f"machine={name!r} is not a known model; known models: {', '.join(MACHINES)}"
         )
     return found
@@ -297,29 +294,29 @@ def fleet_from_counts(counts: Iterable[tuple[str, int]] | Mapping[str, int]) -> 
         counts.items() if isinstance(counts, Mapping) else counts
     )
     if not rows:
-        raise MiningInputError("fleet is empty; give at least one (machine name, unit count) row")
+        raise MiningError("fleet is empty; give at least one (machine name, unit count) row")
     th = w = 0.0
     units = 0
     for i, row in enumerate(rows):
         try:
             name, count = row
         except (TypeError, ValueError) as exc:
-            raise MiningInputError(
+            raise MiningError(
                 f"fleet row {i}: {row!r} is not a (machine name, unit count) pair"
             ) from exc
         try:
             machine = get_machine(name)
-        except MiningInputError as exc:
-            raise MiningInputError(f"fleet row {i}: {exc}") from None
+        except MiningError as exc:
+            raise MiningError(f"fleet row {i}: {exc}") from None
         if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 0:
-            raise MiningInputError(
+            raise MiningError(
                 f"fleet row {i}: unit count={count!r} for {name!r} is not allowed; must be an integer >= 0"
             )
         th += machine.hashrate_th_s * int(count)
         w += machine.power_w * int(count)
         units += int(count)
     if th <= 0:
-        raise MiningInputError("fleet has no units; at least one row needs a unit count > 0")
+        raise MiningError("fleet has no units; at least one row needs a unit count > 0")
     return FleetSummary(th, w, w / th, units)
 
 
@@ -329,9 +326,9 @@ def fleet_from_power(
     """A fleet sized to fill ``power_mw`` gross at the meter at an average J/TH and a mining PUE."""
     p = float(_positive(power_mw, "power_mw", allow_zero=True))
     e = float(_positive(efficiency_j_per_th, "efficiency_j_per_th"))
-    pue = float(_as_float_array(mining_pue, "mining_pue"))
+    pue = float(as_float_array(mining_pue, "mining_pue", MiningError))
     if not (np.isfinite(pue) and pue >= 1):
-        raise MiningInputError(f"mining_pue={pue!r} is not allowed; must be >= 1")
+        raise MiningError(f"mining_pue={pue!r} is not allowed; must be >= 1")
     machines_w = p * 1e6 / pue
     return FleetSummary(machines_w / e, machines_w, e, 0)
 
@@ -363,9 +360,7 @@ class HashpricePath:
     def to_frame(self) -> pd.DataFrame:
         """One path (the arrays must be 1-D) as a DataFrame indexed by month start."""
         if self.hashprice_usd_per_ph_day.ndim != 1:
-            raise MiningInputError(
-                "to_frame needs a single path; index a path out of the arrays first"
-            )
+            raise MiningError("to_frame needs a single path; index a path out of the arrays first")
         return pd.DataFrame(
             {
                 "btc_price_usd": self.btc_price_usd,
@@ -383,7 +378,7 @@ class HashpricePath:
 def _path_arg(value: object, name: str, n_months: int) -> np.ndarray:
     arr = _positive(value, name)
     if arr.ndim == 0 or arr.shape[-1] != n_months:
-        raise MiningInputError(f"{name} has shape {arr.shape}; expected (..., {n_months}) months")
+        raise MiningError(f"{name} has shape {arr.shape}; expected (..., {n_months}) months")
     return arr
 
 
@@ -433,7 +428,7 @@ def hashprice_path(
     is the instantaneous floor above.
     """
     if not isinstance(n_months, (int, np.integer)) or n_months < 1:
-        raise MiningInputError(f"n_months={n_months!r} is not allowed; must be an integer >= 1")
+        raise MiningError(f"n_months={n_months!r} is not allowed; must be an integer >= 1")
     starts = month_starts(start or market.as_of, int(n_months))
     heights = np.asarray(
         height_at(starts, market.anchor_height, market.anchor_time, market.mean_block_time_s)
@@ -526,26 +521,21 @@ class MiningAssumptions:
     refresh_efficiency_j_per_th: float = REFRESH_MACHINE.efficiency_j_per_th
 
     def __post_init__(self) -> None:
+        positive, at_least_0 = number(0, low_open=True), number(0)
         rules = {
-            "efficiency_j_per_th": (self.efficiency_j_per_th > 0, "must be > 0"),
-            "uptime": (0 <= self.uptime <= 1, "must be in [0, 1]"),
-            "pool_fee": (0 <= self.pool_fee < 1, "must be in [0, 1)"),
-            "mining_pue": (self.mining_pue >= 1, "must be >= 1"),
-            "degradation_per_year": (0 <= self.degradation_per_year < 1, "must be in [0, 1)"),
-            "opex_usd_per_mw_month": (self.opex_usd_per_mw_month >= 0, "must be >= 0"),
-            "fleet_life_years": (self.fleet_life_years > 0, "must be > 0"),
-            "fleet_age_years": (self.fleet_age_years >= 0, "must be >= 0"),
-            "refresh_cost_usd_per_th": (self.refresh_cost_usd_per_th >= 0, "must be >= 0"),
-            "refresh_efficiency_j_per_th": (self.refresh_efficiency_j_per_th > 0, "must be > 0"),
-            "refresh_hurdle_rate_per_year": (
-                self.refresh_hurdle_rate_per_year > -1,
-                "must be > -1 (a fraction per year)",
-            ),
+            "efficiency_j_per_th": positive,
+            "uptime": number(0, 1),
+            "pool_fee": number(0, 1, high_open=True),
+            "mining_pue": number(1),
+            "degradation_per_year": number(0, 1, high_open=True),
+            "opex_usd_per_mw_month": at_least_0,
+            "fleet_life_years": positive,
+            "fleet_age_years": at_least_0,
+            "refresh_cost_usd_per_th": at_least_0,
+            "refresh_efficiency_j_per_th": positive,
+            "refresh_hurdle_rate_per_year": number(-1, low_open=True, note="a fraction per year"),
         }
-        for name, (ok, rule) in rules.items():
-            value = getattr(self, name)
-            if not (np.isfinite(value) and ok):
-                raise MiningInputError(f"MiningAssumptions.{name}={value!r} is not allowed; {rule}")
+        check_fields(self, rules, MiningError)
 
 
 @dataclass(frozen=True)
@@ -593,7 +583,7 @@ class MiningCashFlows:
         """Month index ``(...)`` at which the fleet was retired instead of refreshed; nan if never."""
         stopped = ~np.asarray(self.running, dtype=bool)
         out = np.where(stopped.any(axis=-1), np.argmax(stopped, axis=-1), np.nan)
-        return _out(np.asarray(out, dtype=float))
+        return scalar_or_array(np.asarray(out, dtype=float))
 
     @property
     def net_cash_flow_usd(self) -> np.ndarray:
@@ -612,9 +602,7 @@ class MiningCashFlows:
         rows (``continuation_value_usd``, one number per path, is not a column)."""
         cols = {k: np.asarray(v) for k, v in self.__dict__.items() if k != "continuation_value_usd"}
         if any(v.ndim != 1 for v in cols.values()):
-            raise MiningInputError(
-                "to_frame needs a single path; index a path out of the arrays first"
-            )
+            raise MiningError("to_frame needs a single path; index a path out of the arrays first")
         frame = pd.DataFrame(cols)
         frame["net_cash_flow_usd"] = self.net_cash_flow_usd
         frame.index.name = "month"
@@ -714,32 +702,36 @@ def mining_cash_flows(
         if start is None:
             start = pd.Timestamp(path.month_start[0]).date()
     else:
-        hp = _as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day")
-    _require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite")
+        hp = as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day", MiningError)
+    require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite", MiningError)
     if hp.ndim == 0:
-        raise MiningInputError(
-            "hashprice_usd_per_ph_day must have a months axis: shape (..., n_months)"
-        )
+        raise MiningError("hashprice_usd_per_ph_day must have a months axis: shape (..., n_months)")
     n_months = hp.shape[-1]
     p_mw = _positive(power_mw, "power_mw", allow_zero=True)
     try:
         shape = np.broadcast_shapes(p_mw.shape, hp.shape)
     except ValueError:
-        raise MiningInputError(
+        raise MiningError(
             f"power_mw shape {p_mw.shape} does not broadcast with hashprice shape {hp.shape}"
         ) from None
     if shape[-1] != n_months:
-        raise MiningInputError(f"power_mw shape {p_mw.shape} changes the months axis ({n_months})")
+        raise MiningError(f"power_mw shape {p_mw.shape} changes the months axis ({n_months})")
     a = assumptions
     if power_end_month is None:
         power_end = np.full(shape[:-1], np.inf)
     else:
-        power_end = _as_float_array(power_end_month, "power_end_month")
-        _require(power_end, power_end >= 0, "power_end_month", "must be a month index >= 0 or inf")
+        power_end = as_float_array(power_end_month, "power_end_month", MiningError)
+        require(
+            power_end,
+            power_end >= 0,
+            "power_end_month",
+            "must be a month index >= 0 or inf",
+            MiningError,
+        )
         try:
             power_end = np.broadcast_to(power_end, shape[:-1])
         except ValueError:
-            raise MiningInputError(
+            raise MiningError(
                 f"power_end_month shape {power_end.shape} does not broadcast with the paths "
                 f"{shape[:-1]}"
             ) from None
@@ -749,7 +741,7 @@ def mining_cash_flows(
         else (float(discount_rate_per_year))
     )
     if not (np.isfinite(rate_year) and rate_year > -1):
-        raise MiningInputError(
+        raise MiningError(
             f"discount_rate_per_year={discount_rate_per_year!r} is not allowed; must be > -1 "
             "(a fraction per year)"
         )
@@ -794,7 +786,7 @@ def mining_cash_flows(
         p.committed_share for p in programs if p.capacity_payment_usd_per_mw_hour > 0
     )
     if committed_total > contract.flexible_share + 1e-12:
-        raise MiningInputError(
+        raise MiningError(
             f"capacity programs commit {committed_total:.3f} of the load; must not exceed "
             f"PowerContract.flexible_share={contract.flexible_share}"
         )
@@ -1021,14 +1013,14 @@ def _price_points(
         return np.array([contract.price_usd_per_mwh], dtype=float)
     if isinstance(prices, PriceDurationCurve):
         return prices.prices_usd_per_mwh[cal_month]
-    pts = _as_float_array(prices, "prices")
-    _require(pts, np.isfinite(pts), "prices", "price-duration points must be finite $/MWh")
+    pts = as_float_array(prices, "prices", MiningError)
+    require(
+        pts, np.isfinite(pts), "prices", "price-duration points must be finite $/MWh", MiningError
+    )
     if pts.ndim == 0:
-        raise MiningInputError(
+        raise MiningError(
             "prices must have a points axis: shape (n_points,) or (..., n_months, n_points)"
         )
     if pts.ndim >= 2 and pts.shape[-2] != n_months:
-        raise MiningInputError(
-            f"prices has shape {pts.shape}; expected (..., {n_months}, n_points)"
-        )
+        raise MiningError(f"prices has shape {pts.shape}; expected (..., {n_months}, n_points)")
     return np.sort(pts, axis=-1)

@@ -22,14 +22,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valuation.market import HOURS_PER_MONTH, MiningInputError, _as_float_array, _require
+from sites.schema import CONTRACT_TYPES, Site
+from valuation.checks import Rule, as_float_array, check_fields, flag, number, one_of, require
+from valuation.errors import PowerError
+from valuation.market import HOURS_PER_MONTH
 
-CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tariff")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PRICE_FILE = DATA_DIR / "ercot_hub_sample_hourly_2024.csv"
 
 
-class PriceFileError(MiningInputError):
+class PriceFileError(PowerError):
     """A price file that cannot be used; ``row`` is the 1-based line in the file (header = 1)."""
 
     def __init__(
@@ -85,37 +87,41 @@ class PowerContract:
     interruptible_share: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.contract_type not in CONTRACT_TYPES:
-            raise MiningInputError(
-                f"PowerContract.contract_type={self.contract_type!r} is not allowed; one of {CONTRACT_TYPES}"
-            )
-        for name in ("price_usd_per_mwh", "adder_usd_per_mwh", "transmission_usd_per_mwh",
-                     "other_charges_usd_per_mwh", "resale_fee_usd_per_mwh"):  # fmt: skip
-            value = getattr(self, name)
-            if not np.isfinite(value):
-                raise MiningInputError(
-                    f"PowerContract.{name}={value!r} is not allowed; must be finite"
-                )
-        for name in ("flexible_share", "interruptible_share"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and 0 <= value <= 1):
-                raise MiningInputError(
-                    f"PowerContract.{name}={value!r} is not allowed; must be in [0, 1]"
-                )
-        if self.contracted_mw is not None and not (
-            np.isfinite(self.contracted_mw) and self.contracted_mw >= 0
-        ):
-            raise MiningInputError(
-                f"PowerContract.contracted_mw={self.contracted_mw!r} is not allowed; must be >= 0"
-            )
+        price, share = number(note="USD per MWh"), number(0, 1)
+        rules = {
+            "contract_type": one_of(CONTRACT_TYPES),
+            "price_usd_per_mwh": price,
+            "adder_usd_per_mwh": price,
+            "transmission_usd_per_mwh": price,
+            "other_charges_usd_per_mwh": price,
+            "resale_rights": flag(),
+            "resale_fee_usd_per_mwh": price,
+            "flexible_share": share,
+            "contracted_mw": number(0).or_none(),
+            "interruptible_share": share,
+        }
+        check_fields(self, rules, PowerError)
 
     @classmethod
     def from_site(
-        cls, site: object, *, index_price_usd_per_mwh: float = 26.83, **overrides: object
+        cls,
+        site: Site,
+        *,
+        index_price_usd_per_mwh: float = 26.83,
+        contract_price_usd_per_mwh: float | None = None,
+        **overrides: object,
     ) -> PowerContract:
         """Contract from a ``sites.schema.Site``'s power rights (the site's price is the fixed price,
-        the tariff, or the adder over the index, as ``PowerRights`` documents)."""
-        power = site.power  # type: ignore[attr-defined]
+        the tariff, or the adder over the index, as ``PowerRights`` documents).
+
+        ``contract_price_usd_per_mwh``, when given, replaces the site's own contract price (a
+        scenario's power price); ``overrides`` set any other field."""
+        power = site.power
+        site_price = (
+            power.contract_price_usd_per_mwh
+            if contract_price_usd_per_mwh is None
+            else contract_price_usd_per_mwh
+        )
         kwargs: dict[str, object] = {
             "contract_type": power.contract_type,
             "contracted_mw": power.contracted_mw,
@@ -123,9 +129,9 @@ class PowerContract:
         }
         if power.contract_type == "index_plus_adder":
             kwargs["price_usd_per_mwh"] = index_price_usd_per_mwh
-            kwargs["adder_usd_per_mwh"] = power.contract_price_usd_per_mwh
+            kwargs["adder_usd_per_mwh"] = site_price
         else:
-            kwargs["price_usd_per_mwh"] = power.contract_price_usd_per_mwh
+            kwargs["price_usd_per_mwh"] = site_price
             kwargs["adder_usd_per_mwh"] = 0.0
         kwargs.update(overrides)
         return cls(**kwargs)  # type: ignore[arg-type]
@@ -183,29 +189,27 @@ class DemandResponseProgram:
     source: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("capacity_payment_usd_per_mw_hour", "expected_deployment_hours_per_year",
-                     "annual_credit_usd_per_mw_year",
-                     "transmission_charge_usd_per_kw_year"):  # fmt: skip
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise MiningInputError(
-                    f"DemandResponseProgram.{name}={value!r} is not allowed; must be >= 0"
-                )
-        for name in ("committed_share", "peak_catch_rate"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and 0 <= value <= 1):
-                raise MiningInputError(
-                    f"DemandResponseProgram.{name}={value!r} is not allowed; must be in [0, 1]"
-                )
-        if not self.months_active or any(m not in range(1, 13) for m in self.months_active):
-            raise MiningInputError(
-                f"DemandResponseProgram.months_active={self.months_active!r} is not allowed; months 1-12, at least one"
-            )
-        if self.expected_deployment_hours_per_year > HOURS_PER_MONTH * len(self.months_active):
-            raise MiningInputError(
-                "DemandResponseProgram.expected_deployment_hours_per_year="
-                f"{self.expected_deployment_hours_per_year!r} exceeds the hours of the active months"
-            )
+        at_least_0, share = number(0), number(0, 1)
+        months = Rule(
+            lambda v: isinstance(v, tuple) and bool(v) and all(m in range(1, 13) for m in v),
+            "a tuple of months 1-12, at least one",
+        )
+        check_fields(
+            self,
+            {
+                "capacity_payment_usd_per_mw_hour": at_least_0,
+                "committed_share": share,
+                "annual_credit_usd_per_mw_year": at_least_0,
+                "transmission_charge_usd_per_kw_year": at_least_0,
+                "peak_catch_rate": share,
+                "months_active": months,
+                "paid_only_while_running": flag(),
+            },
+            PowerError,
+        )
+        active_hours = HOURS_PER_MONTH * len(self.months_active)
+        rule = number(0, active_hours, note="the hours of the active months at most")
+        check_fields(self, {"expected_deployment_hours_per_year": rule}, PowerError)
 
 
 ERCOT_ERS = DemandResponseProgram(
@@ -266,12 +270,10 @@ class PriceDurationCurve:
     source: str = ""
 
     def __post_init__(self) -> None:
-        arr = _as_float_array(self.prices_usd_per_mwh, "prices_usd_per_mwh")
+        arr = as_float_array(self.prices_usd_per_mwh, "prices_usd_per_mwh", PowerError)
         if arr.ndim != 2 or arr.shape[0] != 12 or arr.shape[1] < 1:
-            raise MiningInputError(
-                f"prices_usd_per_mwh has shape {arr.shape}; expected (12, n_points)"
-            )
-        _require(arr, np.isfinite(arr), "prices_usd_per_mwh", "must be finite $/MWh")
+            raise PowerError(f"prices_usd_per_mwh has shape {arr.shape}; expected (12, n_points)")
+        require(arr, np.isfinite(arr), "prices_usd_per_mwh", "must be finite $/MWh", PowerError)
         object.__setattr__(self, "prices_usd_per_mwh", np.sort(arr, axis=1))
 
     @property
@@ -298,11 +300,11 @@ class PriceDurationCurve:
         months must be present; several years of the same month are pooled.
         """
         if not isinstance(n_points, (int, np.integer)) or n_points < 1:
-            raise MiningInputError(f"n_points={n_points!r} is not allowed; must be an integer >= 1")
+            raise PowerError(f"n_points={n_points!r} is not allowed; must be an integer >= 1")
         months = series.timestamps.month.to_numpy()
         missing = sorted(set(range(1, 13)) - set(months.tolist()))
         if missing:
-            raise MiningInputError(
+            raise PowerError(
                 f"price series lacks calendar months {missing}; a curve needs all twelve"
             )
         rows = [bin_means(series.prices_usd_per_mwh[months == m], n_points) for m in range(1, 13)]
@@ -320,10 +322,10 @@ def bin_means(values_usd_per_mwh: object, n_points: int) -> np.ndarray:
     distribution). Each bin mean is a conditional mean, so by Jensen's inequality any convex
     payoff (e.g. the value of curtailing) is understated by coarse bins and converges from below.
     """
-    x = np.sort(_as_float_array(values_usd_per_mwh, "values_usd_per_mwh").ravel())
+    x = np.sort(as_float_array(values_usd_per_mwh, "values_usd_per_mwh", PowerError).ravel())
     if x.size == 0:
-        raise MiningInputError("values_usd_per_mwh is empty; a bin needs at least one price")
-    _require(x, np.isfinite(x), "values_usd_per_mwh", "must be finite $/MWh")
+        raise PowerError("values_usd_per_mwh is empty; a bin needs at least one price")
+    require(x, np.isfinite(x), "values_usd_per_mwh", "must be finite $/MWh", PowerError)
     n, k = x.size, int(n_points)
     cs = np.concatenate([[0.0], np.cumsum(x)])
     # edge j sits at j x n / K values: whole values below it, then a fraction of the next one
@@ -366,9 +368,9 @@ def economic_curtailment(
     the mining value. Counting uses one ``searchsorted`` over all rows (offset so rows stay
     ordered) and cumulative sums give the curtailed prices, so the cost is O(L log K).
     """
-    r = _as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh")
-    _require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite")
-    pts = _as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh")
+    r = as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh", PowerError)
+    require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite", PowerError)
+    pts = as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh", PowerError)
     if pts.ndim == 0:
         pts = pts[None]
     k = pts.shape[-1]
@@ -376,7 +378,7 @@ def economic_curtailment(
     try:
         shape = np.broadcast_shapes(lead, r.shape)
     except ValueError:
-        raise MiningInputError(
+        raise PowerError(
             f"price points {pts.shape} do not broadcast with mining value {r.shape}"
         ) from None
     (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(market_prices)
@@ -563,11 +565,13 @@ def curtailment_by_month(
     mean_price_usd_per_mwh, curtailed_hours, curtailed_mwh, avoided_cost_usd, credit_usd,
     foregone_revenue_usd, power_cost_usd (gross of credits).
     """
-    r = float(np.asarray(_as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh")))
+    r = float(
+        np.asarray(as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh", PowerError))
+    )
     if not np.isfinite(r):
-        raise MiningInputError(f"mining_value_usd_per_mwh={r!r} is not allowed; must be finite")
+        raise PowerError(f"mining_value_usd_per_mwh={r!r} is not allowed; must be finite")
     if not (np.isfinite(power_mw) and power_mw >= 0):
-        raise MiningInputError(f"power_mw={power_mw!r} is not allowed; must be >= 0")
+        raise PowerError(f"power_mw={power_mw!r} is not allowed; must be >= 0")
     p = series.prices_usd_per_mwh
     (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(True)
     off = (a_av + a_cr) * p + (b_av + b_cr) > r

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from valuation.errors import ScenarioError
 from valuation.finance import TaxAssumptions, TerminalValue
-from valuation.hosting import LEASE_STRUCTURES, HostingCosts, HostingError, TenantCredit
+from valuation.hosting import LEASE_STRUCTURES, HostingCosts, TenantCredit
 from valuation.market import DEFAULT_MARKET, MarketState
 from valuation.mining import MiningAssumptions
 from valuation.power import ERCOT_ECRS, ERCOT_ERS, DemandResponseProgram
@@ -124,8 +125,8 @@ class Scenario:
     mine_then_convert_step_months: int = 12
 
     def __post_init__(self) -> None:
-        def bad(name: str, allowed: str) -> HostingError:
-            return HostingError(
+        def bad(name: str, allowed: str) -> ScenarioError:
+            return ScenarioError(
                 f"Scenario.{name}={getattr(self, name)!r} is not allowed: {allowed}"
             )
 
@@ -187,7 +188,7 @@ class Scenario:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise HostingError(
+            raise ScenarioError(
                 f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}"
             )
         kwargs: dict[str, Any] = dict(data)

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from valuation.errors import StrategyError
 from valuation.finance import ProjectCashFlows, monthly_rate, project_cash_flows
 from valuation.hosting import (
-    HostingError,
     LeasePhase,
     LeaseTerms,
     check_critical_it_supported,
@@ -87,21 +87,6 @@ STRATEGY_LABELS: dict[str, str] = {
 }
 MINING_CAPEX_CLASS = 5  # mining equipment: 5-year MACRS (fleet refresh)
 RETROFIT_CLASSES = (5, 15, 39)
-
-
-def site_contract(site: Site, scenario: Scenario) -> PowerContract:
-    """The site's power contract: its type and price (fixed price, tariff, or the adder over the
-    index), or ``scenario.power_price_usd_per_mwh`` in its place when given."""
-    price = (
-        scenario.power_price_usd_per_mwh
-        if scenario.power_price_usd_per_mwh is not None
-        else site.power.contract_price_usd_per_mwh
-    )
-    base = PowerContract()
-    if site.power.contract_type == "index_plus_adder":
-        return replace(base, contract_type="index_plus_adder", adder_usd_per_mwh=float(price))
-    return replace(base, contract_type=site.power.contract_type, price_usd_per_mwh=float(price),
-                   adder_usd_per_mwh=0.0)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -325,7 +310,7 @@ def build_site_model(
     start = np.array([h.construction_start_month for h in halls], dtype=int)
     rfs = np.array([h.ready_for_service_month for h in halls], dtype=int)
     if np.any(rfs < start):
-        raise HostingError(
+        raise StrategyError(
             f"ready_for_service_month={rfs.tolist()} is not allowed: a hall cannot be ready before "
             f"its construction_start_month={start.tolist()}"
         )
@@ -349,7 +334,9 @@ def build_site_model(
     keep[0] = True  # convert itself is always valued (its halls may start past the horizon)
     decisions, shifts = decisions[keep], shifts[keep]
 
-    contract = site_contract(site, scenario)
+    contract = PowerContract.from_site(
+        site, contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh
+    )
     hosting = _hosting_blocks(
         scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, contract
     )
@@ -572,7 +559,7 @@ def _terminal_weights(
     else:
         spread = rate_per_year - terminal.growth_per_year
         if spread <= 0:
-            raise HostingError(
+            raise StrategyError(
                 f"terminal.growth_per_year={terminal.growth_per_year!r} is not allowed: a "
                 f"perpetuity needs it below the contracted-rent discount rate {rate_per_year!r}"
             )

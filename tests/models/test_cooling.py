@@ -6,7 +6,7 @@ import pytest
 
 from models import RetrofitTarget, estimate_retrofit
 from models.cooling import design_pue, existing_heat_rejection_mw, water_use_m3_per_year
-from models.targets import RetrofitInputError
+from models.errors import RetrofitInputError
 from sites.schema import Connectivity, Facility
 from tests.models.conftest import make_site
 

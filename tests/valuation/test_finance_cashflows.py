@@ -141,7 +141,7 @@ def test_income_tax_matches_loop(x: np.ndarray, limit: float) -> None:
 
 
 def test_tax_assumptions_validation() -> None:
-    with pytest.raises(f.FinanceInputError, match="federal_rate is 1.2"):
+    with pytest.raises(f.FinanceInputError, match="federal_rate=1.2"):
         f.TaxAssumptions(federal_rate=1.2)
     with pytest.raises(ValueError, match="nol_limit_share"):
         f.TaxAssumptions(nol_limit_share=-0.1)
@@ -194,9 +194,9 @@ def test_debt_vectorised_over_paths_and_zero_rate() -> None:
 def test_debt_terms_validation() -> None:
     with pytest.raises(f.FinanceInputError, match="exactly one"):
         f.DebtTerms(rate_per_year=0.1, amortization_months=12)
-    with pytest.raises(f.FinanceInputError, match="loan_to_cost is 1.5"):
+    with pytest.raises(f.FinanceInputError, match="loan_to_cost=1.5"):
         f.DebtTerms(loan_to_cost=1.5, rate_per_year=0.1, amortization_months=12)
-    with pytest.raises(f.FinanceInputError, match="amortization_months is 0"):
+    with pytest.raises(f.FinanceInputError, match="amortization_months=0"):
         f.DebtTerms(amount_usd=1.0, rate_per_year=0.1, amortization_months=0)
 
 
@@ -225,7 +225,7 @@ def test_terminal_value_hand_worked() -> None:
 def test_terminal_value_validation() -> None:
     with pytest.raises(f.FinanceInputError, match="must exceed growth_per_year"):
         f.terminal_value_usd(np.ones(12), f.TerminalValue("perpetuity", growth_per_year=0.05), 0.04)
-    with pytest.raises(f.FinanceInputError, match="method is 'dcf'"):
+    with pytest.raises(f.FinanceInputError, match="method='dcf'"):
         f.TerminalValue("dcf")  # type: ignore[arg-type]
 
 

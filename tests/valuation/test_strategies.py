@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from models import estimate_retrofit
 from sites.schema import Connectivity, Facility, PowerRights, Site
+from valuation.errors import StrategyError
 from valuation.finance import TaxAssumptions, TerminalValue, monthly_rate, npv, project_cash_flows
 from valuation.hosting import (
     HostingError,
@@ -21,8 +22,9 @@ from valuation.hosting import (
     rent_usd_by_phase,
 )
 from valuation.mining import MiningAssumptions, mining_cash_flows
+from valuation.power import PowerContract
 from valuation.scenario import Scenario
-from valuation.strategies import build_site_model, evaluate, row_index, site_contract
+from valuation.strategies import build_site_model, evaluate, row_index
 
 
 def _site(hall_count: int = 4, mw: float = 200.0, interruptible: float = 0.0) -> Site:
@@ -118,7 +120,9 @@ def _independent(site: Site, scenario: Scenario):
     est = estimate_retrofit(site)
     model = build_site_model(site, scenario, est)
     n = scenario.horizon_months
-    contract = site_contract(site, scenario)
+    contract = PowerContract.from_site(
+        site, contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh
+    )
     prices = model.prices_usd_per_mwh if model.prices_usd_per_mwh.shape[-1] else None
     hp = model.hashprice.hashprice_usd_per_ph_day
     months = np.arange(n)
@@ -275,7 +279,7 @@ def test_ready_before_construction_is_rejected_by_name():
         est.halls[1], ready_for_service_month=est.halls[1].construction_start_month - 1
     )
     bad = replace(est, halls=(est.halls[0], bad_hall))
-    with pytest.raises(HostingError, match="ready_for_service_month"):
+    with pytest.raises(StrategyError, match="ready_for_service_month"):
         build_site_model(site, Scenario(), bad)
 
 
@@ -442,7 +446,7 @@ def test_a_running_fleet_is_worth_its_remaining_margin_at_the_horizon_and_taxed(
     model = build_site_model(site, sc)
     out = evaluate(model, full=True)
     keep = row_index(model, "keep_mining")
-    contract = site_contract(site, sc)
+    contract = PowerContract.from_site(site, contract_price_usd_per_mwh=sc.power_price_usd_per_mwh)
     m = mining_cash_flows(200.0, model.hashprice, assumptions=sc.mining, contract=contract,
                           start=sc.market.as_of, discount_rate_per_year=0.10)  # fmt: skip
     assert np.flatnonzero(m.capex_usd).tolist() == [36]
