@@ -1,6 +1,7 @@
 """The one-way data flow of docs/DESIGN.md, checked on the import statements of every module:
-`models` reads only `sites.schema`; `valuation` reads `models` and `sites.schema`; `sites` reads
-neither; nothing below the app imports streamlit."""
+`models` reads only `sites.schema`; `valuation` reads `models`, `sites.schema` and
+`sites.readiness` (a site's tenant prospects come from its readiness score, a pure function of the
+site); `sites` reads neither; nothing below the app imports streamlit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {
     "sites": {"sites"},
     "models": {"models", "sites.schema"},
-    "valuation": {"valuation", "models", "sites.schema"},
+    "valuation": {"valuation", "models", "sites.schema", "sites.readiness"},
 }
 PROJECT_TOP = {"sites", "models", "valuation", "app_support", "app_pages", "app", "streamlit"}
 

@@ -3,7 +3,7 @@
 Protocol constants come from Bitcoin Core (``src/kernel/chainparams.cpp``, ``validation.cpp``
 ``GetBlockSubsidy``, ``pow.cpp``); market defaults are the latest dated public figures in the
 project's fact sheet compiled 2026-11-29 (newest hashprice/difficulty material: Hashrate Index,
-2026-01-12). Every default names its source and date in ``MarketState.sources``.
+2025-11-03). Every default names its source and date in ``MarketState.sources``.
 
 Everything here is vectorised numpy; nothing touches the network.
 """

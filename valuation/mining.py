@@ -61,6 +61,8 @@ __all__ = [
     "MiningCashFlows",
     "PowerContract",
     "REFRESH_MACHINE",
+    "USED_ASIC_BAND_UPPER_J_PER_TH",
+    "USED_ASIC_USD_PER_TH",
     "breakeven_power_price_usd_per_mwh",
     "fleet_from_counts",
     "fleet_from_power",

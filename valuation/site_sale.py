@@ -72,7 +72,7 @@ class SaleTerms:
                 raise SiteSaleError(f"SaleTerms.{name}={value!r} is not allowed: {allowed}")
         if not self.low_usd_per_mw <= self.price_usd_per_mw <= self.high_usd_per_mw:
             raise SiteSaleError(
-                f"SaleTerms price {self.price_usd_per_mw!r} is not allowed: it must lie in "
+                f"SaleTerms.price_usd_per_mw={self.price_usd_per_mw!r} is not allowed: it must lie in "
                 f"[low_usd_per_mw={self.low_usd_per_mw!r}, high_usd_per_mw={self.high_usd_per_mw!r}]"
             )
 

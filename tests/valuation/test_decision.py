@@ -1,6 +1,6 @@
-"""The site decision: consistency of the Decision, break-evens that close the gap, reasons ranked
-by impact with $ figures and pinned against markets re-valued from scratch, the waterfall adds
-up, the portfolio table is sorted."""
+"""The site decision: consistency of the Decision, identical paths shown once, ties in the stated
+order, break-evens that close the gap, reasons ranked by impact and pinned against re-valued
+scenarios, the waterfall adds up, every recommendation a board can hear, the portfolio table."""
 
 from __future__ import annotations
 
@@ -9,20 +9,23 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sites.schema import Facility, PowerRights, Site
-from valuation.decision import (
-    _btc_scaled_hashprice,
-    _free_hashprice_path,
-    _hashprice_with_subsidy,
-    compare,
-    compare_portfolio,
-)
+from valuation.decision import DecisionError, choose, compare, compare_portfolio, gap_usd
+from valuation.finance import monthly_rate, npv
 from valuation.formatting import usd
-from valuation.mining import hashprice_path
-from valuation.power import ercot_sample_curve
 from valuation.scenario import Scenario
-from valuation.strategies import build_site_model, evaluate
+from valuation.tenant import TenantProspects
+from valuation.strategies import (
+    CONVERTING,
+    NOT_CONVERTING,
+    STRATEGY_ORDER,
+    build_site_model,
+    evaluate,
+    on_rows,
+)
 
 SCENARIO = Scenario(horizon_months=84)
 
@@ -33,11 +36,12 @@ def _site(
     halls: int = 3,
     price: float = 30.0,
     contract_type: str = "fixed_ppa",
+    region: str = "ERCOT",
 ) -> Site:
     return Site(
         id=site_id,
         name=f"Site {site_id}",
-        grid_region="ERCOT",
+        grid_region=region,
         state="TX",
         power=PowerRights(
             energized_mw=mw,
@@ -55,207 +59,185 @@ def decision():
 
 
 def test_decision_is_consistent(decision):
-    assert set(decision.strategies) == {"keep_mining", "mining_with_dr", "convert", "hybrid"}
-    npv = {k: v.summary.npv_usd for k, v in decision.strategies.items()}
-    best_mining = max(npv["keep_mining"], npv["mining_with_dr"])
-    assert decision.value_of_converting_usd == pytest.approx(npv["convert"] - best_mining)
-    assert npv[decision.best_strategy] == pytest.approx(max(npv.values()))
-    grid = decision.hybrid_grid
-    assert grid["share_converted"].iloc[0] == 0.0 and grid["share_converted"].iloc[-1] == 1.0
-    assert grid["npv_usd"].iloc[0] == pytest.approx(npv["keep_mining"])
-    assert grid["npv_usd"].iloc[-1] == pytest.approx(npv["convert"])
-    assert decision.best_hybrid_share == grid.loc[grid["npv_usd"].idxmax(), "share_converted"]
-    monthly = decision.strategies["convert"].monthly
-    assert len(monthly) == 84 and "levered_fcf_usd" in monthly
-    assert decision.recommendation.endswith(".") and "$" in decision.recommendation
+    npv_by_key = decision.strategy_npv_usd
+    assert set(npv_by_key) == set(STRATEGY_ORDER)
+    assert set(decision.strategies) | set(decision.identical_to) == set(STRATEGY_ORDER)
+    assert not set(decision.strategies) & set(decision.identical_to)
+    for hidden, same in decision.identical_to.items():
+        assert same in decision.strategies
+        assert npv_by_key[hidden] == pytest.approx(npv_by_key[same], abs=1.0)
+    for key, result in decision.strategies.items():
+        assert result.summary.npv_usd == pytest.approx(npv_by_key[key])
+    conv = max(npv_by_key[k] for k in CONVERTING)
+    non = max(npv_by_key[k] for k in NOT_CONVERTING)
+    assert decision.value_of_converting_usd == pytest.approx(conv - non)
+    assert decision.best_strategy in decision.strategies
+    assert npv_by_key[decision.best_strategy] == pytest.approx(max(npv_by_key.values()))
+    assert decision.best_converting in CONVERTING
+    assert decision.best_not_converting in NOT_CONVERTING
 
 
 def test_conversion_summary_is_the_incremental_stream(decision):
-    """The return on converting: convert's flows minus the best mining path's, month by month."""
-    from valuation.finance import irr, monthly_rate, npv
-
-    s = decision.strategies
-    mining_key = max(("keep_mining", "mining_with_dr"), key=lambda k: s[k].summary.npv_usd)
-    added = s["convert"].monthly["levered_fcf_usd"] - s[mining_key].monthly["levered_fcf_usd"]
-    r = float(monthly_rate(SCENARIO.discount_rate_per_year))
-    c = decision.conversion
-    assert c.npv_usd == pytest.approx(decision.value_of_converting_usd, rel=1e-9)
-    assert c.npv_usd == pytest.approx(float(npv(r, added.to_numpy())), rel=1e-9)
-    assert c.irr_kind == "conventional"  # outlay (capex, mining given up) first, rent after
-    assert c.irr_per_year == pytest.approx((1 + float(irr(added.to_numpy()))) ** 12 - 1)
-    # NPV at the conversion's own IRR is zero, so at the 10% hurdle it is positive iff IRR > 10%.
-    assert (c.irr_per_year > SCENARIO.discount_rate_per_year) == (c.npv_usd > 0)
+    conv = decision.strategies[decision.identical_to.get(decision.best_converting,
+                                                         decision.best_converting)]  # fmt: skip
+    non_key = decision.identical_to.get(decision.best_not_converting, decision.best_not_converting)
+    non = decision.strategies[non_key]
+    inc = conv.monthly["levered_fcf_usd"].to_numpy() - non.monthly["levered_fcf_usd"].to_numpy()
+    r = monthly_rate(SCENARIO.discount_rate_per_year)
+    assert decision.conversion.npv_usd == pytest.approx(float(npv(r, inc)), rel=1e-9)
 
 
 def test_waterfall_adds_up(decision):
-    wf = decision.waterfall
-    assert wf["value_usd"].iloc[:-1].sum() == pytest.approx(wf["value_usd"].iloc[-1], abs=1.0)
-    assert wf["value_usd"].iloc[-1] == pytest.approx(decision.strategies["convert"].summary.npv_usd)
+    w = decision.waterfall["value_usd"].to_numpy()
+    assert w[0] == pytest.approx(decision.strategy_npv_usd[decision.best_not_converting])
+    assert w[-1] == pytest.approx(decision.strategy_npv_usd[decision.best_converting])
+    assert w[0] + w[1:-1].sum() == pytest.approx(w[-1], rel=1e-9)
 
 
-def test_reasons_ranked_with_dollar_figures(decision):
+def test_reasons_ranked_named_and_never_zero(decision):
     impacts = [abs(r.impact_usd) for r in decision.reasons]
     assert impacts == sorted(impacts, reverse=True)
-    assert all("$" in r.text for r in decision.reasons)
-    lease = next(r for r in decision.reasons if r.text.startswith("The lease"))
-    # The lease only helps converting; capex only hurts it.
-    assert lease.impact_usd > 0
-    capex = next(r for r in decision.reasons if "retrofit capex" in r.text)
-    assert capex.impact_usd < 0
+    assert all(usd(abs(r.impact_usd)) != usd(0.0) for r in decision.reasons)
+    text = " ".join(r.text for r in decision.reasons)
+    assert "chance that a tenant signs" in text
+    assert "fleet's age" in text
+    assert "Value at the horizon" in text and "% of converting's NPV" in text
+    assert "$" in text
 
 
 def test_breakevens_close_the_gap(decision):
+    site = _site()
+    model = build_site_model(site, SCENARIO)
+    # The break-evens are valued on the rows the base case chose: re-value those rows there.
+    full = evaluate(model)
+    rank_rows = {int(np.argmax(full.npv_usd[g])) for g in model.plan.groups.values()}
+    assert rank_rows  # the groups are not empty
     be = decision.breakevens
-    model = build_site_model(_site(), SCENARIO)
-    h = model.n_halls
-
-    def gap(npvs):
-        return npvs[..., h] - np.maximum(npvs[..., 0], npvs[..., h + 1])
-
-    scale = np.array([be.lease_rate_usd_per_kw_month / SCENARIO.lease_rate_usd_per_kw_month])
-    assert not math.isnan(be.lease_rate_usd_per_kw_month)
-    base_gap = abs(decision.value_of_converting_usd)
-    assert abs(gap(evaluate(model, lease_scale=scale)["npv_usd"])[0]) < 1e-3 * base_gap
-    assert not math.isnan(be.max_capex_usd_per_mw)
-    factor = be.max_capex_usd_per_mw / model.capex_usd_per_critical_mw
-    assert abs(gap(evaluate(model, capex_scale=np.array([factor]))["npv_usd"])[0]) < 1e-3 * base_gap
-    # Month-0 hashprice of the whole (floored) path scaled by one factor.
-    assert not math.isnan(be.hashprice_usd_per_ph_day)
-    hp0 = model.hashprice.hashprice_usd_per_ph_day
-    f = be.hashprice_usd_per_ph_day / hp0[0]
-    g = gap(evaluate(model, hashprice_usd_per_ph_day=hp0 * f)["npv_usd"])
-    assert abs(g) < 1e-3 * base_gap
-
-
-def test_btc_breakeven_closes_the_gap_when_the_market_is_set_to_it(decision):
-    """Re-value the site from scratch with the market's BTC price at the break-even: network
-    hashrate then follows hashprice_path (growth, capped at the floor), as in the model."""
-    be = decision.breakevens.btc_price_usd
-    assert not math.isnan(be)
-    # Converting wins today, so only a higher BTC price can make mining worth as much.
-    assert decision.value_of_converting_usd > 0 and be > SCENARIO.market.btc_price_usd
-    market = replace(SCENARIO.market, btc_price_usd=be)
-    again = compare(_site(), replace(SCENARIO, market=market))
-    assert abs(again.value_of_converting_usd) < 1e-3 * abs(decision.value_of_converting_usd)
-
-
-def _reason(decision, starts: str):
-    return next(r for r in decision.reasons if r.text.startswith(starts))
-
-
-@pytest.mark.parametrize("floor", [SCENARIO.market.hashprice_floor_usd_per_ph_day, 12.0, 0.0])
-def test_market_reasons_equal_recomputed_markets(floor):
-    """Each market reason is the change in the value of converting when the whole site is valued
-    again under the changed market: growth 0, BTC x1.1, and no halvings. With the default floor
-    the halvings barely matter (the network sheds hashrate to keep hashprice at the floor); with
-    lower floors (12, or none) they do, and the reason must still match."""
-    scen = replace(SCENARIO, market=replace(SCENARIO.market, hashprice_floor_usd_per_ph_day=floor))
-    m = scen.market
-    base = compare(_site(), scen)
-    g0 = base.value_of_converting_usd
-
-    def gap(market) -> float:
-        return compare(_site(), replace(scen, market=market)).value_of_converting_usd
-
-    tol = {"rel": 1e-6, "abs": 1e-6 * abs(g0)}
-    growth = _reason(base, "Network hashrate growth")
-    assert growth.impact_usd == pytest.approx(
-        g0 - gap(replace(m, network_hashrate_growth_per_year=0.0)), **tol
+    rows = sorted({model.plan.keep_row, model.plan.dr_row, model.plan.sale_row,
+                   *[int(model.plan.groups[k][np.argmax(full.npv_usd[model.plan.groups[k]])])
+                     for k in CONVERTING]})  # fmt: skip
+    sub = on_rows(model, np.array(rows))
+    scale = abs(decision.value_of_converting_usd)
+    at_lease = gap_usd(
+        sub, evaluate(sub, lease_rate_usd_per_kw_month=be.lease_rate_usd_per_kw_month).npv_usd
     )
-    btc = _reason(base, "A 10% higher BTC price")
-    assert btc.impact_usd == pytest.approx(gap(replace(m, btc_price_usd=1.1 * m.btc_price_usd)) - g0,
-                                           **tol)  # fmt: skip
-    # No halvings: blocks so slow (1e9 s) that none lands in the horizon, so the subsidy stays
-    # at today's 3.125 BTC while hashprice still counts 144 blocks a day (mining.py).
-    slow = replace(m, mean_block_time_s=1e9)
-    held = hashprice_path(slow, SCENARIO.horizon_months).subsidy_btc
-    assert held == pytest.approx(np.full_like(held, 3.125), rel=1e-5)
-    halving = _reason(base, "The 2028")
-    assert halving.impact_usd == pytest.approx(g0 - gap(slow), rel=1e-5, abs=1e-5 * abs(g0))
-    if floor == 0.0:
-        # With no floor the halvings halve hashprice: they must weigh against mining.
-        assert halving.impact_usd > 0.01 * abs(g0)
-        assert halving.text.startswith(f"The 2028, 2032 halvings add {usd(halving.impact_usd)}")
-    if floor == m.hashprice_floor_usd_per_ph_day == 35.1:
-        # Default floor: it binds from 2028 on (the no-halving path floors too), so nothing moves
-        # and the text claims no direction.
-        assert usd(abs(halving.impact_usd)) == "$0"
-        assert "change the case for converting by $0" in halving.text and "floor" in halving.text
-
-
-def test_power_reason_is_free_power_and_labels_the_rate_the_costs_use():
-    """Tariff site: the reason equals re-valuing with the tariff at $0 (no curve is used, so
-    nothing else changes). Index site: the label is the mean of the hub curve the costs use
-    (over the horizon's calendar months) plus the adder."""
-    tariff = _site(contract_type="utility_tariff", price=45.0)
-    d = compare(tariff, SCENARIO)
-    free = compare(tariff, replace(SCENARIO, power_price_usd_per_mwh=0.0))
-    power = _reason(d, "Power at $45.00/MWh ")
-    assert power.impact_usd == pytest.approx(
-        d.value_of_converting_usd - free.value_of_converting_usd, rel=1e-6
+    assert abs(float(at_lease)) < 1e-6 * scale
+    k = be.max_capex_usd_per_mw / model.capex_usd_per_critical_mw
+    at_capex = gap_usd(sub, evaluate(sub, capex_scale=k).npv_usd)
+    assert abs(float(at_capex)) < 1e-6 * scale
+    # A little above the lease break-even converting wins on the full plan (it can only add
+    # converting candidates), a little below it loses on the chosen rows.
+    up = compare(
+        site, replace(SCENARIO, lease_rate_usd_per_kw_month=be.lease_rate_usd_per_kw_month * 1.05)
     )
-    index = compare(_site(contract_type="index_plus_adder", price=5.0), SCENARIO)
-    curve = ercot_sample_curve(SCENARIO.price_curve_points).prices_usd_per_mwh
-    months = (SCENARIO.market.as_of.month - 1 + np.arange(SCENARIO.horizon_months)) % 12
-    rate = curve[months].mean() + 5.0  # hub mean + $5 adder, no wires by default
-    assert 20.0 < rate < 40.0
-    assert _reason(index, f"Power at ${rate:,.2f}/MWh on average").impact_usd > 0
+    assert up.value_of_converting_usd > 0
 
 
-def test_variant_hashprice_paths_follow_hashprice_path():
-    """The no-halving helper re-applies hashprice_path's floor: with the path's own subsidy it
-    reproduces hashprice_path, and with the subsidy held it never falls below the floor. The BTC
-    rows equal hashprice_path with the price path scaled."""
-    m, n = SCENARIO.market, 120
-    path = hashprice_path(m, n)
-    free = _free_hashprice_path(m, n)
-    floor = path.hashprice_floor_usd_per_ph_day
-    same = _hashprice_with_subsidy(free, floor, path.subsidy_btc)
-    assert same == pytest.approx(path.hashprice_usd_per_ph_day, rel=1e-12)
-    held = _hashprice_with_subsidy(free, floor, path.subsidy_btc[0])
-    assert np.all(held >= floor)
-    assert np.all(held >= path.hashprice_usd_per_ph_day * (1 - 1e-12))  # subsidy only falls
-    # Month 30 (mid-2028, after the halving): hashprice at the free hashrate with 3.125 BTC,
-    # floored, is the larger of the two by hand.
-    by_hand = max(
-        free.btc_price_usd[30] * 144 * (3.125 + m.fees_btc_per_block)
-        / (1000 * free.network_hashrate_eh_s[30]),
-        floor[30],
-    )  # fmt: skip
-    assert held[30] == pytest.approx(by_hand, rel=1e-12)
-    model = build_site_model(_site(), replace(SCENARIO, horizon_months=n))
-    factors = np.array([0.3, 1.0, 1.1, 6.0])
-    rows = _btc_scaled_hashprice(model, factors)
-    direct = hashprice_path(m, n, btc_price_usd=factors[:, None] * path.btc_price_usd)
-    assert rows == pytest.approx(direct.hashprice_usd_per_ph_day, rel=1e-12)
+def test_market_reasons_equal_recomputed_markets():
+    # Cheap power: mining stays the best path that does not convert in both markets, so the
+    # re-valued decision compares the same two paths as the reason does.
+    site = _site(price=20.0)
+    decision = compare(site, SCENARIO)
+    no_growth = compare(site, replace(SCENARIO, market=replace(
+        SCENARIO.market, network_hashrate_growth_per_year=0.0)))  # fmt: skip
+    assert no_growth.best_converting == decision.best_converting
+    assert no_growth.best_not_converting == decision.best_not_converting
+    impact = decision.value_of_converting_usd - no_growth.value_of_converting_usd
+    reason = next(r for r in decision.reasons if r.text.startswith("Network hashrate growth"))
+    assert reason.impact_usd == pytest.approx(impact, rel=1e-6, abs=1.0)
 
 
-def test_higher_lease_rate_raises_value_of_converting():
-    low = compare(_site(), replace(SCENARIO, lease_rate_usd_per_kw_month=90.0))
-    high = compare(_site(), replace(SCENARIO, lease_rate_usd_per_kw_month=160.0))
-    assert high.value_of_converting_usd > low.value_of_converting_usd
+def test_tenant_reason_equals_a_certain_tenant():
+    # The readiness mapping is switched off so the site's odds are the scenario's.
+    flat = replace(SCENARIO, tenant_prospects=TenantProspects.neutral())
+    certain = compare(_site(), replace(flat, tenant_signing_probability=1.0))
+    base = compare(_site(), flat)
+    reason = next(r for r in base.reasons if "chance that a tenant signs" in r.text)
+    assert reason.impact_usd == pytest.approx(
+        base.value_of_converting_usd - certain.value_of_converting_usd, rel=1e-6, abs=1.0
+    )
+    assert reason.impact_usd < 0  # uncertainty about a tenant only takes from converting
 
 
-def test_reasons_use_the_executive_money_format(decision):
-    for reason in decision.reasons:
-        assert usd(abs(reason.impact_usd)) in reason.text
+# ---- ties and identical paths -------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.permutations(STRATEGY_ORDER), st.floats(-1e9, 1e9))
+def test_ties_go_to_the_first_strategy_in_the_stated_order(order, value):
+    # Every strategy within $1 of each other: the first in STRATEGY_ORDER wins whatever order
+    # the values arrive in.
+    values = {k: value + 0.5 * (i % 2) for i, k in enumerate(order)}
+    assert choose(values) == "keep_mining"
+    without_keep = {k: v for k, v in values.items() if k != "keep_mining"}
+    assert choose(without_keep) == "mining_with_dr"
+    assert choose(values, CONVERTING) == "convert"
+
+
+def test_a_site_with_no_programs_is_never_told_to_partner():
+    # NYISO: no program bundled with the scenario's ERCOT partnership, so the partnership is
+    # plain mining: shown once, never recommended (Lake Mariner's $2.4e-7 "win").
+    d = compare(_site(region="NYISO"), replace(SCENARIO, lease_rate_usd_per_kw_month=100.0,
+                                                capex_usd_per_critical_mw=11e6,
+                                                construction_delay_months=12))  # fmt: skip
+    assert d.identical_to.get("mining_with_dr") == "keep_mining"
+    assert d.best_strategy != "mining_with_dr"
+    assert d.best_not_converting != "mining_with_dr"
+
+
+def test_the_best_split_that_is_the_whole_site_is_shown_once(decision):
+    if decision.hybrid_grid["npv_usd"].idxmax() == len(decision.hybrid_grid) - 1:
+        assert decision.identical_to.get("hybrid") == "convert"
+        assert "hybrid" not in decision.strategies
+
+
+# ---- a board can hear every answer --------------------------------------------------------------
+
+
+def test_keep_mining_or_sell_when_the_lease_market_is_poor():
+    d = compare(_site(), replace(SCENARIO, lease_rate_usd_per_kw_month=30.0))
+    assert d.best_strategy in NOT_CONVERTING
+    assert d.value_of_converting_usd < 0
+    assert d.recommendation.startswith(("Keep mining", "Sell the powered site"))
+
+
+def test_sell_when_power_rights_are_worth_more_than_mining_them():
+    # Expensive power: mining earns little, the powered site still sells at the comparables.
+    d = compare(_site(price=70.0), replace(SCENARIO, lease_rate_usd_per_kw_month=30.0))
+    assert d.best_strategy == "sell_site"
+    assert d.recommendation.startswith("Sell the powered site")
+
+
+def test_wait_when_mining_pays_more_than_rent_until_the_halving():
+    # BTC at 3x: mining out-earns the lease until the 2028 halving, so the best path mines
+    # first and converts later; the recommendation names the month.
+    market = replace(SCENARIO.market, btc_price_usd=3 * SCENARIO.market.btc_price_usd)
+    d = compare(_site(price=25.0), replace(SCENARIO, horizon_months=180, market=market))
+    assert d.best_strategy == "mine_then_convert"
+    assert d.conversion_start_month > 0
+    assert "Keep mining now and look for a tenant from" in d.recommendation
+    assert str(int(d.conversion_start_month)) in d.recommendation
+
+
+def test_compare_refuses_what_is_not_a_site():
+    for bad in ({"id": "x"}, None):
+        with pytest.raises(DecisionError, match="sites.schema.Site"):
+            compare(bad)  # type: ignore[arg-type]
 
 
 def test_compare_portfolio_sorted_and_reports_bad_sites():
-    sites = [_site("a", 60.0, 2), _site("b", 150.0, 3, price=50.0), _site("c", 90.0, 3, price=20.0)]
-    bad = replace(_site("z"), power=PowerRights(energized_mw=0.0, contracted_mw=0.0))
-    table = compare_portfolio([*sites, bad], SCENARIO)
-    assert list(table.columns[:12]) == [
-        "site_id", "name", "operator", "power_mw", "grid_region", "latitude", "longitude",
-        "best_strategy", "best_npv_usd", "keep_mining_npv_usd", "convert_npv_usd",
-        "value_of_converting_usd",
-    ]  # fmt: skip
-    values = table["value_of_converting_usd"].dropna().to_numpy()
-    assert np.all(np.diff(values) <= 0)
-    assert table["site_id"].iloc[-1] == "z" and table["error"].iloc[-1] != ""
-    one = compare(sites[0], SCENARIO)
-    row = table.set_index("site_id").loc["a"]
-    assert row["value_of_converting_usd"] == pytest.approx(one.value_of_converting_usd)
-    # The portfolio names the same path as the site's own decision, at that path's NPV.
-    assert row["best_strategy"] == one.best_strategy
-    assert row["best_npv_usd"] == pytest.approx(one.strategies[one.best_strategy].summary.npv_usd)
+    good = [_site("a", mw=80.0), _site("b", mw=200.0, halls=4)]
+    # No power at all: valued with an error in its row, not raised.
+    bad = replace(_site("c"), power=PowerRights(energized_mw=0.0, contracted_mw=0.0))
+    table = compare_portfolio([*good, bad], SCENARIO)
+    assert list(table["site_id"][:2]) != [] and table["site_id"].iloc[-1] == "c"
+    ok = table[table["error"] == ""]
+    assert list(ok["value_of_converting_usd"]) == sorted(
+        ok["value_of_converting_usd"], reverse=True
+    )
+    assert table.loc[table["site_id"] == "c", "error"].iloc[0] != ""
+    assert math.isnan(table.loc[table["site_id"] == "c", "value_of_converting_usd"].iloc[0])
+    single = compare(good[0], SCENARIO)
+    row = table[table["site_id"] == "a"].iloc[0]
+    assert row["value_of_converting_usd"] == pytest.approx(single.value_of_converting_usd)
+    assert row["best_strategy"] == single.best_strategy

@@ -45,7 +45,7 @@ def test_unreachable_source_falls_back_to_the_dated_defaults() -> None:
     live = fetch_market_state(api_url=f"http://127.0.0.1:{port}/api", timeout_s=1, today=TODAY)
     assert not live.is_live
     assert live.market == DEFAULT_MARKET
-    assert "using the defaults as of 2026-01-12" in live.message
+    assert "using the defaults as of 2025-11-03" in live.message
 
 
 def test_a_slow_source_times_out_and_falls_back() -> None:

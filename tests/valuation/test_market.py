@@ -13,6 +13,7 @@ from valuation.market import (
     DEFAULT_MARKET,
     HALVING_INTERVAL_BLOCKS,
     RETARGET_INTERVAL_BLOCKS,
+    SNAPSHOT_HASHPRICE_USD_PER_PH_DAY,
     TARGET_BLOCK_TIME_S,
     MarketState,
     MiningInputError,
@@ -25,6 +26,7 @@ from valuation.market import (
     month_starts,
     time_at_height,
 )
+from valuation.mining import hashprice_path
 
 
 def test_protocol_constants():
@@ -128,17 +130,34 @@ def test_difficulty_hashrate_round_trip(d):
     assert difficulty_from_hashrate_eh_s(hashrate_eh_s_from_difficulty(d)) == pytest.approx(d)
 
 
-def test_default_market_is_dated_and_sourced():
+def test_default_market_is_one_dated_snapshot():
     m = DEFAULT_MARKET
-    assert m.as_of == date(2026, 1, 12)
-    assert m.difficulty == pytest.approx(148.26e12)
-    # fee share 0.55% of the block reward: 3.125 x 0.0055 / 0.9945
-    assert m.fees_btc_per_block == pytest.approx(0.017282, abs=1e-6)
-    for name in ("btc_price_usd", "network_hashrate_eh_s", "fees_btc_per_block", "anchor_height",
-                 "mean_block_time_s", "network_hashrate_growth_per_year"):  # fmt: skip
+    # Every figure from the Hashrate Index roundup of 2025-11-03.
+    assert m.as_of == date(2025, 11, 3)
+    assert m.btc_price_usd == 106_935.0
+    # fee share 0.62% of the block reward: 3.125 x 0.0062 / 0.9938
+    assert m.fees_btc_per_block == pytest.approx(0.019496, abs=1e-6)
+    # difficulty implied by the published BTC hashprice 0.00040577 BTC/PH/day:
+    # H_D = 144 x 3.144496 / 0.00040577 PH/s = 1,115.9 EH/s; D = H_D x 600 / 2^32 = 155.9 T
+    # (btcpizza.com: "all-time high of 156 Trillion" the same week).
+    assert m.network_hashrate_eh_s == pytest.approx(1_115.92, abs=0.01)
+    assert m.difficulty == pytest.approx(155.9e12, rel=1e-3)
+    # month 0's hashprice is the published $43.33/PH/day to within 2% (the model's month 0 is
+    # the month's average, grown to its midpoint)
+    hp0 = hashprice_path(m, 1).hashprice_usd_per_ph_day[0]
+    assert hp0 == pytest.approx(SNAPSHOT_HASHPRICE_USD_PER_PH_DAY, rel=0.02)
+    for name in ("as_of", "btc_price_usd", "network_hashrate_eh_s", "fees_btc_per_block",
+                 "anchor_height", "mean_block_time_s", "network_hashrate_growth_per_year",
+                 "hashrate_adjustment_months"):  # fmt: skip
         assert len(m.sources[name]) > 20, name
+        assert "2025-11-03" in m.sources[name] or name not in (
+            "as_of",
+            "btc_price_usd",
+            "network_hashrate_eh_s",
+            "fees_btc_per_block",
+        ), name
     # Dec 2025 the sheet cites height ~929,606 "120,000 blocks away" from the halving
-    assert 925_000 < m.height_as_of < 940_000
+    assert 918_000 < m.height_as_of < 930_000
 
 
 def test_market_state_override_round_trip_and_bad_input():

@@ -75,8 +75,10 @@ def test_block_time_moves_halvings_but_not_btc_earned_per_difficulty():
     assert hashprice_btc_per_ph_day(h_d, 0.0, 6.25) == pytest.approx(realised, rel=1e-12)
     # In the model: a 600 s and a 585 s market agree month by month except around the halving,
     # which the faster blocks bring forward (2028-04 at 600 s, 2028-03 at 585 s).
-    slow = hashprice_path(replace(DEFAULT_MARKET, mean_block_time_s=600.0), 36)
-    fast = hashprice_path(DEFAULT_MARKET, 36)
+    # (no adjustment lag: it would carry the halving month's difference into later months)
+    instant = replace(DEFAULT_MARKET, hashrate_adjustment_months=0.0)
+    slow = hashprice_path(replace(instant, mean_block_time_s=600.0), 36)
+    fast = hashprice_path(instant, 36)
     assert DEFAULT_MARKET.mean_block_time_s == 585.0
     moved = ~np.isclose(slow.subsidy_btc, fast.subsidy_btc)
     assert [str(m)[:7] for m in fast.month_start[moved]] == ["2028-03", "2028-04"]
@@ -157,8 +159,8 @@ def test_hashprice_path_halving_lands_in_march_2028():
         i + 1
     ] == pytest.approx(1.5625)
     assert 1.5625 < path.subsidy_btc[i] < 3.125  # halving on ~2028-03-11: a blend
-    # month 0: hashrate grows 35%/yr to the month's midpoint (15.5 days of 2026-01)
-    h0 = DEFAULT_MARKET.network_hashrate_eh_s * 1.35 ** (15.5 / 365.25)
+    # month 0: hashrate grows 35%/yr to the month's midpoint (15 days of 2025-11)
+    h0 = DEFAULT_MARKET.network_hashrate_eh_s * 1.35 ** (15 / 365.25)
     expected = (
         DEFAULT_MARKET.btc_price_usd
         * 144

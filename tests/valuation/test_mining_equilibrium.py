@@ -14,9 +14,11 @@ from valuation.power import DemandResponseProgram
 
 # --- hashprice floor --------------------------------------------------------------------------
 
-# Flat market so each month can be worked by hand: no growth, no fees, floor constant.
+# The instantaneous floor (no adjustment lag) from a January 2026 start, so each month can be
+# worked by hand: no growth, no fees, floor constant.
+INSTANT = replace(DEFAULT_MARKET, as_of=date(2026, 1, 12), hashrate_adjustment_months=0.0)
 FLAT = replace(
-    DEFAULT_MARKET,
+    INSTANT,
     network_hashrate_eh_s=1_000.0,
     network_hashrate_growth_per_year=0.0,
     fees_btc_per_block=0.0,
@@ -62,7 +64,7 @@ def test_floor_declines_with_efficiency_and_sheds_hashrate_after_the_halving():
 
 
 def test_zero_floor_restores_the_unbounded_growth_path():
-    off = replace(DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=0.0)
+    off = replace(INSTANT, hashprice_floor_usd_per_ph_day=0.0)
     path = hashprice_path(off, 180)
     mid_years = (
         (path.month_start - path.month_start[0]).astype(float)
@@ -72,7 +74,7 @@ def test_zero_floor_restores_the_unbounded_growth_path():
     np.testing.assert_allclose(path.network_hashrate_eh_s, expected)
     np.testing.assert_allclose(path.hashprice_floor_usd_per_ph_day, 0.0)
     # with the default floor on, the base case stops falling at the floor instead (~90x lower)
-    on = hashprice_path(DEFAULT_MARKET, 180)
+    on = hashprice_path(INSTANT, 180)
     assert path.hashprice_usd_per_ph_day[-1] < 1.0
     assert on.hashprice_usd_per_ph_day[-1] == pytest.approx(on.hashprice_floor_usd_per_ph_day[-1])
     assert on.hashprice_floor_usd_per_ph_day[-1] > 35.1 * 0.9**15.1
@@ -89,7 +91,7 @@ def test_zero_floor_restores_the_unbounded_growth_path():
 )
 def test_hashprice_never_below_the_floor(price, growth, floor, decline, vol, seed):
     m = replace(
-        DEFAULT_MARKET,
+        INSTANT,
         btc_price_usd=price,
         network_hashrate_growth_per_year=growth,
         hashprice_floor_usd_per_ph_day=floor,
@@ -439,3 +441,42 @@ def test_continuation_value_never_falls_with_hashprice(seed, age, scale, n):
     hi = mining_cash_flows(10.0, hp * scale, **kw)
     assert np.all(lo.continuation_value_usd >= 0.0)
     assert np.all(hi.continuation_value_usd >= lo.continuation_value_usd - 1e-6)
+
+
+# --- the network's lagged response ------------------------------------------------------------
+
+
+def test_lagged_floor_follows_a_first_order_recursion():
+    # Hand recursion in log space: y0 = x0, y[m] = a x[m] + (1 - a) y[m - 1], a = 1 - e^(-1/T).
+    from valuation.mining import _lagged
+
+    x = np.array([1_000.0, 500.0, 500.0, 800.0, 800.0])
+    a = 1.0 - np.exp(-1.0 / 6.0)
+    y = [np.log(x[0])]
+    for v in np.log(x[1:]):
+        y.append(a * v + (1.0 - a) * y[-1])
+    np.testing.assert_allclose(_lagged(x, 6.0), np.exp(y), rtol=1e-12)
+    np.testing.assert_allclose(_lagged(np.full(7, 640.0), 6.0), 640.0, rtol=1e-12)
+
+
+def test_the_halving_shows_in_hashprice_before_the_network_adjusts():
+    # With the default 6-month lag the March 2028 halving cuts hashprice below the floor for a
+    # while (the network has not yet shed hashrate), then hashprice climbs back to the floor;
+    # with no lag the network sheds at once and hashprice stays on the floor.
+    lagged = hashprice_path(replace(FLAT, hashrate_adjustment_months=6.0), 48,
+                            btc_price_usd=np.full(48, 40_000.0))  # fmt: skip
+    instant = hashprice_path(FLAT, 48, btc_price_usd=np.full(48, 40_000.0))
+    i = [str(x)[:7] for x in lagged.month_start].index("2028-03")
+    gap_after = (
+        lagged.hashprice_usd_per_ph_day[i + 1] / lagged.hashprice_floor_usd_per_ph_day[i + 1]
+    )
+    assert gap_after < 0.8  # visible: more than 20% under the floor the month after
+    late = lagged.hashprice_usd_per_ph_day[-1] / lagged.hashprice_floor_usd_per_ph_day[-1]
+    assert late == pytest.approx(1.0, abs=0.05)  # 20 months on, close to the floor again
+    np.testing.assert_allclose(
+        instant.hashprice_usd_per_ph_day[i + 1 :], instant.hashprice_floor_usd_per_ph_day[i + 1 :]
+    )
+    # the network never runs above its growth path
+    free = hashprice_path(replace(FLAT, hashprice_floor_usd_per_ph_day=0.0), 48,
+                          btc_price_usd=np.full(48, 40_000.0))  # fmt: skip
+    assert np.all(lagged.network_hashrate_eh_s <= free.network_hashrate_eh_s * (1 + 1e-12))

@@ -24,7 +24,37 @@ from valuation.hosting import (
 from valuation.mining import MiningAssumptions, mining_cash_flows
 from valuation.power import PowerContract
 from valuation.scenario import Scenario
-from valuation.strategies import build_site_model, evaluate, row_index
+from valuation.strategies import SiteModel, build_site_model, evaluate
+from valuation.tenant import TenantProspects
+
+# The landed one-rate engine's assumptions: a tenant certain to sign at once, every site at the
+# scenario's rate and odds, one discount rate for every kind of cash flow, no economic shutdown,
+# no fleet sales, the scenario's fleet. Under them the named-strategy engine must reproduce the
+# hand-worked and independent computations below to the dollar.
+NEUTRAL = dict(
+    tenant_signing_probability=1.0,
+    lease_up_months=0,
+    tenant_prospects=TenantProspects.neutral(),
+    economic_shutdown=False,
+    fleet_salvage=False,
+    use_site_fleet=False,
+)
+
+
+def neutral(**kwargs) -> Scenario:
+    """A scenario with the neutral settings and one discount rate for every kind of cash flow."""
+    rate = kwargs.get("discount_rate_per_year", 0.10)
+    rates = {f"{k}_discount_rate_per_year": rate for k in ("mining", "contracted", "construction")}
+    return Scenario(**{**NEUTRAL, **rates, **kwargs})
+
+
+def row_index(model: SiteModel, key: str, halls_converted: int | None = None) -> int:
+    """The plan row of a strategy (a hybrid's by the halls it converts)."""
+    plan = model.plan
+    if key == "hybrid":
+        rows = [r for r in plan.groups["hybrid"] if plan.detail[r] == halls_converted]
+        return int(rows[0])
+    return int(plan.groups[key][0])
 
 
 def _site(hall_count: int = 4, mw: float = 200.0, interruptible: float = 0.0) -> Site:
@@ -49,7 +79,7 @@ def _site(hall_count: int = 4, mw: float = 200.0, interruptible: float = 0.0) ->
 SIMPLE_MINING = MiningAssumptions(
     degradation_per_year=0.0, fleet_age_years=0.0, fleet_life_years=50.0, uptime=0.95
 )
-HAND = Scenario(
+HAND = neutral(
     mining=SIMPLE_MINING,
     horizon_months=36,
     tax=TaxAssumptions(federal_rate=0.0),
@@ -83,7 +113,7 @@ def test_hand_worked_keep_mining_npv_to_the_dollar():
     flows = revenue - power - opex
     r_m = 1.10 ** (1 / 12) - 1
     expected = float(np.sum(flows / (1 + r_m) ** np.arange(36)))
-    got = float(evaluate(model)["npv_usd"][row_index(model, "keep_mining")])
+    got = float(evaluate(model).npv_usd[row_index(model, "keep_mining")])
     assert got == pytest.approx(expected, abs=1.0)
 
 
@@ -108,7 +138,7 @@ def test_hand_worked_convert_npv_to_the_dollar():
     flows = rent * (1 - 0.028) - capex
     r_m = 1.10 ** (1 / 12) - 1
     expected = float(np.sum(flows / (1 + r_m) ** months))
-    got = float(evaluate(model)["npv_usd"][row_index(model, "convert")])
+    got = float(evaluate(model).npv_usd[row_index(model, "convert")])
     assert got == pytest.approx(expected, abs=1.0)
 
 
@@ -214,7 +244,7 @@ def test_hybrid_ends_equal_keep_mining_and_convert(
         refresh_cost_usd_per_th=refresh_usd_per_th,
         fleet_age_years=fleet_age_years,
     )
-    scenario = Scenario(
+    scenario = neutral(
         horizon_months=60,
         lease_rate_usd_per_kw_month=rate,
         market=replace(Scenario().market, network_hashrate_growth_per_year=growth),
@@ -222,21 +252,22 @@ def test_hybrid_ends_equal_keep_mining_and_convert(
     )
     site = _site(hall_count=halls)
     model, ref = _independent(site, scenario)
-    npvs = evaluate(model)["npv_usd"]
-    assert npvs[0] == pytest.approx(ref["keep"], rel=1e-9, abs=1.0)
-    assert npvs[model.n_halls] == pytest.approx(ref["convert"], rel=1e-9, abs=1.0)
+    npvs = evaluate(model).npv_usd
+    assert npvs[row_index(model, "keep_mining")] == pytest.approx(ref["keep"], rel=1e-9, abs=1.0)
+    assert npvs[row_index(model, "convert")] == pytest.approx(ref["convert"], rel=1e-9, abs=1.0)
 
 
 # ---- monotonicity ------------------------------------------------------------------------------
 
-_MODEL = build_site_model(_site(hall_count=3), Scenario(horizon_months=84))
+_MODEL = build_site_model(_site(hall_count=3), neutral(horizon_months=84))
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(0.0, 4.0), min_size=2, max_size=6, unique=True))
 def test_raising_the_lease_rate_never_lowers_convert_value(scales):
     x = np.sort(np.array(scales))
-    conv = evaluate(_MODEL, lease_scale=x)["npv_usd"][:, _MODEL.n_halls]
+    conv = evaluate(_MODEL, lease_rate_usd_per_kw_month=128.0 * x).npv_usd
+    conv = conv[:, row_index(_MODEL, "convert")]
     assert np.all(np.diff(conv) >= -1e-6)
 
 
@@ -244,7 +275,7 @@ def test_raising_the_lease_rate_never_lowers_convert_value(scales):
 @given(st.lists(st.floats(0.0, 4.0), min_size=2, max_size=6, unique=True))
 def test_raising_capex_never_raises_convert_value(scales):
     x = np.sort(np.array(scales))
-    conv = evaluate(_MODEL, capex_scale=x)["npv_usd"][:, _MODEL.n_halls]
+    conv = evaluate(_MODEL, capex_scale=x).npv_usd[:, row_index(_MODEL, "convert")]
     assert np.all(np.diff(conv) <= 1e-6)
 
 
@@ -253,7 +284,7 @@ def test_raising_capex_never_raises_convert_value(scales):
 def test_raising_hashprice_never_lowers_mining_value(scales):
     x = np.sort(np.array(scales))
     hp = _MODEL.hashprice.hashprice_usd_per_ph_day * x[:, None]
-    npvs = evaluate(_MODEL, hashprice_usd_per_ph_day=hp)["npv_usd"]
+    npvs = evaluate(_MODEL, hashprice_usd_per_ph_day=hp).npv_usd
     for row in (row_index(_MODEL, "keep_mining"), row_index(_MODEL, "mining_with_dr")):
         assert np.all(np.diff(npvs[:, row]) >= -1e-6)
 
@@ -267,9 +298,9 @@ def test_critical_it_above_firm_power_is_rejected_by_name():
     # Half the power becomes interruptible: the retrofit's critical IT no longer fits.
     tight = replace(site, power=replace(site.power, interruptible_share=0.5))
     with pytest.raises(HostingError, match="critical_it_mw"):
-        build_site_model(tight, Scenario(), est)
+        build_site_model(tight, neutral(), est)
     # Firmed, it fits again.
-    build_site_model(tight, Scenario(firmed=True), est)
+    build_site_model(tight, neutral(firmed=True), est)
 
 
 def test_ready_before_construction_is_rejected_by_name():
@@ -280,7 +311,7 @@ def test_ready_before_construction_is_rejected_by_name():
     )
     bad = replace(est, halls=(est.halls[0], bad_hall))
     with pytest.raises(StrategyError, match="ready_for_service_month"):
-        build_site_model(site, Scenario(), bad)
+        build_site_model(site, neutral(), bad)
 
 
 @pytest.mark.parametrize(
@@ -318,7 +349,7 @@ def _convert_full(scenario: Scenario, halls: int = 2):
 
 
 def test_renewal_probability_zero_values_only_the_contracted_noi():
-    sc = Scenario(renewal_probability=0.0, horizon_months=180)
+    sc = neutral(renewal_probability=0.0, horizon_months=180)
     model, out, c = _convert_full(sc)
     n = 180
     r_m = monthly_rate(sc.discount_rate_per_year)
@@ -332,43 +363,47 @@ def test_renewal_probability_zero_values_only_the_contracted_noi():
     noi = rent_usd_by_phase(lease, 600).sum(axis=0) * (1 - 0.028)
     expected = sum(noi[m] / (1 + r_m) ** (m - n + 1) for m in range(n, 600))
     assert noi[n:].sum() > 0  # leases still run past the horizon
-    assert out["terminal_value_usd"][c, -1] == pytest.approx(expected, rel=1e-12)
-    assert out["terminal_value_usd"][c, :-1].sum() == 0.0
+    assert out.flows.terminal_value_usd[c, -1] == pytest.approx(expected, rel=1e-12)
+    assert out.flows.terminal_value_usd[c, :-1].sum() == 0.0
 
 
 def test_terminal_value_is_taxed_on_the_gain_over_the_remaining_basis():
-    sc = Scenario(horizon_months=180)
+    sc = neutral(horizon_months=180)
     _, out, c = _convert_full(sc)
-    tv = out["terminal_value_usd"][c, -1]
-    basis = out["capex_usd"][c].sum() - out["depreciation_usd"][c].sum()
-    assert out["remaining_basis_usd"][c, -1] == pytest.approx(basis)
+    tv = out.flows.terminal_value_usd[c, -1]
+    basis = out.flows.capex_usd[c].sum() - out.flows.depreciation_usd[c].sum()
+    assert out.flows.remaining_basis_usd[c, -1] == pytest.approx(basis)
     # 21% federal, no state tax (default): tax = 0.21 x (TV - basis), in tax_usd at the horizon.
-    assert out["terminal_tax_usd"][c, -1] == pytest.approx(0.21 * (tv - basis))
-    assert out["terminal_tax_usd"][c, -1] > 0
-    flows = out["levered_fcf_usd"][c]
-    pre = out["ebitda_usd"][c] - out["capex_usd"][c] + out["terminal_value_usd"][c]
-    np.testing.assert_allclose(pre - flows, out["tax_usd"][c], rtol=1e-12, atol=1e-6)
+    assert out.flows.terminal_tax_usd[c, -1] == pytest.approx(0.21 * (tv - basis))
+    assert out.flows.terminal_tax_usd[c, -1] > 0
+    flows = out.flows.levered_fcf_usd[c]
+    pre = out.flows.ebitda_usd[c] - out.flows.capex_usd[c] + out.flows.terminal_value_usd[c]
+    np.testing.assert_allclose(pre - flows, out.flows.tax_usd[c], rtol=1e-12, atol=1e-6)
 
 
 def test_no_depreciation_of_the_retrofit_before_the_first_hall_is_in_service():
-    sc = Scenario(horizon_months=120)
+    sc = neutral(horizon_months=120)
     model, out, c = _convert_full(sc, halls=3)
     first = int(model.ready_for_service_month.min())
     assert first > 0
     # Construction money is spent before RFS, yet nothing is depreciated then (mining refresh
     # capex is zero in the convert row before the first RFS here: no refresh in the months).
-    spend_before = sum(v[:, :first].sum() for v in model.retrofit_capex_usd.values())
+    spend_before = sum(
+        v[:, :first].sum() for v in (v[0] for v in model.hosting.retrofit_capex_usd.values())
+    )
     assert spend_before > 0
-    mining_capex_before = out["capex_usd"][c, :first].sum() - spend_before
+    mining_capex_before = out.flows.capex_usd[c, :first].sum() - spend_before
     assert mining_capex_before == pytest.approx(0.0, abs=1e-6)
-    assert np.all(out["depreciation_usd"][c, :first] == 0.0)
-    assert out["depreciation_usd"][c, first] > 0
+    assert np.all(out.flows.depreciation_usd[c, :first] == 0.0)
+    assert out.flows.depreciation_usd[c, first] > 0
     # The whole hall's spend becomes basis at its RFS month.
-    placed = sum(v.sum(axis=0) for v in model.retrofit_placed_in_service_usd.values())
-    cash = sum(v.sum(axis=0) for v in model.retrofit_capex_usd.values())
+    placed = sum(
+        v.sum(axis=0) for v in (v[0] for v in model.hosting.retrofit_placed_in_service_usd.values())
+    )
+    cash = sum(v.sum(axis=0) for v in (v[0] for v in model.hosting.retrofit_capex_usd.values()))
     hall0 = int(np.argmin(model.ready_for_service_month))
     assert placed[first] == pytest.approx(
-        sum(v[hall0].sum() for v in model.retrofit_capex_usd.values())
+        sum(v[hall0].sum() for v in (v[0] for v in model.hosting.retrofit_capex_usd.values()))
     )
     assert placed.sum() == pytest.approx(cash.sum())
 
@@ -379,10 +414,10 @@ def test_convert_value_is_continuous_in_the_horizon_past_lease_expiry():
     # site's NOI at the horizon (the months that move between flows and terminal value).
     npvs, nois = {}, {}
     for h in (180, 204, 216):
-        model, out, c = _convert_full(Scenario(horizon_months=h))
-        assert int(model.lease_end_month.max()) < 216
-        npvs[h] = float(out["npv_usd"][c])
-        nois[h] = float(out["noi_usd"][c, -12:].sum())
+        model, out, c = _convert_full(neutral(horizon_months=h))
+        assert int(model.ready_for_service_month.max()) + 180 < 216
+        npvs[h] = float(out.npv_usd[c])
+        nois[h] = float(out.flows.noi_usd[c, -12:].sum())
     assert abs(npvs[204] - npvs[180]) < nois[180]
     assert abs(npvs[216] - npvs[204]) < nois[204]
     assert abs(npvs[216] - npvs[180]) < 0.05 * npvs[180]
@@ -394,10 +429,10 @@ def test_dr_programs_pay_only_sites_in_their_grid_region():
 
     ercot = _site(hall_count=2)
     pjm = dc_replace(ercot, id="pjm", grid_region="PJM")
-    scenario = Scenario(horizon_months=36)
+    scenario = neutral(horizon_months=36)
     for site, differs in ((ercot, True), (pjm, False)):
         model = build_site_model(site, scenario)
-        npv_rows = evaluate(model)["npv_usd"]
+        npv_rows = evaluate(model).npv_usd
         keep = npv_rows[row_index(model, "keep_mining")]
         dr = npv_rows[row_index(model, "mining_with_dr")]
         assert (abs(dr - keep) > 1.0) == differs  # USD; same row to rounding where no program
@@ -420,9 +455,9 @@ def test_a_hall_converting_soon_after_its_fleet_ages_out_buys_no_fleet():
     # Fleet ages out 3 months before the last hall starts building: age = 60 - (last - 3) months.
     eol = last - 3
     mining = replace(CHEAP_REFRESH, fleet_age_years=(60 - eol) / 12)
-    model = build_site_model(site, Scenario(horizon_months=120, mining=mining))
+    model = build_site_model(site, neutral(horizon_months=120, mining=mining))
     out = evaluate(model, full=True)
-    mining_capex = out["capex_usd"] - out["retrofit_capex_usd"]
+    mining_capex = out.flows.capex_usd - out.parts["retrofit_capex_usd"]
     keep, conv = row_index(model, "keep_mining"), row_index(model, "convert")
     # Keep mining: all 200 MW refreshed at the end of life (a 5-year fleet pays at $5/TH).
     assert np.flatnonzero(mining_capex[keep]).tolist() == [eol, eol + 60]
@@ -442,7 +477,7 @@ def test_a_running_fleet_is_worth_its_remaining_margin_at_the_horizon_and_taxed(
     # continuation value of mining_cash_flows at the scenario's 10%, taxed at 21% on the gain
     # over the refresh's remaining basis.
     site = _site(hall_count=2)
-    sc = Scenario(horizon_months=84, mining=CHEAP_REFRESH)
+    sc = neutral(horizon_months=84, mining=CHEAP_REFRESH)
     model = build_site_model(site, sc)
     out = evaluate(model, full=True)
     keep = row_index(model, "keep_mining")
@@ -454,17 +489,17 @@ def test_a_running_fleet_is_worth_its_remaining_margin_at_the_horizon_and_taxed(
     w = 1.10 ** (-1 / 12)
     expected = margin * w * (1 - w**12) / (1 - w)  # 12 months of the last margin, at month 83
     assert m.continuation_value_usd == pytest.approx(expected, rel=1e-12)
-    tv = out["terminal_value_usd"][keep]
+    tv = out.flows.terminal_value_usd[keep]
     assert tv[-1] == pytest.approx(expected, rel=1e-12) and tv[:-1].sum() == 0.0
-    basis = out["capex_usd"][keep].sum() - out["depreciation_usd"][keep].sum()
-    assert 0 < basis < out["capex_usd"][keep].sum()
-    assert out["terminal_tax_usd"][keep, -1] == pytest.approx(0.21 * (tv[-1] - basis))
+    basis = out.flows.capex_usd[keep].sum() - out.flows.depreciation_usd[keep].sum()
+    assert 0 < basis < out.flows.capex_usd[keep].sum()
+    assert out.flows.terminal_tax_usd[keep, -1] == pytest.approx(0.21 * (tv[-1] - basis))
     # The DR row's fleet is the same fleet: it runs at the horizon too.
     dr = row_index(model, "mining_with_dr")
-    assert out["terminal_value_usd"][dr, -1] >= tv[-1] > 0
+    assert out.flows.terminal_value_usd[dr, -1] >= tv[-1] > 0
     # Terminal method "none": nothing is valued past the horizon, mining included.
     none = build_site_model(site, replace(sc, terminal=TerminalValue(method="none")))
-    assert evaluate(none, full=True)["terminal_value_usd"].sum() == 0.0
+    assert evaluate(none, full=True).flows.terminal_value_usd.sum() == 0.0
 
 
 def test_a_site_without_energized_power_mines_nothing():
@@ -473,9 +508,9 @@ def test_a_site_without_energized_power_mines_nothing():
 
     site = _site(hall_count=2)
     queued = dc_replace(site, power=dc_replace(site.power, energized_mw=0.0))
-    model = build_site_model(queued, Scenario(horizon_months=36))
+    model = build_site_model(queued, neutral(horizon_months=36))
     assert model.mining_mw_by_hall.sum() == 0.0
-    flows = evaluate(model, full=True)
+    flows = evaluate(model, full=True).flows
     keep = row_index(model, "keep_mining")
-    assert np.all(flows["revenue_usd"][keep] == 0.0)
-    assert np.all(flows["capex_usd"][keep] == 0.0)
+    assert np.all(flows.revenue_usd[keep] == 0.0)
+    assert np.all(flows.capex_usd[keep] == 0.0)
