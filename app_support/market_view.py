@@ -43,6 +43,12 @@ _FIELDS = (
         "fraction a year, shown as %: efficiency gains lower the marginal cash cost",
         lambda v: fmt.pct(v) + " a year",
     ),
+    (
+        "hashrate_adjustment_months",
+        "Network adjustment time",
+        "months: how fast hashrate moves towards the level the floor allows",
+        lambda v: f"{v:.0f} months",
+    ),
     ("mean_block_time_s", "Mean block time", "seconds per block", lambda v: f"{v:.0f} s"),
     ("anchor_height", "Halving anchor block", "block height", lambda v: f"{v:,}"),
     ("anchor_time", "Halving anchor time", "UTC", lambda v: f"{v:%d %b %Y %H:%M} UTC"),

@@ -17,7 +17,6 @@ from valuation.decision import DecisionError, choose, compare, compare_portfolio
 from valuation.finance import monthly_rate, npv
 from valuation.formatting import usd
 from valuation.scenario import Scenario
-from valuation.tenant import TenantProspects
 from valuation.strategies import (
     CONVERTING,
     NOT_CONVERTING,
@@ -26,6 +25,7 @@ from valuation.strategies import (
     evaluate,
     on_rows,
 )
+from valuation.tenant import TenantProspects
 
 SCENARIO = Scenario(horizon_months=84)
 
