@@ -1,0 +1,84 @@
+"""What the Market page shows for grid regions: each region's price-duration curve, program and
+lever tables, and a bounded reader for an uploaded price file. No valuation logic here."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from valuation.power import PriceFileError, PriceSeries, load_price_file
+from valuation.regions import Region
+
+# A year of 5-minute prices is 105,120 rows of ~25 bytes: these bounds admit it and little more.
+MAX_PRICE_FILE_BYTES = 5_000_000
+MAX_PRICE_FILE_ROWS = 110_000
+
+
+def duration_frame(region: Region, points: int = 96) -> pd.DataFrame:
+    """The region's year as one price-duration curve: ``share_of_hours`` (0-100%, highest price
+    first) and ``price_usd_per_mwh``, from its 12 x points monthly curve (equal-weight points)."""
+    prices = np.sort(region.price_curve(points).prices_usd_per_mwh.ravel())[::-1]
+    share = (np.arange(prices.size) + 0.5) / prices.size * 100.0
+    return pd.DataFrame(
+        {"region": region.name, "share_of_hours": share, "price_usd_per_mwh": prices}
+    )
+
+
+def monthly_frame(region: Region) -> pd.DataFrame:
+    """Monthly mean price of the region's curve, $/MWh, with month names."""
+    means = region.price_curve(96).mean_usd_per_mwh
+    months = [date(2024, m, 1).strftime("%b") for m in range(1, 13)]
+    return pd.DataFrame({"month": months, "mean_price_usd_per_mwh": np.round(means, 2)})
+
+
+def program_frame(region: Region, as_of: date) -> pd.DataFrame:
+    """One row per program the region lists (``ProgramTerms.row``)."""
+    return pd.DataFrame([t.row() for t in region.program_terms(as_of)])
+
+
+def lever_frame(region: Region) -> pd.DataFrame:
+    """The region's policy levers with what each changes; all are off by default."""
+    rows = []
+    for lever in region.levers():
+        effects = {
+            "unpaid curtailment h/yr": lever.unpaid_curtailment_hours_per_year,
+            "backup capex $/MW": lever.backup_capex_usd_per_mw,
+            "one-off fee $": lever.one_time_fee_usd,
+            "energy adder $/MWh": lever.energy_adder_usd_per_mwh,
+            "months to power": lever.queue_months,
+        }
+        rows.append(
+            {
+                "lever": lever.name,
+                "path": lever.applies_to,
+                "changes": "; ".join(f"{k} {v:,.0f}" for k, v in effects.items() if v),
+                "switched_on": lever.enabled,
+                "status": lever.status,
+                "source": lever.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def read_uploaded_price_file(data: bytes, name: str = "upload") -> PriceSeries:
+    """A price file from uploaded bytes, bounded: at most ``MAX_PRICE_FILE_BYTES`` bytes and
+    ``MAX_PRICE_FILE_ROWS`` rows, UTF-8 text. Raises ``PriceFileError`` in words otherwise (and the
+    loader's own errors by row and column)."""
+    if len(data) > MAX_PRICE_FILE_BYTES:
+        raise PriceFileError(
+            f"the file is {len(data):,} bytes; at most {MAX_PRICE_FILE_BYTES:,} bytes are allowed "
+            "(a year of 5-minute prices fits)"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PriceFileError("the file is not UTF-8 text; save it as a CSV (UTF-8)") from None
+    n_rows = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if n_rows > MAX_PRICE_FILE_ROWS + 1:
+        raise PriceFileError(
+            f"the file has {n_rows - 1:,} rows of prices; at most {MAX_PRICE_FILE_ROWS:,} are allowed"
+        )
+    return load_price_file(io.StringIO(text), hub=name)

@@ -1,0 +1,84 @@
+"""The Market page's grid-region section: curves, programs, levers, and the bounded upload."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app_support import regions_view
+from valuation.power import PriceFileError
+from valuation.regions import region_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'hashpivot-test.sqlite'}"
+    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_duration_frame_is_the_regions_curve_sorted_high_to_low():
+    frame = regions_view.duration_frame(region_for("PJM"), points=24)
+    assert len(frame) == 12 * 24
+    assert frame["price_usd_per_mwh"].is_monotonic_decreasing
+    weights = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    # equal-weight points: the frame's mean is the mean of the twelve monthly means
+    monthly = region_for("PJM").monthly_mean_usd_per_mwh()
+    assert frame["price_usd_per_mwh"].mean() == pytest.approx(monthly.mean())
+    assert frame["price_usd_per_mwh"].mean() != pytest.approx(
+        np.average(monthly, weights=weights), abs=1e-6
+    )
+
+
+def test_program_and_lever_tables():
+    pjm = regions_view.program_frame(region_for("PJM"), date(2026, 11, 30))
+    assert pjm["program"].str.contains("PJM capacity").any()
+    assert set(pjm["unit"]) >= {"$/mw-day", "$/kw-year"}
+    levers = regions_view.lever_frame(region_for("ERCOT"))
+    assert levers["lever"].str.contains("SB 6").all() and not levers["switched_on"].any()
+    assert regions_view.lever_frame(region_for("PJM")).empty
+
+
+def test_upload_bounds_and_errors_in_words():
+    with pytest.raises(PriceFileError, match="bytes; at most"):
+        regions_view.read_uploaded_price_file(b"x" * (regions_view.MAX_PRICE_FILE_BYTES + 1))
+    with pytest.raises(PriceFileError, match="not UTF-8"):
+        regions_view.read_uploaded_price_file(b"timestamp,price\n\xff\xfe,1\n")
+    many = "timestamp,price\n" + "2024-01-01 00:00,1\n" * (regions_view.MAX_PRICE_FILE_ROWS + 1)
+    with pytest.raises(PriceFileError, match="rows of prices; at most"):
+        regions_view.read_uploaded_price_file(many.encode())
+    with pytest.raises(PriceFileError, match="row 3"):
+        regions_view.read_uploaded_price_file(
+            b"timestamp,price\n2024-01-01 00:00,1\n2024-01-01 01:00,abc\n"
+        )
+    stamps = pd.date_range("2024-02-01", "2024-03-01", freq="h", inclusive="left")
+    ok = "timestamp,price\n" + "".join(f"{t:%Y-%m-%d %H:%M},20\n" for t in stamps)
+    assert len(regions_view.read_uploaded_price_file(ok.encode()).prices_usd_per_mwh) == 696
+
+
+def test_market_page_shows_the_selected_regions_programs(db_url):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/market.py")
+    at.run()
+    assert not at.exception
+    assert any("Grid regions" in h.value for h in at.subheader)
+    at.selectbox(key="market_region").set_value("PJM").run()
+    assert not at.exception
+    programs = next(df.value for df in at.dataframe if "program" in df.value.columns)
+    assert programs["program"].str.contains("PJM capacity").any()
+    assert not programs["program"].str.contains("ERCOT").any()
+    at.selectbox(key="market_region").set_value("ERCOT").run()
+    levers = next(df.value for df in at.dataframe if "lever" in df.value.columns)
+    assert levers["lever"].str.contains("SB 6").any()
