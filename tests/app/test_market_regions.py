@@ -47,7 +47,8 @@ def test_program_and_lever_tables():
     assert pjm["program"].str.contains("PJM capacity").any()
     assert set(pjm["unit"]) >= {"$/mw-day", "$/kw-year"}
     levers = regions_view.lever_frame(region_for("ERCOT"))
-    assert levers["lever"].str.contains("SB 6").all() and not levers["switched_on"].any()
+    assert levers["lever"].str.contains("SB 6").sum() == 3 and not levers["switched_on"].any()
+    assert levers["lever"].str.contains("queue").any()
     assert regions_view.lever_frame(region_for("PJM")).empty
 
 

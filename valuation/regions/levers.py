@@ -80,6 +80,17 @@ ERCOT_LEVERS: tuple[PolicyLever, ...] = (
     ),
 )  # fmt: skip
 
+SPP_LEVERS: tuple[PolicyLever, ...] = (
+    PolicyLever(
+        "spp_chills", "SPP conditional high-impact large load service (CHILLS)", "SPP", "both",
+        "SPP's 2025 High Impact Large Load policy lets a large load connect at once if it accepts "
+        "curtailable service for up to five years; modelled as unpaid curtailment hours.",
+        "SPP HILL/CHILLS policy, approved 2025 (niraenergy.com, PJM RTEP Q3 2025 update); "
+        "50 h/yr of curtailment is an assumption", "assumption",
+        unpaid_curtailment_hours_per_year=50.0,
+    ),
+)  # fmt: skip
+
 CRYPTO_RIDER_LEVERS: tuple[PolicyLever, ...] = (
     PolicyLever(
         "ny_muni_crypto_rider", "New York municipal high-density-load rates", "NYISO", "miner",
@@ -91,6 +102,15 @@ CRYPTO_RIDER_LEVERS: tuple[PolicyLever, ...] = (
 )  # fmt: skip
 
 
+def _ercot_queue() -> PolicyLever:
+    return queue_lever(
+        "ERCOT", 30.0,
+        "24-36+ months from site acquisition to power for a new large load in ERCOT, midpoint "
+        "(DC Hub, 2026-07-01, citing ERCOT's interconnection queue report: 427 GW of requested "
+        "load); a secondary source", "published",
+    )  # fmt: skip
+
+
 def queue_lever(region: str, months: float, source: str, status: str) -> PolicyLever:
     """Time-to-power from the region's large-load interconnection queue."""
     return PolicyLever(
@@ -98,6 +118,9 @@ def queue_lever(region: str, months: float, source: str, status: str) -> PolicyL
         f"About {months:g} months from request to power for a new large load.", source, status,
         queue_months=months,
     )  # fmt: skip
+
+
+ERCOT_LEVERS = (*ERCOT_LEVERS, _ercot_queue())
 
 
 def lever_effects(levers: tuple[PolicyLever, ...], path: str) -> dict[str, float]:

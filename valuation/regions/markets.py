@@ -19,7 +19,7 @@ from valuation.regions.base import (
     Region,
     RegionError,
 )
-from valuation.regions.levers import CRYPTO_RIDER_LEVERS, ERCOT_LEVERS, PolicyLever
+from valuation.regions.levers import CRYPTO_RIDER_LEVERS, ERCOT_LEVERS, SPP_LEVERS, PolicyLever
 from valuation.regions.programs import (
     CAISO_TERMS,
     ERCOT_TERMS,
@@ -88,6 +88,9 @@ class Spp(Region):
 
     def program_terms(self, as_of: date | None = None) -> tuple[ProgramTerms, ...]:
         return SPP_TERMS
+
+    def levers(self) -> tuple[PolicyLever, ...]:
+        return SPP_LEVERS
 
 
 class Nyiso(Region):
