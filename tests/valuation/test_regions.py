@@ -8,7 +8,7 @@ from datetime import date
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sites.schema import CANONICAL_GRID_REGIONS
@@ -322,3 +322,53 @@ def test_levers_change_nothing_until_switched_on():
     _, programs = apply_levers(on, contract, ERCOT_PROGRAMS, "ERCOT")
     assert programs[-1].expected_deployment_hours_per_year == 12.0
     assert programs[-1].capacity_payment_usd_per_mw_hour == 0.0
+
+
+def _year_by_month_file(prices_by_month: dict[int, float], year: int = 2023) -> str:
+    import pandas as pd
+
+    lines = ["timestamp,price"]
+    for m, p in sorted(prices_by_month.items()):
+        start = pd.Timestamp(year=year, month=m, day=1)
+        stamps = pd.date_range(start, start + pd.offsets.MonthBegin(1), freq="h", inclusive="left")
+        lines += [f"{t:%Y-%m-%d %H:%M},{p}" for t in stamps]
+    return "\n".join(lines) + "\n"
+
+
+@settings(deadline=None, max_examples=25)  # each example loads up to a year of hourly rows
+@given(st.sets(st.integers(1, 12), min_size=1, max_size=12).map(sorted))
+def test_overlay_replaces_exactly_the_covered_months(months):
+    # consecutive runs only (a price file has no gaps): take the first run of the drawn months
+    run = [months[0]]
+    for m in months[1:]:
+        if m != run[-1] + 1:
+            break
+        run.append(m)
+    series = load_price_file(io.StringIO(_year_by_month_file({m: 10.0 * m for m in run})))
+    curve = region_for("MISO").price_curve(8)
+    merged, covered = overlay_history(curve, series)
+    assert covered == tuple(run)
+    for m in range(1, 13):
+        expected = 10.0 * m if m in run else curve.prices_usd_per_mwh[m - 1]
+        np.testing.assert_allclose(merged.prices_usd_per_mwh[m - 1], expected)
+
+
+def test_flat_history_values_like_that_flat_price_as_the_contract_price():
+    """What ``compare`` must show once wired: a flat price history over all twelve months equals
+    valuing with that flat price and no curve (index contract, same adder)."""
+    flat = 37.5
+    series = load_price_file(io.StringIO(_year_by_month_file(dict.fromkeys(range(1, 13), flat))))
+    curve, covered = overlay_history(region_for("PJM").price_curve(24), series)
+    assert covered == tuple(range(1, 13))
+    contract = PowerContract(
+        contract_type="index_plus_adder", price_usd_per_mwh=flat, adder_usd_per_mwh=4.0
+    )
+    hp = np.linspace(40.0, 80.0, 24)  # hashprice path crossing the breakeven
+    with_history = mining_cash_flows(
+        10.0, hp, contract=contract, prices=curve, start=date(2027, 1, 1)
+    )
+    with_flat = mining_cash_flows(10.0, hp, contract=contract, prices=None, start=date(2027, 1, 1))
+    np.testing.assert_allclose(
+        with_history.net_cash_flow_usd, with_flat.net_cash_flow_usd, rtol=1e-12
+    )
+    np.testing.assert_allclose(with_history.power_cost_usd, with_flat.power_cost_usd, rtol=1e-12)
