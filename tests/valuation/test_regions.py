@@ -4,6 +4,7 @@ names and aliases, unit conversions, price history overlays and contract expiry.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -39,6 +40,7 @@ from valuation.regions import (
     usd_per_mw_year,
 )
 from valuation.regions.units import ProgramUnitError
+from valuation.scenario import DEFAULT_DR_PROGRAMS
 
 AS_OF = date(2026, 11, 30)
 GENERATED = [r for r in all_regions() if r.name != "ERCOT"]
@@ -116,8 +118,10 @@ def test_price_curve_has_the_sample_curves_type_and_shape(region):
 def test_ercot_keeps_its_bundled_sample_and_programs():
     ercot = region_for("ercot")
     assert ercot.price_curve(744) is ercot_sample_curve(744)
-    assert ercot.programs() is ERCOT_PROGRAMS
-    assert ERCOT_4CP in ercot.programs()
+    assert ercot.programs() == DEFAULT_DR_PROGRAMS  # today's ERS + ECRS partnership
+    listed = [t.program() for t in ercot.program_terms()]
+    assert all(p in listed for p in ERCOT_PROGRAMS if p.name != "ERCOT ECRS")
+    assert ERCOT_4CP in listed
     # the native-unit table converts to today's rates (ERS's $/MW-year within 0.1%: 8,766 vs 8,760 h)
     for terms in ercot.program_terms():
         converted = program_fields(
@@ -372,3 +376,33 @@ def test_flat_history_values_like_that_flat_price_as_the_contract_price():
         with_history.net_cash_flow_usd, with_flat.net_cash_flow_usd, rtol=1e-12
     )
     np.testing.assert_allclose(with_history.power_cost_usd, with_flat.power_cost_usd, rtol=1e-12)
+
+
+@pytest.mark.parametrize("region", all_regions(), ids=lambda r: r.name)
+def test_each_regions_default_programs_value_through_the_cash_flow_code(region):
+    flows = mining_cash_flows(
+        10.0, np.full(12, 50.0), prices=region.price_curve(48), programs=region.programs(AS_OF),
+        contract=PowerContract(), start=date(2027, 1, 1),
+    )  # fmt: skip
+    assert np.all(flows.dr_payment_usd >= 0) and flows.dr_payment_usd.sum() > 0
+
+
+def test_ercot_4cp_avoidance_still_works_from_the_region_table():
+    four_cp = next(t for t in region_for("ERCOT").program_terms() if "4CP" in t.name).program()
+    assert four_cp is ERCOT_4CP
+    flows = mining_cash_flows(
+        10.0, np.full(12, 50.0), prices=region_for("ERCOT").price_curve(48), programs=(four_cp,),
+        start=date(2027, 1, 1),
+    )  # fmt: skip
+    charge = 100.0 * 1_000 * 10.0 / 12  # $100/kW-year on 10 MW, a twelfth a month, at full uptime
+    uptime = flows.four_cp_charge_usd / charge
+    np.testing.assert_allclose(flows.four_cp_credit_usd, flows.four_cp_charge_usd * 0.95 * 0.9)
+    assert np.all((uptime > 0.5) & (uptime <= 1.0))
+
+
+def test_seasonal_programs_may_each_commit_the_flexible_share():
+    miso = region_for("MISO").programs(date(2025, 7, 1))
+    assert sum(p.committed_share for p in miso) > 0.95  # four seasons, never two at once
+    too_much = (*miso, replace(miso[0], name="overlap", committed_share=0.5))
+    with pytest.raises(ValuationError, match="calendar month 6"):
+        mining_cash_flows(10.0, np.full(12, 50.0), programs=too_much, start=date(2027, 1, 1))

@@ -7,7 +7,6 @@ from datetime import date
 
 from sites.schema import CANONICAL_GRID_REGIONS, GRID_REGIONS, canonical_grid_region
 from valuation.power import (
-    ERCOT_PROGRAMS,
     PriceDurationCurve,
     PriceSeries,
     ercot_sample_curve,
@@ -54,9 +53,6 @@ class Ercot(Region):
 
     def program_terms(self, as_of: date | None = None) -> tuple[ProgramTerms, ...]:
         return ERCOT_TERMS
-
-    def programs(self, as_of: date | None = None):  # noqa: ANN201 - same as the base
-        return ERCOT_PROGRAMS
 
     def levers(self) -> tuple[PolicyLever, ...]:
         return ERCOT_LEVERS

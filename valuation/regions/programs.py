@@ -141,6 +141,10 @@ def _months_text(months: tuple[int, ...]) -> str:
 
 
 # --- ERCOT: the programs valuation.power already carries, kept as they are -----------------------
+# The default set is today's demand-response partnership (valuation.scenario.DEFAULT_DR_PROGRAMS):
+# ERS on half the load and ECRS on a further 45%, together the 95% flexible share. RRS (the same
+# MW as ECRS) and 4CP avoidance (adds the 4CP charge to power cost) are listed, off by default.
+ERCOT_ECRS_PARTNERSHIP = replace(ERCOT_ECRS, committed_share=0.45)
 
 ERCOT_TERMS: tuple[ProgramTerms, ...] = (
     ProgramTerms(
@@ -155,23 +159,26 @@ ERCOT_TERMS: tuple[ProgramTerms, ...] = (
         "usd_per_mw_hour", notice_hours=0.0, paid_only_while_running=True,
         expected_deployment_hours_per_year=ERCOT_RRS.expected_deployment_hours_per_year,
         penalty="under-frequency relay trip required; failure to deploy: claw-back of the award",
-        eligibility="controllable or under-frequency-relay load resource; paid only while consuming",
+        eligibility="controllable or under-frequency-relay load resource; paid only while "
+        "consuming; an alternative to ECRS for the same MW", default=False,
         source=ERCOT_RRS.source, status="assumption", model_program=ERCOT_RRS,
     ),
     ProgramTerms(
         "ERCOT ECRS", "ERCOT", ERCOT_ECRS.capacity_payment_usd_per_mw_hour, "usd_per_mw_hour",
-        notice_hours=10 / 60, max_event_hours=2, paid_only_while_running=True,
+        notice_hours=10 / 60, max_event_hours=2, paid_only_while_running=True, committed_share=0.45,
         expected_deployment_hours_per_year=ERCOT_ECRS.expected_deployment_hours_per_year,
         penalty="failure to deploy: claw-back of the award", source=ERCOT_ECRS.source,
-        eligibility="load resource; must sustain 2 h", status="derived", model_program=ERCOT_ECRS,
+        eligibility="load resource; must sustain 2 h", status="derived",
+        model_program=ERCOT_ECRS_PARTNERSHIP,
     ),
     ProgramTerms(
         "ERCOT 4CP transmission avoidance", "ERCOT", ERCOT_4CP.transmission_charge_usd_per_kw_year,
         "usd_per_kw_year", months_active=(6, 7, 8, 9), committed_share=ERCOT_4CP.committed_share,
         expected_deployment_hours_per_year=ERCOT_4CP.expected_deployment_hours_per_year,
         peak_catch_rate=ERCOT_4CP.peak_catch_rate, max_events_per_year=4,
-        penalty="none: a missed peak sets next year's transmission charge",
-        eligibility="any transmission-metered load", source=ERCOT_4CP.source,
+        penalty="none: a missed peak sets next year's transmission charge", default=False,
+        eligibility="any transmission-metered load; switching it on adds the 4CP charge to "
+        "power cost and credits the share avoided", source=ERCOT_4CP.source,
         status="assumption", model_program=ERCOT_4CP,
     ),
 )  # fmt: skip
