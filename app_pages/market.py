@@ -224,9 +224,8 @@ if not math.isclose(offer, scenario.lease_rate_usd_per_kw_month):
 from datetime import date as _date  # noqa: E402
 
 from app_support import regions_view  # noqa: E402
-from valuation.power import PowerContract, PriceFileError  # noqa: E402
+from valuation.power import PriceFileError  # noqa: E402
 from valuation.regions import all_regions, region_for  # noqa: E402
-from valuation.replay import replay  # noqa: E402
 
 st.subheader("Grid regions: price shapes and programs")
 st.caption(
@@ -313,17 +312,11 @@ hashprice = c3.number_input(
 with_programs = st.checkbox(f"Include {region.name}'s default programs", True, key="replay_prog")
 if upload is not None:
     try:
-        series = regions_view.read_uploaded_price_file(upload.getvalue(), "uploaded file")
-        contract = PowerContract(
-            contract_type=contract_type,
-            price_usd_per_mwh=contract_price,
-            adder_usd_per_mwh=contract_price if contract_type == "index_plus_adder" else 0.0,
-            flexible_share=flexible,
-            resale_rights=contract_type == "fixed_ppa",
-        )
-        table = replay(
-            series, contract, power_mw, efficiency, hashprice,
-            programs=region.programs(as_of) if with_programs else (),
+        table = regions_view.replay_upload(
+            upload.getvalue(), region, contract_type=contract_type,
+            contract_price_usd_per_mwh=contract_price, power_mw=power_mw,
+            flexible_share=flexible, efficiency_j_per_th=efficiency,
+            hashprice_usd_per_ph_day=hashprice, with_programs=with_programs, as_of=as_of,
         )  # fmt: skip
     except (PriceFileError, ValueError) as exc:
         st.error("The price file could not be replayed. What was wrong:")

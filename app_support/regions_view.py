@@ -9,8 +9,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from valuation.power import PriceFileError, PriceSeries, load_price_file
+from valuation.power import PowerContract, PriceFileError, PriceSeries, load_price_file
 from valuation.regions import Region
+from valuation.replay import replay
 
 # A year of 5-minute prices is 105,120 rows of ~25 bytes: these bounds admit it and little more.
 MAX_PRICE_FILE_BYTES = 5_000_000
@@ -82,3 +83,35 @@ def read_uploaded_price_file(data: bytes, name: str = "upload") -> PriceSeries:
             f"the file has {n_rows - 1:,} rows of prices; at most {MAX_PRICE_FILE_ROWS:,} are allowed"
         )
     return load_price_file(io.StringIO(text), hub=name)
+
+
+def replay_upload(
+    data: bytes,
+    region: Region,
+    *,
+    contract_type: str,
+    contract_price_usd_per_mwh: float,
+    power_mw: float,
+    flexible_share: float,
+    efficiency_j_per_th: float,
+    hashprice_usd_per_ph_day: float,
+    with_programs: bool,
+    as_of: date,
+) -> pd.DataFrame:
+    """The Market page's replay: the bounded file, a contract from the page's inputs (fixed price
+    with resale rights, index plus the price as adder, or a flat tariff) and the region's default
+    programs when asked. Raises ``PriceFileError`` / ``ValueError`` with the reason in words."""
+    series = read_uploaded_price_file(data, "uploaded file")
+    contract = PowerContract(
+        contract_type=contract_type,
+        price_usd_per_mwh=contract_price_usd_per_mwh,
+        adder_usd_per_mwh=contract_price_usd_per_mwh
+        if contract_type == "index_plus_adder"
+        else 0.0,
+        flexible_share=flexible_share,
+        resale_rights=contract_type == "fixed_ppa",
+    )
+    return replay(
+        series, contract, power_mw, efficiency_j_per_th, hashprice_usd_per_ph_day,
+        programs=region.programs(as_of) if with_programs else (),
+    )  # fmt: skip

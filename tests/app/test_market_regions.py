@@ -83,3 +83,25 @@ def test_market_page_shows_the_selected_regions_programs(db_url):
     at.selectbox(key="market_region").set_value("ERCOT").run()
     levers = next(df.value for df in at.dataframe if "lever" in df.value.columns)
     assert levers["lever"].str.contains("SB 6").any()
+
+
+def test_replay_upload_pays_the_regions_programs_and_refuses_bad_files():
+    stamps = pd.date_range("2024-07-01", "2024-08-01", freq="15min", inclusive="left")
+    prices = np.where(stamps.hour == 18, 400.0, 30.0)
+    data = ("timestamp,price\n" + "".join(
+        f"{t:%Y-%m-%d %H:%M},{p}\n" for t, p in zip(stamps, prices, strict=True)
+    )).encode()  # fmt: skip
+    kwargs = dict(
+        contract_type="index_plus_adder", contract_price_usd_per_mwh=5.0, power_mw=10.0,
+        flexible_share=0.95, efficiency_j_per_th=25.0, hashprice_usd_per_ph_day=50.0,
+        as_of=date(2026, 11, 30),
+    )  # fmt: skip
+    with_dr = regions_view.replay_upload(data, region_for("PJM"), with_programs=True, **kwargs)
+    without = regions_view.replay_upload(data, region_for("PJM"), with_programs=False, **kwargs)
+    assert with_dr["hours"].tolist() == [744.0]
+    assert with_dr["hours_curtailed"].iloc[0] == pytest.approx(31.0)  # the 18 h hour, every day
+    assert without["program_payments_usd"].iloc[0] == 0.0
+    assert with_dr["program_payments_usd"].iloc[0] > 0
+    with pytest.raises(PriceFileError, match="row 2"):
+        regions_view.replay_upload(b"timestamp,price\nyesterday,1\n2024-01-01 01:00,2\n",
+                                   region_for("PJM"), with_programs=True, **kwargs)  # fmt: skip
