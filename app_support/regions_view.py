@@ -18,13 +18,23 @@ MAX_PRICE_FILE_BYTES = 5_000_000
 MAX_PRICE_FILE_ROWS = 110_000
 
 
-def duration_frame(region: Region, points: int = 96) -> pd.DataFrame:
+def duration_frame(region: Region, points: int = 96, max_rows: int = 250) -> pd.DataFrame:
     """The region's year as one price-duration curve: ``share_of_hours`` (0-100%, highest price
-    first) and ``price_usd_per_mwh``, from its 12 x points monthly curve (equal-weight points)."""
+    first) and ``price_usd_per_mwh``, from its 12 x points monthly curve (equal-weight points).
+
+    At most ``max_rows`` rows a region (a chart of nine regions stays under Vega's 5,000-row
+    default): the highest 100 points are all kept (the scarcity tail), the rest evenly thinned,
+    the lowest point always kept.
+    """
     prices = np.sort(region.price_curve(points).prices_usd_per_mwh.ravel())[::-1]
     share = (np.arange(prices.size) + 0.5) / prices.size * 100.0
+    keep = np.arange(prices.size)
+    if prices.size > max_rows:
+        head = min(100, max_rows // 2)
+        tail = np.linspace(head, prices.size - 1, max_rows - head).round().astype(int)
+        keep = np.unique(np.concatenate([np.arange(head), tail]))
     return pd.DataFrame(
-        {"region": region.name, "share_of_hours": share, "price_usd_per_mwh": prices}
+        {"region": region.name, "share_of_hours": share[keep], "price_usd_per_mwh": prices[keep]}
     )
 
 

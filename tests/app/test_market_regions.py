@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_support import regions_view
 from valuation.power import PriceFileError
-from valuation.regions import region_for
+from valuation.regions import all_regions, region_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,16 +30,20 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_duration_frame_is_the_regions_curve_sorted_high_to_low():
-    frame = regions_view.duration_frame(region_for("PJM"), points=24)
-    assert len(frame) == 12 * 24
-    assert frame["price_usd_per_mwh"].is_monotonic_decreasing
-    weights = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-    # equal-weight points: the frame's mean is the mean of the twelve monthly means
-    monthly = region_for("PJM").monthly_mean_usd_per_mwh()
-    assert frame["price_usd_per_mwh"].mean() == pytest.approx(monthly.mean())
-    assert frame["price_usd_per_mwh"].mean() != pytest.approx(
-        np.average(monthly, weights=weights), abs=1e-6
+    region = region_for("PJM")
+    full = regions_view.duration_frame(region, points=24, max_rows=10_000)
+    assert len(full) == 12 * 24 and full["price_usd_per_mwh"].is_monotonic_decreasing
+    # equal-weight points: the full frame's mean is the mean of the twelve monthly means
+    assert full["price_usd_per_mwh"].mean() == pytest.approx(
+        region.monthly_mean_usd_per_mwh().mean()
     )
+    thin = regions_view.duration_frame(region, points=96, max_rows=250)
+    curve = np.sort(region.price_curve(96).prices_usd_per_mwh.ravel())
+    assert len(thin) <= 250 and thin["price_usd_per_mwh"].is_monotonic_decreasing
+    np.testing.assert_allclose(thin["price_usd_per_mwh"].iloc[:100], curve[::-1][:100])
+    assert thin["price_usd_per_mwh"].iloc[-1] == curve[0]
+    frames = [regions_view.duration_frame(r) for r in all_regions()]
+    assert sum(len(f) for f in frames) < 5_000  # Vega's default row limit
 
 
 def test_program_and_lever_tables():
