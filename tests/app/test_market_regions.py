@@ -49,7 +49,7 @@ def test_duration_frame_is_the_regions_curve_sorted_high_to_low():
 def test_program_and_lever_tables():
     pjm = regions_view.program_frame(region_for("PJM"), date(2026, 11, 30))
     assert pjm["program"].str.contains("PJM capacity").any()
-    assert set(pjm["unit"]) >= {"$/mw-day", "$/kw-year"}
+    assert set(pjm["unit"]) >= {"$/MW-day", "$/kW-year"}
     levers = regions_view.lever_frame(region_for("ERCOT"))
     assert levers["lever"].str.contains("SB 6").sum() == 3 and not levers["switched_on"].any()
     assert levers["lever"].str.contains("queue").any()

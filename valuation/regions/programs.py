@@ -27,7 +27,7 @@ from valuation.power import (
     ERCOT_RRS,
     DemandResponseProgram,
 )
-from valuation.regions.units import NATIVE_UNITS, program_fields, usd_per_mw_year
+from valuation.regions.units import NATIVE_UNITS, UNIT_LABELS, program_fields, usd_per_mw_year
 
 STATUSES: tuple[str, ...] = ("published", "derived", "recalled", "assumption", "chart")
 
@@ -117,7 +117,7 @@ class ProgramTerms:
         return {
             "program": self.name,
             "rate": self.native_rate,
-            "unit": self.native_unit.replace("usd_per_", "$/").replace("_", "-"),
+            "unit": UNIT_LABELS[self.native_unit],
             "usd_per_mw_year": None if yearly is None else round(yearly),
             "months_active": _months_text(self.months_active),
             "notice_h": self.notice_hours,

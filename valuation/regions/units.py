@@ -22,6 +22,14 @@ NATIVE_UNITS: tuple[str, ...] = (
     "usd_per_mwh",
     "usd_per_kw_year",
 )
+UNIT_LABELS: dict[str, str] = {
+    "usd_per_mw_day": "$/MW-day",
+    "usd_per_kw_month": "$/kW-month",
+    "usd_per_mw_hour": "$/MW-h",
+    "usd_per_mw_year": "$/MW-year",
+    "usd_per_mwh": "$/MWh",
+    "usd_per_kw_year": "$/kW-year",
+}
 DAYS_PER_MODEL_MONTH = HOURS_PER_MONTH / 24.0  # 30.4375
 
 
