@@ -286,8 +286,10 @@ def pjm_terms(as_of: date) -> tuple[ProgramTerms, ...]:
             "usd_per_kw_year", months_active=(6, 7, 8), committed_share=0.95,
             expected_deployment_hours_per_year=40.0, peak_catch_rate=0.8, max_events_per_year=1,
             penalty="none: a missed peak sets next year's network transmission charge",
+            default=False,
             eligibility="any load: the zone's NITS rate applies to the load at the zone's "
-            "annual peak hour",
+            "annual peak hour; off by default like ERCOT 4CP, because the charge falls on every "
+            "path (switch it on for all strategies, not only the demand-response one)",
             source="NITS charges follow each customer's load at the zone's single annual peak "
             "(PJM OATT, network service peak load); $50/kW-year is an assumption (zonal rates "
             "differ); 80% catch and 40 h/yr peak watch are assumptions", status="assumption",
