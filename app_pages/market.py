@@ -218,3 +218,121 @@ if not math.isclose(offer, scenario.lease_rate_usd_per_kw_month):
         "The site pages value conversions at the lease rate on their own slider; this offer only "
         "places a number among the deals."
     )
+
+# --- Grid regions, their programs, and a replay of your prices -------------------------------------
+# Self-contained section (issue 12): everything it needs is imported here.
+from datetime import date as _date  # noqa: E402
+
+from app_support import regions_view  # noqa: E402
+from valuation.power import PriceFileError  # noqa: E402
+from valuation.regions import all_regions, region_for  # noqa: E402
+
+st.subheader("Grid regions: price shapes and programs")
+st.caption(
+    "Each site is valued on its own market. Price shapes are generated from bundled statistics "
+    "(valuation/data/region_price_stats.csv: annual and monthly means, scarcity and negative "
+    "hours), each number marked published, derived or assumption with its source. ERCOT uses its "
+    "2024 hub-average sample."
+)
+regions = all_regions()
+region_name = st.selectbox(
+    "Region", [r.name for r in regions], key="market_region",
+    help="The grid region whose price shape, programs and policy levers are shown.",
+)  # fmt: skip
+region = region_for(region_name)
+st.caption(f"{region.name}: {region.description} Price index: {region.hub}.")
+curves = pd.concat([regions_view.duration_frame(r) for r in regions], ignore_index=True)
+curves["selected"] = curves["region"] == region.name
+duration = (
+    alt.Chart(curves)
+    .mark_line()
+    .encode(
+        x=alt.X("share_of_hours:Q", title="Share of the year's hours, highest price first (%)"),
+        y=alt.Y("price_usd_per_mwh:Q", title="Price, USD/MWh", scale=alt.Scale(type="symlog")),
+        color=alt.Color("region:N", title="Region"),
+        strokeWidth=alt.condition("datum.selected", alt.value(3), alt.value(1)),
+        tooltip=[
+            alt.Tooltip("region:N", title="Region"),
+            alt.Tooltip("share_of_hours:Q", title="Share of hours, %", format=".1f"),
+            alt.Tooltip("price_usd_per_mwh:Q", title="USD/MWh", format=",.2f"),
+        ],
+    )
+    .properties(height=320)
+)
+st.altair_chart(duration, width="stretch")
+st.dataframe(
+    regions_view.monthly_frame(region).set_index("month").T, width="stretch",
+)  # fmt: skip
+as_of = _date.today()
+st.markdown(f"**Programs in {region.name}** (rates in each market's own unit, and per MW-year)")
+st.dataframe(
+    regions_view.program_frame(region, as_of),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "program": st.column_config.TextColumn("Program"),
+        "rate": st.column_config.NumberColumn("Rate", format="%.2f"),
+        "unit": st.column_config.TextColumn("Unit"),
+        "usd_per_mw_year": st.column_config.NumberColumn("USD per MW-year", format="$%d"),
+        "source": st.column_config.TextColumn("Source", width="large"),
+    },
+)
+levers = regions_view.lever_frame(region)
+if levers.empty:
+    st.caption(f"No policy levers are listed for {region.name}.")
+else:
+    st.markdown(
+        f"**Policy levers in {region.name}**: all off in the valuations unless switched on."
+    )
+    st.dataframe(levers, hide_index=True, width="stretch")
+
+st.subheader("Replay your own prices")
+st.caption(
+    "Upload a CSV of timestamp and price (USD/MWh) at 5-, 15-, 30- or 60-minute intervals, at most "
+    f"{regions_view.MAX_PRICE_FILE_BYTES // 1_000_000} MB and {regions_view.MAX_PRICE_FILE_ROWS:,} "
+    "rows. The replay curtails interval by interval on calendar hours and pays the region's "
+    "default programs."
+)
+upload = st.file_uploader("Price file (.csv)", type=["csv"], key="market_price_upload")
+c1, c2, c3 = st.columns(3)
+contract_type = c1.selectbox(
+    "Contract", ["fixed_ppa", "index_plus_adder", "utility_tariff"], key="replay_contract",
+    help="fixed_ppa: a fixed price with resale of unused energy; index_plus_adder: the file's "
+    "price plus an adder; utility_tariff: a flat energy charge.",
+)  # fmt: skip
+contract_price = c1.number_input(
+    "Fixed price, adder or tariff (USD/MWh)", 0.0, 1_000.0, 25.0, key="replay_price"
+)
+power_mw = c2.number_input("Site power (MW)", 0.1, 5_000.0, 100.0, key="replay_mw")
+flexible = c2.slider("Flexible share of the load", 0.0, 1.0, 0.95, key="replay_flex")
+efficiency = c3.number_input("Fleet efficiency (J/TH)", 5.0, 200.0, 25.0, key="replay_eff")
+hashprice = c3.number_input(
+    "Hashprice (USD per PH/day)", 0.0, 10_000.0, round(float(hashprice_today), 2), key="replay_hp"
+)
+with_programs = st.checkbox(f"Include {region.name}'s default programs", True, key="replay_prog")
+if upload is not None:
+    try:
+        table = regions_view.replay_upload(
+            upload.getvalue(), region, contract_type=contract_type,
+            contract_price_usd_per_mwh=contract_price, power_mw=power_mw,
+            flexible_share=flexible, efficiency_j_per_th=efficiency,
+            hashprice_usd_per_ph_day=hashprice, with_programs=with_programs, as_of=as_of,
+        )  # fmt: skip
+    except (PriceFileError, ValueError) as exc:
+        st.error("The price file could not be replayed. What was wrong:")
+        st.text(str(exc))
+    else:
+        shown = table.reset_index()
+        shown["month"] = shown["month"].astype(str)
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: st.column_config.NumberColumn(c.replace("_", " "), format="%.0f")
+                for c in shown.columns
+                if c.endswith("_usd") or c in ("mwh_not_consumed",)
+            },
+        )
+        total = float(table["net_benefit_usd"].sum())
+        st.metric("Net benefit of flexibility over the file", fmt.usd(total), border=True)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-GRID_REGIONS: tuple[str, ...] = (
+# Canonical grid regions: the seven ISO/RTO markets and two non-market utility-tariff regions
+# (vertically integrated utilities outside an organised market: the Southeast, mostly SERC, and
+# the West outside CAISO, mostly WECC). ``valuation.regions`` maps each to its region object.
+CANONICAL_GRID_REGIONS: tuple[str, ...] = (
     "ERCOT",
     "PJM",
     "MISO",
@@ -18,10 +21,61 @@ GRID_REGIONS: tuple[str, ...] = (
     "NYISO",
     "ISO-NE",
     "CAISO",
-    "WECC non-ISO",
-    "SERC non-ISO",
-    "other",
+    "Southeast",
+    "West",
 )
+# Other accepted spellings, matched case-insensitively (after trimming and collapsing spaces) ->
+# canonical name. "other" is a site whose market is not known: valued on the Southeast
+# utility-tariff region (a tariff, not a market price), and never refused.
+GRID_REGION_ALIASES: dict[str, str] = {
+    "ercot": "ERCOT",
+    "texas": "ERCOT",
+    "pjm interconnection": "PJM",
+    "pjm": "PJM",
+    "miso": "MISO",
+    "midcontinent iso": "MISO",
+    "spp": "SPP",
+    "southwest power pool": "SPP",
+    "nyiso": "NYISO",
+    "new york iso": "NYISO",
+    "iso-ne": "ISO-NE",
+    "isone": "ISO-NE",
+    "iso ne": "ISO-NE",
+    "iso new england": "ISO-NE",
+    "caiso": "CAISO",
+    "california iso": "CAISO",
+    "southeast": "Southeast",
+    "serc non-iso": "Southeast",
+    "serc": "Southeast",
+    "west": "West",
+    "wecc non-iso": "West",
+    "wecc": "West",
+    "other": "Southeast",
+}
+# Every name the inventory offers as a choice: the canonical names and the legacy spellings stored
+# sites carry ("WECC non-ISO", "SERC non-ISO", "other"); any alias above is also accepted.
+GRID_REGIONS: tuple[str, ...] = CANONICAL_GRID_REGIONS + ("WECC non-ISO", "SERC non-ISO", "other")
+
+
+def canonical_grid_region(name: object) -> str:
+    """The canonical grid region for ``name`` (a canonical name or an alias, any case).
+
+    Raises ``ValueError`` naming the value and the allowed names when it is unknown.
+    """
+    if isinstance(name, str):
+        key = " ".join(name.strip().split()).lower()
+        for canonical in CANONICAL_GRID_REGIONS:
+            if key == canonical.lower():
+                return canonical
+        if key in GRID_REGION_ALIASES:
+            return GRID_REGION_ALIASES[key]
+    raise ValueError(
+        f"grid_region={name!r} is not a known grid region; allowed: "
+        + ", ".join(GRID_REGIONS)
+        + " (case-insensitive; aliases such as 'WECC non-ISO', 'SERC non-ISO', 'other')"
+    )
+
+
 COOLING_TYPES: tuple[str, ...] = ("air", "hydro", "immersion")
 CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tariff")
 SUBSTATION_OWNERS: tuple[str, ...] = ("utility", "site")

@@ -24,6 +24,7 @@ from sites.schema import (
     SUBSTATION_OWNERS,
     WATER_AVAILABILITY,
     Site,
+    canonical_grid_region,
     to_record,
 )
 
@@ -197,6 +198,18 @@ def validate_site(
         add("state", site.state, "must be a two-letter US state code (e.g. TX) or blank")
 
     for column, allowed in CHOICE_COLUMNS.items():
+        if column == "grid_region":
+            # Grid region: any canonical name or alias, case-insensitive (sites.schema).
+            if typed_ok[column]:
+                try:
+                    canonical_grid_region(rec[column])
+                except ValueError:
+                    add(
+                        column,
+                        rec[column],
+                        "must be one of " + ", ".join(allowed) + " (any case, or an alias)",
+                    )
+            continue
         if typed_ok[column] and rec[column] not in allowed:
             add(column, rec[column], "must be one of " + ", ".join(allowed))
 

@@ -784,12 +784,17 @@ def mining_cash_flows(
     four_cp = np.zeros(shape)
     cp_charge = np.zeros(shape)
     dr_frac_extra = np.zeros(shape)
-    committed_total = sum(
-        p.committed_share for p in programs if p.capacity_payment_usd_per_mw_hour > 0
-    )
+    # Capacity programs active in the same calendar month may not commit more than the flexible
+    # share (seasonal programs, e.g. MISO's four PRA seasons, do not overlap).
+    committed_by_month = np.zeros(12)
+    for p in programs:
+        if p.capacity_payment_usd_per_mw_hour > 0:
+            committed_by_month[np.asarray(p.months_active) - 1] += p.committed_share
+    committed_total = float(committed_by_month.max())
     if committed_total > contract.flexible_share + 1e-12:
         raise MiningError(
-            f"capacity programs commit {committed_total:.3f} of the load; must not exceed "
+            f"capacity programs commit {committed_total:.3f} of the load in calendar month "
+            f"{int(committed_by_month.argmax()) + 1}; must not exceed "
             f"PowerContract.flexible_share={contract.flexible_share}"
         )
     econ_hours = curt.fraction_curtailed * HOURS_PER_MONTH

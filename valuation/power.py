@@ -289,26 +289,71 @@ class PriceDurationCurve:
 
     @classmethod
     def from_series(
-        cls, series: PriceSeries, n_points: int = 720, *, hub: str = "", source: str = ""
+        cls,
+        series: PriceSeries,
+        n_points: int = 720,
+        *,
+        hub: str = "",
+        source: str = "",
+        fill: PriceDurationCurve | None = None,
     ) -> PriceDurationCurve:
         """Each calendar month's interval prices as ``n_points`` equal-probability bin means.
 
         Point ``j`` is the mean price over the ``j``-th ``1/K`` slice of the month's sorted
         prices (``bin_means``), so the curve's mean equals the month's interval mean at any ``K``
         and the spike tail is kept in the top bins (quantiles at bin centres would drop it:
-        48 Hazen points gave $22.84/MWh against $26.83 for the 2024 sample). All twelve calendar
-        months must be present; several years of the same month are pooled.
+        48 Hazen points gave $22.84/MWh against $26.83 for the 2024 sample).
+
+        Any 5-, 15-, 30- or 60-minute series holding at least one complete calendar month is
+        accepted (``complete_months``); only complete months are used, several years of the same
+        month are pooled. Calendar months the series does not cover are taken from ``fill`` (e.g.
+        a region's curve, resampled to ``n_points``); without ``fill`` all twelve must be covered.
         """
         if not isinstance(n_points, (int, np.integer)) or n_points < 1:
             raise PowerError(f"n_points={n_points!r} is not allowed; must be an integer >= 1")
-        months = series.timestamps.month.to_numpy()
-        missing = sorted(set(range(1, 13)) - set(months.tolist()))
-        if missing:
+        complete = complete_months(series)
+        if not complete.any():
             raise PowerError(
-                f"price series lacks calendar months {missing}; a curve needs all twelve"
+                "price series holds no complete calendar month "
+                f"({len(series.prices_usd_per_mwh)} intervals of {series.interval_hours:g} h); "
+                "at least one whole month is needed"
             )
-        rows = [bin_means(series.prices_usd_per_mwh[months == m], n_points) for m in range(1, 13)]
+        months = series.timestamps.month.to_numpy()
+        use = complete_interval_mask(series)
+        covered = sorted(set(months[use].tolist()))
+        missing = sorted(set(range(1, 13)) - set(covered))
+        if missing and fill is None:
+            raise PowerError(
+                f"price series lacks calendar months {missing}; a curve needs all twelve "
+                "(pass fill=<a region's curve> to fill them)"
+            )
+        rows = []
+        for m in range(1, 13):
+            if m in covered:
+                rows.append(bin_means(series.prices_usd_per_mwh[use & (months == m)], n_points))
+            else:
+                rows.append(bin_means(fill.prices_usd_per_mwh[m - 1], n_points))  # type: ignore[union-attr]
         return cls(np.vstack(rows), hub=hub or series.hub, source=source or series.source)
+
+
+def complete_months(series: PriceSeries) -> pd.Series:
+    """For each calendar month (period) the series touches: True when every interval is present.
+
+    A month of ``d`` days at ``h``-hour intervals is complete with ``d x 24 / h`` intervals
+    (calendar hours: August has 744). The loader already refuses gaps and duplicates, so a count
+    is enough.
+    """
+    periods = series.timestamps.to_period("M")
+    counts = pd.Series(1, index=periods).groupby(level=0).sum()
+    expected = counts.index.days_in_month.to_numpy() * 24.0 / series.interval_hours
+    return pd.Series(np.isclose(counts.to_numpy(), expected), index=counts.index)
+
+
+def complete_interval_mask(series: PriceSeries) -> np.ndarray:
+    """Boolean ``(n,)``: the interval lies in a complete calendar month of the series."""
+    complete = complete_months(series)
+    periods = series.timestamps.to_period("M")
+    return complete.reindex(periods).to_numpy(dtype=bool)
 
 
 def bin_means(values_usd_per_mwh: object, n_points: int) -> np.ndarray:

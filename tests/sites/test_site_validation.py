@@ -108,9 +108,9 @@ CASES = [
     ),
     (
         "unknown grid region",
-        lambda: dataclasses.replace(BASE, grid_region="ercot"),
+        lambda: dataclasses.replace(BASE, grid_region="Mars"),
         "grid_region",
-        lambda: dataclasses.replace(BASE, grid_region="WECC non-ISO"),
+        lambda: dataclasses.replace(BASE, grid_region="ercot"),
     ),
     (
         "unknown cooling type",

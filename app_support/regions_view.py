@@ -1,0 +1,127 @@
+"""What the Market page shows for grid regions: each region's price-duration curve, program and
+lever tables, and a bounded reader for an uploaded price file. No valuation logic here."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from valuation.power import PowerContract, PriceFileError, PriceSeries, load_price_file
+from valuation.regions import Region
+from valuation.replay import replay
+
+# A year of 5-minute prices is 105,120 rows of ~25 bytes: these bounds admit it and little more.
+MAX_PRICE_FILE_BYTES = 5_000_000
+MAX_PRICE_FILE_ROWS = 110_000
+
+
+def duration_frame(region: Region, points: int = 96, max_rows: int = 250) -> pd.DataFrame:
+    """The region's year as one price-duration curve: ``share_of_hours`` (0-100%, highest price
+    first) and ``price_usd_per_mwh``, from its 12 x points monthly curve (equal-weight points).
+
+    At most ``max_rows`` rows a region (a chart of nine regions stays under Vega's 5,000-row
+    default): the highest 100 points are all kept (the scarcity tail), the rest evenly thinned,
+    the lowest point always kept.
+    """
+    prices = np.sort(region.price_curve(points).prices_usd_per_mwh.ravel())[::-1]
+    share = (np.arange(prices.size) + 0.5) / prices.size * 100.0
+    keep = np.arange(prices.size)
+    if prices.size > max_rows:
+        head = min(100, max_rows // 2)
+        tail = np.linspace(head, prices.size - 1, max_rows - head).round().astype(int)
+        keep = np.unique(np.concatenate([np.arange(head), tail]))
+    return pd.DataFrame(
+        {"region": region.name, "share_of_hours": share[keep], "price_usd_per_mwh": prices[keep]}
+    )
+
+
+def monthly_frame(region: Region) -> pd.DataFrame:
+    """Monthly mean price of the region's curve, $/MWh, with month names."""
+    means = region.price_curve(96).mean_usd_per_mwh
+    months = [date(2024, m, 1).strftime("%b") for m in range(1, 13)]
+    return pd.DataFrame({"month": months, "mean_price_usd_per_mwh": np.round(means, 2)})
+
+
+def program_frame(region: Region, as_of: date) -> pd.DataFrame:
+    """One row per program the region lists (``ProgramTerms.row``)."""
+    return pd.DataFrame([t.row() for t in region.program_terms(as_of)])
+
+
+def lever_frame(region: Region) -> pd.DataFrame:
+    """The region's policy levers with what each changes; all are off by default."""
+    rows = []
+    for lever in region.levers():
+        effects = {
+            "unpaid curtailment h/yr": lever.unpaid_curtailment_hours_per_year,
+            "backup capex $/MW": lever.backup_capex_usd_per_mw,
+            "one-off fee $": lever.one_time_fee_usd,
+            "energy adder $/MWh": lever.energy_adder_usd_per_mwh,
+            "months to power": lever.queue_months,
+        }
+        rows.append(
+            {
+                "lever": lever.name,
+                "path": lever.applies_to,
+                "changes": "; ".join(f"{k} {v:,.0f}" for k, v in effects.items() if v),
+                "switched_on": lever.enabled,
+                "status": lever.status,
+                "source": lever.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def read_uploaded_price_file(data: bytes, name: str = "upload") -> PriceSeries:
+    """A price file from uploaded bytes, bounded: at most ``MAX_PRICE_FILE_BYTES`` bytes and
+    ``MAX_PRICE_FILE_ROWS`` rows, UTF-8 text. Raises ``PriceFileError`` in words otherwise (and the
+    loader's own errors by row and column)."""
+    if len(data) > MAX_PRICE_FILE_BYTES:
+        raise PriceFileError(
+            f"the file is {len(data):,} bytes; at most {MAX_PRICE_FILE_BYTES:,} bytes are allowed "
+            "(a year of 5-minute prices fits)"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PriceFileError("the file is not UTF-8 text; save it as a CSV (UTF-8)") from None
+    n_rows = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if n_rows > MAX_PRICE_FILE_ROWS + 1:
+        raise PriceFileError(
+            f"the file has {n_rows - 1:,} rows of prices; at most {MAX_PRICE_FILE_ROWS:,} are allowed"
+        )
+    return load_price_file(io.StringIO(text), hub=name)
+
+
+def replay_upload(
+    data: bytes,
+    region: Region,
+    *,
+    contract_type: str,
+    contract_price_usd_per_mwh: float,
+    power_mw: float,
+    flexible_share: float,
+    efficiency_j_per_th: float,
+    hashprice_usd_per_ph_day: float,
+    with_programs: bool,
+    as_of: date,
+) -> pd.DataFrame:
+    """The Market page's replay: the bounded file, a contract from the page's inputs (fixed price
+    with resale rights, index plus the price as adder, or a flat tariff) and the region's default
+    programs when asked. Raises ``PriceFileError`` / ``ValueError`` with the reason in words."""
+    series = read_uploaded_price_file(data, "uploaded file")
+    contract = PowerContract(
+        contract_type=contract_type,
+        price_usd_per_mwh=contract_price_usd_per_mwh,
+        adder_usd_per_mwh=contract_price_usd_per_mwh
+        if contract_type == "index_plus_adder"
+        else 0.0,
+        flexible_share=flexible_share,
+        resale_rights=contract_type == "fixed_ppa",
+    )
+    return replay(
+        series, contract, power_mw, efficiency_j_per_th, hashprice_usd_per_ph_day,
+        programs=region.programs(as_of) if with_programs else (),
+    )  # fmt: skip

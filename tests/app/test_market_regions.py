@@ -1,0 +1,111 @@
+"""The Market page's grid-region section: curves, programs, levers, and the bounded upload."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app_support import regions_view
+from valuation.power import PriceFileError
+from valuation.regions import all_regions, region_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'hashpivot-test.sqlite'}"
+    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_duration_frame_is_the_regions_curve_sorted_high_to_low():
+    region = region_for("PJM")
+    full = regions_view.duration_frame(region, points=24, max_rows=10_000)
+    assert len(full) == 12 * 24 and full["price_usd_per_mwh"].is_monotonic_decreasing
+    # equal-weight points: the full frame's mean is the mean of the twelve monthly means
+    assert full["price_usd_per_mwh"].mean() == pytest.approx(
+        region.monthly_mean_usd_per_mwh().mean()
+    )
+    thin = regions_view.duration_frame(region, points=96, max_rows=250)
+    curve = np.sort(region.price_curve(96).prices_usd_per_mwh.ravel())
+    assert len(thin) <= 250 and thin["price_usd_per_mwh"].is_monotonic_decreasing
+    np.testing.assert_allclose(thin["price_usd_per_mwh"].iloc[:100], curve[::-1][:100])
+    assert thin["price_usd_per_mwh"].iloc[-1] == curve[0]
+    frames = [regions_view.duration_frame(r) for r in all_regions()]
+    assert sum(len(f) for f in frames) < 5_000  # Vega's default row limit
+
+
+def test_program_and_lever_tables():
+    pjm = regions_view.program_frame(region_for("PJM"), date(2026, 11, 30))
+    assert pjm["program"].str.contains("PJM capacity").any()
+    assert set(pjm["unit"]) >= {"$/MW-day", "$/kW-year"}
+    levers = regions_view.lever_frame(region_for("ERCOT"))
+    assert levers["lever"].str.contains("SB 6").sum() == 3 and not levers["switched_on"].any()
+    assert levers["lever"].str.contains("queue").any()
+    assert regions_view.lever_frame(region_for("PJM")).empty
+
+
+def test_upload_bounds_and_errors_in_words():
+    with pytest.raises(PriceFileError, match="bytes; at most"):
+        regions_view.read_uploaded_price_file(b"x" * (regions_view.MAX_PRICE_FILE_BYTES + 1))
+    with pytest.raises(PriceFileError, match="not UTF-8"):
+        regions_view.read_uploaded_price_file(b"timestamp,price\n\xff\xfe,1\n")
+    many = "timestamp,price\n" + "2024-01-01 00:00,1\n" * (regions_view.MAX_PRICE_FILE_ROWS + 1)
+    with pytest.raises(PriceFileError, match="rows of prices; at most"):
+        regions_view.read_uploaded_price_file(many.encode())
+    with pytest.raises(PriceFileError, match="row 3"):
+        regions_view.read_uploaded_price_file(
+            b"timestamp,price\n2024-01-01 00:00,1\n2024-01-01 01:00,abc\n"
+        )
+    stamps = pd.date_range("2024-02-01", "2024-03-01", freq="h", inclusive="left")
+    ok = "timestamp,price\n" + "".join(f"{t:%Y-%m-%d %H:%M},20\n" for t in stamps)
+    assert len(regions_view.read_uploaded_price_file(ok.encode()).prices_usd_per_mwh) == 696
+
+
+def test_market_page_shows_the_selected_regions_programs(db_url):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/market.py")
+    at.run()
+    assert not at.exception
+    assert any("Grid regions" in h.value for h in at.subheader)
+    at.selectbox(key="market_region").set_value("PJM").run()
+    assert not at.exception
+    programs = next(df.value for df in at.dataframe if "program" in df.value.columns)
+    assert programs["program"].str.contains("PJM capacity").any()
+    assert not programs["program"].str.contains("ERCOT").any()
+    at.selectbox(key="market_region").set_value("ERCOT").run()
+    levers = next(df.value for df in at.dataframe if "lever" in df.value.columns)
+    assert levers["lever"].str.contains("SB 6").any()
+
+
+def test_replay_upload_pays_the_regions_programs_and_refuses_bad_files():
+    stamps = pd.date_range("2024-07-01", "2024-08-01", freq="15min", inclusive="left")
+    prices = np.where(stamps.hour == 18, 400.0, 30.0)
+    data = ("timestamp,price\n" + "".join(
+        f"{t:%Y-%m-%d %H:%M},{p}\n" for t, p in zip(stamps, prices, strict=True)
+    )).encode()  # fmt: skip
+    kwargs = dict(
+        contract_type="index_plus_adder", contract_price_usd_per_mwh=5.0, power_mw=10.0,
+        flexible_share=0.95, efficiency_j_per_th=25.0, hashprice_usd_per_ph_day=50.0,
+        as_of=date(2026, 11, 30),
+    )  # fmt: skip
+    with_dr = regions_view.replay_upload(data, region_for("PJM"), with_programs=True, **kwargs)
+    without = regions_view.replay_upload(data, region_for("PJM"), with_programs=False, **kwargs)
+    assert with_dr["hours"].tolist() == [744.0]
+    assert with_dr["hours_curtailed"].iloc[0] == pytest.approx(31.0)  # the 18 h hour, every day
+    assert without["program_payments_usd"].iloc[0] == 0.0
+    assert with_dr["program_payments_usd"].iloc[0] > 0
+    with pytest.raises(PriceFileError, match="row 2"):
+        regions_view.replay_upload(b"timestamp,price\nyesterday,1\n2024-01-01 01:00,2\n",
+                                   region_for("PJM"), with_programs=True, **kwargs)  # fmt: skip
