@@ -32,7 +32,7 @@ from valuation.errors import DecisionError, ValuationError
 from valuation.finance import CashFlowSummary, summarize_rows
 from valuation.formatting import usd
 from valuation.mining import hashprice_path
-from valuation.power import economic_curtailment
+from valuation.power import PriceSeries, economic_curtailment
 from valuation.scenario import Scenario
 from valuation.strategies import (
     CONVERTING,
@@ -138,9 +138,15 @@ class Decision:
 
 
 def compare(
-    site: Site, scenario: Scenario | None = None, *, retrofit: RetrofitEstimate | None = None
+    site: Site,
+    scenario: Scenario | None = None,
+    *,
+    retrofit: RetrofitEstimate | None = None,
+    price_history: PriceSeries | None = None,
 ) -> Decision:
-    """Value every strategy for ``site`` under ``scenario`` (the base scenario when None)."""
+    """Value every strategy for ``site`` under ``scenario`` (the base scenario when None);
+    ``price_history`` prices the calendar months it covers in place of the region's shape
+    (``valuation.strategies.build_site_model``)."""
     from models import estimate_retrofit
     from sites.schema import Site as SiteType
 
@@ -150,7 +156,7 @@ def compare(
         )
     scenario = scenario or Scenario()
     retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)
-    model = build_site_model(site, scenario, retrofit)
+    model = build_site_model(site, scenario, retrofit, price_history=price_history)
     return _decide(model, retrofit)
 
 

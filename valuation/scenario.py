@@ -81,7 +81,9 @@ class Scenario:
       value at the horizon is its running fleet's margin to the fleet's end of life (no
       perpetuity: refreshes and halvings past the horizon are new decisions), taxed the same way.
     * ``horizon_months`` 180: fifteen years, one base lease term.
-    * ``dr_programs``: :data:`DEFAULT_DR_PROGRAMS`.
+    * ``dr_programs`` None: each site's own grid region's default programs
+      (``valuation.regions``); a tuple replaces them (each program still pays only sites in its
+      own region).
     * ``price_curve_points`` 48: points of the bundled ERCOT 2024 price-duration curve used for
       economic curtailment (fewer points, faster; 48 keep the top 2% of hours distinct).
     * ``firmed`` False: the interruptible share of power rights does not count for AI tenants.
@@ -92,7 +94,7 @@ class Scenario:
     mining: MiningAssumptions = field(default_factory=MiningAssumptions)
     power_price_usd_per_mwh: float | None = None
     price_curve_points: int = 48
-    dr_programs: tuple[DemandResponseProgram, ...] = DEFAULT_DR_PROGRAMS
+    dr_programs: tuple[DemandResponseProgram, ...] | None = None
     lease_rate_usd_per_kw_month: float = 128.0
     lease_term_years: float = 15.0
     lease_escalator_per_year: float = 0.03
@@ -211,6 +213,7 @@ class Scenario:
         for name, build in builders.items():
             if (
                 name in kwargs
+                and kwargs[name] is not None
                 and not is_dataclass(kwargs[name])
                 and not isinstance(kwargs[name], tuple)
             ):

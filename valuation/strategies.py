@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sites.schema import canonical_grid_region
 from valuation.errors import StrategyError
 from valuation.finance import ProjectCashFlows, monthly_rate, project_cash_flows
 from valuation.hosting import (
@@ -58,7 +59,8 @@ from valuation.mining import (
     mining_cash_flows,
     used_asic_usd_per_th,
 )
-from valuation.power import DemandResponseProgram, PowerContract, ercot_sample_curve
+from valuation.power import DemandResponseProgram, PowerContract, PriceSeries
+from valuation.regions import overlay_history, region_for
 from valuation.scenario import Scenario
 from valuation.tenant import months_to_power, readiness_score
 
@@ -259,6 +261,8 @@ class SiteModel:
     # The scenario's demand-response programs that run in the site's grid region (an ERCOT
     # program pays nothing to a site in PJM); empty: the partnership row equals keep mining.
     dr_programs: tuple[DemandResponseProgram, ...] = ()
+    grid_region: str = "ERCOT"  # canonical name of the site's region
+    history_months: tuple[int, ...] = ()  # calendar months (1-12) priced from the user's history
 
     @property
     def n_halls(self) -> int:
@@ -292,10 +296,18 @@ class SiteModel:
 
 
 def build_site_model(
-    site: Site, scenario: Scenario | None = None, retrofit: RetrofitEstimate | None = None
+    site: Site,
+    scenario: Scenario | None = None,
+    retrofit: RetrofitEstimate | None = None,
+    *,
+    price_history: PriceSeries | None = None,
 ) -> SiteModel:
     """Every block of ``site``'s strategies under ``scenario`` (base when None), using
-    ``retrofit`` (``models.estimate_retrofit(site)`` when None) for halls, schedule, PUE and capex."""
+    ``retrofit`` (``models.estimate_retrofit(site)`` when None) for halls, schedule, PUE and capex.
+
+    Power prices are the site's grid region's price-duration curve (``valuation.regions``); a
+    ``price_history`` (``valuation.power.PriceSeries`` of whole calendar months) replaces it in
+    the calendar months it covers (``SiteModel.history_months``)."""
     from models import estimate_retrofit
 
     scenario = scenario or Scenario()
@@ -334,8 +346,16 @@ def build_site_model(
     keep[0] = True  # convert itself is always valued (its halls may start past the horizon)
     decisions, shifts = decisions[keep], shifts[keep]
 
+    region = region_for(site.grid_region)
+    curve = region.price_curve(scenario.price_curve_points)
+    covered: tuple[int, ...] = ()
+    if price_history is not None:
+        curve, covered_months = overlay_history(curve, price_history)
+        covered = tuple(int(m) for m in covered_months)
     contract = PowerContract.from_site(
-        site, contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh
+        site,
+        index_price_usd_per_mwh=float(curve.prices_usd_per_mwh.mean()),
+        contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh,
     )
     hosting = _hosting_blocks(
         scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, contract
@@ -344,7 +364,6 @@ def build_site_model(
     plan = _row_plan(profiles, mining_mw, shifts, decisions)
 
     path = hashprice_path(scenario.market, n)
-    curve = ercot_sample_curve(scenario.price_curve_points)
     cal_month = (as_of.month - 1 + np.arange(n)) % 12
     prices = curve.prices_usd_per_mwh[cal_month]
     if contract.contract_type != "index_plus_adder":
@@ -356,8 +375,16 @@ def build_site_model(
         if scenario.lease_structure == "triple_net"
         else 0.0
     )
+    if scenario.dr_programs is None:
+        programs = region.programs(as_of)
+    else:  # the user's programs, each only in its own region
+        programs = tuple(
+            p for p in scenario.dr_programs if canonical_grid_region(p.grid_region) == region.name
+        )
     return SiteModel(
-        dr_programs=tuple(p for p in scenario.dr_programs if p.grid_region == site.grid_region),
+        dr_programs=programs,
+        grid_region=region.name,
+        history_months=covered,
         site_id=site.id,
         scenario=scenario,
         hall_names=tuple(h.hall for h in halls),

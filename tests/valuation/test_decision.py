@@ -16,6 +16,7 @@ from sites.schema import Facility, PowerRights, Site
 from valuation.decision import DecisionError, choose, compare, compare_portfolio, gap_usd
 from valuation.finance import monthly_rate, npv
 from valuation.formatting import usd
+from valuation.power import ERCOT_ERS
 from valuation.scenario import Scenario
 from valuation.strategies import (
     CONVERTING,
@@ -175,9 +176,10 @@ def test_ties_go_to_the_first_strategy_in_the_stated_order(order, value):
 
 
 def test_a_site_with_no_programs_is_never_told_to_partner():
-    # NYISO: no program bundled with the scenario's ERCOT partnership, so the partnership is
-    # plain mining: shown once, never recommended (Lake Mariner's $2.4e-7 "win").
-    d = compare(_site(region="NYISO"), replace(SCENARIO, lease_rate_usd_per_kw_month=100.0,
+    # A NYISO site offered only ERCOT's ERS: no program pays it, so the partnership is plain
+    # mining: shown once, never recommended (Lake Mariner's $2.4e-7 "win").
+    d = compare(_site(region="NYISO"), replace(SCENARIO, dr_programs=(ERCOT_ERS,),
+                                                lease_rate_usd_per_kw_month=100.0,
                                                 capex_usd_per_critical_mw=11e6,
                                                 construction_delay_months=12))  # fmt: skip
     assert d.identical_to.get("mining_with_dr") == "keep_mining"
