@@ -56,6 +56,7 @@ __all__ = [
     "BasePaths",
     "DriverError",
     "DriverPaths",
+    "PRESETS",
     "RiskDrivers",
     "block_ranges",
     "generate_blocks",
@@ -611,3 +612,48 @@ def generate_paths(base: BasePaths, drivers: RiskDrivers, seed: int, n_paths: in
     """The first ``n_paths`` paths (whole blocks drawn, the tail of the last block dropped)."""
     ((first, last),) = block_ranges(n_paths, blocks_per_chunk=10**9)
     return generate_blocks(base, drivers, seed, first, last).take(0, n_paths)
+
+
+# --- presets -----------------------------------------------------------------------------------
+
+# Bear / base / bull driver sets, saved with a named scenario through ``RiskDrivers.to_dict``.
+# The caller's own tenant view (signing probability, lease-up months) goes on top with
+# ``dataclasses.replace(PRESETS[name], signing_probability=..., lease_up_months=...)``.
+# Sources (2026-11-30):
+# - BTC: bear 70% volatility and -20%/yr extra drift: one-month realised volatility near 70% in
+#   the 2024-25 drawdowns (Glassnode via CoinDesk 2025-03-18); BTC fell from ~$107k (2025-11-03)
+#   to ~$60k in 2026-02 (Binance Square, secondary). Bull 45% and +20%/yr: realised volatility
+#   40-55% in the 2023-24 uptrend (Glassnode). The +-20% drifts are assumptions.
+# - Tenant default: bear 3.7%/yr (S&P global speculative-grade default rate 2023), bull 0.1%/yr
+#   (investment grade, S&P 0-0.2%).
+# - Capex: bear median overrun 28% (median construction overrun, leanconstructionblog.com), bull
+#   on budget with 10% sd (solar/transmission-like modular builds, Flyvbjerg & Gardner 2024).
+# - Delay: bear 12-month mean delay (assumption: half again the base's 8 months, grid and
+#   equipment queues; JLL 2026: grid connection delays up to 4 years in some markets); bull half
+#   the projects on time with a 4-month mean (assumption).
+# - Lease market: bear -5%/yr, bull +5%/yr extra drift (assumption; CBRE: primary North America
+#   wholesale rents +6.5% in 2025, NoVA +30% in 2023-24).
+PRESETS: Mapping[str, RiskDrivers] = MappingProxyType(
+    {
+        "bear": RiskDrivers(
+            btc_volatility_per_year=0.70,
+            btc_excess_drift_per_year=-0.20,
+            lease_excess_drift_per_year=-0.05,
+            tenant_default_probability_per_year=0.037,
+            capex_overrun_median=1.28,
+            capex_overrun_log_sd=0.25,
+            delay_mean_months=12.0,
+        ),
+        "base": RiskDrivers(),
+        "bull": RiskDrivers(
+            btc_volatility_per_year=0.45,
+            btc_excess_drift_per_year=0.20,
+            lease_excess_drift_per_year=0.05,
+            tenant_default_probability_per_year=0.001,
+            capex_overrun_median=1.0,
+            capex_overrun_log_sd=0.10,
+            delay_probability=0.5,
+            delay_mean_months=4.0,
+        ),
+    }
+)
