@@ -338,6 +338,17 @@ class BasePaths:
     def n_months(self) -> int:
         return int(self.btc_price_usd.size)
 
+    @property
+    def floored_hashrate_eh_s(self) -> np.ndarray:
+        """The deterministic network hashrate after the floor (``hashprice_path``'s, exactly)."""
+        return _apply_floor(
+            self.network_hashrate_eh_s,
+            self.btc_price_usd,
+            self.fees_btc_per_block,
+            self.subsidy_btc,
+            self.hashprice_floor_usd_per_ph_day,
+        )
+
     @classmethod
     def from_market(cls, market: MarketState = DEFAULT_MARKET, n_months: int = 180) -> BasePaths:
         """The paths ``hashprice_path(market, n_months)`` uses, with the trend hashrate un-floored."""
@@ -439,6 +450,23 @@ def _lagged_moving_mean(r: np.ndarray, lag: int, window: int) -> np.ndarray:
     return (p[..., window : window + n] - p[..., :n]) / window
 
 
+def _apply_floor(
+    hashrate: np.ndarray,
+    price: np.ndarray,
+    fees: np.ndarray,
+    subsidy: np.ndarray,
+    floor: np.ndarray,
+) -> np.ndarray:
+    """``hashprice_path``'s equilibrium rule, same expression: cap the hashrate where USD
+    hashprice would fall below the floor (months with floor 0 are left alone)."""
+    on = floor > 0
+    if not np.any(on):
+        return hashrate
+    safe_floor = np.where(on, floor, 1.0)
+    at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * safe_floor)
+    return np.where(on, np.minimum(hashrate, at_floor), hashrate)
+
+
 def _month_steps(n_months: int) -> np.ndarray:
     """Years per step: month 0 is half a month (base prices sit at month midpoints), then 1/12."""
     dt = np.full(n_months, 1.0 / 12.0)
@@ -530,13 +558,9 @@ def generate_blocks(
         (drivers.hashrate_excess_drift_per_year - 0.5 * sh * sh) * dt + sh * sqdt * e_hash, axis=1
     )
     hashrate = base.network_hashrate_eh_s * np.exp(response + noise)
-    floor = base.hashprice_floor_usd_per_ph_day
-    on = floor > 0
-    if np.any(on):
-        # hashprice_path's rule: EH/s at which USD hashprice equals the floor, same expression.
-        safe_floor = np.where(on, floor, 1.0)
-        at_floor = price * BLOCKS_PER_DAY * (base.subsidy_btc + fees) / (1_000.0 * safe_floor)
-        hashrate = np.where(on, np.minimum(hashrate, at_floor), hashrate)
+    hashrate = _apply_floor(
+        hashrate, price, fees, base.subsidy_btc, base.hashprice_floor_usd_per_ph_day
+    )
     hashprice = np.asarray(hashprice_usd_per_ph_day(price, hashrate, fees, base.subsidy_btc))
 
     # Power price level: log AR(1), mean-preserving.

@@ -3,14 +3,15 @@
 Each path is described by four features, each the mean over the horizon of a log deviation
 from the deterministic base (so 0 = the base case):
 
-* ``btc``: ``log(price / base price)``, ``hashrate``: ``log(hashrate / base hashrate)``,
+* ``btc``: ``log(price / base price)``, ``hashrate``: ``log(hashrate / base hashrate)`` (the
+  deterministic hashrate after the floor),
 * ``power``: ``log(power_price_scale)``, ``lease``: ``log(lease_rate_scale)``.
 
 Features are standardised (z-scores; a feature that never varies is left at 0) and clustered
 with scikit-learn's ``KMeans`` (fixed ``random_state``, ``n_init=10``), so a seed gives the same
 stories. A story's name lists the features whose centroid lies at least ``NAME_THRESHOLD_SD``
-standard deviations from the mean ("BTC rally, lease market soft"), or "Close to base" when none
-does. Stories are ordered by their BTC centroid (worst first); each carries its probability (its
+standard deviations (of that feature over the paths) from the base case, 0
+("BTC rally, lease market soft"), or "Close to base" when none does. Stories are ordered by their BTC centroid (worst first); each carries its probability (its
 share of paths) and, given an ``(paths, strategies)`` NPV matrix, each strategy's mean NPV.
 """
 
@@ -53,7 +54,8 @@ class StoryError(ValuationError, ValueError):
 class Story:
     """One representative scenario: its name, probability, centroid and strategies' mean NPVs.
 
-    ``centroid_sd`` holds the centroid in standard deviations per feature (order ``FEATURES``);
+    ``centroid_sd`` holds the centroid's distance from the base case (0) in standard deviations
+    per feature (order ``FEATURES``);
     ``centroid`` the same in the features' own units (mean log deviations); ``mean_npv_usd`` is
     per strategy (empty when no NPV matrix was given).
     """
@@ -84,7 +86,7 @@ def path_features(paths: DriverPaths, base: BasePaths) -> np.ndarray:
     return np.stack(
         [
             np.log(paths.btc_price_usd / base.btc_price_usd).mean(axis=1),
-            np.log(paths.network_hashrate_eh_s / base.network_hashrate_eh_s).mean(axis=1),
+            np.log(paths.network_hashrate_eh_s / base.floored_hashrate_eh_s).mean(axis=1),
             np.log(paths.power_price_scale).mean(axis=1),
             np.log(paths.lease_rate_scale).mean(axis=1),
         ],
@@ -156,10 +158,12 @@ def stories(
     if m is not None:
         sums = np.zeros((n_stories, m.shape[1]))
         np.add.at(sums, labels, m)
+    # named by the distance from the base case (0), in each feature's standard deviations
+    from_base = np.divide(centers, sd, out=np.zeros_like(centers), where=sd > 0)
     out: list[Story] = []
     seen: dict[str, int] = {}
     for s in range(n_stories):
-        cz = centers_z[order[s]]
+        cz = from_base[s]
         name = _name(cz)
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:

@@ -69,6 +69,7 @@ def test_zero_volatility_equals_the_deterministic_path_exactly(n_months: int) ->
 def test_the_floor_binds_in_the_base_case_so_the_zero_volatility_test_covers_it() -> None:
     det = hashprice_path(DEFAULT_MARKET, 180)
     assert np.any(det.network_hashrate_eh_s < BASE_180.network_hashrate_eh_s)
+    assert np.array_equal(BASE_180.floored_hashrate_eh_s, det.network_hashrate_eh_s)
 
 
 BASE_180 = BasePaths.from_market(DEFAULT_MARKET, 180)
