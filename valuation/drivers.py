@@ -445,9 +445,13 @@ def _lagged_moving_mean(r: np.ndarray, lag: int, window: int) -> np.ndarray:
     """
     n = r.shape[-1]
     s = np.cumsum(r, axis=-1)
-    pad = np.zeros((*r.shape[:-1], lag + window))
-    p = np.concatenate([pad, s], axis=-1)  # p[i] = S_{i - lag - window}
-    return (p[..., window : window + n] - p[..., :n]) / window
+    out = np.zeros_like(s)
+    if lag < n:
+        out[..., lag:] = s[..., : n - lag]
+    if lag + window < n:
+        out[..., lag + window :] -= s[..., : n - lag - window]
+    out /= window
+    return out
 
 
 def _apply_floor(
@@ -521,62 +525,66 @@ def generate_blocks(
     sqdt = np.sqrt(dt)
     z, zp, up, ep = _draw(seed, first_block, last_block, n_months)
 
-    # Correlate the five monthly shocks: eps_i = sum_j L_ij z_j (a loop over drivers only; an
-    # explicit elementwise sum keeps each path's bits independent of the array's size).
+    # Correlate the five monthly shocks in place, eps_i = sum_{j<=i} L_ij z_j, last driver first
+    # (a loop over drivers only; elementwise, so each path's bits do not depend on the array).
     chol = drivers.cholesky()
-    eps = np.empty_like(z)
-    for i in range(len(DRIVER_NAMES)):
-        acc = chol[i, 0] * z[0]
-        for j in range(1, i + 1):
-            acc = acc + chol[i, j] * z[j]
-        eps[i] = acc
-    del z
-    e_btc, e_hash, e_fees, e_power, e_lease = eps
+    for i in reversed(range(len(DRIVER_NAMES))):
+        z[i] *= chol[i, i]
+        for j in range(i):
+            if chol[i, j] != 0.0:
+                z[i] += chol[i, j] * z[j]
+    e_btc, e_hash, e_fees, e_power, e_lease = z
+
+    def random_walk(e: np.ndarray, vol: float, drift: float) -> np.ndarray:
+        """In place: cumsum((drift - vol^2/2) dt + vol sqrt(dt) e) along months."""
+        e *= vol * sqdt
+        e += (drift - 0.5 * vol * vol) * dt
+        return np.cumsum(e, axis=1, out=e)
+
+    def log_ar1(e: np.ndarray, log_sd: float, phi: float) -> np.ndarray:
+        """In place: stationary-sd ``log_sd`` log AR(1) from 0, minus half its variance."""
+        sig = log_sd * np.sqrt(1.0 - phi * phi) if phi < 1.0 else log_sd
+        var = sig * sig * _ar1(dt * 12.0, phi * phi)
+        t = np.arange(n_months, dtype=float)
+        e *= sig * np.sqrt(dt * 12.0) * np.power(phi, -t)  # _ar1's closed form, fused
+        np.cumsum(e, axis=1, out=e)
+        e *= np.power(phi, t)
+        e -= 0.5 * var
+        return e
 
     # BTC: log random walk, E[P_t] = P_base_t exp(mu T_t).
-    s = drivers.btc_volatility_per_year
-    x_btc = np.cumsum(
-        (drivers.btc_excess_drift_per_year - 0.5 * s * s) * dt + s * sqdt * e_btc, axis=1
-    )
-    price = base.btc_price_usd * np.exp(x_btc)
+    x_btc = random_walk(e_btc, drivers.btc_volatility_per_year, drivers.btc_excess_drift_per_year)
+    price = np.exp(x_btc)
+    price *= base.btc_price_usd
 
     # Fees: log AR(1), stationary sd fees_log_sd, mean-preserving.
-    phi = drivers.fees_persistence_per_month
-    sig = drivers.fees_log_sd * np.sqrt(1.0 - phi * phi) if phi < 1.0 else drivers.fees_log_sd
-    var_f = sig * sig * _ar1(dt * 12.0, phi * phi)
-    x_fees = _ar1(sig * np.sqrt(dt * 12.0) * e_fees, phi) - 0.5 * var_f
-    fees = base.fees_btc_per_block * np.exp(x_fees)
+    fees = np.exp(log_ar1(e_fees, drivers.fees_log_sd, drivers.fees_persistence_per_month))
+    fees *= base.fees_btc_per_block
 
     # Hashrate: lagged moving response to revenue per block, plus a trend random walk.
-    revenue = base.subsidy_btc + fees
-    r = x_btc + np.log(revenue / (base.subsidy_btc + base.fees_btc_per_block))
-    response = drivers.hashrate_elasticity * _lagged_moving_mean(
-        r, drivers.hashrate_lag_months, drivers.hashrate_response_months
+    r = np.log((base.subsidy_btc + fees) / (base.subsidy_btc + base.fees_btc_per_block))
+    r += x_btc
+    response = _lagged_moving_mean(r, drivers.hashrate_lag_months, drivers.hashrate_response_months)
+    del r
+    response *= drivers.hashrate_elasticity
+    response += random_walk(
+        e_hash, drivers.hashrate_volatility_per_year, drivers.hashrate_excess_drift_per_year
     )
-    sh = drivers.hashrate_volatility_per_year
-    noise = np.cumsum(
-        (drivers.hashrate_excess_drift_per_year - 0.5 * sh * sh) * dt + sh * sqdt * e_hash, axis=1
-    )
-    hashrate = base.network_hashrate_eh_s * np.exp(response + noise)
+    hashrate = np.exp(response, out=response)
+    hashrate *= base.network_hashrate_eh_s
     hashrate = _apply_floor(
         hashrate, price, fees, base.subsidy_btc, base.hashprice_floor_usd_per_ph_day
     )
     hashprice = np.asarray(hashprice_usd_per_ph_day(price, hashrate, fees, base.subsidy_btc))
 
     # Power price level: log AR(1), mean-preserving.
-    phi = drivers.power_persistence_per_month
-    sig = drivers.power_log_sd * np.sqrt(1.0 - phi * phi) if phi < 1.0 else drivers.power_log_sd
-    var_p = sig * sig * _ar1(dt * 12.0, phi * phi)
-    power = np.exp(_ar1(sig * np.sqrt(dt * 12.0) * e_power, phi) - 0.5 * var_p)
+    power = np.exp(log_ar1(e_power, drivers.power_log_sd, drivers.power_persistence_per_month))
 
     # Lease rate offered: log random walk, E = exp(mu T).
-    sl = drivers.lease_volatility_per_year
     lease = np.exp(
-        np.cumsum(
-            (drivers.lease_excess_drift_per_year - 0.5 * sl * sl) * dt + sl * sqdt * e_lease, axis=1
-        )
+        random_walk(e_lease, drivers.lease_volatility_per_year, drivers.lease_excess_drift_per_year)
     )
-    del eps, e_btc, e_hash, e_fees, e_power, e_lease
+    del z, e_btc, e_hash, e_fees, e_power, e_lease, x_btc
 
     # Per path: signing, default, capex, delay.
     lo = drivers.lease_up_months - drivers.lease_up_spread_months
