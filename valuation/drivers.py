@@ -48,7 +48,12 @@ from scipy.special import log_ndtr
 
 from valuation.errors import ValuationError
 from valuation.market import BLOCKS_PER_DAY, DEFAULT_MARKET, MarketState
-from valuation.mining import HashpricePath, hashprice_path, hashprice_usd_per_ph_day
+from valuation.mining import (
+    HashpricePath,
+    hashprice_btc_per_ph_day,
+    hashprice_path,
+    hashprice_usd_per_ph_day,
+)
 
 __all__ = [
     "BLOCK_SIZE_PATHS",
@@ -59,6 +64,7 @@ __all__ = [
     "PRESETS",
     "RiskDrivers",
     "block_ranges",
+    "as_hashprice_path",
     "generate_blocks",
     "generate_paths",
 ]
@@ -625,6 +631,36 @@ def generate_blocks(
         default_month=default_month.astype(np.int64),
         capex_scale=capex_scale,
         delay_months=delay,
+    )
+
+
+def as_hashprice_path(paths: DriverPaths, deterministic: HashpricePath) -> HashpricePath:
+    """The paths as a ``HashpricePath`` of ``(paths, months)`` arrays, for the mining model.
+
+    ``deterministic`` is ``hashprice_path(market, n_months)`` (1-D), which gives the month
+    starts, subsidy and floor. Do not pass the driver paths back through ``hashprice_path``: it
+    holds fees at ``market.fees_btc_per_block``; this keeps each path's fees and hashprice.
+    With ``RiskDrivers.deterministic()`` every row equals ``deterministic`` exactly.
+    """
+    if deterministic.hashprice_usd_per_ph_day.shape != (paths.n_months,):
+        raise DriverError(
+            f"deterministic has shape {deterministic.hashprice_usd_per_ph_day.shape}; allowed: "
+            f"one path of the driver paths' {paths.n_months} months"
+        )
+    shape = paths.btc_price_usd.shape
+    subsidy = np.broadcast_to(deterministic.subsidy_btc, shape)
+    hp_btc = np.asarray(
+        hashprice_btc_per_ph_day(paths.network_hashrate_eh_s, paths.fees_btc_per_block, subsidy)
+    )
+    return HashpricePath(
+        month_start=deterministic.month_start,
+        btc_price_usd=paths.btc_price_usd,
+        network_hashrate_eh_s=paths.network_hashrate_eh_s,
+        subsidy_btc=subsidy,
+        fees_btc_per_block=paths.fees_btc_per_block,
+        hashprice_btc_per_ph_day=hp_btc,
+        hashprice_usd_per_ph_day=paths.hashprice_usd_per_ph_day,
+        hashprice_floor_usd_per_ph_day=deterministic.hashprice_floor_usd_per_ph_day,
     )
 
 

@@ -19,6 +19,7 @@ from valuation.drivers import (
     RiskDrivers,
     _ar1,
     _lagged_moving_mean,
+    as_hashprice_path,
     block_ranges,
     generate_blocks,
     generate_paths,
@@ -64,6 +65,28 @@ def test_zero_volatility_equals_the_deterministic_path_exactly(n_months: int) ->
     assert np.array_equal(paths.default_month, np.full(1500, -1))
     assert np.array_equal(paths.capex_scale, np.ones(1500))
     assert np.array_equal(paths.delay_months, np.zeros(1500, dtype=np.int64))
+
+
+def test_as_hashprice_path_is_the_deterministic_path_at_zero_volatility() -> None:
+    det = hashprice_path(DEFAULT_MARKET, 180)
+    p = generate_paths(BASE_180, RiskDrivers.deterministic(), seed=1, n_paths=20)
+    hp = as_hashprice_path(p, det)
+    for name in (
+        "btc_price_usd",
+        "network_hashrate_eh_s",
+        "subsidy_btc",
+        "fees_btc_per_block",
+        "hashprice_btc_per_ph_day",
+        "hashprice_usd_per_ph_day",
+    ):
+        assert np.array_equal(getattr(hp, name), np.broadcast_to(getattr(det, name), (20, 180)))
+    assert hp.n_months == 180 and np.array_equal(hp.month_start, det.month_start)
+    noisy = as_hashprice_path(generate_paths(BASE_180, RiskDrivers(), 1, 20), det)
+    np.testing.assert_allclose(
+        noisy.hashprice_usd_per_ph_day, noisy.btc_price_usd * noisy.hashprice_btc_per_ph_day
+    )
+    with pytest.raises(DriverError, match="one path of the driver paths' 180 months"):
+        as_hashprice_path(p, hashprice_path(DEFAULT_MARKET, 12))
 
 
 def test_the_floor_binds_in_the_base_case_so_the_zero_volatility_test_covers_it() -> None:
