@@ -67,6 +67,35 @@ def test_zero_volatility_equals_the_deterministic_path_exactly(n_months: int) ->
     assert np.array_equal(paths.delay_months, np.zeros(1500, dtype=np.int64))
 
 
+@settings(max_examples=12, deadline=None)
+@given(
+    btc_growth=st.floats(-0.5, 1.0),
+    hash_growth=st.floats(-0.3, 1.0),
+    floor=st.floats(0.0, 80.0),
+    decline=st.floats(0.0, 0.3),
+    n_months=st.integers(1, 120),
+    seed=st.integers(0, 2**32),
+)
+def test_zero_volatility_is_exact_for_any_market(
+    btc_growth: float, hash_growth: float, floor: float, decline: float, n_months: int, seed: int
+) -> None:
+    market = replace(
+        DEFAULT_MARKET,
+        btc_price_growth_per_year=btc_growth,
+        network_hashrate_growth_per_year=hash_growth,
+        hashprice_floor_usd_per_ph_day=floor,
+        hashprice_floor_decline_per_year=decline,
+    )
+    det = hashprice_path(market, n_months)
+    p = generate_blocks(
+        BasePaths.from_market(market, n_months), RiskDrivers.deterministic(), seed, 0, 1
+    )
+    for name in MONTHLY[:4]:
+        assert np.array_equal(
+            getattr(p, name), np.broadcast_to(getattr(det, name), p.btc_price_usd.shape)
+        )
+
+
 def test_as_hashprice_path_is_the_deterministic_path_at_zero_volatility() -> None:
     det = hashprice_path(DEFAULT_MARKET, 180)
     p = generate_paths(BASE_180, RiskDrivers.deterministic(), seed=1, n_paths=20)
