@@ -24,7 +24,8 @@ deterministic inputs bit for bit. Drivers, per path and grid month (arrays ``(pa
   signing month.
 
 Per path (``(paths,)``): ``signing_month`` (-1 = no tenant signs within the horizon),
-``default_month`` (-1 = never within the horizon), ``capex_scale`` (log-normal multiplier),
+``default_month`` (-1 = never within the horizon; a constant hazard, ``1 - (1 - p)^(1/12)`` a
+month, runs from the signing month), ``capex_scale`` (log-normal multiplier),
 ``delay_months`` (construction delay, whole months).
 
 Seeding: ``numpy.random.SeedSequence(seed)`` has ONE child per fixed block of
@@ -550,8 +551,12 @@ def generate_blocks(
     def log_ar1(e: np.ndarray, log_sd: float, phi: float) -> np.ndarray:
         """In place: stationary-sd ``log_sd`` log AR(1) from 0, minus half its variance."""
         sig = log_sd * np.sqrt(1.0 - phi * phi) if phi < 1.0 else log_sd
-        var = sig * sig * _ar1(dt * 12.0, phi * phi)
         t = np.arange(n_months, dtype=float)
+        # variance sum_{s<=t} phi^(2(t-s)) sig^2 dt_s (dt in months: 0.5, 1, 1, ...), closed form
+        # (no phi^-2t, which overflows for phi near 0.5 over 600 months)
+        p2t = np.power(phi * phi, t)
+        geometric = (1.0 - p2t) / (1.0 - phi * phi) if phi < 1.0 else t
+        var = sig * sig * (0.5 * p2t + geometric)
         e *= sig * np.sqrt(dt * 12.0) * np.power(phi, -t)  # _ar1's closed form, fused
         np.cumsum(e, axis=1, out=e)
         e *= np.power(phi, t)

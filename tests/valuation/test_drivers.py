@@ -303,6 +303,17 @@ def test_lagged_moving_mean_equals_the_definition(r: list[float], lag: int, wind
     np.testing.assert_allclose(_lagged_moving_mean(np.array(r), lag, window), expected, atol=1e-9)
 
 
+def test_long_horizon_strong_mean_reversion_stays_finite_and_mean_one() -> None:
+    base = BasePaths.from_market(DEFAULT_MARKET, 600)
+    d = RiskDrivers(power_persistence_per_month=0.5, fees_persistence_per_month=0.5)
+    p = generate_blocks(base, d, 4, 0, 2)
+    assert np.all(np.isfinite(p.power_price_scale)) and np.all(np.isfinite(p.fees_btc_per_block))
+    # stationary: the log sd at the end is power_log_sd, and the mean scale is 1
+    last = p.power_price_scale[:, -1]
+    assert abs(np.log(last).std() - 0.43) < 0.03
+    assert abs(last.mean() - 1.0) < 4 * last.std() / np.sqrt(last.size)
+
+
 def test_hand_worked_lagged_response() -> None:
     # r = [3, 0, 0, 6], lag 1, window 2: m = [0, (0+3)/2, (3+0)/2, (0+0)/2]
     np.testing.assert_allclose(
