@@ -682,7 +682,11 @@ def block_ranges(n_paths: int, blocks_per_chunk: int = 4) -> list[tuple[int, int
 
 
 def generate_paths(base: BasePaths, drivers: RiskDrivers, seed: int, n_paths: int) -> DriverPaths:
-    """The first ``n_paths`` paths (whole blocks drawn, the tail of the last block dropped)."""
+    """The first ``n_paths`` paths (whole blocks drawn, the tail of the last block dropped).
+
+    All at once: about 17 kB per path at 180 months (~170 MB peak for 10,000 paths). For larger
+    runs loop over ``block_ranges(n_paths, blocks_per_chunk)`` with :func:`generate_blocks`.
+    """
     ((first, last),) = block_ranges(n_paths, blocks_per_chunk=10**9)
     return generate_blocks(base, drivers, seed, first, last).take(0, n_paths)
 
