@@ -1,0 +1,185 @@
+"""Representative scenarios: k-means clusters of Monte Carlo paths, named by what sets them apart.
+
+Each path is described by four features, each the mean over the horizon of a log deviation
+from the deterministic base (so 0 = the base case):
+
+* ``btc``: ``log(price / base price)``, ``hashrate``: ``log(hashrate / base hashrate)`` (the
+  deterministic hashrate after the floor),
+* ``power``: ``log(power_price_scale)``, ``lease``: ``log(lease_rate_scale)``.
+
+Features are standardised (z-scores; a feature that never varies is left at 0) and clustered
+with scikit-learn's ``KMeans`` (fixed ``random_state``, ``n_init=10``), so a seed gives the same
+stories. A story's name lists the features whose centroid lies at least ``NAME_THRESHOLD_SD``
+standard deviations (of that feature over the paths) from the base case, 0
+("BTC rally, lease market soft"), or "Close to base" when none does. Stories are ordered by their BTC centroid (worst first); each carries its probability (its
+share of paths) and, given an ``(paths, strategies)`` NPV matrix, each strategy's mean NPV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+from valuation.drivers import BasePaths, DriverPaths
+from valuation.errors import ValuationError
+
+__all__ = [
+    "FEATURES",
+    "NAME_THRESHOLD_SD",
+    "Stories",
+    "Story",
+    "StoryError",
+    "path_features",
+    "stories",
+]
+
+FEATURES: tuple[str, ...] = ("btc", "hashrate", "power", "lease")
+NAME_THRESHOLD_SD = 0.5  # assumption: half a standard deviation is a visible difference
+_WORDS: dict[str, tuple[str, str]] = {  # (below, above)
+    "btc": ("BTC slump", "BTC rally"),
+    "hashrate": ("hashrate retreat", "hashrate surge"),
+    "power": ("power cheap", "power dear"),
+    "lease": ("lease market soft", "lease market strong"),
+}
+
+
+class StoryError(ValuationError, ValueError):
+    """Bad input to the story clustering: names the argument, the value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """One representative scenario: its name, probability, centroid and strategies' mean NPVs.
+
+    ``centroid_sd`` holds the centroid's distance from the base case (0) in standard deviations
+    per feature (order ``FEATURES``);
+    ``centroid`` the same in the features' own units (mean log deviations); ``mean_npv_usd`` is
+    per strategy (empty when no NPV matrix was given).
+    """
+
+    name: str
+    probability: float
+    n_paths: int
+    centroid: tuple[float, ...]
+    centroid_sd: tuple[float, ...]
+    mean_npv_usd: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Stories:
+    """The stories and each path's story index (``labels``, ``(paths,)``, into ``stories``)."""
+
+    stories: tuple[Story, ...]
+    labels: np.ndarray
+    strategy_keys: tuple[str, ...]
+
+
+def path_features(paths: DriverPaths, base: BasePaths) -> np.ndarray:
+    """``(paths, 4)``: mean log deviations of BTC, hashrate, power and lease (order ``FEATURES``)."""
+    if paths.n_months != base.n_months:
+        raise StoryError(
+            f"paths have {paths.n_months} months and base has {base.n_months}; allowed: the same"
+        )
+    return np.stack(
+        [
+            np.log(paths.btc_price_usd / base.btc_price_usd).mean(axis=1),
+            np.log(paths.network_hashrate_eh_s / base.floored_hashrate_eh_s).mean(axis=1),
+            np.log(paths.power_price_scale).mean(axis=1),
+            np.log(paths.lease_rate_scale).mean(axis=1),
+        ],
+        axis=1,
+    )
+
+
+def _name(z: np.ndarray) -> str:
+    words = [
+        _WORDS[f][1] if v >= NAME_THRESHOLD_SD else _WORDS[f][0]
+        for f, v in zip(FEATURES, z, strict=True)
+        if abs(v) >= NAME_THRESHOLD_SD
+    ]
+    if not words:
+        return "Close to base"
+    text = ", ".join(words)
+    return text[0].upper() + text[1:]
+
+
+def stories(
+    features: np.ndarray,
+    npv_usd: np.ndarray | None = None,
+    strategy_keys: Sequence[str] = (),
+    *,
+    n_stories: int = 4,
+    seed: int = 0,
+) -> Stories:
+    """Cluster ``(paths, 4)`` features into ``n_stories`` (3-5) named stories.
+
+    ``npv_usd`` (optional) is ``(paths, strategies)`` with ``strategy_keys`` naming its columns;
+    each story then carries each strategy's mean NPV over its paths.
+    """
+    x = np.asarray(features, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(FEATURES) or not np.all(np.isfinite(x)):
+        raise StoryError(
+            f"features has shape {x.shape}; allowed: finite (paths, {len(FEATURES)}) from path_features"
+        )
+    if not (isinstance(n_stories, int) and 3 <= n_stories <= 5):
+        raise StoryError(f"n_stories={n_stories!r} is not allowed: 3, 4 or 5")
+    n = x.shape[0]
+    if n < 10 * n_stories:
+        raise StoryError(
+            f"features has {n} paths; allowed: at least {10 * n_stories} for {n_stories} stories"
+        )
+    keys = tuple(str(k) for k in strategy_keys)
+    m = None
+    if npv_usd is not None:
+        m = np.asarray(npv_usd, dtype=float)
+        if m.ndim != 2 or m.shape[0] != n or m.shape[1] != len(keys) or not np.all(np.isfinite(m)):
+            raise StoryError(
+                f"npv_usd has shape {m.shape}; allowed: finite ({n} paths, {len(keys)} strategies)"
+                " matching strategy_keys"
+            )
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    z = np.divide(x - mu, sd, out=np.zeros_like(x), where=sd > 0)
+    # One thread: on a small (paths, 4) problem OpenMP threads only contend (measured 0.2 s
+    # single-threaded vs 10 s with threads on a busy 2-core machine for 10,000 paths).
+    with threadpool_limits(limits=1):
+        km = KMeans(n_clusters=n_stories, n_init=10, random_state=seed).fit(z)
+    raw = km.labels_
+    centers_z = np.stack([z[raw == c].mean(axis=0) for c in range(n_stories)])
+    order = np.lexsort(tuple(centers_z[:, i] for i in reversed(range(len(FEATURES)))))
+    relabel = np.empty(n_stories, dtype=np.int64)
+    relabel[order] = np.arange(n_stories)
+    labels = relabel[raw]
+    counts = np.bincount(labels, minlength=n_stories)
+    centers = np.zeros((n_stories, x.shape[1]))
+    np.add.at(centers, labels, x)
+    centers /= counts[:, None]
+    sums = None
+    if m is not None:
+        sums = np.zeros((n_stories, m.shape[1]))
+        np.add.at(sums, labels, m)
+    # named by the distance from the base case (0), in each feature's standard deviations
+    from_base = np.divide(centers, sd, out=np.zeros_like(centers), where=sd > 0)
+    out: list[Story] = []
+    seen: dict[str, int] = {}
+    for s in range(n_stories):
+        cz = from_base[s]
+        name = _name(cz)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name} ({seen[name]})"
+        out.append(
+            Story(
+                name=name,
+                probability=float(counts[s] / n),
+                n_paths=int(counts[s]),
+                centroid=tuple(float(v) for v in centers[s]),
+                centroid_sd=tuple(float(v) for v in cz),
+                mean_npv_usd=() if sums is None else tuple(float(v) for v in sums[s] / counts[s]),
+            )
+        )
+    return Stories(stories=tuple(out), labels=labels, strategy_keys=keys)
