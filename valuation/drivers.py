@@ -54,6 +54,7 @@ from valuation.mining import (
     hashprice_btc_per_ph_day,
     hashprice_path,
     hashprice_usd_per_ph_day,
+    lagged_log,
 )
 
 __all__ = [
@@ -322,9 +323,15 @@ class BasePaths:
     fees_btc_per_block: np.ndarray
     subsidy_btc: np.ndarray
     hashprice_floor_usd_per_ph_day: np.ndarray
+    # ``MarketState.hashrate_adjustment_months``: the floor's hashrate is followed with this lag.
+    hashrate_adjustment_months: float = 0.0
 
     def __post_init__(self) -> None:
-        arrays = {f.name: np.asarray(getattr(self, f.name), dtype=float) for f in fields(self)}
+        arrays = {
+            f.name: np.asarray(getattr(self, f.name), dtype=float)
+            for f in fields(self)
+            if f.name != "hashrate_adjustment_months"
+        }
         n = arrays["btc_price_usd"].shape
         for name, arr in arrays.items():
             if arr.ndim != 1 or arr.shape != n or not (1 <= arr.size <= MAX_MONTHS):
@@ -354,6 +361,7 @@ class BasePaths:
             self.fees_btc_per_block,
             self.subsidy_btc,
             self.hashprice_floor_usd_per_ph_day,
+            self.hashrate_adjustment_months,
         )
 
     @classmethod
@@ -361,11 +369,19 @@ class BasePaths:
         """The paths ``hashprice_path(market, n_months)`` uses, with the trend hashrate un-floored."""
         path = hashprice_path(market, n_months)
         trend = hashprice_path(replace(market, hashprice_floor_usd_per_ph_day=0.0), n_months)
-        return cls.from_hashprice_path(path, trend_hashrate_eh_s=trend.network_hashrate_eh_s)
+        return cls.from_hashprice_path(
+            path,
+            trend_hashrate_eh_s=trend.network_hashrate_eh_s,
+            hashrate_adjustment_months=market.hashrate_adjustment_months,
+        )
 
     @classmethod
     def from_hashprice_path(
-        cls, path: HashpricePath, *, trend_hashrate_eh_s: np.ndarray | None = None
+        cls,
+        path: HashpricePath,
+        *,
+        trend_hashrate_eh_s: np.ndarray | None = None,
+        hashrate_adjustment_months: float = 0.0,
     ) -> BasePaths:
         """From a 1-D ``HashpricePath``; without ``trend_hashrate_eh_s`` its floored hashrate is the trend."""
         trend = path.network_hashrate_eh_s if trend_hashrate_eh_s is None else trend_hashrate_eh_s
@@ -375,6 +391,7 @@ class BasePaths:
             fees_btc_per_block=path.fees_btc_per_block,
             subsidy_btc=path.subsidy_btc,
             hashprice_floor_usd_per_ph_day=path.hashprice_floor_usd_per_ph_day,
+            hashrate_adjustment_months=hashrate_adjustment_months,
         )
 
 
@@ -467,14 +484,18 @@ def _apply_floor(
     fees: np.ndarray,
     subsidy: np.ndarray,
     floor: np.ndarray,
+    adjustment_months: float = 0.0,
 ) -> np.ndarray:
-    """``hashprice_path``'s equilibrium rule, same expression: cap the hashrate where USD
-    hashprice would fall below the floor (months with floor 0 are left alone)."""
+    """``hashprice_path``'s equilibrium rule, same expressions: cap the hashrate at the hashrate
+    the floor allows, followed with ``adjustment_months`` of lag along each path (months with
+    floor 0 are left alone)."""
     on = floor > 0
     if not np.any(on):
         return hashrate
     safe_floor = np.where(on, floor, 1.0)
     at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * safe_floor)
+    if adjustment_months > 0 and np.all(on):
+        at_floor = lagged_log(at_floor, adjustment_months)
     return np.where(on, np.minimum(hashrate, at_floor), hashrate)
 
 
@@ -584,7 +605,12 @@ def generate_blocks(
     hashrate = np.exp(response, out=response)
     hashrate *= base.network_hashrate_eh_s
     hashrate = _apply_floor(
-        hashrate, price, fees, base.subsidy_btc, base.hashprice_floor_usd_per_ph_day
+        hashrate,
+        price,
+        fees,
+        base.subsidy_btc,
+        base.hashprice_floor_usd_per_ph_day,
+        base.hashrate_adjustment_months,
     )
     hashprice = np.asarray(hashprice_usd_per_ph_day(price, hashrate, fees, base.subsidy_btc))
 

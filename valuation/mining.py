@@ -71,6 +71,7 @@ __all__ = [
     "hashprice_btc_per_ph_day",
     "hashprice_path",
     "hashprice_usd_per_ph_day",
+    "lagged_log",
     "machines_frame",
     "mining_cash_flows",
     "revenue_usd_per_mwh",
@@ -384,7 +385,7 @@ def _path_arg(value: object, name: str, n_months: int) -> np.ndarray:
     return arr
 
 
-def _lagged(target: np.ndarray, time_constant_months: float) -> np.ndarray:
+def lagged_log(target: np.ndarray, time_constant_months: float) -> np.ndarray:
     """First-order lag of a positive monthly series in log space along the last axis:
     ``log y[m] = a log x[m] + (1 - a) log y[m - 1]`` with ``a = 1 - exp(-1 / T)``, starting at
     ``y[0] = x[0]`` (a linear filter, so scipy's ``lfilter`` runs it without a loop)."""
@@ -425,7 +426,7 @@ def hashprice_path(
     (subsidy + fees) / (1000 x F_m)`` EH/s, the hashrate at which USD hashprice equals ``F_m``;
     so hashprice never falls below ``F_m``. A floor of 0 turns this off. The network does not
     meet the floor at once: ``H_floor`` is followed with a first-order lag of
-    ``market.hashrate_adjustment_months`` (in log space, :func:`_lagged`), so a halving or a price
+    ``market.hashrate_adjustment_months`` (in log space, :func:`lagged_log`), so a halving or a price
     fall first lowers hashprice, below ``F_m`` for a while, and hashrate then adjusts; 0 months
     is the instantaneous floor above.
     """
@@ -463,7 +464,7 @@ def hashprice_path(
         # EH/s at which price x 144 x (subsidy + fees) / (EH/s x 1000) equals the floor.
         hashrate_at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * floor)
         if market.hashrate_adjustment_months > 0:
-            hashrate_at_floor = _lagged(hashrate_at_floor, market.hashrate_adjustment_months)
+            hashrate_at_floor = lagged_log(hashrate_at_floor, market.hashrate_adjustment_months)
         hashrate = np.minimum(hashrate, hashrate_at_floor)
     price, hashrate, subsidy, fees = np.broadcast_arrays(price, hashrate, subsidy, fees)
     hp_btc = np.asarray(hashprice_btc_per_ph_day(hashrate, fees, subsidy))

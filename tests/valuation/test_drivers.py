@@ -263,7 +263,11 @@ def test_power_and_lease_scales_are_mean_one() -> None:
 def test_hashprice_never_falls_below_the_floor_and_is_recomputed(
     seed: int, vol: float, drift: float, floor: float
 ) -> None:
-    market = replace(DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=floor)
+    # The instantaneous floor (no adjustment lag: with one, hashprice may dip below the floor
+    # after a price fall or a halving until the network adjusts, as hashprice_path says).
+    market = replace(
+        DEFAULT_MARKET, hashprice_floor_usd_per_ph_day=floor, hashrate_adjustment_months=0.0
+    )
     base = BasePaths.from_market(market, 36)
     d = replace(RiskDrivers(), btc_volatility_per_year=vol, btc_excess_drift_per_year=drift)
     p = generate_blocks(base, d, seed, 0, 1)

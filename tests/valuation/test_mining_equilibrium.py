@@ -448,15 +448,15 @@ def test_continuation_value_never_falls_with_hashprice(seed, age, scale, n):
 
 def test_lagged_floor_follows_a_first_order_recursion():
     # Hand recursion in log space: y0 = x0, y[m] = a x[m] + (1 - a) y[m - 1], a = 1 - e^(-1/T).
-    from valuation.mining import _lagged
+    from valuation.mining import lagged_log
 
     x = np.array([1_000.0, 500.0, 500.0, 800.0, 800.0])
     a = 1.0 - np.exp(-1.0 / 6.0)
     y = [np.log(x[0])]
     for v in np.log(x[1:]):
         y.append(a * v + (1.0 - a) * y[-1])
-    np.testing.assert_allclose(_lagged(x, 6.0), np.exp(y), rtol=1e-12)
-    np.testing.assert_allclose(_lagged(np.full(7, 640.0), 6.0), 640.0, rtol=1e-12)
+    np.testing.assert_allclose(lagged_log(x, 6.0), np.exp(y), rtol=1e-12)
+    np.testing.assert_allclose(lagged_log(np.full(7, 640.0), 6.0), 640.0, rtol=1e-12)
 
 
 def test_the_halving_shows_in_hashprice_before_the_network_adjusts():
