@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "Rule",
     "as_float_array",
+    "broadcast_shape",
     "check_fields",
     "check_value",
     "first_bad",
@@ -71,6 +72,19 @@ def require(
         raise error(f"{name}={float(arr)!r} is not allowed; {rule}")
     idx = first_bad(~ok_arr)
     raise error(f"{name}[{idx}]={float(arr[idx])!r} is not allowed; {rule}")
+
+
+def broadcast_shape(shapes: Mapping[str, tuple[int, ...]], error: _ErrorClass) -> tuple[int, ...]:
+    """The shape that arrays, named by their argument, broadcast to (numpy's rules); ``error``
+    naming every argument and its shape when they do not."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise error(
+            f"the shapes of {listed} do not broadcast; each axis, counted from the right, must "
+            "be equal or 1"
+        ) from None
 
 
 def scalar_or_array(x: np.ndarray | float) -> np.ndarray | float:
@@ -139,17 +153,11 @@ def number(
         months_ok = not whole_months or abs(x * 12 - round(x * 12)) < 1e-9
         return months_ok and _in_range(x, low, high, low_open, high_open)
 
+    notes = "; ".join(n for n in (note, "a whole number of months" * whole_months) if n)
     words = " ".join(
-        w
-        for w in (
-            "a finite number",
-            _range_text(low, high, low_open, high_open),
-            "(a whole number of months)" if whole_months else "",
-            f"({note})" if note else "",
-        )
-        if w
+        w for w in ("a finite number", _range_text(low, high, low_open, high_open)) if w
     )
-    return Rule(admits, words)
+    return Rule(admits, f"{words} ({notes})" if notes else words)
 
 
 def whole(

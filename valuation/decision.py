@@ -17,6 +17,7 @@ lease rate and in capex, so those two usually close on the first step.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from valuation.errors import ValuationError
+from valuation.errors import DecisionError, ValuationError
 from valuation.finance import CashFlowSummary, monthly_rate, summarize_rows
 from valuation.formatting import usd
 from valuation.market import MarketState
@@ -179,6 +180,13 @@ def compare(
     site: Site, scenario: Scenario | None = None, *, retrofit: RetrofitEstimate | None = None
 ) -> Decision:
     """Value every strategy for ``site`` under ``scenario`` (the base scenario when None)."""
+    import sites.schema
+
+    if not isinstance(site, sites.schema.Site):
+        raise DecisionError(
+            f"site={reprlib.repr(site)} ({type(site).__name__}) is not allowed: a "
+            "sites.schema.Site is required (sites.schema.from_record builds one from a row)"
+        )
     from models import estimate_retrofit
 
     scenario = scenario or Scenario()

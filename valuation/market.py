@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from valuation.checks import as_float_array, check_fields, number, require, whole
+from valuation.checks import as_float_array, check_fields, instance_of, number, require, whole
 from valuation.errors import MarketError
 from valuation.errors import (
     MiningInputError as MiningInputError,  # re-exported: the three modules' base
@@ -260,6 +260,8 @@ class MarketState:
         object.__setattr__(self, "sources", dict(self.sources))
         yearly_change = number(-1, low_open=True, note="a fraction per year")
         rules = {
+            "as_of": instance_of(date),
+            "anchor_time": instance_of(datetime),
             "btc_price_usd": number(0, low_open=True),
             "network_hashrate_eh_s": number(0, low_open=True),
             "fees_btc_per_block": number(0),
