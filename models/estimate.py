@@ -154,7 +154,9 @@ def _soft_and_contingency(hard: list[LineItem]) -> list[LineItem]:
             LineItem(
                 "soft costs and contingency",
                 f"soft costs (design, permits, commissioning) on class-{tax_class} items",
-                *soft,
+                soft[0],
+                soft[1],
+                soft[2],
                 f"{SOFT_COST_SHARE[1]:.0%} of ${sums[1]:,.0f} class-{tax_class} hard cost "
                 f"(low {SOFT_COST_SHARE[0]:.0%}, high {SOFT_COST_SHARE[2]:.0%}; cost-plan practice)",
                 tax_class,
@@ -164,7 +166,9 @@ def _soft_and_contingency(hard: list[LineItem]) -> list[LineItem]:
             LineItem(
                 "soft costs and contingency",
                 f"contingency on class-{tax_class} items",
-                *cont,
+                cont[0],
+                cont[1],
+                cont[2],
                 f"{CONTINGENCY_SHARE[1]:.0%} of class-{tax_class} hard + soft cost "
                 f"(low {CONTINGENCY_SHARE[0]:.0%}, high {CONTINGENCY_SHARE[2]:.0%})",
                 tax_class,

@@ -100,7 +100,7 @@ def is_number(value: object) -> bool:
     return (
         isinstance(value, Real | np.integer | np.floating)
         and not isinstance(value, bool | np.bool_)
-        and math.isfinite(float(value))  # type: ignore[arg-type]
+        and math.isfinite(float(value))
     )
 
 
@@ -167,8 +167,9 @@ def whole(
     ``high_open``)."""
 
     def admits(v: object) -> bool:
-        ok_type = isinstance(v, Integral | np.integer) and not isinstance(v, bool | np.bool_)
-        return ok_type and _in_range(int(v), low, high, False, high_open)  # type: ignore[arg-type]
+        if not isinstance(v, Integral | np.integer) or isinstance(v, bool | np.bool_):
+            return False
+        return _in_range(int(v), low, high, False, high_open)
 
     words = " ".join(
         w

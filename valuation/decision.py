@@ -20,7 +20,7 @@ import math
 import reprlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -415,12 +415,12 @@ def _variant_gaps(model: SiteModel) -> _Variants:
     ]
     # Rows: lease 0, lease top, capex 0, capex 5x (base market); hashprice rows; free power.
     n_hp = hp_rows.shape[0]
-    base, hp_part, free = parts
+    base, hp_part, free_blocks = parts
     blocks = tuple(
         {
             key: np.concatenate([np.broadcast_to(base[j][key], (4, *base[j][key].shape)),
                                  hp_part[j][key],
-                                 np.broadcast_to(free[j][key], (1, *free[j][key].shape))])
+                                 np.broadcast_to(free_blocks[j][key], (1, *free_blocks[j][key].shape))])
             for key in base[j]
         }
         for j in (0, 1)
@@ -536,7 +536,7 @@ def _reasons(model: SiteModel, v: _Variants, gap_base: float) -> list[Reason]:
         if years
         else "the halvings (none in the horizon)"
     )
-    items = [
+    items: list[tuple[Any, ...]] = [
         (f"the lease at ${s.lease_rate_usd_per_kw_month:,.0f}/kW-month", gap_base - gaps[0], False),
         (f"the retrofit capex of {usd(model.retrofit_capex_total_usd)}", gap_base - gaps[1],
          False),

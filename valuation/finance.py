@@ -15,7 +15,7 @@ import datetime as _dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import numpy_financial as npf
@@ -66,7 +66,7 @@ __all__ = [
     "cash_flow_result",
 ]
 
-ArrayLike = float | np.ndarray | list | pd.Series
+ArrayLike: TypeAlias = float | np.ndarray | list | pd.Series
 
 
 # ---------------------------------------------------------------------------------------------

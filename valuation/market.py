@@ -134,6 +134,7 @@ def height_at(
     """
     _check_block_time(mean_block_time_s)
     anchor = np.datetime64(_utc(anchor_time).replace(tzinfo=None), "us")
+    t: np.ndarray | np.datetime64
     if isinstance(when, (datetime, date)):
         t = np.datetime64(_utc(when).replace(tzinfo=None), "us")
     else:

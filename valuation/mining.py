@@ -736,10 +736,10 @@ def mining_cash_flows(
         )
         extra_h = np.maximum(deploy_h - econ_hours, 0.0)
         dr_frac_extra = dr_frac_extra + prog.committed_share * extra_h / HOURS_PER_MONTH
-        running = (
+        running_share = (
             a.uptime * (1.0 - curt.fraction_curtailed) if prog.paid_only_while_running else 1.0
         )
-        pay_hours = np.where(active, HOURS_PER_MONTH, 0.0) * running
+        pay_hours = np.where(active, HOURS_PER_MONTH, 0.0) * running_share
         dr_pay = (
             dr_pay + prog.capacity_payment_usd_per_mw_hour * prog.committed_share * p_mw * pay_hours
         )

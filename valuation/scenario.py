@@ -7,7 +7,7 @@ scenarios by name through ``to_dict`` / ``from_dict`` (plain JSON-ready values).
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -123,7 +123,7 @@ class Scenario:
                 f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}"
             )
         kwargs: dict[str, Any] = dict(data)
-        builders = {
+        builders: dict[str, Callable[[Any], Any]] = {
             "market": MarketState.from_dict,
             "mining": lambda d: MiningAssumptions(**d),
             "tenant_credit": lambda d: TenantCredit(**d),
@@ -188,8 +188,9 @@ _RULES: dict[str, Rule] = {
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "to_dict") and is_dataclass(value):
-        return value.to_dict()
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and is_dataclass(value):
+        return to_dict()
     if is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple | list):

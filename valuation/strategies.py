@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -195,7 +195,7 @@ def build_site_model(
         )
     else:
         per_rent = 0.0
-        common = dict(rent_usd=0.0, costs=costs, power_price_usd_per_mwh=power_price,
+        common: dict[str, Any] = dict(rent_usd=0.0, costs=costs, power_price_usd_per_mwh=power_price,
                       design_pue=retrofit.design_pue)  # fmt: skip
         capex_part = landlord_costs_usd(
             "modified_gross", leased_critical_it_mw=0.0 * leased_mw,
@@ -218,7 +218,7 @@ def build_site_model(
     path = hashprice_path(scenario.market, n)
     curve = ercot_sample_curve(scenario.price_curve_points)
     cal_month = (scenario.market.as_of.month - 1 + np.arange(n)) % 12
-    prices = curve.prices_usd_per_mwh[cal_month]
+    prices: np.ndarray | None = curve.prices_usd_per_mwh[cal_month]
     if contract.contract_type != "index_plus_adder":
         # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
         # or nothing (tariff: the flat price is the only signal).
@@ -480,7 +480,7 @@ def evaluate_ends(
     *,
     lease_rate_usd_per_kw_month: np.ndarray | float,
     capex_scale: np.ndarray | float = 1.0,
-    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
+    blocks: tuple[dict[str, np.ndarray], ...] | None = None,
 ) -> np.ndarray:
     """NPVs (USD) of keep mining, convert and the DR partnership, ``(..., 3)``, built from
     whole-site sums (no per-hall rows).
@@ -668,7 +668,7 @@ def evaluate(
         shape = flows.levered_fcf_usd.shape
         out["rent_usd"] = np.broadcast_to(with_dr(rent_rows, np.zeros(n)), shape)
         out["landlord_usd"] = np.broadcast_to(with_dr(landlord_rows, np.zeros(n)), shape)
-        retro_total = sum(retro_rows.values())
+        retro_total = np.asarray(sum(retro_rows.values()))
         out["retrofit_capex_usd"] = np.broadcast_to(with_dr(retro_total, np.zeros(n)), shape)
         mining_net = with_dr(rows["revenue"] - rows["opex"] - rows["capex"],
                              dr["revenue"] - dr["opex"] - dr["capex"])  # fmt: skip
