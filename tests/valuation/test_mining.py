@@ -116,6 +116,28 @@ def test_s21_breakeven_at_54_3_is_about_129():
     assert breakeven_power_price_usd_per_mwh(54.3, 17.5, 0.02) == pytest.approx(be * 0.98)
 
 
+def test_machine_table_is_the_data_file_read_once(monkeypatch):
+    """Every row of valuation/data/machines.csv, in order, with a source; J/TH from W / TH/s."""
+    import csv
+    from importlib import resources
+
+    from sites.schema import COOLING_TYPES
+    from valuation import mining
+
+    with resources.files("valuation").joinpath("data", "machines.csv").open("r") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [m.name for m in MACHINES.values()] == [r["name"] for r in rows]
+    for r in rows:
+        m = MACHINES[r["name"]]
+        assert (m.hashrate_th_s, m.power_w) == (float(r["hashrate_th_s"]), float(r["power_w"]))
+        assert m.efficiency_j_per_th == float(r["power_w"]) / float(r["hashrate_th_s"])
+        assert m.cooling == r["cooling"] and m.cooling in COOLING_TYPES and len(m.source) > 10
+    # Looked up from memory: a lookup never reads the file again.
+    monkeypatch.setattr(mining, "_load_machines", lambda: pytest.fail("machines.csv read again"))
+    assert get_machine("S21 XP") is MACHINES["Antminer S21 XP"]
+    assert machines_frame()["name"].tolist() == [r["name"] for r in rows]
+
+
 def test_machine_table_has_the_required_models_and_consistent_units():
     for name in ("Antminer S19j Pro", "Antminer S19 XP", "Antminer S21", "Antminer S21 Pro", "Antminer S21 XP",
                  "Antminer S21 XP Hydro", "Whatsminer M60S", "Whatsminer M66S"):  # fmt: skip
