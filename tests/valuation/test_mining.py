@@ -61,8 +61,17 @@ def test_hashprice_hand_worked_and_btc_twin():
     # Foundry FPPS example: difficulty 21,448,277,761,059, subsidy 6.25 -> 0.0058619 BTC per PH-day
     h2 = hashrate_eh_s_from_difficulty(21_448_277_761_059)
     assert hashprice_btc_per_ph_day(h2, 0.0, 6.25) == pytest.approx(0.0058619, rel=2e-5)
-    # 2025-11-03: BTC hashprice 0.00040577 x $106,935 = $43.39 vs the published $43.33
-    assert pytest.approx(43.33, rel=0.02) == 0.00040577 * 106_935
+
+
+def test_hashprice_reproduces_the_published_2025_11_03_figures():
+    # Hashrate Index roundup, 2025-11-03: USD hashprice $43.33 and BTC hashprice 0.00040577 per
+    # PH/s-day at ~$106,935; fees 0.62% of block rewards; difficulty at its ~156 T all-time high
+    # that week (btcpizza.com; the roundup does not state it). Mining fact sheet 2026-11-29.
+    subsidy = 3.125
+    fees = subsidy * 0.0062 / (1 - 0.0062)  # fees / (subsidy + fees) = 0.62%
+    h = hashrate_eh_s_from_difficulty(156e12)
+    assert hashprice_btc_per_ph_day(h, fees, subsidy) == pytest.approx(0.00040577, rel=0.01)
+    assert hashprice_usd_per_ph_day(106_935, h, fees, subsidy) == pytest.approx(43.33, rel=0.01)
 
 
 def test_block_time_moves_halvings_but_not_btc_earned_per_difficulty():
