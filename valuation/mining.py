@@ -54,6 +54,7 @@ from valuation.power import (
 
 __all__ = [
     "MACHINES",
+    "MACHINES_FILE",
     "MWH_PER_PH_DAY_PER_J_PER_TH",
     "FleetSummary",
     "HashpricePath",
