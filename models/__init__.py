@@ -12,7 +12,7 @@ data center (cooling, power and redundancy, networking, shell, schedule, calibra
 from models.cooling import design_pue, water_use_m3_per_year
 from models.costs import UNIT_COSTS, LineItem, UnitCost
 from models.errors import CalibrationError, ModelsError, RetrofitInputError
-from models.estimate import RetrofitEstimate, estimate_retrofit
+from models.estimate import RetrofitEstimate, default_target, estimate_retrofit
 from models.schedule import DEFAULT_LEAD_TIMES, HallSchedule, LeadTimes
 from models.targets import (
     COOLING_TECHNOLOGIES,
@@ -21,7 +21,6 @@ from models.targets import (
     TIER_AVAILABILITY,
     TIERS,
     RetrofitTarget,
-    default_target,
 )
 
 __all__ = [

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -217,7 +217,7 @@ class CostCalibration:
 
     report: CalibrationReport
     _encoder: _Encoder | None = None
-    _models: tuple[object, ...] = ()
+    _models: tuple[Any, ...] = ()  # fitted scikit-learn estimators (untyped)
     latest_year: float = math.nan
 
     @property

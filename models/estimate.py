@@ -37,7 +37,7 @@ from models.schedule import (
     months_to_energize,
 )
 from models.shell import shell_line_items
-from models.targets import RetrofitTarget, check_site, default_target
+from models.targets import RetrofitTarget, check_site
 from sites.schema import Site
 
 LINE_ITEM_COLUMNS = ("group", "item", "low_usd", "base_usd", "high_usd", "basis", "tax_class")
@@ -154,7 +154,9 @@ def _soft_and_contingency(hard: list[LineItem]) -> list[LineItem]:
             LineItem(
                 "soft costs and contingency",
                 f"soft costs (design, permits, commissioning) on class-{tax_class} items",
-                *soft,
+                soft[0],
+                soft[1],
+                soft[2],
                 f"{SOFT_COST_SHARE[1]:.0%} of ${sums[1]:,.0f} class-{tax_class} hard cost "
                 f"(low {SOFT_COST_SHARE[0]:.0%}, high {SOFT_COST_SHARE[2]:.0%}; cost-plan practice)",
                 tax_class,
@@ -164,13 +166,44 @@ def _soft_and_contingency(hard: list[LineItem]) -> list[LineItem]:
             LineItem(
                 "soft costs and contingency",
                 f"contingency on class-{tax_class} items",
-                *cont,
+                cont[0],
+                cont[1],
+                cont[2],
                 f"{CONTINGENCY_SHARE[1]:.0%} of class-{tax_class} hard + soft cost "
                 f"(low {CONTINGENCY_SHARE[0]:.0%}, high {CONTINGENCY_SHARE[2]:.0%})",
                 tax_class,
             )
         )
     return rows
+
+
+def default_target(site: Site, **overrides: object) -> RetrofitTarget:
+    """The default conversion target for a site: critical IT MW = firm gross MW / design PUE.
+
+    Firm gross MW is ``site.firm_mw`` (contracted MW that is not interruptible). The design PUE is
+    the one direct-to-chip cooling gives in the site's climate (``models.cooling.design_pue``),
+    unless ``overrides`` change the cooling or redundancy, which are then used. Other fields take
+    the ``RetrofitTarget`` defaults (130 kW racks, N+1/N+1, Tier III, reuse the buildings).
+    """
+    check_site(site)
+    firm_mw = site.firm_mw
+    if firm_mw <= 0:
+        raise RetrofitInputError(
+            f"firm_mw={firm_mw!r} (contracted_mw={site.power.contracted_mw!r}, "
+            f"interruptible_share={site.power.interruptible_share!r}): a conversion needs firm "
+            "gross MW greater than 0"
+        )
+    cooling = str(overrides.get("cooling", "direct_to_chip"))
+    electrical = str(overrides.get("electrical_redundancy", "N+1"))
+    pue = design_pue(
+        cooling,
+        site.connectivity.design_dry_bulb_c,
+        site.connectivity.design_wet_bulb_c,
+        site.connectivity.water_availability,
+        electrical,
+    )
+    kwargs: dict[str, object] = {"critical_it_mw": firm_mw / pue, **overrides}
+    return RetrofitTarget(**kwargs)  # type: ignore[arg-type]
 
 
 def estimate_retrofit(

@@ -149,34 +149,3 @@ def check_site(site: Site) -> None:
         site.connectivity.water_availability,
         ("none", "limited", "ample"),
     )
-
-
-def default_target(site: Site, **overrides: object) -> RetrofitTarget:
-    """The default conversion target for a site: critical IT MW = firm gross MW / design PUE.
-
-    Firm gross MW is ``site.firm_mw`` (contracted MW that is not interruptible). The design PUE is
-    the one direct-to-chip cooling gives in the site's climate (``models.cooling.design_pue``),
-    unless ``overrides`` change the cooling or redundancy, which are then used. Other fields take
-    the ``RetrofitTarget`` defaults (130 kW racks, N+1/N+1, Tier III, reuse the buildings).
-    """
-    from models.cooling import design_pue  # local: cooling imports this module
-
-    check_site(site)
-    firm_mw = site.firm_mw
-    if firm_mw <= 0:
-        raise RetrofitInputError(
-            f"firm_mw={firm_mw!r} (contracted_mw={site.power.contracted_mw!r}, "
-            f"interruptible_share={site.power.interruptible_share!r}): a conversion needs firm "
-            "gross MW greater than 0"
-        )
-    cooling = str(overrides.get("cooling", "direct_to_chip"))
-    electrical = str(overrides.get("electrical_redundancy", "N+1"))
-    pue = design_pue(
-        cooling,
-        site.connectivity.design_dry_bulb_c,
-        site.connectivity.design_wet_bulb_c,
-        site.connectivity.water_availability,
-        electrical,
-    )
-    kwargs: dict[str, object] = {"critical_it_mw": firm_mw / pue, **overrides}
-    return RetrofitTarget(**kwargs)  # type: ignore[arg-type]

@@ -34,5 +34,6 @@ fi
 "$PY" -m pip install -q -e ".[test]"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
+"$PY" -m mypy  # packages and settings in pyproject.toml [tool.mypy]
 # pytest exits 5 when it collects nothing: set -e turns that into a failure too.
 "$PY" -m pytest "$@"

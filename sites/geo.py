@@ -101,11 +101,13 @@ def nearest_places(
     lon = np.atleast_1d(np.asarray(longitudes_deg, dtype=float))
     _check_coords(lat, lon)
     table = places(kind)
-    d = haversine_km(
-        lat[:, None],
-        lon[:, None],
-        table["latitude"].to_numpy()[None, :],
-        table["longitude"].to_numpy()[None, :],
+    d = np.asarray(
+        haversine_km(
+            lat[:, None],
+            lon[:, None],
+            table["latitude"].to_numpy()[None, :],
+            table["longitude"].to_numpy()[None, :],
+        )
     )
     best = np.argmin(d, axis=1)
     return pd.DataFrame(

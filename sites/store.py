@@ -15,13 +15,15 @@ one is upgraded in place.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import platformdirs
@@ -72,7 +74,7 @@ DB_FILE_NAME = "hashpivot.sqlite3"
 SCHEMA_VERSION = 2
 MAX_SCENARIO_NAME_LENGTH = 200
 
-_SQL_TYPES = {
+_SQL_TYPES: dict[str, Callable[[], Any]] = {
     "float": lambda: Float(precision=53),  # double precision on PostgreSQL: exact round trip
     "int": Integer,
     "str": Text,
@@ -144,7 +146,7 @@ def default_url() -> str:
     return f"sqlite:///{path}"
 
 
-def _row_to_site(row: Mapping[str, object]) -> Site:
+def _row_to_site(row: Mapping[Any, Any]) -> Site:
     rec = {c: row[c] for c in SITE_COLUMNS}
     rec["fleet"] = fleet_from_text(str(rec["fleet"] or ""))
     return from_record(rec)
@@ -294,7 +296,7 @@ class SiteStore:
         """Every site, sorted by id."""
         return [s for s, _ in self.list_with_versions()]
 
-    def list_with_versions(self) -> list[tuple[Site, int]]:
+    def list_with_versions(self) -> builtins.list[tuple[Site, int]]:
         """Every site with its stored version, sorted by id."""
         with self._guard("read the sites from"), self.engine.connect() as conn:
             rows = conn.execute(select(sites_table).order_by(sites_table.c.id)).mappings().all()
@@ -485,7 +487,7 @@ class SiteStore:
             raise ScenarioNotFoundError(f"no scenario named {name!r} in {self.path_or_url}")
         return json.loads(payload)
 
-    def list_scenarios(self) -> list[str]:
+    def list_scenarios(self) -> builtins.list[str]:
         """Names of the saved scenarios, sorted."""
         with self._guard("list the scenarios in"), self.engine.connect() as conn:
             return list(

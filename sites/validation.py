@@ -180,7 +180,7 @@ def validate_site(
             ok = isinstance(v, str)
             if not ok:
                 add(column, v, "must be text")
-            elif _BAD_TEXT.search(v):  # type: ignore[arg-type]
+            elif isinstance(v, str) and _BAD_TEXT.search(v):
                 ok = False
                 add(column, v, "must not contain control characters (other than tab and newline)")
         typed_ok[column] = ok

@@ -106,3 +106,61 @@ def test_the_all_rule_catches_an_unlisted_name(tmp_path: Path) -> None:
         "m.py: __all__ names missing ['gone']",
         "m.py: public but not in __all__ ['b']",
     ]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph(packages: list[str]) -> dict[str, set[str]]:
+    """Module -> project modules it imports, function-local imports included (they still tie
+    the two modules together; a local import is the usual way a circle is hidden)."""
+    paths = [p for package in packages for p in sorted((ROOT / package).rglob("*.py"))]
+    modules = {_module_name(p) for p in paths}
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            targets |= {n for n in names if n in modules}
+        graph[_module_name(path)] = targets - {_module_name(path)}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every module that can reach itself, with one path back (depth-first search)."""
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in sorted(graph.get(node, ())):
+                if nxt == start:
+                    found.append([*path, start])
+                    stack.clear()
+                    break
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    return found
+
+
+def test_no_import_circles() -> None:
+    """No module reaches itself through imports (an import of a package counts as one of its
+    ``__init__``, which imports the package's modules)."""
+    assert _cycles(_import_graph(sorted(ALLOWED))) == []
+
+
+def test_the_circle_rule_catches_a_circle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
+        ["a", "b", "c", "a"],
+        ["b", "c", "a", "b"],
+        ["c", "a", "b", "c"],
+    ]
+    assert _cycles({"a": {"b"}, "b": set()}) == []

@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "Rule",
     "as_float_array",
+    "broadcast_shape",
     "check_fields",
     "check_value",
     "first_bad",
@@ -73,6 +74,19 @@ def require(
     raise error(f"{name}[{idx}]={float(arr[idx])!r} is not allowed; {rule}")
 
 
+def broadcast_shape(shapes: Mapping[str, tuple[int, ...]], error: _ErrorClass) -> tuple[int, ...]:
+    """The shape that arrays, named by their argument, broadcast to (numpy's rules); ``error``
+    naming every argument and its shape when they do not."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise error(
+            f"the shapes of {listed} do not broadcast; each axis, counted from the right, must "
+            "be equal or 1"
+        ) from None
+
+
 def scalar_or_array(x: np.ndarray | float) -> np.ndarray | float:
     """A Python float for a 0-d result, the array otherwise."""
     return float(x) if np.ndim(x) == 0 else np.asarray(x)
@@ -86,7 +100,7 @@ def is_number(value: object) -> bool:
     return (
         isinstance(value, Real | np.integer | np.floating)
         and not isinstance(value, bool | np.bool_)
-        and math.isfinite(float(value))  # type: ignore[arg-type]
+        and math.isfinite(float(value))
     )
 
 
@@ -139,17 +153,11 @@ def number(
         months_ok = not whole_months or abs(x * 12 - round(x * 12)) < 1e-9
         return months_ok and _in_range(x, low, high, low_open, high_open)
 
+    notes = "; ".join(n for n in (note, "a whole number of months" * whole_months) if n)
     words = " ".join(
-        w
-        for w in (
-            "a finite number",
-            _range_text(low, high, low_open, high_open),
-            "(a whole number of months)" if whole_months else "",
-            f"({note})" if note else "",
-        )
-        if w
+        w for w in ("a finite number", _range_text(low, high, low_open, high_open)) if w
     )
-    return Rule(admits, words)
+    return Rule(admits, f"{words} ({notes})" if notes else words)
 
 
 def whole(
@@ -159,8 +167,9 @@ def whole(
     ``high_open``)."""
 
     def admits(v: object) -> bool:
-        ok_type = isinstance(v, Integral | np.integer) and not isinstance(v, bool | np.bool_)
-        return ok_type and _in_range(int(v), low, high, False, high_open)  # type: ignore[arg-type]
+        if not isinstance(v, Integral | np.integer) or isinstance(v, bool | np.bool_):
+            return False
+        return _in_range(int(v), low, high, False, high_open)
 
     words = " ".join(
         w

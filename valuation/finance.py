@@ -15,7 +15,7 @@ import datetime as _dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import numpy_financial as npf
@@ -23,6 +23,7 @@ import pandas as pd
 
 from valuation.checks import (
     as_float_array,
+    broadcast_shape,
     check_fields,
     first_bad,
     number,
@@ -65,7 +66,7 @@ __all__ = [
     "cash_flow_result",
 ]
 
-ArrayLike = float | np.ndarray | list | pd.Series
+ArrayLike: TypeAlias = float | np.ndarray | list | pd.Series
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,6 +114,14 @@ def _rate(rate: ArrayLike, name: str = "rate") -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
+def _per_row(cashflows: np.ndarray, **rates: np.ndarray) -> None:
+    """Refuse rates that do not broadcast to one value per row of ``cashflows`` ``(..., n)``."""
+    shapes = {f"{name} (one per row)": r.shape for name, r in rates.items()}
+    broadcast_shape(
+        {**shapes, "cashflows rows (shape[:-1])": cashflows.shape[:-1]}, FinanceInputError
+    )
+
+
 def monthly_rate(rate_per_year: ArrayLike) -> np.ndarray | float:
     """Compound monthly rate equivalent to an annual rate: ``(1 + r_year) ** (1/12) - 1``."""
     r = _rate(rate_per_year, "rate_per_year")
@@ -150,6 +159,7 @@ def npv(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
     """
     cf = _flows(cashflows)
     r = _rate(rate)
+    _per_row(cf, rate=r)
     n = cf.shape[-1]
     if r.ndim == 0:
         # One discount vector shared by every row: a single matrix-vector product.
@@ -386,6 +396,7 @@ def mirr(
     cf = _flows(cashflows)
     fr = _rate(finance_rate, "finance_rate")
     rr = _rate(reinvest_rate, "reinvest_rate")
+    _per_row(cf, finance_rate=fr, reinvest_rate=rr)
     n = cf.shape[-1]
     inflow = np.where(cf > 0, cf, 0.0)
     outflow = np.where(cf < 0, cf, 0.0)
@@ -431,6 +442,7 @@ def discounted_payback_month(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarra
     """:func:`payback_month` of the flows discounted at ``rate`` per period (t = 0 undiscounted)."""
     cf = _flows(cashflows)
     r = _rate(rate)
+    _per_row(cf, rate=r)
     return payback_month(cf * _discount_factors(r, cf.shape[-1]))
 
 
@@ -639,6 +651,10 @@ def income_tax_usd(
         if not np.isfinite(arr).all():
             pos = first_bad(~np.isfinite(arr)) if arr.ndim else ()
             raise FinanceInputError(f"{name} has a non-finite value at position {pos}")
+    broadcast_shape(
+        {"ebitda_usd": e.shape, "depreciation_usd": d.shape, "interest_usd": i.shape},
+        FinanceInputError,
+    )
     pretax = e - d - i
     return tax.combined_rate * _taxable_income_usd(pretax, tax.nol_limit_share)
 
@@ -742,6 +758,7 @@ def debt_schedule(
         dscr = np.full(service.shape, np.nan)
     else:
         e = _flows(ebitda_usd, "ebitda_usd")
+        broadcast_shape({"capex_usd": capex.shape, "ebitda_usd": e.shape}, FinanceInputError)
         with np.errstate(divide="ignore", invalid="ignore"):
             dscr = np.where(service > 0, e / service, np.nan)
     return DebtSchedule(draw, interest, principal, service, balance, dscr)
@@ -799,7 +816,13 @@ def terminal_value_usd(
         return scalar_or_array(next12 / terminal.exit_cap_rate)
     if discount_rate_per_year is None:
         raise FinanceInputError("discount_rate_per_year is needed for the perpetuity method")
-    r = float(_rate(discount_rate_per_year, "discount_rate_per_year"))
+    r_arr = _rate(discount_rate_per_year, "discount_rate_per_year")
+    if r_arr.ndim:
+        raise FinanceInputError(
+            f"discount_rate_per_year has the shape {r_arr.shape}; the perpetuity method takes "
+            "one yearly rate"
+        )
+    r = float(r_arr)
     if r <= terminal.growth_per_year:
         raise FinanceInputError(
             f"discount_rate_per_year ({r!r}) must exceed growth_per_year "
@@ -828,6 +851,9 @@ def sale_tax_usd(
     for name, arr in (("sale_value_usd", value), ("remaining_basis_usd", basis)):
         if not np.isfinite(arr).all():
             raise FinanceInputError(f"{name} has a non-finite value; it must be finite USD")
+    broadcast_shape(
+        {"sale_value_usd": value.shape, "remaining_basis_usd": basis.shape}, FinanceInputError
+    )
     return scalar_or_array(tax.combined_rate * np.maximum(0.0, value - basis))
 
 
@@ -958,20 +984,20 @@ def project_cash_flows(
                     f"placed_in_service_by_class_usd[{cls}] has the negative value "
                     f"{float(pis_parts[cls][pos])!r} at {pos}; basis placed in service must be >= 0"
                 )
-    shapes = [revenue.shape, opex.shape] + [v.shape for v in capex_parts.values()]
-    shapes += [v.shape for v in pis_parts.values()]
+    shapes = {"revenue_usd": revenue.shape, "opex_usd": opex.shape}
+    shapes |= {f"capex_by_class_usd[{c}]": v.shape for c, v in capex_parts.items()}
+    if placed_in_service_by_class_usd is not None:
+        shapes |= {f"placed_in_service_by_class_usd[{c}]": v.shape for c, v in pis_parts.items()}
     if terminal_value_usd is not None:
         tv_in = as_float_array(terminal_value_usd, "terminal_value_usd", FinanceInputError)
         if not np.isfinite(tv_in).all():
             raise FinanceInputError("terminal_value_usd has a non-finite value; it must be finite")
-        shapes.append((*tv_in.shape, 1))  # one value per row, at the last month
+        # One value per row, at the last month.
+        shapes["terminal_value_usd (one per row, as (..., 1))"] = (*tv_in.shape, 1)
     if noi_usd is not None:
         noi_in = _flows(noi_usd, "noi_usd")
-        shapes.append(noi_in.shape)
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError as exc:
-        raise FinanceInputError(f"input shapes do not broadcast: {shapes}") from exc
+        shapes["noi_usd"] = noi_in.shape
+    shape = broadcast_shape(shapes, FinanceInputError)
 
     revenue = np.broadcast_to(revenue, shape)
     opex = np.broadcast_to(opex, shape)

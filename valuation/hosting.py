@@ -317,8 +317,8 @@ def s_curve_cumulative(x: np.ndarray | float) -> np.ndarray:
     The Beta(2, 2) distribution function: slow mobilisation, peak spend mid-build, slow close-out.
     Outside [0, 1] it is clipped to 0 and 1.
     """
-    x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    p = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
+    return np.asarray(p * p * (3.0 - 2.0 * p))
 
 
 def construction_spend_usd(

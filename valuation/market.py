@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from valuation.checks import as_float_array, check_fields, number, require, whole
+from valuation.checks import as_float_array, check_fields, instance_of, number, require, whole
 from valuation.errors import MarketError
 from valuation.errors import (
     MiningInputError as MiningInputError,  # re-exported: the three modules' base
@@ -134,6 +134,7 @@ def height_at(
     """
     _check_block_time(mean_block_time_s)
     anchor = np.datetime64(_utc(anchor_time).replace(tzinfo=None), "us")
+    t: np.ndarray | np.datetime64
     if isinstance(when, (datetime, date)):
         t = np.datetime64(_utc(when).replace(tzinfo=None), "us")
     else:
@@ -276,6 +277,8 @@ class MarketState:
         object.__setattr__(self, "sources", dict(self.sources))
         yearly_change = number(-1, low_open=True, note="a fraction per year")
         rules = {
+            "as_of": instance_of(date),
+            "anchor_time": instance_of(datetime),
             "btc_price_usd": number(0, low_open=True),
             "network_hashrate_eh_s": number(0, low_open=True),
             "fees_btc_per_block": number(0),

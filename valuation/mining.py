@@ -22,10 +22,12 @@ Arrays are shaped ``(..., n_months)``; every function broadcasts and none loops 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,7 @@ from valuation.power import (
 
 __all__ = [
     "MACHINES",
+    "MACHINES_FILE",
     "MWH_PER_PH_DAY_PER_J_PER_TH",
     "FleetSummary",
     "HashpricePath",
@@ -191,30 +194,29 @@ class Machine:
     source: str
 
 
-def _m(name: str, th: float, w: float, cooling: str, source: str) -> Machine:
-    return Machine(name, th, w, w / th, cooling, source)
+MACHINES_FILE = "machines.csv"
 
 
-# Nameplate specs from the fact sheet section 3 (compiled 2026-11-29); J/TH = W / (TH/s).
-_MACHINE_LIST: tuple[Machine, ...] = (
-    _m("Antminer S19j Pro", 100, 2_950, "air",
-       "miningstore.com S19 series guide: 100 TH/s, 29.5 J/TH (power = 100 x 29.5 W)"),
-    _m("Antminer S19 XP", 140, 3_010, "air", "miningstore.com S19 XP: 140 TH/s, 3,010 W, 21.5 J/TH"),
-    _m("Antminer S19 XP Hydro", 257, 5_346, "hydro", "public code table (secondary): 257 TH/s, 5,346 W"),
-    _m("Antminer S21", 200, 3_500, "air",
-       "hackernoon S21 review 2024-03-11: 200 TH/s, 17.5 J/TH; 3,500 W (miningftw sheet)"),
-    _m("Antminer S21 Pro", 234, 3_510, "air", "lmc-mining: 234 TH/s at 3,510 W, 15.0 J/TH"),
-    _m("Antminer S21 XP", 270, 3_645, "air",
-       "btcminermarketplace.com: 270 TH/s, 13.5 J/TH; 3,645 W (public code table)"),
-    _m("Antminer S21 Hydro", 335, 5_360, "hydro", "public code table (secondary): 335 TH/s, 5,360 W"),
-    _m("Antminer S21 XP Hydro", 473, 5_676, "hydro",
-       "public code tables (secondary, unverified vs Bitmain): 473 TH/s, 5,676 W, 12 J/TH"),
-    _m("Whatsminer M60", 172, 3_220, "air", "public code table (secondary): 172 TH/s, 3.22 kW"),
-    _m("Whatsminer M60S", 186, 3_420, "air", "public code table (secondary): 186 TH/s, 3.42 kW"),
-    _m("Whatsminer M63S", 390, 7_200, "hydro", "public code table (secondary): 390 TH/s, 7.2 kW"),
-    _m("Whatsminer M66", 276, 5_492.4, "immersion", "miningftw btc_miner_sheet.csv: 276 TH/s, 5,492.4 W"),
-    _m("Whatsminer M66S", 298, 5_500, "immersion", "public code table (secondary): 298 TH/s, 5.5 kW"),
-)  # fmt: skip
+def _load_machines() -> tuple[Machine, ...]:
+    """The bundled machine table, ``valuation/data/machines.csv``: nameplate TH/s and watts at
+    the wall from the fact sheet section 3 (compiled 2026-11-29), the cooling and each row's
+    source; J/TH = W / (TH/s). Read once, at import."""
+    with resources.files("valuation").joinpath("data", MACHINES_FILE).open("r") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        Machine(
+            name=r["name"],
+            hashrate_th_s=float(r["hashrate_th_s"]),
+            power_w=float(r["power_w"]),
+            efficiency_j_per_th=float(r["power_w"]) / float(r["hashrate_th_s"]),
+            cooling=r["cooling"],
+            source=r["source"],
+        )
+        for r in rows
+    )
+
+
+_MACHINE_LIST: tuple[Machine, ...] = _load_machines()
 
 MACHINES: Mapping[str, Machine] = {m.name: m for m in _MACHINE_LIST}
 
@@ -806,10 +808,10 @@ def mining_cash_flows(
         )
         extra_h = np.maximum(deploy_h - econ_hours, 0.0)
         dr_frac_extra = dr_frac_extra + prog.committed_share * extra_h / HOURS_PER_MONTH
-        running = (
+        running_share = (
             a.uptime * (1.0 - curt.fraction_curtailed) if prog.paid_only_while_running else 1.0
         )
-        pay_hours = np.where(active, HOURS_PER_MONTH, 0.0) * running
+        pay_hours = np.where(active, HOURS_PER_MONTH, 0.0) * running_share
         dr_pay = (
             dr_pay + prog.capacity_payment_usd_per_mw_hour * prog.committed_share * p_mw * pay_hours
         )

@@ -6,12 +6,23 @@ scenarios by name through ``to_dict`` / ``from_dict`` (plain JSON-ready values).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from valuation.errors import ScenarioError
+from valuation.checks import (
+    Rule,
+    check_fields,
+    flag,
+    instance_of,
+    number,
+    one_of,
+    tuple_of,
+    whole,
+)
+from valuation.errors import ScenarioError, ValuationError
 from valuation.finance import TaxAssumptions, TerminalValue
 from valuation.hosting import LEASE_STRUCTURES, HostingCosts, TenantCredit
 from valuation.market import DEFAULT_MARKET, MarketState
@@ -127,58 +138,11 @@ class Scenario:
     mine_then_convert_step_months: int = 12
 
     def __post_init__(self) -> None:
-        def bad(name: str, allowed: str) -> ScenarioError:
-            return ScenarioError(
-                f"Scenario.{name}={getattr(self, name)!r} is not allowed: {allowed}"
-            )
-
-        if not (self.lease_rate_usd_per_kw_month >= 0):
-            raise bad("lease_rate_usd_per_kw_month", "a rent >= 0 in USD per critical IT kW-month")
-        if not (self.lease_term_years > 0):
-            raise bad("lease_term_years", "a positive term in years")
-        if self.lease_structure not in LEASE_STRUCTURES:
-            raise bad("lease_structure", str(LEASE_STRUCTURES))
-        if self.capex_usd_per_critical_mw is not None and not (self.capex_usd_per_critical_mw >= 0):
-            raise bad("capex_usd_per_critical_mw", "None (use the retrofit estimate) or >= 0")
-        if self.capex_scenario not in CAPEX_SCENARIOS:
-            raise bad("capex_scenario", str(CAPEX_SCENARIOS))
-        if not (-0.99 < self.discount_rate_per_year < 1.0):
-            raise bad("discount_rate_per_year", "a yearly rate in (-0.99, 1), e.g. 0.10")
-        if not (isinstance(self.horizon_months, int) and 12 <= self.horizon_months <= 600):
-            raise bad("horizon_months", "a whole number of months in [12, 600]")
-        if not (isinstance(self.price_curve_points, int) and 1 <= self.price_curve_points <= 744):
-            raise bad("price_curve_points", "a whole number in [1, 744]")
-        if self.power_price_usd_per_mwh is not None and not (self.power_price_usd_per_mwh >= 0):
-            raise bad("power_price_usd_per_mwh", "None (the site's contract) or >= 0 USD/MWh")
-        if not (self.contingency >= 0):
-            raise bad("contingency", "a share >= 0")
-        if not (
-            isinstance(self.construction_delay_months, int) and self.construction_delay_months >= 0
-        ):
-            raise bad("construction_delay_months", "a whole number of months >= 0")
-        if not (isinstance(self.free_rent_months, int) and self.free_rent_months >= 0):
-            raise bad("free_rent_months", "a whole number of months >= 0")
-        if not (0.0 <= self.renewal_probability <= 1.0):
-            raise bad("renewal_probability", "a probability in [0, 1]")
-        for name in (
-            "mining_discount_rate_per_year",
-            "contracted_discount_rate_per_year",
-            "construction_discount_rate_per_year",
-        ):
-            if not (-0.99 < getattr(self, name) < 1.0):
-                raise bad(name, "a yearly rate in (-0.99, 1), e.g. 0.10")
-        if not (0.0 <= self.tenant_signing_probability <= 1.0):
-            raise bad("tenant_signing_probability", "a probability in [0, 1]")
-        if not (isinstance(self.lease_up_months, int) and 0 <= self.lease_up_months <= 120):
-            raise bad("lease_up_months", "a whole number of months in [0, 120]")
-        if not (
-            isinstance(self.mine_then_convert_step_months, int)
-            and 1 <= self.mine_then_convert_step_months <= 60
-        ):
-            raise bad("mine_then_convert_step_months", "a whole number of months in [1, 60]")
-        for name in ("economic_shutdown", "fleet_salvage", "use_site_fleet"):
-            if not isinstance(getattr(self, name), bool):
-                raise bad(name, "True or False")
+        check_fields(self, _RULES, ScenarioError)
+        # Free rent ends inside the base term (LeaseTerms' own rule, named here on the scenario).
+        term_months = round(self.lease_term_years * 12)
+        rule = whole(0, term_months, high_open=True, note="months, shorter than the lease term")
+        check_fields(self, {"free_rent_months": rule}, ScenarioError)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (nested dicts and lists; dates as ISO strings)."""
@@ -194,7 +158,7 @@ class Scenario:
                 f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}"
             )
         kwargs: dict[str, Any] = dict(data)
-        builders = {
+        builders: dict[str, Callable[[Any], Any]] = {
             "market": MarketState.from_dict,
             "mining": lambda d: MiningAssumptions(**d),
             "tenant_credit": lambda d: TenantCredit(**d),
@@ -217,13 +181,64 @@ class Scenario:
                 and not is_dataclass(kwargs[name])
                 and not isinstance(kwargs[name], tuple)
             ):
-                kwargs[name] = build(kwargs[name])
+                try:
+                    kwargs[name] = build(kwargs[name])
+                except (TypeError, AttributeError, ValueError) as exc:
+                    if isinstance(exc, ValuationError):
+                        raise
+                    raise ScenarioError(
+                        f"Scenario.{name}={reprlib.repr(kwargs[name])} is not allowed: the "
+                        f"fields of its dataclass as a mapping ({exc})"
+                    ) from None
         return cls(**kwargs)
 
 
+# What each field allows: its type and range (valuation.checks). Bounds beyond the physical ones
+# are there so no input can make the model build absurd arrays or loop past a horizon:
+# 100-year leases and 50-year delays are far beyond any lease or build in the public deals
+# (15-year base terms, valuation.hosting.HOSTING_DEALS), and the horizon caps at 50 years.
+_YEARLY_RATE = number(-0.99, 1, low_open=True, high_open=True, note="a yearly rate, e.g. 0.10")
+_RULES: dict[str, Rule] = {
+    "market": instance_of(MarketState),
+    "mining": instance_of(MiningAssumptions),
+    "power_price_usd_per_mwh": number(0, note="USD/MWh").or_none(),
+    "price_curve_points": whole(1, 744),
+    "dr_programs": tuple_of(DemandResponseProgram).or_none(),
+    "lease_rate_usd_per_kw_month": number(0, note="USD per critical IT kW-month"),
+    "lease_term_years": number(0, 100, low_open=True, whole_months=True, note="years"),
+    "lease_escalator_per_year": number(-0.5, 1, low_open=True, high_open=True, note="e.g. 0.03"),
+    "lease_structure": one_of(LEASE_STRUCTURES),
+    "free_rent_months": whole(0),
+    "renewal_probability": number(0, 1, note="a probability"),
+    "tenant_credit": instance_of(TenantCredit),
+    "hosting_costs": instance_of(HostingCosts),
+    "capex_usd_per_critical_mw": number(0, note="USD; None uses the retrofit estimate").or_none(),
+    "capex_scenario": one_of(CAPEX_SCENARIOS),
+    "contingency": number(0, note="a share of capex"),
+    "construction_delay_months": whole(0, 600),
+    "firmed": flag(),
+    "discount_rate_per_year": _YEARLY_RATE,
+    "horizon_months": whole(12, 600),
+    "tax": instance_of(TaxAssumptions),
+    "terminal": instance_of(TerminalValue),
+    "mining_discount_rate_per_year": _YEARLY_RATE,
+    "contracted_discount_rate_per_year": _YEARLY_RATE,
+    "construction_discount_rate_per_year": _YEARLY_RATE,
+    "tenant_signing_probability": number(0, 1, note="a probability"),
+    "lease_up_months": whole(0, 120),
+    "tenant_prospects": instance_of(TenantProspects),
+    "economic_shutdown": flag(),
+    "fleet_salvage": flag(),
+    "use_site_fleet": flag(),
+    "sale": instance_of(SaleTerms),
+    "mine_then_convert_step_months": whole(1, 60),
+}
+
+
 def _plain(value: Any) -> Any:
-    if hasattr(value, "to_dict") and is_dataclass(value):
-        return value.to_dict()
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and is_dataclass(value):
+        return to_dict()
     if is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple | list):

@@ -61,8 +61,17 @@ def test_hashprice_hand_worked_and_btc_twin():
     # Foundry FPPS example: difficulty 21,448,277,761,059, subsidy 6.25 -> 0.0058619 BTC per PH-day
     h2 = hashrate_eh_s_from_difficulty(21_448_277_761_059)
     assert hashprice_btc_per_ph_day(h2, 0.0, 6.25) == pytest.approx(0.0058619, rel=2e-5)
-    # 2025-11-03: BTC hashprice 0.00040577 x $106,935 = $43.39 vs the published $43.33
-    assert pytest.approx(43.33, rel=0.02) == 0.00040577 * 106_935
+
+
+def test_hashprice_reproduces_the_published_2025_11_03_figures():
+    # Hashrate Index roundup, 2025-11-03: USD hashprice $43.33 and BTC hashprice 0.00040577 per
+    # PH/s-day at ~$106,935; fees 0.62% of block rewards; difficulty at its ~156 T all-time high
+    # that week (btcpizza.com; the roundup does not state it). Mining fact sheet 2026-11-29.
+    subsidy = 3.125
+    fees = subsidy * 0.0062 / (1 - 0.0062)  # fees / (subsidy + fees) = 0.62%
+    h = hashrate_eh_s_from_difficulty(156e12)
+    assert hashprice_btc_per_ph_day(h, fees, subsidy) == pytest.approx(0.00040577, rel=0.01)
+    assert hashprice_usd_per_ph_day(106_935, h, fees, subsidy) == pytest.approx(43.33, rel=0.01)
 
 
 def test_block_time_moves_halvings_but_not_btc_earned_per_difficulty():
@@ -116,6 +125,28 @@ def test_s21_breakeven_at_54_3_is_about_129():
     assert hashcost_usd_per_ph_day(be, 17.5) == pytest.approx(54.3)
     # a 2% pool fee lowers it in proportion: 129.29 x 0.98
     assert breakeven_power_price_usd_per_mwh(54.3, 17.5, 0.02) == pytest.approx(be * 0.98)
+
+
+def test_machine_table_is_the_data_file_read_once(monkeypatch):
+    """Every row of valuation/data/machines.csv, in order, with a source; J/TH from W / TH/s."""
+    import csv
+    from importlib import resources
+
+    from sites.schema import COOLING_TYPES
+    from valuation import mining
+
+    with resources.files("valuation").joinpath("data", "machines.csv").open("r") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [m.name for m in MACHINES.values()] == [r["name"] for r in rows]
+    for r in rows:
+        m = MACHINES[r["name"]]
+        assert (m.hashrate_th_s, m.power_w) == (float(r["hashrate_th_s"]), float(r["power_w"]))
+        assert m.efficiency_j_per_th == float(r["power_w"]) / float(r["hashrate_th_s"])
+        assert m.cooling == r["cooling"] and m.cooling in COOLING_TYPES and len(m.source) > 10
+    # Looked up from memory: a lookup never reads the file again.
+    monkeypatch.setattr(mining, "_load_machines", lambda: pytest.fail("machines.csv read again"))
+    assert get_machine("S21 XP") is MACHINES["Antminer S21 XP"]
+    assert machines_frame()["name"].tolist() == [r["name"] for r in rows]
 
 
 def test_machine_table_has_the_required_models_and_consistent_units():

@@ -103,13 +103,20 @@ def test_hand_worked_keep_mining_npv_to_the_dollar():
     #   opex   = 200 x $6,000
     #   NPV    = sum_t (revenue - power - opex) / (1.10^(1/12))^t, month 0 undiscounted, no tax.
     ph = 200 * 1000 / (a.efficiency_j_per_th * a.mining_pue)
-    assert ph == pytest.approx(10_884.353741)
     value_r = hp * 0.98 / (0.024 * 17.5 * 1.05)
     assert (value_r > 20.0).all()
     revenue = ph * 0.95 * hp * 30.4375 * 0.98
     power = 200 * 730.5 * 0.95 * 20.0
-    assert power == 2_775_900.0
     opex = 200 * 6_000.0
+    # The mining engine's own lines equal the spreadsheet's, month by month.
+    mined = mining_cash_flows(
+        200.0, model.hashprice, assumptions=a, contract=PowerContract.from_site(site),
+        start=HAND.market.as_of, discount_rate_per_year=0.10,
+    )  # fmt: skip
+    np.testing.assert_allclose(mined.deployed_hashrate_ph_s, 10_884.353741, rtol=1e-9)
+    np.testing.assert_allclose(mined.power_cost_usd, 2_775_900.0, rtol=1e-9)
+    np.testing.assert_allclose(mined.opex_usd, opex, rtol=1e-12)
+    np.testing.assert_allclose(mined.revenue_usd, revenue, rtol=1e-9)
     flows = revenue - power - opex
     r_m = 1.10 ** (1 / 12) - 1
     expected = float(np.sum(flows / (1 + r_m) ** np.arange(36)))
