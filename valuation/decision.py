@@ -21,6 +21,7 @@ floor the base case respects.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -152,7 +153,8 @@ def compare(
 
     if not isinstance(site, SiteType):
         raise DecisionError(
-            f"site={type(site).__name__} is not allowed: compare needs a sites.schema.Site"
+            f"site={reprlib.repr(site)} ({type(site).__name__}) is not allowed: a "
+            "sites.schema.Site is required (sites.schema.from_record builds one from a row)"
         )
     scenario = scenario or Scenario()
     retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)

@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from scipy.special import log_ndtr
@@ -305,7 +306,8 @@ class RiskDrivers:
             )
         kwargs = dict(data)
         if "correlation" in kwargs:
-            kwargs["correlation"] = tuple(tuple(r) for r in kwargs["correlation"])  # type: ignore[union-attr]
+            rows: Any = kwargs["correlation"]
+            kwargs["correlation"] = tuple(tuple(r) for r in rows)
         return cls(**kwargs)  # type: ignore[arg-type]
 
 

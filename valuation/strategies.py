@@ -229,7 +229,7 @@ class RowPlan:
     @property
     def signed(self) -> np.ndarray:
         """(R,) rows that need a tenant: valued as ``p x row + (1 - p) x keep mining``."""
-        return self.converted.any(axis=1)
+        return np.asarray(self.converted.any(axis=1), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -365,11 +365,10 @@ def build_site_model(
 
     path = hashprice_path(scenario.market, n)
     cal_month = (as_of.month - 1 + np.arange(n)) % 12
-    prices = curve.prices_usd_per_mwh[cal_month]
-    if contract.contract_type != "index_plus_adder":
-        # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
-        # or nothing (tariff: the flat price is the only signal).
-        prices = prices if contract.contract_type == "fixed_ppa" else None
+    # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
+    # or nothing (tariff: the flat price is the only signal).
+    uses_curve = contract.contract_type != "utility_tariff"
+    prices = curve.prices_usd_per_mwh[cal_month] if uses_curve else np.empty((n, 0))
     per_rent = (
         scenario.hosting_costs.non_recoverable_share_of_rent
         if scenario.lease_structure == "triple_net"
@@ -398,7 +397,7 @@ def build_site_model(
         profiles=profiles,
         plan=plan,
         hashprice=path,
-        prices_usd_per_mwh=prices if prices is not None else np.empty((n, 0)),
+        prices_usd_per_mwh=prices,
         contract=contract,
         fleet=site_fleet(site, scenario),
         lease_rate_usd_per_kw_month=rate,
@@ -515,15 +514,16 @@ def _hosting_for_shift(
         capex_part = np.zeros_like(rent_unit)
         fixed = np.zeros_like(rent_unit)
     else:
-        common = dict(rent_usd=0.0, costs=scenario.hosting_costs,
-                      power_price_usd_per_mwh=contract.price_usd_per_mwh
-                      + contract.adder_usd_per_mwh, design_pue=design_pue)  # fmt: skip
-        capex_part = np.broadcast_to(landlord_costs_usd(
-            "modified_gross", leased_critical_it_mw=0.0 * leased_mw,
-            capex_in_service_usd=capex_in_service, **common), rent_unit.shape)  # fmt: skip
-        fixed = np.broadcast_to(landlord_costs_usd(
-            scenario.lease_structure, leased_critical_it_mw=leased_mw,
-            capex_in_service_usd=0.0 * capex_in_service, **common), rent_unit.shape)  # fmt: skip
+        price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
+
+        def landlord(structure: str, mw: np.ndarray, capex: np.ndarray) -> np.ndarray:
+            cost = landlord_costs_usd(structure, leased_critical_it_mw=mw, rent_usd=np.zeros(1),
+                                      capex_in_service_usd=capex, costs=scenario.hosting_costs,
+                                      power_price_usd_per_mwh=price, design_pue=design_pue)  # fmt: skip
+            return np.broadcast_to(cost, rent_unit.shape)
+
+        capex_part = landlord("modified_gross", 0.0 * leased_mw, capex_in_service)
+        fixed = landlord(scenario.lease_structure, leased_mw, 0.0 * capex_in_service)
     per_rent = (
         scenario.hosting_costs.non_recoverable_share_of_rent
         if scenario.lease_structure == "triple_net"

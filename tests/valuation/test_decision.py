@@ -223,7 +223,7 @@ def test_wait_when_mining_pays_more_than_rent_until_the_halving():
 
 def test_compare_refuses_what_is_not_a_site():
     for bad in ({"id": "x"}, None):
-        with pytest.raises(DecisionError, match="sites.schema.Site"):
+        with pytest.raises(DecisionError, match="sites.schema.Site is required"):
             compare(bad)  # type: ignore[arg-type]
 
 

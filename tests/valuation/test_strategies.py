@@ -431,12 +431,15 @@ def test_convert_value_is_continuous_in_the_horizon_past_lease_expiry():
 
 
 def test_dr_programs_pay_only_sites_in_their_grid_region():
-    """ERCOT's ERS and ECRS pay nothing to a PJM site: its partnership row is keep mining."""
+    """ERCOT's ERS and ECRS, given as the scenario's programs, pay nothing to a PJM site: its
+    partnership row is keep mining. With no programs given each site gets its own region's."""
     from dataclasses import replace as dc_replace
+
+    from valuation.scenario import DEFAULT_DR_PROGRAMS
 
     ercot = _site(hall_count=2)
     pjm = dc_replace(ercot, id="pjm", grid_region="PJM")
-    scenario = neutral(horizon_months=36)
+    scenario = neutral(horizon_months=36, dr_programs=DEFAULT_DR_PROGRAMS)
     for site, differs in ((ercot, True), (pjm, False)):
         model = build_site_model(site, scenario)
         npv_rows = evaluate(model).npv_usd
@@ -444,6 +447,8 @@ def test_dr_programs_pay_only_sites_in_their_grid_region():
         dr = npv_rows[row_index(model, "mining_with_dr")]
         assert (abs(dr - keep) > 1.0) == differs  # USD; same row to rounding where no program
         assert len(model.dr_programs) == (2 if differs else 0)
+    own = build_site_model(pjm, neutral(horizon_months=36))
+    assert own.dr_programs and all(p.grid_region == "PJM" for p in own.dr_programs)
 
 
 # ---- mining past the horizon and per-hall refresh decisions ---------------------------------------

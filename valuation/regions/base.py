@@ -190,7 +190,7 @@ class Region:
 
     def price_curve(self, points: int = 744) -> PriceDurationCurve:
         """Price-duration curve, (12, points) $/MWh, January first (cached per region and size)."""
-        return _curve(type(self), int(points))
+        return _curve(self.name, int(points))
 
     # --- programs and levers ---------------------------------------------------------------------
 
@@ -211,8 +211,10 @@ class Region:
 
 
 @lru_cache(maxsize=64)
-def _curve(cls: type[Region], points: int) -> PriceDurationCurve:
-    region = cls()
+def _curve(region_name: str, points: int) -> PriceDurationCurve:
+    from valuation.regions.markets import REGION_CLASSES  # the classes subclass Region
+
+    region = REGION_CLASSES[region_name]()
     return PriceDurationCurve.from_series(
         region.hourly_prices(), points, hub=region.hub,
         source=f"{region.name}: generated from valuation/data/region_price_stats.csv",
