@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.market_view import market_rows
+from app_support.safe_text import md_escape
 from valuation import formatting as fmt
 from valuation.hosting import HOSTING_DEALS
 from valuation.market import block_subsidy_btc
@@ -40,9 +41,9 @@ if live_col.button(
     live = fetch_market_state(scenario.market)
     if live.is_live:
         st.session_state[loaders.SCENARIO_KEY] = replace(scenario, market=live.market)
-        st.session_state["market_live_note"] = live.message
+        st.session_state["market_live_note"] = md_escape(live.message)
         st.rerun()
-    live_note.warning(live.message)
+    live_note.warning(md_escape(live.message))  # credentials masked, Markdown made literal
 if loaders.SCENARIO_KEY in st.session_state and reset_col.button(
     "Back to the offline defaults", help="Drop the fetched figures for this session."
 ):

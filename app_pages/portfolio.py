@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS, hex_color
+from app_support.safe_text import html_escape_columns, md_escape, safe_message
 from sites.geo import us_states_geojson
 from valuation import formatting as fmt
 
@@ -16,7 +17,7 @@ st.title("Portfolio")
 try:
     all_sites = loaders.sites()
 except Exception as exc:  # the store is the user's database: say what failed, in words
-    st.error(f"The site inventory could not be read: {exc}")
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
     st.stop()
 
 if not all_sites:
@@ -27,8 +28,8 @@ if not all_sites:
 scenario = loaders.base_scenario()
 try:
     table = loaders.portfolio(tuple(all_sites), scenario)
-except ValueError as exc:
-    st.error(f"The portfolio could not be valued: {exc}")
+except Exception as exc:
+    st.error(f"The portfolio could not be valued: {safe_message(exc)}")
     st.stop()
 
 if "error" in table.columns:
@@ -36,7 +37,8 @@ if "error" in table.columns:
     if not failed.empty:
         st.warning(
             f"{len(failed)} site{'s' if len(failed) != 1 else ''} could not be valued and "
-            "are left out: " + "; ".join(f"{r.name}: {r.error}" for r in failed.itertuples())
+            "are left out: "
+            + "; ".join(f"{md_escape(r.name)}: {md_escape(r.error)}" for r in failed.itertuples())
         )
     table = table.drop(index=failed.index).reset_index(drop=True)
 if table.empty:
@@ -85,6 +87,11 @@ points = table.assign(
     radius_m=table["power_mw"].clip(lower=1.0) ** 0.5 * 4_000.0,
     power_text=table["power_mw"].map(fmt.power),
     value_text=table["value_of_converting_usd"].map(fmt.usd),
+)
+# The tooltip is an HTML template: escape every value put into it (user text above all), rather
+# than rely on the installed Streamlit escaping pydeck tooltips (only recent releases do).
+points = html_escape_columns(
+    points, ["name", "operator", "grid_region", "path", "power_text", "value_text"]
 )[
     [
         "name",

@@ -105,6 +105,8 @@ COLUMN_HELP: dict[str, str] = {
     "hall_power_mw": "gross MW per hall",
     "building_area_m2": "building area, square metres",
     "fleet": "machines and counts, e.g. S21:1000;S19 XP:500",
+    "fleet_commissioning_year": "year most of today's fleet was commissioned (2009 to next year), "
+    "or blank when unknown",
     "fiber_distance_km": "km to long-haul fiber",
     "carrier_count": "number of fiber carriers",
     "metro_distance_km": "km to the nearest major metro or internet exchange",

@@ -640,6 +640,15 @@ class SiteStore:
             for r in rows
         ]
 
+    def history_site_ids(self) -> list[str]:
+        """Ids of every site with a recorded change (deleted sites included), sorted."""
+        with self._guard("read the history from"), self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(history_table.c.site_id).distinct().order_by(history_table.c.site_id)
+                ).scalars()
+            )
+
     def restore(
         self,
         site_id: str,

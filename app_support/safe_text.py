@@ -1,0 +1,47 @@
+"""User text shown safely: never as Markdown or HTML, credentials never shown.
+
+Site names, operators, counties, ids and notes come from users and files. Streamlit renders the
+body of ``st.markdown``, ``st.caption``, ``st.warning`` and friends as Markdown, where
+``![x](http://host/p.png)`` makes the viewer's browser fetch that address and ``[t](https://..)``
+is a live link. Pages show user text with ``st.text`` or in tables; where a sentence mixes user
+text into Markdown, ``md_escape`` makes every Markdown character literal. deck.gl tooltips are
+HTML templates: ``html_escape_columns`` escapes the values put into them (Streamlit's own escaping
+exists only in recent releases). ``safe_message`` is what a page shows for an exception.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from sites.redact import mask_credentials
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark (spec 2.4); escaping
+# them all leaves no link, image, emphasis, heading, list, table, HTML, math ($) or Streamlit
+# directive (:red[...], :material/icon:) syntax.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+_NEWLINES = re.compile(r"[\r\n]+")
+
+
+def md_escape(text: object) -> str:
+    """``text`` made literal inside Markdown: ASCII punctuation backslash-escaped, line breaks
+    turned into spaces (a newline could start a heading, a list or a table), credentials masked."""
+    flat = _NEWLINES.sub(" ", mask_credentials(text))
+    return _MD_PUNCT.sub(r"\\\1", flat)
+
+
+def safe_message(exc: BaseException) -> str:
+    """An exception's message for a page: credentials masked, Markdown made literal."""
+    return md_escape(str(exc) or type(exc).__name__)
+
+
+def html_escape_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """A copy of ``frame`` with the text of ``columns`` HTML-escaped (quotes too), for values a
+    deck.gl tooltip template puts into its HTML."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(lambda v: html.escape(str(v), quote=True))
+    return out
