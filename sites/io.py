@@ -432,6 +432,15 @@ def _rows_xlsx(data: bytes, name: str) -> tuple[list[list[object]], list[Problem
         wb.close()
 
 
+def _name_column(problem: Problem, header: Sequence[str]) -> Problem:
+    """'column 6' -> the header's name of column 6, when it has one."""
+    if problem.column.startswith("column "):
+        j = int(problem.column.removeprefix("column ")) - 1
+        if 0 <= j < len(header) and header[j]:
+            return Problem(problem.row, header[j], problem.value, problem.rule)
+    return problem
+
+
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
@@ -460,6 +469,7 @@ def read_rows(
         raise SiteFileError(f"{label} is empty: expected a header row with an 'id' column")
     width = len(rows[0])
     header = ["" if h is None else str(h).strip() for h in rows[0]]
+    problems = [_name_column(p, header) for p in problems]
     while header and header[-1] == "":
         header.pop()
     if len(header) > MAX_COLUMNS:
@@ -518,12 +528,6 @@ def _coords_ok(record: Mapping[str, object]) -> bool:
     ) and (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0)  # type: ignore[operator]
 
 
-def _metro_km(record: Mapping[str, object]) -> float:
-    from sites.geo import nearest_metro
-
-    return nearest_metro(float(record["latitude"]), float(record["longitude"])).distance_km  # type: ignore[arg-type]
-
-
 def parse_sites(
     header: Sequence[str],
     rows: Sequence[tuple[int, Mapping[str, object]]],
@@ -554,7 +558,8 @@ def parse_sites(
         elif col in seen:
             problems.append(Problem(1, col, col, "column appears twice in the header"))
         seen.add(col)
-    sites: list[Site] = []
+    records: list[dict[str, object]] = []
+    needs_metro: list[int] = []  # indices of records whose metro distance is computed
     site_rows: list[int] = []
     unparsed: set[tuple[int, str]] = set()
     for row_no, cells in rows:
@@ -599,17 +604,27 @@ def parse_sites(
                     )
                     unparsed.add((row_no, col))
         record.update(parsed)
-        if _coords_ok(record):
-            if start is None:
-                if "metro_distance_km" not in parsed:
-                    record["metro_distance_km"] = _metro_km(record)
-            elif (record["latitude"], record["longitude"]) != (
-                start.latitude,
-                start.longitude,
-            ) and record["metro_distance_km"] == start.connectivity.metro_distance_km:
-                record["metro_distance_km"] = _metro_km(record)
-        sites.append(from_record(record))
+        if _coords_ok(record) and (
+            (start is None and "metro_distance_km" not in parsed)
+            or (
+                start is not None
+                and (record["latitude"], record["longitude"]) != (start.latitude, start.longitude)
+                and record["metro_distance_km"] == start.connectivity.metro_distance_km
+            )
+        ):
+            needs_metro.append(len(records))
+        records.append(record)
         site_rows.append(row_no)
+    if needs_metro:  # one vectorised nearest-metro search for every row that needs it
+        from sites.geo import nearest_places
+
+        km = nearest_places(
+            [records[i]["latitude"] for i in needs_metro],  # type: ignore[misc]
+            [records[i]["longitude"] for i in needs_metro],  # type: ignore[misc]
+        )["distance_km"].to_numpy()
+        for i, d in zip(needs_metro, km, strict=True):
+            records[i]["metro_distance_km"] = float(d)
+    sites = [from_record(record) for record in records]
     check = None
     if validate == "changed":
         check = [base.get(site.id) != site for site in sites]
