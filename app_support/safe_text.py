@@ -26,16 +26,17 @@ _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 _NEWLINES = re.compile(r"[\r\n]+")
 
 
-def md_escape(text: object) -> str:
+def md_escape(text: object, secrets: tuple[str, ...] = ()) -> str:
     """``text`` made literal inside Markdown: ASCII punctuation backslash-escaped, line breaks
-    turned into spaces (a newline could start a heading, a list or a table), credentials masked."""
-    flat = _NEWLINES.sub(" ", mask_credentials(text))
+    turned into spaces (a newline could start a heading, a list or a table), credentials masked
+    (``secrets``: literal strings to hide too, see ``sites.redact.url_secrets``)."""
+    flat = _NEWLINES.sub(" ", mask_credentials(text, secrets))
     return _MD_PUNCT.sub(r"\\\1", flat)
 
 
-def safe_message(exc: BaseException) -> str:
+def safe_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """An exception's message for a page: credentials masked, Markdown made literal."""
-    return md_escape(str(exc) or type(exc).__name__)
+    return md_escape(str(exc) or type(exc).__name__, secrets)
 
 
 def html_escape_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:

@@ -61,7 +61,7 @@ from sites.errors import (
     StaleSiteError,
 )
 from sites.io import CLEAR_TOKEN, parse_sites, read_rows, write_sites
-from sites.redact import mask_credentials
+from sites.redact import mask_credentials, url_secrets
 from sites.schema import (
     COLUMN_KINDS,
     SITE_COLUMNS,
@@ -253,12 +253,16 @@ class SiteStore:
         if any, has already been rolled back by ``engine.begin()``)."""
         try:
             yield
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        except SitesError:
+            raise  # the store's own errors (validation, stale save, not found) pass through
+        except Exception as exc:  # SQLAlchemy, the driver, the network: a StoreError in words
+            orig = getattr(exc, "orig", None) if isinstance(exc, SQLAlchemyError) else None
+            detail = str(orig or exc).strip().splitlines()
             first = detail[0] if detail else type(exc).__name__
             raise StoreError(
                 mask_credentials(
-                    f"could not {action} the site database {self.path_or_url}: {first}"
+                    f"could not {action} the site database {self.path_or_url}: {first}",
+                    url_secrets(self._url),
                 )
             ) from exc
 
@@ -313,7 +317,7 @@ class SiteStore:
                 return str(file_path)
         # The raw URL, masked: render_as_string(hide_password=True) shows a password passed as
         # a query parameter and the part after an unencoded '@' in a password.
-        return mask_credentials(self._url)
+        return mask_credentials(self._url, url_secrets(self._url))
 
     def _is_current(self) -> bool:
         """True when the schema exists at SCHEMA_VERSION (read without any write lock)."""
