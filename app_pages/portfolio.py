@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS, hex_color
-from app_support.safe_text import html_escape_columns, md_escape, safe_message
+from app_support.safe_text import md_escape, safe_message
 from sites.geo import us_states_geojson
 from valuation import formatting as fmt
 
@@ -88,11 +88,7 @@ points = table.assign(
     power_text=table["power_mw"].map(fmt.power),
     value_text=table["value_of_converting_usd"].map(fmt.usd),
 )
-# The tooltip is an HTML template: escape every value put into it (user text above all), rather
-# than rely on the installed Streamlit escaping pydeck tooltips (only recent releases do).
-points = html_escape_columns(
-    points, ["name", "operator", "grid_region", "path", "power_text", "value_text"]
-)[
+points = points[
     [
         "name",
         "operator",
@@ -135,10 +131,13 @@ deck = pdk.Deck(
     # deliberately left out (passing None makes Streamlit fetch a CARTO style).
     map_provider=None,
     initial_view_state=pdk.ViewState(latitude=37.5, longitude=-96.5, zoom=3.3),
+    # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site name
+    # holding markup is shown as written whatever the installed Streamlit does to HTML tooltip
+    # values (only recent releases escape them).
     tooltip={
-        "html": "<b>{name}</b><br/>{operator}<br/>{power_text} · {grid_region}<br/>"
-        "Best path: {path}<br/>Value of converting: {value_text}",
-        "style": {"fontSize": "13px"},
+        "text": "{name}\n{operator}\n{power_text} · {grid_region}\n"
+        "Best path: {path}\nValue of converting: {value_text}",
+        "style": {"fontSize": "13px", "whiteSpace": "pre-line"},
     },
 )
 

@@ -4,18 +4,14 @@ Site names, operators, counties, ids and notes come from users and files. Stream
 body of ``st.markdown``, ``st.caption``, ``st.warning`` and friends as Markdown, where
 ``![x](http://host/p.png)`` makes the viewer's browser fetch that address and ``[t](https://..)``
 is a live link. Pages show user text with ``st.text`` or in tables; where a sentence mixes user
-text into Markdown, ``md_escape`` makes every Markdown character literal. deck.gl tooltips are
-HTML templates: ``html_escape_columns`` escapes the values put into them (Streamlit's own escaping
-exists only in recent releases). ``safe_message`` is what a page shows for an exception.
+text into Markdown, ``md_escape`` makes every Markdown character literal. The map's tooltip is a
+deck.gl TEXT tooltip (never an HTML template), so its values need no escaping. ``safe_message`` is
+what a page shows for an exception.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterable
-
-import pandas as pd
 
 from sites.redact import mask_credentials
 
@@ -37,12 +33,3 @@ def md_escape(text: object, secrets: tuple[str, ...] = ()) -> str:
 def safe_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """An exception's message for a page: credentials masked, Markdown made literal."""
     return md_escape(str(exc) or type(exc).__name__, secrets)
-
-
-def html_escape_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """A copy of ``frame`` with the text of ``columns`` HTML-escaped (quotes too), for values a
-    deck.gl tooltip template puts into its HTML."""
-    out = frame.copy()
-    for column in columns:
-        out[column] = out[column].map(lambda v: html.escape(str(v), quote=True))
-    return out

@@ -216,3 +216,21 @@ def test_item16_a_sqlite_file_uri_makes_no_stray_folder(tmp_path: Path) -> None:
         os.chdir(here)
     assert list(work.iterdir()) == []  # no "file:" folder in the working directory
     assert data.exists()
+
+
+def test_item15_map_tooltip_is_text_not_an_html_template(
+    app_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tooltip never interprets values as HTML, whatever the installed Streamlit escapes
+    (the browser test hovers it with a site named with markup)."""
+    import json
+
+    url = f"sqlite:///{tmp_path / 'map.sqlite3'}"
+    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
+    SiteStore(url, seed=True).close()
+    at = _app().run()
+    assert not at.exception
+    (chart,) = at.get("deck_gl_json_chart")
+    spec = json.loads(chart.proto.json)
+    tooltip = spec.get("tooltip") or json.loads(chart.proto.tooltip)
+    assert "html" not in tooltip and "{name}" in tooltip["text"]
