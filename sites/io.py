@@ -124,7 +124,7 @@ COLUMN_HELP: dict[str, str] = {
 
 
 def _is_clear_token(text: str) -> bool:
-    return text.strip().lower() == "(clear)"
+    return "(" in text and text.strip().lower() == "(clear)"
 
 
 def neutralise(text: str) -> str:
@@ -489,6 +489,7 @@ def read_rows(
             "expected columns"
         )
     out: list[tuple[int, dict[str, object]]] = []
+    unnamed = [j for j, h in enumerate(header) if not h]  # blank headers inside the header
     for i, raw in enumerate(rows[1:], start=_FIRST_DATA_ROW):
         if all(_blank(v) for v in raw):
             continue
@@ -503,8 +504,9 @@ def read_rows(
                 )
             )
             continue
-        for j, v in enumerate(raw):
-            if not _blank(v) and (j >= len(header) or not header[j]):
+        for j in (*unnamed, *range(len(header), len(raw))):
+            v = raw[j] if j < len(raw) else None
+            if not _blank(v):
                 where = (
                     "beyond the header's last column"
                     if j >= len(header)

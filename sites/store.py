@@ -44,6 +44,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     inspect,
     select,
@@ -200,11 +201,13 @@ def _site_to_row(site: Site) -> dict[str, object]:
     return rec
 
 
-def _site_json(site: Site | None) -> str | None:
-    """A site's row as JSON for the audit trail (dates as YYYY-MM-DD, the fleet as text)."""
+def _site_json(site: Site | Mapping[str, object] | None) -> str | None:
+    """A site's row (or the row itself, as ``_site_to_row`` makes it) as JSON for the audit trail
+    (dates as YYYY-MM-DD, the fleet as text)."""
     if site is None:
         return None
-    return json.dumps(_site_to_row(site), default=date.isoformat, sort_keys=True)
+    row = _site_to_row(site) if isinstance(site, Site) else site
+    return json.dumps(row, default=date.isoformat, sort_keys=True)
 
 
 def _site_from_json(payload: str | None) -> Site | None:
@@ -537,7 +540,7 @@ class SiteStore:
         *,
         created_only: bool = False,
         seen_versions: Mapping[str, int] | None = None,
-        before: Mapping[str, Site] | None = None,
+        before: Mapping[str, Site | Mapping[str, object]] | None = None,
         user: str = LOCAL_USER,
     ) -> ImportReport:
         """Insert or update many sites inside the caller's transaction; record each change in
@@ -553,6 +556,7 @@ class SiteStore:
         created: list[str] = []
         updated: list[str] = []
         inserts = []
+        updates = []
         trail: list[dict[str, object]] = []
         for site in sites:
             row = _site_to_row(site)
@@ -561,20 +565,40 @@ class SiteStore:
                     raise StaleSiteError(site.id, seen_versions[site.id], None)  # deleted since
                 inserts.append({**row, "version": 1})
                 created.append(site.id)
-                trail.append(_trail_row("import", site.id, None, None, site, 1))
+                trail.append(_trail_row("import", site.id, None, None, row, 1))
                 continue
             if created_only:
                 continue
             seen = versions[site.id] if seen_versions is None else seen_versions.get(site.id, 0)
-            result = conn.execute(
-                sites_table.update()
-                .where(sites_table.c.id == site.id, sites_table.c.version == seen)
-                .values(**{k: v for k, v in row.items() if k != "id"}, version=seen + 1)
-            )
-            if result.rowcount != 1:  # saved (or created) by another session since the read
+            if seen != versions[site.id]:  # saved (or created) by another session since the read
                 raise StaleSiteError(site.id, seen, versions[site.id])
+            updates.append(
+                {
+                    **{f"v_{k}": v for k, v in row.items() if k != "id"},
+                    "v_version": seen + 1,
+                    "b_id": site.id,
+                    "b_seen": seen,
+                }
+            )
             updated.append(site.id)
-            trail.append(_trail_row("import", site.id, before.get(site.id), seen, site, seen + 1))
+            trail.append(_trail_row("import", site.id, before.get(site.id), seen, row, seen + 1))
+        if updates:
+            # One statement for every update, each only where the version is still the one read
+            # (the write lock on SQLite, the version match on PostgreSQL).
+            stmt = (
+                sites_table.update()
+                .where(
+                    sites_table.c.id == bindparam("b_id"),
+                    sites_table.c.version == bindparam("b_seen"),
+                )
+                .values({c: bindparam(f"v_{c}") for c in [*SITE_COLUMNS[1:], "version"]})
+            )
+            result = conn.execute(stmt, updates)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+                now = dict(conn.execute(select(sites_table.c.id, sites_table.c.version)).all())
+                for u in updates:
+                    if now.get(u["b_id"]) != u["v_version"]:
+                        raise StaleSiteError(str(u["b_id"]), int(u["b_seen"]), now.get(u["b_id"]))
         if inserts:
             conn.execute(sites_table.insert(), inserts)
         _write_trail(conn, trail, user)
@@ -604,10 +628,12 @@ class SiteStore:
             stored = conn.execute(select(sites_table)).mappings().all()
         base = {str(r["id"]): _row_to_site(r) for r in stored}
         seen = {str(r["id"]): int(r["version"]) for r in stored}
+        before = {str(r["id"]): {c: r[c] for c in SITE_COLUMNS} for r in stored}  # stored rows
+        del stored
         sites = parse_sites(header, rows, base=base, today=today)
         try:
             with self._guard("import into"), self._write() as conn:
-                return self._write_many(conn, sites, seen_versions=seen, before=base, user=user)
+                return self._write_many(conn, sites, seen_versions=seen, before=before, user=user)
         except StoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # PostgreSQL: created meanwhile
                 for site in sites:
@@ -769,9 +795,9 @@ def _seed_sites() -> list[Site]:
 def _trail_row(
     action: str,
     site_id: str,
-    before: Site | None,
+    before: Site | Mapping[str, object] | None,
     version_before: int | None,
-    after: Site | None,
+    after: Site | Mapping[str, object] | None,
     version_after: int | None,
 ) -> dict[str, object]:
     return {
