@@ -11,6 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_support import auth
+
 st.set_page_config(
     page_title="Hashpivot",
     # A bundled file: a material-icon favicon would be fetched from fonts.gstatic.com.
@@ -51,6 +53,9 @@ PAGES = {
     ],
 }
 
+# Sign-in when configured in the secrets file (off by default): stops here for a visitor who is
+# not signed in or not allowed.
+auth.gate()
 navigation = st.navigation(PAGES)
 st.sidebar.caption(
     "Hashpivot values each site three ways: keep mining, convert to AI hosting, or split it."

@@ -11,20 +11,29 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_support import loaders
+from app_support import auth, loaders
 from app_support.inventory_view import frame_to_sites, sites_frame
-from sites.errors import SitesError, SiteValidationError, StaleSiteError
-from sites.io import COLUMN_HELP, export_bytes, template_bytes
+from app_support.safe_text import md_escape, safe_message
+from sites.errors import SiteValidationError, StaleSiteError
+from sites.io import COLUMN_HELP, MAX_DATA_ROWS, MAX_FILE_BYTES, export_bytes, template_bytes
 from sites.schema import COLUMN_KINDS, SITE_COLUMNS
 from sites.validation import CHOICE_COLUMNS
 
 EDITOR_KEY = "inventory_editor"
 
 st.title("Inventory")
-st.caption(
-    "Every site Hashpivot values. Edit cells, add rows at the bottom or delete selected rows, then "
-    "save: nothing is written until every row passes the checks. Power is gross MW at the meter."
-)
+access = auth.current()
+if access.can_edit:
+    st.caption(
+        "Every site Hashpivot values. Edit cells, add rows at the bottom or delete selected rows, "
+        "then save: nothing is written until every row passes the checks. Power is gross MW at "
+        "the meter."
+    )
+else:
+    st.caption(
+        "Every site Hashpivot values (read only: your account may view, not change, the "
+        "inventory). Power is gross MW at the meter."
+    )
 
 
 def problems_frame(problems) -> pd.DataFrame:
@@ -60,11 +69,41 @@ def discard_edits() -> None:
     st.session_state.pop(PENDING_KEY, None)
 
 
+# --- Downloads --------------------------------------------------------------------------------------
+_MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+
+
+def downloads(sites) -> None:
+    """The inventory and an empty template, as .xlsx and .csv (formula-neutralised by sites.io):
+    the app's own safe export (the tables' toolbar download is off, .streamlit/config.toml)."""
+    st.subheader("Download")
+    items = [
+        (f"Inventory (.{fmt_})", partial(export_bytes, sites, fmt_), "hashpivot-sites", fmt_)
+        for fmt_ in ("xlsx", "csv")
+    ] + [
+        (
+            f"Empty template (.{fmt_})",
+            partial(template_bytes, fmt_),
+            "hashpivot-sites-template",
+            fmt_,
+        )
+        for fmt_ in ("xlsx", "csv")
+    ]
+    for column, (label, make_bytes, stem, fmt_) in zip(st.columns(4), items, strict=True):
+        # A callable: the file is built when clicked, not on every rerun of an edit.
+        column.download_button(
+            label, make_bytes, file_name=f"{stem}.{fmt_}", mime=_MIME[fmt_], on_click="ignore"
+        )
+
+
 try:
     store = loaders.store()
     with_versions = store.list_with_versions()
-except SitesError as exc:
-    st.error(f"The site inventory could not be read: {exc}")
+except Exception as exc:  # the store is the user's database: say what failed, in words
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
     st.stop()
 stored_sites = [site for site, _ in with_versions]
 current_versions = {site.id: version for site, version in with_versions}
@@ -111,14 +150,22 @@ for column in SITE_COLUMNS:
         column_config[column] = st.column_config.CheckboxColumn(label, help=help_text)
     elif kind == "date":
         column_config[column] = st.column_config.DateColumn(label, help=help_text)
-    elif kind in ("float", "int"):
+    elif kind in ("float", "int", "optional_int"):
         column_config[column] = st.column_config.NumberColumn(
-            label, help=help_text, format="%d" if kind == "int" else None
+            label, help=help_text, format=None if kind == "float" else "%d"
         )
     else:
         column_config[column] = st.column_config.TextColumn(label, help=help_text)
 column_config["id"] = st.column_config.TextColumn("id", help=COLUMN_HELP["id"], pinned=True)
 column_config["name"] = st.column_config.TextColumn("name", help=COLUMN_HELP["name"], pinned=True)
+
+if not access.can_edit:
+    st.dataframe(
+        snapshot["frame"], hide_index=True, width="stretch", height=420, column_config=column_config
+    )
+    st.caption(f"{len(stored_sites)} sites saved in {md_escape(store.path_or_url)}.")
+    downloads(stored_sites)
+    st.stop()
 
 edited = st.data_editor(
     snapshot["frame"],
@@ -146,7 +193,7 @@ if discard_col.button("Discard changes", disabled=not has_changes):
     discard_edits()
     st.rerun()
 if not has_changes:
-    status_col.caption(f"{len(stored_sites)} sites saved in {store.path_or_url}.")
+    status_col.caption(f"{len(stored_sites)} sites saved in {md_escape(store.path_or_url)}.")
 elif problems:
     status_col.caption("Fix the problems below to save.")
 else:
@@ -155,7 +202,7 @@ else:
 if has_changes and moved_on:
     st.warning(
         "Since you started editing, another session saved or deleted "
-        + ", ".join(repr(i) for i in moved_on)
+        + ", ".join(md_escape(repr(i)) for i in moved_on)
         + ". Saving your edits to those sites will be refused; discard your changes to reload "
         "the inventory, then edit again."
     )
@@ -177,17 +224,21 @@ if save and has_changes and not problems:
         store.apply_changes(
             [(site, versions.get(site.id, 0)) for site in changed],
             deletes=[(site_id, versions[site_id]) for site_id in deleted],
+            user=access.user,
         )
     except StaleSiteError as exc:
         st.error(
-            f"Nothing was saved: site {exc.site_id!r} was changed by another session after you "
-            f'started editing ({exc}). Press "Discard and reload" to load the current '
-            "inventory, then make your edits again."
+            f"Nothing was saved: site {md_escape(repr(exc.site_id))} was changed by another "
+            f'session after you started editing ({safe_message(exc)}). Press "Discard and '
+            'reload" to load the current inventory, then make your edits again.'
         )
         # A callback: it runs on the click's rerun, where this branch is not drawn again.
         st.button("Discard and reload", key="inventory_reload", on_click=discard_edits)
-    except (SitesError, ValueError) as exc:
-        st.error(f"Nothing was saved: the changes could not be written. {exc}")
+    except SiteValidationError as exc:
+        st.error("Nothing was saved: some rows break the inventory rules.")
+        st.dataframe(problems_frame(exc.problems), hide_index=True, width="stretch")
+    except Exception as exc:  # never a traceback: say what failed, in words
+        st.error(f"Nothing was saved: the changes could not be written. {safe_message(exc)}")
     else:
         discard_edits()
         st.session_state["inventory_flash"] = (
@@ -203,45 +254,109 @@ st.caption(
     "inventory update that site: a blank cell, or a column left out, keeps the stored value in "
     "every column; write (clear) to empty a text, date or fleet cell. New sites must give "
     "latitude, longitude and grid_region. A file with any problem is refused whole, with the list "
-    "of problems."
+    f"of problems. At most {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_DATA_ROWS:,} rows a file."
 )
 upload = st.file_uploader("Site file (.csv or .xlsx)", type=["csv", "xlsx"], key="inventory_upload")
-if upload is not None and st.button("Import file", type="primary"):
+
+
+def import_upload(upload) -> None:
+    """Import an uploaded file into the store; every failure is a message, never a traceback."""
+    shown_name = md_escape(upload.name)
+    if upload.size > MAX_FILE_BYTES:
+        st.error(
+            f"{shown_name} was refused: it is {upload.size / 1e6:,.1f} MB; an import takes at most "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB ({MAX_DATA_ROWS:,} rows). Split the file."
+        )
+        return
     suffix = Path(upload.name).suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(upload.getvalue())
         try:
-            report = store.import_file(path)
+            report = store.import_file(path, name=upload.name, user=access.user)
         except SiteValidationError as exc:
             st.error(
-                f"{upload.name} was refused: {len(exc.problems)} "
+                f"{shown_name} was refused: {len(exc.problems)} "
                 f"problem{'s' if len(exc.problems) != 1 else ''} (rows counted as in the file, "
                 "header = row 1). Nothing was imported."
             )
             st.dataframe(problems_frame(exc.problems), hide_index=True, width="stretch")
-        except (SitesError, ValueError) as exc:
-            st.error(f"{upload.name} could not be imported: {exc}")
-        else:
-            st.session_state["inventory_flash"] = f"{upload.name}: {report}."
-            discard_edits()
-            st.rerun()
+            return
+        except StaleSiteError as exc:
+            st.error(
+                f"{shown_name} was not imported: {safe_message(exc)} Import the file again to "
+                "merge it onto the current inventory."
+            )
+            return
+        except Exception as exc:  # never a traceback: say what failed, in words
+            st.error(f"{shown_name} could not be imported: {safe_message(exc)}")
+            return
+    st.session_state["inventory_flash"] = f"{shown_name}: {md_escape(report)}."
+    discard_edits()
+    st.rerun()
 
-# --- Downloads --------------------------------------------------------------------------------------
-st.subheader("Download")
-_MIME = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-}
-downloads = [
-    (f"Inventory (.{fmt_})", partial(export_bytes, stored_sites, fmt_), "hashpivot-sites", fmt_)
-    for fmt_ in ("xlsx", "csv")
-] + [
-    (f"Empty template (.{fmt_})", partial(template_bytes, fmt_), "hashpivot-sites-template", fmt_)
-    for fmt_ in ("xlsx", "csv")
-]
-for column, (label, make_bytes, stem, fmt_) in zip(st.columns(4), downloads, strict=True):
-    # A callable: the file is built when clicked, not on every rerun of an edit.
-    column.download_button(
-        label, make_bytes, file_name=f"{stem}.{fmt_}", mime=_MIME[fmt_], on_click="ignore"
-    )
+
+if upload is not None and st.button("Import file", type="primary"):
+    import_upload(upload)
+
+downloads(stored_sites)
+
+# --- History ----------------------------------------------------------------------------------------
+st.subheader("History")
+st.caption(
+    "Every save, delete, import and restore, with its time, who made it and the row before and "
+    "after. Restoring saves that version again as a new version (the restore is recorded too)."
+)
+try:
+    history_ids = store.history_site_ids()
+except Exception as exc:
+    st.error(f"The history could not be read: {safe_message(exc)}")
+    st.stop()
+if not history_ids:
+    st.info("No change has been recorded yet.")
+    st.stop()
+history_id = st.selectbox("Site", history_ids, key="inventory_history_site")
+entries = store.history(history_id)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "entry": e.entry_id,
+                "time (UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                "user": e.user,
+                "action": e.action,
+                "version before": e.version_before,
+                "version after": e.version_after,
+                "name after": e.after.name if e.after is not None else "(deleted)",
+            }
+            for e in entries
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+restorable = {e.entry_id: e for e in entries}
+pick_col, restore_col = st.columns([3, 1], vertical_alignment="bottom")
+entry_id = pick_col.selectbox(
+    "Version to restore",
+    list(restorable),
+    format_func=lambda i: (
+        f"entry {i}: {restorable[i].action} by {restorable[i].user} at "
+        f"{restorable[i].at:%Y-%m-%d %H:%M:%S} UTC"
+    ),
+    key="inventory_history_entry",
+)
+if restore_col.button("Restore this version", key="inventory_restore"):
+    try:
+        store.restore(history_id, entry_id, current_versions.get(history_id, 0), user=access.user)
+    except SiteValidationError as exc:
+        st.error("That version breaks today's inventory rules; it was not restored.")
+        st.dataframe(problems_frame(exc.problems), hide_index=True, width="stretch")
+    except Exception as exc:
+        st.error(f"Nothing was restored: {safe_message(exc)}")
+    else:
+        discard_edits()
+        st.session_state["inventory_flash"] = (
+            f"Restored {md_escape(history_id)} as it was in entry {entry_id}."
+        )
+        st.rerun()

@@ -4,6 +4,7 @@ public AI-hosting deals with the rents they imply; and where the user's own offe
 from __future__ import annotations
 
 import math
+import os
 
 import altair as alt
 import pandas as pd
@@ -11,6 +12,8 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.market_view import market_rows
+from app_support.safe_text import md_escape, safe_message
+from sites.redact import url_secrets
 from valuation import formatting as fmt
 from valuation.hosting import HOSTING_DEALS
 from valuation.market import block_subsidy_btc
@@ -35,14 +38,19 @@ if live_col.button(
 ):
     from dataclasses import replace
 
-    from valuation.live import fetch_market_state
+    from valuation.live import API_URL_ENV_VAR, fetch_market_state
 
-    live = fetch_market_state(scenario.market)
+    secrets = url_secrets(os.environ.get(API_URL_ENV_VAR, ""))
+    try:
+        live = fetch_market_state(scenario.market)
+    except Exception as exc:  # never a traceback (nor the URL's credentials)
+        live_note.warning(f"Live data unavailable: {safe_message(exc, secrets)}")
+        st.stop()
     if live.is_live:
         st.session_state[loaders.SCENARIO_KEY] = replace(scenario, market=live.market)
-        st.session_state["market_live_note"] = live.message
+        st.session_state["market_live_note"] = md_escape(live.message, secrets)
         st.rerun()
-    live_note.warning(live.message)
+    live_note.warning(md_escape(live.message, secrets))  # credentials masked, Markdown made literal
 if loaders.SCENARIO_KEY in st.session_state and reset_col.button(
     "Back to the offline defaults", help="Drop the fetched figures for this session."
 ):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS, hex_color
+from app_support.safe_text import md_escape, safe_message
 from sites.geo import us_states_geojson
 from valuation import formatting as fmt
 
@@ -16,7 +17,7 @@ st.title("Portfolio")
 try:
     all_sites = loaders.sites()
 except Exception as exc:  # the store is the user's database: say what failed, in words
-    st.error(f"The site inventory could not be read: {exc}")
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
     st.stop()
 
 if not all_sites:
@@ -27,8 +28,8 @@ if not all_sites:
 scenario = loaders.base_scenario()
 try:
     table = loaders.portfolio(tuple(all_sites), scenario)
-except ValueError as exc:
-    st.error(f"The portfolio could not be valued: {exc}")
+except Exception as exc:
+    st.error(f"The portfolio could not be valued: {safe_message(exc)}")
     st.stop()
 
 if "error" in table.columns:
@@ -36,7 +37,8 @@ if "error" in table.columns:
     if not failed.empty:
         st.warning(
             f"{len(failed)} site{'s' if len(failed) != 1 else ''} could not be valued and "
-            "are left out: " + "; ".join(f"{r.name}: {r.error}" for r in failed.itertuples())
+            "are left out: "
+            + "; ".join(f"{md_escape(r.name)}: {md_escape(r.error)}" for r in failed.itertuples())
         )
     table = table.drop(index=failed.index).reset_index(drop=True)
 if table.empty:
@@ -85,7 +87,8 @@ points = table.assign(
     radius_m=table["power_mw"].clip(lower=1.0) ** 0.5 * 4_000.0,
     power_text=table["power_mw"].map(fmt.power),
     value_text=table["value_of_converting_usd"].map(fmt.usd),
-)[
+)
+points = points[
     [
         "name",
         "operator",
@@ -128,10 +131,13 @@ deck = pdk.Deck(
     # deliberately left out (passing None makes Streamlit fetch a CARTO style).
     map_provider=None,
     initial_view_state=pdk.ViewState(latitude=37.5, longitude=-96.5, zoom=3.3),
+    # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site name
+    # holding markup is shown as written whatever the installed Streamlit does to HTML tooltip
+    # values (only recent releases escape them).
     tooltip={
-        "html": "<b>{name}</b><br/>{operator}<br/>{power_text} · {grid_region}<br/>"
-        "Best path: {path}<br/>Value of converting: {value_text}",
-        "style": {"fontSize": "13px"},
+        "text": "{name}\n{operator}\n{power_text} · {grid_region}\n"
+        "Best path: {path}\nValue of converting: {value_text}",
+        "style": {"fontSize": "13px", "whiteSpace": "pre-line"},
     },
 )
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_support import loaders
 from app_support.display import STRATEGY_LABELS, hex_color
+from app_support.safe_text import md_escape, safe_message
 from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
 from valuation import formatting as fmt
 from valuation.market import block_subsidy_btc
@@ -20,7 +21,7 @@ st.title("Site decision")
 try:
     all_sites = loaders.sites()
 except Exception as exc:
-    st.error(f"The site inventory could not be read: {exc}")
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
     st.stop()
 if not all_sites:
     st.info("The inventory is empty. Add sites on the Inventory page.")
@@ -45,8 +46,8 @@ site = by_id[site_id]
 base = loaders.base_scenario()
 try:
     estimate_per_mw = loaders.decision(site, base).retrofit.capex_per_critical_mw_usd
-except ValueError as exc:
-    st.error(f"This site could not be valued: {exc}")
+except Exception as exc:  # a site the valuation refuses: say why, never a traceback
+    st.error(f"This site could not be valued: {safe_message(exc)}")
     st.stop()
 defaults = slider_defaults(base, estimate_per_mw)
 SLIDER_KEYS = (
@@ -129,13 +130,14 @@ try:
         estimate_usd_per_critical_mw=estimate_per_mw,
     )
     decision = loaders.decision(site, scenario)
-except ValueError as exc:
-    st.error(f"This site could not be valued with these assumptions: {exc}")
+except Exception as exc:
+    st.error(f"This site could not be valued with these assumptions: {safe_message(exc)}")
     st.stop()
 
 # --- Facts ---------------------------------------------------------------------------------------
 place = ", ".join(p for p in (site.county, site.state) if p)
-st.caption(
+# User text (operator, county): shown as text, never as Markdown.
+st.text(
     f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · {site.grid_region} · "
     f"{site.status.replace('_', ' ')}" + (" · figures partly estimated" if site.approximate else "")
 )
@@ -171,9 +173,10 @@ rec_col, value_col = st.columns([3, 1])
 with rec_col:
     st.subheader("Recommendation")
     box = st.success if best in ("convert", "hybrid") else st.info
-    box(decision.recommendation, icon=":material/lightbulb:")
+    # The recommendation and reasons name the site: user text, made literal.
+    box(md_escape(decision.recommendation), icon=":material/lightbulb:")
     for reason in decision.reasons[:5]:
-        st.markdown(f"- {reason.text}")
+        st.markdown(f"- {md_escape(reason.text)}")
 with value_col:
     st.metric(
         "Value of converting",

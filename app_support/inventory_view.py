@@ -26,6 +26,8 @@ def sites_frame(sites: Sequence[Site]) -> pd.DataFrame:
             frame[column] = pd.to_datetime(frame[column]).dt.date
         elif kind == "bool":
             frame[column] = frame[column].astype("boolean")
+        elif kind == "optional_int":
+            frame[column] = frame[column].astype("Int64")  # whole numbers with blanks
     return frame
 
 

@@ -33,7 +33,9 @@ import contextlib
 import csv
 import io
 import math
+import re
 import threading
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -50,6 +52,19 @@ from sites.schema import (
     to_record,
 )
 from sites.validation import CHOICE_COLUMNS, validate_sites
+
+# --- limits on what one upload may cost ---------------------------------------------------------
+# A file is refused before it is parsed when it is larger than these; the figures keep a refused
+# upload's peak memory growth under 300 MB (measured: tests/hostile) and a 10,000-row import under
+# 3 s (benchmarks/bench_import.py). 10,000 sites is far beyond any miner's portfolio (the largest
+# public miners run a few dozen sites).
+MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MiB: 10,000 rows of about 1 KB
+MAX_DATA_ROWS = 10_000
+# An .xlsx is a zip: its parts are bounded by their DECLARED uncompressed size (zipfile never
+# returns more than that), so a small file cannot expand without limit.
+MAX_XLSX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+# Columns read from a sheet: the schema's, plus one to notice (and refuse) anything beyond them.
+MAX_COLUMNS = len(SITE_COLUMNS)
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
 SHEET_NAME = "sites"
@@ -90,6 +105,8 @@ COLUMN_HELP: dict[str, str] = {
     "hall_power_mw": "gross MW per hall",
     "building_area_m2": "building area, square metres",
     "fleet": "machines and counts, e.g. S21:1000;S19 XP:500",
+    "fleet_commissioning_year": "year most of today's fleet was commissioned (2009 to next year), "
+    "or blank when unknown",
     "fiber_distance_km": "km to long-haul fiber",
     "carrier_count": "number of fiber carriers",
     "metro_distance_km": "km to the nearest major metro or internet exchange",
@@ -106,14 +123,22 @@ COLUMN_HELP: dict[str, str] = {
 # --- formula-injection neutralising ---------------------------------------------------------
 
 
+def _is_clear_token(text: str) -> bool:
+    return "(" in text and text.strip().lower() == "(clear)"
+
+
 def neutralise(text: str) -> str:
-    """Prefix a single quote to text a spreadsheet would run as a formula (see FORMULA_TRIGGERS)."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    """Prefix a single quote to text a spreadsheet would run as a formula (see FORMULA_TRIGGERS),
+    and to a text that reads as the clear token ``(clear)``, so an exported "(clear)" imports as
+    that text instead of clearing the cell."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) or _is_clear_token(text) else text
 
 
 def unneutralise(text: str) -> str:
-    """Undo ``neutralise``: drop a leading quote that precedes a formula trigger."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+    """Undo ``neutralise``: drop a leading quote that precedes a formula trigger or ``(clear)``."""
+    if text.startswith("'") and (
+        text[1:].startswith(FORMULA_TRIGGERS) or _is_clear_token(text[1:])
+    ):
         return text[1:]
     return text
 
@@ -126,6 +151,8 @@ def _format_csv(kind: str, value: object) -> str:
         return repr(float(value))  # type: ignore[arg-type]
     if kind == "int":
         return str(int(value))  # type: ignore[call-overload]
+    if kind == "optional_int":
+        return "" if value is None else str(int(value))  # type: ignore[call-overload]
     if kind == "bool":
         return "true" if value else "false"
     if kind == "date":
@@ -136,7 +163,7 @@ def _format_csv(kind: str, value: object) -> str:
 
 
 def _format_xlsx(kind: str, value: object) -> object:
-    if kind in ("float", "int", "bool", "date"):
+    if kind in ("float", "int", "optional_int", "bool", "date"):
         return value
     if kind == "fleet":
         return neutralise(fleet_to_text(value)) or None  # type: ignore[arg-type]
@@ -158,11 +185,13 @@ _CLEAR = _Marker("(clear)")
 CLEAR_TOKEN = "(clear)"
 # Columns a new site must give (a blank would put it at 0 N 0 E, in the Gulf of Guinea).
 REQUIRED_FOR_NEW: tuple[str, ...] = ("latitude", "longitude", "grid_region")
-_EMPTY = {"str": "", "date": None, "fleet": ()}
+_EMPTY = {"str": "", "date": None, "fleet": (), "optional_int": None}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _clearable(column: str) -> bool:
-    """Text (not a choice), date and fleet cells can be emptied; numbers and choices cannot."""
+    """Text (not a choice), date, fleet and optional whole-number cells can be emptied; numbers
+    and choices cannot."""
     return COLUMN_KINDS[column] in _EMPTY and column not in CHOICE_COLUMNS and column != "id"
 
 
@@ -179,8 +208,8 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
             return ""
     elif raw is None or raw == "":  # text keeps its spaces: " " is data (exact round trip)
         return _BLANK
-    elif isinstance(raw, str) and raw.strip().lower() == CLEAR_TOKEN:
-        return _CLEAR
+    elif from_file and isinstance(raw, str) and _is_clear_token(raw):
+        return _CLEAR  # the editor empties a cell instead; there "(clear)" is text
     text_of = unneutralise if from_file else (lambda t: t)
     if kind == "str":
         if isinstance(raw, bool):
@@ -197,10 +226,13 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
             return raw.date()
         if isinstance(raw, date):
             return raw
+        # date.fromisoformat also takes 20300101 and 2030-W01-1; the rule is YYYY-MM-DD only.
+        if not (isinstance(raw, str) and _ISO_DATE.fullmatch(raw)):
+            raise ValueError("must be a date written YYYY-MM-DD")
         try:
-            return date.fromisoformat(str(raw))
+            return date.fromisoformat(raw)
         except ValueError:
-            raise ValueError("must be a date written YYYY-MM-DD") from None
+            raise ValueError("must be a real date written YYYY-MM-DD") from None
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -217,15 +249,17 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
             return float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise ValueError("must be a number") from None
-    # int
+    # int, optional_int (a blank optional_int is _BLANK above)
     if isinstance(raw, int):
         return raw
     try:
         as_float = float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValueError("must be a whole number") from None
-    if not as_float.is_integer():
+    if not as_float.is_integer():  # also nan and inf
         raise ValueError("must be a whole number")
+    if isinstance(raw, str) and re.fullmatch(r"[+-]?\d+", raw.strip()):
+        return int(raw.strip())  # exact: float("9007199254740993") would round
     return int(as_float)
 
 
@@ -251,59 +285,240 @@ def _format_of(source: Source, fmt: str | None) -> str:
     return fmt
 
 
-def _read_bytes(source: Source) -> bytes:
-    if isinstance(source, bytes):
-        return source
+def _name_of(source: Source, name: str | None) -> str:
+    if name:
+        return name
     if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    return source.read()
+        return Path(source).name
+    return "the file"
 
 
-def _rows_csv(data: bytes) -> list[list[object]]:
+def _read_bytes(source: Source, name: str) -> bytes:
+    """The file's bytes, refusing a file over MAX_FILE_BYTES before reading it whole."""
+    too_big = SiteFileError(
+        f"{name} is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB an import accepts; "
+        f"split it into files of at most {MAX_DATA_ROWS:,} rows"
+    )
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, str | Path):
+        path = Path(source)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise too_big
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    else:
+        data = source.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise too_big
+    return data
+
+
+def _too_many_rows(name: str) -> SiteFileError:
+    return SiteFileError(
+        f"{name} has more than {MAX_DATA_ROWS:,} data rows; an import takes at most "
+        f"{MAX_DATA_ROWS:,} rows: split the file"
+    )
+
+
+def _rows_csv(data: bytes, name: str) -> list[list[object]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SiteFileError(f"the CSV file is not UTF-8 text ({exc})") from None
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        raise SiteFileError(f"{name} is not UTF-8 text ({exc})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[object]] = []
+    try:
+        for raw in reader:
+            if len(rows) > MAX_DATA_ROWS:  # header + MAX_DATA_ROWS rows already read
+                raise _too_many_rows(name)
+            rows.append(list(raw))
+    except csv.Error as exc:
+        raise SiteFileError(
+            f"{name} could not be read as CSV at line {reader.line_num}: {exc} (a cell holds at "
+            f"most {csv.field_size_limit():,} characters; quotes must be closed)"
+        ) from None
+    return rows
 
 
-def _rows_xlsx(data: bytes) -> list[list[object]]:
+def _xlsx_checked_zip(data: bytes, name: str) -> None:
+    """Refuse a workbook whose parts would expand beyond MAX_XLSX_UNCOMPRESSED_BYTES."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SiteFileError(f"{name} is not a readable .xlsx workbook ({exc})") from None
+    if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise SiteFileError(
+            f"{name} expands to {total / 1e6:,.0f} MB when unzipped; an import accepts "
+            f"workbooks of at most {MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB unzipped"
+        )
+
+
+def _sheet_has_formulas(wb: object, ws: object) -> bool:
+    """True when the sheet's XML holds a formula element (streamed, in chunks)."""
+    path = getattr(ws, "_worksheet_path", None)
+    archive = getattr(wb, "_archive", None)
+    if path is None or archive is None:
+        return True  # cannot tell: check cell by cell
+    tail = b""
+    with archive.open(path) as src:
+        while chunk := src.read(1 << 20):
+            if re.search(rb"<(?:\w+:)?f[\s>/]", tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _rows_xlsx(data: bytes, name: str) -> tuple[list[list[object]], list[Problem]]:
+    """Rows of the 'sites' sheet (or the first), read within MAX_COLUMNS + 1 columns and
+    MAX_DATA_ROWS + 1 rows whatever size the sheet declares, and a problem for every formula cell
+    that has no saved value (openpyxl reads it as blank)."""
     import openpyxl
 
+    _xlsx_checked_zip(data, name)
+    max_col = MAX_COLUMNS + 1
+    max_row = MAX_DATA_ROWS + 2  # header, the allowed rows, and one to notice too many
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a corrupt file
-        raise SiteFileError(f"the file is not a readable .xlsx workbook ({exc})") from None
+        raise SiteFileError(f"{name} is not a readable .xlsx workbook ({exc})") from None
     try:
         ws = wb[SHEET_NAME] if SHEET_NAME in wb.sheetnames else wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        # Read-only mode trusts the sheet's declared <dimension> and pads every row to it; forget
+        # it and read within explicit bounds instead.
+        ws.reset_dimensions()
+        rows = [
+            list(r)
+            for r in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)
+        ]
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        if len(rows) > MAX_DATA_ROWS + 1:
+            raise _too_many_rows(name)
+        problems: list[Problem] = []
+        if _sheet_has_formulas(wb, ws):
+            formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            try:
+                fs = formulas[ws.title]
+                fs.reset_dimensions()
+                for r, cells in enumerate(
+                    fs.iter_rows(min_row=1, max_row=len(rows), max_col=max_col), start=1
+                ):
+                    for c, cell in enumerate(cells):
+                        if getattr(cell, "data_type", None) == "f" and (
+                            c >= len(rows[r - 1]) or rows[r - 1][c] is None
+                        ):
+                            problems.append(
+                                Problem(
+                                    r,
+                                    f"column {c + 1}",
+                                    cell.value,
+                                    "a formula with no saved value: open the file in a "
+                                    "spreadsheet program and save it, or type the value",
+                                )
+                            )
+            finally:
+                formulas.close()
+        return rows, problems
+    except SiteFileError:
+        raise
+    except Exception as exc:  # a cut or damaged sheet: XML ParseError, zlib, KeyError...
+        raise SiteFileError(
+            f"{name} could not be read: the workbook is damaged or cut short "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
     finally:
         wb.close()
 
 
+def _name_column(problem: Problem, header: Sequence[str]) -> Problem:
+    """'column 6' -> the header's name of column 6, when it has one."""
+    if problem.column.startswith("column "):
+        j = int(problem.column.removeprefix("column ")) - 1
+        if 0 <= j < len(header) and header[j]:
+            return Problem(problem.row, header[j], problem.value, problem.rule)
+    return problem
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
 def read_rows(
-    source: Source, fmt: str | None = None
+    source: Source, fmt: str | None = None, *, name: str | None = None
 ) -> tuple[list[str], list[tuple[int, dict[str, object]]]]:
-    """Header and the non-blank data rows (row number as seen in the file, column -> raw cell)."""
+    """Header and the non-blank data rows (row number as seen in the file, column -> raw cell).
+
+    ``name``: the file's name for messages (defaults to the path's name). Refuses (SiteFileError)
+    a file over MAX_FILE_BYTES, over MAX_DATA_ROWS rows, an .xlsx over
+    MAX_XLSX_UNCOMPRESSED_BYTES unzipped, and a file that cannot be parsed; raises
+    SiteValidationError for rows that do not fit the header (a CSV row with fewer or more cells
+    than the header, a value under a blank header or beyond the header's last column) and for
+    formula cells without a saved value, each named by row.
+    """
+    label = _name_of(source, name)
     fmt = _format_of(source, fmt)
-    data = _read_bytes(source)
-    rows = _rows_csv(data) if fmt == "csv" else _rows_xlsx(data)
+    data = _read_bytes(source, label)
+    problems: list[Problem] = []
+    if fmt == "csv":
+        rows = _rows_csv(data, label)
+    else:
+        rows, problems = _rows_xlsx(data, label)
     if not rows:
-        raise SiteFileError("the file is empty: expected a header row with an 'id' column")
+        raise SiteFileError(f"{label} is empty: expected a header row with an 'id' column")
+    width = len(rows[0])
     header = ["" if h is None else str(h).strip() for h in rows[0]]
+    problems = [_name_column(p, header) for p in problems]
     while header and header[-1] == "":
         header.pop()
+    if len(header) > MAX_COLUMNS:
+        problems.append(
+            Problem(
+                1,
+                f"column {MAX_COLUMNS + 1}",
+                header[MAX_COLUMNS],
+                f"the header has more than the template's {MAX_COLUMNS} columns",
+            )
+        )
+        header = header[:MAX_COLUMNS]
     if "id" not in header:
         raise SiteFileError(
-            f"the header row has no 'id' column (found: {', '.join(header) or 'nothing'}); "
-            "download the template for the expected columns"
+            f"the header row of {label} has no 'id' column (found: "
+            f"{', '.join(header[:MAX_COLUMNS]) or 'nothing'}); download the template for the "
+            "expected columns"
         )
     out: list[tuple[int, dict[str, object]]] = []
+    unnamed = [j for j, h in enumerate(header) if not h]  # blank headers inside the header
     for i, raw in enumerate(rows[1:], start=_FIRST_DATA_ROW):
-        if all(v is None or (isinstance(v, str) and v.strip() == "") for v in raw):
+        if all(_blank(v) for v in raw):
             continue
+        if fmt == "csv" and len(raw) != width:
+            problems.append(
+                Problem(
+                    i,
+                    "(row)",
+                    f"{len(raw)} cells",
+                    f"the row has {len(raw)} cells but the header has {width}: it is cut short "
+                    "or misaligned (a missing or extra separator or quote)",
+                )
+            )
+            continue
+        for j in (*unnamed, *range(len(header), len(raw))):
+            v = raw[j] if j < len(raw) else None
+            if not _blank(v):
+                where = (
+                    "beyond the header's last column"
+                    if j >= len(header)
+                    else "under a blank header"
+                )
+                problems.append(
+                    Problem(i, f"column {j + 1}", v, f"a value {where}: give the column a name")
+                )
         cells = {h: (raw[j] if j < len(raw) else None) for j, h in enumerate(header) if h}
         out.append((i, cells))
+    if problems:
+        raise SiteValidationError(problems)
     return header, out
 
 
@@ -313,12 +528,6 @@ def _coords_ok(record: Mapping[str, object]) -> bool:
         isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
         for v in (lat, lon)
     ) and (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0)  # type: ignore[operator]
-
-
-def _metro_km(record: Mapping[str, object]) -> float:
-    from sites.geo import nearest_metro
-
-    return nearest_metro(float(record["latitude"]), float(record["longitude"])).distance_km  # type: ignore[arg-type]
 
 
 def parse_sites(
@@ -351,7 +560,8 @@ def parse_sites(
         elif col in seen:
             problems.append(Problem(1, col, col, "column appears twice in the header"))
         seen.add(col)
-    sites: list[Site] = []
+    records: list[dict[str, object]] = []
+    needs_metro: list[int] = []  # indices of records whose metro distance is computed
     site_rows: list[int] = []
     unparsed: set[tuple[int, str]] = set()
     for row_no, cells in rows:
@@ -396,17 +606,27 @@ def parse_sites(
                     )
                     unparsed.add((row_no, col))
         record.update(parsed)
-        if _coords_ok(record):
-            if start is None:
-                if "metro_distance_km" not in parsed:
-                    record["metro_distance_km"] = _metro_km(record)
-            elif (record["latitude"], record["longitude"]) != (
-                start.latitude,
-                start.longitude,
-            ) and record["metro_distance_km"] == start.connectivity.metro_distance_km:
-                record["metro_distance_km"] = _metro_km(record)
-        sites.append(from_record(record))
+        if _coords_ok(record) and (
+            (start is None and "metro_distance_km" not in parsed)
+            or (
+                start is not None
+                and (record["latitude"], record["longitude"]) != (start.latitude, start.longitude)
+                and record["metro_distance_km"] == start.connectivity.metro_distance_km
+            )
+        ):
+            needs_metro.append(len(records))
+        records.append(record)
         site_rows.append(row_no)
+    if needs_metro:  # one vectorised nearest-metro search for every row that needs it
+        from sites.geo import nearest_places
+
+        km = nearest_places(
+            [records[i]["latitude"] for i in needs_metro],  # type: ignore[misc]
+            [records[i]["longitude"] for i in needs_metro],  # type: ignore[misc]
+        )["distance_km"].to_numpy()
+        for i, d in zip(needs_metro, km, strict=True):
+            records[i]["metro_distance_km"] = float(d)
+    sites = [from_record(record) for record in records]
     check = None
     if validate == "changed":
         check = [base.get(site.id) != site for site in sites]
@@ -432,6 +652,7 @@ def read_sites(
     *,
     base: Mapping[str, Site] | None = None,
     today: date | None = None,
+    name: str | None = None,
 ) -> list[Site]:
     """Read and validate every site of a .csv or .xlsx file (a path, bytes or a binary stream).
 
@@ -440,7 +661,7 @@ def read_sites(
     ``(clear)`` empties a text, date or fleet cell). Raises SiteValidationError listing every problem, SiteFileError when the file
     cannot be read at all.
     """
-    header, rows = read_rows(source, fmt)
+    header, rows = read_rows(source, fmt, name=name)
     return parse_sites(header, rows, base=base, today=today)
 
 

@@ -129,6 +129,8 @@ class Facility:
     hall_power_mw: float = 0.0  # gross MW per hall
     building_area_m2: float = 0.0
     fleet: tuple[tuple[str, int], ...] = ()  # (machine model name, unit count)
+    # Year the bulk of today's fleet was commissioned (installed and hashing); None = unknown.
+    fleet_commissioning_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ def _kind(annotation: str) -> str:
         "str": "str",
         "bool": "bool",
         "date | None": "date",
+        "int | None": "optional_int",
         "tuple[tuple[str, int], ...]": "fleet",
     }
     return kinds[annotation]
@@ -223,7 +226,7 @@ def _columns() -> tuple[tuple[str, str | None, str, str], ...]:
 
 
 COLUMN_SPECS: tuple[tuple[str, str | None, str, str], ...] = _columns()
-"""(column, part, field, kind) per flat column; kind is one of float, int, str, bool, date, fleet."""
+"""(column, part, field, kind) per flat column; kind is one of float, int, optional_int (a whole number or None), str, bool, date, fleet."""
 SITE_COLUMNS: tuple[str, ...] = tuple(c[0] for c in COLUMN_SPECS)
 """Flat column names of a Site, in the order of the CSV/Excel files and the ``sites`` table."""
 COLUMN_KINDS: dict[str, str] = {c[0]: c[3] for c in COLUMN_SPECS}

@@ -6,11 +6,19 @@ Without a URL it uses ``$HASHPIVOT_DB_URL`` or else a SQLite file in the user's 
 portfolio on first use.
 
 Tables: ``sites`` (one flat column per ``sites.schema.SITE_COLUMNS`` plus ``version``),
-``scenarios`` (name, JSON) and ``meta`` (``schema_version``). Each save of a site increments its
+``scenarios`` (name, JSON), ``meta`` (``schema_version``) and ``site_history``, the audit trail:
+every save, delete, import and restore with its time (UTC), the user ("local" when nobody is
+signed in), the action, and the row before and after as JSON, so nothing is lost to an overwrite
+and ``restore`` brings any earlier version back. Each save of a site increments its
 version; saving with an ``expected_version`` that is no longer the stored one raises
 ``StaleSiteError`` and writes nothing (optimistic concurrency: two app sessions editing one site
 cannot overwrite each other). A database written by a newer schema version is refused; an older
-one is upgraded in place.
+one is upgraded in place. Opening takes no write lock when the schema is already current.
+
+Files are parsed and validated before any write transaction starts (an import never holds the
+SQLite write lock while it reads a file); each update then applies only to the version the file
+was merged onto, and a row for a new id that another session created meanwhile is refused, so
+nothing another session saved is overwritten (``StaleSiteError``).
 """
 
 from __future__ import annotations
@@ -38,13 +46,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     inspect,
     select,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from sites.errors import (
@@ -55,6 +64,7 @@ from sites.errors import (
     StaleSiteError,
 )
 from sites.io import CLEAR_TOKEN, parse_sites, read_rows, write_sites
+from sites.redact import mask_credentials, url_secrets
 from sites.schema import (
     COLUMN_KINDS,
     SITE_COLUMNS,
@@ -71,25 +81,31 @@ APP_NAME = "hashpivot"
 DB_FILE_NAME = "hashpivot.sqlite3"
 # Version 1 (pre-release layout): sites without the version column, no scenarios table.
 # Version 2: adds sites.version (optimistic concurrency) and the scenarios table.
-SCHEMA_VERSION = 2
+# Version 3: adds sites.fleet_commissioning_year and the site_history audit table.
+SCHEMA_VERSION = 3
 MAX_SCENARIO_NAME_LENGTH = 200
+MAX_USER_LENGTH = 200
+LOCAL_USER = "local"  # the user recorded when nobody is signed in (the embedded default)
+ACTIONS: tuple[str, ...] = ("save", "delete", "import", "restore")
 
 _SQL_TYPES: dict[str, Callable[[], Any]] = {
     "float": lambda: Float(precision=53),  # double precision on PostgreSQL: exact round trip
     "int": Integer,
+    "optional_int": Integer,
     "str": Text,
     "bool": Boolean,
     "date": Date,
     "fleet": Text,
 }
 
+_NULLABLE_KINDS = ("date", "optional_int")
 metadata = MetaData()
 sites_table = Table(
     "sites",
     metadata,
     Column("id", String(MAX_ID_LENGTH), primary_key=True),
     *(
-        Column(c, _SQL_TYPES[COLUMN_KINDS[c]](), nullable=COLUMN_KINDS[c] == "date")
+        Column(c, _SQL_TYPES[COLUMN_KINDS[c]](), nullable=COLUMN_KINDS[c] in _NULLABLE_KINDS)
         for c in SITE_COLUMNS
         if c != "id"
     ),
@@ -107,6 +123,19 @@ meta_table = Table(
     metadata,
     Column("key", String(50), primary_key=True),
     Column("value", Text, nullable=False),
+)
+history_table = Table(
+    "site_history",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(MAX_USER_LENGTH), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("site_id", String(MAX_ID_LENGTH), nullable=False, index=True),
+    Column("version_before", Integer, nullable=True),
+    Column("version_after", Integer, nullable=True),
+    Column("before_json", Text, nullable=True),
+    Column("after_json", Text, nullable=True),
 )
 
 
@@ -137,6 +166,22 @@ class ImportReport:
         )
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of a site's audit trail: when (UTC), who, what, and the row before and after
+    (None before a create, None after a delete)."""
+
+    entry_id: int
+    at: datetime
+    user: str
+    action: str
+    site_id: str
+    version_before: int | None
+    version_after: int | None
+    before: Site | None
+    after: Site | None
+
+
 def default_url() -> str:
     """``$HASHPIVOT_DB_URL`` if set, else the SQLite file in the user's data folder."""
     env = os.environ.get(ENV_VAR, "").strip()
@@ -158,6 +203,35 @@ def _site_to_row(site: Site) -> dict[str, object]:
     return rec
 
 
+def _site_json(site: Site | Mapping[str, object] | None) -> str | None:
+    """A site's row (or the row itself, as ``_site_to_row`` makes it) as JSON for the audit trail
+    (dates as YYYY-MM-DD, the fleet as text)."""
+    if site is None:
+        return None
+    row = _site_to_row(site) if isinstance(site, Site) else site
+    return json.dumps(row, default=date.isoformat, sort_keys=True)
+
+
+def _site_from_json(payload: str | None) -> Site | None:
+    if payload is None:
+        return None
+    rec = json.loads(payload)
+    for column, kind in COLUMN_KINDS.items():
+        if kind == "date" and rec.get(column) is not None:
+            rec[column] = date.fromisoformat(rec[column])
+    rec.setdefault("fleet_commissioning_year", None)  # entries written before a new column
+    rec["fleet"] = fleet_from_text(str(rec.get("fleet") or ""))
+    return from_record({c: rec[c] for c in SITE_COLUMNS if c in rec})
+
+
+def _check_user(user: str) -> str:
+    if not isinstance(user, str) or not user.strip() or len(user) > MAX_USER_LENGTH:
+        raise ValueError(
+            f"user = {user!r}: must be non-blank text of at most {MAX_USER_LENGTH} characters"
+        )
+    return user
+
+
 class SiteStore:
     """Repository of sites and scenarios over one SQLAlchemy engine.
 
@@ -170,11 +244,13 @@ class SiteStore:
         seed = (url is None) if seed is None else seed
         with self._guard("open"):
             self.engine: Engine = self._make_engine(self._url)
+            if self._is_current():
+                return  # nothing to create or upgrade: no write lock taken
             # Create the tables and seed them in ONE transaction: if seeding fails, nothing is
             # left behind and the next open creates and seeds the database again.
             with self._write() as conn:
                 if self._open(conn) and seed:
-                    self._write_many(conn, _seed_sites(), created_only=True)
+                    self._write_many(conn, _seed_sites(), created_only=True, user=LOCAL_USER)
 
     @contextlib.contextmanager
     def _guard(self, action: str) -> Iterator[None]:
@@ -182,11 +258,17 @@ class SiteStore:
         if any, has already been rolled back by ``engine.begin()``)."""
         try:
             yield
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        except SitesError:
+            raise  # the store's own errors (validation, stale save, not found) pass through
+        except Exception as exc:  # SQLAlchemy, the driver, the network: a StoreError in words
+            orig = getattr(exc, "orig", None) if isinstance(exc, SQLAlchemyError) else None
+            detail = str(orig or exc).strip().splitlines()
+            first = detail[0] if detail else type(exc).__name__
             raise StoreError(
-                f"could not {action} the site database {self.path_or_url}: "
-                f"{detail[0] if detail else type(exc).__name__}"
+                mask_credentials(
+                    f"could not {action} the site database {self.path_or_url}: {first}",
+                    url_secrets(self._url),
+                )
             ) from exc
 
     @contextlib.contextmanager
@@ -214,8 +296,14 @@ class SiteStore:
                 return create_engine(
                     url, poolclass=StaticPool, connect_args={"check_same_thread": False}
                 )
-            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            return create_engine(url, connect_args={"timeout": 30})
+            file_path = _sqlite_file_path(url)
+            if file_path is not None:
+                file_path.parent.mkdir(parents=True, exist_ok=True)
+            if db.startswith("file:") and "uri" not in u.query:
+                # Without uri=true SQLite takes "file:/x/y.db" as a relative path under a folder
+                # named "file:" in the working directory.
+                u = u.update_query_dict({"uri": "true"})
+            return create_engine(u, connect_args={"timeout": 30})
         return create_engine(url, pool_pre_ping=True)
 
     @property
@@ -228,9 +316,23 @@ class SiteStore:
             u = make_url(self._url)
         except ArgumentError:
             return "(a database URL that could not be read)"  # never echo a URL with a password
-        if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
-            return str(Path(u.database).expanduser())
-        return u.render_as_string(hide_password=True)
+        if u.get_backend_name() == "sqlite":
+            file_path = _sqlite_file_path(self._url)
+            if file_path is not None:
+                return str(file_path)
+        # The raw URL, masked: render_as_string(hide_password=True) shows a password passed as
+        # a query parameter and the part after an unencoded '@' in a password.
+        return mask_credentials(self._url, url_secrets(self._url))
+
+    def _is_current(self) -> bool:
+        """True when the schema exists at SCHEMA_VERSION (read without any write lock)."""
+        with self.engine.connect() as conn:
+            if "meta" not in set(inspect(conn).get_table_names()):
+                return False
+            raw = conn.execute(
+                select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+            ).scalar()
+        return raw == str(SCHEMA_VERSION)
 
     def _open(self, conn: Connection) -> bool:
         """Create, check or upgrade the schema; True when the database was created now."""
@@ -325,19 +427,28 @@ class SiteStore:
         return _row_to_site(row), int(row["version"])
 
     def save(
-        self, site: Site, expected_version: int | None = None, *, today: date | None = None
+        self,
+        site: Site,
+        expected_version: int | None = None,
+        *,
+        today: date | None = None,
+        user: str = LOCAL_USER,
     ) -> int:
         """Validate and store one site; return its new version.
 
         ``expected_version``: the version the edit started from (``get_with_version``); when the
         stored version differs, StaleSiteError is raised and nothing is written. 0 means "must be
-        new". None saves without the check (creates, or overwrites the stored site).
+        new". None saves without the check (creates, or overwrites the stored site). ``user``:
+        who saves, for the audit trail.
         """
-        return self.apply_changes([(site, expected_version)], today=today)[site.id]
+        return self.apply_changes([(site, expected_version)], today=today, user=user)[site.id]
 
-    def delete(self, site_id: str, expected_version: int | None = None) -> None:
-        """Delete a site (SiteNotFoundError if absent; StaleSiteError if the version moved on)."""
-        self.apply_changes([], deletes=[(site_id, expected_version)])
+    def delete(
+        self, site_id: str, expected_version: int | None = None, *, user: str = LOCAL_USER
+    ) -> None:
+        """Delete a site (SiteNotFoundError if absent; StaleSiteError if the version moved on).
+        The deleted row stays in the audit trail and can be restored."""
+        self.apply_changes([], deletes=[(site_id, expected_version)], user=user)
 
     def apply_changes(
         self,
@@ -345,39 +456,78 @@ class SiteStore:
         deletes: Sequence[tuple[str, int | None]] = (),
         *,
         today: date | None = None,
+        user: str = LOCAL_USER,
+        action: str = "save",
     ) -> dict[str, int]:
         """Save and delete many sites in ONE transaction, each against the version its edit
         started from (None: no check; 0 on a save: must be new). Any validation problem, stale
         version or missing site raises before anything is written, and the database is left as
-        it was. Returns the new version of every saved site."""
+        it was. A new id another session created meanwhile is a StaleSiteError too (also on
+        PostgreSQL, where the database reports it as a duplicate key). Every change is recorded
+        in the audit trail under ``user``. Returns the new version of every saved site."""
+        _check_user(user)
         check_sites([site for site, _ in saves], today=today)
         new_versions: dict[str, int] = {}
-        with self._guard("save the changes to"), self._write() as conn:
-            for site_id, expected in deletes:
-                current = self._current_version(conn, site_id)
-                if current is None:
-                    raise SiteNotFoundError(f"no site with id {site_id!r} in {self.path_or_url}")
-                if expected is not None and current != expected:
-                    raise StaleSiteError(site_id, expected, current)
-                conn.execute(sites_table.delete().where(sites_table.c.id == site_id))
-            for site, expected in saves:
-                current = self._current_version(conn, site.id)
-                if expected is not None and (current or 0) != expected:
-                    raise StaleSiteError(site.id, expected, current)
-                row = _site_to_row(site)
-                if current is None:
-                    conn.execute(sites_table.insert().values(**row, version=1))
-                    new_versions[site.id] = 1
-                    continue
-                result = conn.execute(
-                    sites_table.update()
-                    .where(sites_table.c.id == site.id, sites_table.c.version == current)
-                    .values(**{k: v for k, v in row.items() if k != "id"}, version=current + 1)
-                )
-                if result.rowcount != 1:  # changed between our read and write
-                    raise StaleSiteError(site.id, current, self._current_version(conn, site.id))
-                new_versions[site.id] = current + 1
+        inserting: tuple[str, int | None] | None = None
+        try:
+            with self._guard("save the changes to"), self._write() as conn:
+                trail: list[dict[str, object]] = []
+                for site_id, expected in deletes:
+                    row = self._current_row(conn, site_id)
+                    if row is None:
+                        raise SiteNotFoundError(
+                            f"no site with id {site_id!r} in {self.path_or_url}"
+                        )
+                    current = int(row["version"])
+                    if expected is not None and current != expected:
+                        raise StaleSiteError(site_id, expected, current)
+                    conn.execute(sites_table.delete().where(sites_table.c.id == site_id))
+                    trail.append(
+                        _trail_row("delete", site_id, _row_to_site(row), current, None, None)
+                    )
+                for site, expected in saves:
+                    row = self._current_row(conn, site.id)
+                    current = None if row is None else int(row["version"])
+                    if expected is not None and (current or 0) != expected:
+                        raise StaleSiteError(site.id, expected, current)
+                    values = _site_to_row(site)
+                    if current is None:
+                        inserting = (site.id, expected)
+                        conn.execute(sites_table.insert().values(**values, version=1))
+                        inserting = None
+                        new_versions[site.id] = 1
+                        trail.append(_trail_row(action, site.id, None, None, site, 1))
+                        continue
+                    result = conn.execute(
+                        sites_table.update()
+                        .where(sites_table.c.id == site.id, sites_table.c.version == current)
+                        .values(
+                            **{k: v for k, v in values.items() if k != "id"}, version=current + 1
+                        )
+                    )
+                    if result.rowcount != 1:  # changed between our read and write
+                        raise StaleSiteError(site.id, current, self._current_version(conn, site.id))
+                    new_versions[site.id] = current + 1
+                    trail.append(
+                        _trail_row(action, site.id, _row_to_site(row), current, site, current + 1)
+                    )
+                _write_trail(conn, trail, user)
+        except StoreError as exc:
+            if inserting is not None and isinstance(exc.__cause__, IntegrityError):
+                site_id, expected = inserting
+                raise StaleSiteError(site_id, expected or 0, self._version_now(site_id)) from None
+            raise
         return new_versions
+
+    def _version_now(self, site_id: str) -> int | None:
+        with self._guard(f"read site {site_id!r} from"), self.engine.connect() as conn:
+            return self._current_version(conn, site_id)
+
+    @staticmethod
+    def _current_row(conn: Connection, site_id: str) -> Mapping[str, object] | None:
+        return (
+            conn.execute(select(sites_table).where(sites_table.c.id == site_id)).mappings().first()
+        )
 
     @staticmethod
     def _current_version(conn: Connection, site_id: str) -> int | None:
@@ -392,55 +542,167 @@ class SiteStore:
         *,
         created_only: bool = False,
         seen_versions: Mapping[str, int] | None = None,
+        before: Mapping[str, Site | Mapping[str, object]] | None = None,
+        user: str = LOCAL_USER,
     ) -> ImportReport:
-        """Insert or update many sites inside the caller's transaction.
+        """Insert or update many sites inside the caller's transaction; record each change in
+        the audit trail (``before``: the stored sites the rows were merged onto).
 
         ``seen_versions``: the version of each stored site the rows were merged onto; an update
-        only applies to that version (StaleSiteError otherwise, and the caller's transaction rolls
-        back). ``created_only``: leave stored ids alone (seeding).
+        only applies to that version, and a row for an id that was not stored then is refused
+        if it is stored now (StaleSiteError, and the caller's transaction rolls back).
+        ``created_only``: leave stored ids alone (seeding).
         """
         versions = dict(conn.execute(select(sites_table.c.id, sites_table.c.version)).all())
+        before = before or {}
         created: list[str] = []
         updated: list[str] = []
         inserts = []
+        updates = []
+        trail: list[dict[str, object]] = []
         for site in sites:
             row = _site_to_row(site)
             if site.id not in versions:
+                if seen_versions is not None and site.id in seen_versions:
+                    raise StaleSiteError(site.id, seen_versions[site.id], None)  # deleted since
                 inserts.append({**row, "version": 1})
                 created.append(site.id)
+                trail.append(_trail_row("import", site.id, None, None, row, 1))
                 continue
             if created_only:
                 continue
             seen = versions[site.id] if seen_versions is None else seen_versions.get(site.id, 0)
-            result = conn.execute(
-                sites_table.update()
-                .where(sites_table.c.id == site.id, sites_table.c.version == seen)
-                .values(**{k: v for k, v in row.items() if k != "id"}, version=seen + 1)
-            )
-            if result.rowcount != 1:  # saved by another session after the base was read
+            if seen != versions[site.id]:  # saved (or created) by another session since the read
                 raise StaleSiteError(site.id, seen, versions[site.id])
+            updates.append(
+                {
+                    **{f"v_{k}": v for k, v in row.items() if k != "id"},
+                    "v_version": seen + 1,
+                    "b_id": site.id,
+                    "b_seen": seen,
+                }
+            )
             updated.append(site.id)
+            trail.append(_trail_row("import", site.id, before.get(site.id), seen, row, seen + 1))
+        if updates:
+            # One statement for every update, each only where the version is still the one read
+            # (the write lock on SQLite, the version match on PostgreSQL).
+            stmt = (
+                sites_table.update()
+                .where(
+                    sites_table.c.id == bindparam("b_id"),
+                    sites_table.c.version == bindparam("b_seen"),
+                )
+                .values({c: bindparam(f"v_{c}") for c in [*SITE_COLUMNS[1:], "version"]})
+            )
+            result = conn.execute(stmt, updates)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+                now = dict(conn.execute(select(sites_table.c.id, sites_table.c.version)).all())
+                for u in updates:
+                    if now.get(u["b_id"]) != u["v_version"]:
+                        raise StaleSiteError(str(u["b_id"]), int(u["b_seen"]), now.get(u["b_id"]))
         if inserts:
             conn.execute(sites_table.insert(), inserts)
+        _write_trail(conn, trail, user)
         return ImportReport(tuple(created), tuple(updated))
 
     def import_file(
-        self, path: str | Path, fmt: str | None = None, *, today: date | None = None
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        *,
+        today: date | None = None,
+        name: str | None = None,
+        user: str = LOCAL_USER,
     ) -> ImportReport:
-        """Import a .csv or .xlsx file: validate every row first, then write all rows in one
-        transaction. Rows whose id is stored update that site (partial update by id: blank cells
-        and missing columns keep the stored value, ``(clear)`` empties a text, date or fleet
-        cell); others are created. The stored sites the rows are merged onto are read inside the
-        write transaction and each update applies only to the version read, so an edit saved by
-        another session is never overwritten (StaleSiteError, nothing written). Any problem raises
-        SiteValidationError listing them all, and nothing is written."""
-        header, rows = read_rows(path, fmt)
-        with self._guard("import into"), self._write() as conn:
+        """Import a .csv or .xlsx file: read, merge and validate every row first, outside any
+        write transaction, then write all rows in one. Rows whose id is stored update that site
+        (partial update by id: blank cells and missing columns keep the stored value,
+        ``(clear)`` empties a text, date or fleet cell); others are created. Each update applies
+        only to the version it was merged onto, and a row for a new id is refused if another
+        session created that id meanwhile, so nothing saved elsewhere is overwritten
+        (StaleSiteError, nothing written). Any problem raises SiteValidationError listing them
+        all (SiteFileError when the file cannot be read, naming it: ``name``, defaulting to the
+        path's name), and nothing is written. ``user``: who imports, for the audit trail."""
+        _check_user(user)
+        header, rows = read_rows(path, fmt, name=name)
+        with self._guard("read the sites from"), self.engine.connect() as conn:
             stored = conn.execute(select(sites_table)).mappings().all()
-            base = {str(r["id"]): _row_to_site(r) for r in stored}
-            seen = {str(r["id"]): int(r["version"]) for r in stored}
-            sites = parse_sites(header, rows, base=base, today=today)
-            return self._write_many(conn, sites, seen_versions=seen)
+        base = {str(r["id"]): _row_to_site(r) for r in stored}
+        seen = {str(r["id"]): int(r["version"]) for r in stored}
+        before = {str(r["id"]): {c: r[c] for c in SITE_COLUMNS} for r in stored}  # stored rows
+        del stored
+        sites = parse_sites(header, rows, base=base, today=today)
+        try:
+            with self._guard("import into"), self._write() as conn:
+                return self._write_many(conn, sites, seen_versions=seen, before=before, user=user)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):  # PostgreSQL: created meanwhile
+                for site in sites:
+                    if site.id not in seen and (now := self._version_now(site.id)) is not None:
+                        raise StaleSiteError(site.id, 0, now) from None
+            raise
+
+    # --- audit trail -----------------------------------------------------------------------
+
+    def history(self, site_id: str) -> list[HistoryEntry]:
+        """The audit trail of one site, newest first (also after the site was deleted)."""
+        with self._guard(f"read the history of site {site_id!r} from"), self.engine.connect() as c:
+            rows = (
+                c.execute(
+                    select(history_table)
+                    .where(history_table.c.site_id == site_id)
+                    .order_by(history_table.c.entry_id.desc())
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            HistoryEntry(
+                entry_id=int(r["entry_id"]),
+                at=r["at"] if r["at"].tzinfo else r["at"].replace(tzinfo=UTC),
+                user=str(r["user_name"]),
+                action=str(r["action"]),
+                site_id=str(r["site_id"]),
+                version_before=r["version_before"],
+                version_after=r["version_after"],
+                before=_site_from_json(r["before_json"]),
+                after=_site_from_json(r["after_json"]),
+            )
+            for r in rows
+        ]
+
+    def history_site_ids(self) -> list[str]:
+        """Ids of every site with a recorded change (deleted sites included), sorted."""
+        with self._guard("read the history from"), self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(history_table.c.site_id).distinct().order_by(history_table.c.site_id)
+                ).scalars()
+            )
+
+    def restore(
+        self,
+        site_id: str,
+        entry_id: int,
+        expected_version: int | None,
+        *,
+        user: str = LOCAL_USER,
+        today: date | None = None,
+    ) -> int:
+        """Bring back the site as it was in history entry ``entry_id`` (its row after that
+        change; for a delete, the row deleted), saved as a new version against
+        ``expected_version`` (the version now stored, 0 when the site is deleted). The restore is
+        itself recorded. Returns the new version."""
+        entry = next((e for e in self.history(site_id) if e.entry_id == entry_id), None)
+        if entry is None:
+            raise SiteNotFoundError(f"no history entry {entry_id} for site {site_id!r}")
+        site = entry.after if entry.after is not None else entry.before
+        if site is None:  # cannot happen: every entry has a before or an after
+            raise SiteNotFoundError(f"history entry {entry_id} of {site_id!r} holds no row")
+        return self.apply_changes(
+            [(site, expected_version)], today=today, user=user, action="restore"
+        )[site_id]
 
     def export_file(self, path: str | Path, fmt: str | None = None) -> Path:
         """Write every site to a .csv or .xlsx file (format from the extension unless ``fmt``)."""
@@ -504,11 +766,57 @@ class SiteStore:
             raise ScenarioNotFoundError(f"no scenario named {name!r} in {self.path_or_url}")
 
 
+def _sqlite_file_path(url: str) -> Path | None:
+    """The file a SQLite URL stores its data in, or None (in memory, or a URI without a path).
+
+    A ``file:`` URI filename (``sqlite:///file:/data/hp.db?mode=rwc&uri=true``) is a URI, not a
+    folder named ``file:``: its path is the URI's path.
+    """
+    from urllib.parse import unquote, urlparse
+
+    from sqlalchemy.engine import make_url
+
+    db = make_url(url).database or ""
+    if db in ("", ":memory:"):
+        return None
+    if db.startswith("file:"):
+        parsed = urlparse(db)
+        if "mode=memory" in parsed.query or not parsed.path:
+            return None
+        return Path(unquote(parsed.path)).expanduser()
+    return Path(db).expanduser()
+
+
 def _seed_sites() -> list[Site]:
     """The example portfolio a new default database is seeded with."""
     from sites.portfolio import load_example_portfolio
 
     return load_example_portfolio()
+
+
+def _trail_row(
+    action: str,
+    site_id: str,
+    before: Site | Mapping[str, object] | None,
+    version_before: int | None,
+    after: Site | Mapping[str, object] | None,
+    version_after: int | None,
+) -> dict[str, object]:
+    return {
+        "action": action,
+        "site_id": site_id,
+        "version_before": version_before,
+        "version_after": version_after,
+        "before_json": _site_json(before),
+        "after_json": _site_json(after),
+    }
+
+
+def _write_trail(conn: Connection, trail: Sequence[dict[str, object]], user: str) -> None:
+    """Append audit entries inside the caller's transaction (one time stamp per transaction)."""
+    if trail:
+        now = datetime.now(UTC)
+        conn.execute(history_table.insert(), [{**t, "at": now, "user_name": user} for t in trail])
 
 
 def _upgrade_1_to_2(conn: Connection) -> None:
@@ -517,4 +825,13 @@ def _upgrade_1_to_2(conn: Connection) -> None:
     scenarios_table.create(conn, checkfirst=True)
 
 
-_UPGRADES = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(conn: Connection) -> None:
+    """Schema 2 -> 3: add sites.fleet_commissioning_year (unknown for existing rows) and the
+    site_history audit table."""
+    columns = {c["name"] for c in inspect(conn).get_columns("sites")}
+    if "fleet_commissioning_year" not in columns:
+        conn.execute(text("ALTER TABLE sites ADD COLUMN fleet_commissioning_year INTEGER"))
+    history_table.create(conn, checkfirst=True)
+
+
+_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}

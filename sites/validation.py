@@ -98,46 +98,110 @@ CHOICE_COLUMNS: dict[str, tuple[str, ...]] = {
     "water_availability": WATER_AVAILABILITY,
     "status": SITE_STATUSES,
 }
+# Physical plausibility bounds. Every count and quantity a user can type has an upper bound: an
+# absurd value would otherwise pass, be saved, and make every valuation of the portfolio slow or
+# overflow the database (hall_count = 1,000,000 ran ``compare`` for minutes). Each bound sits well
+# above any real site and says why.
+MAX_POWER_MW = 10_000.0  # 10 GW: above the largest US power plant (Grand Coulee, 6.8 GW, EIA-860
+# 2023); the largest announced mining/AI campuses are 1-2 GW.
+MAX_HALL_COUNT = 1_000  # 2 GW (above) in 2 MW halls, smaller than a container pod: 1,000 halls.
+# The valuation values each hall separately (30,000 halls took 9.5 s and 2.9 GB), so the bound
+# also keeps one site's valuation well under a second.
+MAX_HALL_POWER_MW = 1_000.0  # one hall of 1 GW is already beyond any built data hall (~100 MW)
+MAX_CARRIER_COUNT = 500  # the most connected US carrier hotels list a few hundred networks
+MAX_ACRES = 1_000_000.0  # above the largest US ranch (King Ranch, about 825,000 acres)
+MAX_DISTANCE_KM = 20_000.0  # half of Earth's circumference (20,004 km): no two points are farther
+MAX_CAPACITY_MVA = 20_000.0  # twice MAX_POWER_MW at a 0.5 power factor
+MAX_BUILDING_AREA_M2 = 5_000_000.0  # 5 km2: over ten times the largest building (Boeing Everett,
+# about 399,000 m2)
+# ERCOT's system-wide offer cap is 5,000 USD/MWh (PUCT rule 25.505, since 2022); a contract price
+# or adder beyond twice that, either way, is a typo.
+MAX_ABS_CONTRACT_PRICE_USD_PER_MWH = 10_000.0
+MAX_FLEET_ENTRIES = 50  # distinct machine models at one site; real fleets list a handful
+MAX_FLEET_UNITS = 2_000_000  # per model: above MARA's whole fleet (about 400,000 machines, 2025)
+MAX_MACHINE_NAME_LENGTH = 100
+FIRST_COMMISSIONING_YEAR = 2009  # Bitcoin's genesis block, 3 January 2009
+# Text bounds: short fields are names; notes and source may hold a paragraph. All stay far below
+# Excel's 32,767 characters per cell, so an .xlsx export never cuts a stored text.
+MAX_SHORT_TEXT_LENGTH = 200
+MAX_LONG_TEXT_LENGTH = 5_000
+TEXT_LENGTHS: dict[str, int] = {
+    "id": MAX_ID_LENGTH,
+    "name": MAX_SHORT_TEXT_LENGTH,
+    "operator": MAX_SHORT_TEXT_LENGTH,
+    "county": MAX_SHORT_TEXT_LENGTH,
+    "state": MAX_SHORT_TEXT_LENGTH,
+    "notes": MAX_LONG_TEXT_LENGTH,
+    "source": MAX_LONG_TEXT_LENGTH,
+}
+
 # Inclusive numeric ranges, (low, high); None = unbounded on that side.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
     "latitude": (-90.0, 90.0),
     "longitude": (-180.0, 180.0),
-    "acres_owned": (0.0, None),
-    "acres_leased": (0.0, None),
-    "acres_expansion": (0.0, None),
-    "energized_mw": (0.0, None),
-    "contracted_mw": (0.0, None),
+    "acres_owned": (0.0, MAX_ACRES),
+    "acres_leased": (0.0, MAX_ACRES),
+    "acres_expansion": (0.0, MAX_ACRES),
+    "energized_mw": (0.0, MAX_POWER_MW),
+    "contracted_mw": (0.0, MAX_POWER_MW),
     "interruptible_share": (0.0, 1.0),
-    "queue_mw": (0.0, None),
-    "substation_distance_km": (0.0, None),
-    "substation_capacity_mva": (0.0, None),
+    "contract_price_usd_per_mwh": (
+        -MAX_ABS_CONTRACT_PRICE_USD_PER_MWH,
+        MAX_ABS_CONTRACT_PRICE_USD_PER_MWH,
+    ),
+    "queue_mw": (0.0, MAX_POWER_MW),
+    "substation_distance_km": (0.0, MAX_DISTANCE_KM),
+    "substation_capacity_mva": (0.0, MAX_CAPACITY_MVA),
+    # 1,000 kV: the highest transmission voltage in service (China's UHV AC lines); US tops at 765.
     "substation_high_side_voltage_kv": (0.0, 1_000.0),
-    "hall_count": (0, None),
-    "hall_power_mw": (0.0, None),
-    "building_area_m2": (0.0, None),
-    "fiber_distance_km": (0.0, None),
-    "carrier_count": (0, None),
-    "metro_distance_km": (0.0, None),
+    "hall_count": (0, MAX_HALL_COUNT),
+    "hall_power_mw": (0.0, MAX_HALL_POWER_MW),
+    "building_area_m2": (0.0, MAX_BUILDING_AREA_M2),
+    "fiber_distance_km": (0.0, MAX_DISTANCE_KM),
+    "carrier_count": (0, MAX_CARRIER_COUNT),
+    "metro_distance_km": (0.0, MAX_DISTANCE_KM),
     # One range with the retrofit model, which values any site the inventory accepts.
     "design_dry_bulb_c": DESIGN_TEMPERATURE_RANGE_C,
     "design_wet_bulb_c": DESIGN_TEMPERATURE_RANGE_C,
 }
 
 
+def commissioning_year_range(today: date | None = None) -> tuple[int, int]:
+    """Allowed fleet commissioning years: Bitcoin's first year (2009) to next year (a fleet on
+    order), inclusive."""
+    today = date.today() if today is None else today
+    return FIRST_COMMISSIONING_YEAR, today.year + 1
+
+
+def _num(x: float) -> str:
+    """1000000.0 -> '1,000,000'; 0.5 -> '0.5'."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
 def _fmt_range(low: float | None, high: float | None) -> str:
     if high is None:
-        return f"must be at least {low:g}"
+        return f"must be at least {_num(low)}"  # type: ignore[arg-type]
     if low is None:
-        return f"must be at most {high:g}"
-    return f"must be between {low:g} and {high:g}"
+        return f"must be at most {_num(high)}"
+    return f"must be between {_num(low)} and {_num(high)}"
 
 
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def _is_finite_number(v: object) -> bool:
+    """A finite int or float (an int too large for a float, 10**400, is not)."""
+    if not _is_number(v):
+        return False
+    try:
+        return math.isfinite(float(v))  # type: ignore[arg-type]
+    except OverflowError:
+        return False
+
+
 def validate_site(
-    site: Site, *, today: date | None = None, row: int | None = None
+    site: Site, *, today: date | None = None, row: int | None = None, dated: bool = True
 ) -> list[Problem]:
     """Every problem of one site (empty list when valid). ``today`` defaults to ``date.today()``.
 
@@ -146,7 +210,12 @@ def validate_site(
     interruptible share in [0, 1]; contracted MW at least energized MW; contract expiry after today
     when present; known grid region, contract type, substation owner, cooling type, water
     availability and status; two-letter US state code or blank; a substation on site is 0 km away;
-    wet-bulb at most dry-bulb; fleet entries named (no ';') with whole, non-negative counts.
+    wet-bulb at most dry-bulb; fleet entries named (no ';') with whole, non-negative counts;
+    every count, quantity and text within its plausibility bound (module constants, each saying
+    why); fleet commissioning year from 2009 to next year, or unknown.
+
+    ``dated=False`` skips the one rule that moves with the calendar (a contract expiry after
+    today), for a site validated when it is valued rather than when it is saved.
     """
     today = date.today() if today is None else today
     rec = to_record(site)
@@ -161,13 +230,17 @@ def validate_site(
         v = rec[column]
         ok = True
         if kind == "float":
-            ok = _is_number(v) and math.isfinite(float(v))  # type: ignore[arg-type]
+            ok = _is_finite_number(v)
             if not ok:
                 add(column, v, "must be a finite number")
         elif kind == "int":
             ok = isinstance(v, int) and not isinstance(v, bool)
             if not ok:
                 add(column, v, "must be a whole number")
+        elif kind == "optional_int":
+            ok = v is None or (isinstance(v, int) and not isinstance(v, bool))
+            if not ok:
+                add(column, v, "must be a whole number or blank")
         elif kind == "bool":
             ok = isinstance(v, bool)
             if not ok:
@@ -183,6 +256,13 @@ def validate_site(
             elif isinstance(v, str) and _BAD_TEXT.search(v):
                 ok = False
                 add(column, v, "must not contain control characters (other than tab and newline)")
+            elif column in TEXT_LENGTHS and len(v) > TEXT_LENGTHS[column]:  # type: ignore[arg-type]
+                ok = False
+                add(
+                    column,
+                    _clip(v),  # type: ignore[arg-type]
+                    f"must be at most {TEXT_LENGTHS[column]:,} characters (found {len(v):,})",  # type: ignore[arg-type]
+                )
         typed_ok[column] = ok
 
     if typed_ok["id"]:
@@ -243,7 +323,22 @@ def validate_site(
             p.contract_price_usd_per_mwh,
             f"must be at least 0 for a {p.contract_type} (only an index adder may be negative)",
         )
-    if typed_ok["contract_expiry"] and p.contract_expiry is not None and p.contract_expiry <= today:
+    year = site.facility.fleet_commissioning_year
+    if typed_ok["fleet_commissioning_year"] and year is not None:
+        first, last = commissioning_year_range(today)
+        if not first <= year <= last:
+            add(
+                "fleet_commissioning_year",
+                year,
+                f"must be between {first} (Bitcoin's first year) and {last} (next year), "
+                "or blank when unknown",
+            )
+    if (
+        dated
+        and typed_ok["contract_expiry"]
+        and p.contract_expiry is not None
+        and p.contract_expiry <= today
+    ):
         add(
             "contract_expiry",
             p.contract_expiry,
@@ -281,6 +376,15 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
     if not isinstance(fleet, tuple):
         return [Problem(row, "fleet", fleet, "must be a tuple of (model name, unit count) pairs")]
     out: list[Problem] = []
+    if len(fleet) > MAX_FLEET_ENTRIES:
+        return [
+            Problem(
+                row,
+                "fleet",
+                f"{len(fleet)} entries",
+                f"must list at most {MAX_FLEET_ENTRIES} machine models",
+            )
+        ]
     for entry in fleet:
         if not (isinstance(entry, tuple) and len(entry) == 2):
             out.append(Problem(row, "fleet", entry, "each entry must be (model name, unit count)"))
@@ -288,6 +392,15 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
         name, count = entry
         if not isinstance(name, str) or not name.strip():
             out.append(Problem(row, "fleet", entry, "machine model name must not be blank"))
+        elif len(name) > MAX_MACHINE_NAME_LENGTH:
+            out.append(
+                Problem(
+                    row,
+                    "fleet",
+                    (_clip(name), count),
+                    f"machine model name must be at most {MAX_MACHINE_NAME_LENGTH} characters",
+                )
+            )
         elif name != name.strip() or ";" in name or _BAD_TEXT.search(name):
             out.append(
                 Problem(
@@ -300,7 +413,32 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
             )
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             out.append(Problem(row, "fleet", entry, "unit count must be a whole number >= 0"))
+        elif count > MAX_FLEET_UNITS:
+            out.append(
+                Problem(row, "fleet", entry, f"unit count must be at most {MAX_FLEET_UNITS:,}")
+            )
     return out
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """A long value shortened for a message (the rule gives its full length)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def check_site(site: object, *, today: date | None = None) -> None:
+    """Raise ``SiteValidationError`` when ``site`` is not a ``Site`` or breaks any inventory rule.
+
+    For callers that value a site (``valuation.decision.compare``): the same rules as a save,
+    except the calendar rule on contract expiry (``dated=False``), so a site saved with a contract
+    that has expired since still values.
+    """
+    if not isinstance(site, Site):
+        raise SiteValidationError(
+            [Problem(None, "site", _clip(repr(site)), "must be a sites.schema.Site")]
+        )
+    problems = validate_site(site, today=today, dated=False)
+    if problems:
+        raise SiteValidationError(problems)
 
 
 def validate_sites(

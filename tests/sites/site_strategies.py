@@ -20,7 +20,15 @@ from sites.schema import (
     Site,
     Substation,
 )
-from sites.validation import US_STATE_CODES
+from sites.validation import (
+    MAX_ACRES,
+    MAX_BUILDING_AREA_M2,
+    MAX_CAPACITY_MVA,
+    MAX_FLEET_UNITS,
+    MAX_HALL_POWER_MW,
+    MAX_POWER_MW,
+    US_STATE_CODES,
+)
 
 TODAY = date(2026, 11, 29)
 
@@ -54,7 +62,7 @@ dates = st.dates(date(1990, 1, 1), date(2100, 12, 31))
 
 @st.composite
 def valid_sites(draw: st.DrawFn) -> Site:
-    mw = sorted([draw(nonneg(1e5)), draw(nonneg(1e5))])
+    mw = sorted([draw(nonneg(MAX_POWER_MW)), draw(nonneg(MAX_POWER_MW))])
     temps = sorted([draw(st.floats(-60, 60)), draw(st.floats(-60, 60))])
     on_site = draw(st.booleans())
     ctype = draw(st.sampled_from(CONTRACT_TYPES))
@@ -70,7 +78,7 @@ def valid_sites(draw: st.DrawFn) -> Site:
         county=draw(text),
         state=draw(st.sampled_from(sorted(US_STATE_CODES | {""}))),
         grid_region=draw(st.sampled_from(GRID_REGIONS)),
-        land=Land(draw(nonneg()), draw(nonneg()), draw(nonneg())),
+        land=Land(draw(nonneg(MAX_ACRES)), draw(nonneg(MAX_ACRES)), draw(nonneg(MAX_ACRES))),
         power=PowerRights(
             energized_mw=mw[0],
             contracted_mw=mw[1],
@@ -78,22 +86,25 @@ def valid_sites(draw: st.DrawFn) -> Site:
             contract_type=ctype,
             contract_price_usd_per_mwh=price,
             contract_expiry=draw(st.none() | st.dates(TODAY + timedelta(days=1), date(2100, 1, 1))),
-            queue_mw=draw(nonneg(1e5)),
+            queue_mw=draw(nonneg(MAX_POWER_MW)),
             queue_energization_date=draw(st.none() | dates),
         ),
         substation=Substation(
             on_site=on_site,
             distance_km=0.0 if on_site else draw(nonneg(500)),
-            capacity_mva=draw(nonneg(1e5)),
+            capacity_mva=draw(nonneg(MAX_CAPACITY_MVA)),
             high_side_voltage_kv=draw(st.floats(0, 1000)),
             owner=draw(st.sampled_from(SUBSTATION_OWNERS)),
         ),
         facility=Facility(
             cooling_type=draw(st.sampled_from(COOLING_TYPES)),
             hall_count=draw(st.integers(0, 500)),
-            hall_power_mw=draw(nonneg(1e4)),
-            building_area_m2=draw(nonneg(1e7)),
-            fleet=tuple(draw(st.lists(st.tuples(machine, st.integers(0, 10**7)), max_size=4))),
+            hall_power_mw=draw(nonneg(MAX_HALL_POWER_MW)),
+            building_area_m2=draw(nonneg(MAX_BUILDING_AREA_M2)),
+            fleet=tuple(
+                draw(st.lists(st.tuples(machine, st.integers(0, MAX_FLEET_UNITS)), max_size=4))
+            ),
+            fleet_commissioning_year=draw(st.none() | st.integers(2009, TODAY.year + 1)),
         ),
         connectivity=Connectivity(
             fiber_distance_km=draw(nonneg(1e4)),

@@ -37,7 +37,7 @@ TRICKY = Site(
     longitude=-97.123456789012345,
     power=PowerRights(
         energized_mw=1 / 3,
-        contracted_mw=1e16,
+        contracted_mw=9_999.999_999_999_998,  # 17 significant digits; within MAX_POWER_MW
         contract_expiry=date(2031, 2, 28),
         queue_energization_date=date(2020, 1, 1),
     ),

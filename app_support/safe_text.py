@@ -1,0 +1,35 @@
+"""User text shown safely: never as Markdown or HTML, credentials never shown.
+
+Site names, operators, counties, ids and notes come from users and files. Streamlit renders the
+body of ``st.markdown``, ``st.caption``, ``st.warning`` and friends as Markdown, where
+``![x](http://host/p.png)`` makes the viewer's browser fetch that address and ``[t](https://..)``
+is a live link. Pages show user text with ``st.text`` or in tables; where a sentence mixes user
+text into Markdown, ``md_escape`` makes every Markdown character literal. The map's tooltip is a
+deck.gl TEXT tooltip (never an HTML template), so its values need no escaping. ``safe_message`` is
+what a page shows for an exception.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sites.redact import mask_credentials
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark (spec 2.4); escaping
+# them all leaves no link, image, emphasis, heading, list, table, HTML, math ($) or Streamlit
+# directive (:red[...], :material/icon:) syntax.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+_NEWLINES = re.compile(r"[\r\n]+")
+
+
+def md_escape(text: object, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` made literal inside Markdown: ASCII punctuation backslash-escaped, line breaks
+    turned into spaces (a newline could start a heading, a list or a table), credentials masked
+    (``secrets``: literal strings to hide too, see ``sites.redact.url_secrets``)."""
+    flat = _NEWLINES.sub(" ", mask_credentials(text, secrets))
+    return _MD_PUNCT.sub(r"\\\1", flat)
+
+
+def safe_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """An exception's message for a page: credentials masked, Markdown made literal."""
+    return md_escape(str(exc) or type(exc).__name__, secrets)
