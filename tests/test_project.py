@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_console_script_prints_version():
     out = subprocess.run(
-        [sys.executable, "-m", "valuation.cli", "--version"], capture_output=True, text=True
+        [sys.executable, "-m", "cli.main", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0
     assert re.fullmatch(r"hashpivot \d+\.\d+\.\d+\n", out.stdout)
