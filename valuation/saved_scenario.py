@@ -59,9 +59,7 @@ def scenario_from_saved(data: Mapping[str, Any]) -> Scenario:
     """The scenario a saved form (or a plain ``Scenario.to_dict()``, whole or partial) describes:
     the changes applied to today's base scenario. Raises SavedScenarioError naming the problem."""
     if not isinstance(data, Mapping):
-        raise SavedScenarioError(
-            f"a saved scenario is a JSON object; got {type(data).__name__}"
-        )
+        raise SavedScenarioError(f"a saved scenario is a JSON object; got {type(data).__name__}")
     if "changes" in data:
         version = data.get("format", FORMAT_VERSION)
         if version != FORMAT_VERSION:
