@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PAGE_IN = (8.5, 11.0)  # US letter, portrait
+_LINE_HEIGHT = 1.2  # matplotlib's line height per unit of linespacing, in font sizes (approx.)
 MARGIN = 0.06  # of the page, left and right
 ASSUMPTION_ROWS_PER_PAGE = 42
 SECTION_ROWS_PER_PAGE = 40
@@ -61,11 +62,14 @@ def _page() -> Figure:
 
 def _lines(fig: Figure, y: float, lines: Sequence[str], *, size: float = 8.5, step: float = 0.016,
            x: float = MARGIN, **kw) -> float:  # fmt: skip
-    """Draw lines of text from ``y`` down (figure fraction); return the next free ``y``."""
-    for line in lines:
-        fig.text(x, y, line, fontsize=size, va="top", **kw)
-        y -= step * size / 8.5
-    return y
+    """Draw lines of text from ``y`` down (figure fraction), ``step`` apart at 8.5 pt (scaled with
+    ``size``), as ONE text object (drawing cost is per object); return the next free ``y``."""
+    if not lines:
+        return y
+    pitch = step * size / 8.5
+    fig.text(x, y, "\n".join(lines), fontsize=size, va="top",
+             linespacing=pitch * PAGE_IN[1] * 72.0 / size / _LINE_HEIGHT, **kw)  # fmt: skip
+    return y - pitch * len(lines)
 
 
 def _clip(text: object, width: int) -> str:
@@ -99,17 +103,18 @@ def _footer(fig: Figure, pack: BoardPack, page: int) -> None:
 def _table(fig: Figure, top: float, headers: Sequence[str], rows: Sequence[Sequence[str]],
            xs: Sequence[float], *, size: float = 7.0, step: float = 0.0135,
            aligns: Sequence[str] | None = None) -> float:  # fmt: skip
-    """A plain text table from ``top`` down at column positions ``xs``; returns the next ``y``."""
+    """A plain text table from ``top`` down at column positions ``xs``, one text object per column;
+    returns the next ``y``."""
     aligns = aligns or ["left"] * len(headers)
     for x, h, a in zip(xs, headers, aligns, strict=True):
         fig.text(x, top, h, fontsize=size, fontweight="bold", va="top", ha=a)
     y = top - step * 1.2
     fig.add_artist(_rule(fig, y + step * 0.35))
-    for row in rows:
-        for x, cell, a in zip(xs, row, aligns, strict=True):
-            fig.text(x, y, cell, fontsize=size, va="top", ha=a)
-        y -= step
-    return y
+    if rows:
+        for j, (x, a) in enumerate(zip(xs, aligns, strict=True)):
+            fig.text(x, y, "\n".join(str(row[j]) for row in rows), fontsize=size, va="top", ha=a,
+                     multialignment=a, linespacing=step * PAGE_IN[1] * 72.0 / size / _LINE_HEIGHT)  # fmt: skip
+    return y - step * len(rows)
 
 
 def _rule(fig: Figure, y: float):  # noqa: ANN202 - a matplotlib Line2D
