@@ -184,7 +184,9 @@ def _write_summary(ws: Worksheet, pack: BoardPack) -> None:
     _write_frame(ws, frame, SUMMARY_HEADER_ROW + 1, _summary_formats(columns))
     ws.freeze_panes = ws.cell(row=SUMMARY_HEADER_ROW + 1, column=3)
     _widths(ws, {j: 16.0 for j in range(1, len(columns) + 1)})
-    _widths(ws, {1: 18.0, 2: 24.0, columns.index("recommendation") + 1: 80.0})
+    _widths(ws, {1: 18.0, 2: 24.0})
+    if "recommendation" in columns:
+        _widths(ws, {columns.index("recommendation") + 1: 80.0})
     n = len(pack.results)
     if n == 0:
         return

@@ -167,6 +167,10 @@ def draw_chart(ax: Axes, spec: ChartSpec) -> None:
 # --- pages -----------------------------------------------------------------------------------------
 
 
+def _or_low(x: float) -> float:
+    return x if np.isfinite(x) else -np.inf
+
+
 def _cover(pack: BoardPack, page: int) -> Figure:
     fig = _page()
     s = pack.scenario
@@ -190,7 +194,8 @@ def _cover(pack: BoardPack, page: int) -> Figure:
         step=0.02,
     )  # fmt: skip
     rows = []
-    for r in pack.results[:COVER_SITES]:
+    ranked = sorted(pack.results, key=lambda r: -_or_low(r.decision.value_of_converting_usd))
+    for r in ranked[:COVER_SITES]:
         d = r.decision
         value, basis = return_figure(d.conversion.irr_per_year, d.conversion.irr_kind,
                                      d.conversion.mirr_per_year)  # fmt: skip
@@ -216,7 +221,8 @@ def _cover(pack: BoardPack, page: int) -> Figure:
     _lines(fig, max(y - 0.02, 0.08), _wrap(
         "Value of converting: the convert NPV minus the best mining NPV. Return: the yearly IRR of "
         "the flows converting adds over the best mining path (MIRR where several rates solve it). "
-        "One page per site follows, then the assumptions with their sources.", 120), size=7.5,
+        "Sites are ranked by the value of converting; one page per site follows in inventory "
+        "order, then the assumptions with their sources.", 120), size=7.5,
         color="#333333")  # fmt: skip
     _footer(fig, pack, page)
     return fig
@@ -228,7 +234,7 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     fig = _page()
     site, d = r.site, r.decision
     title = f"{site.name} ({site.operator})" if site.operator else site.name
-    y = _lines(fig, 0.965, [title], size=16, fontweight="bold")
+    y = _lines(fig, 0.965, _wrap(title, 60), size=16, fontweight="bold")
     place = ", ".join(p for p in (site.county, site.state) if p) or "location unknown"
     y = _lines(fig, y, [f"{place} · {site.grid_region} · {fmt.power(site.power.contracted_mw)} "
                         f"of power rights · site id {site.id}"], size=8, color="#444444")  # fmt: skip

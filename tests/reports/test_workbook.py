@@ -218,3 +218,17 @@ def test_sheet_titles_are_legal_and_unique(names):
     assert all(0 < len(t) <= 31 and not set(t) & set("[]:*?/\\'") for t in titles)
     assert len({t.lower() for t in titles}) == len(titles)
     assert "summary" not in {t.lower() for t in titles}
+
+
+def test_a_pack_where_no_site_could_be_valued_still_writes(pack):
+    site = pack.results[0].site
+
+    def decide(site, scenario):
+        raise ValueError("no halls")
+
+    empty = build_pack([site], pack.scenario, made_on=MADE_ON, decide=decide)
+    assert not empty.results and len(empty.failures) == 1
+    wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(empty, "xlsx")))
+    assert _summary_rows(wb["Summary"])[0]["Not valued because"] == "no halls"
+    assert cashflow_sheets(wb) == {}
+    assert pack_bytes(empty, "pdf").startswith(b"%PDF")
