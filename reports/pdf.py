@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,9 @@ MARGIN = 0.06  # of the page, left and right
 ASSUMPTION_ROWS_PER_PAGE = 42
 SECTION_ROWS_PER_PAGE = 40
 COVER_SITES = 32  # the cover lists this many sites; the workbook lists all
+SECTION_ROWS_MAX = 200  # a risk or plan table shows at most this many rows; the workbook has all
+# rcParams are global: one memo is drawn at a time (the app draws downloads on a worker thread).
+_RENDER_LOCK = threading.Lock()
 RC = {
     "pdf.fonttype": 42,  # TrueType: text stays text (searchable, extractable)
     "text.parse_math": False,  # "$" prints as a dollar sign, never as mathtext
@@ -310,6 +314,8 @@ def _cell_text(value: object, column: str) -> str:
 
 def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> list[Figure]:
     table = section.table.reset_index(drop=section.table.index.name is None)
+    cut = len(table) - SECTION_ROWS_MAX
+    table = table.iloc[:SECTION_ROWS_MAX]
     columns = [str(c) for c in table.columns][:8]
     chunks = [table.iloc[i : i + SECTION_ROWS_PER_PAGE]
               for i in range(0, max(len(table), 1), SECTION_ROWS_PER_PAGE)]  # fmt: skip
@@ -323,7 +329,9 @@ def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> 
         xs = list(np.linspace(MARGIN, 1 - MARGIN - 0.1, len(columns)))
         rows = [[_cell_text(v, c) for v, c in zip(rec, columns, strict=False)]
                 for rec in chunk.itertuples(index=False)]  # fmt: skip
-        _table(fig, y - 0.02, columns, rows, xs, size=6.5)
+        y = _table(fig, y - 0.02, columns, rows, xs, size=6.5)
+        if cut > 0 and k == len(chunks) - 1:
+            _lines(fig, y - 0.01, [f"… and {cut} more rows: see the workbook."], size=7.5)
         _footer(fig, pack, first_page + k)
         figs.append(fig)
     return figs
@@ -356,31 +364,39 @@ def _assumption_pages(pack: BoardPack, first_page: int) -> list[Figure]:
     return figs
 
 
+def iter_memo_pages(pack: BoardPack) -> Iterator[Figure]:
+    """The memo's pages in order, one at a time (cover, one per site, the risk and plan sections,
+    the assumptions); call inside ``matplotlib.rc_context(RC)``."""
+    yield _cover(pack, 1)
+    page = 2
+    for r in pack.results:
+        yield _site_page(pack, r, page)
+        page += 1
+    for section in pack.sections:
+        for fig in _section_pages(pack, section, page):
+            yield fig
+            page += 1
+    yield from _assumption_pages(pack, page)
+
+
 def memo_pages(pack: BoardPack) -> list[Figure]:
-    """The memo's pages in order: cover, one per site, the risk and plan sections, assumptions."""
+    """Every page of the memo as a matplotlib Figure (drawn with :data:`RC`)."""
     import matplotlib
 
-    with matplotlib.rc_context(RC):
-        pages = [_cover(pack, 1)]
-        pages += [_site_page(pack, r, i) for i, r in enumerate(pack.results, start=2)]
-        for section in pack.sections:
-            pages += _section_pages(pack, section, len(pages) + 1)
-        pages += _assumption_pages(pack, len(pages) + 1)
-    return pages
+    with _RENDER_LOCK, matplotlib.rc_context(RC):
+        return list(iter_memo_pages(pack))
 
 
 def memo_bytes(pack: BoardPack) -> bytes:
-    """The memo as PDF bytes (for a download)."""
+    """The memo as PDF bytes (for a download); pages are drawn and written one at a time."""
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
     buffer = io.BytesIO()
-    with matplotlib.rc_context(RC):
-        pages = memo_pages(pack)
-        with PdfPages(buffer, metadata={"Title": f"Hashpivot board memo: {pack.scenario_name}",
-                                        "Creator": "Hashpivot"}) as pdf:  # fmt: skip
-            for fig in pages:
-                pdf.savefig(fig)
+    metadata = {"Title": f"Hashpivot board memo: {pack.scenario_name}", "Creator": "Hashpivot"}
+    with _RENDER_LOCK, matplotlib.rc_context(RC), PdfPages(buffer, metadata=metadata) as pdf:
+        for fig in iter_memo_pages(pack):
+            pdf.savefig(fig)
     return buffer.getvalue()
 
 
@@ -391,4 +407,4 @@ def write_memo(pack: BoardPack, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["draw_chart", "memo_bytes", "memo_pages", "write_memo"]
+__all__ = ["draw_chart", "iter_memo_pages", "memo_bytes", "memo_pages", "write_memo"]

@@ -105,3 +105,20 @@ def test_any_set_of_strategies_gets_distinct_patterns(keys):
     assert len({s.pattern for s in styles.values()}) == len(keys)
     for k in set(keys) & set(KNOWN):
         assert styles[k] == KNOWN[k]  # the app's strategies keep their look
+
+
+def test_a_long_section_is_cut_on_paper_not_in_the_workbook(pack):
+    from reports.pdf import SECTION_ROWS_MAX, SECTION_ROWS_PER_PAGE
+
+    n = SECTION_ROWS_MAX + 50
+    plan = ReportSection("Plan", pd.DataFrame({"month": range(n), "capex_usd": [1.0e6] * n}))
+    one = build_pack([pack.results[0].site], Scenario(), scenario_name="p", made_on=MADE_ON,
+                     decide=lambda s, sc: pack.results[0].decision, plan=plan)  # fmt: skip
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(pack_bytes(one, "pdf"))).pages]
+    plan_pages = [t for t in texts if t.lstrip().startswith("Plan")]
+    assert len(plan_pages) == SECTION_ROWS_MAX // SECTION_ROWS_PER_PAGE
+    assert "and 50 more rows" in plan_pages[-1]
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(pack_bytes(one, "xlsx")))["Plan"]
+    assert ws.max_row == 4 + n
