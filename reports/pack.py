@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from valuation.scenario import Scenario
 
 MAX_SCENARIO_NAME_LENGTH = 100
+MAX_SECTION_ROWS = 1_000_000  # below Excel's 1,048,576 rows a sheet
+MAX_SECTION_COLUMNS = 1_000
 MAX_SITES = 2_000  # a bound on one pack: a portfolio of this many sites is a 2,000-page memo
 
 
@@ -47,6 +49,12 @@ class ReportSection:
             raise ReportInputError(
                 f"ReportSection.table for {self.title!r} is a {type(self.table).__name__}: "
                 "must be a pandas DataFrame"
+            )
+        if len(self.table) > MAX_SECTION_ROWS or self.table.shape[1] > MAX_SECTION_COLUMNS:
+            raise ReportInputError(
+                f"ReportSection.table for {self.title!r} has {len(self.table):,} rows and "
+                f"{self.table.shape[1]:,} columns: at most {MAX_SECTION_ROWS:,} rows and "
+                f"{MAX_SECTION_COLUMNS:,} columns (a worksheet holds 1,048,576 x 16,384)"
             )
 
 

@@ -232,3 +232,18 @@ def test_a_pack_where_no_site_could_be_valued_still_writes(pack):
     assert _summary_rows(wb["Summary"])[0]["Not valued because"] == "no halls"
     assert cashflow_sheets(wb) == {}
     assert pack_bytes(empty, "pdf").startswith(b"%PDF")
+
+
+def test_bad_pack_inputs_are_refused_with_their_rule():
+    from reports import ReportInputError
+
+    with pytest.raises(ReportInputError, match="at least one site"):
+        build_pack([])
+    with pytest.raises(ReportInputError, match="scenario_name"):
+        build_pack(load_example_portfolio()[:1], scenario_name="  ")
+    with pytest.raises(ReportInputError, match="must be a pandas DataFrame"):
+        ReportSection("Risk", [1, 2, 3])
+    with pytest.raises(ReportInputError, match="at most 1,000 columns"):
+        ReportSection("Risk", pd.DataFrame(np.zeros((1, 1001))))
+    with pytest.raises(ReportInputError, match="format = 'docx'"):
+        pack_bytes(None, "docx")
