@@ -243,7 +243,7 @@ def test_bad_pack_inputs_are_refused_with_their_rule():
         build_pack(load_example_portfolio()[:1], scenario_name="  ")
     with pytest.raises(ReportInputError, match="must be a pandas DataFrame"):
         ReportSection("Risk", [1, 2, 3])
-    with pytest.raises(ReportInputError, match="at most 1,000 columns"):
+    with pytest.raises(ReportInputError, match="1,001 columns: at most"):
         ReportSection("Risk", pd.DataFrame(np.zeros((1, 1001))))
     with pytest.raises(ReportInputError, match="format = 'docx'"):
         pack_bytes(None, "docx")
