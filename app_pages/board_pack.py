@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_support import loaders
 from reports import FORMATS, build_pack, pack_bytes
+from reports import decision_view as view
 from valuation import formatting as fmt
 from valuation.scenario import Scenario
 
@@ -128,10 +129,8 @@ st.dataframe(
             {
                 "Site": r.site.name,
                 "Operator": r.site.operator,
-                "Recommended path": r.decision.strategies[r.decision.best_strategy].label
-                if r.decision.best_strategy in r.decision.strategies
-                else r.decision.best_strategy,
-                "Value of converting": fmt.usd(r.decision.value_of_converting_usd),
+                "Recommended path": view.best_label(r.decision),
+                "Value of converting": fmt.usd(view.value_of_converting_usd(r.decision)),
             }
             for r in pack.results
         ]

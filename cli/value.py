@@ -109,18 +109,18 @@ def site_json(result) -> dict:  # noqa: ANN001 - reports.SiteResult
     """One site's decision as plain values (what ``--json`` prints per site)."""
     from dataclasses import asdict
 
+    from reports import decision_view as view
     from reports.tables import return_figure
 
     d, s = result.decision, result.site
-    value, basis = return_figure(d.conversion.irr_per_year, d.conversion.irr_kind,
-                                 d.conversion.mirr_per_year)  # fmt: skip
+    value, basis = return_figure(*view.conversion_return(d))
     return {
         "site_id": s.id,
         "name": s.name,
         "operator": s.operator,
-        "best_strategy": d.best_strategy,
+        "best_strategy": view.best_key(d),
         "recommendation": d.recommendation,
-        "value_of_converting_usd": d.value_of_converting_usd,
+        "value_of_converting_usd": view.value_of_converting_usd(d),
         "return_on_converting_per_year": value,
         "return_on_converting_basis": basis,
         "strategies": {k: {"label": r.label, **asdict(r.summary)} for k, r in d.strategies.items()},
@@ -157,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
             "written": written,
         })  # fmt: skip
     else:
+        from reports import decision_view as view
         from valuation.formatting import usd
 
         print(f"Scenario {safe(name)} (market as of {scenario.market.as_of}): "
@@ -164,8 +165,8 @@ def run(args: argparse.Namespace) -> int:
         for r in pack.results:
             d = r.decision
             who = f"{r.site.name} ({r.site.operator})" if r.site.operator else r.site.name
-            print(f"- {safe(who)}: {d.best_strategy}; value of converting "
-                  f"{usd(d.value_of_converting_usd)}. {safe(d.recommendation)}")  # fmt: skip
+            print(f"- {safe(who)}: {view.best_key(d)}; value of converting "
+                  f"{usd(view.value_of_converting_usd(d))}. {safe(d.recommendation)}")  # fmt: skip
         for path in written:
             print(f"Wrote {safe(path)}")
     if problems:

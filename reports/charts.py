@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from reports.styles import BAR_STYLES, series_styles
 from valuation.formatting import usd
@@ -65,13 +66,15 @@ def distinguishable(spec: ChartSpec) -> bool:
 def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decision.Decision
     """Cumulative unlevered cash flow of each strategy before terminal value, USD M by month; the
     terminal value (a sale at the horizon) is named in the legend, not drawn as a spike."""
-    keys = list(decision.strategies)
+    from reports.excel import fcf_column
+
+    keys = [k for k, r in decision.strategies.items() if fcf_column(r.monthly)]
     styles = series_styles(keys)
     series = []
     for i, key in enumerate(keys):
         result = decision.strategies[key]
         m = result.monthly
-        flow = m["unlevered_fcf_usd"].to_numpy(dtype=float)
+        flow = m[fcf_column(m)].to_numpy(dtype=float)
         terminal = float(m["terminal_value_usd"].sum()) if "terminal_value_usd" in m else 0.0
         if "terminal_value_usd" in m:
             flow = flow - m["terminal_value_usd"].to_numpy(dtype=float)
@@ -105,7 +108,10 @@ def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decisio
 def waterfall_chart(decision) -> ChartSpec:  # noqa: ANN001
     """From the best mining NPV to the convert NPV (``Decision.waterfall``), USD M: one bar
     series per kind (totals, steps up, steps down), each with its own hatch."""
-    steps = decision.waterfall.reset_index(drop=True)
+    steps = getattr(decision, "waterfall", None)
+    if not isinstance(steps, pd.DataFrame) or steps.empty or "value_usd" not in steps:
+        return ChartSpec("hbar", "Value bridge: not available", "USD M", "", ())
+    steps = steps.reset_index(drop=True)
     values = steps["value_usd"].to_numpy(dtype=float) / 1e6
     last = len(values) - 1
     starts, ends, kinds, running = [], [], [], 0.0

@@ -279,12 +279,18 @@ def _write_section(ws: Worksheet, section: ReportSection) -> None:
 # --- Cash flows per site -------------------------------------------------------------------------
 
 
+def fcf_column(monthly: pd.DataFrame) -> str:
+    """The free-cash-flow column the charts draw: unlevered (before financing) when the frame has
+    it, else levered; "" when neither."""
+    return next((c for c in ("unlevered_fcf_usd", "levered_fcf_usd") if c in monthly), "")
+
+
 def cumulative_by_year(result, months: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     """Years 0..N and one strategy's cumulative unlevered cash flow before terminal value at each
     year's last month (month 0 for year 0), USD: what the memo's and workbook's line charts
     draw. The terminal value is left out so the horizon's sale does not draw as a spike."""
     m = result.monthly
-    flow = m["unlevered_fcf_usd"].to_numpy(dtype=float)
+    flow = m[fcf_column(m)].to_numpy(dtype=float)
     if "terminal_value_usd" in m:
         flow = flow - m["terminal_value_usd"].to_numpy(dtype=float)
     cum = np.cumsum(flow)
@@ -305,8 +311,7 @@ def _write_cashflows(ws: Worksheet, pack: BoardPack, r: SiteResult) -> None:
     )
     ws["A3"], ws["B3"] = SITE_ID_LABEL, text(r.site.id)
     ws["A3"].font = BOLD
-    first = next(iter(d.strategies.values()))
-    n = len(first.monthly)
+    n = max(len(r.monthly) for r in d.strategies.values())
     starts = month_starts(pack.scenario.market.as_of, n)[:n]
     ws.cell(row=CASHFLOW_HEADER_ROW, column=1, value="month").font = BOLD
     ws.cell(row=CASHFLOW_HEADER_ROW, column=2, value="month_start").font = BOLD
@@ -328,7 +333,7 @@ def _write_cashflows(ws: Worksheet, pack: BoardPack, r: SiteResult) -> None:
             h = ws.cell(row=CASHFLOW_HEADER_ROW, column=col + j, value=text(f"{key}.{name}"))
             h.font, h.fill = BOLD, HEADER_FILL
             fmt = number_format(name)
-            for i in range(n):
+            for i in range(len(values)):
                 cell = ws.cell(row=CASHFLOW_HEADER_ROW + 1 + i, column=col + j)
                 cell.value = finite_or_none(values[i, j])
                 cell.number_format = fmt
@@ -343,8 +348,9 @@ def _write_cashflows(ws: Worksheet, pack: BoardPack, r: SiteResult) -> None:
         row=top - 1, column=col, value="Cumulative cash flow before terminal value, USD"
     ).font = BOLD
     ws.cell(row=top, column=col, value="year").font = BOLD
-    keys = list(d.strategies)
+    keys = [k for k, r in d.strategies.items() if fcf_column(r.monthly) and len(r.monthly) == n]
     styles = series_styles(keys)
+    years = np.zeros(0)
     for j, key in enumerate(keys, start=1):
         years, cum = cumulative_by_year(d.strategies[key], n)
         h = ws.cell(row=top, column=col + j, value=text(d.strategies[key].label))
@@ -353,6 +359,8 @@ def _write_cashflows(ws: Worksheet, pack: BoardPack, r: SiteResult) -> None:
             ws.cell(row=top + i, column=col, value=float(y)).number_format = "0.0"
             ws.cell(row=top + i, column=col + j, value=finite_or_none(v)).number_format = USD_WHOLE
     n_years = len(years)
+    if not keys:
+        return
     chart = LineChart()
     chart.title = "Cumulative cash flow before terminal value (USD)"
     chart.y_axis.title = "USD"

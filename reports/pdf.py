@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from reports import decision_view as view
 from reports.assumptions import assumption_rows
 from reports.charts import ChartSpec, site_charts
 from reports.pack import BoardPack, ReportSection, SiteResult
@@ -198,17 +199,15 @@ def _cover(pack: BoardPack, page: int) -> Figure:
         step=0.02,
     )  # fmt: skip
     rows = []
-    ranked = sorted(pack.results, key=lambda r: -_or_low(r.decision.value_of_converting_usd))
+    ranked = sorted(pack.results, key=lambda r: -_or_low(view.value_of_converting_usd(r.decision)))
     for r in ranked[:COVER_SITES]:
         d = r.decision
-        value, basis = return_figure(d.conversion.irr_per_year, d.conversion.irr_kind,
-                                     d.conversion.mirr_per_year)  # fmt: skip
+        value, basis = return_figure(*view.conversion_return(d))
         rows.append([
             _clip(r.site.name, 26),
             _clip(r.site.operator or "—", 20),
-            _clip(d.strategies[d.best_strategy].label if d.best_strategy in
-                             d.strategies else d.best_strategy, 44),
-            fmt.usd(d.value_of_converting_usd),
+            _clip(view.best_label(d), 44),
+            fmt.usd(view.value_of_converting_usd(d)),
             f"{fmt.pct(value)} ({basis})" if basis != "none" else "—",
         ])  # fmt: skip
     x = [MARGIN, 0.30, 0.47, 0.84, 0.94]
@@ -245,18 +244,17 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     y = _lines(fig, y - 0.008, _wrap(d.recommendation, 95), size=10, fontweight="bold", step=0.018)
     reasons = [f"• {reason.text}" for reason in d.reasons[:5]]
     y = _lines(fig, y - 0.004, [ln for t in reasons for ln in _wrap(t, 125)], size=7.5)
-    value, basis = return_figure(d.conversion.irr_per_year, d.conversion.irr_kind,
-                                 d.conversion.mirr_per_year)  # fmt: skip
+    value, basis = return_figure(*view.conversion_return(d))
     y = _lines(fig, y - 0.006, [
-        f"Value of converting {fmt.usd(d.value_of_converting_usd)}   ·   Return on converting "
+        f"Value of converting {fmt.usd(view.value_of_converting_usd(d))}   ·   Return on converting "
         + (f"{fmt.pct(value)} a year ({basis})" if basis != "none" else "none (no outlay)")
-        + f"   ·   Best share to convert {fmt.pct(d.best_hybrid_share, digits=0)}"
+        + f"   ·   Best share to convert {fmt.pct(view.best_share(d), digits=0)}"
     ], size=8.5, fontweight="bold")  # fmt: skip
     rows = []
     for key, result in d.strategies.items():
         s = result.summary
         rows.append([
-            _clip(result.label, 58) + (" ★" if key == d.best_strategy
+            _clip(result.label, 58) + (" ★" if key == view.best_key(d)
                                                                   else ""),
             fmt.usd(s.npv_usd),
             fmt.irr_text(s.irr_per_year, s.irr_kind, s.mirr_per_year),

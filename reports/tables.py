@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.pack import BoardPack, strategy_name
+from reports import decision_view as view
+from reports.pack import BoardPack
 
 # Break-evens: the Breakevens field, its label and unit (valuation.decision.Breakevens).
 BREAKEVENS: tuple[tuple[str, str, str], ...] = (
@@ -38,11 +39,9 @@ def summary_frame(pack: BoardPack) -> pd.DataFrame:
             "state": s.state,
             "grid_region": s.grid_region,
             "power_mw": s.power.contracted_mw,
-            "recommended": d.best_strategy,
-            "recommended_label": d.strategies[d.best_strategy].label
-            if d.best_strategy in d.strategies
-            else strategy_name(d.best_strategy),
-            "value_of_converting_usd": d.value_of_converting_usd,
+            "recommended": view.best_key(d),
+            "recommended_label": view.best_label(d),
+            "value_of_converting_usd": view.value_of_converting_usd(d),
             **_return_on_converting(d),
         }
         for k in keys:
@@ -76,8 +75,7 @@ def return_figure(irr_per_year: float, irr_kind: str, mirr_per_year: float) -> t
 
 
 def _return_on_converting(d) -> dict[str, object]:  # noqa: ANN001 - valuation.decision.Decision
-    c = d.conversion
-    value, basis = return_figure(c.irr_per_year, c.irr_kind, c.mirr_per_year)
+    value, basis = return_figure(*view.conversion_return(d))
     return {"return_on_converting_per_year": value, "return_on_converting_basis": basis}
 
 
