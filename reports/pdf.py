@@ -349,7 +349,7 @@ def _assumption_pages(pack: BoardPack, first_page: int) -> list[Figure]:
                 "Sources are shortened; the workbook's Assumptions sheet has them in full.", 120),
                 size=8)  # fmt: skip
         table = [[
-            _clip(r.input, 46),
+            _clip(r.input, 42),
             _clip(_value_text(r.value), 18),
             _clip(r.unit, 24),
             f"{r.date:%Y-%m-%d}",
