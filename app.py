@@ -2,7 +2,7 @@
 
 This file is the frame: page configuration and the navigation over ``app_pages/``. Every number a
 page shows comes from a library call (``sites``, ``models``, ``valuation``); the pages only lay
-them out. Sections leave room for the scenario-and-risk page and the board pack.
+them out. Sections leave room for the scenario-and-risk page.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ PAGES = {
             title="Site decision",
             icon=":material/fact_check:",
             url_path="site",
+        ),
+        st.Page(
+            "app_pages/board_pack.py",
+            title="Board pack",
+            icon=":material/picture_as_pdf:",
+            url_path="board-pack",
         ),
     ],
     "Data": [

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+# SUDO, and PY: a Python pip may install into (a .venv where the system Python is PEP 668).
+# shellcheck source=scripts/python_env.sh
+source scripts/python_env.sh
 
 # Debian packages: Chromium for the browser tests, PostgreSQL for the store tests.
 need_debs=()
@@ -19,16 +21,6 @@ fi
 # built from source (initdb on PATH, no Debian package) does not create.
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-fi
-
-# Python: the interpreter on PATH; where it is an externally managed system Python (PEP 668),
-# a virtual environment in .venv instead.
-PY="$(command -v python || command -v python3)"
-if "$PY" -c 'import sys, sysconfig, pathlib; sys.exit(0 if (pathlib.Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED").exists() and sys.prefix == sys.base_prefix else 1)'; then
-  [ -x .venv/bin/python ] || "$PY" -m venv .venv || {
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv && "$PY" -m venv .venv
-  }
-  PY="$PWD/.venv/bin/python"
 fi
 
 "$PY" -m pip install -q -e ".[test]"

@@ -1,7 +1,9 @@
 """The one-way data flow of docs/DESIGN.md, checked on the import statements of every module:
 `models` reads only `sites.schema`; `valuation` reads `models`, `sites.schema` and
 `sites.readiness` (a site's tenant prospects come from its readiness score, a pure function of the
-site); `sites` reads neither; nothing below the app imports streamlit."""
+site); `sites` reads neither; `reports` reads valuation, sites and models; `cli` reads those and
+reports; only the app and the command line read `reports`, and nothing reads the app or the command
+line; nothing below the app imports streamlit."""
 
 from __future__ import annotations
 
@@ -15,8 +17,13 @@ ALLOWED = {
     "sites": {"sites"},
     "models": {"models", "sites.schema"},
     "valuation": {"valuation", "models", "sites.schema", "sites.readiness"},
+    "reports": {"reports", "valuation", "sites", "models"},
+    "cli": {"cli", "reports", "valuation", "sites", "models"},
 }
-PROJECT_TOP = {"sites", "models", "valuation", "app_support", "app_pages", "app", "streamlit"}
+PROJECT_TOP = {
+    "sites", "models", "valuation", "reports", "cli", "app_support", "app_pages", "app",
+    "streamlit",
+}  # fmt: skip
 
 
 def _imports(path: Path) -> list[str]:
@@ -164,3 +171,25 @@ def test_the_circle_rule_catches_a_circle() -> None:
         ["c", "a", "b", "c"],
     ]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_only_the_app_and_the_command_line_read_reports() -> None:
+    readers = {
+        path.relative_to(ROOT).parts[0]
+        for top in ("sites", "models", "valuation", "reports", "cli", "app_support", "app_pages")
+        for path in (ROOT / top).rglob("*.py")
+        if any(_allowed(n, {"reports"}) for n in _imports(path))
+    }
+    assert readers <= {"reports", "cli", "app_support", "app_pages"}
+    assert "cli" in readers  # the rule looks at real imports: the command line does read reports
+    assert not any(_allowed(n, {"cli"}) for p in (ROOT / "reports").rglob("*.py")
+                   for n in _imports(p))  # fmt: skip
+
+
+def test_valuation_never_imports_reports_or_cli(tmp_path: Path) -> None:
+    assert not _allowed("reports.excel", ALLOWED["valuation"])
+    assert not _allowed("cli.main", ALLOWED["valuation"])
+    assert not _allowed("cli.main", ALLOWED["reports"])
+    module = tmp_path / "m.py"
+    module.write_text("from reports import build_pack\nimport cli.main\n")
+    assert _imports(module) == ["reports", "cli.main"]

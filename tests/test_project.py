@@ -15,9 +15,36 @@ def _readme_commands() -> list[str]:
 
 
 def test_readme_has_exactly_two_setup_commands():
-    setup = _readme_commands()[:2]
-    assert any("streamlit run app.py" in c for c in setup)
-    assert any("scripts/test.sh" in c for c in setup)
+    commands = _readme_commands()
+    assert commands == ["bash scripts/app.sh", "bash scripts/test.sh"]
+    # The first starts the app: the script it runs installs the package and runs streamlit.
+    app = (ROOT / "scripts" / "app.sh").read_text()
+    assert "streamlit run app.py" in app and "pip install -q -e ." in app
+
+
+def test_setup_scripts_share_one_python_environment_logic():
+    """Both set-up commands find or make a Python pip may install into (PEP 668) through one
+    sourced script; neither repeats that logic."""
+    for script in ("app.sh", "test.sh"):
+        text = (ROOT / "scripts" / script).read_text()
+        assert "source scripts/python_env.sh" in text
+        assert "EXTERNALLY-MANAGED" not in text and "-m venv" not in text
+    shared = (ROOT / "scripts" / "python_env.sh").read_text()
+    assert "EXTERNALLY-MANAGED" in shared and "-m venv .venv" in shared
+    for script in ("app.sh", "test.sh", "python_env.sh"):
+        subprocess.run(["bash", "-n", str(ROOT / "scripts" / script)], check=True)
+
+
+def test_python_env_gives_an_interpreter_that_runs_pip():
+    """Sourced as the set-up scripts do, in this checkout: PY runs pip (here the interpreter on
+    PATH, or the .venv where that one is externally managed)."""
+    out = subprocess.run(
+        ["bash", "-c", "set -euo pipefail; source scripts/python_env.sh; "
+         "\"$PY\" -m pip --version >/dev/null && echo \"$PY\""],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert Path(out.stdout.strip()).exists()
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
@@ -28,7 +55,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_console_script_prints_version():
     out = subprocess.run(
-        [sys.executable, "-m", "valuation.cli", "--version"], capture_output=True, text=True
+        [sys.executable, "-m", "cli.main", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0
     assert re.fullmatch(r"hashpivot \d+\.\d+\.\d+\n", out.stdout)

@@ -1,0 +1,140 @@
+"""Board pack: the Excel workbook and the PDF memo of the whole portfolio or one site, under the
+session's scenario, as downloads. The sites are valued here (through the app's cached decisions);
+each file is built only when its button is clicked (``reports``)."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from app_support import loaders
+from reports import FORMATS, build_pack, pack_bytes
+from reports import decision_view as view
+from valuation import formatting as fmt
+from valuation.scenario import Scenario
+
+PACK_KEY = "board_pack"  # the last pack made on this page (the tests read it)
+SCENARIO_NAME_KEY = getattr(loaders, "SCENARIO_NAME_KEY", "scenario_name")
+
+st.title("Board pack")
+st.caption(
+    "A workbook (summary, assumptions, monthly cash flows, retrofit line items, charts) and a "
+    "memo (a cover, one page per site, the assumptions) for the board, under the scenario in use."
+)
+
+try:
+    all_sites = loaders.sites()
+except Exception as exc:  # the store is the user's database: say what failed, in words
+    st.error(f"The site inventory could not be read: {exc}")
+    st.stop()
+if not all_sites:
+    st.info("The inventory is empty. Add sites on the Inventory page.")
+    st.stop()
+
+scenario = loaders.base_scenario()
+scenario_name = st.session_state.get(SCENARIO_NAME_KEY) or (
+    "base" if scenario == Scenario() else "session assumptions"
+)
+by_id = {s.id: s for s in all_sites}
+scope = st.radio("Contents", ["Whole portfolio", "One site"], horizontal=True, key="pack_scope")
+if scope == "One site":
+    ids = list(by_id)
+    wanted = st.session_state.get(loaders.SELECTED_SITE_KEY)
+    site_id = st.selectbox(
+        "Site",
+        ids,
+        index=ids.index(wanted) if wanted in by_id else 0,
+        format_func=lambda i: (
+            f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
+        ),
+        key="pack_site",
+    )
+    chosen = [by_id[site_id]]
+else:
+    chosen = list(all_sites)
+
+st.markdown("**Scenario**")
+st.text(
+    f"{scenario_name}: market as of {scenario.market.as_of:%d %b %Y}, lease "
+    f"{fmt.rate_usd_per_kw_month(scenario.lease_rate_usd_per_kw_month)}, Bitcoin "
+    f"{fmt.usd_exact(scenario.market.btc_price_usd)}, discount rate "
+    f"{fmt.pct(scenario.discount_rate_per_year)} a year"
+)
+
+bar = st.progress(0.0, text="Valuing the sites…") if len(chosen) > 1 else None
+
+
+def _progress(done: int, total: int, site: object) -> None:
+    if bar is not None:
+        bar.progress(done / total, text=f"Valued {done} of {total} sites")
+
+
+try:
+    pack = build_pack(
+        chosen, scenario, scenario_name=scenario_name, decide=loaders.decision, progress=_progress
+    )
+except ValueError as exc:
+    st.error(f"The board pack could not be made: {exc}")
+    st.stop()
+if bar is not None:
+    bar.empty()
+st.session_state[PACK_KEY] = pack
+
+if pack.failures:
+    st.warning(f"{len(pack.failures)} site(s) could not be valued and are left out of the pack:")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Site": f.site.name, "Operator": f.site.operator, "Reason": f.reason}
+                for f in pack.failures
+            ]  # fmt: skip
+        ),
+        hide_index=True,
+    )
+if not pack.results:
+    st.error("No site could be valued, so there is no pack to download.")
+    st.stop()
+
+stem = re.sub(r"[^a-z0-9]+", "-", f"hashpivot-board-pack-{scenario_name}".lower()).strip("-")
+if len(chosen) == 1:
+    stem += "-" + re.sub(r"[^a-z0-9]+", "-", chosen[0].id.lower()).strip("-")
+left, right = st.columns(2)
+# Callables: each file is built when its button is clicked, on Streamlit's download thread.
+left.download_button(
+    "Workbook (.xlsx)",
+    partial(pack_bytes, pack, "xlsx"),
+    file_name=f"{stem}.xlsx",
+    mime=FORMATS["xlsx"],
+    on_click="ignore",
+    icon=":material/table_chart:",
+    width="stretch",
+)
+right.download_button(
+    "Memo (.pdf)",
+    partial(pack_bytes, pack, "pdf"),
+    file_name=f"{stem}.pdf",
+    mime=FORMATS["pdf"],
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+    width="stretch",
+)
+
+st.subheader("In the pack")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Site": r.site.name,
+                "Operator": r.site.operator,
+                "Recommended path": view.best_label(r.decision),
+                "Value of converting": fmt.usd(view.value_of_converting_usd(r.decision)),
+            }
+            for r in pack.results
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)

@@ -1,0 +1,168 @@
+"""What the commands share: exit codes, the input error that lists every problem, the store and
+scenario a command names, terminal-safe text, JSON output and the progress bar."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+OK = 0
+INVALID_INPUT = 1
+USAGE = 2
+INTERNAL = 3
+
+MAX_SCENARIO_FILE_BYTES = 1_000_000  # a scenario is a few kB of JSON
+DEFAULT_STORE = "(default)"  # --store with no URL: HASHPIVOT_DB_URL or the user's SQLite file
+
+
+class CliInputError(Exception):
+    """The command's input is invalid; ``problems`` lists every problem, each naming where."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = [str(p) for p in problems] or ["invalid input"]
+        super().__init__("; ".join(self.problems))
+
+
+class UsageError(Exception):
+    """The command was called wrongly (exit code 2), e.g. an output format it cannot write."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """User text for a terminal: control characters (escape sequences included) shown as ``?``."""
+    return _CONTROL.sub("?", str(text))
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: nan and infinities as null, numpy scalars as numbers, dates ISO."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        x = float(value)
+        return x if math.isfinite(x) else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def print_json(payload: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    """One JSON document on stdout (strict JSON: no NaN)."""
+    stream = stream or sys.stdout
+    stream.write(json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n")
+
+
+def open_store(url: str | None):  # noqa: ANN201 - sites.store.SiteStore
+    """The store a command names: ``--store URL``; ``--store`` alone or no option, the default
+    store (``HASHPIVOT_DB_URL`` or the user's SQLite file, seeded with the example portfolio)."""
+    from sites.store import SiteStore
+
+    return SiteStore(None if url in (None, DEFAULT_STORE) else url)
+
+
+def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenario
+    """A scenario from a JSON file (the saved form or a ``Scenario.to_dict()``)."""
+    from valuation.saved_scenario import SavedScenarioError, scenario_from_saved
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CliInputError(
+            [f"--scenario {safe(path)!r}: cannot read it ({exc.strerror})"]
+        ) from None
+    if size > MAX_SCENARIO_FILE_BYTES:
+        raise CliInputError([
+            f"--scenario {safe(path)!r}: {size:,} bytes; a scenario file is at most "
+            f"{MAX_SCENARIO_FILE_BYTES:,} bytes of JSON"
+        ])  # fmt: skip
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliInputError([f"--scenario {safe(path)!r}: not JSON text ({exc})"]) from None
+    try:
+        return scenario_from_saved(data)
+    except SavedScenarioError as exc:
+        raise CliInputError([f"--scenario {safe(path)!r}: {exc}"]) from None
+
+
+def resolve_scenario(spec: str | None, store_url: str | None):  # noqa: ANN201
+    """``(Scenario, name)`` for ``--scenario NAME|FILE``: None is the base scenario ("base"); a
+    path to a .json file (or any existing file) is read; otherwise a name saved in the store
+    ("base", when not saved under that name, is the base scenario)."""
+    from sites.errors import ScenarioNotFoundError
+    from valuation.saved_scenario import SavedScenarioError, scenario_from_saved
+    from valuation.scenario import Scenario
+
+    if spec is None:
+        return Scenario(), "base"
+    path = Path(spec)
+    if spec.lower().endswith(".json") or path.is_file():
+        return read_scenario_file(path), path.stem
+    store = open_store(store_url)
+    try:
+        data = store.load_scenario(spec)
+    except ScenarioNotFoundError:
+        if spec == "base":
+            return Scenario(), "base"
+        names = store.list_scenarios()
+        raise CliInputError(
+            [
+                f"--scenario {safe(spec)!r}: no scenario of that name in {safe(store.path_or_url)}; "
+                f"saved: {', '.join(safe(n) for n in names) or 'none'} (or give a .json file)"
+            ]
+        ) from None
+    try:
+        return scenario_from_saved(data), spec
+    except SavedScenarioError as exc:
+        raise CliInputError([f"scenario {safe(spec)!r} as saved: {exc}"]) from None
+
+
+class Progress:
+    """A progress bar on stderr, drawn in place, for runs over many sites. ``enabled`` None: only
+    when stderr is a terminal (a pipe or a log file gets no bar)."""
+
+    WIDTH = 28
+
+    def __init__(self, label: str, enabled: bool | None = None, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.label = label
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._drawn = False
+
+    def __call__(self, done: int, total: int, item: object = "") -> None:
+        if not self.enabled or total <= 0:
+            return
+        filled = round(self.WIDTH * done / total)
+        name = safe(getattr(item, "name", item))[:30]
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} "
+            f"{name:<30}"
+        )
+        self.stream.flush()
+        self._drawn = True
+        if done >= total:
+            self.stream.write("\n")
+            self._drawn = False
+
+    def note(self, text: str) -> None:
+        """A line of its own (what is being written), when the bar is on."""
+        if self.enabled:
+            self.stream.write(("\n" if self._drawn else "") + text + "\n")
+            self._drawn = False

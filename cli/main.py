@@ -1,0 +1,97 @@
+"""The ``hashpivot`` console script: parse the command line, run the command, map every error to
+an exit code and a message (never a traceback).
+
+A command is a module with ``register(subparsers)`` that adds its parser and sets ``run`` (a
+function of the parsed arguments returning the exit code); list it in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cli import scenarios, sites_cmd, value
+from cli.common import (
+    INTERNAL,
+    INVALID_INPUT,
+    OK,
+    USAGE,
+    CliInputError,
+    UsageError,
+    print_json,
+    safe,
+)
+from valuation import __version__
+
+COMMANDS = (value, sites_cmd, scenarios)  # the risk and plan commands join here
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hashpivot",
+        description="Hashpivot: keep mining, convert to AI hosting, or split a site.",
+        epilog="Exit codes: 0 success, 1 invalid input (every problem listed), 2 usage, "
+        "3 internal error. Start the app with: bash scripts/app.sh",
+    )
+    parser.add_argument("--version", action="version", version=f"hashpivot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def _problems(exc: BaseException) -> list[str]:
+    """Every problem an input error carries, one line each (a site file's rows and columns)."""
+    from sites.errors import SiteValidationError
+
+    if isinstance(exc, CliInputError):
+        return exc.problems
+    if isinstance(exc, SiteValidationError):
+        return [safe(p) for p in exc.problems]
+    return [safe(exc)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hashpivot`` with ``argv`` (default: the process's arguments); return the exit code."""
+    from models import ModelsError
+    from reports import ReportError
+    from sites.errors import SitesError
+    from valuation.errors import ValuationError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help and --version exit 0; argparse's usage errors exit 2
+        return OK if exc.code in (0, None) else USAGE
+    if getattr(args, "run", None) is None:
+        parser.print_help(sys.stderr)
+        return USAGE
+    as_json = getattr(args, "json", False)
+    name = " ".join(p for p in (args.command, getattr(args, f"{args.command}_command", None)) if p)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"hashpivot {name}: {safe(exc)}", file=sys.stderr)
+        return USAGE
+    except (CliInputError, SitesError, ValuationError, ModelsError, ReportError, ValueError,
+            OSError) as exc:  # fmt: skip
+        problems = _problems(exc)
+        print(f"hashpivot {name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:",
+              file=sys.stderr)  # fmt: skip
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        if as_json:
+            print_json({"ok": False, "exit_code": INVALID_INPUT, "problems": problems})
+        return INVALID_INPUT
+    except KeyboardInterrupt:
+        print(f"hashpivot {name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, no traceback
+        print(f"hashpivot {name}: internal error ({type(exc).__name__}): {safe(exc)}",
+              file=sys.stderr)  # fmt: skip
+        return INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""``hashpivot sites import|export|list``: the inventory in a store, from and to CSV/Excel files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli.common import DEFAULT_STORE, OK, CliInputError, open_store, print_json, safe
+
+MAX_IMPORT_BYTES = 50_000_000
+
+
+def _store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", nargs="?", const=DEFAULT_STORE, default=None, metavar="URL",
+                   help="a SQLAlchemy URL; default HASHPIVOT_DB_URL or the user's SQLite file")  # fmt: skip
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("sites", help="import, export or list the inventory",
+                              description="The inventory in a store.")  # fmt: skip
+    sub = p.add_subparsers(dest="sites_command", metavar="{import,export,list}", required=True)
+    imp = sub.add_parser("import", help="import a .csv or .xlsx file (every row checked first)")
+    imp.add_argument("file", metavar="FILE")
+    _store_option(imp)
+    imp.add_argument("--json", action="store_true", help="print what was done as JSON")
+    imp.set_defaults(run=run_import)
+    exp = sub.add_parser("export", help="write every site to a .csv or .xlsx file")
+    exp.add_argument("file", metavar="FILE")
+    _store_option(exp)
+    exp.add_argument("--json", action="store_true", help="print what was done as JSON")
+    exp.set_defaults(run=run_export)
+    lst = sub.add_parser("list", help="list the sites")
+    _store_option(lst)
+    lst.add_argument("--json", action="store_true", help="print the sites as JSON")
+    lst.set_defaults(run=run_list)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CliInputError([f"FILE {safe(path)!r}: cannot read it ({exc.strerror})"]) from None
+    if size > MAX_IMPORT_BYTES:
+        raise CliInputError([f"FILE {safe(path)!r}: {size:,} bytes; at most {MAX_IMPORT_BYTES:,}"])
+    store = open_store(args.store)
+    report = store.import_file(path)  # SiteValidationError lists every problem; nothing written
+    if args.json:
+        print_json({"ok": True, "created": report.created, "updated": report.updated,
+                    "store": store.path_or_url})  # fmt: skip
+    else:
+        print(f"{safe(report)} into {safe(store.path_or_url)}")
+    return OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise CliInputError([f"FILE {safe(path)!r}: export writes .csv or .xlsx"])
+    if not path.parent.exists():
+        raise CliInputError([f"FILE {safe(path)!r}: folder {safe(path.parent)} does not exist"])
+    store = open_store(args.store)
+    written = store.export_file(path)
+    n = len(store.list())
+    if args.json:
+        print_json({"ok": True, "written": str(written), "sites": n})
+    else:
+        print(f"Wrote {n} sites to {safe(written)}")
+    return OK
+
+
+def run_list(args: argparse.Namespace) -> int:
+    store = open_store(args.store)
+    sites = store.list()
+    if args.json:
+        print_json({
+            "ok": True,
+            "store": store.path_or_url,
+            "sites": [{"id": s.id, "name": s.name, "operator": s.operator, "state": s.state,
+                       "grid_region": s.grid_region, "contracted_mw": s.power.contracted_mw,
+                       "status": s.status} for s in sites],
+        })  # fmt: skip
+        return OK
+    for s in sites:
+        mw = s.power.contracted_mw
+        print(f"{safe(s.id)}\t{safe(s.name)}\t{safe(s.operator)}\t{safe(s.state)}\t"
+              f"{'' if mw is None else f'{mw:g} MW'}")  # fmt: skip
+    print(f"{len(sites)} sites in {safe(store.path_or_url)}")
+    return OK

@@ -1,0 +1,200 @@
+"""Every input of a scenario as a row: where it sits, its value, its unit, its source and date, and
+the scenario's name (the workbook's and memo's assumptions).
+
+Sources and dates are the ones the library's defaults cite (``valuation.scenario.Scenario``,
+``valuation.market`` (its ``sources``), ``valuation.mining.MiningAssumptions``,
+``valuation.hosting``, ``valuation.finance``, ``valuation.power``), shortened; a value that differs
+from the default is sourced to the scenario itself, dated the day the pack is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from valuation.scenario import Scenario
+
+# The defaults' sources were compiled in the project fact sheets of this date (Scenario's
+# docstring: "sources as of 2026-11-29").
+DEFAULTS_SOURCED_ON = date(2026, 11, 29)
+
+# Unit by the ending of a field's name, longest ending first (the project names units).
+_UNIT_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("_usd_per_kw_month", "USD per kW-month"),
+    ("_usd_per_mw_month", "USD per MW-month"),
+    ("_usd_per_mw_hour", "USD per MW-hour"),
+    ("_usd_per_mw_year", "USD per MW-year"),
+    ("_usd_per_kw_year", "USD per kW-year"),
+    ("_usd_per_ph_day", "USD per PH/s-day"),
+    ("_usd_per_critical_mw", "USD per critical IT MW"),
+    ("_usd_per_mwh", "USD per MWh"),
+    ("_usd_per_th", "USD per TH/s"),
+    ("_hours_per_year", "hours per year"),
+    ("_btc_per_block", "BTC per block"),
+    ("_j_per_th", "J per TH"),
+    ("_rate_per_year", "fraction per year"),
+    ("_per_year", "fraction per year"),
+    ("_eh_s", "EH/s"),
+    ("_usd", "USD"),
+    ("_months", "months"),
+    ("_years", "years"),
+    ("_share_of_rent", "fraction of rent"),
+    ("_share", "fraction"),
+    ("_rate", "fraction"),
+    ("_block_time_s", "seconds"),
+)
+_UNITS: dict[str, str] = {
+    "as_of": "date",
+    "anchor_time": "UTC date-time",
+    "anchor_height": "block height",
+    "uptime": "fraction of hours",
+    "pool_fee": "fraction of revenue",
+    "mining_pue": "ratio (facility / IT power)",
+    "price_curve_points": "points",
+    "firmed": "true/false",
+    "lease_structure": "choice",
+    "capex_scenario": "choice (low, base, high)",
+    "method": "choice",
+    "name": "text",
+    "source": "text",
+    "grid_region": "grid region",
+    "months_active": "months of the year (1-12)",
+    "paid_only_while_running": "true/false",
+    "contingency": "fraction of capex",
+    "renewal_probability": "probability",
+    "it_load_factor": "fraction of leased IT",
+    "peak_catch_rate": "fraction of peaks",
+    "exit_cap_rate": "fraction per year",
+    "power_price_usd_per_mwh": "USD per MWh",
+    "horizon_months": "months",
+}
+
+_SCENARIO = "valuation.scenario.Scenario (defaults)"
+_SOURCES: dict[str, str] = {
+    "power_price_usd_per_mwh": "None: each site's own contract price (inventory).",
+    "price_curve_points": "48 points of the bundled ERCOT 2024 price-duration curve (assumption "
+    "of resolution).",
+    "lease_rate_usd_per_kw_month": "$128: hyperscaler-backed conversion deals cluster at $125-135 "
+    "(Hut 8 River Bend $128, Galaxy Helios $128, TeraWulf Abernathy $129).",
+    "lease_term_years": "15 years: Hut 8, Applied Digital and Galaxy leases (2025-26).",
+    "lease_escalator_per_year": "3%: the only disclosed escalator (Hut 8, 2025-26).",
+    "lease_structure": "Triple net: Hut 8 River Bend and Beacon Point; wholesale leases usually "
+    "NNN (lextract.io).",
+    "free_rent_months": "0: assumption (no free rent disclosed).",
+    "renewal_probability": "0.5: assumption; public AI leases carry tenant renewal options "
+    "(Hut 8, TeraWulf, Cipher, Core Scientific, Riot releases 2024-26).",
+    "tenant_credit.default_probability_per_year": "0: no credit loss unless the user states the "
+    "tenant's risk (assumption).",
+    "tenant_credit.recovery_share": "0.4: assumption (re-letting and claims).",
+    "tenant_credit.backstop_share": "0: no guarantee by default; Google backstopped ~0.49 of "
+    "TeraWulf CB-3/4.",
+    "hosting_costs.opex_usd_per_kw_month": "$9: calibrated to ~85% NOI margins (TeraWulf Aug "
+    "2025; Cipher Sep 2025).",
+    "hosting_costs.property_tax_rate_per_year": "1%: assumption.",
+    "hosting_costs.insurance_rate_per_year": "0.3%: assumption.",
+    "hosting_costs.non_recoverable_share_of_rent": "2.8%: Hut 8 River Bend NOI $454M on ~$467M "
+    "revenue (Dec 2025).",
+    "hosting_costs.it_load_factor": "0.8: assumption (average IT draw of leased critical IT).",
+    "capex_usd_per_critical_mw": "None: each site's retrofit estimate (models.costs, sourced "
+    "there).",
+    "capex_scenario": "base: the retrofit estimate's base case.",
+    "contingency": "0: assumption (the estimate's own ranges carry the uncertainty).",
+    "construction_delay_months": "0: assumption (the schedule of models.schedule).",
+    "firmed": "False: the interruptible share of power rights does not count for AI tenants.",
+    "discount_rate_per_year": "10%: assumption, above the 5.5-6.5% cap rates of stabilised "
+    "hyperscale campuses (JLL Q1 2026).",
+    "horizon_months": "180: fifteen years, one base lease term.",
+    "tax.federal_rate": "21%: IRC section 11(b) (TCJA 2017), in force 2026.",
+    "tax.state_rate": "0: e.g. Texas has no corporate income tax (assumption per site).",
+    "tax.nol_limit_share": "80%: IRC section 172(a)(2), tax years after 2020.",
+    "tax.bonus_depreciation_share": "0: conservative; P.L. 119-21 (2025) restored 100% bonus "
+    "depreciation.",
+    "terminal.method": "Exit cap on hosting NOI, lease-aware (valuation.strategies).",
+    "terminal.exit_cap_rate": "6%: midpoint of 5.5-6.5% stabilised hyperscale cap rates (JLL Q1 "
+    "2026).",
+    "terminal.growth_per_year": "0: no growth of NOI past the horizon (assumption).",
+    "mining.efficiency_j_per_th": "17.5 J/TH: Antminer S21 class (CleanSpark FY2025 10-K 16.7; "
+    "Cipher Odessa ~17.6).",
+    "mining.uptime": "0.95: assumption below TeraWulf's record 98% (April 2024).",
+    "mining.pool_fee": "2%: institutional FPPS 1-2.5% (spark.money, early 2026; Braiins 2%).",
+    "mining.mining_pue": "1.05: well-designed mining sites (d-central.tech).",
+    "mining.degradation_per_year": "1%: assumption (no public figure).",
+    "mining.opex_usd_per_mw_month": "$6,000: assumption (~$8/MWh at full load).",
+    "mining.fleet_life_years": "5: assumption, the MACRS class of mining equipment.",
+    "mining.fleet_age_years": "2: assumption.",
+    "mining.refresh_cost_usd_per_th": "$25.70: S21 XP on the Luxor ASIC desk (Hashrate Index "
+    "2025-11-03).",
+    "mining.refresh_hurdle_rate_per_year": "15%: assumption (no public figure).",
+    "mining.refresh_efficiency_j_per_th": "13.5 J/TH: Antminer S21 XP, 3,645 W / 270 TH/s "
+    "(btcminermarketplace.com).",
+}
+
+
+def unit_of(field: str) -> str:
+    """The unit of a field from its name (the project puts units in names): ``lease_rate_usd_per_
+    kw_month`` -> "USD per kW-month"; "" when the name carries none and no entry says it."""
+    if field in _UNITS:
+        return _UNITS[field]
+    for ending, unit in _UNIT_ENDINGS:
+        if field.endswith(ending):
+            return unit
+    return ""
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list) and value and isinstance(value[0], Mapping):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "none"
+    if value is None:
+        return "none"
+    return value
+
+
+def assumption_rows(scenario: Scenario, scenario_name: str, made_on: date) -> pd.DataFrame:
+    """Every leaf input of ``scenario.to_dict()`` (nested fields dotted, DR programs indexed): columns
+    input, value, unit, source, date, scenario. A value equal to the base scenario's carries the
+    default's source and date; a changed one is sourced to the named scenario, dated ``made_on``."""
+    base_leaves = dict(_leaves(Scenario().to_dict(), ""))
+    market = scenario.market
+    programs = scenario.dr_programs
+    rows = []
+    for path, value in _leaves(scenario.to_dict(), ""):
+        field = path.rsplit(".", 1)[-1]
+        changed = path not in base_leaves or base_leaves[path] != value
+        if changed:
+            source = f"Set in scenario {scenario_name!r} (base: {base_leaves.get(path, 'none')!r})"
+            when = made_on
+        elif path.startswith("market."):
+            source = market.sources.get(field, "valuation.market defaults")
+            when = market.as_of if field != "anchor_time" else DEFAULTS_SOURCED_ON
+        elif path.startswith("dr_programs["):
+            i = int(path[len("dr_programs[") : path.index("]")])
+            source = (programs[i].source if i < len(programs) else "") or "valuation.power"
+            when = DEFAULTS_SOURCED_ON
+        else:
+            source = _SOURCES.get(path, _SCENARIO)
+            when = DEFAULTS_SOURCED_ON
+        rows.append(
+            {
+                "input": path,
+                "value": _plain_value(value),
+                "unit": unit_of(field),
+                "source": source,
+                "date": when,
+                "scenario": scenario_name,
+            }
+        )
+    return pd.DataFrame(rows)

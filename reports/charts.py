@@ -1,0 +1,211 @@
+"""The memo's charts as specifications (what is drawn, in which colour, dash, marker and hatch),
+apart from their drawing (``reports.pdf``), so a test can check every chart reads in black and
+white: no two series of a line chart share a dash-and-marker pattern, no two bar series a hatch.
+
+The charts are the site page's: cumulative cash flow by strategy, the value bridge from mining to
+converting (waterfall), the retrofit cost by group with its low-high range, and the schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reports.styles import BAR_STYLES, series_styles
+from valuation.formatting import usd
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One series. Line charts: ``x`` and ``y`` (years, USD M), markers every ``mark_every``
+    points from ``mark_offset`` (offsets differ, so identical paths still show both markers).
+    Bar charts: one bar per category from ``x`` (start) to ``y`` (end)."""
+
+    key: str
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    color: str
+    linestyle: object = "-"
+    dash_name: str = "solid"
+    marker: str = ""
+    marker_name: str = ""
+    hatch: str = ""
+    categories: tuple[str, ...] = ()
+    mark_every: int = 12
+    mark_offset: int = 0
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: ``kind`` "line" or "hbar", titles, its series and a note under it."""
+
+    kind: str
+    title: str
+    x_label: str
+    y_label: str
+    series: tuple[SeriesSpec, ...]
+    note: str = ""
+    order: tuple[str, ...] = ()  # bar charts: the categories top to bottom (else as met)
+
+
+def distinguishable(spec: ChartSpec) -> bool:
+    """True when the series differ by more than colour: line series each have their own
+    (dash, marker) pair, bar series their own hatch (one series needs nothing)."""
+    if len(spec.series) < 2:
+        return True
+    if spec.kind == "line":
+        patterns = [(s.dash_name, s.marker_name) for s in spec.series]
+    else:
+        patterns = [s.hatch for s in spec.series]
+    return len(set(patterns)) == len(patterns)
+
+
+def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decision.Decision
+    """Cumulative unlevered cash flow of each strategy before terminal value, USD M by month; the
+    terminal value (a sale at the horizon) is named in the legend, not drawn as a spike."""
+    from reports.excel import fcf_column
+
+    keys = [k for k, r in decision.strategies.items() if fcf_column(r.monthly)]
+    styles = series_styles(keys)
+    series = []
+    for i, key in enumerate(keys):
+        result = decision.strategies[key]
+        m = result.monthly
+        flow = m[fcf_column(m)].to_numpy(dtype=float)
+        terminal = float(m["terminal_value_usd"].sum()) if "terminal_value_usd" in m else 0.0
+        if "terminal_value_usd" in m:
+            flow = flow - m["terminal_value_usd"].to_numpy(dtype=float)
+        cum = np.cumsum(flow) / 1e6
+        label = result.label + (f" (+{usd(terminal)} terminal value)" if terminal else "")
+        st = styles[key]
+        series.append(
+            SeriesSpec(
+                key=key,
+                label=label,
+                x=tuple((np.arange(len(cum)) / 12.0).tolist()),
+                y=tuple(cum.tolist()),
+                color=st.color,
+                linestyle=st.dash.matplotlib,
+                dash_name=st.dash.name,
+                marker=st.marker.matplotlib,
+                marker_name=st.marker.name,
+                mark_offset=(3 * i) % 12,
+            )
+        )
+    return ChartSpec(
+        "line",
+        "Cumulative cash flow before terminal value",
+        "Years from today",
+        "USD M",
+        tuple(series),
+        note="Before financing; the value at the horizon is in each label.",
+    )
+
+
+def waterfall_chart(decision) -> ChartSpec:  # noqa: ANN001
+    """From the best mining NPV to the convert NPV (``Decision.waterfall``), USD M: one bar
+    series per kind (totals, steps up, steps down), each with its own hatch."""
+    steps = getattr(decision, "waterfall", None)
+    if not isinstance(steps, pd.DataFrame) or steps.empty or "value_usd" not in steps:
+        return ChartSpec("hbar", "Value bridge: not available", "USD M", "", ())
+    steps = steps.reset_index(drop=True)
+    values = steps["value_usd"].to_numpy(dtype=float) / 1e6
+    last = len(values) - 1
+    starts, ends, kinds, running = [], [], [], 0.0
+    for i, v in enumerate(values):
+        if i in (0, last):
+            starts.append(0.0)
+            running = v
+            kinds.append("total")
+        else:
+            starts.append(running)
+            running += v
+            kinds.append("up" if v >= 0 else "down")
+        ends.append(running)
+    names = {"total": "NPV", "up": "Adds value", "down": "Takes value"}
+    series = []
+    for kind in ("total", "up", "down"):
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        if not idx:
+            continue
+        color, hatch = BAR_STYLES[kind]
+        series.append(
+            SeriesSpec(
+                key=kind,
+                label=names[kind],
+                x=tuple(starts[i] for i in idx),
+                y=tuple(ends[i] for i in idx),
+                color=color,
+                hatch=hatch,
+                categories=tuple(str(steps["step"][i]) for i in idx),
+            )
+        )
+    return ChartSpec(
+        "hbar",
+        "Value bridge: mining NPV to convert NPV",
+        "USD M",
+        "",
+        tuple(series),
+        order=tuple(str(s) for s in steps["step"]),
+    )
+
+
+def retrofit_chart(decision) -> ChartSpec:  # noqa: ANN001
+    """Retrofit cost by group, USD M: base bars, and the low-high range as a second series."""
+    items = decision.retrofit.line_items
+    groups = (
+        items.groupby("group")[["low_usd", "base_usd", "high_usd"]]
+        .sum()
+        .sort_values("base_usd", ascending=True)  # then reversed: see below
+    )
+    groups = groups.iloc[::-1]  # largest first, top to bottom
+    cats = tuple(str(g) for g in groups.index)
+    return ChartSpec(
+        "hbar",
+        "Retrofit cost by group (low-high range)",
+        "USD M",
+        "",
+        (
+            SeriesSpec("base", "Base", tuple(0.0 for _ in cats),
+                       tuple((groups["base_usd"] / 1e6).tolist()), "#0072b2", hatch="",
+                       categories=cats),
+            SeriesSpec("range", "Low to high", tuple((groups["low_usd"] / 1e6).tolist()),
+                       tuple((groups["high_usd"] / 1e6).tolist()), "#333333", hatch="||",
+                       categories=cats),
+        ),
+    )  # fmt: skip
+
+
+def schedule_chart(decision) -> ChartSpec:  # noqa: ANN001
+    """Months from the decision to ready for service, one bar per hall."""
+    halls = decision.retrofit.halls
+    return ChartSpec(
+        "hbar",
+        "Schedule to ready for service",
+        "Months from the decision",
+        "",
+        (
+            SeriesSpec(
+                "schedule",
+                "Construction",
+                tuple(float(h.construction_start_month) for h in halls),
+                tuple(float(h.ready_for_service_month) for h in halls),
+                "#009e73",
+                categories=tuple(str(h.hall) for h in halls),
+            ),
+        ),
+        note=f"Critical path: {decision.retrofit.critical_path}.",
+    )
+
+
+def site_charts(decision) -> tuple[ChartSpec, ...]:  # noqa: ANN001
+    """The four charts of a site's memo page, in page order."""
+    return (
+        cumulative_chart(decision),
+        waterfall_chart(decision),
+        retrofit_chart(decision),
+        schedule_chart(decision),
+    )

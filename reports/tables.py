@@ -1,0 +1,101 @@
+"""The pack's tables as plain DataFrames (numbers in the library's units, names with units): the
+summary of every site, the break-evens of one, the retrofit line items of all. The workbook writes
+them as they are; the memo formats them; the command line's ``--json`` prints them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import decision_view as view
+from reports.pack import BoardPack
+
+# Break-evens: the Breakevens field, its label and unit (valuation.decision.Breakevens).
+BREAKEVENS: tuple[tuple[str, str, str], ...] = (
+    ("lease_rate_usd_per_kw_month", "Lease rate", "USD per critical IT kW-month"),
+    ("hashprice_usd_per_ph_day", "Hashprice", "USD per PH/s-day"),
+    ("btc_price_usd", "Bitcoin price", "USD per BTC"),
+    (
+        "max_capex_usd_per_mw",
+        "Highest retrofit capex converting can bear",
+        "USD per critical IT MW",
+    ),
+)
+
+
+def summary_frame(pack: BoardPack) -> pd.DataFrame:
+    """One row per valued site: identity, the recommended path, the value of converting and its
+    return (IRR a year of the flows converting adds), each strategy's NPV and IRR (columns
+    ``npv_usd:<key>``, ``irr_per_year:<key>`` for every strategy any site has), the break-evens
+    and the recommendation. Sites that could not be valued follow with their reason in
+    ``not_valued_because``."""
+    keys = pack.strategy_keys()
+    rows = []
+    for r in pack.results:
+        d, s = r.decision, r.site
+        row = {
+            "site_id": s.id,
+            "name": s.name,
+            "operator": s.operator,
+            "state": s.state,
+            "grid_region": s.grid_region,
+            "power_mw": s.power.contracted_mw,
+            "recommended": view.best_key(d),
+            "recommended_label": view.best_label(d),
+            "value_of_converting_usd": view.value_of_converting_usd(d),
+            **_return_on_converting(d),
+        }
+        for k in keys:
+            got = d.strategies.get(k)
+            row[f"npv_usd:{k}"] = got.summary.npv_usd if got else None
+            row[f"irr_per_year:{k}"] = got.summary.irr_per_year if got else None
+        for field, _, _ in BREAKEVENS:
+            row[f"breakeven_{field}"] = getattr(d.breakevens, field, None)
+        row["recommendation"] = d.recommendation
+        row["not_valued_because"] = ""
+        rows.append(row)
+    for f in pack.failures:
+        s = f.site
+        rows.append({
+            "site_id": s.id, "name": s.name, "operator": s.operator, "state": s.state,
+            "grid_region": s.grid_region, "power_mw": s.power.contracted_mw,
+            "not_valued_because": f.reason,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def return_figure(irr_per_year: float, irr_kind: str, mirr_per_year: float) -> tuple[float, str]:
+    """One return figure a board reads, and what it is: the IRR a year where exactly one rate
+    zeroes the NPV of an investment ("IRR"); the MIRR a year (financed and reinvested at the
+    discount rate) where several do ("MIRR"); nan where there is no outlay ("none")."""
+    if irr_kind == "conventional":
+        return irr_per_year, "IRR"
+    if irr_kind == "several":
+        return mirr_per_year, "MIRR"
+    return float("nan"), "none"
+
+
+def _return_on_converting(d) -> dict[str, object]:  # noqa: ANN001 - valuation.decision.Decision
+    value, basis = return_figure(*view.conversion_return(d))
+    return {"return_on_converting_per_year": value, "return_on_converting_basis": basis}
+
+
+def breakeven_frame(decision) -> pd.DataFrame:  # noqa: ANN001 - valuation.decision.Decision
+    """The break-evens of one decision: label, value, unit (nan where none in the searched range)."""
+    return pd.DataFrame(
+        [
+            {"breakeven": label, "value": getattr(decision.breakevens, field, None), "unit": unit}
+            for field, label, unit in BREAKEVENS
+        ]
+    )
+
+
+def retrofit_frame(pack: BoardPack) -> pd.DataFrame:
+    """Every valued site's retrofit line items, site id and name first (columns as
+    ``models.RetrofitEstimate.line_items``: group, item, low/base/high USD, basis, tax class)."""
+    parts = []
+    for r in pack.results:
+        items = r.decision.retrofit.line_items.copy()
+        items.insert(0, "site", r.site.name)
+        items.insert(0, "site_id", r.site.id)
+        parts.append(items)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

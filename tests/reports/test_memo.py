@@ -1,0 +1,124 @@
+"""The board memo: a cover with the scenario and date, one page per site naming it, the risk
+section when given, then the assumptions; charts whose series differ by more than colour."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import date
+
+import matplotlib
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+from pypdf import PdfReader
+
+from reports import ReportSection, build_pack, pack_bytes
+from reports.assumptions import assumption_rows
+from reports.charts import ChartSpec, SeriesSpec, distinguishable, site_charts
+from reports.pdf import ASSUMPTION_ROWS_PER_PAGE, RC, draw_chart
+from reports.styles import KNOWN, series_styles
+from sites import load_example_portfolio
+from valuation.scenario import Scenario
+
+MADE_ON = date(2026, 11, 30)
+ODD_NAME = "Pecos $5 & Co (two sites)"  # a "$" pair would be mathtext if parsed as such
+
+
+@pytest.fixture(scope="module")
+def pack():
+    first, second = load_example_portfolio()[2:4]
+    second = dataclasses.replace(second, name=ODD_NAME + " $")
+    risk = ReportSection("Risk: value at risk", pd.DataFrame({"site_id": [first.id],
+                                                              "p10_npv_usd": [1.2e9]}))  # fmt: skip
+    return build_pack([first, second], Scenario(), scenario_name="Board Dec", made_on=MADE_ON,
+                      risk=risk)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pages(pack) -> list[str]:
+    reader = PdfReader(io.BytesIO(pack_bytes(pack, "pdf")))
+    return [p.extract_text() for p in reader.pages]
+
+
+def test_cover_then_one_page_per_site_then_sections_then_assumptions(pack, pages):
+    n_assumptions = len(assumption_rows(pack.scenario, "Board Dec", MADE_ON))
+    n_assumption_pages = -(-n_assumptions // ASSUMPTION_ROWS_PER_PAGE)
+    assert len(pages) == 1 + len(pack.results) + 1 + n_assumption_pages
+    cover = pages[0]
+    assert "Board memo" in cover and "Scenario: Board Dec" in cover
+    assert "30 November 2026" in cover and "12 January 2026" in cover
+    for page, result in zip(pages[1 : 1 + len(pack.results)], pack.results, strict=True):
+        text = " ".join(page.split())
+        assert result.site.name in text
+        assert " ".join(result.decision.recommendation.split()) in text
+        assert "Lease rate" in text and "Bitcoin price" in text  # the break-evens
+    assert pages[1 + len(pack.results)].lstrip().startswith("Risk: value at risk")
+    assert all(p.lstrip().startswith("Assumptions") for p in pages[-n_assumption_pages:])
+    assumptions = " ".join(pages[-n_assumption_pages:])
+    assert "lease_rate_usd_per_kw_month" in assumptions and "USD per kW-month" in assumptions
+
+
+def test_memo_text_names_every_site(pack, pages):
+    everything = " ".join(" ".join(p.split()) for p in pages)
+    for result in pack.results:
+        assert result.site.name in everything
+
+
+def test_every_site_chart_reads_without_colour(pack):
+    for result in pack.results:
+        specs = site_charts(result.decision)
+        assert [s.kind for s in specs] == ["line", "hbar", "hbar", "hbar"]
+        assert all(distinguishable(s) for s in specs)
+        line = specs[0]
+        assert len(line.series) == len(result.decision.strategies)
+        assert len({s.mark_offset for s in line.series}) == len(line.series)  # markers interleave
+
+
+def test_drawn_lines_use_the_specified_dash_and_marker(pack):
+    spec = site_charts(pack.results[0].decision)[0]
+    with matplotlib.rc_context(RC):
+        ax = Figure().add_subplot()
+        draw_chart(ax, spec)
+    drawn = [ln for ln in ax.get_lines() if ln.get_label() in {s.label for s in spec.series}]
+    assert [ln.get_marker() for ln in drawn] == [s.marker for s in spec.series]
+    # get_linestyle() says "--" for any custom dash: compare the dash patterns themselves.
+    dashes = [ln._unscaled_dash_pattern for ln in drawn]
+    assert len({(off, tuple(seq or ())) for off, seq in dashes}) == len(spec.series)
+
+
+def test_the_rule_catches_series_told_apart_by_colour_only():
+    same = [SeriesSpec(k, k, (0.0,), (1.0,), c, "-", "solid", "o", "circle")
+            for k, c in (("a", "#000000"), ("b", "#ff0000"))]  # fmt: skip
+    assert not distinguishable(ChartSpec("line", "t", "x", "y", tuple(same)))
+    bars = [dataclasses.replace(s, hatch="//") for s in same]
+    assert not distinguishable(ChartSpec("hbar", "t", "x", "y", tuple(bars)))
+
+
+@given(st.lists(st.sampled_from([*KNOWN, "mine_then_convert", "sell_site", "a", "b", "c", "d",
+                                 "e", "f", "g", "h"]), min_size=1, max_size=14, unique=True))  # fmt: skip
+def test_any_set_of_strategies_gets_distinct_patterns(keys):
+    styles = series_styles(keys)
+    assert list(styles) == keys
+    assert len({s.pattern for s in styles.values()}) == len(keys)
+    for k in set(keys) & set(KNOWN):
+        assert styles[k] == KNOWN[k]  # the app's strategies keep their look
+
+
+def test_a_long_section_is_cut_on_paper_not_in_the_workbook(pack):
+    from reports.pdf import SECTION_ROWS_MAX, SECTION_ROWS_PER_PAGE
+
+    n = SECTION_ROWS_MAX + 50
+    plan = ReportSection("Plan", pd.DataFrame({"month": range(n), "capex_usd": [1.0e6] * n}))
+    one = build_pack([pack.results[0].site], Scenario(), scenario_name="p", made_on=MADE_ON,
+                     decide=lambda s, sc: pack.results[0].decision, plan=plan)  # fmt: skip
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(pack_bytes(one, "pdf"))).pages]
+    plan_pages = [t for t in texts if t.lstrip().startswith("Plan")]
+    assert len(plan_pages) == SECTION_ROWS_MAX // SECTION_ROWS_PER_PAGE
+    assert "and 50 more rows" in plan_pages[-1]
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(pack_bytes(one, "xlsx")))["Plan"]
+    assert ws.max_row == 4 + n
