@@ -1,7 +1,7 @@
 """The one-way data flow of docs/DESIGN.md, checked on the import statements of every module:
-`models` reads only `sites.schema`; `valuation` reads `models`, `sites.schema` and
-`sites.readiness` (a site's tenant prospects come from its readiness score, a pure function of the
-site); `sites` reads neither; `reports` reads valuation, sites and models; `cli` reads those and
+`models` reads only `sites.schema`; `valuation` reads `models`, `sites.schema`, `sites.readiness`
+(a site's tenant prospects come from its readiness score, a pure function of the site) and
+`sites.validation` (compare refuses a site the inventory would refuse, with its error); `sites` reads neither; `reports` reads valuation, sites and models; `cli` reads those and
 reports; only the app and the command line read `reports`, and nothing reads the app or the command
 line; nothing below the app imports streamlit."""
 
@@ -16,7 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {
     "sites": {"sites"},
     "models": {"models", "sites.schema"},
-    "valuation": {"valuation", "models", "sites.schema", "sites.readiness"},
+    "valuation": {
+        "valuation",
+        "models",
+        "sites.schema",
+        "sites.readiness",
+        "sites.validation",
+        "sites.errors",
+    },  # fmt: skip
     "reports": {"reports", "valuation", "sites", "models"},
     "cli": {"cli", "reports", "valuation", "sites", "models"},
 }

@@ -150,6 +150,7 @@ def compare(
     (``valuation.strategies.build_site_model``)."""
     from models import estimate_retrofit
     from sites.schema import Site as SiteType
+    from sites.validation import check_site
 
     if not isinstance(site, SiteType):
         raise DecisionError(
@@ -157,6 +158,9 @@ def compare(
             "sites.schema.Site is required (sites.schema.from_record builds one from a row)"
         )
     scenario = scenario or Scenario()
+    # The inventory's own rules (sites.validation), so a site that could not be saved (a million
+    # halls, latitude 200, region "Mars") is refused with SiteValidationError, not valued.
+    check_site(site, today=scenario.market.as_of)
     retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)
     model = build_site_model(site, scenario, retrofit, price_history=price_history)
     return _decide(model, retrofit)
@@ -660,6 +664,8 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
     value_of_converting_usd, conversion_start_month (and error for sites that cannot be
     valued, with the package's own error message)."""
     from models import ModelsError, estimate_retrofit
+    from sites.errors import SitesError
+    from sites.validation import check_site
 
     scenario = scenario or Scenario()
     rows = []
@@ -670,6 +676,7 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
             "latitude": site.latitude, "longitude": site.longitude,
         }  # fmt: skip
         try:
+            check_site(site, today=scenario.market.as_of)
             retrofit = estimate_retrofit(site, as_of=scenario.market.as_of)
             model = build_site_model(site, scenario, retrofit)
             rank = _Ranking.of(model, evaluate(model).npv_usd)
@@ -689,7 +696,7 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
                 ),
                 error="",
             )  # fmt: skip
-        except (ValuationError, ModelsError) as exc:
+        except (ValuationError, ModelsError, SitesError) as exc:
             row.update(best_strategy="", best_npv_usd=math.nan, best_converting="",
                        best_not_converting="", keep_mining_npv_usd=math.nan,
                        convert_npv_usd=math.nan, value_of_converting_usd=math.nan,
