@@ -478,12 +478,12 @@ class SiteStore:
                         raise SiteNotFoundError(
                             f"no site with id {site_id!r} in {self.path_or_url}"
                         )
-                    current = int(row["version"])
-                    if expected is not None and current != expected:
-                        raise StaleSiteError(site_id, expected, current)
+                    stored = int(row["version"])
+                    if expected is not None and stored != expected:
+                        raise StaleSiteError(site_id, expected, stored)
                     conn.execute(sites_table.delete().where(sites_table.c.id == site_id))
                     trail.append(
-                        _trail_row("delete", site_id, _row_to_site(row), current, None, None)
+                        _trail_row("delete", site_id, _row_to_site(row), stored, None, None)
                     )
                 for site, expected in saves:
                     row = self._current_row(conn, site.id)
@@ -508,6 +508,7 @@ class SiteStore:
                     if result.rowcount != 1:  # changed between our read and write
                         raise StaleSiteError(site.id, current, self._current_version(conn, site.id))
                     new_versions[site.id] = current + 1
+                    assert row is not None  # an update: the row was read above
                     trail.append(
                         _trail_row(action, site.id, _row_to_site(row), current, site, current + 1)
                     )
@@ -524,10 +525,10 @@ class SiteStore:
             return self._current_version(conn, site_id)
 
     @staticmethod
-    def _current_row(conn: Connection, site_id: str) -> Mapping[str, object] | None:
-        return (
-            conn.execute(select(sites_table).where(sites_table.c.id == site_id)).mappings().first()
-        )
+    def _current_row(conn: Connection, site_id: str) -> Mapping[str, Any] | None:
+        row = conn.execute(select(sites_table).where(sites_table.c.id == site_id)).mappings()
+        first = row.first()
+        return None if first is None else dict(first)
 
     @staticmethod
     def _current_version(conn: Connection, site_id: str) -> int | None:
@@ -600,7 +601,8 @@ class SiteStore:
                 now = dict(conn.execute(select(sites_table.c.id, sites_table.c.version)).all())
                 for u in updates:
                     if now.get(u["b_id"]) != u["v_version"]:
-                        raise StaleSiteError(str(u["b_id"]), int(u["b_seen"]), now.get(u["b_id"]))
+                        seen = int(str(u["b_seen"]))
+                        raise StaleSiteError(str(u["b_id"]), seen, now.get(u["b_id"]))
         if inserts:
             conn.execute(sites_table.insert(), inserts)
         _write_trail(conn, trail, user)
@@ -645,7 +647,7 @@ class SiteStore:
 
     # --- audit trail -----------------------------------------------------------------------
 
-    def history(self, site_id: str) -> list[HistoryEntry]:
+    def history(self, site_id: str) -> builtins.list[HistoryEntry]:
         """The audit trail of one site, newest first (also after the site was deleted)."""
         with self._guard(f"read the history of site {site_id!r} from"), self.engine.connect() as c:
             rows = (
@@ -672,7 +674,7 @@ class SiteStore:
             for r in rows
         ]
 
-    def history_site_ids(self) -> list[str]:
+    def history_site_ids(self) -> builtins.list[str]:
         """Ids of every site with a recorded change (deleted sites included), sorted."""
         with self._guard("read the history from"), self.engine.connect() as conn:
             return list(
