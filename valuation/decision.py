@@ -42,6 +42,7 @@ from valuation.strategies import (
     STRATEGY_ORDER,
     RowValues,
     SiteModel,
+    blocks_on_rows,
     build_site_model,
     evaluate,
     mining_blocks,
@@ -215,7 +216,8 @@ class _Ranking:
 def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     s = model.scenario
     plan, n, h = model.plan, model.n_months, model.n_halls
-    base = evaluate(model, full=True)
+    base_blocks = mining_blocks(model)
+    base = evaluate(model, blocks=base_blocks, full=True)
     assert base.flows is not None and base.pv_usd is not None and base.parts is not None
     rank = _Ranking.of(model, base.npv_usd)
     conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
@@ -256,8 +258,9 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
 
     sub = _decision_rows(model, rank)
     gap_base = float(value)
-    variants = _variant_gaps(sub, gap_base)
-    breakevens = _breakevens(sub, variants, gap_base)
+    sub_blocks = blocks_on_rows(base_blocks, sub)
+    variants = _variant_gaps(sub, gap_base, sub_blocks)
+    breakevens = _breakevens(sub, variants, gap_base, sub_blocks)
     reasons = _reasons(sub, variants, gap_base, base, rank)
     waterfall = _waterfall(base, rank)
     tenant = {
@@ -373,7 +376,11 @@ def _btc_paths(model: SiteModel, factors: np.ndarray) -> np.ndarray:
                           btc_price_usd=price).hashprice_usd_per_ph_day  # fmt: skip
 
 
-def _variant_gaps(model: SiteModel, gap_base: float) -> _Variants:
+def _variant_gaps(
+    model: SiteModel,
+    gap_base: float,
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+) -> _Variants:
     """Every reason and break-even variant, batched: driver rows in one call, market rows in
     another, and one call each for free power and a new fleet."""
     s = model.scenario
@@ -385,7 +392,7 @@ def _variant_gaps(model: SiteModel, gap_base: float) -> _Variants:
         model,
         lease_rate_usd_per_kw_month=np.array([0.0, top, rate, rate, rate]),
         capex_scale=np.array([1.0, 1.0, 0.0, 5.0, 1.0]),
-        blocks=mining_blocks(model),
+        blocks=blocks,
     )
     driver_gaps = gap_usd(model, drivers.npv_usd)
     tenant_certain_gap = gap_usd(model, drivers.npv_signed_usd[-1])
@@ -473,7 +480,12 @@ def _refine(
     return roots
 
 
-def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
+def _breakevens(
+    model: SiteModel,
+    v: _Variants,
+    gap_base: float,
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+) -> Breakevens:
     s = model.scenario
     hp0 = model.hashprice.hashprice_usd_per_ph_day
     rate = model.lease_rate_usd_per_kw_month
@@ -488,14 +500,18 @@ def _breakevens(model: SiteModel, v: _Variants, gap_base: float) -> Breakevens:
 
     def gap_at(trial: dict[str, float]) -> dict[str, float]:
         keys = list(trial)
+        lease = np.array([trial[k] if k == "lease" else rate for k in keys])
+        capex = np.array([trial[k] if k == "capex" else 1.0 for k in keys])
+        if not {"hp", "btc"} & set(keys):  # only rent and capex move: the base mining serves
+            got = evaluate(model, lease_rate_usd_per_kw_month=lease, capex_scale=capex,
+                           blocks=blocks)  # fmt: skip
+            return dict(zip(keys, gap_usd(model, got.npv_usd).tolist(), strict=True))
         hp_rows = np.vstack([
             hp0 * trial[k] if k == "hp"
             else _btc_paths(model, np.array([trial[k]]))[0] if k == "btc"
             else hp0
             for k in keys
         ])  # fmt: skip
-        lease = np.array([trial[k] if k == "lease" else rate for k in keys])
-        capex = np.array([trial[k] if k == "capex" else 1.0 for k in keys])
         got = evaluate(model, lease_rate_usd_per_kw_month=lease, capex_scale=capex,
                        hashprice_usd_per_ph_day=hp_rows)  # fmt: skip
         return dict(zip(keys, gap_usd(model, got.npv_usd).tolist(), strict=True))

@@ -167,6 +167,8 @@ class MiningProfiles:
     power_mw: np.ndarray  # (P, n_months) 1 while mining, else 0
     end_month: np.ndarray  # (P,) first month without mining; inf for profile 0
     profile_of: np.ndarray  # (T, H) profile of each hall when it converts at shift index t
+    # (P,) index of each profile in the full model's profiles (``on_rows`` keeps a subset)
+    source_index: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -759,9 +761,24 @@ def on_rows(model: SiteModel, rows: np.ndarray) -> SiteModel:
         power_mw=prof.power_mw[used],
         end_month=prof.end_month[used],
         profile_of=np.where(remap[prof.profile_of] >= 0, remap[prof.profile_of], 0),
+        source_index=used if prof.source_index is None else prof.source_index[used],
     )
     plan = replace(plan, mining_weight_mw=plan.mining_weight_mw[:, used])
     return replace(model, plan=plan, profiles=profiles)
+
+
+def blocks_on_rows(
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]], sub: SiteModel
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The full model's :func:`mining_blocks` restricted to the profiles of ``sub`` (a model from
+    :func:`on_rows`): the same mining, without computing it again."""
+    idx = sub.profiles.source_index
+    if idx is None:
+        return blocks
+    unit, dr = blocks
+    sliced = {k: v[..., idx, :] if v.ndim >= 2 else v[..., idx] for k, v in unit.items()}
+    sliced["continuation_value"] = unit["continuation_value"][..., idx]
+    return sliced, dr
 
 
 def _gather(block: np.ndarray, plan: RowPlan) -> np.ndarray:
