@@ -167,6 +167,93 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _fit_backward(
+    ex: np.ndarray,
+    df: np.ndarray,
+    x: np.ndarray,
+    hold: np.ndarray | None,
+    model: Any,
+    in_the_money: str,
+    min_regression_paths: int,
+    keep: bool,
+) -> tuple[np.ndarray, np.ndarray, list[Any], np.ndarray, np.ndarray, np.ndarray]:
+    """The backward induction on these paths: each path's time-0 value under the rule, its
+    exercise index, each date's predictor (a fitted regressor, a constant mean, or None where no
+    path was considered) and, when ``keep``, the considered / advised / continuation arrays."""
+    n_paths, n_dates = ex.shape
+    # value_after: time-0 value of each path's cash flows from the next date on, under the rule.
+    value_after = np.zeros(n_paths)
+    exercise_index = np.full(n_paths, -1, dtype=np.int64)
+    predictors: list[Any] = [None] * n_dates
+    shape = (n_paths, n_dates) if keep else (0, 0)
+    considered_all = np.zeros(shape, dtype=bool)
+    advised_all = np.zeros(shape, dtype=bool)
+    continuation_all = np.full(shape, np.nan)
+    for d in range(n_dates - 1, -1, -1):
+        df_d = df[:, d]
+        continue_pv = value_after if hold is None else value_after + df_d * hold[:, d]
+        considered = ex[:, d] > 0 if in_the_money == "positive" else np.ones(n_paths, dtype=bool)
+        idx = np.flatnonzero(considered)
+        if idx.size == 0:
+            value_after = continue_pv
+            continue
+        target = continue_pv[idx] / df_d[idx]  # the realised value of continuing, USD at date d
+        state = x[idx, d, :]
+        if idx.size < min_regression_paths or np.all(np.ptp(state, axis=0) == 0):
+            fitted = np.full(idx.size, target.mean())
+            predictors[d] = float(target.mean())
+        else:
+            reg = clone(model)
+            reg.fit(state, target)
+            fitted = np.asarray(reg.predict(state), dtype=float).reshape(-1)
+            predictors[d] = reg
+        go = ex[idx, d] > fitted
+        stop = idx[go]
+        value_after = continue_pv
+        value_after[stop] = df_d[stop] * ex[stop, d]
+        exercise_index[stop] = d
+        if keep:
+            considered_all[:, d] = considered
+            advised_all[stop, d] = True
+            continuation_all[idx, d] = fitted
+    return value_after, exercise_index, predictors, considered_all, advised_all, continuation_all
+
+
+def _apply_forward(
+    predictors: list[Any],
+    ex: np.ndarray,
+    df: np.ndarray,
+    x: np.ndarray,
+    hold: np.ndarray | None,
+    in_the_money: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A fitted rule applied to other paths: their time-0 values, exercise indices, and the
+    considered / advised / continuation arrays (the rule's decision at every considered date)."""
+    n_paths, n_dates = ex.shape
+    considered = ex > 0 if in_the_money == "positive" else np.ones(ex.shape, dtype=bool)
+    continuation = np.full(ex.shape, np.nan)
+    for d, predictor in enumerate(predictors):
+        idx = np.flatnonzero(considered[:, d])
+        if predictor is None or idx.size == 0:
+            continue
+        if isinstance(predictor, float):
+            continuation[idx, d] = predictor
+        else:
+            continuation[idx, d] = np.asarray(predictor.predict(x[idx, d, :]), dtype=float).reshape(
+                -1
+            )
+    advised = considered & (ex > np.where(np.isnan(continuation), np.inf, continuation))
+    first = np.where(advised.any(axis=1), advised.argmax(axis=1), -1)
+    hold_pv = np.zeros(ex.shape) if hold is None else df * hold
+    before = np.concatenate([np.zeros((n_paths, 1)), np.cumsum(hold_pv, axis=1)], axis=1)
+    rows = np.arange(n_paths)
+    stop = np.maximum(first, 0)
+    value = np.where(
+        first >= 0, before[rows, stop] + df[rows, stop] * ex[rows, stop], before[:, -1]
+    )
+    return value, first.astype(np.int64), considered, advised, continuation
+
+
 def longstaff_schwartz(
     exercise_value_usd: Any,
     discount_factor: Any,
@@ -178,6 +265,7 @@ def longstaff_schwartz(
     antithetic: bool = False,
     keep_boundary: bool = True,
     min_regression_paths: int = MIN_REGRESSION_PATHS,
+    cross_fit: bool = False,
 ) -> LSMResult:
     """Value the right to exercise once at one of the decision dates, by least-squares Monte Carlo.
 
@@ -191,12 +279,15 @@ def longstaff_schwartz(
     paths i and i + n/2 are antithetic pairs (for the standard error); ``keep_boundary`` keeps the
     per-date decisions for :func:`exercise_rule` (three (paths, dates) arrays);
     ``min_regression_paths``: with fewer considered paths (or all in one state) a date's
-    continuation value is the mean of their realised values.
+    continuation value is the mean of their realised values; ``cross_fit``: split the paths in
+    two folds (antithetic pairs kept together), fit the rule on each and value it on the other, so
+    no path is valued by a rule that saw its future (for flexible regressors; the boundary's
+    ``regressions`` are then the first fold's).
 
     Returns an :class:`LSMResult`. Ties go to continuing. The value is in-sample (the rule is
     fitted and valued on the same paths, as in the paper): with a low-order basis its bias is small,
     but a very flexible regressor (boosted trees, nearest neighbours) learns each path's future and
-    overstates the value; value such a rule on fresh paths.
+    overstates the value; use ``cross_fit=True`` for such a rule.
     """
     ex = _finite_array(exercise_value_usd, "exercise_value_usd")
     if ex.ndim != 2 or ex.shape[0] < 1 or ex.shape[1] < 1:
@@ -250,40 +341,49 @@ def longstaff_schwartz(
             "(fit and predict)"
         )
 
-    # value_after: time-0 value of each path's cash flows from the next date on, under the rule.
-    value_after = np.zeros(n_paths)
-    exercise_index = np.full(n_paths, -1, dtype=np.int64)
-    regressions: list[Any] = [None] * n_dates
-    if keep_boundary:
+    if cross_fit:
+        if n_paths < 4 or (antithetic and n_paths % 4):
+            raise OptionsInputError(
+                f"n_paths is {n_paths} with cross_fit=True; allowed at least 4 paths "
+                "(a multiple of 4 when antithetic)"
+            )
+        # two folds; an antithetic pair stays in one fold
+        pair = np.arange(n_paths) % (n_paths // 2) if antithetic else np.arange(n_paths)
+        folds = [np.flatnonzero(pair % 2 == f) for f in (0, 1)]
+        value_after = np.zeros(n_paths)
+        exercise_index = np.full(n_paths, -1, dtype=np.int64)
         considered_all = np.zeros((n_paths, n_dates), dtype=bool)
         advised_all = np.zeros((n_paths, n_dates), dtype=bool)
         continuation_all = np.full((n_paths, n_dates), np.nan)
-    for d in range(n_dates - 1, -1, -1):
-        df_d = df[:, d]
-        continue_pv = value_after if hold is None else value_after + df_d * hold[:, d]
-        considered = ex[:, d] > 0 if in_the_money == "positive" else np.ones(n_paths, dtype=bool)
-        idx = np.flatnonzero(considered)
-        if idx.size == 0:
-            value_after = continue_pv
-            continue
-        target = continue_pv[idx] / df_d[idx]  # the realised value of continuing, USD at date d
-        state = x[idx, d, :]
-        if idx.size < min_regression_paths or np.all(np.ptp(state, axis=0) == 0):
-            fitted = np.full(idx.size, target.mean())
-        else:
-            reg = clone(model)
-            reg.fit(state, target)
-            fitted = np.asarray(reg.predict(state), dtype=float).reshape(-1)
-            regressions[d] = reg
-        go = ex[idx, d] > fitted
-        stop = idx[go]
-        value_after = continue_pv
-        value_after[stop] = df_d[stop] * ex[stop, d]
-        exercise_index[stop] = d
+        regressions: list[Any] = []
+        for fit_rows, value_rows in (folds, folds[::-1]):
+            sub = (
+                ex[fit_rows],
+                df[fit_rows],
+                x[fit_rows],
+                None if hold is None else hold[fit_rows],
+            )
+            predictors = _fit_backward(*sub, model, in_the_money, min_regression_paths, False)[2]
+            if not regressions:
+                regressions = [p if not isinstance(p, float) else None for p in predictors]
+            out = _apply_forward(
+                predictors,
+                ex[value_rows],
+                df[value_rows],
+                x[value_rows],
+                None if hold is None else hold[value_rows],
+                in_the_money,
+            )
+            value_after[value_rows], exercise_index[value_rows] = out[0], out[1]
+            considered_all[value_rows], advised_all[value_rows] = out[2], out[3]
+            continuation_all[value_rows] = out[4]
+    else:
+        value_after, exercise_index, predictors, *arrays = _fit_backward(
+            ex, df, x, hold, model, in_the_money, min_regression_paths, keep_boundary
+        )
+        regressions = [p if not isinstance(p, float) else None for p in predictors]
         if keep_boundary:
-            considered_all[:, d] = considered
-            advised_all[stop, d] = True
-            continuation_all[idx, d] = fitted
+            considered_all, advised_all, continuation_all = arrays
 
     counts = np.bincount(exercise_index[exercise_index >= 0], minlength=n_dates)
     exercised_by_date = np.cumsum(counts) / n_paths
@@ -657,6 +757,7 @@ def conversion_option(
     rule_features: Sequence[str] | None = None,
     regression: Any = None,
     antithetic: bool = False,
+    cross_fit: bool = False,
 ) -> ConversionOption:
     """When to convert a mining site, by least-squares Monte Carlo on the risk paths.
 
@@ -676,7 +777,7 @@ def conversion_option(
     Converting is considered only where its value is positive (the paper's in-the-money rule):
     the site can always stop mining, so keeping it is worth at least nothing and a conversion
     worth less than nothing never wins. A site whose conversion is never worth anything never
-    converts.
+    converts. ``regression``, ``antithetic`` and ``cross_fit`` go to :func:`longstaff_schwartz`.
     """
     conv = _finite_array(convert_now_value_usd, "convert_now_value_usd")
     if conv.ndim != 2:
@@ -734,6 +835,7 @@ def conversion_option(
         regression=regression,
         in_the_money="positive",
         antithetic=antithetic,
+        cross_fit=cross_fit,
     )
     path_value = before + lsm.path_value_usd
     now_path = before + df_dates[0] * conv[:, 0]

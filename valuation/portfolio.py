@@ -209,10 +209,20 @@ class PortfolioPlan:
     shadow_optimal: bool = True
 
 
+def _number(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise PortfolioInputError(f"{name} must be a number; got {value!r}") from exc
+
+
 def _budget(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
     if value is None:
         return None
-    arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
     if arr is None or np.isnan(arr).any():
         raise PortfolioInputError(f"{name} is {value!r}; allowed numbers 0 or more (inf: none)")
     _non_negative(arr, name)
@@ -290,7 +300,7 @@ def plan_conversions(
         )
     k = sched.shape[1]
     n_funding = n_years + k - 1
-    ltc = float(loan_to_cost)
+    ltc = _number(loan_to_cost, "loan_to_cost")
     if not (np.isfinite(ltc) and 0 <= ltc < 1):
         raise PortfolioInputError(f"loan_to_cost is {loan_to_cost!r}; allowed [0, 1)")
     prepay = _array(tenant_prepayment_usd, "tenant_prepayment_usd")
@@ -312,10 +322,10 @@ def plan_conversions(
             raise PortfolioInputError(f"critical_it_mw has shape {mw.shape}; allowed ({n_sites},)")
         _non_negative(mw, "critical_it_mw")
         mw_cap = _budget(mw_cap_per_year, "mw_cap_per_year", (n_years,))
-    tl = float(time_limit_s)
+    tl = _number(time_limit_s, "time_limit_s")
     if not (np.isfinite(tl) and 0 < tl <= 3600):
         raise PortfolioInputError(f"time_limit_s is {time_limit_s!r}; allowed (0, 3600]")
-    inc = float(budget_increment_usd)
+    inc = _number(budget_increment_usd, "budget_increment_usd")
     if not (np.isfinite(inc) and inc > 0):
         raise PortfolioInputError(f"budget_increment_usd is {budget_increment_usd!r}; allowed > 0")
     ids = [str(i) for i in site_ids] if site_ids is not None else [str(i) for i in range(n_sites)]
@@ -389,7 +399,8 @@ def plan_conversions(
         extra = np.zeros_like(b_all)
         total_rows = [r for kind, r in budget_rows if kind == "total"]
         extra[total_rows if total_rows else [r for _, r in budget_rows]] = step
-        shadow = float(flat_value[solve(extra)].sum()) - plan_value
+        # the plan stays feasible with more budget: at a time limit keep the better of the two
+        shadow = max(float(flat_value[solve(extra)].sum()), plan_value) - plan_value
         year_rows = [r for kind, r in budget_rows if kind == "year"]
         if shadow_by_year and year_rows:
             gains = np.zeros(n_funding)
@@ -397,7 +408,7 @@ def plan_conversions(
             for y, r in zip(finite_years, year_rows, strict=True):  # one re-solve per funding year
                 extra = np.zeros_like(b_all)
                 extra[r] = step
-                gains[y] = float(flat_value[solve(extra)].sum()) - plan_value
+                gains[y] = max(float(flat_value[solve(extra)].sum()), plan_value) - plan_value
             shadow_by_year_value = gains
 
     chosen = np.flatnonzero(x)

@@ -199,6 +199,13 @@ def test_default_loan_to_cost_and_prepayment_reduce_equity() -> None:
             "equity_budget_usd_per_year",
         ),
         (lambda: plan_conversions([[1.0]], [1.0], site_ids=["a", "b"]), "site_ids"),
+        (lambda: plan_conversions([[1.0]], [1.0], loan_to_cost="high"), "loan_to_cost"),
+        (
+            lambda: plan_conversions([[1.0]], [1.0], equity_budget_usd_total="lots"),
+            "equity_budget_usd_total",
+        ),
+        (lambda: plan_conversions([[1.0]], [1.0], [1.0], critical_it_mw=[5.0]), "mw_cap_per_year"),
+        (lambda: plan_conversions([[1.0]], [1.0], time_limit_s=0), "time_limit_s"),
     ],
 )
 def test_bad_input_names_the_field(call, field) -> None:
