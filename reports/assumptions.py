@@ -30,6 +30,7 @@ _UNIT_ENDINGS: tuple[tuple[str, str], ...] = (
     ("_usd_per_kw_year", "USD per kW-year"),
     ("_usd_per_ph_day", "USD per PH/s-day"),
     ("_usd_per_critical_mw", "USD per critical IT MW"),
+    ("_usd_per_mw", "USD per MW"),
     ("_usd_per_mwh", "USD per MWh"),
     ("_usd_per_th", "USD per TH/s"),
     ("_hours_per_year", "hours per year"),
@@ -70,6 +71,14 @@ _UNITS: dict[str, str] = {
     "exit_cap_rate": "fraction per year",
     "power_price_usd_per_mwh": "USD per MWh",
     "horizon_months": "months",
+    "dr_programs": "programs (none: each site's grid region's own)",
+    "tenant_signing_probability": "probability",
+    "reference_score": "readiness score (0-100)",
+    "rate_change_per_point": "fraction of the rate per readiness point",
+    "probability_change_per_point": "probability per readiness point",
+    "economic_shutdown": "true/false",
+    "fleet_salvage": "true/false",
+    "use_site_fleet": "true/false",
 }
 
 _SCENARIO = "valuation.scenario.Scenario (defaults)"
@@ -104,8 +113,31 @@ _SOURCES: dict[str, str] = {
     "contingency": "0: assumption (the estimate's own ranges carry the uncertainty).",
     "construction_delay_months": "0: assumption (the schedule of models.schedule).",
     "firmed": "False: the interruptible share of power rights does not count for AI tenants.",
-    "discount_rate_per_year": "10%: assumption, above the 5.5-6.5% cap rates of stabilised "
-    "hyperscale campuses (JLL Q1 2026).",
+    "discount_rate_per_year": "10%: the base rate (tax, the site sale, IRR hurdles); assumption.",
+    "mining_discount_rate_per_year": "15%: merchant BTC exposure; assumption equal to the "
+    "miner's refresh hurdle.",
+    "contracted_discount_rate_per_year": "9%: 6% stabilised hyperscale cap rate (JLL Q1 2026) "
+    "plus the 3% escalator (Gordon growth).",
+    "construction_discount_rate_per_year": "12%: assumption, a premium for cost and schedule risk.",
+    "tenant_signing_probability": "0.7: assumption (every public conversion signed; no failure "
+    "rate is observable).",
+    "lease_up_months": "12: assumption (Hut 8 River Bend signed about a year after its pivot).",
+    "tenant_prospects.reference_score": "65: a fixed point near the middle of the example "
+    "portfolio's readiness scores (valuation.tenant).",
+    "tenant_prospects.rate_change_per_point": "0: least-squares fit to the nine portfolio deals "
+    "(-0.0011, R^2 0.02) floored at 0 (valuation.tenant).",
+    "tenant_prospects.probability_change_per_point": "0.01: assumption (valuation.tenant).",
+    "economic_shutdown": "True: a fleet idles in months whose margin is negative.",
+    "fleet_salvage": "True: fleets leaving service sell at used-ASIC prices by J/TH band "
+    "(Hashrate Index 2025-11-03 and assumptions, valuation.mining).",
+    "use_site_fleet": "True: the inventory's machines and commissioning year when given.",
+    "sale.price_usd_per_mw": "$0.51M: median of four powered-site sales 2023-24 (MARA, "
+    "Bitfarms, Riot; valuation.site_sale).",
+    "sale.low_usd_per_mw": "$0.44M: MARA Garden City (2024).",
+    "sale.high_usd_per_mw": "$1.48M: Riot / Rhodium incl. ASICs (Aug 2024).",
+    "sale.transaction_cost_share": "2%: assumption within the 1-3% of mid-market M&A.",
+    "sale.unenergized_share": "0.5: assumption (a buyer pays less for power still to come).",
+    "mine_then_convert_step_months": "12: the yearly grid of later conversion starts.",
     "horizon_months": "180: fifteen years, one base lease term.",
     "tax.federal_rate": "21%: IRC section 11(b) (TCJA 2017), in force 2026.",
     "tax.state_rate": "0: e.g. Texas has no corporate income tax (assumption per site).",

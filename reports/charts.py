@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reports.styles import BAR_STYLES, series_styles
+from reports.tables import fcf_column
 from valuation.formatting import usd
 
 
@@ -66,8 +67,6 @@ def distinguishable(spec: ChartSpec) -> bool:
 def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decision.Decision
     """Cumulative unlevered cash flow of each strategy before terminal value, USD M by month; the
     terminal value (a sale at the horizon) is named in the legend, not drawn as a spike."""
-    from reports.excel import fcf_column
-
     keys = [k for k, r in decision.strategies.items() if fcf_column(r.monthly)]
     styles = series_styles(keys)
     series = []

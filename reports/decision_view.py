@@ -4,8 +4,9 @@ The pack relies on ``strategies`` (key -> StrategyResult with label, monthly fra
 ``recommendation``, ``reasons``, ``breakevens``, ``waterfall``, ``retrofit`` and ``scenario``, and
 iterates over whatever strategies exist. The headline figures below are read when the decision
 carries them, and otherwise derived from the strategies by the same definitions (the recommended
-path is the highest NPV; the value of converting is the convert NPV minus the best NPV of the
-paths that keep mining), so a decision engine with more or renamed paths still fills the pack.
+path is the highest NPV; the value of converting is the best converting path's NPV minus the best
+NPV of the paths that do not convert, ``valuation.strategies.CONVERTING`` and ``NOT_CONVERTING``),
+so a decision engine with more or renamed paths still fills the pack.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-# Strategies that keep the site mining (the value of converting is measured against the best).
-MINING_KEYS: tuple[str, ...] = ("keep_mining", "mining_with_dr")
+from valuation.strategies import CONVERTING, NOT_CONVERTING
 
 
 def _npv(decision: Any, key: str) -> float:
@@ -38,15 +38,16 @@ def best_label(decision: Any) -> str:
 
 
 def value_of_converting_usd(decision: Any) -> float:
-    """Convert NPV minus the best mining NPV, USD (``decision.value_of_converting_usd`` when
-    given; nan when there is no convert or mining path)."""
+    """Best converting NPV minus the best NPV of the paths that do not convert, USD
+    (``decision.value_of_converting_usd`` when given; nan when either set is missing)."""
     value = getattr(decision, "value_of_converting_usd", None)
     if value is not None:
         return float(value)
-    mining = [_npv(decision, k) for k in MINING_KEYS if k in decision.strategies]
-    if "convert" not in decision.strategies or not mining:
+    converting = [_npv(decision, k) for k in CONVERTING if k in decision.strategies]
+    staying = [_npv(decision, k) for k in NOT_CONVERTING if k in decision.strategies]
+    if not converting or not staying:
         return math.nan
-    return _npv(decision, "convert") - max(mining)
+    return max(converting) - max(staying)
 
 
 def conversion_return(decision: Any) -> tuple[float, str, float]:

@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reports.assumptions import assumption_rows
 from reports.pack import BoardPack, ReportSection, SiteResult, finite_or_none, strategy_name
 from reports.styles import series_styles
-from reports.tables import BREAKEVENS, retrofit_frame, summary_frame
+from reports.tables import BREAKEVENS, fcf_column, retrofit_frame, summary_frame
 from sites.io import neutralise
 from valuation.market import month_starts
 
@@ -128,7 +128,7 @@ def _summary_headers(columns: list[str]) -> list[str]:
         "power_mw": "Power rights (MW, gross)",
         "recommended": "Recommended path (key)",
         "recommended_label": "Recommended path",
-        "value_of_converting_usd": "Value of converting (USD, convert NPV minus best mining NPV)",
+        "value_of_converting_usd": "Value of converting (USD, best converting NPV minus best NPV not converting)",
         "return_on_converting_per_year": "Return on converting (a year)",
         "return_on_converting_basis": "Return measured as",
         "recommendation": "Recommendation",
@@ -277,12 +277,6 @@ def _write_section(ws: Worksheet, section: ReportSection) -> None:
 
 
 # --- Cash flows per site -------------------------------------------------------------------------
-
-
-def fcf_column(monthly: pd.DataFrame) -> str:
-    """The free-cash-flow column the charts draw: unlevered (before financing) when the frame has
-    it, else levered; "" when neither."""
-    return next((c for c in ("unlevered_fcf_usd", "levered_fcf_usd") if c in monthly), "")
 
 
 def cumulative_by_year(result, months: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports import decision_view as view
+import reports.decision_view as view
 from reports.assumptions import assumption_rows
 from reports.charts import ChartSpec, site_charts
 from reports.pack import BoardPack, ReportSection, SiteResult
@@ -405,4 +405,17 @@ def write_memo(pack: BoardPack, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["draw_chart", "iter_memo_pages", "memo_bytes", "memo_pages", "write_memo"]
+__all__ = [
+    "draw_chart",
+    "iter_memo_pages",
+    "memo_bytes",
+    "memo_pages",
+    "write_memo",
+    "ASSUMPTION_ROWS_PER_PAGE",
+    "COVER_SITES",
+    "MARGIN",
+    "PAGE_IN",
+    "RC",
+    "SECTION_ROWS_MAX",
+    "SECTION_ROWS_PER_PAGE",
+]

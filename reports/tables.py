@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports import decision_view as view
+import reports.decision_view as view
 from reports.pack import BoardPack
 
 # Break-evens: the Breakevens field, its label and unit (valuation.decision.Breakevens).
@@ -99,3 +99,9 @@ def retrofit_frame(pack: BoardPack) -> pd.DataFrame:
         items.insert(0, "site_id", r.site.id)
         parts.append(items)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def fcf_column(monthly: pd.DataFrame) -> str:
+    """The free-cash-flow column the charts draw: unlevered (before financing) when the frame has
+    it, else levered; "" when neither."""
+    return next((c for c in ("unlevered_fcf_usd", "levered_fcf_usd") if c in monthly), "")

@@ -70,6 +70,8 @@ __all__ = [
     "as_hashprice_path",
     "generate_blocks",
     "generate_paths",
+    "DEFAULT_CORRELATION",
+    "MAX_MONTHS",
 ]
 
 BLOCK_SIZE_PATHS = 1024  # fixed: changing it changes every number drawn for a seed

@@ -52,6 +52,9 @@ __all__ = [
     "exercise_rule",
     "ConversionOption",
     "conversion_option",
+    "MAX_DATES",
+    "MAX_PATHS",
+    "MIN_REGRESSION_PATHS",
 ]
 
 # Below this many considered paths a date's continuation value is their mean, not a regression

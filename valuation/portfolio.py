@@ -37,6 +37,8 @@ __all__ = [
     "choose_sites",
     "PortfolioPlan",
     "plan_conversions",
+    "MAX_SITES",
+    "MAX_YEARS",
 ]
 
 # Project debt at 80% loan-to-cost: Galaxy's Helios Phase-1 project loan, $1.4B at 80% LTC

@@ -4,7 +4,7 @@ shows what moved.
 
 Saved form (JSON-ready)::
 
-    {"format": 1, "changes": {...}, "market_as_of": "2026-01-12"}
+    {"format": 1, "changes": {...}, "market_as_of": "2025-11-03"}
 
 ``changes`` holds only the inputs that differ from ``Scenario()`` (nested like
 ``Scenario.to_dict()``: ``{"market": {"btc_price_usd": 90000.0}, "lease_rate_usd_per_kw_month":

@@ -47,6 +47,7 @@ __all__ = [
     "ScaleoutError",
     "run_portfolio",
     "summarize_blocks",
+    "ValueFn",
 ]
 
 ValueFn = Callable[[Any, DriverPaths], np.ndarray]

@@ -74,7 +74,10 @@ def test_one_site_pack_under_the_session_scenario(store):
     wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))
     ws = wb["Summary"]
     header = [c.value for c in ws[SUMMARY_HEADER_ROW]]
-    col = header.index("Value of converting (USD, convert NPV minus best mining NPV)") + 1
+    col = (
+        header.index("Value of converting (USD, best converting NPV minus best NPV not converting)")
+        + 1
+    )
     got = ws.cell(row=SUMMARY_HEADER_ROW + 1, column=col).value
     assert round(got, 2) == round(compare(site, scenario).value_of_converting_usd, 2)
     assert [b.label for b in at.get("download_button")] == ["Workbook (.xlsx)", "Memo (.pdf)"]

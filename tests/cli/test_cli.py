@@ -52,7 +52,9 @@ def test_value_writes_the_workbook_and_the_memo(env, capsys, three_sites):
     wb = openpyxl.load_workbook(env / "pack.xlsx")
     ws = wb["Summary"]
     header = [c.value for c in ws[SUMMARY_HEADER_ROW]]
-    col = header.index("Value of converting (USD, convert NPV minus best mining NPV)")
+    col = header.index(
+        "Value of converting (USD, best converting NPV minus best NPV not converting)"
+    )
     got = {r[0]: r[col] for r in ws.iter_rows(min_row=SUMMARY_HEADER_ROW + 1,
                                               max_row=SUMMARY_HEADER_ROW + N_SITES,
                                               values_only=True)}  # fmt: skip

@@ -21,6 +21,7 @@ from reports.charts import ChartSpec, SeriesSpec, distinguishable, site_charts
 from reports.pdf import ASSUMPTION_ROWS_PER_PAGE, RC, draw_chart
 from reports.styles import KNOWN, series_styles
 from sites import load_example_portfolio
+from valuation.market import DEFAULT_MARKET
 from valuation.scenario import Scenario
 
 MADE_ON = date(2026, 11, 30)
@@ -49,7 +50,8 @@ def test_cover_then_one_page_per_site_then_sections_then_assumptions(pack, pages
     assert len(pages) == 1 + len(pack.results) + 1 + n_assumption_pages
     cover = pages[0]
     assert "Board memo" in cover and "Scenario: Board Dec" in cover
-    assert "30 November 2026" in cover and "12 January 2026" in cover
+    as_of = DEFAULT_MARKET.as_of.strftime("%d %B %Y")
+    assert "30 November 2026" in cover and as_of in cover
     for page, result in zip(pages[1 : 1 + len(pack.results)], pack.results, strict=True):
         text = " ".join(page.split())
         assert result.site.name in text

@@ -77,7 +77,7 @@ def test_summary_numbers_equal_the_valuation_to_the_cent(pack, workbook):
         d = result.decision
         assert row["Site id"] == result.site.id
         assert row["Recommended path (key)"] == d.best_strategy
-        voc = "Value of converting (USD, convert NPV minus best mining NPV)"
+        voc = "Value of converting (USD, best converting NPV minus best NPV not converting)"
         assert _cents(row[voc]) == _cents(d.value_of_converting_usd)
         for key, strategy in d.strategies.items():
             npv = next(v for h, v in row.items() if h.startswith("NPV: ") and
@@ -151,7 +151,7 @@ def test_assumptions_list_every_input_with_unit_source_date_and_scenario(pack, w
     expected = assumption_rows(pack.scenario, pack.scenario_name, pack.made_on)["input"].tolist()
     assert [r["Input"] for r in rows] == expected
     assert {"lease_rate_usd_per_kw_month", "market.btc_price_usd", "tax.federal_rate",
-            "dr_programs[0].committed_share"} <= set(expected)  # fmt: skip
+            "dr_programs", "tenant_signing_probability", "sale.price_usd_per_mw"} <= set(expected)  # fmt: skip
     assert all(r["Unit"] and r["Source"] and r["Date"] for r in rows)
     assert {r["Scenario"] for r in rows} == {"Lease 110"}
     lease = next(r for r in rows if r["Input"] == "lease_rate_usd_per_kw_month")

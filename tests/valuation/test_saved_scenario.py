@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from valuation.market import DEFAULT_MARKET
 from valuation.saved_scenario import (
     SavedScenarioError,
     saved_form,
@@ -20,7 +21,7 @@ from valuation.scenario import Scenario
 
 def test_base_has_no_changes_and_reads_back():
     form = saved_form(Scenario())
-    assert form == {"format": 1, "changes": {}, "market_as_of": "2026-01-12"}
+    assert form == {"format": 1, "changes": {}, "market_as_of": DEFAULT_MARKET.as_of.isoformat()}
     assert scenario_from_saved(form) == Scenario()
 
 

@@ -190,7 +190,13 @@ class Region:
 
     def price_curve(self, points: int = 744) -> PriceDurationCurve:
         """Price-duration curve, (12, points) $/MWh, January first (cached per region and size)."""
-        return _curve(self.name, int(points))
+        key = (self.name, int(points))
+        if key not in _CURVES:
+            _CURVES[key] = PriceDurationCurve.from_series(
+                self.hourly_prices(), int(points), hub=self.hub,
+                source=f"{self.name}: generated from valuation/data/region_price_stats.csv",
+            )  # fmt: skip
+        return _CURVES[key]
 
     # --- programs and levers ---------------------------------------------------------------------
 
@@ -210,12 +216,6 @@ class Region:
         return f"{type(self).__name__}(name={self.name!r})"
 
 
-@lru_cache(maxsize=64)
-def _curve(region_name: str, points: int) -> PriceDurationCurve:
-    from valuation.regions.markets import REGION_CLASSES  # the classes subclass Region
-
-    region = REGION_CLASSES[region_name]()
-    return PriceDurationCurve.from_series(
-        region.hourly_prices(), points, hub=region.hub,
-        source=f"{region.name}: generated from valuation/data/region_price_stats.csv",
-    )  # fmt: skip
+# Curves by (region name, points), made once per process: the generator is seeded, so a
+# curve never changes for its key.
+_CURVES: dict[tuple[str, int], PriceDurationCurve] = {}
