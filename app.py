@@ -64,6 +64,7 @@ PAGES = {
 auth.gate()
 navigation = st.navigation(PAGES)
 st.sidebar.caption(
-    "Hashpivot values each site three ways: keep mining, convert to AI hosting, or split it."
+    "Hashpivot values every path for each site: keep mining (with or without demand response), "
+    "convert now, split, mine now and convert later, or sell the powered site."
 )
 navigation.run()
