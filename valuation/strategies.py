@@ -801,8 +801,6 @@ def evaluate(
     computed for the same mining inputs (drivers that only move rent or capex). See
     :class:`RowValues`.
     """
-    s = model.scenario
-    plan, hb, n = model.plan, model.hosting, model.n_months
     rate = np.asarray(
         model.lease_rate_usd_per_kw_month
         if lease_rate_usd_per_kw_month is None
@@ -810,8 +808,62 @@ def evaluate(
         dtype=float,
     )
     k = np.asarray(capex_scale, dtype=float)
-    unit, dr = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
-                                       contract=contract, prices=prices)  # fmt: skip
+    blocks = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
+                                     contract=contract, prices=prices)  # fmt: skip
+    rows = _row_parts(model, blocks, rate, k)
+    flows = _row_flows(model, rows)
+    pv = _present_values(model, rows, flows)
+    npv_signed = np.sum(np.stack(list(pv.values())), axis=0)
+    plan = model.plan
+    p = model.signing_probability if signing_probability is None else float(signing_probability)
+    npv = _expect(npv_signed, plan, p, axis_last=True)
+    if not full:
+        return RowValues(npv, npv_signed)
+    shape = flows.levered_fcf_usd.shape
+    mixed = {
+        name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in flows.as_dict().items()
+    }
+    parts = {
+        "mining_net_usd": rows.mining_revenue_usd - rows.mining_opex_usd - rows.mining_capex_usd,
+        "rent_usd": rows.rent_usd,
+        "landlord_usd": rows.landlord_usd,
+        "retrofit_capex_usd": sum(rows.retrofit_capex_usd.values()),
+        "sale_usd": rows.sale_usd,
+        "terminal_lease_usd": _at_last_month(rows.terminal_lease_usd, model.n_months),
+        "terminal_mining_usd": _at_last_month(rows.terminal_mining_usd, model.n_months),
+    }
+    parts = {name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in parts.items()}
+    pv = {name: _expect(v, plan, p, axis_last=True) for name, v in pv.items()}
+    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv)
+
+
+@dataclass(frozen=True)
+class RowParts:
+    """Pre-tax parts of every row, USD, ``(..., R, n_months)`` (terminal values ``(..., R)``)."""
+
+    mining_revenue_usd: np.ndarray  # revenue, credits, DR payments and fleet sales
+    mining_opex_usd: np.ndarray  # power and site costs
+    mining_capex_usd: np.ndarray  # fleet refresh
+    rent_usd: np.ndarray
+    landlord_usd: np.ndarray
+    retrofit_capex_usd: dict[int, np.ndarray]  # cash, by MACRS class
+    retrofit_placed_usd: dict[int, np.ndarray]  # tax basis placed in service, by class
+    sale_usd: np.ndarray  # the site and fleet sold at month 0 (the sale row)
+    terminal_lease_usd: np.ndarray  # converted halls' value at the horizon
+    terminal_mining_usd: np.ndarray  # running fleets' value at the horizon
+
+
+def _row_parts(
+    model: SiteModel,
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+    rate: np.ndarray,
+    k: np.ndarray,
+) -> RowParts:
+    """Assemble every row from the per-profile mining blocks and the per-shift hosting blocks:
+    mining is each profile's per-MW flows times the MW the row puts on it; hosting the row's
+    converted halls at its shift, rent at ``rate`` and capex times ``k``."""
+    plan, hb, n = model.plan, model.hosting, model.n_months
+    unit, dr = blocks
     w = plan.mining_weight_mw
     is_dr = (np.arange(plan.n_rows) == plan.dr_row)[:, None]
 
@@ -819,18 +871,12 @@ def evaluate(
         rows = np.einsum("rp,...pn->...rn", w, unit[key])
         return np.where(is_dr, dr[key][..., None, :], rows)
 
-    m_rev, m_opex, m_capex = (mining_rows(x) for x in ("revenue", "opex", "capex"))
     rent = _gather(hb.rent_unit_usd, plan) * rate[..., None, None]
     landlord = (
         rent * model.landlord_per_rent
         + _gather(hb.landlord_capex_usd, plan) * k[..., None, None]
         + _gather(hb.landlord_fixed_usd, plan)
     )
-    retro = {c: _gather(v, plan) * k[..., None, None] for c, v in hb.retrofit_capex_usd.items()}
-    placed = {
-        c: _gather(v, plan) * k[..., None, None]
-        for c, v in hb.retrofit_placed_in_service_usd.items()
-    }
     sale = np.zeros((plan.n_rows, n))
     sale[plan.sale_row, 0] = model.sale_proceeds_usd + _fleet_sale_usd(model)
     hall_tv = hall_terminal_values_usd(model, rate, k)  # (..., T, H)
@@ -839,65 +885,77 @@ def evaluate(
         plan.converted.astype(float),
         hall_tv[..., np.maximum(plan.shift_index, 0), :],
     )
-    cv = unit["continuation_value"]  # (..., P)
-    tv_mining = np.where(is_dr[:, 0], dr["continuation_value"][..., None], cv @ w.T)
-    tv_total = tv_lease + tv_mining
-    positive = tv_total > 0  # a negative value at the horizon is walked away from
-    tv_lease, tv_mining = tv_lease * positive, tv_mining * positive
+    tv_mining = np.where(
+        is_dr[:, 0], dr["continuation_value"][..., None], unit["continuation_value"] @ w.T
+    )
+    positive = tv_lease + tv_mining > 0  # a negative value at the horizon is walked away from
+    return RowParts(
+        mining_revenue_usd=mining_rows("revenue"),
+        mining_opex_usd=mining_rows("opex"),
+        mining_capex_usd=mining_rows("capex"),
+        rent_usd=rent,
+        landlord_usd=landlord,
+        retrofit_capex_usd={
+            c: _gather(v, plan) * k[..., None, None] for c, v in hb.retrofit_capex_usd.items()
+        },
+        retrofit_placed_usd={
+            c: _gather(v, plan) * k[..., None, None]
+            for c, v in hb.retrofit_placed_in_service_usd.items()
+        },
+        sale_usd=sale,
+        terminal_lease_usd=tv_lease * positive,
+        terminal_mining_usd=tv_mining * positive,
+    )
 
-    capex_by_class = {c: v for c, v in retro.items()}
-    capex_by_class[MINING_CAPEX_CLASS] = capex_by_class[MINING_CAPEX_CLASS] + m_capex
-    placed_by_class = {c: v for c, v in placed.items()}
-    placed_by_class[MINING_CAPEX_CLASS] = placed_by_class[MINING_CAPEX_CLASS] + m_capex
-    revenue = m_rev + rent + sale
-    opex = m_opex + landlord
+
+def _row_flows(model: SiteModel, rows: RowParts) -> ProjectCashFlows:
+    """Every row through the finance engine at once (tax with NOLs, MACRS, the sale tax)."""
+    s = model.scenario
+    capex_by_class = dict(rows.retrofit_capex_usd)
+    capex_by_class[MINING_CAPEX_CLASS] = capex_by_class[MINING_CAPEX_CLASS] + rows.mining_capex_usd
+    placed_by_class = dict(rows.retrofit_placed_usd)
+    placed_by_class[MINING_CAPEX_CLASS] = (
+        placed_by_class[MINING_CAPEX_CLASS] + rows.mining_capex_usd
+    )
+    revenue = rows.mining_revenue_usd + rows.rent_usd + rows.sale_usd
+    opex = rows.mining_opex_usd + rows.landlord_usd
+    terminal = rows.terminal_lease_usd + rows.terminal_mining_usd
     shape = np.broadcast_shapes(
         revenue.shape, opex.shape, *(v.shape for v in capex_by_class.values()),
-        (*tv_total.shape, 1),
+        (*terminal.shape, 1),
     )  # fmt: skip
-    flows = project_cash_flows(
+    return project_cash_flows(
         revenue_usd=np.broadcast_to(revenue, shape),
         opex_usd=opex,
         capex_by_class_usd=capex_by_class,
         discount_rate_per_year=s.discount_rate_per_year,
         tax=s.tax,
         terminal=s.terminal,
-        noi_usd=rent - landlord,
+        noi_usd=rows.rent_usd - rows.landlord_usd,
         placed_in_service_by_class_usd=placed_by_class,
-        terminal_value_usd=tv_lease + tv_mining,
+        terminal_value_usd=terminal,
     )
-    parts = {
-        "mining_net_usd": m_rev - m_opex - m_capex,
-        "rent_usd": rent,
-        "landlord_usd": landlord,
-        "retrofit_capex_usd": sum(retro.values()),
-        "sale_usd": sale,
-    }
-    disc = model.rates.factors(n)
+
+
+def _present_values(
+    model: SiteModel, rows: RowParts, flows: ProjectCashFlows
+) -> dict[str, np.ndarray]:
+    """Each kind of cash flow's present value per row ``(..., R)``, at its own rate
+    (:class:`DiscountRates`); they add up to the row's NPV."""
+    disc = model.rates.factors(model.n_months)
+    mining_net = rows.mining_revenue_usd - rows.mining_opex_usd - rows.mining_capex_usd
     pv = {
-        "mining_net_usd": parts["mining_net_usd"] @ disc["mining"],
-        "rent_usd": rent @ disc["contracted"],
-        "landlord_usd": -(landlord @ disc["contracted"]),
-        "retrofit_capex_usd": -(parts["retrofit_capex_usd"] @ disc["construction"]),
-        "sale_usd": sale @ disc["base"],
-        "terminal_lease_usd": tv_lease * disc["contracted"][-1],
-        "terminal_mining_usd": tv_mining * disc["mining"][-1],
+        "mining_net_usd": mining_net @ disc["mining"],
+        "rent_usd": rows.rent_usd @ disc["contracted"],
+        "landlord_usd": -(rows.landlord_usd @ disc["contracted"]),
+        "retrofit_capex_usd": -(sum(rows.retrofit_capex_usd.values()) @ disc["construction"]),
+        "sale_usd": rows.sale_usd @ disc["base"],
+        "terminal_lease_usd": rows.terminal_lease_usd * disc["contracted"][-1],
+        "terminal_mining_usd": rows.terminal_mining_usd * disc["mining"][-1],
         "tax_usd": -(flows.tax_usd @ disc["base"]),
     }
-    pv = {key: np.broadcast_to(v, shape[:-1]) for key, v in pv.items()}
-    npv_signed = sum(pv.values())
-    p = model.signing_probability if signing_probability is None else float(signing_probability)
-    npv = _expect(npv_signed, plan, p, axis_last=True)
-    if not full:
-        return RowValues(npv, npv_signed)
-    mixed = {
-        name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in flows.as_dict().items()
-    }
-    parts["terminal_lease_usd"] = _at_last_month(tv_lease, n)
-    parts["terminal_mining_usd"] = _at_last_month(tv_mining, n)
-    parts = {name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in parts.items()}
-    pv = {name: _expect(v, plan, p, axis_last=True) for name, v in pv.items()}
-    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv)
+    lead = flows.levered_fcf_usd.shape[:-1]
+    return {key: np.broadcast_to(v, lead) for key, v in pv.items()}
 
 
 def _at_last_month(value: np.ndarray, n: int) -> np.ndarray:
