@@ -98,9 +98,9 @@ __all__ = [
 # Few buckets keep the models built per site few; an assumption of the method (a 10-month delay
 # is valued as 12).
 DELAY_GRID_MONTHS: tuple[int, ...] = (0, 3, 6, 12, 24, 36)
-# Bytes one evaluator slice may give each (paths, profiles, months, points) temporary of the
-# mining model (it holds a few at once): bounds memory whatever the chunk size.
-SLICE_BYTES = 24_000_000
+# Bytes one mining slice may give each (paths, profiles, months, points) temporary of the mining
+# model (it holds a few at once): bounds memory whatever the chunk size.
+SLICE_BYTES = 48_000_000
 SUMMARY_KEYS: tuple[str, ...] = (*STRATEGY_ORDER, "best_converting", "best_not_converting")
 
 
@@ -249,10 +249,19 @@ def _take(blocks: tuple[dict, dict], idx: np.ndarray) -> tuple[dict, dict]:
     return {k: v[idx] for k, v in unit.items()}, {k: v[idx] for k, v in dr.items()}
 
 
-def _value_slice(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
-    """``(K, R)`` row NPVs of the chosen-rows model on ``paths`` (each path's own drivers)."""
+def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
+    """``(K, R)`` row NPVs of the chosen-rows model on ``paths`` (at most one block; each
+    path's own drivers): mining on slices of ``prep.slice_paths`` paths (memory), then the
+    evaluator once per delay bucket on the block."""
     base = prep.models[0]
-    blocks = _blocks(base, paths.hashprice_usd_per_ph_day, paths.power_price_scale)
+    parts = []
+    for start in range(0, paths.n_paths, prep.slice_paths):
+        stop = min(start + prep.slice_paths, paths.n_paths)
+        parts.append(_blocks(base, paths.hashprice_usd_per_ph_day[start:stop],
+                             paths.power_price_scale[start:stop]))  # fmt: skip
+    unit = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+    dr = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+    del parts
     rate = base.lease_rate_usd_per_kw_month * paths.lease_rate_scale[:, prep.signing_month]
     grid = np.asarray(DELAY_GRID_MONTHS[: len(prep.models)])
     bucket = np.abs(paths.delay_months[:, None] - grid[None, :]).argmin(axis=1)
@@ -263,7 +272,7 @@ def _value_slice(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
             prep.models[j],
             lease_rate_usd_per_kw_month=rate[idx],
             capex_scale=paths.capex_scale[idx],
-            blocks=_take(blocks, idx),
+            blocks=_take((unit, dr), idx),
         )
         out[idx] = got.npv_signed_usd
     signed = paths.signing_month >= 0
@@ -277,12 +286,12 @@ def value_paths(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
     best non-converting strategy's NPV, then (``with_rows``) every mine-then-convert start row
     and the four story features (``valuation.stories.FEATURES``); USD but the features.
 
-    Module-level so Dask can ship it; evaluated on slices of ``prep.slice_paths`` paths from the
-    start of ``paths`` (a chunk of whole blocks), so no number depends on the chunk size."""
+    Module-level so Dask can ship it; ``paths`` is a chunk of whole blocks (the last one possibly
+    cut), valued block by block, so no number depends on the chunk size."""
     parts = []
-    for start in range(0, paths.n_paths, prep.slice_paths):
-        part = paths.take(start, min(start + prep.slice_paths, paths.n_paths))
-        parts.append(_value_slice(prep, part))
+    for start in range(0, paths.n_paths, BLOCK_SIZE_PATHS):
+        part = paths.take(start, min(start + BLOCK_SIZE_PATHS, paths.n_paths))
+        parts.append(_value_block(prep, part))
     rows = np.concatenate(parts)
     strat = np.stack([rows[:, prep.row_of[k]] for k in STRATEGY_ORDER], axis=1)
     conv = strat[:, [STRATEGY_ORDER.index(k) for k in CONVERTING]].max(axis=1)
