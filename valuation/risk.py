@@ -85,6 +85,8 @@ __all__ = [
     "SiteRisk",
     "PortfolioRiskResult",
     "PreparedSite",
+    "MAX_CHUNK_PATHS",
+    "MAX_PATHS",
     "SLICE_BYTES",
     "SUMMARY_KEYS",
     "prepare",
@@ -101,6 +103,8 @@ DELAY_GRID_MONTHS: tuple[int, ...] = (0, 3, 6, 12, 24, 36)
 # Bytes one mining slice may give each (paths, profiles, months, points) temporary of the mining
 # model (it holds a few at once): bounds memory whatever the chunk size.
 SLICE_BYTES = 48_000_000
+MAX_PATHS = 1_000_000  # per call; the kept (paths, columns) matrix stays under ~100 MB
+MAX_CHUNK_PATHS = 16 * BLOCK_SIZE_PATHS  # ~280 MB of driver paths at 180 months
 SUMMARY_KEYS: tuple[str, ...] = (*STRATEGY_ORDER, "best_converting", "best_not_converting")
 
 
@@ -352,8 +356,13 @@ def _check_run(n_paths: object, seed: object, chunk_paths: object) -> int:
     ):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
             raise RiskError(f"{name}={v!r} is not allowed: a whole number >= {lo}")
-    if int(n_paths) > 10_000_000:  # type: ignore[call-overload]
-        raise RiskError(f"n_paths={n_paths!r} is not allowed: at most 10,000,000")
+    if int(n_paths) > MAX_PATHS:  # type: ignore[call-overload]
+        raise RiskError(f"n_paths={n_paths!r} is not allowed: at most {MAX_PATHS:,} (more: Dask)")
+    if int(chunk_paths) > MAX_CHUNK_PATHS:  # type: ignore[call-overload]
+        raise RiskError(
+            f"chunk_paths={chunk_paths!r} is not allowed: at most {MAX_CHUNK_PATHS:,} (a chunk's "
+            "driver paths take ~17 kB a path)"
+        )
     return max(1, -(-int(chunk_paths) // BLOCK_SIZE_PATHS))  # type: ignore[call-overload]
 
 

@@ -10,6 +10,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sites import load_example_portfolio
 from sites.store import SiteStore
@@ -61,6 +63,24 @@ def test_zero_volatility_every_path_is_compares_npv(site_id: str, p: float) -> N
     assert _close(float(r.best_converting_usd.mean()), conv)
     p_win, se = r.probability_converting_wins()
     assert p_win == float(conv > non) and se == 0.0
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lease=st.floats(20.0, 250.0),
+    contingency=st.floats(0.0, 1.0),
+    p=st.sampled_from([0.0, 1.0]),
+    seed=st.integers(0, 2**32),
+)
+def test_zero_volatility_equals_compare_for_any_rent_capex_and_seed(
+    lease: float, contingency: float, p: float, seed: int
+) -> None:
+    sc = _scenario(p, lease_rate_usd_per_kw_month=lease, contingency=contingency)
+    site = SITES["corz-muskogee"]
+    r = simulate(site, sc, n_paths=3, seed=seed,
+                 drivers=RiskDrivers.deterministic(signing_probability=p))  # fmt: skip
+    for key, value in compare(site, sc).strategy_npv_usd.items():
+        assert np.allclose(r.npv_usd[key], value, rtol=1e-9, atol=1e-6), key
 
 
 def test_zero_volatility_start_rows_are_compares_start_grid() -> None:
@@ -206,6 +226,10 @@ def test_bad_run_inputs_are_named() -> None:
         simulate(SITES["corz-pecos"], n_paths=0, seed=1)
     with pytest.raises(RiskError, match="seed=-1"):
         simulate(SITES["corz-pecos"], n_paths=5, seed=-1)
+    with pytest.raises(RiskError, match="chunk_paths=1000000"):
+        simulate(SITES["corz-pecos"], n_paths=5, seed=1, chunk_paths=1_000_000)
+    with pytest.raises(RiskError, match="n_paths=2000000"):
+        simulate(SITES["corz-pecos"], n_paths=2_000_000, seed=1)
     with pytest.raises(RiskError, match="scenario=str"):
         simulate(SITES["corz-pecos"], "bear", n_paths=5, seed=1)
 
