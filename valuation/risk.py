@@ -342,6 +342,20 @@ class SiteRisk:
         p, se = risk_stats.probability_beats(self.best_converting_usd, self.best_not_converting_usd)
         return float(p), float(se)
 
+    def report_table(self) -> pd.DataFrame:
+        """The summary with the scenario, paths and seed on every row, and the probability that
+        converting wins, for an export (``reports.ReportSection(title, table)``)."""
+        table = self.summary().reset_index()
+        p, se = self.probability_converting_wins()
+        table.insert(0, "scenario", self.scenario_name)
+        table.insert(1, "site_id", self.site_id)
+        table["deterministic_npv_usd"] = [self.deterministic_npv_usd[k] for k in table.strategy]
+        table["p_converting_wins"] = p
+        table["p_converting_wins_se"] = se
+        table["n_paths"] = self.n_paths
+        table["seed"] = self.seed
+        return table
+
     def stories(self, n_stories: int = 4, seed: int = 0) -> Stories:
         """Representative scenarios: k-means on the paths' features, each strategy's mean NPV."""
         m = np.stack([self.npv_usd[k] for k in STRATEGY_ORDER], axis=1)

@@ -156,6 +156,13 @@ def test_seed_reproduces_and_another_seed_differs() -> None:
     assert np.array_equal(a.best_converting_usd,
                           np.max([a.npv_usd[k] for k in CONVERTING], axis=0))  # fmt: skip
     assert a.scenario_name == "base" and a.features.shape == (60, 4)
+    table = a.report_table()
+    assert set(table["scenario"]) == {"base"} and list(table["strategy"]) == list(STRATEGY_ORDER)
+    np.testing.assert_array_equal(table["mean_usd"], s["mean_usd"])
+    tales = a.stories(n_stories=3)
+    assert abs(sum(t.probability for t in tales.stories) - 1.0) < 1e-12
+    keep = [t.mean_npv_usd[0] * t.n_paths for t in tales.stories]
+    assert sum(keep) / 60 == pytest.approx(a.npv_usd["keep_mining"].mean(), rel=1e-12)
 
 
 SHORT = Scenario(horizon_months=48)
