@@ -36,6 +36,7 @@ PAGES = {
             icon=":material/fact_check:",
             url_path="site",
         ),
+        st.Page("app_pages/risk.py", title="Scenarios & risk", icon=":material/casino:"),
         st.Page(
             "app_pages/board_pack.py",
             title="Board pack",
