@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support.site_form import FIELDS, REQUIRED_FIELDS, form_problems, site_from_form
+from sites import load_example_portfolio
 from sites.errors import SiteValidationError
 from sites.schema import UNKNOWN_COLUMNS, unknown_fields
 from sites.store import SiteStore
@@ -128,3 +130,14 @@ def test_site_from_form_checks_the_same_rules_as_a_file_row() -> None:
     ok = site_from_form({**GOOD, "substation_on_site": False, "water_availability": "ample"})
     assert ok.substation.on_site is False and ok.substation.distance_km is None
     assert ok.connectivity.water_availability == "ample"
+
+
+def test_the_editor_empties_an_unknown_column_to_none() -> None:
+    from app_support.inventory_view import frame_to_sites, sites_frame
+
+    BASE = load_example_portfolio()[0]
+    frame = sites_frame([BASE])
+    frame.loc[0, "substation_capacity_mva"] = float("nan")
+    frame.loc[0, "substation_on_site"] = pd.NA
+    (site,) = frame_to_sites(frame, {BASE.id: BASE})
+    assert site.substation.capacity_mva is None and site.substation.on_site is None
