@@ -89,8 +89,8 @@ def test_resolve_unknowns_gives_the_conservative_values() -> None:
 
 def test_assumed_climate_is_at_least_as_hot_as_every_bundled_site() -> None:
     sites = load_example_portfolio()
-    assert UNKNOWN_DESIGN_DRY_BULB_C >= max(s.connectivity.design_dry_bulb_c for s in sites)
-    assert UNKNOWN_DESIGN_WET_BULB_C >= max(s.connectivity.design_wet_bulb_c for s in sites)
+    assert max(s.connectivity.design_dry_bulb_c for s in sites) <= UNKNOWN_DESIGN_DRY_BULB_C
+    assert max(s.connectivity.design_wet_bulb_c for s in sites) <= UNKNOWN_DESIGN_WET_BULB_C
 
 
 def test_a_known_cool_dry_bulb_caps_the_assumed_wet_bulb() -> None:
