@@ -82,3 +82,37 @@ def substation_text(site: Site) -> str:
         if sub.distance_km is None
         else f"{sub.distance_km:.0f} km away"
     )
+
+
+def _num(value: float | int | None, unit: str, digits: str = ",.0f") -> str:
+    return UNKNOWN if value is None else f"{value:{digits}} {unit}".strip()
+
+
+def key_facts(site: Site) -> tuple[tuple[str, str, str], ...]:
+    """The site page's substation, land and fiber metrics as (label, value, help), each unknown
+    shown as "unknown" (never "0 acres"). Replaces the f-strings of ``app_pages/site.py`` that
+    format these fields directly (they fail on None)::
+
+        for column, (label, value, help_) in zip((f3, f4, f5), key_facts(site)):
+            column.metric(label, value, help=help_)
+    """
+    sub, land, conn = site.substation, site.land, site.connectivity
+    owner = f"owned by the {sub.owner}"
+    sub_help = (
+        f"{_num(sub.capacity_mva, 'MVA')} capacity at {_num(sub.high_side_voltage_kv, 'kV')}, "
+        f"{owner}."
+    )
+    land_help = (
+        f"Owned {_num(land.acres_owned, 'acres')}, leased {_num(land.acres_leased, 'acres')}, "
+        f"expansion {_num(land.acres_expansion, 'acres')}."
+    )
+    carriers = UNKNOWN if conn.carrier_count is None else f"{conn.carrier_count}"
+    fiber_help = (
+        f"Distance to long-haul fiber, km; carriers: {carriers}; "
+        f"{conn.metro_distance_km:.0f} km to the nearest metro."
+    )
+    return (
+        ("Substation", substation_text(site), sub_help),
+        ("Land", land_text(site), land_help),
+        ("Fiber", _num(conn.fiber_distance_km, "km"), fiber_help),
+    )
