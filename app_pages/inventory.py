@@ -327,8 +327,11 @@ st.subheader("Import a file")
 st.caption(
     "Upload a CSV or Excel file with the template's columns. Rows whose id is already in the "
     "inventory update that site: a blank cell, or a column left out, keeps the stored value in "
-    "every column; write (clear) to empty a text, date or fleet cell. New sites must give "
-    "latitude, longitude and grid_region. A file with any problem is refused whole, with the list "
+    "every column; write (clear) to empty a text, date or fleet cell or to make a figure that may "
+    "be unknown (land, contract price, substation, building area, fiber, climate, water) "
+    "unknown. New sites must give latitude, longitude and grid_region; their blank figures are "
+    "unknown and valued conservatively. Rows whose id starts with # (the template's units and "
+    "example rows) are skipped. A file with any problem is refused whole, with the list "
     f"of problems. At most {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_DATA_ROWS:,} rows a file."
 )
 upload = st.file_uploader("Site file (.csv or .xlsx)", type=["csv", "xlsx"], key="inventory_upload")

@@ -597,7 +597,7 @@ def parse_sites(
     """Turn raw rows into validated Sites; raise SiteValidationError with every problem at once.
 
     ``base``: stored sites by id; a row with a stored id updates that site. ``blank="keep"`` (file
-    import): a blank cell keeps the stored value, ``(clear)`` empties a text, date or fleet cell.
+    import): a blank cell keeps the stored value, ``(clear)`` empties a text, date, fleet or unknown-able cell.
     ``blank="clear"`` (the editor, which shows every stored value): a blank text/date/fleet cell is
     emptied and a blank number, true/false or choice cell of a stored site is a problem. New sites
     must give latitude, longitude and grid_region. ``from_file``: undo the export's formula
@@ -717,7 +717,7 @@ def read_sites(
 
     ``fmt`` ("csv" or "xlsx") is taken from the path's extension when not given. ``base`` maps ids
     to stored sites that rows with those ids update (blank or missing cells keep the stored value;
-    ``(clear)`` empties a text, date or fleet cell). Raises SiteValidationError listing every problem, SiteFileError when the file
+    ``(clear)`` empties a text, date, fleet or unknown-able cell). Raises SiteValidationError listing every problem, SiteFileError when the file
     cannot be read at all.
     """
     header, rows = read_rows(source, fmt, name=name)

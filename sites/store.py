@@ -625,7 +625,7 @@ class SiteStore:
         """Import a .csv or .xlsx file: read, merge and validate every row first, outside any
         write transaction, then write all rows in one. Rows whose id is stored update that site
         (partial update by id: blank cells and missing columns keep the stored value,
-        ``(clear)`` empties a text, date or fleet cell); others are created. Each update applies
+        ``(clear)`` empties a text, date, fleet or unknown-able cell); others are created. Each update applies
         only to the version it was merged onto, and a row for a new id is refused if another
         session created that id meanwhile, so nothing saved elsewhere is overwritten
         (StaleSiteError, nothing written). Any problem raises SiteValidationError listing them
