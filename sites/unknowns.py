@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final, TypeVar
 
-from sites.schema import Site, unknown_fields
+from sites.schema import UNKNOWN_COLUMNS, Site, to_record, unknown_fields
 
 # --- the conservative values (each one an assumption, flagged as such) --------------------------
 # Substation: unknown placement = off site (a line has to be built or upgraded), unknown capacity
@@ -120,8 +120,9 @@ def resolve_unknowns(site: Site) -> Site:
     caps the wet-bulb at the dry-bulb (wet-bulb never exceeds dry-bulb), and a known wet-bulb
     above the assumed dry-bulb lifts the dry-bulb to it.
     """
-    if not unknown_fields(site) and site.substation.on_site is not None:
-        return site
+    record = to_record(site)
+    if all(record[c] is not None for c in UNKNOWN_COLUMNS):
+        return site  # nothing unknown (a distance beside an on-site substation included)
     land = site.land
     land = replace(
         land,

@@ -57,6 +57,11 @@ def test_unknown_capacity_alone_means_no_headroom() -> None:
     assert u.total_base_usd > estimate_retrofit(known).total_base_usd
 
 
+def test_an_on_site_substation_with_a_blank_distance_is_0_km_away() -> None:
+    site = make_site(substation=Substation(on_site=True, distance_km=None, capacity_mva=100.0))
+    assert estimate_retrofit(site).total_base_usd == estimate_retrofit(make_site()).total_base_usd
+
+
 def test_unknown_fiber_is_the_far_case() -> None:
     u = estimate_retrofit(make_site(connectivity=dataclasses.replace(
         make_site().connectivity, fiber_distance_km=None)))  # fmt: skip

@@ -85,6 +85,11 @@ def test_resolve_unknowns_gives_the_conservative_values() -> None:
     assert r.land.acres_owned == 0.0 and r.facility.building_area_m2 == 0.0
     assert r.power.contract_price_usd_per_mwh is None  # valued by the region (valuation.power)
     assert resolve_unknowns(BASE) is BASE  # nothing unknown: the same site
+    on_site = dataclasses.replace(
+        BASE, substation=dataclasses.replace(BASE.substation, on_site=True, distance_km=None)
+    )
+    assert unknown_fields(on_site) == ()  # nothing to warn about ...
+    assert resolve_unknowns(on_site).substation.distance_km == 0.0  # ... and 0 km when valued
 
 
 def test_assumed_climate_is_at_least_as_hot_as_every_bundled_site() -> None:
