@@ -6,11 +6,21 @@ import dataclasses
 
 import pytest
 from conftest import make_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models import estimate_retrofit
 from models.costs import UNIT_COSTS
 from models.schedule import DEFAULT_MONTHS_TO_ENERGIZE
-from sites.schema import Connectivity, Facility, Substation
+from sites.schema import (
+    UNKNOWN_COLUMNS,
+    Connectivity,
+    Facility,
+    Substation,
+    from_record,
+    to_record,
+    unknown_fields,
+)
 from sites.unknowns import (
     UNKNOWN_DESIGN_DRY_BULB_C,
     UNKNOWN_DESIGN_WET_BULB_C,
@@ -114,3 +124,15 @@ def test_unknown_energization_date_waits_the_default_time_to_power() -> None:
     site = make_site(power=PowerRights(energized_mw=0.0, contracted_mw=60.0))
     est = estimate_retrofit(site, as_of=date(2026, 1, 1))
     assert min(h.ready_for_service_month for h in est.halls) >= DEFAULT_MONTHS_TO_ENERGIZE
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sets(st.sampled_from(UNKNOWN_COLUMNS)))
+def test_any_set_of_unknown_facts_is_valued_and_listed(columns: set[str]) -> None:
+    rec = to_record(make_site())
+    for column in columns:
+        rec[column] = None
+    site = from_record(rec)
+    est = estimate_retrofit(site)
+    assert est.total_base_usd > 0
+    assert {a.column for a in est.assumptions} == set(unknown_fields(site))
