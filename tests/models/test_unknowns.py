@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import make_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,7 @@ from sites.unknowns import (
     UNKNOWN_FIBER_DISTANCE_KM,
     UNKNOWN_SUBSTATION_DISTANCE_KM,
 )
+from tests.models.conftest import make_site
 
 
 def _base(items, key_item: str) -> float:  # noqa: ANN001
