@@ -358,6 +358,7 @@ def build_site_model(
         site,
         index_price_usd_per_mwh=float(curve.prices_usd_per_mwh.mean()),
         contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh,
+        unknown_adder_usd_per_mwh=region.default_adder_usd_per_mwh,  # unknown site price
     )
     hosting = _hosting_blocks(
         scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, contract
