@@ -37,6 +37,9 @@ PAGES = {
             url_path="site",
         ),
         st.Page(
+            "app_pages/plan.py", title="Portfolio plan", icon=":material/timeline:", url_path="plan"
+        ),
+        st.Page(
             "app_pages/board_pack.py",
             title="Board pack",
             icon=":material/picture_as_pdf:",
