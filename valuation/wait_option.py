@@ -65,6 +65,7 @@ __all__ = [
     "option_to_wait",
     "WaitInputs",
     "wait_inputs",
+    "site_wait_option",
     "FEATURE_NAMES",
 ]
 
@@ -406,3 +407,28 @@ def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024
         row_npv_usd=v,
         keep_npv_usd=v_keep,
     )
+
+
+def site_wait_option(
+    site: Any,
+    scenario: Any = None,
+    *,
+    drivers: Any = None,
+    n_paths: int = 2_048,
+    seed: int = 0,
+    chunk_paths: int = 1024,
+) -> WaitReport:
+    """The option to wait for one site: its model under ``scenario`` (base when None),
+    ``n_paths`` driver paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None;
+    ``seed``), :func:`wait_inputs` and :func:`option_to_wait`. Same seed, same report."""
+    from valuation.drivers import BasePaths, RiskDrivers, generate_paths
+    from valuation.scenario import Scenario
+    from valuation.strategies import build_site_model
+
+    if not isinstance(n_paths, int) or not 2 <= n_paths <= 200_000:
+        raise WaitOptionError(f"n_paths is {n_paths!r}; allowed 2 to 200,000")
+    scenario = scenario or Scenario()
+    model = build_site_model(site, scenario)
+    base = BasePaths.from_market(scenario.market, scenario.horizon_months)
+    paths = generate_paths(base, drivers or RiskDrivers(), seed, n_paths)
+    return option_to_wait(**wait_inputs(model, paths, chunk_paths=chunk_paths).arguments())

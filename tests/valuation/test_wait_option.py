@@ -153,3 +153,16 @@ def test_paths_of_another_horizon_are_refused(site) -> None:
     short = dataclasses.replace(scenario, horizon_months=120)
     with pytest.raises(WaitOptionError, match="paths have 120 months"):
         wait_inputs(model, _paths(short, RiskDrivers.deterministic(), 4))
+
+
+def test_site_wait_option_same_seed_same_report(site) -> None:
+    from valuation.wait_option import site_wait_option
+
+    a = site_wait_option(site, n_paths=64, seed=5)
+    b = site_wait_option(site, n_paths=64, seed=5)
+    c = site_wait_option(site, n_paths=64, seed=6)
+    assert a.value_usd == b.value_usd and a.rule == b.rule
+    assert c.value_usd != a.value_usd
+    assert a.converted_by_year.size == 14 and a.n_paths == 64
+    with pytest.raises(WaitOptionError, match="n_paths is 1"):
+        site_wait_option(site, n_paths=1)
