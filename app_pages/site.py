@@ -214,50 +214,39 @@ st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons))
 
 # --- Paths ---------------------------------------------------------------------------------------
 st.subheader("The paths compared")
-styles = charts.strategy_styles()
-rate = decision.scenario.discount_rate_per_year
-with st.container(horizontal=True, gap="small"):
-    for key, result in decision.strategies.items():
-        s = result.summary
-        path_ret = site_view.path_return(result, rate)
-        with st.container(border=True, width=250):
-            st.markdown(
-                f":material/{'star' if key == best else 'circle'}: **{md_escape(result.label)}**"
-                + ("  \n:green-badge[recommended]" if key == best else "")
-            )
-            st.metric("NPV", fmt.usd(s.npv_usd), help="Net present value today, USD.")
-            payback = fmt.years_months(s.payback_month) if s.peak_funding_usd > 0 else "no outlay"
-            st.markdown(
-                f"Return **{md_escape(path_ret.value)}**  \n"
-                f"Payback **{md_escape(payback)}**  \n"
-                f"Peak funding **{md_escape(fmt.usd(s.peak_funding_usd))}**  \n"
-                f"Value at the horizon **{md_escape(site_view.terminal_share_text(result))}**",
-                help=f"Return: {path_ret.help} Payback: years until cumulative cash flow, "
-                "undiscounted, is back to zero. Peak funding: the deepest the cumulative cash flow "
-                "goes below zero, USD. Value at the horizon: the share of the NPV that is the "
-                "business's value at the end of the horizon.",
-            )
+paths = site_view.paths_table(decision)
+# A static table: it wraps long path names at any width, where a grid would hide columns.
+st.table(
+    paths.drop(columns="npv_usd").rename(columns=site_view.PATH_COLUMNS),
+    hide_index=True,
+    border="horizontal",
+)
+st.caption(
+    "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, else its "
+    "MIRR; no outlay where no money goes in before it comes out. Payback: years until the "
+    "undiscounted cumulative cash flow is back to zero. Peak funding: the deepest the cumulative "
+    "cash flow goes below zero. Value at the horizon: the share of the NPV that is the "
+    "business's value at the end of the horizon."
+)
 for line in site_view.identical_lines(decision):
     st.caption(md_escape(line))
 
-chart_col, fall_col = st.columns(2)
-with chart_col:
-    st.markdown("**Cumulative cash flow**, before financing")
-    st.altair_chart(charts.cumulative_chart(decision), width="stretch")
-    st.caption(
-        "The value at the horizon (the business's value at the last month, after tax) is named "
-        "in the legend, not drawn: it would dwarf fifteen years of operations."
-    )
-with fall_col:
-    st.markdown(
-        f"**From {md_escape(decision.strategies[decision.best_not_converting].label.split(' (')[0].lower())} "
-        "to converting**, NPV"
-    )
-    st.altair_chart(charts.waterfall_chart(decision), width="stretch")
+st.markdown("**Cumulative cash flow** of each path, before financing")
+st.altair_chart(charts.cumulative_chart(decision), width="stretch")
+st.caption(
+    "The value at the horizon (the business's value in the last month, after tax) is named in "
+    "the legend, not drawn: it would dwarf fifteen years of operations."
+)
+conv_label = decision.strategies[decision.best_converting].label.split(":")[0]
+non_label = decision.strategies[decision.best_not_converting].label.split(" (")[0]
+st.markdown(
+    f"**Value bridge**: from {md_escape(non_label.lower())} to {md_escape(conv_label.lower())}, NPV"
+)
+st.altair_chart(charts.waterfall_chart(decision), width="stretch")
 
 start_col, split_col = st.columns(2)
 with start_col:
-    st.markdown("**When to convert**: NPV by the month the search for a tenant starts")
+    st.markdown("**When to convert**: NPV by the year the search for a tenant starts")
     st.altair_chart(charts.start_grid_chart(decision), width="stretch")
     st.caption("Year 0 is converting now; the diamond marks the best start.")
 with split_col:
@@ -309,8 +298,6 @@ with prog_col:
                 ),
                 "large_flexible_load": st.column_config.TextColumn("Miners can join"),
                 "in_default_set": st.column_config.CheckboxColumn("Valued here"),
-                "eligibility": st.column_config.TextColumn("Eligibility"),
-                "source": st.column_config.TextColumn("Source"),
             },
         )
     st.caption(
@@ -319,6 +306,7 @@ with prog_col:
             if paid
             else "No program pays this site: mining with demand response is plain mining here."
         )
+        + " Each program's obligations, eligibility and source are on the Market page."
     )
 
 # --- Break-evens ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from app_support.display import STRATEGY_STYLES, StrategyStyle
+from app_support.display import STRATEGY_LABELS, STRATEGY_STYLES, StrategyStyle
 from app_support.regions_view import duration_frame
 from valuation import formatting as fmt
 
@@ -62,7 +62,10 @@ def cumulative_frame(decision: Decision) -> pd.DataFrame:
         n = flow.size
         horizon_usd = float(flow[-1]) if n else 0.0
         has_terminal = bool(np.any(result.monthly["terminal_value_usd"].to_numpy() != 0.0))
-        label = result.label
+        # Short names where the decision's label is long; hybrid and the later start keep theirs
+        # (they say how many halls, which month).
+        label = result.label if key in ("hybrid", "mine_then_convert") else (
+            STRATEGY_LABELS.get(key, result.label))  # fmt: skip
         if has_terminal:
             label += f" (+{fmt.usd(horizon_usd)} at year {n / 12:g}, after tax)"
         months = np.arange(max(n - 1, 0))
@@ -101,7 +104,9 @@ def cumulative_chart(decision: Decision, height: int = 340) -> alt.LayerChart:
     div, unit = money_unit(frame["cumulative_usd"])
     frame["value"] = frame["cumulative_usd"] / div
     scales = _strategy_encodings(frame)
-    legend = alt.Legend(orient="bottom", title=None, columns=1, labelLimit=0, symbolStrokeWidth=2)
+    legend = alt.Legend(
+        orient="bottom", title=None, columns=1, labelLimit=0, symbolStrokeWidth=2, symbolSize=120
+    )
     base = alt.Chart(frame).encode(
         x=alt.X("year:Q", title="Years from today"),
         y=alt.Y("value:Q", title=unit),
@@ -122,7 +127,7 @@ def cumulative_chart(decision: Decision, height: int = 340) -> alt.LayerChart:
             ],
         )
     )
-    return alt.layer(lines, points, height=height)
+    return alt.LayerChart(layer=[lines, points], height=height)
 
 
 # --- Waterfall, retrofit, schedule --------------------------------------------------------------
@@ -185,7 +190,7 @@ def waterfall_chart(decision: Decision, height: int = 320) -> alt.LayerChart:
         .mark_text(align="left", dx=4, fontSize=12)
         .encode(y=y, x="right:Q", text="value_text:N")
     )
-    return alt.layer(bars, text, height=height)
+    return alt.LayerChart(layer=[bars, text], height=height)
 
 
 def retrofit_frame(decision: Decision) -> pd.DataFrame:
@@ -228,7 +233,7 @@ def retrofit_chart(decision: Decision, height: int = 260) -> alt.LayerChart:
         .mark_rule(color="#333", strokeWidth=1.5)
         .encode(y=y, x="low:Q", x2="high:Q")
     )
-    return alt.layer(bars, ranges, height=height)
+    return alt.LayerChart(layer=[bars, ranges], height=height)
 
 
 def schedule_frame(decision: Decision) -> pd.DataFrame:
@@ -303,7 +308,7 @@ def _grid_chart(
         .mark_point(shape="diamond", size=160, filled=True, color="#d55e00")
         .encode(tooltip=tooltip)
     )
-    return alt.layer(line, best, height=height)
+    return alt.LayerChart(layer=[line, best], height=height)
 
 
 def start_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
@@ -311,7 +316,7 @@ def start_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
     marked."""
     return _grid_chart(
         start_grid_frame(decision),
-        alt.X("year:Q", title="Start looking for a tenant, years from today"),
+        alt.X("year:Q", title="Start, years from today"),
         alt.Tooltip("decision_month:Q", title="Start, month"),
         height,
     )
@@ -339,7 +344,7 @@ def hybrid_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
     """NPV of the split site by the share of its critical IT converted; the best split marked."""
     return _grid_chart(
         hybrid_grid_frame(decision),
-        alt.X("share_pct:Q", title="Share of the site converted (%)"),
+        alt.X("share_pct:Q", title="Share converted (%)"),
         alt.Tooltip("halls_converted:Q", title="Halls converted"),
         height,
     )
@@ -362,7 +367,7 @@ def price_duration_chart(region: Region, height: int = 240) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(color="#0072b2", strokeWidth=2)
         .encode(
-            x=alt.X("share_of_hours:Q", title="Share of the year's hours, highest price first (%)"),
+            x=alt.X("share_of_hours:Q", title="Share of hours (%)"),
             y=alt.Y("price_usd_per_mwh:Q", title="USD/MWh", scale=alt.Scale(type="symlog")),
             tooltip=[
                 alt.Tooltip("share_of_hours:Q", title="Share of hours, %", format=".1f"),

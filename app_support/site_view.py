@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from valuation import formatting as fmt
 from valuation.strategies import STRATEGY_LABELS
 
@@ -177,3 +179,36 @@ def price_source_text(region_name: str, history_months: tuple[int, ...]) -> str:
         f"Power prices: your price history in {names} ({len(history_months)} of 12 calendar "
         f"months); {region_name}'s price shape in the others."
     )
+
+
+PATH_COLUMNS = {
+    "path": "Path",
+    "npv": "NPV",
+    "return": "Return",
+    "payback": "Payback",
+    "peak_funding": "Peak funding",
+    "value_at_horizon": "Value at the horizon",
+}
+
+
+def paths_table(decision: Decision) -> pd.DataFrame:
+    """One row per distinct path, the recommended one starred: ``path``, ``npv``, ``return``,
+    ``payback``, ``peak_funding``, ``value_at_horizon`` (executive texts) and ``npv_usd``."""
+    rate = decision.scenario.discount_rate_per_year
+    rows = []
+    for key, result in decision.strategies.items():
+        s = result.summary
+        rows.append(
+            {
+                "path": ("★ " if key == decision.best_strategy else "") + result.label,
+                "npv": fmt.usd(s.npv_usd),
+                "return": path_return(result, rate).value,
+                "payback": fmt.years_months(s.payback_month)
+                if s.peak_funding_usd > 0
+                else "no outlay",
+                "peak_funding": fmt.usd(s.peak_funding_usd),
+                "value_at_horizon": terminal_share_text(result),
+                "npv_usd": float(s.npv_usd),
+            }
+        )
+    return pd.DataFrame(rows)
