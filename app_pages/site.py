@@ -276,29 +276,22 @@ with prog_col:
     if programs.empty:
         st.caption(f"{region.name} lists no program a large flexible load can join.")
     else:
-        st.dataframe(
-            programs[
-                [
-                    "program",
-                    "usd_per_mw_year",
-                    "large_flexible_load",
-                    "in_default_set",
-                    "eligibility",
-                    "source",
-                ]
-            ],  # fmt: skip
+        st.table(
+            programs[["program", "usd_per_mw_year", "large_flexible_load", "in_default_set"]]
+            .assign(
+                usd_per_mw_year=programs["usd_per_mw_year"].map(fmt.usd),
+                in_default_set=programs["in_default_set"].map({True: "yes", False: "no"}),
+            )
+            .rename(
+                columns={
+                    "program": "Program",
+                    "usd_per_mw_year": "Per MW-year",
+                    "large_flexible_load": "Miners can join",
+                    "in_default_set": "Valued here",
+                }
+            ),
             hide_index=True,
-            width="stretch",
-            column_config={
-                "program": st.column_config.TextColumn("Program"),
-                "usd_per_mw_year": st.column_config.NumberColumn(
-                    "USD per MW-year",
-                    format="dollar",
-                    help="The program's rate per committed MW-year",
-                ),
-                "large_flexible_load": st.column_config.TextColumn("Miners can join"),
-                "in_default_set": st.column_config.CheckboxColumn("Valued here"),
-            },
+            border="horizontal",
         )
     st.caption(
         md_escape(
@@ -312,26 +305,23 @@ with prog_col:
 # --- Break-evens ---------------------------------------------------------------------------------
 st.subheader("Break-evens against today's assumptions")
 be = decision.breakevens
-st.dataframe(
+st.table(
     [
         {"Break-even": "Lease rate",
-         "Where converting and not converting are worth the same":
-             fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
+         "Paths worth the same at": fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
          "Today": fmt.rate_usd_per_kw_month(round(model.lease_rate_usd_per_kw_month, 2))},
         {"Break-even": "Hashprice",
-         "Where converting and not converting are worth the same":
-             fmt.hashprice(be.hashprice_usd_per_ph_day),
+         "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
          "Today": fmt.hashprice(model.hashprice.hashprice_usd_per_ph_day[0])},
         {"Break-even": "Bitcoin price",
-         "Where converting and not converting are worth the same": fmt.usd_exact(be.btc_price_usd),
+         "Paths worth the same at": fmt.usd_exact(be.btc_price_usd),
          "Today": fmt.usd_exact(scenario.market.btc_price_usd)},
         {"Break-even": "Retrofit capex per critical MW (the most converting can bear)",
-         "Where converting and not converting are worth the same":
-             fmt.usd_per_mw(be.max_capex_usd_per_mw),
+         "Paths worth the same at": fmt.usd_per_mw(be.max_capex_usd_per_mw),
          "Today": fmt.usd_per_mw(model.capex_usd_per_critical_mw)},
     ],
     hide_index=True,
-    width="stretch",
+    border="horizontal",
 )  # fmt: skip
 st.caption(
     "Each break-even moves one assumption alone until the best converting path and the best path "

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from valuation.decision import Decision
     from valuation.regions import Region
 
+# Price axis ticks on the symmetric-log scale: the range the data covers is labelled.
+PRICE_TICKS_USD_PER_MWH = (-100, -25, 0, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 BAR_COLORS = {"total": "#5b6770", "up": "#009e73", "down": "#d55e00"}
 
 
@@ -49,14 +51,15 @@ def _usd_text(values_usd: np.ndarray | pd.Series) -> list[str]:
 def cumulative_frame(decision: Decision) -> pd.DataFrame:
     """Cumulative unlevered cash flow of each distinct path, month 0 to the month before the
     horizon: ``key``, ``label`` (the legend, naming the value at the horizon), ``year``,
-    ``cumulative_usd``, ``marker`` (True every 12 months, offset by path so overlapping paths
-    still show each marker).
+    ``cumulative_usd``, ``marker`` (True every 12 months, offset by path (spread over the
+    year) so overlapping paths still show each marker).
 
     The horizon month carries the terminal value (a sale of the business at year 15) and the tax
     on it; drawn, it is a spike that dwarfs fifteen years of operations. It is named in the
     legend instead: "(+$8.6B at year 15, after tax)".
     """
     rows = []
+    n_paths = max(len(decision.strategies), 1)
     for i, (key, result) in enumerate(decision.strategies.items()):
         flow = result.monthly["unlevered_fcf_usd"].to_numpy(dtype=float)
         n = flow.size
@@ -76,7 +79,7 @@ def cumulative_frame(decision: Decision) -> pd.DataFrame:
                     "label": label,
                     "year": months / 12.0,
                     "cumulative_usd": np.cumsum(flow[: n - 1]) if n else np.array([]),
-                    "marker": (months % 12) == ((3 * i) % 12),
+                    "marker": (months % 12) == (12 * i) // n_paths,
                 }
             )
         )
@@ -363,12 +366,19 @@ def price_duration_chart(region: Region, height: int = 240) -> alt.Chart:
     """Price against the share of hours at or above it, on a symmetric-log price axis (scarcity
     hours run to thousands of dollars, most hours sit at tens)."""
     frame = price_duration_frame(region)
+    low, high = float(frame["price_usd_per_mwh"].min()), float(frame["price_usd_per_mwh"].max())
+    ticks = [t for t in PRICE_TICKS_USD_PER_MWH if low <= t <= high]
     return (
         alt.Chart(frame)
         .mark_line(color="#0072b2", strokeWidth=2)
         .encode(
             x=alt.X("share_of_hours:Q", title="Share of hours (%)"),
-            y=alt.Y("price_usd_per_mwh:Q", title="USD/MWh", scale=alt.Scale(type="symlog")),
+            y=alt.Y(
+                "price_usd_per_mwh:Q",
+                title="USD/MWh",
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=ticks, format="$,.0f"),
+            ),
             tooltip=[
                 alt.Tooltip("share_of_hours:Q", title="Share of hours, %", format=".1f"),
                 alt.Tooltip("price_usd_per_mwh:Q", title="USD/MWh", format=",.2f"),

@@ -148,7 +148,8 @@ def acres(value: Real | float | None) -> str:
     has some land, so 0 in the inventory means nobody entered it)."""
     if _unknown_or_nonpositive(value):
         return UNKNOWN
-    return f"{float(value):,.0f} acres"  # type: ignore[arg-type]
+    text = f"{float(value):,.0f}"  # type: ignore[arg-type]
+    return f"{text} acre" if text == "1" else f"{text} acres"
 
 
 def km(value: Real | float | None) -> str:
