@@ -185,7 +185,7 @@ with st.container(horizontal=True, gap="small"):
     )
     st.metric(ret.label, ret.value, help=ret.help, border=True, width="content")
     st.metric(
-        "Chance a tenant signs",
+        "Tenant signing odds",
         fmt.pct(decision.tenant["signing_probability"], digits=0),
         help="Probability that an AI tenant signs within the lease-up period; the converting "
         "paths' values are weighted by it (otherwise the site keeps mining).",
@@ -201,16 +201,22 @@ with st.container(horizontal=True, gap="small"):
             border=True,
             width="content",
         )
+    share = best_result.terminal_value_share
     st.metric(
-        "Value at the horizon",
-        site_view.terminal_share_text(best_result),
+        "Terminal value share",
+        fmt.pct(share, digits=0),  # a dash where the NPV is not positive (no share to show)
         help="Share of the recommended path's NPV that is the value of the business at year "
-        f"{decision.scenario.horizon_months / 12:g} (the terminal value), discounted to today.",
+        f"{decision.scenario.horizon_months / 12:g} (the terminal value), discounted to today: "
+        "the part of the case that rests on the exit.",
         border=True,
         width="content",
     )
 st.markdown("**Why**")
-st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons))
+TOP_REASONS = 5
+st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons[:TOP_REASONS]))
+if len(decision.reasons) > TOP_REASONS:
+    with st.expander(f"{len(decision.reasons) - TOP_REASONS} smaller reasons"):
+        st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons[TOP_REASONS:]))
 
 # --- Paths ---------------------------------------------------------------------------------------
 st.subheader("The paths compared")
@@ -239,9 +245,7 @@ st.caption(
 )
 conv_label = decision.strategies[decision.best_converting].label.split(":")[0]
 non_label = decision.strategies[decision.best_not_converting].label.split(" (")[0]
-st.markdown(
-    f"**Value bridge**: from {md_escape(non_label.lower())} to {md_escape(conv_label.lower())}, NPV"
-)
+st.markdown(f"**Value bridge**, NPV: {md_escape(non_label)} → {md_escape(conv_label)}")
 st.altair_chart(charts.waterfall_chart(decision), width="stretch")
 
 start_col, split_col = st.columns(2)

@@ -111,7 +111,11 @@ def cumulative_chart(decision: Decision, height: int = 340) -> alt.LayerChart:
         orient="bottom", title=None, columns=1, labelLimit=0, symbolStrokeWidth=2, symbolSize=120
     )
     base = alt.Chart(frame).encode(
-        x=alt.X("year:Q", title="Years from today"),
+        x=alt.X(
+            "year:Q",
+            title="Years from today",
+            scale=alt.Scale(domain=[0, decision.scenario.horizon_months / 12], nice=False),
+        ),
         y=alt.Y("value:Q", title=unit),
         color=alt.Color("label:N", scale=scales["color"], legend=legend),
     )
