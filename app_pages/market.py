@@ -130,20 +130,22 @@ st.dataframe(
 )
 if not others.empty:
     st.markdown("**Not leases**: their value includes more than rent, so no rent per kW is shown")
-    st.dataframe(
-        others,
+    # A static table: the long "what it is" wraps instead of hiding behind a scroll.
+    st.table(
+        others.assign(announced=others["announced"].map(lambda d: f"{d:%b %Y}")).rename(
+            columns={
+                "announced": "Announced",
+                "operator": "Operator",
+                "tenant": "Tenant",
+                "critical_it_mw": "Critical IT (MW)",
+                "term_years": "Term (years)",
+                "contract_value": "Contract value",
+                "what_it_is": "What it is",
+                "source": "Source",
+            }
+        ),
         hide_index=True,
-        width="stretch",
-        column_config={
-            "announced": st.column_config.DateColumn("Announced", format="MMM YYYY"),
-            "operator": "Operator",
-            "tenant": "Tenant",
-            "critical_it_mw": st.column_config.NumberColumn("Critical IT (MW)", format="%.0f"),
-            "term_years": st.column_config.NumberColumn("Term (years)", format="%d"),
-            "contract_value": st.column_config.TextColumn("Contract value"),
-            "what_it_is": st.column_config.TextColumn("What it is", width="large"),
-            "source": st.column_config.LinkColumn("Source", display_text="link"),
-        },
+        border="horizontal",
     )
 
 # --- The user's offer ----------------------------------------------------------------------------
@@ -232,38 +234,45 @@ if offer_sites:
     except Exception as exc:  # a site the valuation refuses: say why, never a traceback
         st.error(f"This site could not be valued at the offer: {safe_message(exc)}")
     else:
-        v1, v2, v3 = st.columns(3)
-        v1.metric(
-            "Value of converting at your offer",
-            fmt.usd(at_offer.value_of_converting_usd),
-            delta=fmt.usd(at_offer.value_of_converting_usd - at_base.value_of_converting_usd),
-            delta_description=f"against {fmt.rate_usd_per_kw_month(at_base.tenant['lease_rate_usd_per_kw_month'])}",
-            help="The best converting path's NPV minus the best NPV of a path that does not "
-            "convert, with the offer as this site's year-one rent; the change is against the "
-            "rent the scenario gives the site.",
-            border=True,
-        )
-        v2.metric(
-            "Break-even rent for this site",
-            fmt.rate_usd_per_kw_month(round(at_offer.breakevens.lease_rate_usd_per_kw_month, 2)),
-            help="The year-one rent at which converting and not converting are worth the same.",
-            border=True,
-        )
-        v3.metric(
-            "Return on converting at your offer",
-            fmt.annual_return(
-                at_offer.conversion.irr_per_year,
-                at_offer.conversion.irr_kind,
-                at_offer.conversion.mirr_per_year,
-            ),
-            help=fmt.return_detail(
-                at_offer.conversion.irr_per_year,
-                at_offer.conversion.irr_kind,
-                at_offer.conversion.mirr_per_year,
-                scenario.discount_rate_per_year,
-            ),
-            border=True,
-        )
+        change = at_offer.value_of_converting_usd - at_base.value_of_converting_usd
+        base_rate = at_base.tenant["lease_rate_usd_per_kw_month"]
+        with st.container(horizontal=True, gap="small"):
+            st.metric(
+                "Value of converting at your offer",
+                fmt.usd(at_offer.value_of_converting_usd),
+                # No arrow where the offer is the scenario's own rent for the site.
+                delta=fmt.usd(change) if fmt.usd(abs(change)) != fmt.usd(0.0) else None,
+                delta_description=f"against {fmt.rate_usd_per_kw_month(round(base_rate, 2))}",
+                help="The best converting path's NPV minus the best NPV of a path that does not "
+                "convert, with the offer as this site's year-one rent; the change is against the "
+                "rent the scenario gives the site.",
+                border=True,
+                width="content",
+            )
+            st.metric(
+                "Break-even rent for this site",
+                fmt.rate_usd_per_kw_month(round(at_offer.breakevens.lease_rate_usd_per_kw_month)),
+                help="The year-one rent at which converting and not converting are worth the "
+                "same, rounded to the dollar.",
+                border=True,
+                width="content",
+            )
+            st.metric(
+                "Return on converting at your offer",
+                fmt.annual_return(
+                    at_offer.conversion.irr_per_year,
+                    at_offer.conversion.irr_kind,
+                    at_offer.conversion.mirr_per_year,
+                ),
+                help=fmt.return_detail(
+                    at_offer.conversion.irr_per_year,
+                    at_offer.conversion.irr_kind,
+                    at_offer.conversion.mirr_per_year,
+                    scenario.discount_rate_per_year,
+                ),
+                border=True,
+                width="content",
+            )
         st.caption("At your offer: " + md_escape(at_offer.recommendation))
 
 # --- Grid regions, their programs, and a replay of your prices -------------------------------------

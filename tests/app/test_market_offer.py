@@ -78,4 +78,5 @@ def test_the_offer_values_the_chosen_site(db_url):
     tables = [d.value for d in at.dataframe]
     rents = [t for t in tables if "implied_year1_rate_usd_per_kw_month" in t.columns]
     assert rents and rents[0]["implied_year1_rate_usd_per_kw_month"].max() < 200
-    assert any("what_it_is" in t.columns for t in tables)
+    others = next(t.value for t in at.table if "What it is" in t.value.columns)
+    assert "Microsoft" in list(others["Tenant"]) and "$9.7B" in list(others["Contract value"])
