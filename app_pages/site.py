@@ -1,6 +1,9 @@
-"""Site decision: one site's facts, the recommendation and its reasons, every strategy's metrics and
-cash flows, the waterfall from mining value to converted value, the retrofit and its schedule, the
-break-evens, and sliders for the main assumptions that revalue at once."""
+"""Site decision: one site's facts (unknowns shown as unknown) and the market snapshot's age; the
+recommendation, its key figures and reasons; every distinct path by name with its NPV, return and
+terminal-value share (paths equal to another said once); cumulative cash flows, the value bridge,
+when and how much to convert; the tenant prospects and the fleet; the grid region's price shape
+and programs; the break-evens; the retrofit and its schedule. The page lays out: numbers come
+from ``valuation`` and words from ``app_support.site_view``, charts from ``app_support.charts``."""
 
 from __future__ import annotations
 
