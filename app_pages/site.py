@@ -237,6 +237,9 @@ st.caption(
     "cash flow goes below zero. Value at the horizon: the share of the NPV that is the "
     "business's value at the end of the horizon."
 )
+waiting = site_view.waiting_line(decision)
+if waiting:
+    st.markdown(md_escape(waiting))
 for line in site_view.identical_lines(decision):
     st.caption(md_escape(line))
 

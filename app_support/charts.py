@@ -173,7 +173,7 @@ def waterfall_chart(decision: Decision, height: int = 320) -> alt.LayerChart:
     frame["start"], frame["end"] = frame["start_usd"] / div, frame["end_usd"] / div
     frame["right"] = np.maximum(frame["start"], frame["end"])
     order = list(frame["step"])
-    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
     bars = (
         alt.Chart(frame)
         .mark_bar(size=20)

@@ -212,3 +212,17 @@ def paths_table(decision: Decision) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def waiting_line(decision: Decision) -> str | None:
+    """When mine-then-convert wins, by how much waiting beats converting now (the two NPVs can
+    print alike: "$2.8B" and "$2.8B"); None otherwise."""
+    npv = decision.strategy_npv_usd
+    if decision.best_strategy != "mine_then_convert" or "convert" not in npv:
+        return None
+    gain = npv["mine_then_convert"] - npv["convert"]
+    return (
+        f"Waiting {fmt.months(decision.conversion_start_month)} before looking for a tenant is "
+        f"worth {fmt.usd(gain)} more than converting now ({fmt.usd(npv['mine_then_convert'], digits=2)} "
+        f"against {fmt.usd(npv['convert'], digits=2)})."
+    )

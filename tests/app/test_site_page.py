@@ -127,6 +127,8 @@ def test_mine_then_convert_names_the_month_to_start(db_url):
     paths = _table(at, "Path")
     assert f"★ {expected.strategies['mine_then_convert'].label}" in list(paths["Path"])
     assert _metric(at, "Value of converting") == fmt.usd(expected.value_of_converting_usd)
+    waiting = site_view.waiting_line(expected)
+    assert waiting is not None and waiting in _seen(at)
 
 
 def test_region_fleet_snapshot_and_unknown_land(db_url):

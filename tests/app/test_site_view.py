@@ -15,6 +15,7 @@ from sites.portfolio import load_example_portfolio
 from sites.schema import Site
 from valuation import formatting as fmt
 from valuation.decision import Decision, compare
+from valuation.scenario import Scenario
 
 
 def _site(site_id: str) -> Site:
@@ -135,3 +136,23 @@ def test_tenant_figures_are_the_decisions():
     )
     assert figs["Months to power"] == "powered now"
     assert figs["Readiness"] == f"{d.tenant['readiness_score']:.0f}/100"
+
+
+def test_waiting_line_only_when_waiting_wins():
+    assert site_view.waiting_line(_decision("riot-rockdale")) is None  # converting now wins
+    base = Scenario()
+    later = compare(
+        _site("riot-rockdale"),
+        dataclasses.replace(
+            base,
+            lease_rate_usd_per_kw_month=100.0,
+            market=dataclasses.replace(base.market, btc_price_usd=200_000.0),
+        ),
+    )
+    assert later.best_strategy == "mine_then_convert"
+    gain = later.strategy_npv_usd["mine_then_convert"] - later.strategy_npv_usd["convert"]
+    assert gain > 0
+    line = site_view.waiting_line(later)
+    assert line is not None
+    assert line.startswith(f"Waiting {fmt.months(later.conversion_start_month)} ")
+    assert f"worth {fmt.usd(gain)} more than converting now" in line
