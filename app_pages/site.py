@@ -359,14 +359,18 @@ with sched_col:
     st.markdown("**Schedule**, months from the decision to ready for service")
     st.altair_chart(charts.schedule_chart(decision), width="stretch")
 with st.expander("Retrofit line items"):
+    items = retrofit.line_items
     st.dataframe(
-        retrofit.line_items,
+        items.assign(**{c: items[c].map(fmt.usd) for c in ("low_usd", "base_usd", "high_usd")}),
         hide_index=True,
         width="stretch",
         column_config={
-            "low_usd": st.column_config.NumberColumn("Low (USD)", format="dollar"),
-            "base_usd": st.column_config.NumberColumn("Base (USD)", format="dollar"),
-            "high_usd": st.column_config.NumberColumn("High (USD)", format="dollar"),
+            "group": st.column_config.TextColumn("Group"),
+            "item": st.column_config.TextColumn("Item"),
+            "low_usd": st.column_config.TextColumn("Low"),
+            "base_usd": st.column_config.TextColumn("Base"),
+            "high_usd": st.column_config.TextColumn("High"),
+            "basis": st.column_config.TextColumn("Basis and source", width="large"),
             "tax_class": st.column_config.NumberColumn("MACRS class (years)"),
         },
     )
