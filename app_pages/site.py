@@ -14,8 +14,11 @@ import streamlit as st
 from app_support import charts, loaders, regions_view, site_view
 from app_support.safe_text import md_escape, safe_message
 from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
+from models import RetrofitEstimate
+from sites.schema import Site
 from valuation import formatting as fmt
 from valuation.regions import region_for
+from valuation.scenario import Scenario
 from valuation.strategies import CONVERTING, SiteModel, build_site_model
 
 st.title("Site decision")
@@ -139,10 +142,12 @@ except Exception as exc:
 
 # --- Facts ---------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _site_model(_site: object, _scenario: object, _retrofit: object, key: str) -> SiteModel:
+def _site_model(
+    _site: Site, _scenario: Scenario, _retrofit: RetrofitEstimate, key: str
+) -> SiteModel:
     """The site's model under the scenario (frozen, shared read-only): its region, the months a
     price history priced, today's hashprice and capex per MW as the break-evens use them."""
-    return build_site_model(_site, _scenario, _retrofit)  # type: ignore[arg-type]
+    return build_site_model(_site, _scenario, _retrofit)
 
 
 model = _site_model(
