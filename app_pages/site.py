@@ -14,6 +14,7 @@ import streamlit as st
 from app_support import charts, loaders, regions_view, site_view
 from app_support.safe_text import md_escape, safe_message
 from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
+from app_support.unknowns import unknown_warning
 from models import RetrofitEstimate
 from sites.schema import Site
 from valuation import formatting as fmt
@@ -161,6 +162,9 @@ st.text(
     f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · {region.name} · "
     f"{site.status.replace('_', ' ')}" + (" · figures partly estimated" if site.approximate else "")
 )
+# Facts the inventory does not know are valued on conservative assumptions: say which.
+if (unknown_text := unknown_warning(site)) is not None:
+    st.warning(unknown_text, icon=":material/help:")
 age_days, age_text = site_view.snapshot_age(scenario.market.as_of, date.today())
 if age_days > site_view.STALE_SNAPSHOT_DAYS:
     st.warning(

@@ -182,3 +182,19 @@ def test_user_text_is_shown_as_text(db_url):
     assert hostile in header  # literal, as typed
     for element in (*at.markdown, *at.caption):
         assert "](http://example.invalid" not in element.value  # never a live link or image
+
+
+def test_a_site_with_unknown_facts_renders_with_its_warning(db_url: str) -> None:
+    # Every fact the inventory may leave unknown is None: the page values the site on the
+    # conservative assumptions, says which in a warning, and shows the facts as "unknown".
+    from sites.schema import UNKNOWN_COLUMNS, from_record, to_record
+
+    store = _store(db_url)
+    rec = to_record(store.get("riot-rockdale"))
+    rec.update({c: None for c in UNKNOWN_COLUMNS}, id="unknown-site", name="Unknown facts")
+    store.save(from_record(rec))
+    at = _site_page("unknown-site")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "facts of this site are unknown" in warnings
+    values = {m.label: m.value for m in at.metric}
+    assert values["Land"] == "unknown" and values["Substation"] == "unknown"
