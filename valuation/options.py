@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from sklearn.base import clone
@@ -292,94 +292,18 @@ def longstaff_schwartz(
     but a very flexible regressor (boosted trees, nearest neighbours) learns each path's future and
     overstates the value; use ``cross_fit=True`` for such a rule.
     """
-    ex = _finite_array(exercise_value_usd, "exercise_value_usd")
-    if ex.ndim != 2 or ex.shape[0] < 1 or ex.shape[1] < 1:
-        raise OptionsInputError(
-            f"exercise_value_usd has shape {ex.shape}; allowed (paths, dates), both at least 1"
-        )
-    n_paths, n_dates = ex.shape
-    if n_paths > MAX_PATHS or n_dates > MAX_DATES:
-        raise OptionsInputError(
-            f"exercise_value_usd has shape {ex.shape}; allowed at most {MAX_PATHS:,} paths and "
-            f"{MAX_DATES:,} dates"
-        )
-    df = _check_shape(
-        _finite_array(discount_factor, "discount_factor"), "discount_factor", n_paths, n_dates
+    ex, df, x, hold = _lsm_arrays(
+        exercise_value_usd, discount_factor, features, holding_cash_flow_usd
     )
-    if (df <= 0).any():
-        raise OptionsInputError(
-            f"discount_factor has the value {float(df.min())!r}; allowed positive numbers"
-        )
-    x = _finite_array(features, "features")
-    if x.ndim == 2:
-        x = x[:, :, None]
-    if x.ndim != 3 or x.shape[:2] != (n_paths, n_dates) or x.shape[2] < 1:
-        raise OptionsInputError(
-            f"features has shape {x.shape}; allowed ({n_paths}, {n_dates}, n_features) "
-            "(paths, dates, n_features) with at least one feature"
-        )
-    if holding_cash_flow_usd is None:
-        hold = None
-    else:
-        hold = _check_shape(
-            _finite_array(holding_cash_flow_usd, "holding_cash_flow_usd"),
-            "holding_cash_flow_usd",
-            n_paths,
-            n_dates,
-        )
-    if not isinstance(min_regression_paths, int) or not 1 <= min_regression_paths <= MAX_PATHS:
-        raise OptionsInputError(
-            f"min_regression_paths is {min_regression_paths!r}; allowed an integer from 1 to {MAX_PATHS:,}"
-        )
-    if in_the_money not in ("positive", "all"):
-        raise OptionsInputError(f"in_the_money is {in_the_money!r}; allowed 'positive' or 'all'")
-    if antithetic and n_paths % 2:
-        raise OptionsInputError(
-            f"n_paths is {n_paths} with antithetic=True; allowed an even number of paths"
-        )
-    model = polynomial_regression(2) if regression is None else regression
-    if not (hasattr(model, "fit") and hasattr(model, "predict")):
-        raise OptionsInputError(
-            f"regression is {type(model).__name__}; allowed a scikit-learn regressor "
-            "(fit and predict)"
-        )
-
+    n_paths, n_dates = ex.shape
+    model = _lsm_regression(
+        regression, min_regression_paths, in_the_money, antithetic, cross_fit, n_paths
+    )
     if cross_fit:
-        if n_paths < 4 or (antithetic and n_paths % 4):
-            raise OptionsInputError(
-                f"n_paths is {n_paths} with cross_fit=True; allowed at least 4 paths "
-                "(a multiple of 4 when antithetic)"
-            )
-        # two folds; an antithetic pair stays in one fold
-        pair = np.arange(n_paths) % (n_paths // 2) if antithetic else np.arange(n_paths)
-        folds = [np.flatnonzero(pair % 2 == f) for f in (0, 1)]
-        value_after = np.zeros(n_paths)
-        exercise_index = np.full(n_paths, -1, dtype=np.int64)
-        considered_all = np.zeros((n_paths, n_dates), dtype=bool)
-        advised_all = np.zeros((n_paths, n_dates), dtype=bool)
-        continuation_all = np.full((n_paths, n_dates), np.nan)
-        regressions: list[Any] = []
-        for fit_rows, value_rows in (folds, folds[::-1]):
-            sub = (
-                ex[fit_rows],
-                df[fit_rows],
-                x[fit_rows],
-                None if hold is None else hold[fit_rows],
-            )
-            predictors = _fit_backward(*sub, model, in_the_money, min_regression_paths, False)[2]
-            if not regressions:
-                regressions = [p if not isinstance(p, float) else None for p in predictors]
-            out = _apply_forward(
-                predictors,
-                ex[value_rows],
-                df[value_rows],
-                x[value_rows],
-                None if hold is None else hold[value_rows],
-                in_the_money,
-            )
-            value_after[value_rows], exercise_index[value_rows] = out[0], out[1]
-            considered_all[value_rows], advised_all[value_rows] = out[2], out[3]
-            continuation_all[value_rows] = out[4]
+        value_after, exercise_index, regressions, folded = _cross_fitted(
+            ex, df, x, hold, model, in_the_money, min_regression_paths, antithetic
+        )
+        considered_all, advised_all, continuation_all = folded
     else:
         value_after, exercise_index, predictors, *arrays = _fit_backward(
             ex, df, x, hold, model, in_the_money, min_regression_paths, keep_boundary
@@ -410,6 +334,123 @@ def longstaff_schwartz(
         in_the_money=in_the_money,
         boundary=boundary,
     )
+
+
+def _lsm_arrays(
+    exercise_value_usd: Any, discount_factor: Any, features: Any, holding_cash_flow_usd: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The checked arrays of :func:`longstaff_schwartz`: exercise values (paths, dates) USD,
+    discount factors (paths, dates), features (paths, dates, n_features) and the holding cash
+    flows (paths, dates) USD or None."""
+    ex = _finite_array(exercise_value_usd, "exercise_value_usd")
+    if ex.ndim != 2 or ex.shape[0] < 1 or ex.shape[1] < 1:
+        raise OptionsInputError(
+            f"exercise_value_usd has shape {ex.shape}; allowed (paths, dates), both at least 1"
+        )
+    n_paths, n_dates = ex.shape
+    if n_paths > MAX_PATHS or n_dates > MAX_DATES:
+        raise OptionsInputError(
+            f"exercise_value_usd has shape {ex.shape}; allowed at most {MAX_PATHS:,} paths and "
+            f"{MAX_DATES:,} dates"
+        )
+    df = _check_shape(
+        _finite_array(discount_factor, "discount_factor"), "discount_factor", n_paths, n_dates
+    )
+    if (df <= 0).any():
+        raise OptionsInputError(
+            f"discount_factor has the value {float(df.min())!r}; allowed positive numbers"
+        )
+    x = _finite_array(features, "features")
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[:2] != (n_paths, n_dates) or x.shape[2] < 1:
+        raise OptionsInputError(
+            f"features has shape {x.shape}; allowed ({n_paths}, {n_dates}, n_features) "
+            "(paths, dates, n_features) with at least one feature"
+        )
+    if holding_cash_flow_usd is None:
+        return ex, df, x, None
+    hold = _check_shape(
+        _finite_array(holding_cash_flow_usd, "holding_cash_flow_usd"),
+        "holding_cash_flow_usd",
+        n_paths,
+        n_dates,
+    )
+    return ex, df, x, hold
+
+
+def _lsm_regression(
+    regression: Any,
+    min_regression_paths: Any,
+    in_the_money: str,
+    antithetic: bool,
+    cross_fit: bool,
+    n_paths: int,
+) -> Any:
+    """The options of :func:`longstaff_schwartz` checked, and the regressor it fits per date."""
+    if not isinstance(min_regression_paths, int) or not 1 <= min_regression_paths <= MAX_PATHS:
+        raise OptionsInputError(
+            f"min_regression_paths is {min_regression_paths!r}; allowed an integer from 1 to {MAX_PATHS:,}"
+        )
+    if in_the_money not in ("positive", "all"):
+        raise OptionsInputError(f"in_the_money is {in_the_money!r}; allowed 'positive' or 'all'")
+    if antithetic and n_paths % 2:
+        raise OptionsInputError(
+            f"n_paths is {n_paths} with antithetic=True; allowed an even number of paths"
+        )
+    model = polynomial_regression(2) if regression is None else regression
+    if not (hasattr(model, "fit") and hasattr(model, "predict")):
+        raise OptionsInputError(
+            f"regression is {type(model).__name__}; allowed a scikit-learn regressor "
+            "(fit and predict)"
+        )
+    if cross_fit and (n_paths < 4 or (antithetic and n_paths % 4)):
+        raise OptionsInputError(
+            f"n_paths is {n_paths} with cross_fit=True; allowed at least 4 paths "
+            "(a multiple of 4 when antithetic)"
+        )
+    return model
+
+
+def _cross_fitted(
+    ex: np.ndarray,
+    df: np.ndarray,
+    x: np.ndarray,
+    hold: np.ndarray | None,
+    model: Any,
+    in_the_money: str,
+    min_regression_paths: int,
+    antithetic: bool,
+) -> tuple[np.ndarray, np.ndarray, list[Any], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Two folds (an antithetic pair stays in one): the rule fitted on each values the other.
+    Returns path values, exercise indices, the first fold's regressions and the considered /
+    advised / continuation arrays."""
+    n_paths, n_dates = ex.shape
+    pair = np.arange(n_paths) % (n_paths // 2) if antithetic else np.arange(n_paths)
+    folds = [np.flatnonzero(pair % 2 == f) for f in (0, 1)]
+    value_after = np.zeros(n_paths)
+    exercise_index = np.full(n_paths, -1, dtype=np.int64)
+    considered_all = np.zeros((n_paths, n_dates), dtype=bool)
+    advised_all = np.zeros((n_paths, n_dates), dtype=bool)
+    continuation_all = np.full((n_paths, n_dates), np.nan)
+    regressions: list[Any] = []
+
+    def rows(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        return ex[idx], df[idx], x[idx], None if hold is None else hold[idx]
+
+    for fit_rows, value_rows in (folds, folds[::-1]):
+        predictors = _fit_backward(
+            *rows(fit_rows), model, in_the_money, min_regression_paths, False
+        )[2]
+        if not regressions:
+            regressions = [p if not isinstance(p, float) else None for p in predictors]
+        v_ex, v_df, v_x, v_hold = rows(value_rows)
+        out = _apply_forward(predictors, v_ex, v_df, v_x, v_hold, in_the_money)
+        value_after[value_rows], exercise_index[value_rows] = out[0], out[1]
+        considered_all[value_rows], advised_all[value_rows] = out[2], out[3]
+        continuation_all[value_rows] = out[4]
+    arrays = (considered_all, advised_all, continuation_all)
+    return value_after, exercise_index, regressions, arrays
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,6 +673,46 @@ def exercise_rule(
     """
     if result.boundary is None:
         raise OptionsInputError("result has no boundary; allowed a result of keep_boundary=True")
+    x, names, chosen = _rule_inputs(result, features, feature_names, rule_features, n_bins)
+    cells, y = _rule_decisions(result, result.boundary)
+    n = int(y.size)
+    if n == 0 or y.all() or not y.any():
+        what = "never" if n == 0 or not y.any() else "always"
+        text = (
+            f"{what} {action}"
+            + ("" if what == "never" else " when it is worth something")
+            + f" ({n:,} decisions)"
+        )
+        return ExerciseRule(text, (), (), (), "", 1.0, n)
+    columns = {name: x[:, :, i][cells] for i, name in enumerate(names)}
+    singles = [chosen[0]] if chosen is not None and len(chosen) == 1 else names
+    candidates = _rule_candidates(columns, y, n_bins, names, chosen, singles)
+    if not candidates:
+        return ExerciseRule(
+            f"no threshold on {', '.join(singles)} separates the decisions (the feature is constant)",
+            (),
+            (),
+            (),
+            "",
+            float(max(y.mean(), 1 - y.mean())),
+            n,
+        )
+    _, rnames, dirs, thr, comb = max(candidates, key=lambda c: c[0])
+    share = _rule_agreement(columns, rnames, dirs, thr, comb, y)
+    return ExerciseRule(
+        _rule_text(action, rnames, dirs, thr, comb), rnames, dirs, thr, comb, share, n
+    )
+
+
+def _rule_inputs(
+    result: LSMResult,
+    features: Any,
+    feature_names: Sequence[str],
+    rule_features: Sequence[str] | None,
+    n_bins: Any,
+) -> tuple[np.ndarray, list[str], list[str] | None]:
+    """The checked features (paths, dates, n_features), their names and the one or two names
+    the rule must use (None: try every feature and pair)."""
     x = _finite_array(features, "features")
     if x.ndim == 2:
         x = x[:, :, None]
@@ -646,62 +727,71 @@ def exercise_rule(
         )
     if not isinstance(n_bins, int) or not 2 <= n_bins <= 512:
         raise OptionsInputError(f"n_bins is {n_bins!r}; allowed an integer from 2 to 512")
-    if rule_features is not None:
-        chosen = [str(n) for n in rule_features]
-        unknown = [n for n in chosen if n not in names]
-        if not 1 <= len(chosen) <= 2 or unknown or len(set(chosen)) != len(chosen):
-            raise OptionsInputError(
-                f"rule_features is {chosen!r}; allowed one or two distinct names of {names!r}"
-            )
-    b = result.boundary
+    if rule_features is None:
+        return x, names, None
+    chosen = [str(n) for n in rule_features]
+    unknown = [n for n in chosen if n not in names]
+    if not 1 <= len(chosen) <= 2 or unknown or len(set(chosen)) != len(chosen):
+        raise OptionsInputError(
+            f"rule_features is {chosen!r}; allowed one or two distinct names of {names!r}"
+        )
+    return x, names, chosen
+
+
+def _rule_decisions(result: LSMResult, b: ExerciseBoundary) -> tuple[np.ndarray, np.ndarray]:
+    """The decisions the rule had to take, considered path-dates on or before each path's
+    exercise (a (paths, dates) mask), and what the regression advised there."""
     dates = np.arange(result.n_dates)
     alive = (result.exercise_index[:, None] < 0) | (
         dates[None, :] <= result.exercise_index[:, None]
     )
     cells = b.considered & alive
-    y = b.advised[cells]
+    return cells, b.advised[cells]
+
+
+_Candidate: TypeAlias = tuple[float, tuple[str, ...], tuple[str, ...], tuple[float, ...], str]
+
+
+def _rule_candidates(
+    columns: dict[str, np.ndarray],
+    y: np.ndarray,
+    n_bins: int,
+    names: list[str],
+    chosen: list[str] | None,
+    singles: list[str],
+) -> list[_Candidate]:
+    """The best threshold rule on each single feature and pair tried, as (score, names,
+    directions, thresholds, combiner); a pair must beat a single by half a percentage point."""
     n = int(y.size)
-    if n == 0 or y.all() or not y.any():
-        what = "never" if n == 0 or not y.any() else "always"
-        text = (
-            f"{what} {action}"
-            + ("" if what == "never" else " when it is worth something")
-            + f" ({n:,} decisions)"
-        )
-        return ExerciseRule(text, (), (), (), "", 1.0, n)
-    columns = {name: x[:, :, i][cells] for i, name in enumerate(names)}
-    candidates: list[tuple[float, tuple[str, ...], tuple[str, ...], tuple[float, ...], str]] = []
-    singles = [chosen[0]] if rule_features is not None and len(chosen) == 1 else names
-    if rule_features is None or len(chosen) == 1:
+    candidates: list[_Candidate] = []
+    if chosen is None or len(chosen) == 1:
         for name in singles:
             best = _best_single(columns[name], y, n_bins)
             if best is not None:
                 candidates.append((best[2], (name,), (best[1],), (best[0],), ""))
     pairs = (
         [tuple(chosen)]
-        if rule_features is not None and len(chosen) == 2
+        if chosen is not None and len(chosen) == 2
         else (
-            [(a, c) for i, a in enumerate(names) for c in names[i + 1 :]]
-            if rule_features is None
-            else []
+            [(a, c) for i, a in enumerate(names) for c in names[i + 1 :]] if chosen is None else []
         )
     )
     for p in pairs:
         best2 = _best_pair(columns[p[0]], columns[p[1]], y, n_bins)
         if best2 is not None:
             candidates.append((best2[3] - 0.005 * n, tuple(p), best2[1], best2[0], best2[2]))
-    if not candidates:
-        return ExerciseRule(
-            f"no threshold on {', '.join(singles)} separates the decisions (the feature is constant)",
-            (),
-            (),
-            (),
-            "",
-            float(max(y.mean(), 1 - y.mean())),
-            n,
-        )
-    _, rnames, dirs, thr, comb = max(candidates, key=lambda c: c[0])
-    # the exact agreement of the chosen rule on every decision
+    return candidates
+
+
+def _rule_agreement(
+    columns: dict[str, np.ndarray],
+    rnames: Sequence[str],
+    dirs: Sequence[str],
+    thr: Sequence[float],
+    comb: str,
+    y: np.ndarray,
+) -> float:
+    """The exact share of the decisions ``y`` the chosen rule reproduces."""
     masks = [
         (columns[nm] >= t) if d == "above" else (columns[nm] < t)
         for nm, d, t in zip(rnames, dirs, thr, strict=True)
@@ -711,10 +801,7 @@ def exercise_rule(
         if len(masks) == 1
         else (masks[0] | masks[1] if comb == "or" else masks[0] & masks[1])
     )
-    share = float((predicted == y).mean())
-    return ExerciseRule(
-        _rule_text(action, rnames, dirs, thr, comb), rnames, dirs, thr, comb, share, n
-    )
+    return float((predicted == y).mean())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -794,29 +881,8 @@ def conversion_option(
             f"mining_cash_flow_usd has shape {mining.shape}; allowed ({n_paths}, n_months)"
         )
     n_months = mining.shape[1]
-    months = np.asarray(decision_months)
-    if (
-        months.ndim != 1
-        or months.shape[0] != n_dates
-        or not np.issubdtype(months.dtype, np.integer)
-        or (months < 0).any()
-        or (months >= n_months).any()
-        or (np.diff(months) <= 0).any()
-    ):
-        raise OptionsInputError(
-            f"decision_months is {months.tolist()!r}; allowed {n_dates} strictly increasing "
-            f"integer months in [0, {n_months - 1}]"
-        )
-    try:
-        r = float(discount_rate_per_year)
-    except (TypeError, ValueError) as exc:
-        raise OptionsInputError(
-            f"discount_rate_per_year must be a number; got {discount_rate_per_year!r}"
-        ) from exc
-    if not (np.isfinite(r) and -0.5 < r <= 1.0):
-        raise OptionsInputError(
-            f"discount_rate_per_year is {discount_rate_per_year!r}; allowed (-0.5, 1]"
-        )
+    months = _decision_month_indices(decision_months, n_dates, n_months)
+    r = _conversion_discount_rate(discount_rate_per_year)
     x = _finite_array(features, "features")
     if x.ndim == 2:
         x = x[:, :, None]
@@ -843,10 +909,6 @@ def conversion_option(
     path_value = before + lsm.path_value_usd
     now_path = before + df_dates[0] * conv[:, 0]
     never_path = before + segments.sum(axis=1)
-    n_years = int(months[-1] // 12) + 1
-    ex_month = np.where(lsm.exercise_index >= 0, months[np.maximum(lsm.exercise_index, 0)], -1)
-    year_ends = 12 * np.arange(1, n_years + 1)
-    by_year = ((ex_month[:, None] >= 0) & (ex_month[:, None] < year_ends[None, :])).mean(axis=0)
     rule = exercise_rule(lsm, x, feature_names, rule_features, action="convert")
     return ConversionOption(
         value_usd=float(path_value.mean()),
@@ -858,7 +920,48 @@ def conversion_option(
         gain_over_never_std_error_usd=_std_error(path_value - never_path, antithetic),
         decision_months=_readonly(months.astype(np.int64)),
         converted_by_date=lsm.exercised_by_date,
-        converted_by_year=_readonly(by_year),
+        converted_by_year=_readonly(_converted_by_year(lsm, months)),
         rule=rule,
         lsm=lsm,
     )
+
+
+def _decision_month_indices(decision_months: Any, n_dates: int, n_months: int) -> np.ndarray:
+    """The decision dates as ``n_dates`` strictly increasing integer months in [0, n_months)."""
+    months = np.asarray(decision_months)
+    if (
+        months.ndim != 1
+        or months.shape[0] != n_dates
+        or not np.issubdtype(months.dtype, np.integer)
+        or (months < 0).any()
+        or (months >= n_months).any()
+        or (np.diff(months) <= 0).any()
+    ):
+        raise OptionsInputError(
+            f"decision_months is {months.tolist()!r}; allowed {n_dates} strictly increasing "
+            f"integer months in [0, {n_months - 1}]"
+        )
+    return months
+
+
+def _conversion_discount_rate(discount_rate_per_year: Any) -> float:
+    """The discount rate, a fraction per year in (-0.5, 1]."""
+    try:
+        r = float(discount_rate_per_year)
+    except (TypeError, ValueError) as exc:
+        raise OptionsInputError(
+            f"discount_rate_per_year must be a number; got {discount_rate_per_year!r}"
+        ) from exc
+    if not (np.isfinite(r) and -0.5 < r <= 1.0):
+        raise OptionsInputError(
+            f"discount_rate_per_year is {discount_rate_per_year!r}; allowed (-0.5, 1]"
+        )
+    return r
+
+
+def _converted_by_year(lsm: LSMResult, months: np.ndarray) -> np.ndarray:
+    """Share of paths converted by the end of years 1, 2, ... (a conversion month < 12 y)."""
+    n_years = int(months[-1] // 12) + 1
+    ex_month = np.where(lsm.exercise_index >= 0, months[np.maximum(lsm.exercise_index, 0)], -1)
+    year_ends = 12 * np.arange(1, n_years + 1)
+    return ((ex_month[:, None] >= 0) & (ex_month[:, None] < year_ends[None, :])).mean(axis=0)
