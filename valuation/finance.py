@@ -153,9 +153,36 @@ def npv(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
     """Net present value per row, numpy-financial's convention.
 
     ``npv = sum_t cashflows[..., t] / (1 + rate) ** t``, t = 0..n-1 (the flow at index 0 is not
-    discounted). ``rate`` is per period, a scalar or an array broadcastable to
-    ``cashflows.shape[:-1]``. Returns shape ``broadcast(rate.shape, cashflows.shape[:-1])``; a
-    float for one 1-D stream and a scalar rate.
+    discounted).
+
+    Parameters
+    ----------
+    rate : float or array_like
+        Discount rate per period (a fraction, e.g. 0.01 a month), a scalar or an array
+        broadcastable to ``cashflows.shape[:-1]``; must be > -1.
+    cashflows : array_like
+        Cash flows in USD (or any one currency), shape ``(..., n_periods)``, first flow at t = 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        NPV in the cash flows' currency, shape ``broadcast(rate.shape, cashflows.shape[:-1])``; a
+        float for one 1-D stream and a scalar rate.
+
+    References
+    ----------
+    .. [1] numpy-financial 1.0.0, ``numpy_financial.npv``: same convention and the example below
+       (https://numpy.org/numpy-financial/latest/npv.html).
+
+    Examples
+    --------
+    The numpy-financial documentation's example, then two monthly streams at 1% a month:
+
+    >>> from valuation.finance import npv
+    >>> round(npv(0.05, [-15000, 1500, 2500, 3500, 4500, 6000]), 6)
+    122.894855
+    >>> npv(0.01, [[-100, 60, 60], [-100, 0, 121]]).round(4)
+    array([18.2237, 18.6158])
     """
     cf = _flows(cashflows)
     r = _rate(rate)
@@ -425,7 +452,38 @@ def _roots_nearest_zero(
 
 
 def irr(cashflows: ArrayLike) -> np.ndarray | float:
-    """IRR per period per row (nan where none); see :func:`irr_details` for method and rule."""
+    """Internal rate of return per period per row (nan where none).
+
+    The method, its limits and the rule for several roots (the one closest to zero, as
+    numpy-financial 1.0 reports) are in :func:`irr_details`, which also classifies each row.
+
+    Parameters
+    ----------
+    cashflows : array_like
+        Cash flows in USD, shape ``(..., n_periods)``, first flow at t = 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        IRR per period (a fraction; monthly flows give a monthly rate), shape
+        ``cashflows.shape[:-1]``; nan where no rate sets the NPV to zero.
+
+    References
+    ----------
+    .. [1] numpy-financial 1.0.0, ``numpy_financial.irr`` and its example ``[-100, 39, 59, 55,
+       20]`` -> 0.28095 (https://numpy.org/numpy-financial/latest/irr.html).
+
+    Examples
+    --------
+    >>> from valuation.finance import irr
+    >>> round(irr([-100, 39, 59, 55, 20]), 5)
+    0.28095
+
+    Vectorised over rows; a stream that never pays back has no IRR:
+
+    >>> irr([[-100, 0, 121], [-100, 0, 0], [100, -50, -60]]).round(5)
+    array([0.1    ,     nan, 0.06394])
+    """
     return scalar_or_array(irr_details(cashflows).rate_per_period)
 
 
@@ -974,27 +1032,79 @@ def project_cash_flows(
 ) -> ProjectCashFlows:
     """Monthly project cash flows, vectorised over leading axes; every array ``(..., n_months)``.
 
-    Inputs are positive amounts: ``revenue_usd``, ``opex_usd`` and, per MACRS class (5, 7, 15,
-    39; 0 for land and other non-depreciable cost), ``capex_by_class_usd``. Shapes broadcast.
-
     - ebitda = revenue - opex; depreciation = sum of MACRS per class (``tax`` bonus share applied
-      to 5/7/15-year property) of the basis placed in service each month,
-      ``placed_in_service_by_class_usd`` (same classes as the capex; defaults to the capex itself,
-      i.e. in service when paid). Cash capex stays at spend: construction in progress is not
-      depreciable (IRS Pub 946, ch. 3: depreciation begins when property is placed in service).
-      Unlevered tax on ebitda - depreciation, levered tax on ebitda - depreciation - interest,
-      both with NOL carry-forward (:func:`income_tax_usd`).
-    - terminal value at the last month: ``terminal_value_usd`` ``(...)`` when given (a caller's
-      own valuation, e.g. lease-aware), otherwise ``terminal`` applied to ``noi_usd`` (EBITDA by
-      default). The sale is taxed (:func:`sale_tax_usd`) at the last month on the value less the
-      remaining tax basis; that tax is in ``tax_usd`` and ``unlevered_tax_usd`` and shown alone
-      as ``terminal_tax_usd``.
+      to 5/7/15-year property) of the basis placed in service each month. Cash capex stays at
+      spend: construction in progress is not depreciable (IRS Pub 946, ch. 3: depreciation begins
+      when property is placed in service). Unlevered tax on ebitda - depreciation, levered tax on
+      ebitda - depreciation - interest, both with NOL carry-forward (:func:`income_tax_usd`).
+    - terminal value at the last month: ``terminal_value_usd`` when given (a caller's own
+      valuation, e.g. lease-aware), otherwise ``terminal`` applied to ``noi_usd``. The sale is
+      taxed (:func:`sale_tax_usd`) at the last month on the value less the remaining tax basis;
+      that tax is in ``tax_usd`` and ``unlevered_tax_usd`` and shown alone as ``terminal_tax_usd``.
     - unlevered_fcf = ebitda - capex - unlevered tax + terminal value.
     - levered_fcf = ebitda - capex - levered tax + draws - interest - principal + terminal value;
       any loan balance left at the horizon is repaid in the last month (included in
       ``principal_usd``; ``dscr`` excludes that balloon).
 
-    Returns a :class:`ProjectCashFlows`, one array per field.
+    Parameters
+    ----------
+    revenue_usd, opex_usd : array_like
+        Monthly revenue and operating cost in USD (positive amounts), ``(..., n_months)``; shapes
+        broadcast.
+    capex_by_class_usd : mapping of int to array_like
+        Cash capex in USD by MACRS class (5, 7, 15, 39 years; 0 for land and other
+        non-depreciable cost), each ``(..., n_months)``, >= 0.
+    discount_rate_per_year : float
+        Annual discount rate (a fraction) the terminal value uses.
+    tax : TaxAssumptions, optional
+        Federal and state rates, NOL limit and bonus share; default ``TaxAssumptions()`` (21%
+        federal, no state tax, no bonus).
+    debt : DebtTerms, optional
+        A project loan; None for an unlevered project (levered = unlevered, ``dscr`` nan).
+    terminal : TerminalValue, optional
+        Exit-cap, perpetuity or no terminal value applied to ``noi_usd``; default
+        ``TerminalValue()``.
+    noi_usd : array_like, optional
+        Net operating income (USD per month) the terminal value capitalises; default EBITDA.
+    placed_in_service_by_class_usd : mapping of int to array_like, optional
+        Basis placed in service per month and class (same classes as the capex), USD >= 0;
+        default the capex itself (in service when paid).
+    terminal_value_usd : array_like, optional
+        The caller's own terminal value, USD, one per row ``(...)``, booked at the last month.
+
+    Returns
+    -------
+    ProjectCashFlows
+        A frozen dataclass, one ``(..., n_months)`` array per field, all USD except ``dscr``
+        (a ratio): ``revenue_usd``, ``opex_usd``, ``ebitda_usd``, ``capex_usd``,
+        ``depreciation_usd``, ``interest_usd``, ``tax_usd``, ``terminal_value_usd``,
+        ``unlevered_fcf_usd``, ``levered_fcf_usd``, ... (``as_dict()`` for a frame).
+
+    References
+    ----------
+    .. [1] IRS Publication 946 (2024), How to Depreciate Property: MACRS tables A-1 (half-year)
+       and A-7a (39-year, mid-month).
+    .. [2] IRC section 11(b) (21% corporate rate) and section 172(a)(2) (NOL deduction limited to
+       80% of taxable income).
+
+    Examples
+    --------
+    Two years at $100k revenue and $40k opex a month, $1M of 5-year equipment in month 0:
+
+    >>> import numpy as np
+    >>> from valuation.finance import project_cash_flows
+    >>> cf = project_cash_flows(
+    ...     revenue_usd=np.full(24, 100_000.0),
+    ...     opex_usd=np.full(24, 40_000.0),
+    ...     capex_by_class_usd={5: np.r_[1_000_000.0, np.zeros(23)]},
+    ...     discount_rate_per_year=0.10,
+    ... )
+    >>> cf.ebitda_usd[:2]
+    array([60000., 60000.])
+    >>> cf.depreciation_usd[:3].round(2)
+    array([16666.67, 16666.67, 16666.67])
+    >>> float(cf.unlevered_fcf_usd[0].round(2))
+    -949100.0
     """
     tax = TaxAssumptions() if tax is None else tax
     terminal = TerminalValue() if terminal is None else terminal
