@@ -130,9 +130,38 @@ def hashprice_usd_per_ph_day(
 ) -> np.ndarray | float:
     """Expected USD earned by 1 PH/s in one day (the hashprice index), before pool fees.
 
-    ``btc_price_usd x 144 x (subsidy + fees) / (network_hashrate_eh_s x 1000)``.
-    E.g. 2024-12-23: $93,450, 108.52 T (776.8 EH/s), 0.0931 BTC fees, 3.125 subsidy -> $55.75
-    against Hashrate Index's published $55.21.
+    ``btc_price_usd x 144 x (subsidy + fees) / (network_hashrate_eh_s x 1000)``; vectorised over
+    all arguments.
+
+    Parameters
+    ----------
+    btc_price_usd : float or array_like
+        BTC price in USD, > 0.
+    network_hashrate_eh_s : float or array_like
+        Difficulty-implied network hashrate in EH/s (``D x 2^32 / 600 s``), > 0.
+    fees_btc_per_block : float or array_like
+        Mean transaction fees per block in BTC, >= 0.
+    subsidy_btc : float or array_like
+        Block subsidy in BTC, >= 0 (:func:`valuation.market.block_subsidy_btc`).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Hashprice in USD per PH/s per day, the broadcast shape of the arguments.
+
+    References
+    ----------
+    .. [1] Luxor, Hashrate Index: hashprice definition (docs.luxor.tech/hashrateindex/hashprice).
+    .. [2] Hashrate Index, hashprice of 2024-12-23: $55.21 per PH/s per day.
+
+    Examples
+    --------
+    2024-12-23: $93,450, 108.52 T difficulty (776.8 EH/s), 0.0931 BTC fees, 3.125 BTC subsidy;
+    Hashrate Index published $55.21:
+
+    >>> from valuation.mining import hashprice_usd_per_ph_day
+    >>> round(hashprice_usd_per_ph_day(93_450, 776.8, 0.0931, 3.125), 2)
+    55.75
     """
     price = _positive(btc_price_usd, "btc_price_usd")
     btc = np.asarray(
@@ -144,10 +173,39 @@ def hashprice_usd_per_ph_day(
 def breakeven_power_price_usd_per_mwh(
     hashprice_usd_per_ph_day: object, efficiency_j_per_th: object, pool_fee: object = 0.0
 ) -> np.ndarray | float:
-    """Power price ($/MWh) at which a machine's revenue net of pool fee equals its power cost.
+    """Power price at which a machine's revenue net of pool fee equals its power cost.
 
-    ``hashprice x (1 - pool_fee) / (0.024 x J/TH)``; an S21 (17.5 J/TH) at $54.3/PH/day and no
-    pool fee breaks even at $129.3/MWh (Hashrate Index 2024-04-01 quotes $0.13/kWh).
+    ``hashprice x (1 - pool_fee) / (0.024 x J/TH)``: 1 J/TH running 1 PH/s for a day draws 0.024
+    MWh.
+
+    Parameters
+    ----------
+    hashprice_usd_per_ph_day : float or array_like
+        Hashprice in USD per PH/s per day.
+    efficiency_j_per_th : float or array_like
+        Machine efficiency in J/TH, > 0.
+    pool_fee : float or array_like, default 0.0
+        Pool fee, a fraction in [0, 1).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Breakeven power price in USD per MWh at the machine (divide by the site's PUE for the
+        price at the meter).
+
+    References
+    ----------
+    .. [1] Hashrate Index, 2024-04-01: an S21 at $54.3 per PH/s per day breaks even at $0.13/kWh.
+
+    Examples
+    --------
+    An Antminer S21 (17.5 J/TH) at $54.3 per PH/s per day, without and with a 2% pool fee:
+
+    >>> from valuation.mining import breakeven_power_price_usd_per_mwh
+    >>> round(breakeven_power_price_usd_per_mwh(54.3, 17.5), 1)
+    129.3
+    >>> round(breakeven_power_price_usd_per_mwh(54.3, 17.5, pool_fee=0.02), 1)
+    126.7
     """
     hp = as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day", MiningError)
     require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite", MiningError)
