@@ -370,7 +370,28 @@ class BasePaths:
 
     @classmethod
     def from_market(cls, market: MarketState = DEFAULT_MARKET, n_months: int = 180) -> BasePaths:
-        """The paths ``hashprice_path(market, n_months)`` uses, with the trend hashrate un-floored."""
+        """The paths ``hashprice_path(market, n_months)`` uses, with the trend hashrate un-floored.
+
+        Parameters
+        ----------
+        market : MarketState, default DEFAULT_MARKET
+            The dated market snapshot (2025-11-03) and its growth rates.
+        n_months : int, default 180
+            Months from the snapshot.
+
+        Returns
+        -------
+        BasePaths
+            ``(n_months,)`` arrays: BTC price (USD), trend network hashrate (EH/s, before the floor),
+            fees and subsidy (BTC per block) and the hashprice floor (USD per PH/s per day).
+
+        Examples
+        --------
+        >>> from valuation.drivers import BasePaths
+        >>> base = BasePaths.from_market(n_months=24)
+        >>> base.n_months, round(float(base.btc_price_usd[0])), round(float(base.network_hashrate_eh_s[0]), 1)
+        (24, 106935, 1129.8)
+        """
         path = hashprice_path(market, n_months)
         trend = hashprice_path(replace(market, hashprice_floor_usd_per_ph_day=0.0), n_months)
         return cls.from_hashprice_path(
@@ -549,7 +570,45 @@ def generate_blocks(
 ) -> DriverPaths:
     """Driver paths of blocks ``[first_block, last_block)`` (``BLOCK_SIZE_PATHS`` paths each).
 
-    Path ``b x BLOCK_SIZE_PATHS + j`` is the same whatever block range it is generated in.
+    Path ``b x BLOCK_SIZE_PATHS + j`` is the same whatever block range it is generated in (one
+    child seed per block; the module docstring gives the drivers and the seeding), so a large run
+    can be drawn in chunks, on any number of workers.
+
+    Parameters
+    ----------
+    base : BasePaths
+        The deterministic monthly inputs the shocks wrap.
+    drivers : RiskDrivers
+        Volatilities, persistences, correlations and per-path risk probabilities.
+    seed : int
+        Whole number >= 0.
+    first_block, last_block : int
+        Blocks to draw, ``0 <= first_block < last_block``.
+
+    Returns
+    -------
+    DriverPaths
+        ``(paths, months)`` arrays: ``btc_price_usd``, ``network_hashrate_eh_s``,
+        ``fees_btc_per_block``, ``hashprice_usd_per_ph_day``, ``power_price_scale``,
+        ``lease_rate_scale``; ``(paths,)`` arrays: ``signing_month``, ``default_month`` (-1:
+        never), ``capex_scale``, ``delay_months``; ``first_path``.
+
+    Examples
+    --------
+    Block 0 holds the same first paths as :func:`generate_paths` draws; block 1 starts at path
+    1,024:
+
+    >>> import numpy as np
+    >>> from valuation.drivers import BasePaths, RiskDrivers, generate_blocks, generate_paths
+    >>> base = BasePaths.from_market(n_months=24)
+    >>> block0 = generate_blocks(base, RiskDrivers(), seed=7, first_block=0, last_block=1)
+    >>> block0.n_paths, block0.btc_price_usd.shape
+    (1024, (1024, 24))
+    >>> first4 = generate_paths(base, RiskDrivers(), seed=7, n_paths=4)
+    >>> bool(np.array_equal(block0.btc_price_usd[:4], first4.btc_price_usd))
+    True
+    >>> generate_blocks(base, RiskDrivers(), seed=7, first_block=1, last_block=2).first_path
+    1024
     """
     _check_range(seed, first_block, last_block)
     n_months = base.n_months
@@ -711,10 +770,36 @@ def _capex_scale_and_delay_months(
 def as_hashprice_path(paths: DriverPaths, deterministic: HashpricePath) -> HashpricePath:
     """The paths as a ``HashpricePath`` of ``(paths, months)`` arrays, for the mining model.
 
-    ``deterministic`` is ``hashprice_path(market, n_months)`` (1-D), which gives the month
-    starts, subsidy and floor. Do not pass the driver paths back through ``hashprice_path``: it
-    holds fees at ``market.fees_btc_per_block``; this keeps each path's fees and hashprice.
-    With ``RiskDrivers.deterministic()`` every row equals ``deterministic`` exactly.
+    Do not pass the driver paths back through ``hashprice_path``: it holds fees at
+    ``market.fees_btc_per_block``; this keeps each path's fees and hashprice. With
+    ``RiskDrivers.deterministic()`` every row equals ``deterministic`` exactly.
+
+    Parameters
+    ----------
+    paths : DriverPaths
+        Driver paths of ``n_months`` months.
+    deterministic : HashpricePath
+        ``hashprice_path(market, n_months)`` (1-D), which gives the month starts, subsidy and
+        floor.
+
+    Returns
+    -------
+    HashpricePath
+        ``(paths, months)`` BTC price (USD), hashrate (EH/s), subsidy and fees (BTC per block) and
+        hashprice (BTC and USD per PH/s per day), ready for
+        :func:`valuation.mining.mining_cash_flows`.
+
+    Examples
+    --------
+    >>> from valuation.drivers import BasePaths, RiskDrivers, as_hashprice_path, generate_paths
+    >>> from valuation.mining import hashprice_path
+    >>> base = BasePaths.from_market(n_months=24)
+    >>> paths = generate_paths(base, RiskDrivers(), seed=7, n_paths=4)
+    >>> hp = as_hashprice_path(paths, hashprice_path(n_months=24))
+    >>> hp.hashprice_usd_per_ph_day.shape
+    (4, 24)
+    >>> hp.hashprice_usd_per_ph_day[:, 0].round(2)  # USD per PH/s per day, month 0
+    array([39.64, 38.34, 48.52, 46.03])
     """
     if deterministic.hashprice_usd_per_ph_day.shape != (paths.n_months,):
         raise DriverError(
@@ -755,6 +840,32 @@ def generate_paths(base: BasePaths, drivers: RiskDrivers, seed: int, n_paths: in
 
     All at once: about 17 kB per path at 180 months (~170 MB peak for 10,000 paths). For larger
     runs loop over ``block_ranges(n_paths, blocks_per_chunk)`` with :func:`generate_blocks`.
+
+    Parameters
+    ----------
+    base : BasePaths
+        The deterministic monthly inputs the shocks wrap.
+    drivers : RiskDrivers
+        The risk model (``PRESETS`` bear / base / bull, or ``RiskDrivers().deterministic()``).
+    seed : int
+        Whole number >= 0; same seed, same paths.
+    n_paths : int
+        Whole number >= 1.
+
+    Returns
+    -------
+    DriverPaths
+        ``(n_paths, months)`` and ``(n_paths,)`` arrays (see :func:`generate_blocks`).
+
+    Examples
+    --------
+    >>> from valuation.drivers import BasePaths, RiskDrivers, generate_paths
+    >>> base = BasePaths.from_market(n_months=24)
+    >>> paths = generate_paths(base, RiskDrivers(), seed=7, n_paths=4)
+    >>> paths.btc_price_usd.shape
+    (4, 24)
+    >>> paths.btc_price_usd[:, -1].round(-3)  # BTC price in month 23, USD
+    array([111000.,  48000., 150000.,  26000.])
     """
     ((first, last),) = block_ranges(n_paths, blocks_per_chunk=10**9)
     return generate_blocks(base, drivers, seed, first, last).take(0, n_paths)

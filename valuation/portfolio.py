@@ -132,13 +132,42 @@ def choose_sites(
     critical_it_mw: Any = None,
     mw_cap: float | None = None,
 ) -> np.ndarray:
-    """Which sites to convert now: the boolean mask (sites,) maximising the sum of ``value_usd``
-    with the chosen ``capex_usd`` summing to at most ``budget_usd`` and, when both are given, the
-    chosen ``critical_it_mw`` to at most ``mw_cap``. Exact (HiGHS branch and bound, zero gap).
+    """Which sites to convert now, exactly (HiGHS branch and bound, zero gap).
 
-    ``value_usd`` (sites,) finite USD (a site worth nothing or less is never chosen);
-    ``capex_usd`` (sites,) USD, 0 or more; ``budget_usd`` 0 or more (``np.inf`` for no budget);
-    ``critical_it_mw`` (sites,) 0 or more; ``mw_cap`` 0 or more.
+    Maximises the sum of ``value_usd`` over the chosen sites with the chosen ``capex_usd`` summing
+    to at most ``budget_usd`` and, when both are given, the chosen ``critical_it_mw`` to at most
+    ``mw_cap``: a 0-1 knapsack solved as a mixed-integer program.
+
+    Parameters
+    ----------
+    value_usd : array_like
+        (sites,) finite value of converting each site, USD (a site worth nothing or less is never
+        chosen).
+    capex_usd : array_like
+        (sites,) capex of each conversion, USD, >= 0.
+    budget_usd : float
+        Capex budget, USD, >= 0 (``numpy.inf`` for no budget).
+    critical_it_mw : array_like, optional
+        (sites,) critical IT MW of each conversion, >= 0; with ``mw_cap``.
+    mw_cap : float, optional
+        Most critical IT MW tenants will take, >= 0; with ``critical_it_mw``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (sites,) boolean mask of the sites to convert.
+
+    References
+    ----------
+    .. [1] SciPy ``scipy.optimize.milp`` (HiGHS), https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.milp.html
+
+    Examples
+    --------
+    $110M of budget: the two smaller sites ($11M together) beat the largest alone ($10M):
+
+    >>> from valuation.portfolio import choose_sites
+    >>> choose_sites([10e6, 6e6, 5e6], [100e6, 60e6, 50e6], budget_usd=110e6)
+    array([False,  True,  True])
     """
     value = _array(value_usd, "value_usd")
     if value.ndim != 1 or not 1 <= value.size <= MAX_SITES:
@@ -249,23 +278,74 @@ def plan_conversions(
 ) -> PortfolioPlan:
     """Choose for each site at most one start year, maximising the plan's value. Exact.
 
-    - ``value_usd`` (sites, years): the value of starting the conversion in each plan year (USD at
-      the valuation date); nan where that start is not possible.
-    - ``capex_usd`` (sites,) or (sites, years): the capex of a start in each year, USD, 0 or more.
-    - ``capex_schedule`` (k,) or (sites, k): the share of the capex spent in the start year and the
-      k - 1 years after; 0 or more, summing to 1. Funding years are years + k - 1.
-    - ``equity_budget_usd_per_year`` (a number or (funding years,)) and/or
-      ``equity_budget_usd_total``: what the company can fund from equity; at least one, or both
-      None for no budget.
-    - ``critical_it_mw`` (sites,) and ``mw_cap_per_year`` (a number or (years,)): the critical IT
-      MW whose leases start each year may not exceed what tenants will take that year.
-    - ``loan_to_cost`` in [0, 1): the share of each year's capex project debt funds (default 0.80,
-      sourced above). ``tenant_prepayment_usd`` (a number, (sites,) or (sites, years)): received
-      in the start year, it reduces the equity drawn (default 0, an assumption, see above).
-    - ``budget_increment_usd``: the extra budget whose value the plan reports (default $100M).
-    - ``time_limit_s``: per solve. HiGHS proves most plans optimal in well under a second, but a
-      budget that binds in every year can leave many near-equal plans to rule out; at the limit
-      the best plan found is returned with ``optimal`` False and its proven ``mip_gap``.
+    Each start's capex is spread over its schedule years; the equity it draws (capex x (1 -
+    loan-to-cost) less the tenant's prepayment) must fit a budget per year and/or in total, and the
+    critical IT MW starting each year must fit what tenants will take. The plan's gain from
+    ``budget_increment_usd`` more equity is found by re-solving (a step, not a derivative: the
+    problem is integer).
+
+    Parameters
+    ----------
+    value_usd : array_like
+        (sites, years): the value of starting the conversion in each plan year, USD at the
+        valuation date; nan where that start is not possible.
+    capex_usd : array_like
+        (sites,) or (sites, years): the capex of a start in each year, USD, >= 0.
+    capex_schedule : array_like, default (1.0,)
+        (k,) or (sites, k): the share of the capex spent in the start year and the k - 1 years
+        after; >= 0, summing to 1. Funding years are years + k - 1.
+    equity_budget_usd_per_year : float or array_like, optional
+        Equity the company can fund each funding year, USD (a number or (funding years,)).
+    equity_budget_usd_total : float, optional
+        Equity over the whole plan, USD. Both None: no budget.
+    critical_it_mw : array_like, optional
+        (sites,) critical IT MW of each conversion; with ``mw_cap_per_year``.
+    mw_cap_per_year : float or array_like, optional
+        Critical IT MW whose leases may start each year (a number or (years,)).
+    loan_to_cost : float, default 0.80
+        Share of each year's capex project debt funds, in [0, 1) (Galaxy Helios, 2025).
+    tenant_prepayment_usd : float or array_like, default 0.0
+        Received in the start year, it reduces the equity drawn (a number, (sites,) or (sites,
+        years)); 0 is an assumption.
+    site_ids : sequence of str, optional
+        Names for the timeline (default 0, 1, ...).
+    budget_increment_usd : float, default 100e6
+        The extra equity whose value the plan reports.
+    shadow_by_year : bool, default False
+        Also value the increment in each funding year's budget alone (one re-solve a year).
+    time_limit_s : float, default 10.0
+        Per solve; at the limit the best plan found is returned with ``optimal`` False and its
+        proven ``mip_gap``.
+
+    Returns
+    -------
+    PortfolioPlan
+        ``start_year`` (sites,) (-1: not converted), ``value_usd``, ``timeline`` (one row per
+        converting site), ``funding`` (one row per funding year: capex, debt, prepayment and
+        equity in USD, budgets, MW), ``shadow_value_usd`` and the solver's ``optimal`` and
+        ``mip_gap``.
+
+    References
+    ----------
+    .. [1] SciPy ``scipy.optimize.milp`` (HiGHS), https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.milp.html
+
+    Examples
+    --------
+    Three sites over two start years with $25M of equity a year at 80% loan-to-cost: site 0 goes
+    first, sites 1 and 2 wait a year (their value falls a little for it):
+
+    >>> from valuation.portfolio import plan_conversions
+    >>> plan = plan_conversions(
+    ...     [[10e6, 9e6], [6e6, 5.5e6], [5e6, 4.8e6]],  # value by start year, USD
+    ...     [100e6, 60e6, 50e6],  # capex, USD
+    ...     equity_budget_usd_per_year=25e6,
+    ... )
+    >>> plan.start_year, plan.value_usd, plan.shadow_value_usd
+    (array([0, 1, 1]), 20300000.0, 700000.0)
+    >>> plan.funding[["year", "capex_usd", "debt_usd", "equity_usd"]]
+       year    capex_usd    debt_usd  equity_usd
+    0     0  100000000.0  80000000.0  20000000.0
+    1     1  110000000.0  88000000.0  22000000.0
     """
     value = _value_by_start_usd(value_usd)
     n_sites, n_years = value.shape
