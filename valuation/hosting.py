@@ -144,11 +144,10 @@ class LeaseTerms:
     credit : TenantCredit
         The tenant's default risk.
 
-    Returns
-    -------
-    LeaseTerms
-        Frozen and checked: a bad field raises ``HostingError`` naming the field, value and what is
-        allowed.
+    Raises
+    ------
+    HostingError
+        For a bad field, naming the field, the value and what is allowed.
 
     Examples
     --------
