@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 import numpy as np
 from sklearn.base import clone
@@ -333,25 +333,24 @@ def longstaff_schwartz(
     >>> result.exercised_by_date.round(3)
     array([0.038, 0.084, 0.196, 0.492])
     """
-    ex, df, x, hold = _lsm_arrays(
-        exercise_value_usd, discount_factor, features, holding_cash_flow_usd
-    )
+    arrays = _lsm_arrays(exercise_value_usd, discount_factor, features, holding_cash_flow_usd)
+    ex, df, x, hold = arrays
     n_paths, n_dates = ex.shape
     model = _lsm_regression(
         regression, min_regression_paths, in_the_money, antithetic, cross_fit, n_paths
     )
     if cross_fit:
         value_after, exercise_index, regressions, folded = _cross_fitted(
-            ex, df, x, hold, model, in_the_money, min_regression_paths, antithetic
+            arrays, model, in_the_money, min_regression_paths, antithetic
         )
         considered_all, advised_all, continuation_all = folded
     else:
-        value_after, exercise_index, predictors, *arrays = _fit_backward(
-            ex, df, x, hold, model, in_the_money, min_regression_paths, keep_boundary
+        value_after, exercise_index, predictors, *kept = _fit_backward(
+            *arrays, model, in_the_money, min_regression_paths, keep_boundary
         )
         regressions = [p if not isinstance(p, float) else None for p in predictors]
         if keep_boundary:
-            considered_all, advised_all, continuation_all = arrays
+            considered_all, advised_all, continuation_all = kept
 
     counts = np.bincount(exercise_index[exercise_index >= 0], minlength=n_dates)
     exercised_by_date = np.cumsum(counts) / n_paths
@@ -377,9 +376,25 @@ def longstaff_schwartz(
     )
 
 
+class _LsmArrays(NamedTuple):
+    """The engine's checked inputs: exercise values (paths, dates) USD, discount factors
+    (paths, dates), features (paths, dates, n_features), holding cash flows (paths, dates) USD
+    or None."""
+
+    ex: np.ndarray
+    df: np.ndarray
+    x: np.ndarray
+    hold: np.ndarray | None
+
+    def rows(self, idx: np.ndarray) -> _LsmArrays:
+        """The same arrays on the paths ``idx``."""
+        hold = None if self.hold is None else self.hold[idx]
+        return _LsmArrays(self.ex[idx], self.df[idx], self.x[idx], hold)
+
+
 def _lsm_arrays(
     exercise_value_usd: Any, discount_factor: Any, features: Any, holding_cash_flow_usd: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+) -> _LsmArrays:
     """The checked arrays of :func:`longstaff_schwartz`: exercise values (paths, dates) USD,
     discount factors (paths, dates), features (paths, dates, n_features) and the holding cash
     flows (paths, dates) USD or None."""
@@ -410,14 +425,14 @@ def _lsm_arrays(
             "(paths, dates, n_features) with at least one feature"
         )
     if holding_cash_flow_usd is None:
-        return ex, df, x, None
+        return _LsmArrays(ex, df, x, None)
     hold = _check_shape(
         _finite_array(holding_cash_flow_usd, "holding_cash_flow_usd"),
         "holding_cash_flow_usd",
         n_paths,
         n_dates,
     )
-    return ex, df, x, hold
+    return _LsmArrays(ex, df, x, hold)
 
 
 def _lsm_regression(
@@ -454,19 +469,12 @@ def _lsm_regression(
 
 
 def _cross_fitted(
-    ex: np.ndarray,
-    df: np.ndarray,
-    x: np.ndarray,
-    hold: np.ndarray | None,
-    model: Any,
-    in_the_money: str,
-    min_regression_paths: int,
-    antithetic: bool,
+    arrays: _LsmArrays, model: Any, in_the_money: str, min_regression_paths: int, antithetic: bool
 ) -> tuple[np.ndarray, np.ndarray, list[Any], tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Two folds (an antithetic pair stays in one): the rule fitted on each values the other.
     Returns path values, exercise indices, the first fold's regressions and the considered /
     advised / continuation arrays."""
-    n_paths, n_dates = ex.shape
+    n_paths, n_dates = arrays.ex.shape
     pair = np.arange(n_paths) % (n_paths // 2) if antithetic else np.arange(n_paths)
     folds = [np.flatnonzero(pair % 2 == f) for f in (0, 1)]
     value_after = np.zeros(n_paths)
@@ -475,23 +483,17 @@ def _cross_fitted(
     advised_all = np.zeros((n_paths, n_dates), dtype=bool)
     continuation_all = np.full((n_paths, n_dates), np.nan)
     regressions: list[Any] = []
-
-    def rows(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        return ex[idx], df[idx], x[idx], None if hold is None else hold[idx]
-
     for fit_rows, value_rows in (folds, folds[::-1]):
-        predictors = _fit_backward(
-            *rows(fit_rows), model, in_the_money, min_regression_paths, False
-        )[2]
+        fit = arrays.rows(fit_rows)
+        predictors = _fit_backward(*fit, model, in_the_money, min_regression_paths, False)[2]
         if not regressions:
             regressions = [p if not isinstance(p, float) else None for p in predictors]
-        v_ex, v_df, v_x, v_hold = rows(value_rows)
-        out = _apply_forward(predictors, v_ex, v_df, v_x, v_hold, in_the_money)
+        out = _apply_forward(predictors, *arrays.rows(value_rows), in_the_money)
         value_after[value_rows], exercise_index[value_rows] = out[0], out[1]
         considered_all[value_rows], advised_all[value_rows] = out[2], out[3]
         continuation_all[value_rows] = out[4]
-    arrays = (considered_all, advised_all, continuation_all)
-    return value_after, exercise_index, regressions, arrays
+    kept = (considered_all, advised_all, continuation_all)
+    return value_after, exercise_index, regressions, kept
 
 
 # ---------------------------------------------------------------------------------------------
