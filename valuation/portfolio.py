@@ -292,8 +292,9 @@ def plan_conversions(
     capex_usd : array_like
         (sites,) or (sites, years): the capex of a start in each year, USD, >= 0.
     capex_schedule : array_like, default (1.0,)
-        (k,) or (sites, k): the share of the capex spent in the start year and the k - 1 years
-        after; >= 0, summing to 1. Funding years are years + k - 1.
+        (k,), (sites, k) or (sites, years, k): the share of the capex spent in the start year
+        and the k - 1 years after (per site, or per site and start year); >= 0, summing to 1.
+        Funding years are years + k - 1.
     equity_budget_usd_per_year : float or array_like, optional
         Equity the company can fund each funding year, USD (a number or (funding years,)).
     equity_budget_usd_total : float, optional
@@ -350,8 +351,8 @@ def plan_conversions(
     value = _value_by_start_usd(value_usd)
     n_sites, n_years = value.shape
     capex = _per_site_year(capex_usd, "capex_usd", n_sites, n_years, f"({n_sites},)")
-    sched = _capex_schedule_shares(capex_schedule, n_sites)
-    k = sched.shape[1]
+    sched = _capex_schedule_shares(capex_schedule, n_sites, n_years)
+    k = sched.shape[2]
     n_funding = n_years + k - 1
     ltc = _loan_to_cost(loan_to_cost)
     prepay = _per_site_year(
@@ -450,22 +451,30 @@ def _per_site_year(
     return arr
 
 
-def _capex_schedule_shares(capex_schedule: Any, n_sites: int) -> np.ndarray:
-    """The capex shares (sites, k) spent in the start year and the k - 1 years after; each row
-    0 or more, summing to 1."""
+def _capex_schedule_shares(capex_schedule: Any, n_sites: int, n_years: int) -> np.ndarray:
+    """The capex shares (sites, years, k) spent in the start year and the k - 1 years after,
+    per site and start year; each 0 or more, summing to 1."""
     sched = _array(capex_schedule, "capex_schedule")
     if sched.ndim == 1:
         sched = np.broadcast_to(sched, (n_sites, sched.size))
-    if sched.ndim != 2 or sched.shape[0] != n_sites or not 1 <= sched.shape[1] <= MAX_YEARS:
+    if sched.ndim == 2:  # one schedule per site, the same for every start year
+        sched = np.broadcast_to(sched[:, None, :], (sched.shape[0], n_years, sched.shape[1]))
+    if (
+        sched.ndim != 3
+        or sched.shape[:2] != (n_sites, n_years)
+        or not 1 <= sched.shape[2] <= MAX_YEARS
+    ):
         raise PortfolioInputError(
-            f"capex_schedule has shape {sched.shape}; allowed (k,) or ({n_sites}, k), k from 1 "
-            f"to {MAX_YEARS}"
+            f"capex_schedule has shape {sched.shape}; allowed (k,), ({n_sites}, k) or "
+            f"({n_sites}, {n_years}, k), k from 1 to {MAX_YEARS}"
         )
     _non_negative(sched, "capex_schedule")
-    if not np.allclose(sched.sum(axis=1), 1.0, atol=1e-9):
-        bad = int(np.argmax(np.abs(sched.sum(axis=1) - 1.0)))
+    sums = sched.sum(axis=2)
+    if not np.allclose(sums, 1.0, atol=1e-9):
+        bad = np.unravel_index(int(np.argmax(np.abs(sums - 1.0))), sums.shape)
         raise PortfolioInputError(
-            f"capex_schedule of site {bad} sums to {sched[bad].sum()!r}; allowed shares summing to 1"
+            f"capex_schedule of site {bad[0]}, start year {bad[1]} sums to {sums[bad]!r}; "
+            "allowed shares summing to 1"
         )
     return sched
 
@@ -522,12 +531,13 @@ def _start_variables(
 ) -> _StartVariables:
     """Capex, prepayment and equity of each start (i, t) in each funding year t + j."""
     n_sites, n_years = capex.shape
-    k = sched.shape[1]
+    k = sched.shape[2]
     n_funding = n_years + k - 1
     n_var = n_sites * n_years
     site_of = np.repeat(np.arange(n_sites), n_years)
     year_of = np.tile(np.arange(n_years), n_sites)
-    spend = capex.reshape(-1)[:, None] * sched[site_of]  # (var, k)
+    # capex and equity by (variable, funding year): spend of start (i, t) in year t + j
+    spend = capex.reshape(-1)[:, None] * sched.reshape(n_var, k)  # (var, k)
     fy = year_of[:, None] + np.arange(k)[None, :]  # (var, k)
     var_idx = np.repeat(np.arange(n_var), k)
     capex_by_year = coo_array(

@@ -192,7 +192,7 @@ def run_portfolio(
     value_fn: ValueFn,
     sites: Sequence[Any],
     base: BasePaths | Sequence[BasePaths],
-    drivers: RiskDrivers,
+    drivers: RiskDrivers | Sequence[RiskDrivers],
     *,
     seed: int,
     n_paths: int,
@@ -215,8 +215,9 @@ def run_portfolio(
         What ``value_fn`` takes, one per site.
     base : BasePaths or sequence of BasePaths
         One for all sites or one per site (same months).
-    drivers : RiskDrivers
-        The risk model.
+    drivers : RiskDrivers or sequence of RiskDrivers
+        One for all sites or one per site (the same seed and blocks, so per-site drivers share
+        every draw: e.g. a per-site signing probability applied to one common uniform per path).
     seed : int
         Whole number >= 0.
     n_paths : int
@@ -261,6 +262,12 @@ def run_portfolio(
         raise ScaleoutError(
             f"base has {len(bases)} entries for {len(sites)} sites; allowed: one BasePaths or one per site"
         )
+    drivers = [drivers] * len(sites) if isinstance(drivers, RiskDrivers) else list(drivers)
+    if len(drivers) != len(sites) or not all(isinstance(d, RiskDrivers) for d in drivers):
+        raise ScaleoutError(
+            f"drivers has {len(drivers)} entries for {len(sites)} sites; allowed: one RiskDrivers"
+            " or one per site"
+        )
     chunks = block_ranges(n_paths, blocks_per_chunk)
     if client is None:
         return _run_local(value_fn, sites, bases, drivers, seed, n_paths, chunks, keep_paths)
@@ -297,8 +304,8 @@ def _run_local(value_fn, sites, bases, drivers, seed, n_paths, chunks, keep_path
     port_values: list[np.ndarray] = []
     for first, last in chunks:
         values = [
-            _site_chunk(value_fn, site, b, drivers, seed, first, last, n_paths)
-            for site, b in zip(sites, bases, strict=True)
+            _site_chunk(value_fn, site, b, d, seed, first, last, n_paths)
+            for site, b, d in zip(sites, bases, drivers, strict=True)
         ]
         for i, v in enumerate(values):
             site_blocks[i].extend(_summaries(v, first))
@@ -323,10 +330,8 @@ def _run_dask(client, value_fn, sites, bases, drivers, seed, n_paths, chunks, ke
     port_val_f: list[Any] = []
     for first, last in chunks:
         vals = [
-            client.submit(
-                _site_chunk, value_fn, site, b, drivers, seed, first, last, n_paths, pure=False
-            )
-            for site, b in zip(sites, bases, strict=True)
+            client.submit(_site_chunk, value_fn, site, b, d, seed, first, last, n_paths, pure=False)
+            for site, b, d in zip(sites, bases, drivers, strict=True)
         ]
         for i, f in enumerate(vals):
             site_sum_f[i].append(client.submit(_summaries, f, first, pure=False))
