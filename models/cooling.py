@@ -191,9 +191,18 @@ def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[L
     MW of heat) covers that much of the installed MW of heat at ``REUSE_COST_FACTOR`` of the cost
     of the new type.
     """
-    it_mw = target.critical_it_mw
     red = REDUNDANCY_CAPACITY_FACTOR[target.mechanical_redundancy]
     red_txt = f"x {red:g} ({target.mechanical_redundancy})"
+    return [
+        *_cooling_equipment_items(target, red, red_txt),
+        *_heat_rejection_items(site, target, pue, red, red_txt),
+    ]
+
+
+def _cooling_equipment_items(target: RetrofitTarget, red: float, red_txt: str) -> list[LineItem]:
+    """The liquid (CDUs, tanks) or rear-door equipment, air handling and chillers, sized in MW
+    of critical IT, times the redundancy capacity factor ``red``."""
+    it_mw = target.critical_it_mw
     items: list[LineItem] = []
     g = "cooling"
     if target.cooling == "direct_to_chip":
@@ -251,6 +260,17 @@ def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[L
             g, "chillers", "chillers", chilled * red, f"{chilled:.2f} MW chilled load {red_txt}", 15
         )
     )
+    return items
+
+
+def _heat_rejection_items(
+    site: Site, target: RetrofitTarget, pue: float, red: float, red_txt: str
+) -> list[LineItem]:
+    """Heat rejection for critical IT x PUE x ``red`` MW of heat at the site's climate, less
+    what the mining halls' liquid heat rejection covers when reused (at ``REUSE_COST_FACTOR``)."""
+    it_mw = target.critical_it_mw
+    items: list[LineItem] = []
+    g = "cooling"
     conn = resolve_unknowns(site).connectivity  # unknown climate: hot; unknown water: none
     kind = heat_rejection_type(known(conn.water_availability, "water_availability"))
     size = heat_rejection_size_factor(

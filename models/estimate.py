@@ -225,13 +225,49 @@ def estimate_retrofit(
 ) -> RetrofitEstimate:
     """Estimate converting ``site`` to ``target`` (``default_target(site)`` when None).
 
-    Returns line items with low / base / high USD and their basis, totals, cost per MW of critical
-    IT, design PUE and annual water use in the site's climate, and the hall schedule with its
-    critical path. Raises ``RetrofitInputError`` naming the field for unusable inputs.
+    Line items with low / base / high USD and their basis, totals, cost per MW of critical IT,
+    design PUE and annual water use in the site's climate, and the hall schedule with its critical
+    path.
 
-    as_of: the valuation date (month 0 of the schedule). Halls beyond the site's energized MW wait
-    for ``site.power.queue_energization_date``, counted in months from ``as_of``; when either date
-    is missing they wait ``models.schedule.DEFAULT_MONTHS_TO_ENERGIZE`` (24) months.
+    Parameters
+    ----------
+    site : Site
+        A valid inventory site (``sites.validation.check_site`` rules).
+    target : RetrofitTarget, optional
+        Critical IT MW, rack density, cooling, redundancy, tier and reuse of the buildings; default
+        :func:`default_target` (critical IT MW = firm gross MW / design PUE of direct-to-chip
+        cooling in the site's climate).
+    lead_times : LeadTimes, optional
+        Long-lead equipment and permitting times; default ``DEFAULT_LEAD_TIMES``.
+    as_of : datetime.date, optional
+        The valuation date (month 0 of the schedule). Halls beyond the site's energized MW wait for
+        ``site.power.queue_energization_date``, counted in months from ``as_of``; when either date
+        is missing they wait ``models.schedule.DEFAULT_MONTHS_TO_ENERGIZE`` (24) months.
+
+    Returns
+    -------
+    RetrofitEstimate
+        USD (2025) and critical IT MW: ``line_items`` (DataFrame: group, item, low_usd, base_usd,
+        high_usd, basis, tax_class), ``total_low_usd`` / ``total_base_usd`` / ``total_high_usd``,
+        ``critical_it_mw``, ``design_pue``, ``water_use_m3_per_year``, ``halls`` (months from the
+        decision) and ``critical_path`` (a sentence).
+
+    Raises
+    ------
+    RetrofitInputError
+        Naming the field, for unusable inputs.
+
+    Examples
+    --------
+    >>> from models import estimate_retrofit
+    >>> from sites import load_example_portfolio
+    >>> estimate = estimate_retrofit(load_example_portfolio()[0])
+    >>> round(estimate.critical_it_mw, 1), round(estimate.design_pue, 3)
+    (591.2, 1.184)
+    >>> round(estimate.total_base_usd / 1e6, 1)  # USD millions
+    4805.1
+    >>> estimate.critical_path
+    'MV switchgear lead time (47 weeks = 11 months, longer than 3 months of permitting), ...'
     """
     check_site(site)
     if target is None:

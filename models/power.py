@@ -73,16 +73,11 @@ def substation_shortfall_mva(site: Site, target: RetrofitTarget, pue: float) -> 
     return 0.0, ""
 
 
-def electrical_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[LineItem]:
-    """Electrical line items, all MACRS class 15 (see ``models.estimate`` for the choice)."""
-    it_mw = target.critical_it_mw
-    facility_mw = it_mw * pue
-    red = REDUNDANCY_CAPACITY_FACTOR[target.electrical_redundancy]
-    red_txt = f"x {red:g} ({target.electrical_redundancy})"
-    paths = DISTRIBUTION_PATH_FACTOR[target.tier]
+def _grid_connection_items(site: Site, target: RetrofitTarget, pue: float) -> list[LineItem]:
+    """The substation and transformer upgrade for the MVA the site lacks (class 15), and the
+    transmission line to an off-site substation when one is needed."""
     g = "electrical"
     items: list[LineItem] = []
-
     short_mva, why = substation_shortfall_mva(site, target, pue)
     if short_mva > 0:
         items.append(
@@ -106,6 +101,18 @@ def electrical_line_items(site: Site, target: RetrofitTarget, pue: float) -> lis
                     15,
                 )
             )
+    return items
+
+
+def electrical_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[LineItem]:
+    """Electrical line items, all MACRS class 15 (see ``models.estimate`` for the choice)."""
+    it_mw = target.critical_it_mw
+    facility_mw = it_mw * pue
+    red = REDUNDANCY_CAPACITY_FACTOR[target.electrical_redundancy]
+    red_txt = f"x {red:g} ({target.electrical_redundancy})"
+    paths = DISTRIBUTION_PATH_FACTOR[target.tier]
+    g = "electrical"
+    items: list[LineItem] = _grid_connection_items(site, target, pue)
 
     # Medium-voltage gear inside reused mining halls is refurbished up to the halls' gross MW, but
     # only for tiers I-II: mining MV gear is a single radial path, and Tier III needs concurrently

@@ -185,16 +185,7 @@ def build_schedule(
         for i, mw in enumerate(mws)
     )
     held = [h for i, h in enumerate(halls) if ready[i] > starts[i] + duration]
-    if lead_months >= permit_months:
-        gate_txt = (
-            f"{driver} lead time ({driver_weeks:g} weeks = {lead_months} months, "
-            f"longer than {permit_months} months of permitting)"
-        )
-    else:
-        gate_txt = (
-            f"permitting ({permit_months} months, longer than the {lead_months}-month "
-            f"{driver} lead time)"
-        )
+    gate_txt = _gate_text(driver, driver_weeks, lead_months, permit_months)
     kind = "retrofit" if reuse_buildings else "new-build"
     path = (
         f"{gate_txt}, then {build_months} months of {kind} construction: {halls[0].hall} ready "
@@ -213,6 +204,21 @@ def build_schedule(
             f"{halls[-1].hall} is ready in month {halls[-1].ready_for_service_month}"
         )
     return halls, path
+
+
+def _gate_text(driver: str, driver_weeks: float, lead_months: int, permit_months: int) -> str:
+    """What gates construction: the longest long-lead item or permitting, whichever is longer."""
+    if lead_months >= permit_months:
+        gate_txt = (
+            f"{driver} lead time ({driver_weeks:g} weeks = {lead_months} months, "
+            f"longer than {permit_months} months of permitting)"
+        )
+    else:
+        gate_txt = (
+            f"permitting ({permit_months} months, longer than the {lead_months}-month "
+            f"{driver} lead time)"
+        )
+    return gate_txt
 
 
 def _span(halls: list[HallSchedule]) -> str:

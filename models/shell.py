@@ -76,8 +76,16 @@ def shell_line_items(site: Site, target: RetrofitTarget) -> list[LineItem]:
             15,
         )
     )
-    # Site works follow the building: reused area keeps its pads and roads.
-    reuse_share = reused_m2 / need_m2
+    return [
+        *items,
+        *_site_works_items(it_mw, reused_m2 / need_m2),
+        *_controls_and_security_items(it_mw),
+    ]
+
+
+def _site_works_items(it_mw: float, reuse_share: float) -> list[LineItem]:
+    """Site works follow the building: the reused share of the area keeps its pads and roads."""
+    items: list[LineItem] = []
     for key, share, label in (
         ("site_works_reuse", reuse_share, "site works (reused pads and roads)"),
         ("site_works_new", 1.0 - reuse_share, "site works (new pads, roads, drainage)"),
@@ -93,6 +101,13 @@ def shell_line_items(site: Site, target: RetrofitTarget) -> list[LineItem]:
                     15,
                 )
             )
+    return items
+
+
+def _controls_and_security_items(it_mw: float) -> list[LineItem]:
+    """Controls (BMS, EPMS, DCIM) per MW of critical IT, and physical security per site plus
+    per MW."""
+    items: list[LineItem] = []
     items.append(
         line_item(
             "controls and security",

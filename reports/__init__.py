@@ -19,7 +19,28 @@ FORMATS: dict[str, str] = {
 
 
 def pack_bytes(pack: BoardPack, fmt: str) -> bytes:
-    """The pack as .xlsx or .pdf bytes (``fmt`` "xlsx" or "pdf")."""
+    """The pack as .xlsx or .pdf bytes.
+
+    Parameters
+    ----------
+    pack : BoardPack
+        From :func:`build_pack`.
+    fmt : {"xlsx", "pdf"}
+        The format (case and a leading dot ignored).
+
+    Returns
+    -------
+    bytes
+        An Excel workbook or a PDF memo.
+
+    Examples
+    --------
+    >>> from reports import build_pack, pack_bytes
+    >>> from sites import load_example_portfolio
+    >>> pack = build_pack(load_example_portfolio()[:1])
+    >>> pack_bytes(pack, "xlsx")[:2]  # a zip file, as every .xlsx is
+    b'PK'
+    """
     fmt = str(fmt).lower().lstrip(".")
     if fmt == "xlsx":
         from reports.excel import workbook_bytes
@@ -33,7 +54,32 @@ def pack_bytes(pack: BoardPack, fmt: str) -> bytes:
 
 
 def write_pack(pack: BoardPack, path: str | Path) -> Path:
-    """Write the pack to ``path``, a .xlsx workbook or a .pdf memo by its extension."""
+    """Write the pack to ``path``, a .xlsx workbook or a .pdf memo by its extension.
+
+    Parameters
+    ----------
+    pack : BoardPack
+        From :func:`build_pack`.
+    path : str or pathlib.Path
+        Ends in .xlsx or .pdf.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from reports import build_pack, write_pack
+    >>> from sites import load_example_portfolio
+    >>> pack = build_pack(load_example_portfolio()[:1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = write_pack(pack, Path(folder) / "pack.xlsx")
+    ...     print(written.name, written.stat().st_size > 1_000)
+    pack.xlsx True
+    """
     path = Path(path)
     path.write_bytes(pack_bytes(pack, path.suffix))
     return path

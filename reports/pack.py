@@ -138,9 +138,36 @@ def build_pack(
 ) -> BoardPack:
     """Value every site under ``scenario`` (the base scenario when None) and collect the pack.
 
-    ``decide(site, scenario)`` defaults to ``valuation.decision.compare``. ``progress(done, total,
-    site)`` is called after each site (the command line's progress bar). A site whose valuation
-    raises a ValueError (every valuation and models error is one) is listed in ``failures``.
+    Parameters
+    ----------
+    sites : iterable of Site
+        1 to ``MAX_SITES`` sites.
+    scenario : Scenario, optional
+        The scenario every site is valued under; default ``Scenario()``.
+    scenario_name : str, default "base"
+        Shown on every page and sheet.
+    made_on : datetime.date, optional
+        The pack's date (default today).
+    decide : callable, optional
+        ``decide(site, scenario) -> Decision``; default ``valuation.decision.compare``.
+    progress : callable, optional
+        ``progress(done, total, site)``, called after each site (the command line's progress bar).
+    risk, plan : ReportSection or sequence of ReportSection, optional
+        Extra sections (Monte Carlo risk, the portfolio plan).
+
+    Returns
+    -------
+    BoardPack
+        ``results`` (one SiteResult per site valued), ``failures`` (a site whose valuation raises a
+        ValueError, as every valuation and models error is one), the scenario and its name.
+
+    Examples
+    --------
+    >>> from reports import build_pack
+    >>> from sites import load_example_portfolio
+    >>> pack = build_pack(load_example_portfolio()[:1], scenario_name="board 2026-12")
+    >>> len(pack.results), len(pack.failures), pack.scenario_name
+    (1, 0, 'board 2026-12')
     """
     from valuation.decision import compare
     from valuation.scenario import Scenario

@@ -17,6 +17,22 @@ EXAMPLE_PORTFOLIO_FILE = "data/example_portfolio.csv"
 
 
 def load_example_portfolio() -> list[Site]:
-    """The example portfolio as validated Sites, in file order."""
+    """The example portfolio as validated Sites, in file order.
+
+    Twenty-eight public US mining sites (``sites/data/example_portfolio.csv``, each row with its
+    ``source``); read and validated on every call (no network).
+
+    Returns
+    -------
+    list of Site
+        The sites, in the file's order.
+
+    Examples
+    --------
+    >>> from sites import load_example_portfolio
+    >>> sites = load_example_portfolio()
+    >>> len(sites), sites[0].id, sites[0].name
+    (28, 'riot-rockdale', 'Rockdale')
+    """
     data = resources.files("sites").joinpath(EXAMPLE_PORTFOLIO_FILE).read_bytes()
     return read_sites(data, "csv")

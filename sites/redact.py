@@ -63,8 +63,28 @@ def url_secrets(url: str) -> tuple[str, ...]:
 
 
 def mask_credentials(text: object, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` (any object, as ``str``) with every password, token or secret replaced by ``***``;
-    ``secrets``: literal strings to hide too (``url_secrets`` of the URL a message is about)."""
+    """``text`` with every password, token or secret replaced by ``***``.
+
+    Parameters
+    ----------
+    text : object
+        Any object, as ``str`` (an error message, a database URL).
+    secrets : tuple of str, default ()
+        Literal strings to hide too (``url_secrets`` of the URL a message is about).
+
+    Returns
+    -------
+    str
+        The text with the URL user-info password and ``key=value`` secrets masked.
+
+    Examples
+    --------
+    >>> from sites.redact import mask_credentials
+    >>> mask_credentials("postgresql://ana:s3cret@db.example.com/sites")
+    'postgresql://ana:***@db.example.com/sites'
+    >>> mask_credentials("could not connect: token=abc123")
+    'could not connect: token=***'
+    """
     out = str(text)
     for secret in secrets:
         if secret:

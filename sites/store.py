@@ -240,8 +240,42 @@ def _check_user(user: str) -> str:
 class SiteStore:
     """Repository of sites and scenarios over one SQLAlchemy engine.
 
-    ``url``: any SQLAlchemy URL; None = ``default_url()``. ``seed``: fill a newly created database
-    with the example portfolio; None = only for the default database (url not given).
+    Every write (``save``, ``delete``, ``import_file``, ``restore``) takes ``user=`` for the audit
+    trail and an optional ``expected_version`` (optimistic locking: ``StaleSiteError`` and nothing
+    written when the stored version moved on). ``list()``, ``get(id)``, ``history(id)`` (newest
+    first, deleted sites included) and ``export_file(path)`` (.csv or .xlsx) read.
+
+    Parameters
+    ----------
+    url : str, optional
+        Any SQLAlchemy URL (``sqlite://`` in memory, ``sqlite:///sites.db``, ``postgresql+psycopg://...``);
+        None = ``default_url()`` (``$HASHPIVOT_DB_URL``, else a SQLite file in the user's data
+        folder).
+    seed : bool, optional
+        Fill a newly created database with the example portfolio; None = only for the default
+        database (url not given).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from sites import load_example_portfolio
+    >>> from sites.store import SiteStore
+    >>> store = SiteStore("sqlite://", seed=False)  # an empty database in memory
+    >>> store.save(load_example_portfolio()[0], user="ana")  # returns the new version
+    1
+    >>> site = store.get("riot-rockdale")
+    >>> store.save(dataclasses.replace(site, name="Rockdale North"), expected_version=1, user="ben")
+    2
+    >>> [(e.user, e.action, e.version_after) for e in store.history("riot-rockdale")]
+    [('ben', 'save', 2), ('ana', 'save', 1)]
+    >>> first = store.history("riot-rockdale")[-1]
+    >>> store.restore("riot-rockdale", first.entry_id, expected_version=2, user="ana")
+    3
+    >>> store.get("riot-rockdale").name
+    'Rockdale'
+    >>> store.delete("riot-rockdale", user="ana")
+    >>> store.list()
+    []
     """
 
     def __init__(self, url: str | None = None, *, seed: bool | None = None) -> None:

@@ -458,6 +458,36 @@ def check_site(site: object, *, today: date | None = None) -> None:
     For callers that value a site (``valuation.decision.compare``): the same rules as a save,
     except the calendar rule on contract expiry (``dated=False``), so a site saved with a contract
     that has expired since still values.
+
+    Parameters
+    ----------
+    site : object
+        The site to check.
+    today : datetime.date, optional
+        The date the rules are read at (default today).
+
+    Returns
+    -------
+    None
+        The site passes every rule.
+
+    Raises
+    ------
+    SiteValidationError
+        Its ``problems`` list every broken rule (row, column, value, rule).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from sites import SiteValidationError, load_example_portfolio
+    >>> from sites.validation import check_site
+    >>> site = load_example_portfolio()[0]
+    >>> check_site(site)
+    >>> try:
+    ...     check_site(dataclasses.replace(site, name=""))
+    ... except SiteValidationError as error:
+    ...     print(error.problems)
+    [Problem(row=None, column='name', value='', rule='must not be blank')]
     """
     if not isinstance(site, Site):
         raise SiteValidationError(

@@ -146,9 +146,49 @@ def compare(
     retrofit: RetrofitEstimate | None = None,
     price_history: PriceSeries | None = None,
 ) -> Decision:
-    """Value every strategy for ``site`` under ``scenario`` (the base scenario when None);
-    ``price_history`` prices the calendar months it covers in place of the region's shape
-    (``valuation.strategies.build_site_model``)."""
+    """Value every strategy for ``site`` under ``scenario`` (the base scenario when None).
+
+    Every strategy of ``STRATEGY_ORDER`` is valued on the site's model
+    (``valuation.strategies.build_site_model``); the value of converting is the best of
+    ``CONVERTING`` minus the best of ``NOT_CONVERTING``. The site is checked first with
+    ``sites.validation.check_site``.
+
+    Parameters
+    ----------
+    site : Site
+        An inventory site.
+    scenario : Scenario, optional
+        Market, discount rates, lease rate, tenant prospects and horizon; default ``Scenario()``.
+    retrofit : RetrofitEstimate, optional
+        The conversion estimate; default ``models.estimate_retrofit(site, as_of=...)``.
+    price_history : PriceSeries, optional
+        Prices the calendar months it covers in place of the region's shape.
+
+    Returns
+    -------
+    Decision
+        ``strategy_npv_usd`` (every strategy's NPV, USD), ``strategies`` (distinct paths: monthly
+        cash flows and metrics), ``best_strategy``, ``best_converting``, ``best_not_converting``,
+        ``value_of_converting_usd``, ``recommendation`` and ``reasons``, ``breakevens``
+        (lease rate USD per kW-month, hashprice USD per PH/s-day, BTC price USD, capex USD per MW).
+
+    Raises
+    ------
+    SiteValidationError
+        For a site that breaks the inventory rules.
+
+    Examples
+    --------
+    >>> from sites import load_example_portfolio
+    >>> from valuation.decision import compare
+    >>> decision = compare(load_example_portfolio()[0])
+    >>> sorted(decision.strategy_npv_usd)
+    ['convert', 'hybrid', 'keep_mining', 'mine_then_convert', 'mining_with_dr', 'sell_site']
+    >>> decision.best_strategy, decision.best_not_converting
+    ('convert', 'sell_site')
+    >>> round(decision.value_of_converting_usd / 1e9, 1)  # USD billions
+    3.4
+    """
     from models import estimate_retrofit
     from sites.schema import Site as SiteType
     from sites.validation import check_site

@@ -370,7 +370,28 @@ class BasePaths:
 
     @classmethod
     def from_market(cls, market: MarketState = DEFAULT_MARKET, n_months: int = 180) -> BasePaths:
-        """The paths ``hashprice_path(market, n_months)`` uses, with the trend hashrate un-floored."""
+        """The paths ``hashprice_path(market, n_months)`` uses, with the trend hashrate un-floored.
+
+        Parameters
+        ----------
+        market : MarketState, default DEFAULT_MARKET
+            The dated market snapshot (2025-11-03) and its growth rates.
+        n_months : int, default 180
+            Months from the snapshot.
+
+        Returns
+        -------
+        BasePaths
+            ``(n_months,)`` arrays: BTC price (USD), trend network hashrate (EH/s, before the floor),
+            fees and subsidy (BTC per block) and the hashprice floor (USD per PH/s per day).
+
+        Examples
+        --------
+        >>> from valuation.drivers import BasePaths
+        >>> base = BasePaths.from_market(n_months=24)
+        >>> base.n_months, round(float(base.btc_price_usd[0])), round(float(base.network_hashrate_eh_s[0]), 1)
+        (24, 106935, 1129.8)
+        """
         path = hashprice_path(market, n_months)
         trend = hashprice_path(replace(market, hashprice_floor_usd_per_ph_day=0.0), n_months)
         return cls.from_hashprice_path(
@@ -549,111 +570,80 @@ def generate_blocks(
 ) -> DriverPaths:
     """Driver paths of blocks ``[first_block, last_block)`` (``BLOCK_SIZE_PATHS`` paths each).
 
-    Path ``b x BLOCK_SIZE_PATHS + j`` is the same whatever block range it is generated in.
+    Path ``b x BLOCK_SIZE_PATHS + j`` is the same whatever block range it is generated in (one
+    child seed per block; the module docstring gives the drivers and the seeding), so a large run
+    can be drawn in chunks, on any number of workers.
+
+    Parameters
+    ----------
+    base : BasePaths
+        The deterministic monthly inputs the shocks wrap.
+    drivers : RiskDrivers
+        Volatilities, persistences, correlations and per-path risk probabilities.
+    seed : int
+        Whole number >= 0.
+    first_block, last_block : int
+        Blocks to draw, ``0 <= first_block < last_block``.
+
+    Returns
+    -------
+    DriverPaths
+        ``(paths, months)`` arrays: ``btc_price_usd``, ``network_hashrate_eh_s``,
+        ``fees_btc_per_block``, ``hashprice_usd_per_ph_day``, ``power_price_scale``,
+        ``lease_rate_scale``; ``(paths,)`` arrays: ``signing_month``, ``default_month`` (-1:
+        never), ``capex_scale``, ``delay_months``; ``first_path``.
+
+    Examples
+    --------
+    Block 0 holds the same first paths as :func:`generate_paths` draws; block 1 starts at path
+    1,024:
+
+    >>> import numpy as np
+    >>> from valuation.drivers import BasePaths, RiskDrivers, generate_blocks, generate_paths
+    >>> base = BasePaths.from_market(n_months=24)
+    >>> block0 = generate_blocks(base, RiskDrivers(), seed=7, first_block=0, last_block=1)
+    >>> block0.n_paths, block0.btc_price_usd.shape
+    (1024, (1024, 24))
+    >>> first4 = generate_paths(base, RiskDrivers(), seed=7, n_paths=4)
+    >>> bool(np.array_equal(block0.btc_price_usd[:4], first4.btc_price_usd))
+    True
+    >>> generate_blocks(base, RiskDrivers(), seed=7, first_block=1, last_block=2).first_path
+    1024
     """
     _check_range(seed, first_block, last_block)
     n_months = base.n_months
     dt = _month_steps(n_months)
-    sqdt = np.sqrt(dt)
     z, zp, up, ep = _draw(seed, first_block, last_block, n_months)
-
-    # Correlate the five monthly shocks in place, eps_i = sum_{j<=i} L_ij z_j, last driver first
-    # (a loop over drivers only; elementwise, so each path's bits do not depend on the array).
-    chol = drivers.cholesky()
-    for i in reversed(range(len(DRIVER_NAMES))):
-        z[i] *= chol[i, i]
-        for j in range(i):
-            if chol[i, j] != 0.0:
-                z[i] += chol[i, j] * z[j]
+    _correlate_in_place(z, drivers.cholesky())
     e_btc, e_hash, e_fees, e_power, e_lease = z
 
-    def random_walk(e: np.ndarray, vol: float, drift: float) -> np.ndarray:
-        """In place: cumsum((drift - vol^2/2) dt + vol sqrt(dt) e) along months."""
-        e *= vol * sqdt
-        e += (drift - 0.5 * vol * vol) * dt
-        return np.cumsum(e, axis=1, out=e)
-
-    def log_ar1(e: np.ndarray, log_sd: float, phi: float) -> np.ndarray:
-        """In place: stationary-sd ``log_sd`` log AR(1) from 0, minus half its variance."""
-        sig = log_sd * np.sqrt(1.0 - phi * phi) if phi < 1.0 else log_sd
-        t = np.arange(n_months, dtype=float)
-        # variance sum_{s<=t} phi^(2(t-s)) sig^2 dt_s (dt in months: 0.5, 1, 1, ...), closed form
-        # (no phi^-2t, which overflows for phi near 0.5 over 600 months)
-        p2t = np.power(phi * phi, t)
-        geometric = (1.0 - p2t) / (1.0 - phi * phi) if phi < 1.0 else t
-        var = sig * sig * (0.5 * p2t + geometric)
-        e *= sig * np.sqrt(dt * 12.0) * np.power(phi, -t)  # _ar1's closed form, fused
-        np.cumsum(e, axis=1, out=e)
-        e *= np.power(phi, t)
-        e -= 0.5 * var
-        return e
-
     # BTC: log random walk, E[P_t] = P_base_t exp(mu T_t).
-    x_btc = random_walk(e_btc, drivers.btc_volatility_per_year, drivers.btc_excess_drift_per_year)
+    x_btc = _random_walk(
+        e_btc, drivers.btc_volatility_per_year, drivers.btc_excess_drift_per_year, dt
+    )
     price = np.exp(x_btc)
     price *= base.btc_price_usd
 
     # Fees: log AR(1), stationary sd fees_log_sd, mean-preserving.
-    fees = np.exp(log_ar1(e_fees, drivers.fees_log_sd, drivers.fees_persistence_per_month))
+    fees = np.exp(_log_ar1(e_fees, drivers.fees_log_sd, drivers.fees_persistence_per_month, dt))
     fees *= base.fees_btc_per_block
-
-    # Hashrate: lagged moving response to revenue per block, plus a trend random walk.
-    r = np.log((base.subsidy_btc + fees) / (base.subsidy_btc + base.fees_btc_per_block))
-    r += x_btc
-    response = _lagged_moving_mean(r, drivers.hashrate_lag_months, drivers.hashrate_response_months)
-    del r
-    response *= drivers.hashrate_elasticity
-    response += random_walk(
-        e_hash, drivers.hashrate_volatility_per_year, drivers.hashrate_excess_drift_per_year
-    )
-    hashrate = np.exp(response, out=response)
-    hashrate *= base.network_hashrate_eh_s
-    hashrate = _apply_floor(
-        hashrate,
-        price,
-        fees,
-        base.subsidy_btc,
-        base.hashprice_floor_usd_per_ph_day,
-        base.hashrate_adjustment_months,
-    )
+    hashrate = _network_hashrate_eh_s(base, drivers, x_btc, fees, price, e_hash, dt)
     hashprice = np.asarray(hashprice_usd_per_ph_day(price, hashrate, fees, base.subsidy_btc))
 
     # Power price level: log AR(1), mean-preserving.
-    power = np.exp(log_ar1(e_power, drivers.power_log_sd, drivers.power_persistence_per_month))
+    power = np.exp(_log_ar1(e_power, drivers.power_log_sd, drivers.power_persistence_per_month, dt))
 
     # Lease rate offered: log random walk, E = exp(mu T).
     lease = np.exp(
-        random_walk(e_lease, drivers.lease_volatility_per_year, drivers.lease_excess_drift_per_year)
+        _random_walk(
+            e_lease, drivers.lease_volatility_per_year, drivers.lease_excess_drift_per_year, dt
+        )
     )
     del z, e_btc, e_hash, e_fees, e_power, e_lease, x_btc
 
     # Per path: signing, default, capex, delay.
-    lo = drivers.lease_up_months - drivers.lease_up_spread_months
-    width = 2 * drivers.lease_up_spread_months + 1
-    month = lo + np.floor(up[1] * width).astype(np.int64)
-    signed = (up[0] < drivers.signing_probability) & (month < n_months)
-    signing_month = np.where(signed, month, -1)
-    p = drivers.tenant_default_probability_per_year
-    if p > 0:
-        hazard_per_month = -np.log1p(-p) / 12.0  # P(no default in 12 months) = 1 - p
-        after = np.floor(ep / hazard_per_month)
-        at = signing_month + np.minimum(after, n_months).astype(np.int64)
-        default_month = np.where(signed & (at < n_months), at, -1)
-    else:
-        default_month = np.full(signing_month.shape, -1, dtype=np.int64)
-    capex_scale = drivers.capex_overrun_median * np.exp(drivers.capex_overrun_log_sd * zp[0])
-    rho = drivers.capex_delay_correlation
-    z_delay = rho * zp[0] + np.sqrt(1.0 - rho * rho) * zp[1]
-    if drivers.delay_probability > 0:
-        q = 1.0 / drivers.delay_mean_months  # geometric on 1, 2, ... with mean 1 / q
-        e_delay = -log_ndtr(-z_delay)  # standard exponential via the normal copula
-        length = (
-            np.ones_like(e_delay) if q >= 1.0 else np.maximum(np.ceil(e_delay / -np.log1p(-q)), 1.0)
-        )
-        delay = np.where(up[2] < drivers.delay_probability, length, 0.0).astype(np.int64)
-    else:
-        delay = np.zeros(capex_scale.shape, dtype=np.int64)
-
+    signing_month, default_month = _signing_and_default_months(drivers, up, ep, n_months)
+    capex_scale, delay = _capex_scale_and_delay_months(drivers, zp, up)
     return DriverPaths(
         first_path=first_block * BLOCK_SIZE_PATHS,
         btc_price_usd=price,
@@ -669,13 +659,147 @@ def generate_blocks(
     )
 
 
+def _correlate_in_place(z: np.ndarray, chol: np.ndarray) -> None:
+    """Correlate the five monthly shocks in place, eps_i = sum_{j<=i} L_ij z_j, last driver
+    first (a loop over drivers only; elementwise, so each path's bits do not depend on the
+    array)."""
+    for i in reversed(range(len(DRIVER_NAMES))):
+        z[i] *= chol[i, i]
+        for j in range(i):
+            if chol[i, j] != 0.0:
+                z[i] += chol[i, j] * z[j]
+
+
+def _random_walk(e: np.ndarray, vol: float, drift: float, dt: np.ndarray) -> np.ndarray:
+    """In place: cumsum((drift - vol^2/2) dt + vol sqrt(dt) e) along months (dt in years)."""
+    e *= vol * np.sqrt(dt)
+    e += (drift - 0.5 * vol * vol) * dt
+    return np.cumsum(e, axis=1, out=e)
+
+
+def _log_ar1(e: np.ndarray, log_sd: float, phi: float, dt: np.ndarray) -> np.ndarray:
+    """In place: stationary-sd ``log_sd`` log AR(1) from 0, minus half its variance."""
+    n_months = e.shape[-1]
+    sig = log_sd * np.sqrt(1.0 - phi * phi) if phi < 1.0 else log_sd
+    t = np.arange(n_months, dtype=float)
+    # variance sum_{s<=t} phi^(2(t-s)) sig^2 dt_s (dt in months: 0.5, 1, 1, ...), closed form
+    # (no phi^-2t, which overflows for phi near 0.5 over 600 months)
+    p2t = np.power(phi * phi, t)
+    geometric = (1.0 - p2t) / (1.0 - phi * phi) if phi < 1.0 else t
+    var = sig * sig * (0.5 * p2t + geometric)
+    e *= sig * np.sqrt(dt * 12.0) * np.power(phi, -t)  # _ar1's closed form, fused
+    np.cumsum(e, axis=1, out=e)
+    e *= np.power(phi, t)
+    e -= 0.5 * var
+    return e
+
+
+def _network_hashrate_eh_s(
+    base: BasePaths,
+    drivers: RiskDrivers,
+    x_btc: np.ndarray,
+    fees: np.ndarray,
+    price: np.ndarray,
+    e_hash: np.ndarray,
+    dt: np.ndarray,
+) -> np.ndarray:
+    """Hashrate (EH/s): a lagged moving response to revenue per block (log BTC price plus log
+    reward change), plus a trend random walk, held at the hashprice floor."""
+    r = np.log((base.subsidy_btc + fees) / (base.subsidy_btc + base.fees_btc_per_block))
+    r += x_btc
+    response = _lagged_moving_mean(r, drivers.hashrate_lag_months, drivers.hashrate_response_months)
+    del r
+    response *= drivers.hashrate_elasticity
+    response += _random_walk(
+        e_hash, drivers.hashrate_volatility_per_year, drivers.hashrate_excess_drift_per_year, dt
+    )
+    hashrate = np.exp(response, out=response)
+    hashrate *= base.network_hashrate_eh_s
+    return _apply_floor(
+        hashrate,
+        price,
+        fees,
+        base.subsidy_btc,
+        base.hashprice_floor_usd_per_ph_day,
+        base.hashrate_adjustment_months,
+    )
+
+
+def _signing_and_default_months(
+    drivers: RiskDrivers, up: np.ndarray, ep: np.ndarray, n_months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per path: the month the tenant signs (uniform on lease-up +- spread, with the signing
+    probability; -1 never) and the month it defaults (a constant hazard from the yearly
+    probability; -1 never)."""
+    lo = drivers.lease_up_months - drivers.lease_up_spread_months
+    width = 2 * drivers.lease_up_spread_months + 1
+    month = lo + np.floor(up[1] * width).astype(np.int64)
+    signed = (up[0] < drivers.signing_probability) & (month < n_months)
+    signing_month = np.where(signed, month, -1)
+    p = drivers.tenant_default_probability_per_year
+    if p > 0:
+        hazard_per_month = -np.log1p(-p) / 12.0  # P(no default in 12 months) = 1 - p
+        after = np.floor(ep / hazard_per_month)
+        at = signing_month + np.minimum(after, n_months).astype(np.int64)
+        default_month = np.where(signed & (at < n_months), at, -1)
+    else:
+        default_month = np.full(signing_month.shape, -1, dtype=np.int64)
+    return signing_month, default_month
+
+
+def _capex_scale_and_delay_months(
+    drivers: RiskDrivers, zp: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per path: the capex overrun factor (lognormal) and the delay in months (geometric with
+    the delay probability), correlated through a normal copula."""
+    capex_scale = drivers.capex_overrun_median * np.exp(drivers.capex_overrun_log_sd * zp[0])
+    rho = drivers.capex_delay_correlation
+    z_delay = rho * zp[0] + np.sqrt(1.0 - rho * rho) * zp[1]
+    if drivers.delay_probability > 0:
+        q = 1.0 / drivers.delay_mean_months  # geometric on 1, 2, ... with mean 1 / q
+        e_delay = -log_ndtr(-z_delay)  # standard exponential via the normal copula
+        length = (
+            np.ones_like(e_delay) if q >= 1.0 else np.maximum(np.ceil(e_delay / -np.log1p(-q)), 1.0)
+        )
+        delay = np.where(up[2] < drivers.delay_probability, length, 0.0).astype(np.int64)
+    else:
+        delay = np.zeros(capex_scale.shape, dtype=np.int64)
+    return capex_scale, delay
+
+
 def as_hashprice_path(paths: DriverPaths, deterministic: HashpricePath) -> HashpricePath:
     """The paths as a ``HashpricePath`` of ``(paths, months)`` arrays, for the mining model.
 
-    ``deterministic`` is ``hashprice_path(market, n_months)`` (1-D), which gives the month
-    starts, subsidy and floor. Do not pass the driver paths back through ``hashprice_path``: it
-    holds fees at ``market.fees_btc_per_block``; this keeps each path's fees and hashprice.
-    With ``RiskDrivers.deterministic()`` every row equals ``deterministic`` exactly.
+    Do not pass the driver paths back through ``hashprice_path``: it holds fees at
+    ``market.fees_btc_per_block``; this keeps each path's fees and hashprice. With
+    ``RiskDrivers.deterministic()`` every row equals ``deterministic`` exactly.
+
+    Parameters
+    ----------
+    paths : DriverPaths
+        Driver paths of ``n_months`` months.
+    deterministic : HashpricePath
+        ``hashprice_path(market, n_months)`` (1-D), which gives the month starts, subsidy and
+        floor.
+
+    Returns
+    -------
+    HashpricePath
+        ``(paths, months)`` BTC price (USD), hashrate (EH/s), subsidy and fees (BTC per block) and
+        hashprice (BTC and USD per PH/s per day), ready for
+        :func:`valuation.mining.mining_cash_flows`.
+
+    Examples
+    --------
+    >>> from valuation.drivers import BasePaths, RiskDrivers, as_hashprice_path, generate_paths
+    >>> from valuation.mining import hashprice_path
+    >>> base = BasePaths.from_market(n_months=24)
+    >>> paths = generate_paths(base, RiskDrivers(), seed=7, n_paths=4)
+    >>> hp = as_hashprice_path(paths, hashprice_path(n_months=24))
+    >>> hp.hashprice_usd_per_ph_day.shape
+    (4, 24)
+    >>> hp.hashprice_usd_per_ph_day[:, 0].round(2)  # USD per PH/s per day, month 0
+    array([39.64, 38.34, 48.52, 46.03])
     """
     if deterministic.hashprice_usd_per_ph_day.shape != (paths.n_months,):
         raise DriverError(
@@ -716,6 +840,32 @@ def generate_paths(base: BasePaths, drivers: RiskDrivers, seed: int, n_paths: in
 
     All at once: about 17 kB per path at 180 months (~170 MB peak for 10,000 paths). For larger
     runs loop over ``block_ranges(n_paths, blocks_per_chunk)`` with :func:`generate_blocks`.
+
+    Parameters
+    ----------
+    base : BasePaths
+        The deterministic monthly inputs the shocks wrap.
+    drivers : RiskDrivers
+        The risk model (``PRESETS`` bear / base / bull, or ``RiskDrivers().deterministic()``).
+    seed : int
+        Whole number >= 0; same seed, same paths.
+    n_paths : int
+        Whole number >= 1.
+
+    Returns
+    -------
+    DriverPaths
+        ``(n_paths, months)`` and ``(n_paths,)`` arrays (see :func:`generate_blocks`).
+
+    Examples
+    --------
+    >>> from valuation.drivers import BasePaths, RiskDrivers, generate_paths
+    >>> base = BasePaths.from_market(n_months=24)
+    >>> paths = generate_paths(base, RiskDrivers(), seed=7, n_paths=4)
+    >>> paths.btc_price_usd.shape
+    (4, 24)
+    >>> paths.btc_price_usd[:, -1].round(-3)  # BTC price in month 23, USD
+    array([111000.,  48000., 150000.,  26000.])
     """
     ((first, last),) = block_ranges(n_paths, blocks_per_chunk=10**9)
     return generate_blocks(base, drivers, seed, first, last).take(0, n_paths)

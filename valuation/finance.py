@@ -15,7 +15,7 @@ import datetime as _dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy_financial as npf
@@ -153,9 +153,36 @@ def npv(rate: ArrayLike, cashflows: ArrayLike) -> np.ndarray | float:
     """Net present value per row, numpy-financial's convention.
 
     ``npv = sum_t cashflows[..., t] / (1 + rate) ** t``, t = 0..n-1 (the flow at index 0 is not
-    discounted). ``rate`` is per period, a scalar or an array broadcastable to
-    ``cashflows.shape[:-1]``. Returns shape ``broadcast(rate.shape, cashflows.shape[:-1])``; a
-    float for one 1-D stream and a scalar rate.
+    discounted).
+
+    Parameters
+    ----------
+    rate : float or array_like
+        Discount rate per period (a fraction, e.g. 0.01 a month), a scalar or an array
+        broadcastable to ``cashflows.shape[:-1]``; must be > -1.
+    cashflows : array_like
+        Cash flows in USD (or any one currency), shape ``(..., n_periods)``, first flow at t = 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        NPV in the cash flows' currency, shape ``broadcast(rate.shape, cashflows.shape[:-1])``; a
+        float for one 1-D stream and a scalar rate.
+
+    References
+    ----------
+    .. [1] numpy-financial 1.0.0, ``numpy_financial.npv``: same convention and the example below
+       (https://numpy.org/numpy-financial/latest/npv.html).
+
+    Examples
+    --------
+    The numpy-financial documentation's example, then two monthly streams at 1% a month:
+
+    >>> from valuation.finance import npv
+    >>> round(npv(0.05, [-15000, 1500, 2500, 3500, 4500, 6000]), 6)
+    122.894855
+    >>> npv(0.01, [[-100, 60, 60], [-100, 0, 121]]).round(4)
+    array([18.2237, 18.6158])
     """
     cf = _flows(cashflows)
     r = _rate(rate)
@@ -188,15 +215,22 @@ def _irr_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
     ``exp((n - 1 - t) u)``, the NPV times the positive factor ``exp((n - 1) u)``. Both have
     entries in (0, 1], so nothing overflows, and the sign of the NPV is kept.
     """
-    s_max = np.arcsinh(_GRID_U_MAX / _GRID_SCALE)
-    u = _GRID_SCALE * np.sinh(np.linspace(-s_max, s_max, _GRID_POINTS))
-    u[_GRID_POINTS // 2] = 0.0
+    u = _irr_u_grid()
     t = np.arange(n, dtype=float)[:, None]
     shift = np.where(u < 0, n - 1.0, 0.0)[None, :]
     mat = np.exp(-(t - shift) * u[None, :])
     mat.setflags(write=False)
-    u.setflags(write=False)
     return u, mat
+
+
+@functools.cache
+def _irr_u_grid() -> np.ndarray:
+    """The grid of u = log(1 + r) values (read-only), dense near 0 (asinh spacing), 0 exact."""
+    s_max = np.arcsinh(_GRID_U_MAX / _GRID_SCALE)
+    u = _GRID_SCALE * np.sinh(np.linspace(-s_max, s_max, _GRID_POINTS))
+    u[_GRID_POINTS // 2] = 0.0
+    u.setflags(write=False)
+    return u
 
 
 def _scaled_npv_and_slope(
@@ -295,39 +329,14 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
     maxabs = np.abs(rows).max(axis=1)
     nonzero_row = maxabs > 0
     scaled = rows / np.where(nonzero_row, maxabs, 1.0)[:, None]
-
-    sgn = np.sign(scaled)
-    nz = sgn != 0
-    # Sign changes ignoring zeros: compare each non-zero sign with the previous non-zero one.
-    idx = np.where(nz, np.arange(n)[None, :], -1)
-    prev_idx = np.maximum.accumulate(idx, axis=1)
-    prev_sign = np.take_along_axis(sgn, np.maximum(prev_idx, 0), axis=1)
-    prev_sign_shift = np.concatenate([np.zeros((m, 1)), prev_sign[:, :-1]], axis=1)
-    changes = (nz & (prev_sign_shift != 0) & (sgn != prev_sign_shift)).sum(axis=1)
-
+    nz = np.sign(scaled) != 0
+    changes = _sign_changes(scaled)
     first_nz = np.argmax(nz, axis=1)
     last_nz = n - 1 - np.argmax(nz[:, ::-1], axis=1)
     c_first = scaled[np.arange(m), first_nz]
     c_last = scaled[np.arange(m), last_nz]
-
-    # Rotate each row so its first non-zero flow sits at t = 0 (for u >= 0) or its last at
-    # t = n - 1 (for u < 0). That multiplies the NPV by a positive power of (1 + r), so roots
-    # keep their place, and the dominant term's factor is exactly 1: no column underflows to a
-    # false zero when a stream has long runs of leading or trailing zeros.
-    cols = np.arange(n)[None, :]
-    left = np.take_along_axis(scaled, (cols + first_nz[:, None]) % n, axis=1)
-    right = np.take_along_axis(scaled, (cols - (n - 1 - last_nz)[:, None]) % n, axis=1)
-    u_grid, mat = _irr_grid(n)
-    n_neg = _GRID_POINTS // 2
-    g_grid = np.concatenate([right @ mat[:, :n_neg], left @ mat[:, n_neg:]], axis=1)
-    with np.errstate(divide="ignore", over="ignore"):
-        # Cauchy bound (max |c| = 1 after scaling): every positive root x = 1/(1+r) of the flow
-        # polynomial satisfies 1/(1 + 1/|c_first|) < x < 1 + 1/|c_last|.
-        u_lo = -np.log1p(1.0 / np.abs(c_last)) - 1e-9
-        u_hi = np.log1p(1.0 / np.abs(c_first)) + 1e-9
-    # Clamp at |u| = 700 (exp stays finite): rates beyond are not representable anyway.
-    u_lo = np.clip(np.where(nonzero_row, u_lo, -1.0), -700.0, u_grid[0] - 1e-9)
-    u_hi = np.clip(np.where(nonzero_row, u_hi, 1.0), u_grid[-1] + 1e-9, 700.0)
+    left, right, g_grid = _aligned_rows_and_grid_npv(scaled, first_nz, last_nz)
+    u_lo, u_hi = _outer_bracket_ends_u(c_first, c_last, nonzero_row)
 
     g_ext = np.concatenate([np.sign(c_last)[:, None], g_grid, np.sign(c_first)[:, None]], axis=1)
     pos = g_ext >= 0
@@ -335,7 +344,82 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
     cross &= (changes > 0)[:, None]
     n_roots = cross.sum(axis=1)
     n_roots = np.where(changes == 1, 1, n_roots)  # Descartes: exactly one root, whatever rounding
+    cand_pos, cand_neg = _roots_nearest_zero(cross, g_ext, left, right, u_lo, u_hi)
+    take_neg = np.isnan(cand_pos) | (np.abs(cand_neg) < np.abs(cand_pos))
+    rate = np.where(take_neg, cand_neg, cand_pos)
 
+    # One IRR but money comes in before it goes out (no investment up front, or a closure cost
+    # at the end): the rate is a cost of borrowing, where higher is worse, not a return.
+    one_kind = np.where(c_first > 0, "financing", "conventional")
+    kind = np.where(n_roots == 0, "none", np.where(n_roots == 1, one_kind, "several"))
+    return IrrResult(
+        rate_per_period=rate.reshape(lead_shape),
+        kind=kind.astype(object).reshape(lead_shape),
+        sign_changes=changes.reshape(lead_shape),
+        n_roots=n_roots.reshape(lead_shape),
+    )
+
+
+def _sign_changes(scaled: np.ndarray) -> np.ndarray:
+    """Sign changes per row ``(m,)`` of flows ``(m, n)``, zeros skipped: each non-zero sign is
+    compared with the previous non-zero one."""
+    m, n = scaled.shape
+    sgn = np.sign(scaled)
+    nz = sgn != 0
+    idx = np.where(nz, np.arange(n)[None, :], -1)
+    prev_idx = np.maximum.accumulate(idx, axis=1)
+    prev_sign = np.take_along_axis(sgn, np.maximum(prev_idx, 0), axis=1)
+    prev_sign_shift = np.concatenate([np.zeros((m, 1)), prev_sign[:, :-1]], axis=1)
+    return (nz & (prev_sign_shift != 0) & (sgn != prev_sign_shift)).sum(axis=1)
+
+
+def _aligned_rows_and_grid_npv(
+    scaled: np.ndarray, first_nz: np.ndarray, last_nz: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows rotated so the first non-zero flow sits at t = 0 (``left``, for u >= 0) or the last
+    at t = n - 1 (``right``, for u < 0), and the scaled NPV ``(m, G)`` on the u grid.
+
+    Rotating multiplies the NPV by a positive power of (1 + r), so roots keep their place, and
+    the dominant term's factor is exactly 1: no column underflows to a false zero when a stream
+    has long runs of leading or trailing zeros."""
+    n = scaled.shape[1]
+    cols = np.arange(n)[None, :]
+    left = np.take_along_axis(scaled, (cols + first_nz[:, None]) % n, axis=1)
+    right = np.take_along_axis(scaled, (cols - (n - 1 - last_nz)[:, None]) % n, axis=1)
+    _, mat = _irr_grid(n)
+    n_neg = _GRID_POINTS // 2
+    g_grid = np.concatenate([right @ mat[:, :n_neg], left @ mat[:, n_neg:]], axis=1)
+    return left, right, g_grid
+
+
+def _outer_bracket_ends_u(
+    c_first: np.ndarray, c_last: np.ndarray, nonzero_row: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Finite u ends ``(m,)`` of the two outer brackets from Cauchy's bound (max |c| = 1 after
+    scaling): every positive root x = 1/(1+r) of the flow polynomial satisfies
+    1/(1 + 1/|c_first|) < x < 1 + 1/|c_last|. Clamped at |u| = 700 (exp stays finite): rates
+    beyond are not representable anyway."""
+    u_grid = _irr_u_grid()
+    with np.errstate(divide="ignore", over="ignore"):
+        u_lo = -np.log1p(1.0 / np.abs(c_last)) - 1e-9
+        u_hi = np.log1p(1.0 / np.abs(c_first)) + 1e-9
+    u_lo = np.clip(np.where(nonzero_row, u_lo, -1.0), -700.0, u_grid[0] - 1e-9)
+    u_hi = np.clip(np.where(nonzero_row, u_hi, 1.0), u_grid[-1] + 1e-9, 700.0)
+    return u_lo, u_hi
+
+
+def _roots_nearest_zero(
+    cross: np.ndarray,
+    g_ext: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    u_lo: np.ndarray,
+    u_hi: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The IRRs (per period, ``(m,)``, nan where none) in the brackets nearest r = 0 above and
+    below it, each solved by :func:`_solve_brackets` from a secant start."""
+    m = cross.shape[0]
+    u_grid = _irr_u_grid()
     zero_ext = _GRID_POINTS // 2 + 1  # extended index of u = 0
     has_pos = cross[:, zero_ext:].any(axis=1)
     i_pos = zero_ext + np.argmax(cross[:, zero_ext:], axis=1)
@@ -360,28 +444,46 @@ def irr_details(cashflows: ArrayLike) -> IrrResult:
     u0 = np.where(start_ok, secant, 0.5 * (a + b))
     aligned = np.concatenate([left[r_pos], right[r_neg]])
     roots_u = _solve_brackets(aligned, a, b, ga >= 0, u0)
-
     cand_pos = np.full(m, np.nan)
     cand_neg = np.full(m, np.nan)
     cand_pos[r_pos] = np.expm1(roots_u[: r_pos.size])
     cand_neg[r_neg] = np.expm1(roots_u[r_pos.size :])
-    take_neg = np.isnan(cand_pos) | (np.abs(cand_neg) < np.abs(cand_pos))
-    rate = np.where(take_neg, cand_neg, cand_pos)
-
-    # One IRR but money comes in before it goes out (no investment up front, or a closure cost
-    # at the end): the rate is a cost of borrowing, where higher is worse, not a return.
-    one_kind = np.where(c_first > 0, "financing", "conventional")
-    kind = np.where(n_roots == 0, "none", np.where(n_roots == 1, one_kind, "several"))
-    return IrrResult(
-        rate_per_period=rate.reshape(lead_shape),
-        kind=kind.astype(object).reshape(lead_shape),
-        sign_changes=changes.reshape(lead_shape),
-        n_roots=n_roots.reshape(lead_shape),
-    )
+    return cand_pos, cand_neg
 
 
 def irr(cashflows: ArrayLike) -> np.ndarray | float:
-    """IRR per period per row (nan where none); see :func:`irr_details` for method and rule."""
+    """Internal rate of return per period per row (nan where none).
+
+    The method, its limits and the rule for several roots (the one closest to zero, as
+    numpy-financial 1.0 reports) are in :func:`irr_details`, which also classifies each row.
+
+    Parameters
+    ----------
+    cashflows : array_like
+        Cash flows in USD, shape ``(..., n_periods)``, first flow at t = 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        IRR per period (a fraction; monthly flows give a monthly rate), shape
+        ``cashflows.shape[:-1]``; nan where no rate sets the NPV to zero.
+
+    References
+    ----------
+    .. [1] numpy-financial 1.0.0, ``numpy_financial.irr`` and its example ``[-100, 39, 59, 55,
+       20]`` -> 0.28095 (https://numpy.org/numpy-financial/latest/irr.html).
+
+    Examples
+    --------
+    >>> from valuation.finance import irr
+    >>> round(irr([-100, 39, 59, 55, 20]), 5)
+    0.28095
+
+    Vectorised over rows; a stream that never pays back has no IRR:
+
+    >>> irr([[-100, 0, 121], [-100, 0, 0], [100, -50, -60]]).round(5)
+    array([0.1    ,     nan, 0.06394])
+    """
     return scalar_or_array(irr_details(cashflows).rate_per_period)
 
 
@@ -930,68 +1032,93 @@ def project_cash_flows(
 ) -> ProjectCashFlows:
     """Monthly project cash flows, vectorised over leading axes; every array ``(..., n_months)``.
 
-    Inputs are positive amounts: ``revenue_usd``, ``opex_usd`` and, per MACRS class (5, 7, 15,
-    39; 0 for land and other non-depreciable cost), ``capex_by_class_usd``. Shapes broadcast.
-
     - ebitda = revenue - opex; depreciation = sum of MACRS per class (``tax`` bonus share applied
-      to 5/7/15-year property) of the basis placed in service each month,
-      ``placed_in_service_by_class_usd`` (same classes as the capex; defaults to the capex itself,
-      i.e. in service when paid). Cash capex stays at spend: construction in progress is not
-      depreciable (IRS Pub 946, ch. 3: depreciation begins when property is placed in service).
-      Unlevered tax on ebitda - depreciation, levered tax on ebitda - depreciation - interest,
-      both with NOL carry-forward (:func:`income_tax_usd`).
-    - terminal value at the last month: ``terminal_value_usd`` ``(...)`` when given (a caller's
-      own valuation, e.g. lease-aware), otherwise ``terminal`` applied to ``noi_usd`` (EBITDA by
-      default). The sale is taxed (:func:`sale_tax_usd`) at the last month on the value less the
-      remaining tax basis; that tax is in ``tax_usd`` and ``unlevered_tax_usd`` and shown alone
-      as ``terminal_tax_usd``.
+      to 5/7/15-year property) of the basis placed in service each month. Cash capex stays at
+      spend: construction in progress is not depreciable (IRS Pub 946, ch. 3: depreciation begins
+      when property is placed in service). Unlevered tax on ebitda - depreciation, levered tax on
+      ebitda - depreciation - interest, both with NOL carry-forward (:func:`income_tax_usd`).
+    - terminal value at the last month: ``terminal_value_usd`` when given (a caller's own
+      valuation, e.g. lease-aware), otherwise ``terminal`` applied to ``noi_usd``. The sale is
+      taxed (:func:`sale_tax_usd`) at the last month on the value less the remaining tax basis;
+      that tax is in ``tax_usd`` and ``unlevered_tax_usd`` and shown alone as ``terminal_tax_usd``.
     - unlevered_fcf = ebitda - capex - unlevered tax + terminal value.
     - levered_fcf = ebitda - capex - levered tax + draws - interest - principal + terminal value;
       any loan balance left at the horizon is repaid in the last month (included in
       ``principal_usd``; ``dscr`` excludes that balloon).
 
-    Returns a :class:`ProjectCashFlows`, one array per field.
+    Parameters
+    ----------
+    revenue_usd, opex_usd : array_like
+        Monthly revenue and operating cost in USD (positive amounts), ``(..., n_months)``; shapes
+        broadcast.
+    capex_by_class_usd : mapping of int to array_like
+        Cash capex in USD by MACRS class (5, 7, 15, 39 years; 0 for land and other
+        non-depreciable cost), each ``(..., n_months)``, >= 0.
+    discount_rate_per_year : float
+        Annual discount rate (a fraction) the terminal value uses.
+    tax : TaxAssumptions, optional
+        Federal and state rates, NOL limit and bonus share; default ``TaxAssumptions()`` (21%
+        federal, no state tax, no bonus).
+    debt : DebtTerms, optional
+        A project loan; None for an unlevered project (levered = unlevered, ``dscr`` nan).
+    terminal : TerminalValue, optional
+        Exit-cap, perpetuity or no terminal value applied to ``noi_usd``; default
+        ``TerminalValue()``.
+    noi_usd : array_like, optional
+        Net operating income (USD per month) the terminal value capitalises; default EBITDA.
+    placed_in_service_by_class_usd : mapping of int to array_like, optional
+        Basis placed in service per month and class (same classes as the capex), USD >= 0;
+        default the capex itself (in service when paid).
+    terminal_value_usd : array_like, optional
+        The caller's own terminal value, USD, one per row ``(...)``, booked at the last month.
+
+    Returns
+    -------
+    ProjectCashFlows
+        A frozen dataclass, one ``(..., n_months)`` array per field, all USD except ``dscr``
+        (a ratio): ``revenue_usd``, ``opex_usd``, ``ebitda_usd``, ``capex_usd``,
+        ``depreciation_usd``, ``interest_usd``, ``tax_usd``, ``terminal_value_usd``,
+        ``unlevered_fcf_usd``, ``levered_fcf_usd``, ... (``as_dict()`` for a frame).
+
+    References
+    ----------
+    .. [1] IRS Publication 946 (2024), How to Depreciate Property: MACRS tables A-1 (half-year)
+       and A-7a (39-year, mid-month).
+    .. [2] IRC section 11(b) (21% corporate rate) and section 172(a)(2) (NOL deduction limited to
+       80% of taxable income).
+
+    Examples
+    --------
+    Two years at $100k revenue and $40k opex a month, $1M of 5-year equipment in month 0:
+
+    >>> import numpy as np
+    >>> from valuation.finance import project_cash_flows
+    >>> cf = project_cash_flows(
+    ...     revenue_usd=np.full(24, 100_000.0),
+    ...     opex_usd=np.full(24, 40_000.0),
+    ...     capex_by_class_usd={5: np.r_[1_000_000.0, np.zeros(23)]},
+    ...     discount_rate_per_year=0.10,
+    ... )
+    >>> cf.ebitda_usd[:2]
+    array([60000., 60000.])
+    >>> cf.depreciation_usd[:3].round(2)
+    array([16666.67, 16666.67, 16666.67])
+    >>> float(cf.unlevered_fcf_usd[0].round(2))
+    -949100.0
     """
     tax = TaxAssumptions() if tax is None else tax
     terminal = TerminalValue() if terminal is None else terminal
     r_year = float(_rate(discount_rate_per_year, "discount_rate_per_year"))
     revenue = _flows(revenue_usd, "revenue_usd")
     opex = _flows(opex_usd, "opex_usd")
-    if not capex_by_class_usd:
-        raise FinanceInputError(
-            "capex_by_class_usd is empty; pass at least one class, e.g. {5: zeros}"
-        )
-    capex_parts: dict[int, np.ndarray] = {}
-    for cls, values in capex_by_class_usd.items():
-        if cls not in _CAPEX_CLASSES:
-            raise FinanceInputError(
-                f"capex_by_class_usd has the class {cls!r}; allowed: {sorted(_CAPEX_CLASSES)}"
-            )
-        capex_parts[cls] = _flows(values, f"capex_by_class_usd[{cls}]")
-    pis_parts = capex_parts
-    if placed_in_service_by_class_usd is not None:
-        pis_parts = {}
-        for cls, values in placed_in_service_by_class_usd.items():
-            if cls not in capex_parts:
-                raise FinanceInputError(
-                    f"placed_in_service_by_class_usd has the class {cls!r}, which is not in "
-                    f"capex_by_class_usd (classes {sorted(capex_parts)})"
-                )
-            pis_parts[cls] = _flows(values, f"placed_in_service_by_class_usd[{cls}]")
-            if (pis_parts[cls] < 0).any():
-                pos = first_bad(pis_parts[cls] < 0)
-                raise FinanceInputError(
-                    f"placed_in_service_by_class_usd[{cls}] has the negative value "
-                    f"{float(pis_parts[cls][pos])!r} at {pos}; basis placed in service must be >= 0"
-                )
+    capex_parts = _capex_parts_usd(capex_by_class_usd)
+    pis_parts = _placed_in_service_parts_usd(placed_in_service_by_class_usd, capex_parts)
     shapes = {"revenue_usd": revenue.shape, "opex_usd": opex.shape}
     shapes |= {f"capex_by_class_usd[{c}]": v.shape for c, v in capex_parts.items()}
     if placed_in_service_by_class_usd is not None:
         shapes |= {f"placed_in_service_by_class_usd[{c}]": v.shape for c, v in pis_parts.items()}
     if terminal_value_usd is not None:
-        tv_in = as_float_array(terminal_value_usd, "terminal_value_usd", FinanceInputError)
-        if not np.isfinite(tv_in).all():
-            raise FinanceInputError("terminal_value_usd has a non-finite value; it must be finite")
+        tv_in = _terminal_value_input_usd(terminal_value_usd)
         # One value per row, at the last month.
         shapes["terminal_value_usd (one per row, as (..., 1))"] = (*tv_in.shape, 1)
     if noi_usd is not None:
@@ -1002,21 +1129,8 @@ def project_cash_flows(
     revenue = np.broadcast_to(revenue, shape)
     opex = np.broadcast_to(opex, shape)
     ebitda = revenue - opex
-    capex = np.zeros(shape)
-    depreciation = np.zeros(shape)
-    for cls, values in capex_parts.items():
-        if (values < 0).any():
-            pos = first_bad(values < 0)
-            raise FinanceInputError(
-                f"capex_by_class_usd[{cls}] has the negative value {float(values[pos])!r} at {pos}; "
-                "capex must be >= 0 (book sale proceeds as revenue)"
-            )
-        capex = capex + values
-    for cls, values in pis_parts.items():
-        if cls != 0:
-            bonus = tax.bonus_depreciation_share if cls in _BONUS_ELIGIBLE else 0.0
-            depreciation = depreciation + macrs_depreciation_usd(values, cls, bonus)
-
+    capex = _capex_total_usd(capex_parts, shape)
+    depreciation = _depreciation_usd(pis_parts, tax, shape)
     noi = ebitda if noi_usd is None else np.broadcast_to(noi_in, shape)
     tv = np.zeros(shape)
     if terminal_value_usd is None:
@@ -1032,42 +1146,153 @@ def project_cash_flows(
     unlevered_tax = income_tax_usd(ebitda, depreciation, 0.0, tax) + sale_tax
     unlevered = ebitda - capex - unlevered_tax + tv
     if debt is None:
-        zeros = np.zeros(shape)
-        interest, draw, principal, balance = zeros, zeros, zeros, zeros
-        service, dscr = zeros, np.full(shape, np.nan)
-        levered_tax, levered = unlevered_tax, unlevered
+        lev = _unlevered_financing(unlevered_tax, unlevered, shape)
     else:
-        sched = debt_schedule(debt, capex, ebitda)
-        interest = np.broadcast_to(sched.interest_usd, shape)
-        draw = np.broadcast_to(sched.draw_usd, shape)
-        balance = np.broadcast_to(sched.balance_usd, shape)
-        dscr = np.broadcast_to(sched.dscr, shape)
-        principal = np.array(np.broadcast_to(sched.principal_usd, shape))
-        principal[..., -1] += balance[..., -1]  # balloon at the horizon
-        service = interest + principal
-        levered_tax = income_tax_usd(ebitda, depreciation, interest, tax) + sale_tax
-        levered = ebitda - capex - levered_tax + draw - interest - principal + tv
+        lev = _levered_financing(debt, ebitda, capex, depreciation, sale_tax, tv, tax, shape)
     return ProjectCashFlows(
         revenue_usd=np.array(revenue),
         opex_usd=np.array(opex),
         ebitda_usd=ebitda,
         capex_usd=capex,
         depreciation_usd=depreciation,
-        interest_usd=np.array(interest),
-        tax_usd=levered_tax,
+        interest_usd=np.array(lev.interest_usd),
+        tax_usd=lev.tax_usd,
         terminal_value_usd=tv,
         unlevered_fcf_usd=unlevered,
-        levered_fcf_usd=levered,
+        levered_fcf_usd=lev.levered_fcf_usd,
         noi_usd=np.array(noi),
         unlevered_tax_usd=unlevered_tax,
         terminal_tax_usd=sale_tax,
         remaining_basis_usd=remaining_basis,
-        debt_draw_usd=np.array(draw),
-        principal_usd=np.array(principal),
-        debt_service_usd=np.array(service),
-        debt_balance_usd=np.array(balance),
-        dscr=np.array(dscr),
+        debt_draw_usd=np.array(lev.draw_usd),
+        principal_usd=np.array(lev.principal_usd),
+        debt_service_usd=np.array(lev.service_usd),
+        debt_balance_usd=np.array(lev.balance_usd),
+        dscr=np.array(lev.dscr),
     )
+
+
+def _capex_parts_usd(capex_by_class_usd: Mapping[int, ArrayLike]) -> dict[int, np.ndarray]:
+    """Capex (USD, ``(..., n_months)``) per MACRS class, the classes checked."""
+    if not capex_by_class_usd:
+        raise FinanceInputError(
+            "capex_by_class_usd is empty; pass at least one class, e.g. {5: zeros}"
+        )
+    capex_parts: dict[int, np.ndarray] = {}
+    for cls, values in capex_by_class_usd.items():
+        if cls not in _CAPEX_CLASSES:
+            raise FinanceInputError(
+                f"capex_by_class_usd has the class {cls!r}; allowed: {sorted(_CAPEX_CLASSES)}"
+            )
+        capex_parts[cls] = _flows(values, f"capex_by_class_usd[{cls}]")
+    return capex_parts
+
+
+def _placed_in_service_parts_usd(
+    placed_in_service_by_class_usd: Mapping[int, ArrayLike] | None,
+    capex_parts: dict[int, np.ndarray],
+) -> dict[int, np.ndarray]:
+    """Basis placed in service (USD, >= 0) per MACRS class; the capex itself when not given."""
+    if placed_in_service_by_class_usd is None:
+        return capex_parts
+    pis_parts: dict[int, np.ndarray] = {}
+    for cls, values in placed_in_service_by_class_usd.items():
+        if cls not in capex_parts:
+            raise FinanceInputError(
+                f"placed_in_service_by_class_usd has the class {cls!r}, which is not in "
+                f"capex_by_class_usd (classes {sorted(capex_parts)})"
+            )
+        pis_parts[cls] = _flows(values, f"placed_in_service_by_class_usd[{cls}]")
+        if (pis_parts[cls] < 0).any():
+            pos = first_bad(pis_parts[cls] < 0)
+            raise FinanceInputError(
+                f"placed_in_service_by_class_usd[{cls}] has the negative value "
+                f"{float(pis_parts[cls][pos])!r} at {pos}; basis placed in service must be >= 0"
+            )
+    return pis_parts
+
+
+def _terminal_value_input_usd(terminal_value_usd: ArrayLike) -> np.ndarray:
+    """A caller's terminal value (USD, one per row ``(...)``), checked finite."""
+    tv_in = as_float_array(terminal_value_usd, "terminal_value_usd", FinanceInputError)
+    if not np.isfinite(tv_in).all():
+        raise FinanceInputError("terminal_value_usd has a non-finite value; it must be finite")
+    return tv_in
+
+
+def _capex_total_usd(capex_parts: dict[int, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """Cash capex (USD, ``shape``): the sum over classes, each checked >= 0."""
+    capex = np.zeros(shape)
+    for cls, values in capex_parts.items():
+        if (values < 0).any():
+            pos = first_bad(values < 0)
+            raise FinanceInputError(
+                f"capex_by_class_usd[{cls}] has the negative value {float(values[pos])!r} at {pos}; "
+                "capex must be >= 0 (book sale proceeds as revenue)"
+            )
+        capex = capex + values
+    return capex
+
+
+def _depreciation_usd(
+    pis_parts: dict[int, np.ndarray], tax: TaxAssumptions, shape: tuple[int, ...]
+) -> np.ndarray:
+    """Tax depreciation (USD, ``shape``): MACRS of the basis placed in service per class, the
+    bonus share on 5/7/15-year property; class 0 (land) is not depreciated."""
+    depreciation = np.zeros(shape)
+    for cls, values in pis_parts.items():
+        if cls != 0:
+            bonus = tax.bonus_depreciation_share if cls in _BONUS_ELIGIBLE else 0.0
+            depreciation = depreciation + macrs_depreciation_usd(values, cls, bonus)
+    return depreciation
+
+
+class _Financing(NamedTuple):
+    """The debt's monthly flows (USD, ``shape``), the tax after interest and the levered FCF."""
+
+    interest_usd: np.ndarray
+    draw_usd: np.ndarray
+    principal_usd: np.ndarray
+    balance_usd: np.ndarray
+    service_usd: np.ndarray
+    dscr: np.ndarray
+    tax_usd: np.ndarray
+    levered_fcf_usd: np.ndarray
+
+
+def _unlevered_financing(
+    unlevered_tax: np.ndarray, unlevered: np.ndarray, shape: tuple[int, ...]
+) -> _Financing:
+    """No debt: zero debt flows, DSCR nan, levered = unlevered."""
+    zeros = np.zeros(shape)
+    return _Financing(
+        zeros, zeros, zeros, zeros, zeros, np.full(shape, np.nan), unlevered_tax, unlevered
+    )
+
+
+def _levered_financing(
+    debt: DebtTerms,
+    ebitda: np.ndarray,
+    capex: np.ndarray,
+    depreciation: np.ndarray,
+    sale_tax: np.ndarray,
+    tv: np.ndarray,
+    tax: TaxAssumptions,
+    shape: tuple[int, ...],
+) -> _Financing:
+    """The loan's schedule (:func:`debt_schedule`) with any balance left repaid at the horizon
+    (a balloon in the last month's principal), tax after interest and the levered FCF."""
+    sched = debt_schedule(debt, capex, ebitda)
+    interest = np.broadcast_to(sched.interest_usd, shape)
+    draw = np.broadcast_to(sched.draw_usd, shape)
+    balance = np.broadcast_to(sched.balance_usd, shape)
+    dscr = np.broadcast_to(sched.dscr, shape)
+    principal = np.array(np.broadcast_to(sched.principal_usd, shape))
+    principal[..., -1] += balance[..., -1]  # balloon at the horizon
+    service = interest + principal
+    levered_tax = income_tax_usd(ebitda, depreciation, interest, tax) + sale_tax
+    levered = ebitda - capex - levered_tax + draw - interest - principal + tv
+    return _Financing(interest, draw, principal, balance, service, dscr, levered_tax, levered)
 
 
 @dataclass(frozen=True)

@@ -113,13 +113,52 @@ class LeasePhase:
 class LeaseTerms:
     """A hosting lease on critical IT kW.
 
-    ``structure``: "triple_net" (tenant pays power, operating costs, property tax and insurance),
-    "modified_gross" (tenant pays power; landlord pays operating costs, tax and insurance: the
-    TeraWulf and Cipher Fluidstack leases), or "all_in" (landlord also buys the power, at
-    ``design_pue`` over the IT draw). ``phases`` must add up to ``critical_it_mw``; without phases
-    the whole load commences at ``commencement_month``. ``renewal_probability`` extends each phase
-    by ``renewal_term_years`` at the escalated rate times ``1 + renewal_rate_change`` (expected value).
-    Escalator default 3%: the only disclosed escalators (Hut 8 River Bend and Beacon Point, 2025-26).
+    Parameters
+    ----------
+    critical_it_mw : float
+        Critical IT MW leased, > 0.
+    rate_usd_per_kw_month : float
+        Year-one rent, USD per critical IT kW-month, >= 0.
+    term_years : float
+        Base term in years (whole months).
+    escalator_per_year : float, default 0.03
+        Yearly rent escalator; 3% is the only disclosed escalator (Hut 8 River Bend and Beacon
+        Point, 2025-26).
+    structure : {"triple_net", "modified_gross", "all_in"}, default "triple_net"
+        "triple_net": the tenant pays power, operating costs, property tax and insurance;
+        "modified_gross": the tenant pays power, the landlord pays operating costs, tax and
+        insurance (the TeraWulf and Cipher Fluidstack leases); "all_in": the landlord also buys the
+        power, at ``design_pue`` over the IT draw.
+    design_pue : float, default 1.3
+        PUE of the hall (1 to 3), for "all_in" power.
+    free_rent_months : int, default 0
+        Months of free rent at the start of the term.
+    phases : tuple of LeasePhase, default ()
+        Delivery phases adding up to ``critical_it_mw``; without phases the whole load commences
+        at ``commencement_month``.
+    commencement_month : int, default 0
+        Month (on the valuation grid) rent starts when there are no phases.
+    renewal_probability, renewal_term_years, renewal_rate_change : float
+        Each phase is extended by ``renewal_term_years`` (default 5) with this probability
+        (default 0) at the escalated rate times ``1 + renewal_rate_change`` (expected value).
+    credit : TenantCredit
+        The tenant's default risk.
+
+    Raises
+    ------
+    HostingError
+        For a bad field, naming the field, the value and what is allowed.
+
+    Examples
+    --------
+    >>> from valuation.hosting import LeaseTerms
+    >>> terms = LeaseTerms(critical_it_mw=200, rate_usd_per_kw_month=150.0, term_years=10)
+    >>> terms.term_months, terms.escalator_per_year, terms.structure
+    (120, 0.03, 'triple_net')
+    >>> LeaseTerms(critical_it_mw=200, rate_usd_per_kw_month=-1.0, term_years=10)
+    Traceback (most recent call last):
+    ...
+    valuation.errors.HostingError: LeaseTerms.rate_usd_per_kw_month=-1.0 is not allowed: ...
     """
 
     critical_it_mw: float
@@ -208,6 +247,30 @@ def contract_value_usd(terms: LeaseTerms) -> float:
 
     ``sum over phases of MW * 1000 * rate * (E(term) - E(free))`` where ``E`` is
     :func:`escalated_months`. No renewals, no credit loss, no discounting.
+
+    Parameters
+    ----------
+    terms : LeaseTerms
+        The lease: critical IT MW, year-one rate in USD per kW-month, term, escalator per year and
+        free-rent months.
+
+    Returns
+    -------
+    float
+        Total nominal rent over the term, USD.
+
+    Examples
+    --------
+    200 MW at $150 per kW-month for 10 years, flat and with a 3% yearly escalator:
+
+    >>> from valuation.hosting import LeaseTerms, contract_value_usd
+    >>> flat = LeaseTerms(critical_it_mw=200, rate_usd_per_kw_month=150.0, term_years=10,
+    ...                   escalator_per_year=0.0)
+    >>> round(contract_value_usd(flat) / 1e9, 4)
+    3.6
+    >>> escalating = LeaseTerms(critical_it_mw=200, rate_usd_per_kw_month=150.0, term_years=10)
+    >>> round(contract_value_usd(escalating) / 1e9, 4)
+    4.127
     """
     factor = float(escalated_months(terms.term_months, terms.escalator_per_year)) - float(
         escalated_months(terms.free_rent_months, terms.escalator_per_year)
@@ -221,10 +284,37 @@ def implied_rate_usd_per_kw_month(
     term_years: float | np.ndarray,
     escalator_per_year: float | np.ndarray = 0.0,
 ) -> float | np.ndarray:
-    """The year-one rent (USD per critical IT kW-month) an announced total contract value implies.
+    """The year-one rent an announced total contract value implies.
 
-    ``total / (MW * 1000 * E(12 * years, g))``; with ``g = 0`` it is the fact sheet's average
-    ``total / (MW * 1000 * 12 * years)``. Vectorised over all arguments.
+    ``total / (MW * 1000 * E(12 * years, g))`` with ``E`` :func:`escalated_months`; with ``g = 0``
+    it is the fact sheet's average ``total / (MW * 1000 * 12 * years)``. Vectorised over all
+    arguments.
+
+    Parameters
+    ----------
+    total_value_usd : float or array_like
+        Announced total contract value, USD, >= 0.
+    critical_it_mw : float or array_like
+        Critical IT MW leased, > 0.
+    term_years : float or array_like
+        Base term in years, > 0 (rounded to whole months).
+    escalator_per_year : float or array_like, default 0.0
+        Yearly rent escalator, a fraction (e.g. 0.03).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Year-one rent in USD per critical IT kW-month.
+
+    Examples
+    --------
+    A $3.7B, 10-year lease of 200 MW, read flat and with a 3% escalator:
+
+    >>> from valuation.hosting import implied_rate_usd_per_kw_month
+    >>> round(implied_rate_usd_per_kw_month(3.7e9, 200, 10), 2)
+    154.17
+    >>> round(implied_rate_usd_per_kw_month(3.7e9, 200, 10, escalator_per_year=0.03), 2)
+    134.48
     """
     total = np.asarray(total_value_usd, dtype=float)
     mw = np.asarray(critical_it_mw, dtype=float)

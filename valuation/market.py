@@ -57,6 +57,32 @@ def block_subsidy_btc(height: object) -> np.ndarray | float:
 
     Bitcoin Core ``GetBlockSubsidy``: ``halvings = height / 210000``; 0 when ``halvings >= 64``;
     otherwise ``50 * COIN >> halvings`` satoshi. Computed in integer satoshi, then divided by 1e8.
+
+    Parameters
+    ----------
+    height : int or array_like
+        Block height(s), finite and >= 0 (fractions are floored).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Subsidy in BTC per block, the shape of ``height``.
+
+    References
+    ----------
+    .. [1] Bitcoin Core, ``GetBlockSubsidy`` in src/validation.cpp (halving every 210,000 blocks,
+       50 BTC at the genesis block).
+
+    Examples
+    --------
+    The fourth halving (block 840,000, April 2024) set the subsidy to 3.125 BTC; the fifth is at
+    block 1,050,000:
+
+    >>> from valuation.market import block_subsidy_btc
+    >>> block_subsidy_btc(840_000), block_subsidy_btc(1_049_999), block_subsidy_btc(1_050_000)
+    (3.125, 3.125, 1.5625)
+    >>> block_subsidy_btc([0, 210_000])
+    array([50., 25.])
     """
     h = _heights(height)
     halvings = h // HALVING_INTERVAL_BLOCKS

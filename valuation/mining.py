@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ from valuation.market import (
     month_starts,
 )
 from valuation.power import (
+    CurtailmentResult,
     DemandResponseProgram,
     PowerContract,
     PriceDurationCurve,
@@ -128,9 +130,38 @@ def hashprice_usd_per_ph_day(
 ) -> np.ndarray | float:
     """Expected USD earned by 1 PH/s in one day (the hashprice index), before pool fees.
 
-    ``btc_price_usd x 144 x (subsidy + fees) / (network_hashrate_eh_s x 1000)``.
-    E.g. 2024-12-23: $93,450, 108.52 T (776.8 EH/s), 0.0931 BTC fees, 3.125 subsidy -> $55.75
-    against Hashrate Index's published $55.21.
+    ``btc_price_usd x 144 x (subsidy + fees) / (network_hashrate_eh_s x 1000)``; vectorised over
+    all arguments.
+
+    Parameters
+    ----------
+    btc_price_usd : float or array_like
+        BTC price in USD, > 0.
+    network_hashrate_eh_s : float or array_like
+        Difficulty-implied network hashrate in EH/s (``D x 2^32 / 600 s``), > 0.
+    fees_btc_per_block : float or array_like
+        Mean transaction fees per block in BTC, >= 0.
+    subsidy_btc : float or array_like
+        Block subsidy in BTC, >= 0 (:func:`valuation.market.block_subsidy_btc`).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Hashprice in USD per PH/s per day, the broadcast shape of the arguments.
+
+    References
+    ----------
+    .. [1] Luxor, Hashrate Index: hashprice definition (docs.luxor.tech/hashrateindex/hashprice).
+    .. [2] Hashrate Index, hashprice of 2024-12-23: $55.21 per PH/s per day.
+
+    Examples
+    --------
+    2024-12-23: $93,450, 108.52 T difficulty (776.8 EH/s), 0.0931 BTC fees, 3.125 BTC subsidy;
+    Hashrate Index published $55.21:
+
+    >>> from valuation.mining import hashprice_usd_per_ph_day
+    >>> round(hashprice_usd_per_ph_day(93_450, 776.8, 0.0931, 3.125), 2)
+    55.75
     """
     price = _positive(btc_price_usd, "btc_price_usd")
     btc = np.asarray(
@@ -142,10 +173,39 @@ def hashprice_usd_per_ph_day(
 def breakeven_power_price_usd_per_mwh(
     hashprice_usd_per_ph_day: object, efficiency_j_per_th: object, pool_fee: object = 0.0
 ) -> np.ndarray | float:
-    """Power price ($/MWh) at which a machine's revenue net of pool fee equals its power cost.
+    """Power price at which a machine's revenue net of pool fee equals its power cost.
 
-    ``hashprice x (1 - pool_fee) / (0.024 x J/TH)``; an S21 (17.5 J/TH) at $54.3/PH/day and no
-    pool fee breaks even at $129.3/MWh (Hashrate Index 2024-04-01 quotes $0.13/kWh).
+    ``hashprice x (1 - pool_fee) / (0.024 x J/TH)``: 1 J/TH running 1 PH/s for a day draws 0.024
+    MWh.
+
+    Parameters
+    ----------
+    hashprice_usd_per_ph_day : float or array_like
+        Hashprice in USD per PH/s per day.
+    efficiency_j_per_th : float or array_like
+        Machine efficiency in J/TH, > 0.
+    pool_fee : float or array_like, default 0.0
+        Pool fee, a fraction in [0, 1).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Breakeven power price in USD per MWh at the machine (divide by the site's PUE for the
+        price at the meter).
+
+    References
+    ----------
+    .. [1] Hashrate Index, 2024-04-01: an S21 at $54.3 per PH/s per day breaks even at $0.13/kWh.
+
+    Examples
+    --------
+    An Antminer S21 (17.5 J/TH) at $54.3 per PH/s per day, without and with a 2% pool fee:
+
+    >>> from valuation.mining import breakeven_power_price_usd_per_mwh
+    >>> round(breakeven_power_price_usd_per_mwh(54.3, 17.5), 1)
+    129.3
+    >>> round(breakeven_power_price_usd_per_mwh(54.3, 17.5, pool_fee=0.02), 1)
+    126.7
     """
     hp = as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day", MiningError)
     require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite", MiningError)
@@ -400,6 +460,17 @@ def lagged_log(target: np.ndarray, time_constant_months: float) -> np.ndarray:
     return np.exp(out)
 
 
+def _hashrate_at_floor_eh_s(
+    market: MarketState, price: np.ndarray, reward_btc: np.ndarray, floor: np.ndarray
+) -> np.ndarray:
+    """EH/s at which ``price x 144 x reward / (EH/s x 1000)`` equals the floor ($/PH/day),
+    followed with the network's first-order lag of ``market.hashrate_adjustment_months``."""
+    hashrate_at_floor = price * BLOCKS_PER_DAY * reward_btc / (1_000.0 * floor)
+    if market.hashrate_adjustment_months > 0:
+        hashrate_at_floor = lagged_log(hashrate_at_floor, market.hashrate_adjustment_months)
+    return hashrate_at_floor
+
+
 def hashprice_path(
     market: MarketState = DEFAULT_MARKET,
     n_months: int = 180,
@@ -465,11 +536,9 @@ def hashprice_path(
         * (1.0 - market.hashprice_floor_decline_per_year) ** mid_years
     )
     if market.hashprice_floor_usd_per_ph_day > 0:
-        # EH/s at which price x 144 x (subsidy + fees) / (EH/s x 1000) equals the floor.
-        hashrate_at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * floor)
-        if market.hashrate_adjustment_months > 0:
-            hashrate_at_floor = lagged_log(hashrate_at_floor, market.hashrate_adjustment_months)
-        hashrate = np.minimum(hashrate, hashrate_at_floor)
+        hashrate = np.minimum(
+            hashrate, _hashrate_at_floor_eh_s(market, price, subsidy + fees, floor)
+        )
     price, hashrate, subsidy, fees = np.broadcast_arrays(price, hashrate, subsidy, fees)
     hp_btc = np.asarray(hashprice_btc_per_ph_day(hashrate, fees, subsidy))
     return HashpricePath(
@@ -701,6 +770,84 @@ def mining_cash_flows(
     cut at ``power_end_month``; 0 for a retired fleet. Floored at 0: the miner can stop. A
     refresh past the horizon is not valued (it would be a new decision with its own capex).
     """
+    hp, btc_price_usd, start = _hashprice_array(hashprice_usd_per_ph_day, btc_price_usd, start)
+    n_months = hp.shape[-1]
+    p_mw = _positive(power_mw, "power_mw", allow_zero=True)
+    shape = _paths_shape(p_mw, hp)
+    a = assumptions
+    power_end = _power_end_months(power_end_month, shape[:-1])
+    rate_year = _continuation_rate_per_year(discount_rate_per_year, a)
+    month_idx = np.arange(n_months)
+    start = start or DEFAULT_MARKET.as_of
+    cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
+    fleet = _fleet_age(a, n_months)
+    ph_per_mw_new = 1_000.0 / (fleet.efficiency_j_per_th * a.mining_pue)
+    deployed_ph = p_mw * ph_per_mw_new * fleet.health  # (..., n_months)
+    value_r = (
+        hp
+        * (1.0 - a.pool_fee)
+        * fleet.health
+        / (MWH_PER_PH_DAY_PER_J_PER_TH * fleet.efficiency_j_per_th * a.mining_pue)
+    )
+    # Economic curtailment against the price-duration curve.
+    pdc = _price_points(prices, contract, n_months, cal_month)
+    curt = economic_curtailment(value_r, pdc, contract)
+    frac_off = contract.flexible_share * curt.fraction_curtailed  # (..., n_months)
+    _check_capacity_commitments(programs, contract)
+    dr = _demand_response(programs, cal_month, curt, p_mw, a, shape, frac_off)
+    flows = _monthly_flows(p_mw, hp, deployed_ph, frac_off, dr, curt, contract, a)
+    refresh_capex = _refresh_capex_usd(p_mw, a)
+    # Refresh or retire: the first end of life whose refresh does not pay stops mining for good.
+    margin = flows.margin_usd()
+    idle = np.zeros(shape, dtype=bool)
+    if economic_shutdown:
+        idle = np.broadcast_to(margin < 0.0, shape)
+        margin = np.maximum(margin, 0.0)
+    margin_last = np.broadcast_to(margin, shape)[..., -1]  # the projection past the horizon
+    stop_month = _first_retirement_month(
+        margin,
+        np.broadcast_to(refresh_capex, shape),
+        refresh_months=np.flatnonzero(fleet.refresh),
+        life_months=max(1, int(round(fleet.life_months))),
+        hurdle_rate_per_year=a.refresh_hurdle_rate_per_year,
+        power_end_month=power_end,
+    )
+    running = month_idx < stop_month[..., None]  # (..., n_months)
+    salvage_usd = (
+        _salvage_usd(p_mw, hp, fleet, running, stop_month, power_end, a, shape)
+        if salvage
+        else np.zeros(shape)
+    )
+    if economic_shutdown and idle.any():
+        flows.stop_while_idle(~idle)  # installed machines stay installed (deployed) while idle
+    months_left = _months_to_next_end_of_life(a, fleet.life_months, n_months, power_end)
+    continuation = (
+        np.maximum(margin_last, 0.0)
+        * _annuity_after_horizon(rate_year, months_left)
+        * (stop_month >= n_months)
+    )
+    capex = np.where(fleet.refresh & running, refresh_capex, 0.0)
+    if not running.all():
+        flows.stop_after_retirement(running, shape)
+    extras = {"capex": capex, "salvage_usd": salvage_usd, "continuation_value_usd": continuation}
+    return _mining_result(
+        flows, hp, value_r, curt, contract, a, (running, idle, shape), btc_price_usd, p_mw, **extras
+    )
+
+
+def _refresh_capex_usd(p_mw: np.ndarray, a: MiningAssumptions) -> np.ndarray:
+    """Cost (USD) of refilling ``p_mw`` with new machines: TH/s bought = MW x 1e6 W / (PUE x
+    J/TH of the new machine); capex = TH/s x $/TH."""
+    return p_mw * 1e6 / (a.refresh_efficiency_j_per_th * a.mining_pue) * a.refresh_cost_usd_per_th
+
+
+def _hashprice_array(
+    hashprice_usd_per_ph_day: object | HashpricePath,
+    btc_price_usd: object | None,
+    start: date | None,
+) -> tuple[np.ndarray, object | None, date | None]:
+    """Hashprice ($/PH/day, ``(..., n_months)``), and the BTC price ($) and first month that a
+    ``HashpricePath`` supplies where the caller gave none."""
     if isinstance(hashprice_usd_per_ph_day, HashpricePath):
         path = hashprice_usd_per_ph_day
         hp = path.hashprice_usd_per_ph_day
@@ -713,8 +860,13 @@ def mining_cash_flows(
     require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite", MiningError)
     if hp.ndim == 0:
         raise MiningError("hashprice_usd_per_ph_day must have a months axis: shape (..., n_months)")
+    return hp, btc_price_usd, start
+
+
+def _paths_shape(p_mw: np.ndarray, hp: np.ndarray) -> tuple[int, ...]:
+    """The common ``(..., n_months)`` shape of power (MW) and hashprice; the months axis is
+    hashprice's."""
     n_months = hp.shape[-1]
-    p_mw = _positive(power_mw, "power_mw", allow_zero=True)
     try:
         shape = np.broadcast_shapes(p_mw.shape, hp.shape)
     except ValueError:
@@ -723,25 +875,35 @@ def mining_cash_flows(
         ) from None
     if shape[-1] != n_months:
         raise MiningError(f"power_mw shape {p_mw.shape} changes the months axis ({n_months})")
-    a = assumptions
+    return shape
+
+
+def _power_end_months(power_end_month: object | None, paths_shape: tuple[int, ...]) -> np.ndarray:
+    """``power_end_month`` (a month index, inf = never) broadcast to the paths' shape ``(...)``."""
     if power_end_month is None:
-        power_end = np.full(shape[:-1], np.inf)
-    else:
-        power_end = as_float_array(power_end_month, "power_end_month", MiningError)
-        require(
-            power_end,
-            power_end >= 0,
-            "power_end_month",
-            "must be a month index >= 0 or inf",
-            MiningError,
-        )
-        try:
-            power_end = np.broadcast_to(power_end, shape[:-1])
-        except ValueError:
-            raise MiningError(
-                f"power_end_month shape {power_end.shape} does not broadcast with the paths "
-                f"{shape[:-1]}"
-            ) from None
+        return np.full(paths_shape, np.inf)
+    power_end = as_float_array(power_end_month, "power_end_month", MiningError)
+    require(
+        power_end,
+        power_end >= 0,
+        "power_end_month",
+        "must be a month index >= 0 or inf",
+        MiningError,
+    )
+    try:
+        return np.broadcast_to(power_end, paths_shape)
+    except ValueError:
+        raise MiningError(
+            f"power_end_month shape {power_end.shape} does not broadcast with the paths "
+            f"{paths_shape}"
+        ) from None
+
+
+def _continuation_rate_per_year(
+    discount_rate_per_year: float | None, a: MiningAssumptions
+) -> float:
+    """The continuation value's discount rate (a fraction per year): the caller's, else the
+    miner's own refresh hurdle."""
     rate_year = (
         a.refresh_hurdle_rate_per_year
         if discount_rate_per_year is None
@@ -752,12 +914,24 @@ def mining_cash_flows(
             f"discount_rate_per_year={discount_rate_per_year!r} is not allowed; must be > -1 "
             "(a fraction per year)"
         )
-    month_idx = np.arange(n_months)
-    start = start or DEFAULT_MARKET.as_of
-    cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
+    return rate_year
 
-    # Fleet age and degradation; the fleet is replaced whenever its age reaches the life, and
-    # its age (so its degradation) restarts at each refresh.
+
+class _FleetAge(NamedTuple):
+    """The fleet in service by month: life (months), refresh months, health and J/TH."""
+
+    life_months: float
+    refresh: np.ndarray  # bool (n_months,): the fleet reaches its life and may be replaced
+    health: np.ndarray  # (n_months,): hashrate share left after degradation
+    efficiency_j_per_th: np.ndarray  # (n_months,): J/TH of the machines in service
+
+
+def _fleet_age(a: MiningAssumptions, n_months: int) -> _FleetAge:
+    """Fleet age and degradation by month: the fleet is replaced whenever its age reaches the
+    life, and its age (so its degradation) restarts at each refresh. The fleet in service runs
+    at ``efficiency_j_per_th`` until the first refresh in the horizon, then at the refresh
+    machine's J/TH (the machine the $/TH buys)."""
+    month_idx = np.arange(n_months)
     life_m = a.fleet_life_years * 12.0
     age_total_m = a.fleet_age_years * 12.0 + month_idx
     age_m = np.mod(age_total_m, life_m)
@@ -765,32 +939,17 @@ def mining_cash_flows(
         age_total_m >= life_m
     )
     health = (1.0 - a.degradation_per_year) ** (age_m / 12.0)
-    # The fleet in service runs at efficiency_j_per_th until the first refresh in the horizon,
-    # then at the refresh machine's J/TH (the machine the $/TH buys): (n_months,).
     eff_j_per_th = np.where(
         np.cumsum(refresh) > 0, a.refresh_efficiency_j_per_th, a.efficiency_j_per_th
     )
-    ph_per_mw_new = 1_000.0 / (eff_j_per_th * a.mining_pue)
-    deployed_ph = p_mw * ph_per_mw_new * health  # (..., n_months)
-    value_r = (
-        hp
-        * (1.0 - a.pool_fee)
-        * health
-        / (MWH_PER_PH_DAY_PER_J_PER_TH * eff_j_per_th * a.mining_pue)
-    )
+    return _FleetAge(life_m, refresh, health, eff_j_per_th)
 
-    # Economic curtailment against the price-duration curve.
-    pdc = _price_points(prices, contract, n_months, cal_month)
-    curt = economic_curtailment(value_r, pdc, contract)
-    frac_off = contract.flexible_share * curt.fraction_curtailed  # (..., n_months)
 
-    # Demand-response programs: payments, deployments beyond economic curtailment, 4CP.
-    dr_pay = np.zeros(shape)
-    four_cp = np.zeros(shape)
-    cp_charge = np.zeros(shape)
-    dr_frac_extra = np.zeros(shape)
-    # Capacity programs active in the same calendar month may not commit more than the flexible
-    # share (seasonal programs, e.g. MISO's four PRA seasons, do not overlap).
+def _check_capacity_commitments(
+    programs: Sequence[DemandResponseProgram], contract: PowerContract
+) -> None:
+    """Capacity programs active in the same calendar month may not commit more than the flexible
+    share (seasonal programs, e.g. MISO's four PRA seasons, do not overlap)."""
     committed_by_month = np.zeros(12)
     for p in programs:
         if p.capacity_payment_usd_per_mw_hour > 0:
@@ -802,6 +961,31 @@ def mining_cash_flows(
             f"{int(committed_by_month.argmax()) + 1}; must not exceed "
             f"PowerContract.flexible_share={contract.flexible_share}"
         )
+
+
+class _DemandResponse(NamedTuple):
+    """Demand-response flows by month, ``(..., n_months)``."""
+
+    payment_usd: np.ndarray  # capacity payments, annual credits and the avoided 4CP share
+    four_cp_credit_usd: np.ndarray  # annual credits and the avoided coincident-peak charge
+    four_cp_charge_usd: np.ndarray  # coincident-peak (4CP) demand charge on the running load
+    extra_off_share: np.ndarray  # load share off in deployments beyond economic curtailment
+
+
+def _demand_response(
+    programs: Sequence[DemandResponseProgram],
+    cal_month: np.ndarray,
+    curt: CurtailmentResult,
+    p_mw: np.ndarray,
+    a: MiningAssumptions,
+    shape: tuple[int, ...],
+    frac_off: np.ndarray,
+) -> _DemandResponse:
+    """Demand-response programs: payments, deployments beyond economic curtailment, 4CP."""
+    dr_pay = np.zeros(shape)
+    four_cp = np.zeros(shape)
+    cp_charge = np.zeros(shape)
+    dr_frac_extra = np.zeros(shape)
     econ_hours = curt.fraction_curtailed * HOURS_PER_MONTH
     for prog in programs:  # a handful of programs, not months or paths
         active = np.isin(cal_month, np.asarray(prog.months_active) - 1)
@@ -825,7 +1009,76 @@ def mining_cash_flows(
         four_cp = four_cp + credit
         dr_pay = dr_pay + credit
     dr_frac_extra = np.minimum(dr_frac_extra, 1.0 - frac_off)
+    return _DemandResponse(dr_pay, four_cp, cp_charge, dr_frac_extra)
 
+
+@dataclass
+class _MonthlyFlows:
+    """A site's monthly mining flows while they are built (USD, MWh, PH/s, shares), each
+    broadcastable to ``(..., n_months)``; zeroed in idle months and after retirement."""
+
+    deployed_ph: np.ndarray
+    operating: np.ndarray  # share of the month the deployed hashrate runs
+    frac_off: np.ndarray  # share off in economic curtailment
+    dr_frac_extra: np.ndarray  # share off in DR deployments beyond it
+    base_mwh: np.ndarray
+    revenue: np.ndarray
+    avoided: np.ndarray
+    credit: np.ndarray
+    dr_pay: np.ndarray
+    four_cp: np.ndarray
+    cp_charge: np.ndarray
+    power_cost: np.ndarray
+    opex: np.ndarray
+
+    def margin_usd(self) -> np.ndarray:
+        """Operating margin: revenue + credits + DR payments - power cost - opex."""
+        return self.revenue + self.credit + self.dr_pay - self.power_cost - self.opex
+
+    def stop_while_idle(self, busy: np.ndarray) -> None:
+        """Zero every flow of the idle months (``busy`` False); the machines stay deployed."""
+        self.revenue, self.credit, self.dr_pay, self.power_cost = (
+            x * busy for x in (self.revenue, self.credit, self.dr_pay, self.power_cost)
+        )
+        self.four_cp, self.cp_charge, self.avoided = (
+            x * busy for x in (self.four_cp, self.cp_charge, self.avoided)
+        )
+        self.opex, self.base_mwh = self.opex * busy, self.base_mwh * busy
+        self.dr_frac_extra = self.dr_frac_extra * busy
+        self.operating = self.operating * busy
+        self.frac_off = self.frac_off * busy
+
+    def stop_after_retirement(self, running: np.ndarray, shape: tuple[int, ...]) -> None:
+        """Zero the flows from the retirement month on (``running`` False)."""
+
+        def cut(x: np.ndarray | float) -> np.ndarray:
+            arr = np.asarray(x)
+            if arr.shape == shape and arr.flags.owndata and arr.flags.writeable:
+                return np.multiply(arr, running, out=arr)  # fresh array: mask in place
+            return arr * running
+
+        self.deployed_ph, self.base_mwh, self.revenue, self.credit = map(
+            cut, (self.deployed_ph, self.base_mwh, self.revenue, self.credit)
+        )
+        self.power_cost, self.dr_pay, self.four_cp, self.avoided = map(
+            cut, (self.power_cost, self.dr_pay, self.four_cp, self.avoided)
+        )
+        self.cp_charge = cut(self.cp_charge)
+        self.opex, self.dr_frac_extra = cut(self.opex), cut(self.dr_frac_extra)
+
+
+def _monthly_flows(
+    p_mw: np.ndarray,
+    hp: np.ndarray,
+    deployed_ph: np.ndarray,
+    frac_off: np.ndarray,
+    dr: _DemandResponse,
+    curt: CurtailmentResult,
+    contract: PowerContract,
+    a: MiningAssumptions,
+) -> _MonthlyFlows:
+    """Revenue, energy, power cost, credits and opex of each month before any stop."""
+    dr_frac_extra = dr.extra_off_share
     operating = a.uptime * (1.0 - frac_off - dr_frac_extra)
     base_mwh = p_mw * HOURS_PER_MONTH * a.uptime
     flex_mwh = base_mwh * contract.flexible_share
@@ -836,79 +1089,73 @@ def mining_cash_flows(
         flex_mwh * curt.avoided_cost_per_mwh_mean + dr_mwh * curt.running_avoided_cost_usd_per_mwh
     )
     credit = flex_mwh * curt.credit_per_mwh_mean + dr_mwh * curt.running_credit_usd_per_mwh
-    power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided + cp_charge
+    power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided + dr.four_cp_charge_usd
     opex = p_mw * a.opex_usd_per_mw_month
-    # TH/s bought = MW x 1e6 W / (PUE x J/TH of the new machine); capex = TH/s x $/TH.
-    refresh_capex = (
-        p_mw * 1e6 / (a.refresh_efficiency_j_per_th * a.mining_pue) * a.refresh_cost_usd_per_th
+    return _MonthlyFlows(
+        deployed_ph=deployed_ph,
+        operating=operating,
+        frac_off=frac_off,
+        dr_frac_extra=dr_frac_extra,
+        base_mwh=base_mwh,
+        revenue=revenue,
+        avoided=avoided,
+        credit=credit,
+        dr_pay=dr.payment_usd,
+        four_cp=dr.four_cp_credit_usd,
+        cp_charge=dr.four_cp_charge_usd,
+        power_cost=power_cost,
+        opex=opex,
     )
 
-    # Refresh or retire: the first end of life whose refresh does not pay stops mining for good.
-    margin = revenue + credit + dr_pay - power_cost - opex
-    idle = np.zeros(shape, dtype=bool)
-    if economic_shutdown:
-        idle = np.broadcast_to(margin < 0.0, shape)
-        margin = np.maximum(margin, 0.0)
-    margin_last = np.broadcast_to(margin, shape)[..., -1]  # the projection past the horizon
-    stop_month = _first_retirement_month(
-        margin,
-        np.broadcast_to(refresh_capex, shape),
-        refresh_months=np.flatnonzero(refresh),
-        life_months=max(1, int(round(life_m))),
-        hurdle_rate_per_year=a.refresh_hurdle_rate_per_year,
-        power_end_month=power_end,
-    )
-    running = month_idx < stop_month[..., None]  # (..., n_months)
-    salvage_usd = (
-        _salvage_usd(
-            p_mw, hp, health, eff_j_per_th, refresh, running, stop_month, power_end, a, shape
-        )
-        if salvage
-        else np.zeros(shape)
-    )
-    if economic_shutdown and idle.any():
-        busy = ~idle  # installed machines stay installed (deployed) while idle
-        revenue, credit, dr_pay, power_cost = (
-            x * busy for x in (revenue, credit, dr_pay, power_cost)
-        )
-        four_cp, cp_charge, avoided = (x * busy for x in (four_cp, cp_charge, avoided))
-        opex, base_mwh, dr_frac_extra = opex * busy, base_mwh * busy, dr_frac_extra * busy
-        operating = operating * busy
-        frac_off = frac_off * busy
-    # Next end of life at or after the horizon: the first month m >= n whose total age A + m
-    # reaches the next multiple k x life past A + n - 1 (k >= 1), as ``refresh`` marks them.
+
+def _months_to_next_end_of_life(
+    a: MiningAssumptions, life_m: float, n_months: int, power_end: np.ndarray
+) -> np.ndarray:
+    """Months ``(...)`` from the horizon to the fleet's next end of life (or the power's other
+    use): the first month m >= n whose total age A + m reaches the next multiple k x life past
+    A + n - 1 (k >= 1), as the refresh months are marked."""
     age_n = a.fleet_age_years * 12.0 + n_months
     next_eol_age = max(np.floor((age_n - 1.0) / life_m) + 1.0, 1.0) * life_m
     next_eol_month = max(float(n_months), float(np.ceil(next_eol_age - a.fleet_age_years * 12.0)))
-    months_left = np.clip(np.minimum(next_eol_month, power_end) - n_months, 0.0, None)
-    v = (1.0 + rate_year) ** (-1.0 / 12.0)
-    # sum_{j=1..R} v^j, month n one period after the last month n - 1.
-    annuity = months_left if v == 1.0 else v * (1.0 - v**months_left) / (1.0 - v)
-    continuation = np.maximum(margin_last, 0.0) * annuity * (stop_month >= n_months)
-    capex = np.where(refresh & running, refresh_capex, 0.0)
-    if not running.all():
+    return np.clip(np.minimum(next_eol_month, power_end) - n_months, 0.0, None)
 
-        def cut(x: np.ndarray | float) -> np.ndarray:
-            arr = np.asarray(x)
-            if arr.shape == shape and arr.flags.owndata and arr.flags.writeable:
-                return np.multiply(arr, running, out=arr)  # fresh array: mask in place
-            return arr * running
 
-        deployed_ph, base_mwh, revenue, credit = map(cut, (deployed_ph, base_mwh, revenue, credit))
-        power_cost, dr_pay, four_cp, avoided = map(cut, (power_cost, dr_pay, four_cp, avoided))
-        cp_charge = cut(cp_charge)
-        opex, dr_frac_extra = cut(opex), cut(dr_frac_extra)
+def _annuity_after_horizon(rate_per_year: float, months_left: np.ndarray) -> np.ndarray:
+    """``sum_{j=1..R} v^j`` with ``v = (1 + rate)^(-1/12)``: month n is one period after the
+    last month n - 1."""
+    v = (1.0 + rate_per_year) ** (-1.0 / 12.0)
+    return months_left if v == 1.0 else v * (1.0 - v**months_left) / (1.0 - v)
+
+
+def _mining_result(
+    flows: _MonthlyFlows,
+    hp: np.ndarray,
+    value_r: np.ndarray,
+    curt: CurtailmentResult,
+    contract: PowerContract,
+    a: MiningAssumptions,
+    running_idle_shape: tuple[np.ndarray, np.ndarray, tuple[int, ...]],
+    btc_price_usd: object | None,
+    p_mw: np.ndarray,
+    *,
+    capex: np.ndarray,
+    salvage_usd: np.ndarray,
+    continuation_value_usd: np.ndarray,
+) -> MiningCashFlows:
+    """The final flows, every field broadcast to ``shape``, with the derived ones (BTC mined,
+    energy, curtailed hours and MWh, foregone revenue, cost to mine a BTC)."""
+    f = flows
+    running, idle, shape = running_idle_shape
     on_flex = (contract.flexible_share > 0) * (p_mw > 0) * running * ~idle
-    curtailed_share = frac_off + dr_frac_extra
-    energy_mwh = base_mwh * (1.0 - curtailed_share)
-    full_revenue = deployed_ph * hp * (a.uptime * DAYS_PER_MONTH * (1.0 - a.pool_fee))
-
+    curtailed_share = f.frac_off + f.dr_frac_extra
+    energy_mwh = f.base_mwh * (1.0 - curtailed_share)
+    full_revenue = f.deployed_ph * hp * (a.uptime * DAYS_PER_MONTH * (1.0 - a.pool_fee))
     if btc_price_usd is None:
         btc = np.full(shape, np.nan)
     else:
         price = _positive(btc_price_usd, "btc_price_usd")
-        btc = revenue / price
-    net_cost = power_cost - credit - dr_pay + opex
+        btc = f.revenue / price
+    net_cost = f.power_cost - f.credit - f.dr_pay + f.opex
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_to_mine = np.where(btc > 0, net_cost / btc, np.nan)
 
@@ -916,38 +1163,36 @@ def mining_cash_flows(
         return np.broadcast_to(np.asarray(x, dtype=float), shape)
 
     return MiningCashFlows(
-        deployed_hashrate_ph_s=full(deployed_ph),
-        hashrate_ph_s=full(deployed_ph * operating),
+        deployed_hashrate_ph_s=full(f.deployed_ph),
+        hashrate_ph_s=full(f.deployed_ph * f.operating),
         btc_mined=full(btc),
-        revenue_usd=full(revenue),
+        revenue_usd=full(f.revenue),
         energy_mwh=full(energy_mwh),
-        power_cost_usd=full(power_cost),
-        curtailment_credit_usd=full(credit),
-        dr_payment_usd=full(dr_pay),
-        four_cp_credit_usd=full(four_cp),
-        four_cp_charge_usd=full(cp_charge),
-        opex_usd=full(opex),
+        power_cost_usd=full(f.power_cost),
+        curtailment_credit_usd=full(f.credit),
+        dr_payment_usd=full(f.dr_pay),
+        four_cp_credit_usd=full(f.four_cp),
+        four_cp_charge_usd=full(f.cp_charge),
+        opex_usd=full(f.opex),
         capex_usd=full(capex),
         curtailed_hours=full(curt.fraction_curtailed * HOURS_PER_MONTH * on_flex),
-        dr_hours=full(dr_frac_extra * HOURS_PER_MONTH),
-        curtailed_mwh=full(base_mwh * curtailed_share),
-        foregone_revenue_usd=full(full_revenue - revenue),
-        avoided_power_cost_usd=full(avoided),
+        dr_hours=full(f.dr_frac_extra * HOURS_PER_MONTH),
+        curtailed_mwh=full(f.base_mwh * curtailed_share),
+        foregone_revenue_usd=full(full_revenue - f.revenue),
+        avoided_power_cost_usd=full(f.avoided),
         revenue_usd_per_mwh=full(value_r),
         cost_to_mine_usd_per_btc=full(cost_to_mine),
         running=np.broadcast_to(running, shape),
         salvage_usd=full(salvage_usd),
         idle=np.broadcast_to(idle & running, shape),
-        continuation_value_usd=np.asarray(continuation, dtype=float),
+        continuation_value_usd=np.asarray(continuation_value_usd, dtype=float),
     )
 
 
 def _salvage_usd(
     p_mw: np.ndarray,
     hp: np.ndarray,
-    health: np.ndarray,
-    eff_j_per_th: np.ndarray,
-    refresh: np.ndarray,
+    fleet: _FleetAge,
     running: np.ndarray,
     stop_month: np.ndarray,
     power_end: np.ndarray,
@@ -958,6 +1203,7 @@ def _salvage_usd(
     :func:`mining_cash_flows`): in a refresh month the outgoing fleet (the J/TH and health of the
     month before), and in the first month without mining for good (retirement, or the power's
     other use inside the horizon) the fleet that ran the month before."""
+    health, eff_j_per_th, refresh = fleet.health, fleet.efficiency_j_per_th, fleet.refresh
     n = shape[-1]
     hp_b = np.broadcast_to(hp, shape)
     scale = hp_b / np.where(hp_b[..., :1] > 0, hp_b[..., :1], 1.0)  # hashprice vs month 0

@@ -18,7 +18,7 @@ whose value is not positive is never chosen. Amounts are nominal USD by plan yea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,13 +132,42 @@ def choose_sites(
     critical_it_mw: Any = None,
     mw_cap: float | None = None,
 ) -> np.ndarray:
-    """Which sites to convert now: the boolean mask (sites,) maximising the sum of ``value_usd``
-    with the chosen ``capex_usd`` summing to at most ``budget_usd`` and, when both are given, the
-    chosen ``critical_it_mw`` to at most ``mw_cap``. Exact (HiGHS branch and bound, zero gap).
+    """Which sites to convert now, exactly (HiGHS branch and bound, zero gap).
 
-    ``value_usd`` (sites,) finite USD (a site worth nothing or less is never chosen);
-    ``capex_usd`` (sites,) USD, 0 or more; ``budget_usd`` 0 or more (``np.inf`` for no budget);
-    ``critical_it_mw`` (sites,) 0 or more; ``mw_cap`` 0 or more.
+    Maximises the sum of ``value_usd`` over the chosen sites with the chosen ``capex_usd`` summing
+    to at most ``budget_usd`` and, when both are given, the chosen ``critical_it_mw`` to at most
+    ``mw_cap``: a 0-1 knapsack solved as a mixed-integer program.
+
+    Parameters
+    ----------
+    value_usd : array_like
+        (sites,) finite value of converting each site, USD (a site worth nothing or less is never
+        chosen).
+    capex_usd : array_like
+        (sites,) capex of each conversion, USD, >= 0.
+    budget_usd : float
+        Capex budget, USD, >= 0 (``numpy.inf`` for no budget).
+    critical_it_mw : array_like, optional
+        (sites,) critical IT MW of each conversion, >= 0; with ``mw_cap``.
+    mw_cap : float, optional
+        Most critical IT MW tenants will take, >= 0; with ``critical_it_mw``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (sites,) boolean mask of the sites to convert.
+
+    References
+    ----------
+    .. [1] SciPy ``scipy.optimize.milp`` (HiGHS), https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.milp.html
+
+    Examples
+    --------
+    $110M of budget: the two smaller sites ($11M together) beat the largest alone ($10M):
+
+    >>> from valuation.portfolio import choose_sites
+    >>> choose_sites([10e6, 6e6, 5e6], [100e6, 60e6, 50e6], budget_usd=110e6)
+    array([False,  True,  True])
     """
     value = _array(value_usd, "value_usd")
     if value.ndim != 1 or not 1 <= value.size <= MAX_SITES:
@@ -249,25 +278,151 @@ def plan_conversions(
 ) -> PortfolioPlan:
     """Choose for each site at most one start year, maximising the plan's value. Exact.
 
-    - ``value_usd`` (sites, years): the value of starting the conversion in each plan year (USD at
-      the valuation date); nan where that start is not possible.
-    - ``capex_usd`` (sites,) or (sites, years): the capex of a start in each year, USD, 0 or more.
-    - ``capex_schedule`` (k,), (sites, k) or (sites, years, k): the share of the capex spent in
-      the start year and the k - 1 years after (per site, or per site and start year); 0 or
-      more, summing to 1. Funding years are years + k - 1.
-    - ``equity_budget_usd_per_year`` (a number or (funding years,)) and/or
-      ``equity_budget_usd_total``: what the company can fund from equity; at least one, or both
-      None for no budget.
-    - ``critical_it_mw`` (sites,) and ``mw_cap_per_year`` (a number or (years,)): the critical IT
-      MW whose leases start each year may not exceed what tenants will take that year.
-    - ``loan_to_cost`` in [0, 1): the share of each year's capex project debt funds (default 0.80,
-      sourced above). ``tenant_prepayment_usd`` (a number, (sites,) or (sites, years)): received
-      in the start year, it reduces the equity drawn (default 0, an assumption, see above).
-    - ``budget_increment_usd``: the extra budget whose value the plan reports (default $100M).
-    - ``time_limit_s``: per solve. HiGHS proves most plans optimal in well under a second, but a
-      budget that binds in every year can leave many near-equal plans to rule out; at the limit
-      the best plan found is returned with ``optimal`` False and its proven ``mip_gap``.
+    Each start's capex is spread over its schedule years; the equity it draws (capex x (1 -
+    loan-to-cost) less the tenant's prepayment) must fit a budget per year and/or in total, and the
+    critical IT MW starting each year must fit what tenants will take. The plan's gain from
+    ``budget_increment_usd`` more equity is found by re-solving (a step, not a derivative: the
+    problem is integer).
+
+    Parameters
+    ----------
+    value_usd : array_like
+        (sites, years): the value of starting the conversion in each plan year, USD at the
+        valuation date; nan where that start is not possible.
+    capex_usd : array_like
+        (sites,) or (sites, years): the capex of a start in each year, USD, >= 0.
+    capex_schedule : array_like, default (1.0,)
+        (k,), (sites, k) or (sites, years, k): the share of the capex spent in the start year
+        and the k - 1 years after (per site, or per site and start year); >= 0, summing to 1.
+        Funding years are years + k - 1.
+    equity_budget_usd_per_year : float or array_like, optional
+        Equity the company can fund each funding year, USD (a number or (funding years,)).
+    equity_budget_usd_total : float, optional
+        Equity over the whole plan, USD. Both None: no budget.
+    critical_it_mw : array_like, optional
+        (sites,) critical IT MW of each conversion; with ``mw_cap_per_year``.
+    mw_cap_per_year : float or array_like, optional
+        Critical IT MW whose leases may start each year (a number or (years,)).
+    loan_to_cost : float, default 0.80
+        Share of each year's capex project debt funds, in [0, 1) (Galaxy Helios, 2025).
+    tenant_prepayment_usd : float or array_like, default 0.0
+        Received in the start year, it reduces the equity drawn (a number, (sites,) or (sites,
+        years)); 0 is an assumption.
+    site_ids : sequence of str, optional
+        Names for the timeline (default 0, 1, ...).
+    budget_increment_usd : float, default 100e6
+        The extra equity whose value the plan reports.
+    shadow_by_year : bool, default False
+        Also value the increment in each funding year's budget alone (one re-solve a year).
+    time_limit_s : float, default 10.0
+        Per solve; at the limit the best plan found is returned with ``optimal`` False and its
+        proven ``mip_gap``.
+
+    Returns
+    -------
+    PortfolioPlan
+        ``start_year`` (sites,) (-1: not converted), ``value_usd``, ``timeline`` (one row per
+        converting site), ``funding`` (one row per funding year: capex, debt, prepayment and
+        equity in USD, budgets, MW), ``shadow_value_usd`` and the solver's ``optimal`` and
+        ``mip_gap``.
+
+    References
+    ----------
+    .. [1] SciPy ``scipy.optimize.milp`` (HiGHS), https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.milp.html
+
+    Examples
+    --------
+    Three sites over two start years with $25M of equity a year at 80% loan-to-cost: site 0 goes
+    first, sites 1 and 2 wait a year (their value falls a little for it):
+
+    >>> from valuation.portfolio import plan_conversions
+    >>> plan = plan_conversions(
+    ...     [[10e6, 9e6], [6e6, 5.5e6], [5e6, 4.8e6]],  # value by start year, USD
+    ...     [100e6, 60e6, 50e6],  # capex, USD
+    ...     equity_budget_usd_per_year=25e6,
+    ... )
+    >>> plan.start_year, plan.value_usd, plan.shadow_value_usd
+    (array([0, 1, 1]), 20300000.0, 700000.0)
+    >>> plan.funding[["year", "capex_usd", "debt_usd", "equity_usd"]]
+       year    capex_usd    debt_usd  equity_usd
+    0     0  100000000.0  80000000.0  20000000.0
+    1     1  110000000.0  88000000.0  22000000.0
     """
+    value = _value_by_start_usd(value_usd)
+    n_sites, n_years = value.shape
+    capex = _per_site_year(capex_usd, "capex_usd", n_sites, n_years, f"({n_sites},)")
+    sched = _capex_schedule_shares(capex_schedule, n_sites, n_years)
+    k = sched.shape[2]
+    n_funding = n_years + k - 1
+    ltc = _loan_to_cost(loan_to_cost)
+    prepay = _per_site_year(
+        tenant_prepayment_usd, "tenant_prepayment_usd", n_sites, n_years, f"a number, ({n_sites},)"
+    )
+    per_year = _budget(equity_budget_usd_per_year, "equity_budget_usd_per_year", (n_funding,))
+    total = _budget(equity_budget_usd_total, "equity_budget_usd_total", ())
+    mw, mw_cap = _site_mw_and_caps(critical_it_mw, mw_cap_per_year, n_sites, n_years)
+    tl, inc = _solver_limits(time_limit_s, budget_increment_usd)
+    ids = _site_id_list(site_ids, n_sites)
+    starts = _start_variables(capex, sched, prepay, ltc)
+    a_all, b_all, budget_rows = _plan_constraints(starts, per_year, total, mw, mw_cap)
+    flat_value = value.reshape(-1)
+    allowed = np.isfinite(flat_value) & (flat_value > 0)
+    obj = np.where(allowed, flat_value, 0.0) / _SCALE_USD
+
+    gaps: list[float] = []
+
+    def solve(extra: np.ndarray | None = None) -> np.ndarray:
+        b = b_all if extra is None else b_all + extra
+        xs, gap = _solve(obj, allowed, a_all, b, tl, require_optimal=False)
+        gaps.append(gap)
+        return xs
+
+    x = solve()
+    plan_gap = gaps[0]
+    plan_value = float(flat_value[x].sum()) if x.any() else 0.0
+
+    def gain_usd(extra: np.ndarray) -> float:
+        # the plan stays feasible with more budget: at a time limit keep the better of the two
+        return max(float(flat_value[solve(extra)].sum()), plan_value) - plan_value
+
+    shadow, shadow_by_year_value = _shadow_values_usd(
+        gain_usd, b_all, budget_rows, inc, per_year if shadow_by_year else None, n_funding
+    )
+    chosen = np.flatnonzero(x)
+    start_year = np.full(n_sites, -1, dtype=np.int64)
+    start_year[starts.site_of[chosen]] = starts.year_of[chosen]
+    return PortfolioPlan(
+        start_year=start_year,
+        value_usd=plan_value,
+        timeline=_plan_timeline(starts, chosen, ids, flat_value, capex, mw),
+        funding=_plan_funding(starts, chosen, ltc, per_year, mw, mw_cap),
+        budget_increment_usd=inc,
+        shadow_value_usd=shadow,
+        shadow_value_by_year_usd=shadow_by_year_value,
+        optimal=plan_gap == 0.0,
+        mip_gap=plan_gap,
+        shadow_optimal=all(g == 0.0 for g in gaps[1:]),
+    )
+
+
+def _loan_to_cost(loan_to_cost: Any) -> float:
+    """The share of capex project debt funds, in [0, 1)."""
+    ltc = _number(loan_to_cost, "loan_to_cost")
+    if not (np.isfinite(ltc) and 0 <= ltc < 1):
+        raise PortfolioInputError(f"loan_to_cost is {loan_to_cost!r}; allowed [0, 1)")
+    return ltc
+
+
+def _site_id_list(site_ids: Sequence[str] | None, n_sites: int) -> list[str]:
+    """The sites' ids as text, one per site (0, 1, ... when not given)."""
+    ids = [str(i) for i in site_ids] if site_ids is not None else [str(i) for i in range(n_sites)]
+    if len(ids) != n_sites:
+        raise PortfolioInputError(f"site_ids has {len(ids)} ids; allowed {n_sites}")
+    return ids
+
+
+def _value_by_start_usd(value_usd: Any) -> np.ndarray:
+    """The value (USD) of each (site, start year), nan where that start is not possible."""
     value = _array(value_usd, "value_usd", allow_nan=True)
     if (
         value.ndim != 2
@@ -278,15 +433,27 @@ def plan_conversions(
             f"value_usd has shape {value.shape}; allowed (sites, years) with 1 to {MAX_SITES:,} "
             f"sites and 1 to {MAX_YEARS} years"
         )
-    n_sites, n_years = value.shape
-    capex = _array(capex_usd, "capex_usd")
-    capex = _shaped(
-        capex if capex.ndim != 1 else capex[:, None],
-        "capex_usd",
+    return value
+
+
+def _per_site_year(
+    value: Any, name: str, n_sites: int, n_years: int, allowed_shapes: str
+) -> np.ndarray:
+    """An amount (USD, 0 or more) given per site or per (site, start year), as (sites, years)."""
+    arr = _array(value, name)
+    arr = _shaped(
+        arr if arr.ndim != 1 else arr[:, None],
+        name,
         (n_sites, n_years),
-        f"({n_sites},) or ({n_sites}, {n_years})",
+        f"{allowed_shapes} or ({n_sites}, {n_years})",
     )
-    _non_negative(capex, "capex_usd")
+    _non_negative(arr, name)
+    return arr
+
+
+def _capex_schedule_shares(capex_schedule: Any, n_sites: int, n_years: int) -> np.ndarray:
+    """The capex shares (sites, years, k) spent in the start year and the k - 1 years after,
+    per site and start year; each 0 or more, summing to 1."""
     sched = _array(capex_schedule, "capex_schedule")
     if sched.ndim == 1:
         sched = np.broadcast_to(sched, (n_sites, sched.size))
@@ -309,41 +476,63 @@ def plan_conversions(
             f"capex_schedule of site {bad[0]}, start year {bad[1]} sums to {sums[bad]!r}; "
             "allowed shares summing to 1"
         )
-    k = sched.shape[2]
-    n_funding = n_years + k - 1
-    ltc = _number(loan_to_cost, "loan_to_cost")
-    if not (np.isfinite(ltc) and 0 <= ltc < 1):
-        raise PortfolioInputError(f"loan_to_cost is {loan_to_cost!r}; allowed [0, 1)")
-    prepay = _array(tenant_prepayment_usd, "tenant_prepayment_usd")
-    prepay = _shaped(
-        prepay if prepay.ndim != 1 else prepay[:, None],
-        "tenant_prepayment_usd",
-        (n_sites, n_years),
-        f"a number, ({n_sites},) or ({n_sites}, {n_years})",
-    )
-    _non_negative(prepay, "tenant_prepayment_usd")
-    per_year = _budget(equity_budget_usd_per_year, "equity_budget_usd_per_year", (n_funding,))
-    total = _budget(equity_budget_usd_total, "equity_budget_usd_total", ())
+    return sched
+
+
+def _site_mw_and_caps(
+    critical_it_mw: Any, mw_cap_per_year: Any, n_sites: int, n_years: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Critical IT MW per site (sites,) and the MW tenants take per start year (years,), or
+    both None."""
     if (critical_it_mw is None) != (mw_cap_per_year is None):
         raise PortfolioInputError("critical_it_mw and mw_cap_per_year must be given together")
-    mw = mw_cap = None
-    if critical_it_mw is not None:
-        mw = _array(critical_it_mw, "critical_it_mw")
-        if mw.shape != (n_sites,):
-            raise PortfolioInputError(f"critical_it_mw has shape {mw.shape}; allowed ({n_sites},)")
-        _non_negative(mw, "critical_it_mw")
-        mw_cap = _budget(mw_cap_per_year, "mw_cap_per_year", (n_years,))
+    if critical_it_mw is None:
+        return None, None
+    mw = _array(critical_it_mw, "critical_it_mw")
+    if mw.shape != (n_sites,):
+        raise PortfolioInputError(f"critical_it_mw has shape {mw.shape}; allowed ({n_sites},)")
+    _non_negative(mw, "critical_it_mw")
+    return mw, _budget(mw_cap_per_year, "mw_cap_per_year", (n_years,))
+
+
+def _solver_limits(time_limit_s: Any, budget_increment_usd: Any) -> tuple[float, float]:
+    """The per-solve time limit (s, in (0, 3600]) and the shadow step (USD, > 0)."""
     tl = _number(time_limit_s, "time_limit_s")
     if not (np.isfinite(tl) and 0 < tl <= 3600):
         raise PortfolioInputError(f"time_limit_s is {time_limit_s!r}; allowed (0, 3600]")
     inc = _number(budget_increment_usd, "budget_increment_usd")
     if not (np.isfinite(inc) and inc > 0):
         raise PortfolioInputError(f"budget_increment_usd is {budget_increment_usd!r}; allowed > 0")
-    ids = [str(i) for i in site_ids] if site_ids is not None else [str(i) for i in range(n_sites)]
-    if len(ids) != n_sites:
-        raise PortfolioInputError(f"site_ids has {len(ids)} ids; allowed {n_sites}")
+    return tl, inc
 
-    # variable v = i * n_years + t: site i starts in year t
+
+@dataclass(frozen=True)
+class _StartVariables:
+    """The plan's binary variables, v = i * n_years + t for site i starting in year t, and what
+    each draws by funding year (USD, (variables, funding years))."""
+
+    site_of: np.ndarray  # (variables,)
+    year_of: np.ndarray  # (variables,)
+    capex_by_year_usd: np.ndarray
+    prepay_by_year_usd: np.ndarray
+    equity_by_year_usd: np.ndarray  # capex x (1 - loan-to-cost) - tenant prepayment
+
+    @property
+    def n_sites(self) -> int:
+        return int(self.site_of[-1]) + 1
+
+    @property
+    def n_funding(self) -> int:
+        return int(self.capex_by_year_usd.shape[1])
+
+
+def _start_variables(
+    capex: np.ndarray, sched: np.ndarray, prepay: np.ndarray, ltc: float
+) -> _StartVariables:
+    """Capex, prepayment and equity of each start (i, t) in each funding year t + j."""
+    n_sites, n_years = capex.shape
+    k = sched.shape[2]
+    n_funding = n_years + k - 1
     n_var = n_sites * n_years
     site_of = np.repeat(np.arange(n_sites), n_years)
     year_of = np.tile(np.arange(n_years), n_sites)
@@ -357,10 +546,24 @@ def plan_conversions(
     prepay_by_year = np.zeros((n_var, n_funding))
     prepay_by_year[np.arange(n_var), year_of] = prepay.reshape(-1)
     equity_by_year = capex_by_year * (1 - ltc) - prepay_by_year  # (var, funding years)
+    return _StartVariables(site_of, year_of, capex_by_year, prepay_by_year, equity_by_year)
 
+
+def _plan_constraints(
+    starts: _StartVariables,
+    per_year: np.ndarray | None,
+    total: np.ndarray | None,
+    mw: np.ndarray | None,
+    mw_cap: np.ndarray | None,
+) -> tuple[Any, np.ndarray, list[tuple[str, int]]]:
+    """Rows ``A x <= b`` (in $M and MW): one start per site, equity by funding year and in
+    total, critical IT MW started per year; and which rows are budgets (for the shadow
+    re-solves), as ("year" | "total", row)."""
+    site_of, year_of, equity_by_year = starts.site_of, starts.year_of, starts.equity_by_year_usd
+    n_var, n_sites = site_of.size, starts.n_sites
     rows = [coo_array((np.ones(n_var), (site_of, np.arange(n_var))), shape=(n_sites, n_var))]
     limits = [np.ones(n_sites)]
-    budget_rows: list[tuple[str, int]] = []  # which rows are budgets, for the shadow re-solves
+    budget_rows: list[tuple[str, int]] = []
     if per_year is not None:
         finite = np.flatnonzero(np.isfinite(per_year))
         if finite.size:
@@ -380,69 +583,82 @@ def plan_conversions(
             a[np.searchsorted(finite, year_of[sel]), np.flatnonzero(sel)] = mw[site_of[sel]]
             rows.append(coo_array(a))
             limits.append(mw_cap[finite])
-    a_all = vstack(rows).tocsr()
-    b_all = np.concatenate(limits)
-    flat_value = value.reshape(-1)
-    allowed = np.isfinite(flat_value) & (flat_value > 0)
-    obj = np.where(allowed, flat_value, 0.0) / _SCALE_USD
+    return vstack(rows).tocsr(), np.concatenate(limits), budget_rows
 
-    gaps: list[float] = []
 
-    def solve(extra: np.ndarray | None = None) -> np.ndarray:
-        xs, gap = _solve(
-            obj,
-            allowed,
-            a_all,
-            b_all if extra is None else b_all + extra,
-            tl,
-            require_optimal=False,
-        )
-        gaps.append(gap)
-        return xs
-
-    x = solve()
-    plan_gap = gaps[0]
-    plan_value = float(flat_value[x].sum()) if x.any() else 0.0
-
-    shadow = shadow_by_year_value = None
-    if budget_rows:
-        step = inc / _SCALE_USD
+def _shadow_values_usd(
+    gain_usd: Callable[[np.ndarray], float],
+    b_all: np.ndarray,
+    budget_rows: list[tuple[str, int]],
+    inc: float,
+    per_year: np.ndarray | None,
+    n_funding: int,
+) -> tuple[float | None, np.ndarray | None]:
+    """The plan's gain (USD) from ``inc`` more equity: in the total budget when one is set, else
+    in every year's; and, when ``per_year`` is given, in each funding year's budget alone (one
+    re-solve per year). ``gain_usd(extra)`` re-solves with ``b + extra``."""
+    if not budget_rows:
+        return None, None
+    step = inc / _SCALE_USD
+    extra = np.zeros_like(b_all)
+    total_rows = [r for kind, r in budget_rows if kind == "total"]
+    extra[total_rows if total_rows else [r for _, r in budget_rows]] = step
+    shadow = gain_usd(extra)
+    year_rows = [r for kind, r in budget_rows if kind == "year"]
+    if per_year is None or not year_rows:
+        return shadow, None
+    gains = np.zeros(n_funding)
+    finite_years = np.flatnonzero(np.isfinite(per_year))
+    for y, r in zip(finite_years, year_rows, strict=True):  # one re-solve per funding year
         extra = np.zeros_like(b_all)
-        total_rows = [r for kind, r in budget_rows if kind == "total"]
-        extra[total_rows if total_rows else [r for _, r in budget_rows]] = step
-        # the plan stays feasible with more budget: at a time limit keep the better of the two
-        shadow = max(float(flat_value[solve(extra)].sum()), plan_value) - plan_value
-        year_rows = [r for kind, r in budget_rows if kind == "year"]
-        if shadow_by_year and year_rows:
-            gains = np.zeros(n_funding)
-            finite_years = np.flatnonzero(np.isfinite(per_year))  # type: ignore[arg-type]
-            for y, r in zip(finite_years, year_rows, strict=True):  # one re-solve per funding year
-                extra = np.zeros_like(b_all)
-                extra[r] = step
-                gains[y] = max(float(flat_value[solve(extra)].sum()), plan_value) - plan_value
-            shadow_by_year_value = gains
+        extra[r] = step
+        gains[y] = gain_usd(extra)
+    return shadow, gains
 
-    chosen = np.flatnonzero(x)
-    start_year = np.full(n_sites, -1, dtype=np.int64)
-    start_year[site_of[chosen]] = year_of[chosen]
-    timeline = pd.DataFrame(
+
+def _plan_timeline(
+    starts: _StartVariables,
+    chosen: np.ndarray,
+    ids: list[str],
+    flat_value: np.ndarray,
+    capex: np.ndarray,
+    mw: np.ndarray | None,
+) -> pd.DataFrame:
+    """One row per converting site: site_id, start_year, value_usd, capex_usd, equity_usd,
+    critical_it_mw; by start year, then site."""
+    site_of, year_of = starts.site_of, starts.year_of
+    return pd.DataFrame(
         {
             "site_id": [ids[i] for i in site_of[chosen]],
             "start_year": year_of[chosen],
             "value_usd": flat_value[chosen],
             "capex_usd": capex.reshape(-1)[chosen],
-            "equity_usd": equity_by_year[chosen].sum(axis=1),
+            "equity_usd": starts.equity_by_year_usd[chosen].sum(axis=1),
             "critical_it_mw": mw[site_of[chosen]] if mw is not None else np.nan,
         }
     ).sort_values(["start_year", "site_id"], ignore_index=True)
-    capex_curve = capex_by_year[chosen].sum(axis=0)
-    funding = pd.DataFrame(
+
+
+def _plan_funding(
+    starts: _StartVariables,
+    chosen: np.ndarray,
+    ltc: float,
+    per_year: np.ndarray | None,
+    mw: np.ndarray | None,
+    mw_cap: np.ndarray | None,
+) -> pd.DataFrame:
+    """One row per funding year: capex, debt, prepayment and equity (USD), the equity budget,
+    the critical IT MW started and the MW cap."""
+    site_of, year_of = starts.site_of, starts.year_of
+    n_funding = starts.n_funding
+    capex_curve = starts.capex_by_year_usd[chosen].sum(axis=0)
+    return pd.DataFrame(
         {
             "year": np.arange(n_funding),
             "capex_usd": capex_curve,
             "debt_usd": capex_curve * ltc,
-            "prepayment_usd": prepay_by_year[chosen].sum(axis=0),
-            "equity_usd": equity_by_year[chosen].sum(axis=0),
+            "prepayment_usd": starts.prepay_by_year_usd[chosen].sum(axis=0),
+            "equity_usd": starts.equity_by_year_usd[chosen].sum(axis=0),
             "equity_budget_usd": per_year if per_year is not None else np.inf,
             "critical_it_mw_started": np.bincount(
                 year_of[chosen],
@@ -451,20 +667,8 @@ def plan_conversions(
             )[:n_funding]
             if mw is not None
             else np.nan,
-            "mw_cap": np.concatenate([mw_cap, np.full(k - 1, np.inf)])
+            "mw_cap": np.concatenate([mw_cap, np.full(n_funding - mw_cap.size, np.inf)])
             if mw_cap is not None
             else np.inf,
         }
-    )
-    return PortfolioPlan(
-        start_year=start_year,
-        value_usd=plan_value,
-        timeline=timeline,
-        funding=funding,
-        budget_increment_usd=inc,
-        shadow_value_usd=shadow,
-        shadow_value_by_year_usd=shadow_by_year_value,
-        optimal=plan_gap == 0.0,
-        mip_gap=plan_gap,
-        shadow_optimal=all(g == 0.0 for g in gaps[1:]),
     )

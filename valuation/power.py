@@ -518,6 +518,28 @@ def load_price_file(path_or_buffer: str | Path | io.TextIOBase, *, hub: str = ""
     non-numeric or non-finite prices, duplicate or unsorted timestamps, gaps, uneven intervals.
     """
     source = str(path_or_buffer) if isinstance(path_or_buffer, (str, Path)) else "<buffer>"
+    rows = _price_file_rows(path_or_buffer, source)
+    t_col, p_col = _price_file_columns(rows[0])
+    t_name, p_name = rows[0][t_col].strip(), rows[0][p_col].strip()
+    n = len(rows) - 1
+    prices = np.empty(n)
+    stamps: list[pd.Timestamp] = []
+    for i, row in enumerate(rows[1:]):
+        line = i + 2
+        if len(row) <= max(t_col, p_col):
+            raise PriceFileError(
+                f"row {line}: expected columns {t_name!r} and {p_name!r}, got {row!r}", row=line
+            )
+        ts = _price_file_timestamp(row[t_col].strip(), line, t_name)
+        prices[i] = _price_file_price(row[p_col].strip(), line, p_name)
+        stamps.append(ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts)
+    idx = pd.DatetimeIndex(stamps)
+    step = _even_step_minutes(idx, t_name)
+    return PriceSeries(idx, prices, step / 60.0, hub=hub, source=source)
+
+
+def _price_file_rows(path_or_buffer: str | Path | io.TextIOBase, source: str) -> list[list[str]]:
+    """The file's non-blank CSV rows (the header and at least two more)."""
     try:
         if isinstance(path_or_buffer, (str, Path)):
             with open(path_or_buffer, newline="") as fh:
@@ -531,57 +553,62 @@ def load_price_file(path_or_buffer: str | Path | io.TextIOBase, *, hub: str = ""
         raise PriceFileError(
             f"price file {source!r} needs a header and at least two rows of prices"
         )
-    header = [h.strip().lower() for h in rows[0]]
+    return rows
+
+
+def _price_file_columns(header_row: list[str]) -> tuple[int, int]:
+    """The timestamp and price columns, by name (loosely) or, in a two-column file, position."""
+    header = [h.strip().lower() for h in header_row]
     t_col = next((i for i, h in enumerate(header) if h in _TIME_NAMES), None)
     p_col = next((i for i, h in enumerate(header) if h in _PRICE_NAMES), None)
     if t_col is None or p_col is None:
         if len(header) == 2:
-            t_col, p_col = 0, 1
-        else:
-            raise PriceFileError(
-                f"price file header {rows[0]!r} lacks a timestamp and a price column "
-                f"(names like {_TIME_NAMES[0]!r} and {_PRICE_NAMES[0]!r})",
-                row=1,
-            )
-    t_name, p_name = rows[0][t_col].strip(), rows[0][p_col].strip()
-    n = len(rows) - 1
-    prices = np.empty(n)
-    stamps: list[pd.Timestamp] = []
-    for i, row in enumerate(rows[1:]):
-        line = i + 2
-        if len(row) <= max(t_col, p_col):
-            raise PriceFileError(
-                f"row {line}: expected columns {t_name!r} and {p_name!r}, got {row!r}", row=line
-            )
-        raw_t, raw_p = row[t_col].strip(), row[p_col].strip()
-        try:
-            ts = pd.Timestamp(raw_t)
-            if pd.isna(ts):
-                raise ValueError
-        except (ValueError, TypeError):
-            raise PriceFileError(
-                f"row {line}, column {t_name!r}: {raw_t!r} is not a timestamp",
-                row=line,
-                column=t_name,
-                value=raw_t,
-            ) from None
-        try:
-            value = float(raw_p)
-        except ValueError:
-            raise PriceFileError(
-                f"row {line}, column {p_name!r}: {raw_p!r} is not a number ($/MWh expected)",
-                row=line, column=p_name, value=raw_p,
-            ) from None  # fmt: skip
-        if not np.isfinite(value):
-            raise PriceFileError(
-                f"row {line}, column {p_name!r}: {raw_p!r} is not a finite price",
-                row=line,
-                column=p_name,
-                value=raw_p,
-            )
-        prices[i] = value
-        stamps.append(ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts)
-    idx = pd.DatetimeIndex(stamps)
+            return 0, 1
+        raise PriceFileError(
+            f"price file header {header_row!r} lacks a timestamp and a price column "
+            f"(names like {_TIME_NAMES[0]!r} and {_PRICE_NAMES[0]!r})",
+            row=1,
+        )
+    return t_col, p_col
+
+
+def _price_file_timestamp(raw_t: str, line: int, t_name: str) -> pd.Timestamp:
+    """One row's timestamp, or an error naming the row, column and value."""
+    try:
+        ts = pd.Timestamp(raw_t)
+        if pd.isna(ts):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise PriceFileError(
+            f"row {line}, column {t_name!r}: {raw_t!r} is not a timestamp",
+            row=line,
+            column=t_name,
+            value=raw_t,
+        ) from None
+    return ts
+
+
+def _price_file_price(raw_p: str, line: int, p_name: str) -> float:
+    """One row's finite price ($/MWh), or an error naming the row, column and value."""
+    try:
+        value = float(raw_p)
+    except ValueError:
+        raise PriceFileError(
+            f"row {line}, column {p_name!r}: {raw_p!r} is not a number ($/MWh expected)",
+            row=line, column=p_name, value=raw_p,
+        ) from None  # fmt: skip
+    if not np.isfinite(value):
+        raise PriceFileError(
+            f"row {line}, column {p_name!r}: {raw_p!r} is not a finite price",
+            row=line,
+            column=p_name,
+            value=raw_p,
+        )
+    return value
+
+
+def _even_step_minutes(idx: pd.DatetimeIndex, t_name: str) -> float:
+    """The series' interval in minutes (5, 15, 30 or 60), checked unique, sorted and gapless."""
     diffs = np.diff(idx.values.astype("datetime64[s]").astype(np.int64)) / 60.0  # minutes
     for check, rule in (
         (diffs == 0, "duplicates the previous timestamp"),
@@ -607,7 +634,7 @@ def load_price_file(path_or_buffer: str | Path | io.TextIOBase, *, hub: str = ""
             f"(expected {step:g}); fill missing intervals",
             row=j + 2, column=t_name, value=str(idx[j]),
         )  # fmt: skip
-    return PriceSeries(idx, prices, step / 60.0, hub=hub, source=source)
+    return step
 
 
 def curtailment_by_month(

@@ -47,7 +47,27 @@ def _diff(new: Mapping[str, Any], old: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def saved_form(scenario: Scenario) -> dict[str, Any]:
-    """What to save for ``scenario``: its changes against the base and its market's date."""
+    """What to save for ``scenario``: its changes against the base and its market's date.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to save.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``format`` (the saved form's version), ``changes`` (inputs that differ from
+        ``Scenario()``, in their units) and ``market_as_of`` (ISO date).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from valuation.saved_scenario import saved_form
+    >>> from valuation.scenario import Scenario
+    >>> saved_form(dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=140.0))
+    {'format': 1, 'changes': {'lease_rate_usd_per_kw_month': 140.0}, 'market_as_of': '2025-11-03'}
+    """
     return {
         "format": FORMAT_VERSION,
         "changes": scenario_changes(scenario),
@@ -56,8 +76,32 @@ def saved_form(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_from_saved(data: Mapping[str, Any]) -> Scenario:
-    """The scenario a saved form (or a plain ``Scenario.to_dict()``, whole or partial) describes:
-    the changes applied to today's base scenario. Raises SavedScenarioError naming the problem."""
+    """The scenario a saved form (or a plain ``Scenario.to_dict()``, whole or partial) describes.
+
+    The changes are applied to today's base scenario.
+
+    Parameters
+    ----------
+    data : mapping
+        A :func:`saved_form`, or a ``Scenario.to_dict()`` (whole or partial).
+
+    Returns
+    -------
+    Scenario
+        The base scenario with the saved changes.
+
+    Raises
+    ------
+    SavedScenarioError
+        Naming the problem (wrong format version, an unknown or invalid input).
+
+    Examples
+    --------
+    >>> from valuation.saved_scenario import scenario_from_saved
+    >>> saved = {"format": 1, "changes": {"lease_rate_usd_per_kw_month": 140.0}}
+    >>> scenario_from_saved(saved).lease_rate_usd_per_kw_month
+    140.0
+    """
     if not isinstance(data, Mapping):
         raise SavedScenarioError(f"a saved scenario is a JSON object; got {type(data).__name__}")
     if "changes" in data:

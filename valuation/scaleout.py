@@ -202,12 +202,57 @@ def run_portfolio(
 ) -> PortfolioRisk:
     """Value every site on the same ``n_paths`` driver paths; summaries per site and in total.
 
-    ``base`` is one ``BasePaths`` for all sites or one per site (same months); ``drivers`` one
-    ``RiskDrivers`` for all sites or one per site (the same seed and blocks, so per-site
-    drivers share every draw: e.g. a per-site signing probability applied to one common uniform
-    per path). ``client``:
-    ``None`` runs locally; a ``dask.distributed.Client`` or a scheduler address runs on Dask.
-    Every site's ``value_fn`` must return the same strategy columns (the portfolio adds them).
+    Paths are drawn in chunks of ``blocks_per_chunk`` blocks (:func:`valuation.drivers.generate_blocks`),
+    each site valued on each chunk and only block summaries kept, so memory stays bounded; the
+    numbers do not depend on the chunk size or the worker count.
+
+    Parameters
+    ----------
+    value_fn : callable
+        ``value_fn(site, paths) -> (paths, strategies)`` NPVs in USD; every site must return the
+        same strategy columns (the portfolio adds them).
+    sites : sequence
+        What ``value_fn`` takes, one per site.
+    base : BasePaths or sequence of BasePaths
+        One for all sites or one per site (same months).
+    drivers : RiskDrivers or sequence of RiskDrivers
+        One for all sites or one per site (the same seed and blocks, so per-site drivers share
+        every draw: e.g. a per-site signing probability applied to one common uniform per path).
+    seed : int
+        Whole number >= 0.
+    n_paths : int
+        Paths per site (the same paths for every site).
+    blocks_per_chunk : int, default 4
+        Blocks of ``BLOCK_SIZE_PATHS`` paths per task.
+    client : dask.distributed.Client or str, optional
+        None runs locally; a client or a scheduler address runs on Dask.
+    keep_paths : bool, default False
+        Keep each path's NPVs (for exact percentiles).
+
+    Returns
+    -------
+    PortfolioRisk
+        ``sites`` (one RiskSummary per site, in order) and ``portfolio``: ``n_paths``,
+        ``mean_usd`` and ``se_usd`` per strategy (USD), ``beats_probability``.
+
+    Examples
+    --------
+    A toy value function: strategy 0 is worth the site's scale times the final BTC price, strategy
+    1 a fixed $1M:
+
+    >>> import numpy as np
+    >>> from valuation.drivers import BasePaths, RiskDrivers
+    >>> from valuation.scaleout import run_portfolio
+    >>> def value_fn(scale, paths):
+    ...     btc_final_usd = paths.btc_price_usd[:, -1] * scale
+    ...     return np.stack([btc_final_usd, np.full(paths.n_paths, 1e6)], axis=1)
+    >>> risk = run_portfolio(value_fn, [1.0, 2.0], BasePaths.from_market(n_months=24),
+    ...                      RiskDrivers(), seed=7, n_paths=2048)
+    >>> risk.portfolio.n_paths, (risk.portfolio.mean_usd / 1e3).round(1)
+    (2048, array([ 310.7, 2000. ]))
+    >>> risk.portfolio.beats_probability.round(3)
+    array([[0.   , 0.001],
+           [0.999, 0.   ]])
     """
     sites = list(sites)
     if not sites:
