@@ -1037,6 +1037,8 @@ def _price_points(
         )
     if pts.ndim >= 2 and pts.shape[-2] != n_months:
         raise MiningError(f"prices has shape {pts.shape}; expected (..., {n_months}, n_points)")
+    if (pts[..., 1:] >= pts[..., :-1]).all():  # already ascending (a scaled curve): as is
+        return pts
     return np.sort(pts, axis=-1)
 
 

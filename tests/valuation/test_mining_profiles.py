@@ -208,3 +208,20 @@ def test_mining_blocks_equal_the_profile_mask_path(rockdale, overrides: dict) ->
         old = _mining(model, prof.power_mw, paths[:, None, :], (), None, None, prices[:, None],
                       prof.end_month)  # fmt: skip
         assert_same(unit, old)
+
+
+def test_unsorted_price_points_are_sorted_first() -> None:
+    """Price points in any order give the results of the same points sorted (a sorted curve is
+    used as given, an unsorted one sorted), on the kernel and on mining_cash_flows."""
+    rng = np.random.default_rng(3)
+    n = 24
+    hp = 40.0 * np.exp(rng.normal(0.0, 0.1, (3, n)).cumsum(axis=-1))
+    ordered = np.sort(rng.gamma(2.0, 20.0, (3, n, 16)), axis=-1)
+    shuffled = rng.permuted(ordered, axis=-1)
+    assert not np.array_equal(shuffled, ordered)
+    end = np.array([np.inf, 10.0])
+    a = MiningAssumptions(fleet_age_years=4.5)
+    want = profile_blocks(hp, end, prices=ordered, assumptions=a)
+    assert_same(profile_blocks(hp, end, prices=shuffled, assumptions=a), want)
+    assert_same(old_blocks(hp, end, shuffled, assumptions=a), want)
+    assert want["opex"][..., 0, :].std() > 0  # the curve matters
