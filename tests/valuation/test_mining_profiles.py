@@ -73,7 +73,7 @@ CONTRACTS = st.sampled_from(
 def cases(draw: st.DrawFn) -> dict:
     n = draw(st.integers(12, 84))
     k = draw(st.sampled_from([None, 1, 3]))  # None: one path shaped (n,)
-    life = draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 5.0]))
+    life = draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 2.7, 3.0, 5.0]))
     age = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.9, 2.0, 4.0, 4.99, 7.0]))
     a = MiningAssumptions(
         fleet_life_years=life,
@@ -90,8 +90,9 @@ def cases(draw: st.DrawFn) -> dict:
     near = sorted({int(m + d) for m in refresh for d in (-1, 0, 1) if m + d >= 0})
     month = st.one_of(
         st.integers(0, n + 60), st.sampled_from(near or [0]), st.just(n), st.just(n - 1)
-    )
-    ends = draw(st.lists(st.one_of(month.map(float), st.just(np.inf)), min_size=0, max_size=5))
+    ).map(float)
+    fraction = st.floats(0.0, n + 60.0)  # a stop inside a month
+    ends = draw(st.lists(st.one_of(month, fraction, st.just(np.inf)), min_size=0, max_size=5))
     end = np.array([np.inf, *ends])
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
