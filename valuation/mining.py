@@ -64,6 +64,7 @@ __all__ = [
     "Machine",
     "MiningAssumptions",
     "MiningCashFlows",
+    "MiningMonthEconomics",
     "PowerContract",
     "REFRESH_MACHINE",
     "USED_ASIC_BAND_UPPER_J_PER_TH",
@@ -79,6 +80,7 @@ __all__ = [
     "lagged_log",
     "machines_frame",
     "mining_cash_flows",
+    "mining_month_economics",
     "revenue_usd_per_mwh",
     "used_asic_usd_per_th",
 ]
@@ -1281,4 +1283,104 @@ def _price_points(
         )
     if pts.ndim >= 2 and pts.shape[-2] != n_months:
         raise MiningError(f"prices has shape {pts.shape}; expected (..., {n_months}, n_points)")
+    if (pts[..., 1:] >= pts[..., :-1]).all():  # already ascending (a scaled curve): as is
+        return pts
     return np.sort(pts, axis=-1)
+
+
+# --- per-MW monthly economics, shared by stop rules ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class MiningMonthEconomics:
+    """One gross MW of mining, month by month, before any stop decision (no retirement, no power
+    going to another use, no demand-response programs): the flows :func:`mining_cash_flows`
+    computes for ``power_mw=1`` and ``programs=()`` up to its refresh-or-retire step. Money in
+    USD per MW per month, arrays ``(..., n_months)`` unless noted.
+    """
+
+    revenue_usd: np.ndarray  # revenue net of pool fee + curtailment credit; 0 while idle
+    cost_usd: np.ndarray  # power cost (after costs avoided by curtailing) + opex; 0 while idle
+    # revenue - cost before idling, floored at 0 under economic shutdown: the refresh test's
+    # and the continuation value's margin
+    margin_usd: np.ndarray
+    idle: np.ndarray  # bool: the month's margin was negative under economic shutdown
+    refresh: np.ndarray  # bool (n_months,): the fleet reaches its life (a refresh-or-retire month)
+    health: np.ndarray  # (n_months,): hashrate share left after degradation
+    efficiency_j_per_th: np.ndarray  # (n_months,): J/TH of the machines in service
+    life_months: float  # fleet life in months
+    refresh_capex_usd: float  # the new fleet's cost per MW (TH/s bought x $/TH)
+
+
+def mining_month_economics(
+    hashprice_usd_per_ph_day: np.ndarray,
+    *,
+    assumptions: MiningAssumptions,
+    contract: PowerContract,
+    prices: object | PriceDurationCurve | None,
+    start: date | None,
+    economic_shutdown: bool,
+) -> MiningMonthEconomics:
+    """Per-MW monthly economics of :func:`mining_cash_flows` (same formulas and arguments, one
+    gross MW, no programs) before its stop decisions, for callers that apply their own stop
+    months to many power profiles at once (``valuation.mining_profiles``): each operation runs
+    once on ``(..., n_months)`` instead of once per profile.
+    """
+    hp = as_float_array(hashprice_usd_per_ph_day, "hashprice_usd_per_ph_day", MiningError)
+    require(hp, np.isfinite(hp), "hashprice_usd_per_ph_day", "must be finite", MiningError)
+    if hp.ndim == 0:
+        raise MiningError("hashprice_usd_per_ph_day must have a months axis: shape (..., n_months)")
+    n_months = hp.shape[-1]
+    a = assumptions
+    month_idx = np.arange(n_months)
+    start = start or DEFAULT_MARKET.as_of
+    cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
+    # Fleet age, refreshes, degradation and J/TH exactly as in mining_cash_flows.
+    life_m = a.fleet_life_years * 12.0
+    age_total_m = a.fleet_age_years * 12.0 + month_idx
+    age_m = np.mod(age_total_m, life_m)
+    refresh = (np.floor(age_total_m / life_m) > np.floor((age_total_m - 1) / life_m)) & (
+        age_total_m >= life_m
+    )
+    health = (1.0 - a.degradation_per_year) ** (age_m / 12.0)
+    eff_j_per_th = np.where(
+        np.cumsum(refresh) > 0, a.refresh_efficiency_j_per_th, a.efficiency_j_per_th
+    )
+    p_mw = 1.0
+    deployed_ph = p_mw * (1_000.0 / (eff_j_per_th * a.mining_pue)) * health
+    value_r = (
+        hp
+        * (1.0 - a.pool_fee)
+        * health
+        / (MWH_PER_PH_DAY_PER_J_PER_TH * eff_j_per_th * a.mining_pue)
+    )
+    pdc = _price_points(prices, contract, n_months, cal_month)
+    curt = economic_curtailment(value_r, pdc, contract)
+    frac_off = contract.flexible_share * curt.fraction_curtailed
+    operating = a.uptime * (1.0 - frac_off)  # no DR deployments
+    base_mwh = p_mw * HOURS_PER_MONTH * a.uptime
+    flex_mwh = base_mwh * contract.flexible_share
+    revenue = deployed_ph * operating * hp * (DAYS_PER_MONTH * (1.0 - a.pool_fee))
+    avoided = flex_mwh * curt.avoided_cost_per_mwh_mean
+    credit = flex_mwh * curt.credit_per_mwh_mean
+    power_cost = base_mwh * curt.base_rate_usd_per_mwh - avoided
+    opex = p_mw * a.opex_usd_per_mw_month
+    refresh_capex = p_mw * 1e6 / (a.refresh_efficiency_j_per_th * a.mining_pue)
+    margin = revenue + credit - power_cost - opex
+    idle = np.zeros(margin.shape, dtype=bool)
+    if economic_shutdown:
+        idle = margin < 0.0
+        margin = np.maximum(margin, 0.0)
+        busy = ~idle
+        revenue, credit, power_cost, opex = (x * busy for x in (revenue, credit, power_cost, opex))
+    return MiningMonthEconomics(
+        revenue_usd=np.asarray(revenue + credit, dtype=float),
+        cost_usd=np.asarray(power_cost + opex, dtype=float),
+        margin_usd=np.asarray(margin, dtype=float),
+        idle=idle,
+        refresh=refresh,
+        health=health,
+        efficiency_j_per_th=eff_j_per_th,
+        life_months=float(life_m),
+        refresh_capex_usd=float(refresh_capex * a.refresh_cost_usd_per_th),
+    )

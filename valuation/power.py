@@ -456,11 +456,11 @@ def economic_curtailment(
         else:
             lo, hi = float(flat.min()), float(flat.max())
             span = hi - lo + 1.0
-            keys = ((flat - lo) + (np.arange(g) * span)[:, None]).ravel()
-            q = (np.clip(thr, lo - 0.25, hi + 0.25) - lo) + gi * span
-            n_run = np.searchsorted(keys, q.ravel(), side="right").reshape(shape) - gi * k
-    cs = np.concatenate([np.zeros((g, 1)), np.cumsum(flat, axis=1)], axis=1)
-    sum_run = cs[gi, n_run]
+            offset = gi * span
+            q = (np.clip(thr, lo - 0.25, hi + 0.25) - lo) + offset
+            n_run = _count_keys_at_most(flat, gi, lo, offset, q)
+    cum = np.cumsum(flat, axis=1)
+    sum_run = np.where(n_run > 0, cum[gi, np.maximum(n_run - 1, 0)], 0.0)
     c = k - n_run
     sum_top = total[gi] - sum_run
     frac = c / k
@@ -474,6 +474,26 @@ def economic_curtailment(
         running_credit_usd_per_mwh=np.where(n_run > 0, a_cr * mean_run_price + b_cr, 0.0),
         base_rate_usd_per_mwh=a_base * total[gi] / k + b_base,
     )
+
+
+def _count_keys_at_most(
+    flat: np.ndarray, gi: np.ndarray, lo: float, offset: np.ndarray, q: np.ndarray
+) -> np.ndarray:
+    """For each query ``q`` (shape of ``gi``), how many keys ``(flat[gi] - lo) + offset`` of its
+    row (ascending points ``flat`` ``(g, K)``) are ``<= q``: what ``searchsorted(side="right")``
+    over every row's keys laid end to end (rows ``span`` apart, so they stay ordered) returns
+    minus the earlier rows' ``K`` points each, computed on the same float keys. Bisection by
+    powers of two reads one point per query and step (``log2 K`` steps) instead of building and
+    searching the ``g x K`` keys."""
+    k = flat.shape[1]
+    count = np.zeros(q.shape, dtype=np.int64)
+    step = 1 << (k.bit_length() - 1)
+    while step:  # a handful of bisection steps, not months or paths
+        cand = count + step
+        key = (flat[gi, np.minimum(cand, k) - 1] - lo) + offset
+        count = np.where((cand <= k) & (key <= q), cand, count)
+        step >>= 1
+    return count
 
 
 # --- price files ---------------------------------------------------------------------------------

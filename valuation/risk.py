@@ -70,9 +70,9 @@ from valuation.strategies import (
     NOT_CONVERTING,
     STRATEGY_ORDER,
     SiteModel,
-    _mining,
     build_site_model,
     evaluate,
+    mining_blocks,
     on_rows,
 )
 
@@ -234,18 +234,9 @@ def site_drivers(prepared: PreparedSite, drivers: RiskDrivers) -> RiskDrivers:
 def _blocks(model: SiteModel, hp: np.ndarray, power_scale: np.ndarray) -> tuple[dict, dict]:
     """``mining_blocks`` on driver paths: hashprice ``(K, n)`` and the power level ``(K, n)``
     scaling the region curve for contracts priced on it (module docstring)."""
-    prof = model.profiles
     curve = model.prices_usd_per_mwh
-    if curve.shape[-1]:
-        prices = curve * power_scale[..., None]  # (K, n, points)
-        unit_prices: np.ndarray | None = prices[:, None]
-    else:
-        prices = unit_prices = None
-    unit = _mining(model, prof.power_mw, hp[:, None, :], (), None, None, unit_prices,
-                   prof.end_month)  # fmt: skip
-    dr = _mining(model, float(model.mining_mw_by_hall.sum()), hp, model.dr_programs, None,
-                 None, prices, None)  # fmt: skip
-    return unit, dr
+    prices = curve * power_scale[..., None] if curve.shape[-1] else None  # (K, n, points)
+    return mining_blocks(model, hp, prices=prices)
 
 
 def _take(blocks: tuple[dict, dict], idx: np.ndarray) -> tuple[dict, dict]:

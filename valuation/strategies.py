@@ -59,6 +59,7 @@ from valuation.mining import (
     mining_cash_flows,
     used_asic_usd_per_th,
 )
+from valuation.mining_profiles import profile_blocks
 from valuation.power import DemandResponseProgram, PowerContract, PriceSeries
 from valuation.regions import overlay_history, region_for
 from valuation.scenario import Scenario
@@ -674,17 +675,29 @@ def mining_blocks(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Mining per gross MW on each profile ``(..., P, n)`` (continuation value ``(..., P)``) and
     the whole site's DR row ``(..., n)`` / ``(...)``, for a hashprice path ``(n,)`` or
-    ``(K, n)`` (the scenario's when None). Keys: revenue (credits, DR payments and fleet sales
-    included), opex (power and site costs), capex (refresh), continuation_value."""
+    ``(K, n)`` (the scenario's when None) and price points ``(points,)``, ``(n, points)`` or
+    ``(K, n, points)`` (the model's curve when None). Keys: revenue (credits, DR payments and
+    fleet sales included), opex (power and site costs), capex (refresh), continuation_value.
+    The profiles come from ``valuation.mining_profiles.profile_blocks`` (the per-MW economics
+    once per path, the stop rules per profile; equal to ``_mining`` on the profile mask)."""
     hp = np.asarray(
         model.hashprice.hashprice_usd_per_ph_day
         if hashprice_usd_per_ph_day is None
         else hashprice_usd_per_ph_day,
         dtype=float,
     )
-    prof = model.profiles
-    unit = _mining(model, prof.power_mw, hp[..., None, :], (), assumptions, contract, prices,
-                   prof.end_month)  # fmt: skip
+    prof, s = model.profiles, model.scenario
+    if prices is None and model.prices_usd_per_mwh.shape[-1]:
+        unit_prices: np.ndarray | None = model.prices_usd_per_mwh
+    else:
+        unit_prices = prices
+    unit = profile_blocks(
+        hp, prof.end_month, assumptions=assumptions or model.mining,
+        contract=contract or model.contract, prices=unit_prices, start=s.market.as_of,
+        discount_rate_per_year=model.rates.mining, economic_shutdown=s.economic_shutdown,
+        salvage=s.fleet_salvage,
+    )  # fmt: skip
+    unit["continuation_value"] = unit["continuation_value"] * (s.terminal.method != "none")
     dr = _mining(model, float(model.mining_mw_by_hall.sum()), hp, model.dr_programs,
                  assumptions, contract, prices, None)  # fmt: skip
     return unit, dr
