@@ -10,7 +10,11 @@ native units with obligations, penalties and sources), ``programs()`` (the defau
 """
 
 from valuation.regions.base import PRICE_STATS_FILE, Region, RegionError, price_statistics
-from valuation.regions.history import contract_price_schedule, overlay_history
+from valuation.regions.history import (
+    contract_price_schedule,
+    overlay_history,
+    price_series_from_stored,
+)
 from valuation.regions.levers import (
     ALL_LEVERS,
     LEVER_KEYS,
@@ -45,6 +49,7 @@ __all__ = [
     "overlay_history",
     "pjm_capacity_price_usd_per_mw_day",
     "pjm_capacity_schedule_usd_per_mw_hour",
+    "price_series_from_stored",
     "price_statistics",
     "program_fields",
     "region_for",
