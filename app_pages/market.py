@@ -344,3 +344,81 @@ if upload is not None:
         )
         total = float(table["net_benefit_usd"].sum())
         st.metric("Net benefit of flexibility over the file", fmt.usd(total), border=True)
+
+# --- A site's own price history, stored beside the site ----------------------------------------------
+from app_support import auth  # noqa: E402
+from sites.errors import SitesError  # noqa: E402
+from sites.redact import mask_credentials  # noqa: E402
+from valuation.errors import ValuationError  # noqa: E402
+
+st.subheader("A site's own price history")
+st.caption(
+    "Store a price file beside a site: its valuations then use your prices in the calendar months "
+    "the file covers completely, and the site's region shape in the others (the site page says "
+    "which). Same file rules as the replay above; nothing is stored when anything is wrong."
+)
+history_sites = loaders.sites()
+if not history_sites:
+    st.info("The inventory has no sites yet.")
+else:
+    ids = [s.id for s in history_sites]
+    history_id = st.selectbox("Site", ids, key="history_site")
+    history_site = next(s for s in history_sites if s.id == history_id)
+    st.text(f"{history_site.name} ({history_site.grid_region})")
+    try:
+        stored = loaders.store().price_history(history_site.id)
+    except (SitesError, ValuationError) as exc:
+        st.error("The stored price history could not be read.")
+        st.text(mask_credentials(str(exc)))
+        stored = None
+    if stored is None:
+        st.caption("No price history is stored for this site: it is valued on its region's shape.")
+    else:
+        st.text(
+            f"Stored {stored.updated_at:%Y-%m-%d %H:%M} UTC by {stored.user}: "
+            f"{stored.prices_usd_per_mwh.size:,} prices at {stored.interval_minutes}-minute "
+            f"intervals from {stored.timestamps[0]} ({stored.hub})"
+        )
+        st.dataframe(
+            regions_view.price_history_frame(stored), hide_index=True, width="stretch",
+            column_config={
+                "month": st.column_config.TextColumn("Month"),
+                "intervals": st.column_config.NumberColumn("Intervals", format="%d"),
+                "mean_price_usd_per_mwh": st.column_config.NumberColumn(
+                    "Mean price, USD/MWh", format="%.2f"
+                ),
+                "complete": st.column_config.CheckboxColumn("Complete month (used)"),
+            },
+        )  # fmt: skip
+    history_access = auth.current()
+    if not history_access.can_edit:
+        st.caption("Your account may view, not change, stored price histories.")
+    else:
+        history_upload = st.file_uploader(
+            "Price file for this site (.csv)", type=["csv"], key="history_upload"
+        )
+        store_col, delete_col = st.columns(2)
+        if history_upload is not None and store_col.button(
+            "Store it for this site", key="history_store", type="primary"
+        ):
+            try:
+                note = regions_view.store_site_price_history(
+                    loaders.store(), history_site, history_upload.getvalue(),
+                    name=history_upload.name, user=history_access.user,
+                )  # fmt: skip
+            except (PriceFileError, SitesError, ValuationError, ValueError) as exc:
+                st.error("The price history was not stored. What was wrong:")
+                st.text(mask_credentials(str(exc)))
+            else:
+                st.success("Price history stored.")
+                st.text(note)
+        if stored is not None and delete_col.button(
+            "Delete the stored history", key="history_delete"
+        ):
+            try:
+                loaders.store().delete_price_history(history_site.id)
+            except SitesError as exc:
+                st.error("The price history could not be deleted.")
+                st.text(mask_credentials(str(exc)))
+            else:
+                st.rerun()

@@ -1029,9 +1029,10 @@ def _upgrade_2_to_3(conn: Connection) -> None:
     history_table.create(conn, checkfirst=True)
 
 
-def _upgrade_3_to_4(conn: Connection) -> None:
-    """Schema 3 -> 4: add the site_price_history table (no site has a history yet)."""
+def _upgrade_add_price_history(conn: Connection) -> None:
+    """The step to the schema version that adds the site_price_history table (no site has a
+    history yet); idempotent (the table is created only when absent)."""
     price_history_table.create(conn, checkfirst=True)
 
 
-_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
+_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_add_price_history}

@@ -149,15 +149,18 @@ def test_an_unknown_site_gets_no_history(store: SiteStore) -> None:
     assert store.price_history_site_ids() == []
 
 
-def test_a_version_3_database_is_upgraded_with_the_price_history_table(db_url: str) -> None:
+def test_the_previous_schema_is_upgraded_with_the_price_history_table(db_url: str) -> None:
     SiteStore(db_url).close()
     engine = create_engine(db_url)
-    with engine.begin() as conn:  # back to what schema version 3 wrote
+    with engine.begin() as conn:  # back to what the previous schema version wrote
         price_history_table.drop(conn)
-        conn.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+        conn.execute(
+            text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+            {"v": str(SCHEMA_VERSION - 1)},
+        )
     engine.dispose()
     store = SiteStore(db_url)
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.schema_version == SCHEMA_VERSION
     engine = create_engine(db_url)
     assert "site_price_history" in inspect(engine).get_table_names()
     engine.dispose()
