@@ -285,14 +285,38 @@ st.dataframe(
         "source": st.column_config.TextColumn("Source", width="large"),
     },
 )
-levers = regions_view.lever_frame(region)
+from dataclasses import replace as _replace  # noqa: E402
+
+from valuation.regions import LEVER_KEYS  # noqa: E402
+
+
+def _switch_levers() -> None:
+    """Write the picked levers into the session's scenario (every page values with it)."""
+    picked = tuple(k for k in LEVER_KEYS if k in st.session_state["market_levers"])
+    st.session_state[loaders.SCENARIO_KEY] = _replace(loaders.base_scenario(), policy_levers=picked)
+
+
+levers_on = loaders.base_scenario().policy_levers
+levers = regions_view.lever_frame(region, levers_on)
 if levers.empty:
     st.caption(f"No policy levers are listed for {region.name}.")
 else:
     st.markdown(
-        f"**Policy levers in {region.name}**: all off in the valuations unless switched on."
+        f"**Policy levers in {region.name}**: off in the valuations unless switched on below."
     )
     st.dataframe(levers, hide_index=True, width="stretch")
+st.multiselect(
+    "Policy levers switched on (every region; each changes only its own region's sites)",
+    list(LEVER_KEYS), default=list(levers_on), format_func=regions_view.lever_label,
+    key="market_levers", on_change=_switch_levers,
+    help="Switched on for this session's valuations on every page. A miner lever changes mining "
+    "(unpaid curtailment, an energy rider); an AI lever changes converting (backup generation "
+    "capex, study fees, months in the interconnection queue).",
+)  # fmt: skip
+if levers_on:
+    st.caption("Switched on: " + ", ".join(regions_view.lever_label(k) for k in levers_on) + ".")
+else:
+    st.caption("No policy lever is switched on: the valuations use today's rules only.")
 
 st.subheader("Replay your own prices")
 st.caption(

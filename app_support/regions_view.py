@@ -18,7 +18,13 @@ from valuation.power import (
     complete_months,
     load_price_file,
 )
-from valuation.regions import Region, overlay_history, price_series_from_stored, region_for
+from valuation.regions import (
+    ALL_LEVERS,
+    Region,
+    overlay_history,
+    price_series_from_stored,
+    region_for,
+)
 from valuation.replay import replay
 
 # A year of 5-minute prices is 105,120 rows of ~25 bytes: these bounds admit it and little more.
@@ -58,8 +64,9 @@ def program_frame(region: Region, as_of: date) -> pd.DataFrame:
     return pd.DataFrame([t.row() for t in region.program_terms(as_of)])
 
 
-def lever_frame(region: Region) -> pd.DataFrame:
-    """The region's policy levers with what each changes; all are off by default."""
+def lever_frame(region: Region, on: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The region's policy levers with what each changes and whether it is switched on (its key
+    in ``on``, the session scenario's ``policy_levers``); all are off by default."""
     rows = []
     for lever in region.levers():
         effects = {
@@ -74,12 +81,18 @@ def lever_frame(region: Region) -> pd.DataFrame:
                 "lever": lever.name,
                 "path": lever.applies_to,
                 "changes": "; ".join(f"{k} {v:,.0f}" for k, v in effects.items() if v),
-                "switched_on": lever.enabled,
+                "switched_on": lever.enabled or lever.key in on,
                 "status": lever.status,
                 "source": lever.source,
             }
         )
     return pd.DataFrame(rows)
+
+
+def lever_label(key: str) -> str:
+    """A lever's name and region for a picker (``valuation.regions.ALL_LEVERS``)."""
+    lever = next(lv for lv in ALL_LEVERS if lv.key == key)
+    return f"{lever.name} ({lever.grid_region})"
 
 
 def read_uploaded_price_file(data: bytes, name: str = "upload") -> PriceSeries:

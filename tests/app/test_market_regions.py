@@ -192,3 +192,20 @@ def test_market_page_shows_the_stored_history_section(db_url):
     assert not at.exception
     months = next(df.value for df in at.dataframe if "complete" in df.value.columns)
     assert months["month"].tolist() == ["2024-08"] and months["complete"].all()
+
+
+def test_switching_a_lever_on_sets_the_session_scenario_and_the_table_says_so(db_url):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/market.py")
+    at.run()
+    at.selectbox(key="market_region").set_value("ERCOT").run()
+    table = next(df.value for df in at.dataframe if "lever" in df.value.columns)
+    assert not table["switched_on"].any()
+    at.multiselect(key="market_levers").set_value(["tx_sb6_backup"]).run()
+    assert not at.exception
+    assert at.session_state["scenario"].policy_levers == ("tx_sb6_backup",)
+    table = next(df.value for df in at.dataframe if "lever" in df.value.columns)
+    assert table.loc[table["switched_on"], "lever"].tolist() == [
+        "Texas SB 6 (2025): backup generation for a firm AI tenant"
+    ]
+    assert any("Switched on: Texas SB 6" in c.value for c in at.caption)
