@@ -384,7 +384,8 @@ def build_site_model(
     # Policy levers switched on in the site's region (``Scenario.policy_levers``): the AI path
     # pays the backup generation and study fees with its retrofit and waits out the queue when
     # it needs a new or larger interconnection; the miner path's contract and mandatory
-    # curtailment come from ``apply_levers`` (below).
+    # curtailment come from ``apply_levers`` (below). Unpaid curtailment hours are not valued on
+    # the AI path (a firm tenant rides through on backup: the backup-capex lever).
     levers = switched_on(region.levers(), scenario.policy_levers)
     ai = lever_effects(levers, "ai")
     total += ai["backup_capex_usd_per_mw"] * float(crit.sum()) + ai["one_time_fee_usd"]
