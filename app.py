@@ -36,6 +36,7 @@ PAGES = {
             icon=":material/fact_check:",
             url_path="site",
         ),
+        st.Page("app_pages/risk.py", title="Scenarios & risk", icon=":material/casino:"),
         st.Page(
             "app_pages/board_pack.py",
             title="Board pack",
@@ -64,6 +65,7 @@ PAGES = {
 auth.gate()
 navigation = st.navigation(PAGES)
 st.sidebar.caption(
-    "Hashpivot values each site three ways: keep mining, convert to AI hosting, or split it."
+    "Hashpivot values every path for each site: keep mining (with or without demand response), "
+    "convert now, split, mine now and convert later, or sell the powered site."
 )
 navigation.run()

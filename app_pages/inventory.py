@@ -14,9 +14,16 @@ import streamlit as st
 from app_support import auth, loaders
 from app_support.inventory_view import frame_to_sites, sites_frame
 from app_support.safe_text import md_escape, safe_message
+from app_support.site_form import OPTIONAL_FIELDS, REQUIRED_FIELDS, form_problems, site_from_form
 from sites.errors import SiteValidationError, StaleSiteError
 from sites.io import COLUMN_HELP, MAX_DATA_ROWS, MAX_FILE_BYTES, export_bytes, template_bytes
-from sites.schema import COLUMN_KINDS, SITE_COLUMNS
+from sites.schema import (
+    COLUMN_KINDS,
+    CONTRACT_TYPES,
+    GRID_REGIONS,
+    SITE_COLUMNS,
+    WATER_AVAILABILITY,
+)
 from sites.validation import CHOICE_COLUMNS
 
 EDITOR_KEY = "inventory_editor"
@@ -77,7 +84,8 @@ _MIME = {
 
 
 def downloads(sites) -> None:
-    """The inventory and an empty template, as .xlsx and .csv (formula-neutralised by sites.io):
+    """The inventory and the template (header, a units row and an example row, both skipped on
+    import), as .xlsx and .csv (formula-neutralised by sites.io):
     the app's own safe export (the tables' toolbar download is off, .streamlit/config.toml)."""
     st.subheader("Download")
     items = [
@@ -85,7 +93,7 @@ def downloads(sites) -> None:
         for fmt_ in ("xlsx", "csv")
     ] + [
         (
-            f"Empty template (.{fmt_})",
+            f"Template (.{fmt_})",
             partial(template_bytes, fmt_),
             "hashpivot-sites-template",
             fmt_,
@@ -146,13 +154,13 @@ for column in SITE_COLUMNS:
         column_config[column] = st.column_config.SelectboxColumn(
             label, options=list(CHOICE_COLUMNS[column]), help=help_text
         )
-    elif kind == "bool":
+    elif kind in ("bool", "optional_bool"):
         column_config[column] = st.column_config.CheckboxColumn(label, help=help_text)
     elif kind == "date":
         column_config[column] = st.column_config.DateColumn(label, help=help_text)
-    elif kind in ("float", "int", "optional_int"):
+    elif kind in ("float", "int", "optional_int", "optional_float"):
         column_config[column] = st.column_config.NumberColumn(
-            label, help=help_text, format=None if kind == "float" else "%d"
+            label, help=help_text, format="%d" if kind in ("int", "optional_int") else None
         )
     else:
         column_config[column] = st.column_config.TextColumn(label, help=help_text)
@@ -247,13 +255,83 @@ if save and has_changes and not problems:
         )
         st.rerun()
 
+# --- Add a site -------------------------------------------------------------------------------------
+ADD_PREFIX = "add_site_"
+_YES_NO = {"unknown": None, "yes": True, "no": False}
+_CHOICES: dict[str, list[str]] = {
+    "grid_region": list(GRID_REGIONS),
+    "contract_type": list(CONTRACT_TYPES),
+    "water_availability": ["unknown", *WATER_AVAILABILITY],
+}
+
+
+def _form_input(container, field) -> object:  # noqa: ANN001
+    """One form widget; returns its value (None when blank or "unknown")."""
+    key = ADD_PREFIX + field.column
+    label = field.label + ("" if field.required else " (unknown if blank)")
+    if field.kind == "text":
+        return container.text_input(label, key=key, help=field.help, max_chars=5_000)
+    if field.kind == "number":
+        return container.number_input(label, value=None, key=key, help=field.help, format="%g")
+    if field.kind == "yes_no":
+        return _YES_NO[container.selectbox(label, list(_YES_NO), key=key, help=field.help)]
+    options = _CHOICES[field.column]
+    if field.required:
+        return container.selectbox(
+            label, options, index=None, key=key, help=field.help, placeholder="choose one"
+        )
+    picked = container.selectbox(label, options, key=key, help=field.help)
+    return None if picked == "unknown" else picked
+
+
+st.subheader("Add a site")
+st.caption(
+    "The facts a site cannot be valued without are required. Every other field may be left "
+    "blank: a blank is unknown, and the valuation then assumes the conservative case (no "
+    "substation headroom, fiber far away, a hot climate, the region's power price), which the "
+    "site page lists. Nothing is saved unless every field passes the checks."
+)
+with st.form("add_site_form"):
+    left, right = st.columns(2)
+    form_values: dict[str, object] = {}
+    for i, form_field in enumerate(REQUIRED_FIELDS):
+        form_values[form_field.column] = _form_input(left if i % 2 == 0 else right, form_field)
+    st.markdown("**Optional** (unknown if blank)")
+    o_left, o_right = st.columns(2)
+    for i, form_field in enumerate(OPTIONAL_FIELDS):
+        form_values[form_field.column] = _form_input(o_left if i % 2 == 0 else o_right, form_field)
+    add = st.form_submit_button("Add site", type="primary")
+
+if add:
+    try:
+        new_site = site_from_form(form_values, existing_ids=set(current_versions))
+        store.save(new_site, expected_version=0, user=access.user)
+    except SiteValidationError as exc:
+        n = len(exc.problems)
+        st.error(f"The site was not added: {n} problem{'s' if n != 1 else ''}. Nothing was saved.")
+        for line in form_problems(exc.problems):
+            st.text(line)  # user text (the values typed) shown as text
+    except StaleSiteError as exc:
+        st.error(f"The site was not added: {safe_message(exc)}")
+    except Exception as exc:  # never a traceback: say what failed, in words
+        st.error(f"The site was not added: it could not be written. {safe_message(exc)}")
+    else:
+        discard_edits()
+        st.session_state["inventory_flash"] = (
+            f"Added site {md_escape(new_site.id)} ({md_escape(new_site.name)})."
+        )
+        st.rerun()
+
 # --- Import -----------------------------------------------------------------------------------------
 st.subheader("Import a file")
 st.caption(
     "Upload a CSV or Excel file with the template's columns. Rows whose id is already in the "
     "inventory update that site: a blank cell, or a column left out, keeps the stored value in "
-    "every column; write (clear) to empty a text, date or fleet cell. New sites must give "
-    "latitude, longitude and grid_region. A file with any problem is refused whole, with the list "
+    "every column; write (clear) to empty a text, date or fleet cell or to make a figure that may "
+    "be unknown (land, contract price, substation, building area, fiber, climate, water) "
+    "unknown. New sites must give latitude, longitude and grid_region; their blank figures are "
+    "unknown and valued conservatively. Rows whose id starts with # (the template's units and "
+    "example rows) are skipped. A file with any problem is refused whole, with the list "
     f"of problems. At most {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_DATA_ROWS:,} rows a file."
 )
 upload = st.file_uploader("Site file (.csv or .xlsx)", type=["csv", "xlsx"], key="inventory_upload")

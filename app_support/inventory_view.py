@@ -24,8 +24,10 @@ def sites_frame(sites: Sequence[Site]) -> pd.DataFrame:
     for column, kind in COLUMN_KINDS.items():
         if kind == "date":
             frame[column] = pd.to_datetime(frame[column]).dt.date
-        elif kind == "bool":
-            frame[column] = frame[column].astype("boolean")
+        elif kind in ("bool", "optional_bool"):
+            frame[column] = frame[column].astype("boolean")  # <NA> = unknown
+        elif kind == "optional_float":
+            frame[column] = frame[column].astype(float)  # NaN = unknown (a blank cell)
         elif kind == "optional_int":
             frame[column] = frame[column].astype("Int64")  # whole numbers with blanks
     return frame

@@ -26,6 +26,7 @@ from models.targets import (
     RetrofitTarget,
 )
 from sites.schema import Site
+from sites.unknowns import known, resolve_unknowns
 
 HEAT_REJECTION_BY_WATER: Final = MappingProxyType(
     {"ample": "cooling_towers", "limited": "adiabatic_coolers", "none": "dry_coolers"}
@@ -250,9 +251,13 @@ def cooling_line_items(site: Site, target: RetrofitTarget, pue: float) -> list[L
             g, "chillers", "chillers", chilled * red, f"{chilled:.2f} MW chilled load {red_txt}", 15
         )
     )
-    conn = site.connectivity
-    kind = heat_rejection_type(conn.water_availability)
-    size = heat_rejection_size_factor(kind, conn.design_dry_bulb_c, conn.design_wet_bulb_c)
+    conn = resolve_unknowns(site).connectivity  # unknown climate: hot; unknown water: none
+    kind = heat_rejection_type(known(conn.water_availability, "water_availability"))
+    size = heat_rejection_size_factor(
+        kind,
+        known(conn.design_dry_bulb_c, "design_dry_bulb_c"),
+        known(conn.design_wet_bulb_c, "design_wet_bulb_c"),
+    )
     heat_mw = it_mw * pue * red  # installed MW of heat rejection, spares included
     existing_mw = existing_heat_rejection_mw(site) if target.reuse_buildings else 0.0
     reused_mw = min(heat_mw, existing_mw)

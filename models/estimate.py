@@ -39,6 +39,7 @@ from models.schedule import (
 from models.shell import shell_line_items
 from models.targets import RetrofitTarget, check_site
 from sites.schema import Site
+from sites.unknowns import Assumption, assumptions_for, known, resolve_unknowns
 
 LINE_ITEM_COLUMNS = ("group", "item", "low_usd", "base_usd", "high_usd", "basis", "tax_class")
 SCENARIOS = ("low", "base", "high")
@@ -51,6 +52,8 @@ class RetrofitEstimate:
 
     line_items: DataFrame with columns group, item, low_usd, base_usd, high_usd, basis, tax_class.
     halls: one ``HallSchedule`` per hall or phase (months counted from the decision, month 0).
+    assumptions: the conservative values the site's unknown fields were given
+    (``sites.unknowns.Assumption``, one per unknown field; empty when every fact is known).
     """
 
     site_id: str
@@ -62,6 +65,7 @@ class RetrofitEstimate:
     water_use_m3_per_year: float
     halls: tuple[HallSchedule, ...]
     critical_path: str
+    assumptions: tuple[Assumption, ...] = ()
 
     @property
     def total_low_usd(self) -> float:
@@ -177,6 +181,17 @@ def _soft_and_contingency(hard: list[LineItem]) -> list[LineItem]:
     return rows
 
 
+def _climate(site: Site) -> tuple[float, float, str]:
+    """Design dry-bulb C, wet-bulb C and water availability, unknowns valued conservatively
+    (``sites.unknowns``: a hot climate and no water)."""
+    conn = resolve_unknowns(site).connectivity
+    return (
+        known(conn.design_dry_bulb_c, "design_dry_bulb_c"),
+        known(conn.design_wet_bulb_c, "design_wet_bulb_c"),
+        known(conn.water_availability, "water_availability"),
+    )
+
+
 def default_target(site: Site, **overrides: object) -> RetrofitTarget:
     """The default conversion target for a site: critical IT MW = firm gross MW / design PUE.
 
@@ -186,6 +201,7 @@ def default_target(site: Site, **overrides: object) -> RetrofitTarget:
     the ``RetrofitTarget`` defaults (130 kW racks, N+1/N+1, Tier III, reuse the buildings).
     """
     check_site(site)
+    dry, wet, water = _climate(site)
     firm_mw = site.firm_mw
     if firm_mw <= 0:
         raise RetrofitInputError(
@@ -195,13 +211,7 @@ def default_target(site: Site, **overrides: object) -> RetrofitTarget:
         )
     cooling = str(overrides.get("cooling", "direct_to_chip"))
     electrical = str(overrides.get("electrical_redundancy", "N+1"))
-    pue = design_pue(
-        cooling,
-        site.connectivity.design_dry_bulb_c,
-        site.connectivity.design_wet_bulb_c,
-        site.connectivity.water_availability,
-        electrical,
-    )
+    pue = design_pue(cooling, dry, wet, water, electrical)
     kwargs: dict[str, object] = {"critical_it_mw": firm_mw / pue, **overrides}
     return RetrofitTarget(**kwargs)  # type: ignore[arg-type]
 
@@ -231,14 +241,8 @@ def estimate_retrofit(
     if as_of is not None and not isinstance(as_of, date):
         raise RetrofitInputError(f"as_of={as_of!r}: must be a datetime.date or None")
     lead = DEFAULT_LEAD_TIMES if lead_times is None else lead_times
-    conn = site.connectivity
-    pue = design_pue(
-        target.cooling,
-        conn.design_dry_bulb_c,
-        conn.design_wet_bulb_c,
-        conn.water_availability,
-        target.electrical_redundancy,
-    )
+    dry, wet, water = _climate(site)
+    pue = design_pue(target.cooling, dry, wet, water, target.electrical_redundancy)
     hard = [
         *cooling_line_items(site, target, pue),
         *electrical_line_items(site, target, pue),
@@ -251,7 +255,7 @@ def estimate_retrofit(
         {c: [getattr(r, c) for r in rows] for c in LINE_ITEM_COLUMNS}, columns=LINE_ITEM_COLUMNS
     )
     items["tax_class"] = items["tax_class"].astype(int)
-    heat_rejection = heat_rejection_type(conn.water_availability)
+    heat_rejection = heat_rejection_type(water)
     power_month, power_basis = months_to_energize(site.power.queue_energization_date, as_of)
     halls, path = build_schedule(
         target.critical_it_mw,
@@ -276,8 +280,9 @@ def estimate_retrofit(
         design_pue=pue,
         heat_rejection=heat_rejection,
         water_use_m3_per_year=water_use_m3_per_year(
-            target.critical_it_mw, pue, heat_rejection, conn.design_dry_bulb_c
+            target.critical_it_mw, pue, heat_rejection, dry
         ),
         halls=halls,
         critical_path=path,
+        assumptions=assumptions_for(site),
     )

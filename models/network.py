@@ -10,6 +10,7 @@ from __future__ import annotations
 from models.costs import DIVERSE_ROUTE_LENGTH_FACTOR, LineItem, line_item
 from models.targets import RetrofitTarget
 from sites.schema import Site
+from sites.unknowns import known, resolve_unknowns
 
 DIVERSE_PATH_TIERS = ("III", "IV")
 
@@ -22,11 +23,15 @@ def fiber_route_km(fiber_distance_km: float, tier: str) -> float:
 
 
 def network_line_items(site: Site, target: RetrofitTarget) -> list[LineItem]:
-    """Fiber build by distance, meet-me room, and network fit-out per MW of critical IT."""
+    """Fiber build by distance, meet-me room, and network fit-out per MW of critical IT.
+
+    An unknown fiber distance is the far case (``sites.unknowns.UNKNOWN_FIBER_DISTANCE_KM``)."""
     g = "networking"
-    km = site.connectivity.fiber_distance_km
+    unknown = site.connectivity.fiber_distance_km is None
+    km = known(resolve_unknowns(site).connectivity.fiber_distance_km, "fiber_distance_km")
+    basis = f"{km:g} km" + (" (distance unknown: the far case assumed)" if unknown else "")
     items = [
-        line_item(g, "fiber lateral to long-haul route", "fiber_route", km, f"{km:g} km", 15),
+        line_item(g, "fiber lateral to long-haul route", "fiber_route", km, basis, 15),
     ]
     if target.tier in DIVERSE_PATH_TIERS:
         diverse_km = km * DIVERSE_ROUTE_LENGTH_FACTOR

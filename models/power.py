@@ -25,6 +25,7 @@ from models.costs import (
 )
 from models.targets import RetrofitTarget
 from sites.schema import Site
+from sites.unknowns import known, resolve_unknowns
 
 # Tiers at which mining medium-voltage gear may be reused (single-path gear meets Tier I-II only).
 MV_REUSE_TIERS: Final = ("I", "II")
@@ -47,21 +48,28 @@ def substation_shortfall_mva(site: Site, target: RetrofitTarget, pue: float) -> 
     """New substation MVA the site needs, and why ("" when none).
 
     If the high-side voltage is too low for the load, the whole requirement is new capacity;
-    otherwise only the shortfall of the existing transformer capacity.
+    otherwise only the shortfall of the existing transformer capacity. Unknown voltage or capacity
+    is no headroom (``sites.unknowns``): all capacity is new.
     """
     need = required_mva(target.critical_it_mw, pue)
-    kv = site.substation.high_side_voltage_kv
+    if need > 0 and site.substation.high_side_voltage_kv is None:
+        return (
+            need,
+            f"{need:.1f} MVA load; the substation's voltage is unknown, so all capacity is new",
+        )
+    if need > 0 and site.substation.capacity_mva is None:
+        return need, f"{need:.1f} MVA load; the substation's capacity is unknown, so all is new"
+    resolved = resolve_unknowns(site)
+    kv = known(resolved.substation.high_side_voltage_kv, "substation_high_side_voltage_kv")
+    capacity = known(resolved.substation.capacity_mva, "substation_capacity_mva")
     if kv < min_high_side_kv(need):
         return need, (
             f"{need:.1f} MVA load needs >= {min_high_side_kv(need):g} kV; the substation is "
             f"{kv:g} kV, so all capacity is new"
         )
-    short = max(0.0, need - site.substation.capacity_mva)
+    short = max(0.0, need - capacity)
     if short > 0:
-        return short, (
-            f"{need:.1f} MVA needed less {site.substation.capacity_mva:g} MVA existing "
-            f"= {short:.1f} MVA"
-        )
+        return short, f"{need:.1f} MVA needed less {capacity:g} MVA existing = {short:.1f} MVA"
     return 0.0, ""
 
 
@@ -82,15 +90,19 @@ def electrical_line_items(site: Site, target: RetrofitTarget, pue: float) -> lis
                 g, "substation and transformer upgrade", "substation_upgrade", short_mva, why, 15
             )
         )
-        if not site.substation.on_site and site.substation.distance_km > 0:
-            km = site.substation.distance_km
+        # Unknown placement is off site, an unknown distance UNKNOWN_SUBSTATION_DISTANCE_KM.
+        resolved = resolve_unknowns(site)
+        km = known(resolved.substation.distance_km, "substation_distance_km")
+        if not resolved.substation.on_site and km > 0:
+            guessed = site.substation.on_site is None or site.substation.distance_km is None
             items.append(
                 line_item(
                     g,
                     "transmission line upgrade",
                     "transmission_line",
                     km,
-                    f"{km:g} km to the off-site substation",
+                    f"{km:g} km to the off-site substation"
+                    + (" (placement or distance unknown: assumed)" if guessed else ""),
                     15,
                 )
             )

@@ -18,6 +18,7 @@ from models.costs import (
 )
 from models.targets import RetrofitTarget
 from sites.schema import Site
+from sites.unknowns import known, resolve_unknowns
 
 
 def building_area_needed_m2(target: RetrofitTarget) -> float:
@@ -29,14 +30,18 @@ def building_area_needed_m2(target: RetrofitTarget) -> float:
 
 
 def shell_line_items(site: Site, target: RetrofitTarget) -> list[LineItem]:
-    """Shell (reuse and harden, or new build), white space, site works, controls, security."""
+    """Shell (reuse and harden, or new build), white space, site works, controls, security.
+
+    An unknown building area reuses no building (``sites.unknowns``): the whole shell is new."""
+    site = resolve_unknowns(site)
+    area_m2 = known(site.facility.building_area_m2, "building_area_m2")
     it_mw = target.critical_it_mw
     need_m2 = building_area_needed_m2(target)
     area_txt = (
         f"{target.rack_count:.1f} racks x {WHITE_SPACE_M2_PER_RACK:g} m2 + {it_mw:.2f} MW x "
         f"{SUPPORT_SPACE_M2_PER_MW:g} m2 = {need_m2:,.0f} m2 needed"
     )
-    reused_m2 = min(need_m2, site.facility.building_area_m2) if target.reuse_buildings else 0.0
+    reused_m2 = min(need_m2, area_m2) if target.reuse_buildings else 0.0
     new_m2 = need_m2 - reused_m2
     items: list[LineItem] = []
     if reused_m2 > 0:

@@ -14,6 +14,7 @@ from typing import Final
 
 from models.errors import RetrofitInputError
 from sites.schema import DESIGN_TEMPERATURE_RANGE_C, Site
+from sites.unknowns import known, resolve_unknowns
 
 COOLING_TECHNOLOGIES: Final = ("direct_to_chip", "air_rdhx", "immersion")
 REDUNDANCY_LEVELS: Final = ("N", "N+1", "2N")
@@ -116,23 +117,35 @@ def _finite_non_negative(name: str, value: float) -> None:
 
 
 def check_site(site: Site) -> None:
-    """Raise ``RetrofitInputError`` if a site field the retrofit model reads is unusable."""
+    """Raise ``RetrofitInputError`` if a site field the retrofit model reads is unusable.
+
+    Unknown (None) fields are checked as their conservative values (``sites.unknowns``)."""
+    site = resolve_unknowns(site)
     _finite_non_negative("power.contracted_mw", site.power.contracted_mw)
     _finite_non_negative("power.energized_mw", site.power.energized_mw)
     share = site.power.interruptible_share
     if not (isinstance(share, int | float) and 0.0 <= share <= 1.0):
         raise RetrofitInputError(f"power.interruptible_share={share!r}: must be within [0, 1]")
-    _finite_non_negative("substation.capacity_mva", site.substation.capacity_mva)
-    _finite_non_negative("substation.high_side_voltage_kv", site.substation.high_side_voltage_kv)
-    _finite_non_negative("substation.distance_km", site.substation.distance_km)
+    sub = site.substation
+    _finite_non_negative("substation.capacity_mva", known(sub.capacity_mva, "capacity_mva"))
+    _finite_non_negative(
+        "substation.high_side_voltage_kv", known(sub.high_side_voltage_kv, "high_side_voltage_kv")
+    )
+    _finite_non_negative("substation.distance_km", known(sub.distance_km, "distance_km"))
     _finite_non_negative("facility.hall_power_mw", site.facility.hall_power_mw)
-    _finite_non_negative("facility.building_area_m2", site.facility.building_area_m2)
-    _finite_non_negative("connectivity.fiber_distance_km", site.connectivity.fiber_distance_km)
+    _finite_non_negative(
+        "facility.building_area_m2", known(site.facility.building_area_m2, "building_area_m2")
+    )
+    _finite_non_negative(
+        "connectivity.fiber_distance_km",
+        known(site.connectivity.fiber_distance_km, "fiber_distance_km"),
+    )
     if not (isinstance(site.facility.hall_count, int) and site.facility.hall_count >= 0):
         raise RetrofitInputError(
             f"facility.hall_count={site.facility.hall_count!r}: must be an integer >= 0"
         )
-    dry, wet = site.connectivity.design_dry_bulb_c, site.connectivity.design_wet_bulb_c
+    dry = known(site.connectivity.design_dry_bulb_c, "design_dry_bulb_c")
+    wet = known(site.connectivity.design_wet_bulb_c, "design_wet_bulb_c")
     low_c, high_c = DESIGN_TEMPERATURE_RANGE_C  # the inventory's range: value any site it accepts
     for name, value in (("design_dry_bulb_c", dry), ("design_wet_bulb_c", wet)):
         if not (isinstance(value, int | float) and low_c <= value <= high_c):

@@ -8,19 +8,31 @@ the fleet as ``"S21:1000;S19 XP:500"``.
 Reading validates every row first and raises one ``SiteValidationError`` listing every problem
 (row as the user sees it: the header is row 1, the first site row 2; column; value; rule).
 
+Unknown columns (``sites.schema.UNKNOWN_COLUMNS``: land acres, contract price, the substation's
+placement, distance, capacity and voltage, building area, fiber distance, carrier count, design
+temperatures, water): a blank there means UNKNOWN (None), valued on the conservative assumptions of
+``sites.unknowns``, never an optimistic zero. A real zero is written 0.
+
 Blank cells (``parse_sites(..., blank="keep")``, the file import): a row whose id is stored in
 ``base`` is a partial update by id, and a blank cell, like a column left out of the file, keeps the
-stored value in EVERY column. To clear a stored text, date or fleet cell write ``(clear)``
-(``CLEAR_TOKEN``): text becomes empty, a date "no date", the fleet "no machines"; numbers, true/false
-and choice columns always have a value and cannot be cleared. In a row for a new site a blank (or
-``(clear)``) text is empty, a blank date "no date", a blank fleet "no machines" and a blank number,
-true/false or choice cell the schema default, except latitude, longitude and grid_region, which a
-new site must give. A blank ``metro_distance_km`` of a new site, or an unchanged one when a stored
-site's coordinates change, is computed with ``sites.geo.nearest_metro`` (how the bundled sites got
+stored value in EVERY column. To clear a stored cell write ``(clear)`` (``CLEAR_TOKEN``): text
+becomes empty, a date "no date", the fleet "no machines", an unknown column unknown; other
+numbers, true/false and choice columns always have a value and cannot be cleared. In a row for a
+new site a blank (or ``(clear)``) text is empty, a blank date "no date", a blank fleet "no
+machines", a blank (or left out) unknown column unknown, and a blank other number, true/false or
+choice cell the schema default, except latitude, longitude and grid_region, which a new site must
+give. A blank ``metro_distance_km`` of a new site, or an unchanged one when a stored site's
+coordinates change, is computed with ``sites.geo.nearest_metro`` (how the bundled sites got
 theirs).
 
-The inventory editor (``blank="clear"``) shows every stored value, so there an emptied text or date
-cell clears it and an emptied number, true/false or choice cell of a stored site is refused.
+The inventory editor (``blank="clear"``) shows every stored value, so there an emptied text, date
+or unknown-column cell clears it and an emptied other number, true/false or choice cell of a
+stored site is refused.
+
+Notes rows: a row whose id cell starts with ``#`` is skipped (``COMMENT_PREFIX``); the template's
+units row and example row are such rows, so the template imports as it is downloaded. Exported
+text starting with ``#`` is neutralised like a formula (a leading single quote), so no stored site
+is ever read back as a note.
 
 Export is safe to open in Excel: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
 single quote gets a leading single quote (OWASP "CSV injection" guidance), which file import
@@ -45,6 +57,7 @@ from sites.errors import Problem, SiteFileError, SiteValidationError
 from sites.schema import (
     COLUMN_KINDS,
     SITE_COLUMNS,
+    UNKNOWN_COLUMNS,
     Site,
     fleet_from_text,
     fleet_to_text,
@@ -74,6 +87,7 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "'")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 _FIRST_DATA_ROW = 2
+COMMENT_PREFIX = "#"  # an id cell starting with this marks a notes row, skipped on import
 
 COLUMN_HELP: dict[str, str] = {
     "id": "unique site id (text, at most 100 characters)",
@@ -84,35 +98,40 @@ COLUMN_HELP: dict[str, str] = {
     "county": "county or parish",
     "state": "two-letter US state code",
     "grid_region": "ERCOT, PJM, MISO, SPP, NYISO, ISO-NE, CAISO, WECC non-ISO, SERC non-ISO, other",
-    "acres_owned": "acres owned",
-    "acres_leased": "acres leased",
-    "acres_expansion": "acres available for expansion",
+    "acres_owned": "acres owned; blank = unknown (counted as 0)",
+    "acres_leased": "acres leased; blank = unknown (counted as 0)",
+    "acres_expansion": "acres available for expansion; blank = unknown (counted as 0)",
     "energized_mw": "gross MW energized today at the meter",
     "contracted_mw": "gross MW under contract (at least energized_mw)",
     "interruptible_share": "fraction of contracted MW the grid may interrupt, 0..1",
     "contract_type": "fixed_ppa, index_plus_adder, utility_tariff",
-    "contract_price_usd_per_mwh": "fixed price, or the adder over the index, USD/MWh",
+    "contract_price_usd_per_mwh": "fixed price, tariff, or the adder over the index, USD/MWh; "
+    "blank = unknown (valued at the region's index price plus its default adder)",
     "contract_expiry": "power contract expiry date YYYY-MM-DD (after today), or blank",
     "queue_mw": "gross MW in the interconnection queue",
     "queue_energization_date": "expected energization of the queued MW, YYYY-MM-DD or blank",
-    "substation_on_site": "true when the substation is on site",
-    "substation_distance_km": "km to the substation (0 when on site)",
-    "substation_capacity_mva": "substation capacity, MVA",
-    "substation_high_side_voltage_kv": "high-side voltage, kV",
+    "substation_on_site": "true when the substation is on site; blank = unknown (valued as off site)",
+    "substation_distance_km": "km to the substation (0 when on site); blank = unknown "
+    "(valued as 16 km of line)",
+    "substation_capacity_mva": "substation capacity, MVA; blank = unknown (valued as no headroom)",
+    "substation_high_side_voltage_kv": "high-side voltage, kV; blank = unknown (valued as too "
+    "low: all capacity new)",
     "substation_owner": "utility or site",
     "cooling_type": "today's halls: air, hydro, immersion",
     "hall_count": "number of halls",
     "hall_power_mw": "gross MW per hall",
-    "building_area_m2": "building area, square metres",
+    "building_area_m2": "building area, square metres; blank = unknown (no building reused)",
     "fleet": "machines and counts, e.g. S21:1000;S19 XP:500",
     "fleet_commissioning_year": "year most of today's fleet was commissioned (2009 to next year), "
     "or blank when unknown",
-    "fiber_distance_km": "km to long-haul fiber",
-    "carrier_count": "number of fiber carriers",
+    "fiber_distance_km": "km to long-haul fiber; blank = unknown (valued as 50 km, the far case)",
+    "carrier_count": "number of fiber carriers; blank = unknown (counted as 0)",
     "metro_distance_km": "km to the nearest major metro or internet exchange",
-    "design_dry_bulb_c": "ASHRAE 0.4% cooling design dry-bulb, deg C",
-    "design_wet_bulb_c": "ASHRAE 0.4% evaporation design wet-bulb, deg C",
-    "water_availability": "none, limited, ample",
+    "design_dry_bulb_c": "ASHRAE 0.4% cooling design dry-bulb, deg C; blank = unknown (valued "
+    "hot: 38.5 C)",
+    "design_wet_bulb_c": "ASHRAE 0.4% evaporation design wet-bulb, deg C; blank = unknown "
+    "(valued humid: 27.5 C)",
+    "water_availability": "none, limited, ample; blank = unknown (valued as none)",
     "status": "operating, under_construction, planned",
     "notes": "free text",
     "source": "where the public facts come from",
@@ -127,18 +146,26 @@ def _is_clear_token(text: str) -> bool:
     return "(" in text and text.strip().lower() == "(clear)"
 
 
+def _needs_quote(text: str) -> bool:
+    return (
+        text.startswith(FORMULA_TRIGGERS)
+        or text.startswith(COMMENT_PREFIX)
+        or _is_clear_token(text)
+    )
+
+
 def neutralise(text: str) -> str:
     """Prefix a single quote to text a spreadsheet would run as a formula (see FORMULA_TRIGGERS),
-    and to a text that reads as the clear token ``(clear)``, so an exported "(clear)" imports as
-    that text instead of clearing the cell."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) or _is_clear_token(text) else text
+    to a text that reads as the clear token ``(clear)``, so an exported "(clear)" imports as
+    that text instead of clearing the cell, and to a text starting with ``#`` (an id that would
+    read as a notes row)."""
+    return "'" + text if _needs_quote(text) else text
 
 
 def unneutralise(text: str) -> str:
-    """Undo ``neutralise``: drop a leading quote that precedes a formula trigger or ``(clear)``."""
-    if text.startswith("'") and (
-        text[1:].startswith(FORMULA_TRIGGERS) or _is_clear_token(text[1:])
-    ):
+    """Undo ``neutralise``: drop a leading quote that precedes a formula trigger, ``#`` or
+    ``(clear)``."""
+    if text.startswith("'") and _needs_quote(text[1:]):
         return text[1:]
     return text
 
@@ -149,6 +176,12 @@ def unneutralise(text: str) -> str:
 def _format_csv(kind: str, value: object) -> str:
     if kind == "float":
         return repr(float(value))  # type: ignore[arg-type]
+    if kind == "optional_float":
+        return "" if value is None else repr(float(value))  # type: ignore[arg-type]
+    if kind == "optional_bool":
+        return "" if value is None else ("true" if value else "false")
+    if kind == "optional_choice":
+        return "" if value is None else neutralise(str(value))
     if kind == "int":
         return str(int(value))  # type: ignore[call-overload]
     if kind == "optional_int":
@@ -163,8 +196,10 @@ def _format_csv(kind: str, value: object) -> str:
 
 
 def _format_xlsx(kind: str, value: object) -> object:
-    if kind in ("float", "int", "optional_int", "bool", "date"):
-        return value
+    if kind in ("float", "int", "optional_int", "bool", "date", "optional_float", "optional_bool"):
+        return value  # None (unknown) is an empty cell
+    if kind == "optional_choice":
+        return None if value is None else neutralise(str(value))
     if kind == "fleet":
         return neutralise(fleet_to_text(value)) or None  # type: ignore[arg-type]
     return neutralise(str(value)) or None
@@ -185,14 +220,25 @@ _CLEAR = _Marker("(clear)")
 CLEAR_TOKEN = "(clear)"
 # Columns a new site must give (a blank would put it at 0 N 0 E, in the Gulf of Guinea).
 REQUIRED_FOR_NEW: tuple[str, ...] = ("latitude", "longitude", "grid_region")
-_EMPTY = {"str": "", "date": None, "fleet": (), "optional_int": None}
+_EMPTY = {
+    "str": "",
+    "date": None,
+    "fleet": (),
+    "optional_int": None,
+    "optional_float": None,
+    "optional_bool": None,
+    "optional_choice": None,
+}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _clearable(column: str) -> bool:
-    """Text (not a choice), date, fleet and optional whole-number cells can be emptied; numbers
-    and choices cannot."""
-    return COLUMN_KINDS[column] in _EMPTY and column not in CHOICE_COLUMNS and column != "id"
+    """Text (not a choice), date, fleet and every optional (unknown-able) cell can be emptied;
+    other numbers, true/false and choices cannot."""
+    kind = COLUMN_KINDS[column]
+    if kind.startswith("optional_"):
+        return True
+    return kind in _EMPTY and column not in CHOICE_COLUMNS and column != "id"
 
 
 def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> object:
@@ -219,6 +265,10 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
         return text_of(str(raw))
     if kind == "fleet":
         return fleet_from_text(text_of(str(raw)))
+    if kind == "optional_choice":
+        if isinstance(raw, bool):
+            raise ValueError("must be text")
+        return text_of(str(raw))
     if kind == "date":
         if isinstance(raw, datetime):
             if raw.time() != datetime.min.time():
@@ -233,7 +283,7 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
             return date.fromisoformat(raw)
         except ValueError:
             raise ValueError("must be a real date written YYYY-MM-DD") from None
-    if kind == "bool":
+    if kind in ("bool", "optional_bool"):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
@@ -244,7 +294,7 @@ def _parse(column: str, kind: str, raw: object, *, from_file: bool = True) -> ob
         raise ValueError("must be true or false")
     if isinstance(raw, bool):
         raise ValueError("must be a number, not true/false")
-    if kind == "float":
+    if kind in ("float", "optional_float"):
         try:
             return float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
@@ -490,9 +540,13 @@ def read_rows(
         )
     out: list[tuple[int, dict[str, object]]] = []
     unnamed = [j for j, h in enumerate(header) if not h]  # blank headers inside the header
+    id_col = header.index("id")
     for i, raw in enumerate(rows[1:], start=_FIRST_DATA_ROW):
         if all(_blank(v) for v in raw):
             continue
+        first = raw[id_col] if id_col < len(raw) else None
+        if isinstance(first, str) and first.strip().startswith(COMMENT_PREFIX):
+            continue  # a notes row (the template's units and example rows)
         if fmt == "csv" and len(raw) != width:
             problems.append(
                 Problem(
@@ -543,7 +597,7 @@ def parse_sites(
     """Turn raw rows into validated Sites; raise SiteValidationError with every problem at once.
 
     ``base``: stored sites by id; a row with a stored id updates that site. ``blank="keep"`` (file
-    import): a blank cell keeps the stored value, ``(clear)`` empties a text, date or fleet cell.
+    import): a blank cell keeps the stored value, ``(clear)`` empties a text, date, fleet or unknown-able cell.
     ``blank="clear"`` (the editor, which shows every stored value): a blank text/date/fleet cell is
     emptied and a blank number, true/false or choice cell of a stored site is a problem. New sites
     must give latitude, longitude and grid_region. ``from_file``: undo the export's formula
@@ -593,12 +647,17 @@ def parse_sites(
                         row_no,
                         col,
                         cells[col],
-                        "must not be blank: a stored site keeps a value here (numbers, true/false "
-                        "and choices cannot be cleared)",
+                        "must not be blank: a stored site keeps a value here (this number, "
+                        "true/false or choice cannot be cleared; only text, dates, the fleet "
+                        "and the columns that may be unknown can)",
                     )
                 )
                 unparsed.add((row_no, col))
         if start is None:
+            # A new site: an unknown column it does not give is unknown, not the code default.
+            for col in UNKNOWN_COLUMNS:
+                if col not in parsed:
+                    record[col] = None
             for col in REQUIRED_FOR_NEW:
                 if col not in parsed and (row_no, col) not in unparsed:
                     problems.append(
@@ -658,7 +717,7 @@ def read_sites(
 
     ``fmt`` ("csv" or "xlsx") is taken from the path's extension when not given. ``base`` maps ids
     to stored sites that rows with those ids update (blank or missing cells keep the stored value;
-    ``(clear)`` empties a text, date or fleet cell). Raises SiteValidationError listing every problem, SiteFileError when the file
+    ``(clear)`` empties a text, date, fleet or unknown-able cell). Raises SiteValidationError listing every problem, SiteFileError when the file
     cannot be read at all.
     """
     header, rows = read_rows(source, fmt, name=name)
@@ -695,17 +754,76 @@ def _exact_xlsx_floats() -> Iterator[None]:
             _writer.safe_string = original
 
 
-def _csv_bytes(sites: Sequence[Site]) -> bytes:
+# The template's notes rows (skipped on import: their id starts with COMMENT_PREFIX).
+TEMPLATE_NOTES_ID = "# units and meaning (rows whose id starts with # are skipped on import)"
+TEMPLATE_EXAMPLE_ID = "# example-site (delete the # to import this row)"
+
+
+def template_example() -> Site:
+    """The template's example row: a fictional 100 MW ERCOT site with the substation's capacity,
+    the land and the climate left unknown (blank), to show what a blank means."""
+    from sites.schema import Connectivity, Facility, Land, PowerRights, Substation
+
+    return Site(
+        id=TEMPLATE_EXAMPLE_ID,
+        name="Example site",
+        operator="Example Mining Co",
+        latitude=31.5,
+        longitude=-97.1,
+        county="McLennan",
+        state="TX",
+        grid_region="ERCOT",
+        land=Land(acres_owned=120.0, acres_leased=None, acres_expansion=None),
+        power=PowerRights(
+            energized_mw=100.0,
+            contracted_mw=100.0,
+            contract_type="index_plus_adder",
+            contract_price_usd_per_mwh=3.0,
+        ),
+        substation=Substation(on_site=True, distance_km=0.0, capacity_mva=None),
+        facility=Facility(
+            hall_count=2, hall_power_mw=50.0, building_area_m2=None, fleet=(("S21", 20000),)
+        ),
+        connectivity=Connectivity(
+            fiber_distance_km=8.0,
+            carrier_count=None,
+            metro_distance_km=150.0,
+            design_dry_bulb_c=None,
+            design_wet_bulb_c=None,
+            water_availability=None,
+        ),
+        notes="blank cells are unknown and valued conservatively",
+        source="fictional example",
+        approximate=True,
+    )
+
+
+def _notes_row() -> list[str]:
+    return [
+        TEMPLATE_NOTES_ID if c == "id" else neutralise(COLUMN_HELP.get(c, "")) for c in SITE_COLUMNS
+    ]
+
+
+def _csv_bytes(sites: Sequence[Site], *, notes: bool = False) -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(SITE_COLUMNS)
+    if notes:
+        w.writerow(_notes_row())
+        rec = to_record(template_example())
+        w.writerow(
+            [
+                TEMPLATE_EXAMPLE_ID if c == "id" else _format_csv(COLUMN_KINDS[c], rec[c])
+                for c in SITE_COLUMNS
+            ]
+        )
     for site in sites:
         rec = to_record(site)
         w.writerow([_format_csv(COLUMN_KINDS[c], rec[c]) for c in SITE_COLUMNS])
     return buf.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8 correctly
 
 
-def _xlsx_bytes(sites: Sequence[Site]) -> bytes:
+def _xlsx_bytes(sites: Sequence[Site], *, notes: bool = False) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
 
@@ -717,6 +835,17 @@ def _xlsx_bytes(sites: Sequence[Site]) -> bytes:
         cell.font = Font(bold=True)
     ws.freeze_panes = "B2"
     date_cols = [i for i, c in enumerate(SITE_COLUMNS, start=1) if COLUMN_KINDS[c] == "date"]
+    if notes:
+        ws.append(_notes_row())
+        for cell in ws[2]:
+            cell.font = Font(italic=True)
+        rec = to_record(template_example())
+        ws.append(
+            [
+                TEMPLATE_EXAMPLE_ID if c == "id" else _format_xlsx(COLUMN_KINDS[c], rec[c])
+                for c in SITE_COLUMNS
+            ]
+        )
     for site in sites:
         rec = to_record(site)
         ws.append([_format_xlsx(COLUMN_KINDS[c], rec[c]) for c in SITE_COLUMNS])
@@ -724,11 +853,11 @@ def _xlsx_bytes(sites: Sequence[Site]) -> bytes:
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = "yyyy-mm-dd"
     doc = wb.create_sheet("columns")
-    doc.append(["column", "kind", "meaning"])
+    doc.append(["column", "kind", "meaning", "blank means"])
     for cell in doc[1]:
         cell.font = Font(bold=True)
     for c in SITE_COLUMNS:
-        doc.append([c, COLUMN_KINDS[c], COLUMN_HELP.get(c, "")])
+        doc.append([c, COLUMN_KINDS[c], COLUMN_HELP.get(c, ""), _blank_means(c)])
     buf = io.BytesIO()
     with _exact_xlsx_floats():
         wb.save(buf)
@@ -748,11 +877,32 @@ def write_sites(sites: Sequence[Site], path: str | Path, fmt: str | None = None)
     return path
 
 
+def _blank_means(column: str) -> str:
+    """What a blank cell of ``column`` means in a row for a new site (the template's notes)."""
+    kind = COLUMN_KINDS[column]
+    if column in REQUIRED_FOR_NEW or column in ("id", "name"):
+        return "required"
+    if column in UNKNOWN_COLUMNS:
+        return "unknown: valued on a conservative assumption (see meaning)"
+    if column == "metro_distance_km":
+        return "computed from the coordinates"
+    if kind in ("str", "fleet"):
+        return "empty"
+    if kind in ("date", "optional_int"):
+        return "no date" if kind == "date" else "unknown"
+    return "the default: " + {"float": "0", "int": "0"}.get(kind, "see the editor")
+
+
 def template_bytes(fmt: str) -> bytes:
-    """An empty import template: the header row (and, in .xlsx, a 'columns' sheet explaining it)."""
-    return export_bytes([], fmt)
+    """The import template: the header, a units-and-meaning row and an example row (both notes
+    rows, skipped on import: their id starts with ``#``), and in .xlsx a 'columns' sheet saying
+    what each column holds and what a blank means. It imports as it is (no sites)."""
+    fmt = _format_of(b"", fmt)
+    return _csv_bytes([], notes=True) if fmt == "csv" else _xlsx_bytes([], notes=True)
 
 
 def write_template(path: str | Path, fmt: str | None = None) -> Path:
-    """Write an empty import template to ``path``."""
-    return write_sites([], path, fmt)
+    """Write the import template to ``path`` (format from the extension unless ``fmt``)."""
+    path = Path(path)
+    path.write_bytes(template_bytes(_format_of(path, fmt)))
+    return path

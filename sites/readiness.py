@@ -22,6 +22,12 @@ Factor scores (all clipped to [0, 1]):
 - water: none 0, limited 0.5, ample 1.
 - land: total land (owned + leased + expansion acres) / acres an AI campus needs for the firm MW:
   firm MW x 5,000 sq ft per MW (Sabre56, Sep 2024) / 43,560 sq ft per acre / 0.35 site coverage.
+
+Unknown facts (None, ``sites.unknowns``) score at the conservative end: unknown substation
+capacity is no headroom (score 0), unknown fiber distance the far case (50 km, that half scores 0),
+unknown carriers 0, unknown design dry-bulb ``CLIMATE_WORST_C`` (score 0), unknown water "none"
+(score 0), unknown acres 0 (an unknown part of the land adds nothing). An unknown queue
+energization date already counts 48 months (above).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import pandas as pd
 
 from sites.errors import SitesError
 from sites.schema import Site
+from sites.unknowns import resolve_unknowns
 
 FACTORS: tuple[str, ...] = (
     "firm_power",
@@ -124,6 +131,10 @@ def factor_table(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw factor values and factor scores, both shaped (n_sites, n_factors) in FACTORS order."""
     today = date.today() if today is None else today
+    # Unknown climate scores 0 here (the hottest end of the scale), harsher than the retrofit's
+    # hot-climate assumption; every other unknown takes its sites.unknowns value.
+    dry_known = [s.connectivity.design_dry_bulb_c for s in sites]
+    sites = [resolve_unknowns(s) for s in sites]
 
     def arr(get) -> np.ndarray:  # noqa: ANN001
         return np.array([get(s) for s in sites], dtype=float)
@@ -143,7 +154,9 @@ def factor_table(
     fiber_km = arr(lambda s: s.connectivity.fiber_distance_km)
     carriers = arr(lambda s: s.connectivity.carrier_count)
     metro_km = arr(lambda s: s.connectivity.metro_distance_km)
-    dry_bulb = arr(lambda s: s.connectivity.design_dry_bulb_c)
+    dry_bulb = np.array(
+        [CLIMATE_WORST_C if d is None else d for d in dry_known], dtype=float
+    ).reshape(len(sites))
     water = arr(lambda s: WATER_SCORES.get(s.connectivity.water_availability, 0.0))
     acres = arr(lambda s: s.land.acres_owned + s.land.acres_leased + s.land.acres_expansion)
 

@@ -86,13 +86,22 @@ SITE_STATUSES: tuple[str, ...] = ("operating", "under_construction", "planned")
 DESIGN_TEMPERATURE_RANGE_C: tuple[float, float] = (-60.0, 60.0)
 
 
+# Unknown values. A field typed ``X | None`` may be None = UNKNOWN (a blank cell in a file, the
+# editor or the "Add a site" form), which is not the same as a real zero: 0 acres is a site that
+# holds no land, None a site whose land nobody has entered. Every consumer values an unknown on a
+# documented conservative assumption (``sites.unknowns`` lists them; ``models`` and
+# ``valuation.power`` apply them), and ``unknown_fields`` tells a page what to warn about. The
+# dataclass defaults below are the values of a site built in code without that field; the file,
+# editor and form layers (``sites.io``) turn a blank into None instead.
+
+
 @dataclass(frozen=True)
 class Land:
-    """Land held at the site, in acres."""
+    """Land held at the site, in acres (None = unknown; 0 = none held)."""
 
-    acres_owned: float = 0.0
-    acres_leased: float = 0.0
-    acres_expansion: float = 0.0  # available for expansion, owned or under option
+    acres_owned: float | None = 0.0
+    acres_leased: float | None = 0.0
+    acres_expansion: float | None = 0.0  # available for expansion, owned or under option
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,10 @@ class PowerRights:
     contracted_mw: float = 0.0
     interruptible_share: float = 0.0  # fraction of contracted MW the grid may interrupt, [0, 1]
     contract_type: str = "index_plus_adder"  # one of CONTRACT_TYPES
-    contract_price_usd_per_mwh: float = 0.0  # fixed price, or the adder over the index
+    # The fixed price, the tariff, or the adder over the index; None = unknown (valued at the
+    # region's index price plus its default adder, ``valuation.power.PowerContract.from_site``).
+    # 0 is a real price: an index contract with no adder.
+    contract_price_usd_per_mwh: float | None = 0.0
     contract_expiry: date | None = None
     queue_mw: float = 0.0  # MW in the interconnection queue
     queue_energization_date: date | None = None
@@ -111,12 +123,14 @@ class PowerRights:
 
 @dataclass(frozen=True)
 class Substation:
-    """The substation serving the site."""
+    """The substation serving the site. None = unknown in every field but the owner: valued as an
+    off-site substation, a conservative distance away, with no spare capacity and a high side too
+    low for the load (``sites.unknowns``)."""
 
-    on_site: bool = True
-    distance_km: float = 0.0  # 0 when on site
-    capacity_mva: float = 0.0
-    high_side_voltage_kv: float = 138.0
+    on_site: bool | None = True
+    distance_km: float | None = 0.0  # 0 when on site
+    capacity_mva: float | None = 0.0  # 0 is a real figure: no transformer capacity to reuse
+    high_side_voltage_kv: float | None = 138.0
     owner: str = "utility"  # one of SUBSTATION_OWNERS
 
 
@@ -127,7 +141,7 @@ class Facility:
     cooling_type: str = "air"  # one of COOLING_TYPES
     hall_count: int = 1
     hall_power_mw: float = 0.0  # gross MW per hall
-    building_area_m2: float = 0.0
+    building_area_m2: float | None = 0.0  # None = unknown: no building reused (all shell new)
     fleet: tuple[tuple[str, int], ...] = ()  # (machine model name, unit count)
     # Year the bulk of today's fleet was commissioned (installed and hashing); None = unknown.
     fleet_commissioning_year: int | None = None
@@ -137,12 +151,13 @@ class Facility:
 class Connectivity:
     """Fiber, latency and climate: what an AI tenant asks about after power."""
 
-    fiber_distance_km: float = 0.0  # to the nearest long-haul fiber route
-    carrier_count: int = 0
+    # None = unknown in each optional field (``sites.unknowns`` gives the conservative value).
+    fiber_distance_km: float | None = 0.0  # to the nearest long-haul fiber route
+    carrier_count: int | None = 0
     metro_distance_km: float = 0.0  # to the nearest major metro or internet exchange
-    design_dry_bulb_c: float = 35.0  # ASHRAE 0.4% cooling design dry-bulb, deg C
-    design_wet_bulb_c: float = 24.0  # ASHRAE 0.4% evaporation design wet-bulb, deg C
-    water_availability: str = "limited"  # one of WATER_AVAILABILITY
+    design_dry_bulb_c: float | None = 35.0  # ASHRAE 0.4% cooling design dry-bulb, deg C
+    design_wet_bulb_c: float | None = 24.0  # ASHRAE 0.4% evaporation design wet-bulb, deg C
+    water_availability: str | None = "limited"  # one of WATER_AVAILABILITY
 
 
 @dataclass(frozen=True)
@@ -206,6 +221,9 @@ def _kind(annotation: str) -> str:
         "bool": "bool",
         "date | None": "date",
         "int | None": "optional_int",
+        "float | None": "optional_float",
+        "bool | None": "optional_bool",
+        "str | None": "optional_choice",
         "tuple[tuple[str, int], ...]": "fleet",
     }
     return kinds[annotation]
@@ -226,10 +244,41 @@ def _columns() -> tuple[tuple[str, str | None, str, str], ...]:
 
 
 COLUMN_SPECS: tuple[tuple[str, str | None, str, str], ...] = _columns()
-"""(column, part, field, kind) per flat column; kind is one of float, int, optional_int (a whole number or None), str, bool, date, fleet."""
+"""(column, part, field, kind) per flat column; kind is one of float, int, str, bool, date, fleet,
+and the ones that may be None (unknown): optional_int, optional_float, optional_bool,
+optional_choice (one of the column's choices, or None)."""
 SITE_COLUMNS: tuple[str, ...] = tuple(c[0] for c in COLUMN_SPECS)
 """Flat column names of a Site, in the order of the CSV/Excel files and the ``sites`` table."""
 COLUMN_KINDS: dict[str, str] = {c[0]: c[3] for c in COLUMN_SPECS}
+OPTIONAL_KINDS: tuple[str, ...] = (
+    "optional_int",
+    "optional_float",
+    "optional_bool",
+    "optional_choice",
+)
+UNKNOWN_COLUMNS: tuple[str, ...] = tuple(
+    c
+    for c, kind in COLUMN_KINDS.items()
+    if kind in OPTIONAL_KINDS and c != "fleet_commissioning_year"
+)
+"""Columns where a blank means UNKNOWN (None) and is valued on a conservative assumption
+(``sites.unknowns``). ``fleet_commissioning_year`` may be None too, but an unknown year only
+selects the fleet's own assumptions (``valuation.fleet``), so it is not warned about; dates
+(contract expiry, queue energization) are "no date" when blank, as before."""
+
+
+def unknown_fields(site: Site) -> tuple[str, ...]:
+    """The flat column names (``UNKNOWN_COLUMNS`` order) whose value is unknown (None) in ``site``.
+
+    A page warns with these; the valuation values each on ``sites.unknowns.ASSUMPTIONS``. A
+    substation known to be on site has no distance to know, so ``substation_distance_km`` is not
+    reported then.
+    """
+    rec = to_record(site)
+    out = [c for c in UNKNOWN_COLUMNS if rec[c] is None]
+    if site.substation.on_site is True and "substation_distance_km" in out:
+        out.remove("substation_distance_km")
+    return tuple(out)
 
 
 def fleet_to_text(fleet: tuple[tuple[str, int], ...]) -> str:

@@ -87,8 +87,10 @@ DB_FILE_NAME = "hashpivot.sqlite3"
 # Version 1 (pre-release layout): sites without the version column, no scenarios table.
 # Version 2: adds sites.version (optimistic concurrency) and the scenarios table.
 # Version 3: adds sites.fleet_commissioning_year and the site_history audit table.
-# Version 4: adds the site_price_history table (a site's own price history).
-SCHEMA_VERSION = 4
+# Version 4: the columns that may be unknown (sites.schema.UNKNOWN_COLUMNS) become nullable (NULL =
+# unknown, valued conservatively by sites.unknowns); stored values are kept as they are.
+# Version 5: adds the site_price_history table (a site's own price history).
+SCHEMA_VERSION = 5
 MAX_SCENARIO_NAME_LENGTH = 200
 MAX_USER_LENGTH = 200
 LOCAL_USER = "local"  # the user recorded when nobody is signed in (the embedded default)
@@ -106,13 +108,16 @@ _SQL_TYPES: dict[str, Callable[[], Any]] = {
     "float": lambda: Float(precision=53),  # double precision on PostgreSQL: exact round trip
     "int": Integer,
     "optional_int": Integer,
+    "optional_float": lambda: Float(precision=53),
+    "optional_bool": Boolean,
+    "optional_choice": Text,
     "str": Text,
     "bool": Boolean,
     "date": Date,
     "fleet": Text,
 }
 
-_NULLABLE_KINDS = ("date", "optional_int")
+_NULLABLE_KINDS = ("date", "optional_int", "optional_float", "optional_bool", "optional_choice")
 metadata = MetaData()
 sites_table = Table(
     "sites",
@@ -673,7 +678,7 @@ class SiteStore:
         """Import a .csv or .xlsx file: read, merge and validate every row first, outside any
         write transaction, then write all rows in one. Rows whose id is stored update that site
         (partial update by id: blank cells and missing columns keep the stored value,
-        ``(clear)`` empties a text, date or fleet cell); others are created. Each update applies
+        ``(clear)`` empties a text, date, fleet or unknown-able cell); others are created. Each update applies
         only to the version it was merged onto, and a row for a new id is refused if another
         session created that id meanwhile, so nothing saved elsewhere is overwritten
         (StaleSiteError, nothing written). Any problem raises SiteValidationError listing them
@@ -1029,10 +1034,36 @@ def _upgrade_2_to_3(conn: Connection) -> None:
     history_table.create(conn, checkfirst=True)
 
 
+def _upgrade_3_to_4(conn: Connection) -> None:
+    """Schema 3 -> 4: the columns that may be unknown become nullable (values kept as stored).
+
+    PostgreSQL drops each NOT NULL in place. SQLite cannot alter a column's constraint, so the
+    sites table is rebuilt inside the upgrade's transaction: renamed, created anew with the
+    current layout, rows copied (version included), old table dropped. Only the sites table is
+    touched; the audit trail keeps its rows (before/after JSON already allows nulls).
+    """
+    nullable = [c for c in SITE_COLUMNS if COLUMN_KINDS[c] in _NULLABLE_KINDS]
+    if conn.dialect.name == "sqlite":
+        present = [c["name"] for c in inspect(conn).get_columns("sites")]
+        conn.exec_driver_sql("ALTER TABLE sites RENAME TO sites_before_v4")
+        sites_table.create(conn)
+        cols = ", ".join(f'"{c}"' for c in present if c in {*SITE_COLUMNS, "version"})
+        conn.exec_driver_sql(f"INSERT INTO sites ({cols}) SELECT {cols} FROM sites_before_v4")
+        conn.exec_driver_sql("DROP TABLE sites_before_v4")
+        return
+    for column in nullable:
+        conn.execute(text(f'ALTER TABLE sites ALTER COLUMN "{column}" DROP NOT NULL'))
+
+
 def _upgrade_add_price_history(conn: Connection) -> None:
     """The step to the schema version that adds the site_price_history table (no site has a
     history yet); idempotent (the table is created only when absent)."""
     price_history_table.create(conn, checkfirst=True)
 
 
-_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_add_price_history}
+_UPGRADES = {
+    1: _upgrade_1_to_2,
+    2: _upgrade_2_to_3,
+    3: _upgrade_3_to_4,
+    4: _upgrade_add_price_history,
+}

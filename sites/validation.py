@@ -214,6 +214,9 @@ def validate_site(
     every count, quantity and text within its plausibility bound (module constants, each saying
     why); fleet commissioning year from 2009 to next year, or unknown.
 
+    The columns of ``sites.schema.UNKNOWN_COLUMNS`` may be None (unknown): every rule on them
+    applies only to a known value (``sites.unknowns`` values the unknowns conservatively).
+
     ``dated=False`` skips the one rule that moves with the calendar (a contract expiry after
     today), for a site validated when it is valued rather than when it is saved.
     """
@@ -233,6 +236,18 @@ def validate_site(
             ok = _is_finite_number(v)
             if not ok:
                 add(column, v, "must be a finite number")
+        elif kind == "optional_float":
+            ok = v is None or _is_finite_number(v)
+            if not ok:
+                add(column, v, "must be a finite number, or blank when unknown")
+        elif kind == "optional_bool":
+            ok = v is None or isinstance(v, bool)
+            if not ok:
+                add(column, v, "must be true or false, or blank when unknown")
+        elif kind == "optional_choice":
+            ok = v is None or isinstance(v, str)
+            if not ok:
+                add(column, v, "must be text, or blank when unknown")
         elif kind == "int":
             ok = isinstance(v, int) and not isinstance(v, bool)
             if not ok:
@@ -290,12 +305,20 @@ def validate_site(
                         "must be one of " + ", ".join(allowed) + " (any case, or an alias)",
                     )
             continue
+        if COLUMN_KINDS[column] == "optional_choice" and rec[column] is None:
+            continue  # unknown (sites.unknowns values it)
         if typed_ok[column] and rec[column] not in allowed:
-            add(column, rec[column], "must be one of " + ", ".join(allowed))
+            add(
+                column,
+                rec[column],
+                "must be one of "
+                + ", ".join(allowed)
+                + (", or blank when unknown" if COLUMN_KINDS[column] == "optional_choice" else ""),
+            )
 
     for column, (low, high) in _RANGES.items():
         v = rec[column]
-        if not typed_ok[column]:
+        if not typed_ok[column] or v is None:  # None: unknown, allowed for optional columns
             continue
         if (low is not None and v < low) or (high is not None and v > high):  # type: ignore[operator]
             add(column, v, _fmt_range(low, high))
@@ -316,6 +339,7 @@ def validate_site(
         typed_ok["contract_price_usd_per_mwh"]
         and typed_ok["contract_type"]
         and p.contract_type in ("fixed_ppa", "utility_tariff")
+        and p.contract_price_usd_per_mwh is not None
         and p.contract_price_usd_per_mwh < 0
     ):
         add(
@@ -348,7 +372,8 @@ def validate_site(
     if (
         typed_ok["substation_on_site"]
         and typed_ok["substation_distance_km"]
-        and s.on_site
+        and s.on_site is True
+        and s.distance_km is not None
         and s.distance_km != 0
     ):
         add(
@@ -360,6 +385,8 @@ def validate_site(
     if (
         typed_ok["design_dry_bulb_c"]
         and typed_ok["design_wet_bulb_c"]
+        and c.design_wet_bulb_c is not None
+        and c.design_dry_bulb_c is not None
         and c.design_wet_bulb_c > c.design_dry_bulb_c
     ):
         add(

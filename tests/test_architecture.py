@@ -1,5 +1,6 @@
 """The one-way data flow of docs/DESIGN.md, checked on the import statements of every module:
-`models` reads only `sites.schema`; `valuation` reads `models`, `sites.schema`, `sites.readiness`
+`models` reads only `sites.schema` and `sites.unknowns` (the conservative values of unknown
+site facts, itself reading only `sites.schema`); `valuation` reads `models`, `sites.schema`, `sites.readiness`
 (a site's tenant prospects come from its readiness score, a pure function of the site) and
 `sites.validation` (compare refuses a site the inventory would refuse, with its error); `sites` reads neither; `reports` reads valuation, sites and models; `cli` reads those and
 reports; only the app and the command line read `reports`, and nothing reads the app or the command
@@ -15,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {
     "sites": {"sites"},
-    "models": {"models", "sites.schema"},
+    "models": {"models", "sites.schema", "sites.unknowns"},
     "valuation": {
         "valuation",
         "models",

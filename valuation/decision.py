@@ -616,8 +616,8 @@ def _reasons(
         (f"network hashrate growth of {s.market.network_hashrate_growth_per_year:.0%} a year",
          gap_base - v.no_growth_gap, False, ""),
         (f"power at {power_txt}", gap_base - v.free_power_gap, False, ""),
-        (f"a {p:.0%} chance that a tenant signs within {s.lease_up_months} months (readiness "
-         f"{model.readiness_score:.0f}/100)", gap_base - v.tenant_certain_gap, False, ""),
+        (f"tenant odds of {p:.0%} that a lease signs within {s.lease_up_months} months "
+         f"(readiness {model.readiness_score:.0f}/100)", gap_base - v.tenant_certain_gap, True, ""),
         (f"the fleet's age of {a.fleet_age_years:.1f} years at {a.efficiency_j_per_th:.1f} J/TH "
          f"({'the site' if model.fleet.source == 'site' else 'the scenario'}'s fleet)",
          gap_base - v.new_fleet_gap, False, ""),
@@ -696,7 +696,7 @@ def _recommendation(
                     f"(month {month})")  # fmt: skip
         other = STRATEGY_LABELS[rank.best_not_converting].split(" (")[0].lower()
         return (f"{what}: worth {usd(value)} more than the best path that does not convert "
-                f"({other}) {against}, with a {p:.0%} chance that a tenant signs.")  # fmt: skip
+                f"({other}) {against}, with {p:.0%} odds that a tenant signs.")  # fmt: skip
     what = {
         "keep_mining": "Keep mining",
         "mining_with_dr": "Keep mining with a demand-response partnership",

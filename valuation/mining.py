@@ -391,7 +391,9 @@ def lagged_log(target: np.ndarray, time_constant_months: float) -> np.ndarray:
     """First-order lag of a positive monthly series in log space along the last axis:
     ``log y[m] = a log x[m] + (1 - a) log y[m - 1]`` with ``a = 1 - exp(-1 / T)``, starting at
     ``y[0] = x[0]`` (a linear filter, so scipy's ``lfilter`` runs it without a loop)."""
-    log_x = np.log(np.asarray(target, dtype=float))
+    # A floor near 0 puts the floor's hashrate past float range: cap it far above any network
+    # (1e300 EH/s), so the logs stay finite and the cap never binds.
+    log_x = np.log(np.minimum(np.asarray(target, dtype=float), 1e300))
     a = 1.0 - np.exp(-1.0 / time_constant_months)
     zi = (1.0 - a) * log_x[..., :1]
     out, _ = lfilter([a], [1.0, -(1.0 - a)], log_x, axis=-1, zi=zi)

@@ -109,19 +109,32 @@ class PowerContract:
         *,
         index_price_usd_per_mwh: float = 26.83,
         contract_price_usd_per_mwh: float | None = None,
+        unknown_adder_usd_per_mwh: float = 5.0,
         **overrides: object,
     ) -> PowerContract:
         """Contract from a ``sites.schema.Site``'s power rights (the site's price is the fixed price,
         the tariff, or the adder over the index, as ``PowerRights`` documents).
 
         ``contract_price_usd_per_mwh``, when given, replaces the site's own contract price (a
-        scenario's power price); ``overrides`` set any other field."""
+        scenario's power price); ``overrides`` set any other field.
+
+        An UNKNOWN site price (None, ``sites.unknowns``) is valued at the region's price: an index
+        contract pays the index plus ``unknown_adder_usd_per_mwh`` (the caller passes the grid
+        region's ``Region.default_adder_usd_per_mwh``, itself an assumption of $5/MWh); a fixed
+        PPA or a tariff is priced at ``index_price_usd_per_mwh`` (the region's mean index price,
+        or its tariff level for a utility-tariff region) plus that adder. Never $0/MWh."""
         power = site.power
         site_price = (
             power.contract_price_usd_per_mwh
             if contract_price_usd_per_mwh is None
             else contract_price_usd_per_mwh
         )
+        if site_price is None:
+            site_price = (
+                unknown_adder_usd_per_mwh
+                if power.contract_type == "index_plus_adder"
+                else index_price_usd_per_mwh + unknown_adder_usd_per_mwh
+            )
         kwargs: dict[str, object] = {
             "contract_type": power.contract_type,
             "contracted_mw": power.contracted_mw,

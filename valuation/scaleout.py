@@ -192,7 +192,7 @@ def run_portfolio(
     value_fn: ValueFn,
     sites: Sequence[Any],
     base: BasePaths | Sequence[BasePaths],
-    drivers: RiskDrivers,
+    drivers: RiskDrivers | Sequence[RiskDrivers],
     *,
     seed: int,
     n_paths: int,
@@ -202,7 +202,10 @@ def run_portfolio(
 ) -> PortfolioRisk:
     """Value every site on the same ``n_paths`` driver paths; summaries per site and in total.
 
-    ``base`` is one ``BasePaths`` for all sites or one per site (same months). ``client``:
+    ``base`` is one ``BasePaths`` for all sites or one per site (same months); ``drivers`` one
+    ``RiskDrivers`` for all sites or one per site (the same seed and blocks, so per-site
+    drivers share every draw: e.g. a per-site signing probability applied to one common uniform
+    per path). ``client``:
     ``None`` runs locally; a ``dask.distributed.Client`` or a scheduler address runs on Dask.
     Every site's ``value_fn`` must return the same strategy columns (the portfolio adds them).
     """
@@ -213,6 +216,12 @@ def run_portfolio(
     if len(bases) != len(sites) or not all(isinstance(b, BasePaths) for b in bases):
         raise ScaleoutError(
             f"base has {len(bases)} entries for {len(sites)} sites; allowed: one BasePaths or one per site"
+        )
+    drivers = [drivers] * len(sites) if isinstance(drivers, RiskDrivers) else list(drivers)
+    if len(drivers) != len(sites) or not all(isinstance(d, RiskDrivers) for d in drivers):
+        raise ScaleoutError(
+            f"drivers has {len(drivers)} entries for {len(sites)} sites; allowed: one RiskDrivers"
+            " or one per site"
         )
     chunks = block_ranges(n_paths, blocks_per_chunk)
     if client is None:
@@ -250,8 +259,8 @@ def _run_local(value_fn, sites, bases, drivers, seed, n_paths, chunks, keep_path
     port_values: list[np.ndarray] = []
     for first, last in chunks:
         values = [
-            _site_chunk(value_fn, site, b, drivers, seed, first, last, n_paths)
-            for site, b in zip(sites, bases, strict=True)
+            _site_chunk(value_fn, site, b, d, seed, first, last, n_paths)
+            for site, b, d in zip(sites, bases, drivers, strict=True)
         ]
         for i, v in enumerate(values):
             site_blocks[i].extend(_summaries(v, first))
@@ -276,10 +285,8 @@ def _run_dask(client, value_fn, sites, bases, drivers, seed, n_paths, chunks, ke
     port_val_f: list[Any] = []
     for first, last in chunks:
         vals = [
-            client.submit(
-                _site_chunk, value_fn, site, b, drivers, seed, first, last, n_paths, pure=False
-            )
-            for site, b in zip(sites, bases, strict=True)
+            client.submit(_site_chunk, value_fn, site, b, d, seed, first, last, n_paths, pure=False)
+            for site, b, d in zip(sites, bases, drivers, strict=True)
         ]
         for i, f in enumerate(vals):
             site_sum_f[i].append(client.submit(_summaries, f, first, pure=False))

@@ -374,6 +374,7 @@ def build_site_model(
         site,
         index_price_usd_per_mwh=float(curve.prices_usd_per_mwh.mean()),
         contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh,
+        unknown_adder_usd_per_mwh=region.default_adder_usd_per_mwh,  # unknown site price
     )
     after_expiry, expiry_month = _contract_after_expiry(
         site, scenario, region, contract, n, float(curve.prices_usd_per_mwh.mean())
@@ -520,62 +521,26 @@ def _hosting_blocks(
     shifts: np.ndarray,
     contract: PowerContract,
 ) -> HostingBlocks:
-    """:class:`HostingBlocks` for each schedule shift (a loop over the few shifts only)."""
-    parts = [
-        _hosting_for_shift(
-            scenario, design_pue, crit, start + t, rfs + t, total_capex_usd, shares, contract
-        )  # fmt: skip
-        for t in shifts
-    ]
+    """:class:`HostingBlocks` for each schedule shift.
 
-    def stack(i: int) -> np.ndarray:
-        return np.stack([p[i] for p in parts])
-
-    delay = scenario.construction_delay_months
-    return HostingBlocks(
-        rent_unit_usd=stack(0),
-        landlord_capex_usd=stack(1),
-        landlord_fixed_usd=stack(2),
-        retrofit_capex_usd={c: np.stack([p[3][c] for p in parts]) for c in RETROFIT_CLASSES},
-        retrofit_placed_in_service_usd={
-            c: np.stack([p[4][c] for p in parts]) for c in RETROFIT_CLASSES
-        },
-        terminal_contracted=stack(5),
-        terminal_capitalised=stack(6),
-        construction_start_month=start[None, :] + shifts[:, None],
-        ready_for_service_month=rfs[None, :] + delay + shifts[:, None],
-    )
-
-
-def _hosting_for_shift(
-    scenario: Scenario,
-    design_pue: float,
-    crit: np.ndarray,
-    start: np.ndarray,
-    rfs: np.ndarray,
-    total_capex_usd: float,
-    shares: dict[int, float],
-    contract: PowerContract,
-) -> tuple:
-    """One schedule's per-hall parts on the horizon grid (see :class:`HostingBlocks`)."""
+    A shifted schedule's parts are the unshifted ones moved ``t`` months later: rent, landlord
+    costs and construction spend depend only on the months since each hall's own start. So one
+    schedule is built on a grid long enough for the largest shift and every lease's terminal
+    window, and each shift reads its window of it (no loop over shifts).
+    """
     n = scenario.horizon_months
     delay = scenario.construction_delay_months
+    t = np.asarray(shifts, dtype=int)
+    term_months = int(round(scenario.lease_term_years * 12))
+    lease_end = rfs + delay + term_months  # (H,) first month after each base term, unshifted
+    n_ext = max(n, int(lease_end.max()) + int(t.max())) + 12
     hall_capex = total_capex_usd * crit / crit.sum()
-    spend = construction_spend_usd(hall_capex, start, rfs, n, delay_months=delay)
-    retrofit_capex = {c: spend * shares.get(c, 0.0) for c in RETROFIT_CLASSES}
+    spend = construction_spend_usd(hall_capex, start, rfs, n_ext, delay_months=delay)
     # MACRS starts when a hall is placed in service (IRS Pub 946 ch. 3), not while it is built:
     # the hall's cumulative spend becomes basis at its ready-for-service month (spend after it,
     # if any, as it is paid). A hall not in service by the horizon stays construction in progress.
-    in_service_now = np.arange(n)[None, :] >= (rfs + delay)[:, None]
-    placed_cum = np.cumsum(spend, axis=-1) * in_service_now
-    placed = np.diff(placed_cum, axis=-1, prepend=0.0)
-    retrofit_placed = {c: placed * shares.get(c, 0.0) for c in RETROFIT_CLASSES}
-
-    # Leases run past the horizon: the grid is extended to 12 months beyond the last lease end
-    # (or the horizon) so the terminal value can read each hall's contracted and renewal NOI.
-    term_months = int(round(scenario.lease_term_years * 12))
-    lease_end = rfs + delay + term_months
-    n_ext = max(n, int(lease_end.max())) + 12
+    in_service = np.arange(n_ext)[None, :] >= (rfs + delay)[:, None]
+    placed = np.diff(np.cumsum(spend, axis=-1) * in_service, axis=-1, prepend=0.0)
     lease = LeaseTerms(
         critical_it_mw=float(crit.sum()),
         rate_usd_per_kw_month=1.0,
@@ -591,98 +556,125 @@ def _hosting_for_shift(
         credit=scenario.tenant_credit,
     )
     rent_unit = rent_usd_by_phase(lease, n_ext)
-    leased_mw = leased_critical_it_mw_by_phase(lease, n_ext)
-    in_service = (np.arange(n_ext)[None, :] >= (rfs + delay)[:, None]).astype(float)
-    capex_in_service = hall_capex[:, None] * in_service
-    if scenario.lease_structure == "triple_net":
-        capex_part = np.zeros_like(rent_unit)
-        fixed = np.zeros_like(rent_unit)
-    else:
-        price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
-
-        def landlord(structure: str, mw: np.ndarray, capex: np.ndarray) -> np.ndarray:
-            cost = landlord_costs_usd(structure, leased_critical_it_mw=mw, rent_usd=np.zeros(1),
-                                      capex_in_service_usd=capex, costs=scenario.hosting_costs,
-                                      power_price_usd_per_mwh=price, design_pue=design_pue)  # fmt: skip
-            return np.broadcast_to(cost, rent_unit.shape)
-
-        capex_part = landlord("modified_gross", 0.0 * leased_mw, capex_in_service)
-        fixed = landlord(scenario.lease_structure, leased_mw, 0.0 * capex_in_service)
+    capex_part, fixed = _landlord_parts(
+        scenario, design_pue, contract, leased_critical_it_mw_by_phase(lease, n_ext),
+        hall_capex[:, None] * in_service, rent_unit.shape,
+    )  # fmt: skip
     per_rent = (
         scenario.hosting_costs.non_recoverable_share_of_rent
         if scenario.lease_structure == "triple_net"
         else 0.0
     )
-    w_contracted, w_capitalised = _terminal_weights(
-        scenario, lease_end, n, n_ext, scenario.contracted_discount_rate_per_year
-    )
     components = np.stack([rent_unit * (1.0 - per_rent), capex_part, fixed])  # (3, H, n_ext)
-    contracted = np.sum(components * w_contracted, axis=-1)
-    capitalised = np.sum(components * w_capitalised, axis=-1)
+    contracted, capitalised = _terminal_coefficients(scenario, components, lease_end, t)
+
+    # Shift t reads months m - t of the unshifted grid (nothing before its start).
+    idx = np.arange(n)[None, :] - t[:, None]  # (T, n)
+    valid = (idx >= 0)[:, None, :]
+
+    def window(a: np.ndarray) -> np.ndarray:  # (H, n_ext) -> (T, H, n)
+        return np.where(valid, a[:, np.maximum(idx, 0)].transpose(1, 0, 2), 0.0)
+
+    spend_t = window(spend)
     # Capex still to spend after the horizon is owed before the lease it buys: it lowers the
     # hall's value at the horizon (scales with capex like the capex-driven landlord cost).
-    contracted[1] += hall_capex - spend.sum(axis=-1)
-    return (
-        rent_unit[:, :n],
-        np.ascontiguousarray(capex_part[:, :n]),
-        np.ascontiguousarray(fixed[:, :n]),
-        retrofit_capex,
-        retrofit_placed,
-        contracted,
-        capitalised,
+    remaining = hall_capex[None, :] - spend_t.sum(axis=-1)
+    contracted[:, 1, :] += np.where(remaining > 1e-9 * hall_capex[None, :], remaining, 0.0)
+    placed_t = window(placed)
+    return HostingBlocks(
+        rent_unit_usd=window(rent_unit),
+        landlord_capex_usd=window(capex_part),
+        landlord_fixed_usd=window(fixed),
+        retrofit_capex_usd={c: spend_t * shares.get(c, 0.0) for c in RETROFIT_CLASSES},
+        retrofit_placed_in_service_usd={c: placed_t * shares.get(c, 0.0) for c in RETROFIT_CLASSES},
+        terminal_contracted=contracted,
+        terminal_capitalised=capitalised,
+        construction_start_month=start[None, :] + t[:, None],
+        ready_for_service_month=rfs[None, :] + delay + t[:, None],
     )
 
 
-def _terminal_weights(
+def _landlord_parts(
     scenario: Scenario,
-    lease_end_month: np.ndarray,
-    n_months: int,
-    n_ext: int,
-    rate_per_year: float,
+    design_pue: float,
+    contract: PowerContract,
+    leased_mw: np.ndarray,
+    capex_in_service_usd: np.ndarray,
+    shape: tuple[int, ...],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weights ``(H, n_ext)`` that turn a hall's monthly NOI on the extended grid into its value
-    at the horizon (stated at month ``n_months - 1``, like every terminal value here), at
-    ``rate_per_year`` (the contracted-rent rate).
+    """The landlord's costs per hall and month that do not scale with rent: the part that scales
+    with capex (tax, insurance) and the fixed part (opex, all-in power); zero when triple net
+    (whose non-recoverable cost is a share of rent)."""
+    if scenario.lease_structure == "triple_net":
+        return np.zeros(shape), np.zeros(shape)
+    price = contract.price_usd_per_mwh + contract.adder_usd_per_mwh
 
-    With ``S = max(lease end, n_months)``, the first month the hall's base lease no longer covers
-    (or the first month after the horizon for a hall already in its renewal):
+    def landlord(structure: str, mw: np.ndarray, capex: np.ndarray) -> np.ndarray:
+        cost = landlord_costs_usd(structure, leased_critical_it_mw=mw, rent_usd=np.zeros(1),
+                                  capex_in_service_usd=capex, costs=scenario.hosting_costs,
+                                  power_price_usd_per_mwh=price, design_pue=design_pue)  # fmt: skip
+        return np.broadcast_to(cost, shape)
 
-    * contracted: months ``n_months <= m < S`` discounted, ``(1 + r) ** -(m - n_months + 1)``;
+    return (
+        landlord("modified_gross", 0.0 * leased_mw, capex_in_service_usd),
+        landlord(scenario.lease_structure, leased_mw, 0.0 * capex_in_service_usd),
+    )
+
+
+def _terminal_coefficients(
+    scenario: Scenario, components: np.ndarray, lease_end_month: np.ndarray, shifts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each hall's value at the horizon per unit of each NOI part, for every schedule shift:
+    contracted and capitalised, ``(T, 3, H)``, at the contracted-rent rate (stated at month
+    ``n - 1``, like every terminal value here).
+
+    ``components`` ``(3, H, n_ext)`` are the unshifted schedule's NOI parts (rent at $1/kW-month
+    net of the rent-proportional cost, capex-driven cost, fixed cost); under shift ``t`` month
+    ``j`` of them falls in month ``j + t``. With ``S = max(lease end + t, n)``, the first month
+    the hall's base lease no longer covers (or the first month after the horizon for a hall
+    already in its renewal):
+
+    * contracted: months ``n <= m < S`` discounted, ``(1 + r) ** -(m - n + 1)``;
     * capitalised: the twelve months ``S <= m < S + 12`` (the renewal NOI, already weighted by
       ``renewal_probability`` in the rent and leased MW) times the capitalisation factor
       ``1 / exit_cap_rate`` (exit cap) or ``1 / (r_year - growth)`` (perpetuity), discounted
-      ``(1 + r) ** -(S - n_months)``: the value at month ``S - 1`` of the flows from ``S`` on.
+      ``(1 + r) ** -(S - n)``: the value at month ``S - 1`` of the flows from ``S`` on.
 
     So a lease still running at the horizon is worth its remaining contracted NOI plus
     ``renewal_probability`` x the exit-cap value at its end, and a lease that ended inside the
     horizon (rent already renewal-weighted since its end) is worth the exit-cap value of its
     expected NOI: one renewal mechanism whichever side of the horizon a lease ends. Method
-    "none": all weights 0.
+    "none": all zero.
     """
     terminal = scenario.terminal
-    h = lease_end_month.shape[0]
-    zeros = np.zeros((h, n_ext))
+    n = scenario.horizon_months
+    t, h = shifts.size, lease_end_month.size
     if terminal.method == "none":
-        return zeros, zeros
-    r_month = float(monthly_rate(rate_per_year))
+        return np.zeros((t, 3, h)), np.zeros((t, 3, h))
+    rate = scenario.contracted_discount_rate_per_year
+    r_month = float(monthly_rate(rate))
     if terminal.method == "exit_cap":
         cap_factor = 1.0 / terminal.exit_cap_rate
     else:
-        spread = rate_per_year - terminal.growth_per_year
+        spread = rate - terminal.growth_per_year
         if spread <= 0:
             raise StrategyError(
                 f"terminal.growth_per_year={terminal.growth_per_year!r} is not allowed: a "
-                f"perpetuity needs it below the contracted-rent discount rate {rate_per_year!r}"
+                f"perpetuity needs it below the contracted-rent discount rate {rate!r}"
             )
         cap_factor = 1.0 / spread
-    months = np.arange(n_ext, dtype=float)[None, :]
-    start = np.maximum(lease_end_month, n_months).astype(float)[:, None]
-    contracted = np.where(
-        (months >= n_months) & (months < start), (1.0 + r_month) ** -(months - n_months + 1.0), 0.0
+    month = np.arange(components.shape[-1], dtype=float)[None, None, :] + shifts[:, None, None]
+    s = np.maximum(lease_end_month[None, :] + shifts[:, None], n).astype(float)[..., None]
+    w_contracted = np.where(
+        (month >= n) & (month < s), (1.0 + r_month) ** -(month - n + 1.0), 0.0
+    )  # (T, H, n_ext)
+    w_capitalised = np.where(
+        (month >= s) & (month < s + 12.0), cap_factor * (1.0 + r_month) ** -(s - n), 0.0
     )
-    in_year = (months >= start) & (months < start + 12.0)
-    capitalised = np.where(in_year, cap_factor * (1.0 + r_month) ** -(start - n_months), 0.0)
-    return contracted, capitalised
+    return (
+        np.einsum("chj,thj->tch", components, w_contracted),
+        np.einsum("chj,thj->tch", components, w_capitalised),
+    )
 
 
 def _mining_profiles(construction_start: np.ndarray, n_months: int) -> MiningProfiles:
@@ -916,8 +908,6 @@ def evaluate(
     computed for the same mining inputs (drivers that only move rent or capex). See
     :class:`RowValues`.
     """
-    s = model.scenario
-    plan, hb, n = model.plan, model.hosting, model.n_months
     rate = np.asarray(
         model.lease_rate_usd_per_kw_month
         if lease_rate_usd_per_kw_month is None
@@ -925,8 +915,62 @@ def evaluate(
         dtype=float,
     )
     k = np.asarray(capex_scale, dtype=float)
-    unit, dr = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
-                                       contract=contract, prices=prices)  # fmt: skip
+    blocks = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
+                                     contract=contract, prices=prices)  # fmt: skip
+    rows = _row_parts(model, blocks, rate, k)
+    flows = _row_flows(model, rows)
+    pv = _present_values(model, rows, flows)
+    npv_signed = np.sum(np.stack(list(pv.values())), axis=0)
+    plan = model.plan
+    p = model.signing_probability if signing_probability is None else float(signing_probability)
+    npv = _expect(npv_signed, plan, p, axis_last=True)
+    if not full:
+        return RowValues(npv, npv_signed)
+    shape = flows.levered_fcf_usd.shape
+    mixed = {
+        name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in flows.as_dict().items()
+    }
+    parts = {
+        "mining_net_usd": rows.mining_revenue_usd - rows.mining_opex_usd - rows.mining_capex_usd,
+        "rent_usd": rows.rent_usd,
+        "landlord_usd": rows.landlord_usd,
+        "retrofit_capex_usd": sum(rows.retrofit_capex_usd.values()),
+        "sale_usd": rows.sale_usd,
+        "terminal_lease_usd": _at_last_month(rows.terminal_lease_usd, model.n_months),
+        "terminal_mining_usd": _at_last_month(rows.terminal_mining_usd, model.n_months),
+    }
+    parts = {name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in parts.items()}
+    pv = {name: _expect(v, plan, p, axis_last=True) for name, v in pv.items()}
+    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv)
+
+
+@dataclass(frozen=True)
+class RowParts:
+    """Pre-tax parts of every row, USD, ``(..., R, n_months)`` (terminal values ``(..., R)``)."""
+
+    mining_revenue_usd: np.ndarray  # revenue, credits, DR payments and fleet sales
+    mining_opex_usd: np.ndarray  # power and site costs
+    mining_capex_usd: np.ndarray  # fleet refresh
+    rent_usd: np.ndarray
+    landlord_usd: np.ndarray
+    retrofit_capex_usd: dict[int, np.ndarray]  # cash, by MACRS class
+    retrofit_placed_usd: dict[int, np.ndarray]  # tax basis placed in service, by class
+    sale_usd: np.ndarray  # the site and fleet sold at month 0 (the sale row)
+    terminal_lease_usd: np.ndarray  # converted halls' value at the horizon
+    terminal_mining_usd: np.ndarray  # running fleets' value at the horizon
+
+
+def _row_parts(
+    model: SiteModel,
+    blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+    rate: np.ndarray,
+    k: np.ndarray,
+) -> RowParts:
+    """Assemble every row from the per-profile mining blocks and the per-shift hosting blocks:
+    mining is each profile's per-MW flows times the MW the row puts on it; hosting the row's
+    converted halls at its shift, rent at ``rate`` and capex times ``k``."""
+    plan, hb, n = model.plan, model.hosting, model.n_months
+    unit, dr = blocks
     w = plan.mining_weight_mw
     is_dr = (np.arange(plan.n_rows) == plan.dr_row)[:, None]
 
@@ -934,18 +978,12 @@ def evaluate(
         rows = np.einsum("rp,...pn->...rn", w, unit[key])
         return np.where(is_dr, dr[key][..., None, :], rows)
 
-    m_rev, m_opex, m_capex = (mining_rows(x) for x in ("revenue", "opex", "capex"))
     rent = _gather(hb.rent_unit_usd, plan) * rate[..., None, None]
     landlord = (
         rent * model.landlord_per_rent
         + _gather(hb.landlord_capex_usd, plan) * k[..., None, None]
         + _gather(hb.landlord_fixed_usd, plan)
     )
-    retro = {c: _gather(v, plan) * k[..., None, None] for c, v in hb.retrofit_capex_usd.items()}
-    placed = {
-        c: _gather(v, plan) * k[..., None, None]
-        for c, v in hb.retrofit_placed_in_service_usd.items()
-    }
     sale = np.zeros((plan.n_rows, n))
     sale[plan.sale_row, 0] = model.sale_proceeds_usd + _fleet_sale_usd(model)
     hall_tv = hall_terminal_values_usd(model, rate, k)  # (..., T, H)
@@ -954,65 +992,77 @@ def evaluate(
         plan.converted.astype(float),
         hall_tv[..., np.maximum(plan.shift_index, 0), :],
     )
-    cv = unit["continuation_value"]  # (..., P)
-    tv_mining = np.where(is_dr[:, 0], dr["continuation_value"][..., None], cv @ w.T)
-    tv_total = tv_lease + tv_mining
-    positive = tv_total > 0  # a negative value at the horizon is walked away from
-    tv_lease, tv_mining = tv_lease * positive, tv_mining * positive
+    tv_mining = np.where(
+        is_dr[:, 0], dr["continuation_value"][..., None], unit["continuation_value"] @ w.T
+    )
+    positive = tv_lease + tv_mining > 0  # a negative value at the horizon is walked away from
+    return RowParts(
+        mining_revenue_usd=mining_rows("revenue"),
+        mining_opex_usd=mining_rows("opex"),
+        mining_capex_usd=mining_rows("capex"),
+        rent_usd=rent,
+        landlord_usd=landlord,
+        retrofit_capex_usd={
+            c: _gather(v, plan) * k[..., None, None] for c, v in hb.retrofit_capex_usd.items()
+        },
+        retrofit_placed_usd={
+            c: _gather(v, plan) * k[..., None, None]
+            for c, v in hb.retrofit_placed_in_service_usd.items()
+        },
+        sale_usd=sale,
+        terminal_lease_usd=tv_lease * positive,
+        terminal_mining_usd=tv_mining * positive,
+    )
 
-    capex_by_class = {c: v for c, v in retro.items()}
-    capex_by_class[MINING_CAPEX_CLASS] = capex_by_class[MINING_CAPEX_CLASS] + m_capex
-    placed_by_class = {c: v for c, v in placed.items()}
-    placed_by_class[MINING_CAPEX_CLASS] = placed_by_class[MINING_CAPEX_CLASS] + m_capex
-    revenue = m_rev + rent + sale
-    opex = m_opex + landlord
+
+def _row_flows(model: SiteModel, rows: RowParts) -> ProjectCashFlows:
+    """Every row through the finance engine at once (tax with NOLs, MACRS, the sale tax)."""
+    s = model.scenario
+    capex_by_class = dict(rows.retrofit_capex_usd)
+    capex_by_class[MINING_CAPEX_CLASS] = capex_by_class[MINING_CAPEX_CLASS] + rows.mining_capex_usd
+    placed_by_class = dict(rows.retrofit_placed_usd)
+    placed_by_class[MINING_CAPEX_CLASS] = (
+        placed_by_class[MINING_CAPEX_CLASS] + rows.mining_capex_usd
+    )
+    revenue = rows.mining_revenue_usd + rows.rent_usd + rows.sale_usd
+    opex = rows.mining_opex_usd + rows.landlord_usd
+    terminal = rows.terminal_lease_usd + rows.terminal_mining_usd
     shape = np.broadcast_shapes(
         revenue.shape, opex.shape, *(v.shape for v in capex_by_class.values()),
-        (*tv_total.shape, 1),
+        (*terminal.shape, 1),
     )  # fmt: skip
-    flows = project_cash_flows(
+    return project_cash_flows(
         revenue_usd=np.broadcast_to(revenue, shape),
         opex_usd=opex,
         capex_by_class_usd=capex_by_class,
         discount_rate_per_year=s.discount_rate_per_year,
         tax=s.tax,
         terminal=s.terminal,
-        noi_usd=rent - landlord,
+        noi_usd=rows.rent_usd - rows.landlord_usd,
         placed_in_service_by_class_usd=placed_by_class,
-        terminal_value_usd=tv_lease + tv_mining,
+        terminal_value_usd=terminal,
     )
-    parts = {
-        "mining_net_usd": m_rev - m_opex - m_capex,
-        "rent_usd": rent,
-        "landlord_usd": landlord,
-        "retrofit_capex_usd": sum(retro.values()),
-        "sale_usd": sale,
-    }
-    disc = model.rates.factors(n)
+
+
+def _present_values(
+    model: SiteModel, rows: RowParts, flows: ProjectCashFlows
+) -> dict[str, np.ndarray]:
+    """Each kind of cash flow's present value per row ``(..., R)``, at its own rate
+    (:class:`DiscountRates`); they add up to the row's NPV."""
+    disc = model.rates.factors(model.n_months)
+    mining_net = rows.mining_revenue_usd - rows.mining_opex_usd - rows.mining_capex_usd
     pv = {
-        "mining_net_usd": parts["mining_net_usd"] @ disc["mining"],
-        "rent_usd": rent @ disc["contracted"],
-        "landlord_usd": -(landlord @ disc["contracted"]),
-        "retrofit_capex_usd": -(parts["retrofit_capex_usd"] @ disc["construction"]),
-        "sale_usd": sale @ disc["base"],
-        "terminal_lease_usd": tv_lease * disc["contracted"][-1],
-        "terminal_mining_usd": tv_mining * disc["mining"][-1],
+        "mining_net_usd": mining_net @ disc["mining"],
+        "rent_usd": rows.rent_usd @ disc["contracted"],
+        "landlord_usd": -(rows.landlord_usd @ disc["contracted"]),
+        "retrofit_capex_usd": -(sum(rows.retrofit_capex_usd.values()) @ disc["construction"]),
+        "sale_usd": rows.sale_usd @ disc["base"],
+        "terminal_lease_usd": rows.terminal_lease_usd * disc["contracted"][-1],
+        "terminal_mining_usd": rows.terminal_mining_usd * disc["mining"][-1],
         "tax_usd": -(flows.tax_usd @ disc["base"]),
     }
-    pv = {key: np.broadcast_to(v, shape[:-1]) for key, v in pv.items()}
-    npv_signed = sum(pv.values())
-    p = model.signing_probability if signing_probability is None else float(signing_probability)
-    npv = _expect(npv_signed, plan, p, axis_last=True)
-    if not full:
-        return RowValues(npv, npv_signed)
-    mixed = {
-        name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in flows.as_dict().items()
-    }
-    parts["terminal_lease_usd"] = _at_last_month(tv_lease, n)
-    parts["terminal_mining_usd"] = _at_last_month(tv_mining, n)
-    parts = {name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in parts.items()}
-    pv = {name: _expect(v, plan, p, axis_last=True) for name, v in pv.items()}
-    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv)
+    lead = flows.levered_fcf_usd.shape[:-1]
+    return {key: np.broadcast_to(v, lead) for key, v in pv.items()}
 
 
 def _at_last_month(value: np.ndarray, n: int) -> np.ndarray:

@@ -69,7 +69,7 @@ def test_inventory_lists_the_seeded_store(db_url):
     assert n >= 20  # the example portfolio seeds a new database
     assert any(f"{n} sites saved" in c.value for c in at.caption)
     labels = {b.label for b in at.get("download_button")}
-    assert {"Inventory (.xlsx)", "Inventory (.csv)", "Empty template (.csv)"} <= labels
+    assert {"Inventory (.xlsx)", "Inventory (.csv)", "Template (.csv)"} <= labels
 
 
 def test_inventory_refuses_a_bad_edit_with_its_rule(db_url):

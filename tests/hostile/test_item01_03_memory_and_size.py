@@ -30,7 +30,9 @@ PEAK_LIMIT_MB = 300
 # Runs in a fresh interpreter: the growth of peak RSS (VmHWM) over the RSS after imports, while
 # reading one hostile file.
 _PROBE = r"""
-import json, sys, time
+import json, resource, sys, time
+# A regression must fail this test, not exhaust the machine: 3 GB of address space at most.
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import openpyxl, sites.io, sites.store  # imports first: their memory is not the upload's
 import hostile_files

@@ -120,11 +120,6 @@ def test_item02_a_million_halls_cannot_be_saved(tmp_path) -> None:
     store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lead calls sites.validation.check_site at the top of valuation.decision.compare "
-    "(valuation/ is not this branch's); remove this marker when it does",
-)
 def test_item02_compare_refuses_an_invalid_site_with_the_inventory_error() -> None:
     from valuation.decision import compare
 

@@ -234,3 +234,29 @@ def test_item15_map_tooltip_is_text_not_an_html_template(
     spec = json.loads(chart.proto.json)
     tooltip = spec.get("tooltip") or json.loads(chart.proto.tooltip)
     assert "html" not in tooltip and "{name}" in tooltip["text"]
+
+
+@pytest.mark.postgres
+def test_item12_inventory_page_hides_a_query_password_of_a_working_database(
+    app_env, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test server trusts loopback, so the password is ignored by it but still in the URL."""
+    from sqlalchemy import create_engine
+
+    from sites.store import metadata
+
+    url = f"{postgres_url}?password={SECRET}&application_name=hp"
+    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
+    try:
+        store = SiteStore(url, seed=True)
+        assert SECRET not in store.path_or_url and "***" in store.path_or_url
+        store.close()
+        at = _app("app_pages/inventory.py").run()
+        assert not at.exception
+        shown = _everything_shown(at)
+        assert "sites saved in" in shown and SECRET not in shown, shown
+    finally:
+        engine = create_engine(postgres_url)
+        with engine.begin() as conn:
+            metadata.drop_all(conn)
+        engine.dispose()

@@ -60,14 +60,21 @@ def nonneg(max_value: float = 1e6) -> st.SearchStrategy[float]:
 dates = st.dates(date(1990, 1, 1), date(2100, 12, 31))
 
 
+def maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    """A value, or None (unknown) for the columns that may be unknown."""
+    return st.none() | strategy
+
+
 @st.composite
 def valid_sites(draw: st.DrawFn) -> Site:
     mw = sorted([draw(nonneg(MAX_POWER_MW)), draw(nonneg(MAX_POWER_MW))])
-    temps = sorted([draw(st.floats(-60, 60)), draw(st.floats(-60, 60))])
-    on_site = draw(st.booleans())
+    temps: list[float | None] = list(sorted([draw(st.floats(-60, 60)), draw(st.floats(-60, 60))]))
+    if draw(st.booleans()):  # either or both design temperatures unknown
+        temps = [draw(st.sampled_from([None, temps[0]])), draw(st.sampled_from([None, temps[1]]))]
+    on_site = draw(maybe(st.booleans()))
     ctype = draw(st.sampled_from(CONTRACT_TYPES))
     price = draw(
-        st.floats(-50, 500) if ctype == "index_plus_adder" else st.floats(0, 500),
+        maybe(st.floats(-50, 500) if ctype == "index_plus_adder" else st.floats(0, 500)),
     )
     return Site(
         id=draw(site_id),
@@ -78,7 +85,11 @@ def valid_sites(draw: st.DrawFn) -> Site:
         county=draw(text),
         state=draw(st.sampled_from(sorted(US_STATE_CODES | {""}))),
         grid_region=draw(st.sampled_from(GRID_REGIONS)),
-        land=Land(draw(nonneg(MAX_ACRES)), draw(nonneg(MAX_ACRES)), draw(nonneg(MAX_ACRES))),
+        land=Land(
+            draw(maybe(nonneg(MAX_ACRES))),
+            draw(maybe(nonneg(MAX_ACRES))),
+            draw(maybe(nonneg(MAX_ACRES))),
+        ),
         power=PowerRights(
             energized_mw=mw[0],
             contracted_mw=mw[1],
@@ -91,28 +102,28 @@ def valid_sites(draw: st.DrawFn) -> Site:
         ),
         substation=Substation(
             on_site=on_site,
-            distance_km=0.0 if on_site else draw(nonneg(500)),
-            capacity_mva=draw(nonneg(MAX_CAPACITY_MVA)),
-            high_side_voltage_kv=draw(st.floats(0, 1000)),
+            distance_km=draw(st.sampled_from([0.0, None])) if on_site else draw(maybe(nonneg(500))),
+            capacity_mva=draw(maybe(nonneg(MAX_CAPACITY_MVA))),
+            high_side_voltage_kv=draw(maybe(st.floats(0, 1000))),
             owner=draw(st.sampled_from(SUBSTATION_OWNERS)),
         ),
         facility=Facility(
             cooling_type=draw(st.sampled_from(COOLING_TYPES)),
             hall_count=draw(st.integers(0, 500)),
             hall_power_mw=draw(nonneg(MAX_HALL_POWER_MW)),
-            building_area_m2=draw(nonneg(MAX_BUILDING_AREA_M2)),
+            building_area_m2=draw(maybe(nonneg(MAX_BUILDING_AREA_M2))),
             fleet=tuple(
                 draw(st.lists(st.tuples(machine, st.integers(0, MAX_FLEET_UNITS)), max_size=4))
             ),
             fleet_commissioning_year=draw(st.none() | st.integers(2009, TODAY.year + 1)),
         ),
         connectivity=Connectivity(
-            fiber_distance_km=draw(nonneg(1e4)),
-            carrier_count=draw(st.integers(0, 50)),
+            fiber_distance_km=draw(maybe(nonneg(1e4))),
+            carrier_count=draw(maybe(st.integers(0, 50))),
             metro_distance_km=draw(nonneg(1e4)),
             design_dry_bulb_c=temps[1],
             design_wet_bulb_c=temps[0],
-            water_availability=draw(st.sampled_from(WATER_AVAILABILITY)),
+            water_availability=draw(maybe(st.sampled_from(WATER_AVAILABILITY))),
         ),
         status=draw(st.sampled_from(SITE_STATUSES)),
         notes=draw(text),

@@ -16,6 +16,7 @@ from site_strategies import TODAY, valid_sites
 
 from sites import SITE_COLUMNS, Site, SiteFileError, SiteValidationError, load_example_portfolio
 from sites.io import (
+    COLUMN_HELP,
     export_bytes,
     neutralise,
     read_sites,
@@ -230,6 +231,11 @@ def test_new_site_takes_defaults_and_its_metro_distance_from_the_coordinates(
         f"new,Fresh,5,5,hi,{float(dallas['latitude'])!r},{float(dallas['longitude'])!r},ERCOT\n"
     )
     (new,) = read_sites(path, today=TODAY)
+    # Changed deliberately (issue 13): the columns that may be unknown and are left out of a new
+    # site's row are unknown (None), no longer the optimistic code defaults (substation on site,
+    # 0 km of fiber, $0/MWh); the others still take the schema defaults.
+    from sites.schema import Connectivity, Facility, Land, Substation
+
     assert new == Site(
         id="new",
         name="Fresh",
@@ -237,7 +243,17 @@ def test_new_site_takes_defaults_and_its_metro_distance_from_the_coordinates(
         latitude=float(dallas["latitude"]),
         longitude=float(dallas["longitude"]),
         grid_region="ERCOT",
-        power=PowerRights(energized_mw=5.0, contracted_mw=5.0),
+        land=Land(None, None, None),
+        power=PowerRights(energized_mw=5.0, contracted_mw=5.0, contract_price_usd_per_mwh=None),
+        substation=Substation(None, None, None, None),
+        facility=Facility(building_area_m2=None),
+        connectivity=Connectivity(
+            fiber_distance_km=None,
+            carrier_count=None,
+            design_dry_bulb_c=None,
+            design_wet_bulb_c=None,
+            water_availability=None,
+        ),
     )  # metro_distance_km 0.0: the nearest place is Dallas itself
     # Moving it to Waco (no Waco row): the distance becomes the great-circle km to the nearest.
     waco = (31.5493, -97.1467)
@@ -267,13 +283,19 @@ def test_new_site_still_validated_against_defaults(tmp_path: Path) -> None:
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "contracted_mw")]
 
 
-def test_template_has_every_column_and_no_rows(tmp_path: Path) -> None:
-    csv_text = template_bytes("csv").decode("utf-8-sig")
-    assert csv_text.strip().split(",") == list(SITE_COLUMNS)
+def test_template_has_every_column_notes_rows_and_imports_no_sites(tmp_path: Path) -> None:
+    # Changed deliberately (issue 13): the template was a bare header; it now carries a units row
+    # and an example row, both notes rows (id starting with #) that an import skips.
+    rows = list(csv.reader(io.StringIO(template_bytes("csv").decode("utf-8-sig"))))
+    assert rows[0] == list(SITE_COLUMNS)
+    assert len(rows) == 3 and all(len(r) == len(SITE_COLUMNS) for r in rows)
+    assert rows[1][0].startswith("#") and rows[2][0].startswith("#")
+    assert rows[1][SITE_COLUMNS.index("latitude")] == COLUMN_HELP["latitude"]
+    assert read_sites(template_bytes("csv"), "csv") == []
     path = write_template(tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(path)
     assert [c.value for c in wb["sites"][1]] == list(SITE_COLUMNS)
-    assert wb["sites"].max_row == 1
+    assert wb["sites"].max_row == 3
     assert [r[0] for r in wb["columns"].iter_rows(min_row=2, values_only=True)] == list(
         SITE_COLUMNS
     )

@@ -414,3 +414,83 @@ def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
         f"could not open the site database postgresql+psycopg://hp:***@127.0.0.1:{port}/hashpivot"
     )
     assert "s3cret" not in message
+
+
+# --- Unknown values (issue 13): NULL columns, and the schema 3 -> 4 upgrade ------------------------
+
+
+def _unknown_site() -> Site:
+    from sites.schema import Connectivity, Land, Substation
+
+    return dataclasses.replace(
+        SITE,
+        id="unknown",
+        land=Land(None, 12.0, None),
+        power=dataclasses.replace(SITE.power, contract_price_usd_per_mwh=None),
+        substation=Substation(on_site=None, distance_km=None, capacity_mva=None),
+        connectivity=Connectivity(
+            fiber_distance_km=None,
+            carrier_count=None,
+            design_dry_bulb_c=None,
+            design_wet_bulb_c=24.0,
+            water_availability=None,
+        ),
+    )
+
+
+def test_unknown_values_are_stored_as_null_and_read_back_as_none(store: SiteStore) -> None:
+    site = _unknown_site()
+    store.save(site, today=TODAY)
+    assert store.get("unknown") == site
+    assert store.get("unknown").substation.capacity_mva is None
+    edited = dataclasses.replace(site, land=dataclasses.replace(site.land, acres_owned=0.0))
+    store.save(edited, expected_version=1, today=TODAY)
+    (latest, first) = store.history("unknown")[:2]
+    assert first.after == site and latest.before == site and latest.after == edited
+    assert latest.after is not None and latest.after.land.acres_owned == 0.0  # a real zero
+    frame = store.frame()
+    assert frame.loc[frame["id"] == "unknown", "substation_capacity_mva"].isna().all()
+
+
+def test_schema_3_database_is_upgraded_to_nullable_unknown_columns(db_url: str) -> None:
+    # A schema-3 database: the same sites table, but every column NOT NULL but dates and the
+    # commissioning year (as schema 3 made it), with one site and its audit entry.
+    from sqlalchemy import MetaData, Table
+
+    from sites.store import history_table, meta_table, sites_table
+
+    old = MetaData()
+    Table(
+        "sites",
+        old,
+        *(
+            c._copy()
+            for c in sites_table.columns  # noqa: SLF001
+        ),
+    )
+    for column in old.tables["sites"].columns:
+        if column.name not in ("contract_expiry", "queue_energization_date",
+                               "fleet_commissioning_year"):  # fmt: skip
+            column.nullable = False
+    meta_table.to_metadata(old)
+    history_table.to_metadata(old)
+    engine = create_engine(db_url)
+    from sites.store import _site_to_row
+
+    with engine.begin() as conn:
+        old.create_all(conn)
+        conn.execute(old.tables["meta"].insert().values(key="schema_version", value="3"))
+        conn.execute(old.tables["sites"].insert().values(**_site_to_row(SITE), version=4))
+    engine.dispose()
+    store = SiteStore(db_url)
+    assert store.schema_version == SCHEMA_VERSION == 5  # through 4 (nullable) and 5 (prices)
+    assert store.get_with_version("alpha") == (SITE, 4)  # values and version kept
+    unknown = dataclasses.replace(
+        SITE, power=dataclasses.replace(SITE.power, contract_price_usd_per_mwh=None)
+    )
+    assert store.save(unknown, expected_version=4, today=TODAY) == 5
+    assert store.get("alpha").power.contract_price_usd_per_mwh is None
+    assert [e.action for e in store.history("alpha")] == ["save"]
+    store.save(_unknown_site(), today=TODAY)
+    assert store.get("unknown") == _unknown_site()
+    store.close()

@@ -100,7 +100,7 @@ def test_reasons_ranked_named_and_never_zero(decision):
     assert impacts == sorted(impacts, reverse=True)
     assert all(usd(abs(r.impact_usd)) != usd(0.0) for r in decision.reasons)
     text = " ".join(r.text for r in decision.reasons)
-    assert "chance that a tenant signs" in text
+    assert "Tenant odds of" in text
     assert "fleet's age" in text
     assert "Value at the horizon" in text and "% of converting's NPV" in text
     assert "$" in text
@@ -153,7 +153,7 @@ def test_tenant_reason_equals_a_certain_tenant():
     flat = replace(SCENARIO, tenant_prospects=TenantProspects.neutral())
     certain = compare(_site(), replace(flat, tenant_signing_probability=1.0))
     base = compare(_site(), flat)
-    reason = next(r for r in base.reasons if "chance that a tenant signs" in r.text)
+    reason = next(r for r in base.reasons if "Tenant odds of" in r.text)
     assert reason.impact_usd == pytest.approx(
         base.value_of_converting_usd - certain.value_of_converting_usd, rel=1e-6, abs=1.0
     )

@@ -1,0 +1,243 @@
+"""Scenarios & risk: one site's Monte Carlo under a named scenario (bear, base or bull preset, a
+saved scenario, or the session's assumptions): each strategy's NPV distribution, the probability
+that converting wins, the tornado and spider lines of the value of converting with their
+break-evens, and the representative scenarios as cards. Every number comes from
+``valuation.risk``, ``valuation.sensitivity`` and ``valuation.stories``; every chart names the
+scenario that produced it. A few thousand paths run interactively; the full run is a button."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_support import loaders
+from app_support.display import STRATEGY_LABELS
+from app_support.safe_text import safe_message
+from valuation import formatting as fmt
+from valuation.drivers import PRESETS
+from valuation.risk import simulate
+from valuation.risk_presets import NamedRisk, load_preset, preset, save_presets
+from valuation.sensitivity import sensitivity
+from valuation.strategies import STRATEGY_ORDER
+
+INTERACTIVE_PATHS = 2_000  # a few seconds for most sites on two cores
+FULL_PATHS = 10_000
+RESULTS_KEY = "risk_results"  # session cache: run key -> SiteRisk (the tests read it)
+LAST_KEY = "risk_last"
+SESSION_CHOICE = "Session assumptions"
+
+st.title("Scenarios & risk")
+st.caption(
+    "Every strategy valued on the same Monte Carlo paths of BTC, network hashrate, fees, the "
+    "region's power price, the lease market, tenant signing, construction delay and capex "
+    "overrun, keeping the decisions the site decision made (hall count, start month)."
+)
+
+try:
+    all_sites = loaders.sites()
+except Exception as exc:
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
+    st.stop()
+if not all_sites:
+    st.info("The inventory is empty. Add sites on the Inventory page.")
+    st.stop()
+
+by_id = {s.id: s for s in all_sites}
+ids = list(by_id)
+wanted = st.session_state.get(loaders.SELECTED_SITE_KEY)
+site_id = st.selectbox(
+    "Site",
+    ids,
+    index=ids.index(wanted) if wanted in by_id else 0,
+    format_func=lambda i: (
+        f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
+    ),
+    key="risk_site",
+)
+site = by_id[site_id]
+
+# --- Scenario picker ----------------------------------------------------------------------------
+store = loaders.store()
+try:
+    saved = store.list_scenarios()
+except Exception as exc:
+    st.warning(f"Saved scenarios could not be read: {safe_message(exc)}")
+    saved = []
+choices = [f"Preset: {k}" for k in PRESETS] + [SESSION_CHOICE] + [f"Saved: {n}" for n in saved]
+left, mid, right = st.columns([3, 1, 1])
+choice = left.selectbox("Scenario", choices, index=1, key="risk_scenario")
+n_paths = int(mid.number_input("Paths", 100, 100_000, INTERACTIVE_PATHS, 500, key="risk_paths"))
+seed = int(right.number_input("Seed", 0, 2**31 - 1, 0, 1, key="risk_seed"))
+session_scenario = loaders.base_scenario()
+try:
+    if choice.startswith("Preset: "):
+        named = preset(choice.removeprefix("Preset: "), session_scenario)
+    elif choice == SESSION_CHOICE:
+        named = NamedRisk("session assumptions", session_scenario, PRESETS["base"])
+    else:
+        named = load_preset(store, choice.removeprefix("Saved: "))
+except Exception as exc:
+    st.error(f"The scenario could not be read: {safe_message(exc)}")
+    st.stop()
+st.text(
+    f"Scenario: {named.name} (market as of {named.scenario.market.as_of:%d %b %Y}); BTC "
+    f"volatility {fmt.pct(named.drivers.btc_volatility_per_year)} a year, tenant default "
+    f"{fmt.pct(named.drivers.tenant_default_probability_per_year)} a year, capex overrun median "
+    f"x{named.drivers.capex_overrun_median:.2f}, delay in "
+    f"{fmt.pct(named.drivers.delay_probability)} of builds"
+)
+b1, b2 = st.columns(2)
+full = b1.button(f"Full run ({FULL_PATHS:,} paths)", key="risk_full")
+if b2.button("Save bear, base and bull as named scenarios", key="risk_save_presets"):
+    try:
+        names = save_presets(store, session_scenario)
+    except Exception as exc:
+        st.error(f"The presets could not be saved: {safe_message(exc)}")
+    else:  # rerun so the picker lists them
+        st.session_state["risk_saved"] = "Saved as named scenarios: " + ", ".join(names)
+        st.rerun()
+if saved_note := st.session_state.pop("risk_saved", None):
+    st.success(saved_note)
+if full:
+    n_paths = FULL_PATHS
+
+# --- Run (cached in the session by everything that changes a number) ------------------------------
+key = "|".join([loaders.site_key(site), loaders.scenario_key(named.scenario), named.name,
+                repr(named.drivers.to_dict()), str(n_paths), str(seed)])  # fmt: skip
+results: dict = st.session_state.setdefault(RESULTS_KEY, {})
+if key not in results:
+    bar = st.progress(0.0, text=f"Simulating {n_paths:,} paths…")
+
+    def _progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Simulated {done} of {total} chunks")
+
+    try:
+        results[key] = simulate(site, named, n_paths=n_paths, seed=seed, progress=_progress)
+    except Exception as exc:
+        st.error(f"This site could not be simulated: {safe_message(exc)}")
+        st.stop()
+    bar.empty()
+    while len(results) > 8:  # keep the session's memory bounded
+        results.pop(next(iter(results)))
+risk = results[key]
+st.session_state[LAST_KEY] = risk
+where = f"{named.name}, {risk.n_paths:,} paths, seed {risk.seed}"
+
+p, se = risk.probability_converting_wins()
+c1, c2, c3 = st.columns(3)
+c1.metric("Probability converting wins", fmt.pct(p), help=f"± {fmt.pct(se)} (standard error)")
+best_conv = float(risk.best_converting_usd.mean())
+best_non = float(risk.best_not_converting_usd.mean())
+c2.metric("Best converting, mean NPV", fmt.usd(best_conv))
+c3.metric("Best not converting, mean NPV", fmt.usd(best_non))
+
+# --- Distributions ---------------------------------------------------------------------------------
+summary = risk.summary()
+shown = [k for k in STRATEGY_ORDER if not any(
+    np.array_equal(risk.npv_usd[k], risk.npv_usd[j]) for j in STRATEGY_ORDER[: STRATEGY_ORDER.index(k)]
+)]  # fmt: skip
+table = summary.loc[shown].rename(index=lambda k: STRATEGY_LABELS.get(k, k)) / 1e6
+table.columns = ["Mean", "Std error", "P10", "P50", "P90", "ES 5%"]
+st.subheader("NPV by strategy (USD M)")
+st.text(f"Scenario: {where}. Strategies identical on every path are shown once.")
+st.dataframe(table.style.format("{:,.1f}"), width="stretch")
+q = np.linspace(0.0, 1.0, 201)
+ecdf = pd.concat(
+    [pd.DataFrame({"strategy": STRATEGY_LABELS.get(k, k), "npv_musd":
+                   np.quantile(risk.npv_usd[k], q) / 1e6, "share": q}) for k in shown],
+    ignore_index=True,
+)  # fmt: skip
+st.altair_chart(
+    alt.Chart(ecdf, title=f"Distribution of NPV ({where})")
+    .mark_line()
+    .encode(
+        x=alt.X("npv_musd:Q", title="NPV (USD M)"),
+        y=alt.Y("share:Q", title="Share of paths at or below", axis=alt.Axis(format="%")),
+        color=alt.Color("strategy:N", legend=alt.Legend(orient="bottom", title=None, columns=2)),
+        tooltip=[
+            alt.Tooltip("strategy:N"),
+            alt.Tooltip("npv_musd:Q", format=",.1f"),
+            alt.Tooltip("share:Q", format=".0%"),
+        ],  # fmt: skip
+    ),
+    width="stretch",
+)
+
+# --- Sensitivity ------------------------------------------------------------------------------------
+try:
+    sens = sensitivity(site, named.scenario, scenario_name=named.name)
+except Exception as exc:
+    st.error(f"The sensitivity could not be computed: {safe_message(exc)}")
+    st.stop()
+st.subheader("What moves the value of converting")
+st.text(
+    f"Scenario: {named.name}. Value of converting today {fmt.usd(sens.gap_base_usd)} (best "
+    "converting minus best not converting, on the rows the site decision chose); each driver "
+    "moved alone to its low and high value."
+)
+tor = sens.tornado.copy()
+bars = pd.concat([
+    pd.DataFrame({"driver": tor["label"], "end": "low", "value": tor["low_value"],
+                  "change_musd": tor["low_change_usd"] / 1e6, "breakeven": tor["breakeven_value"]}),
+    pd.DataFrame({"driver": tor["label"], "end": "high", "value": tor["high_value"],
+                  "change_musd": tor["high_change_usd"] / 1e6, "breakeven": tor["breakeven_value"]}),
+], ignore_index=True)  # fmt: skip
+st.altair_chart(
+    alt.Chart(bars, title=f"Tornado: change in the value of converting ({named.name})")
+    .mark_bar()
+    .encode(
+        y=alt.Y("driver:N", sort=list(tor["label"]), title=None),
+        x=alt.X("change_musd:Q", title="Change (USD M)"),
+        color=alt.Color("end:N", legend=alt.Legend(orient="bottom", title="Driver at")),
+        tooltip=[
+            "driver:N",
+            "end:N",
+            alt.Tooltip("value:Q", format=",.2f"),
+            alt.Tooltip("change_musd:Q", format=",.1f"),
+            alt.Tooltip("breakeven:Q", title="break-even", format=",.2f"),
+        ],  # fmt: skip
+    ),
+    width="stretch",
+)
+be = sens.breakevens
+st.text(
+    f"Break-evens ({named.name}): lease {fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month)}"
+    f", capex {fmt.usd(be.max_capex_usd_per_mw)} per MW, BTC {fmt.usd(be.btc_price_usd)}, "
+    f"hashprice {fmt.hashprice(be.hashprice_usd_per_ph_day)} (n/a where none in range)"
+)
+spider = sens.spider.assign(gap_musd=sens.spider["gap_usd"] / 1e6)
+st.altair_chart(
+    alt.Chart(spider, title=f"Spider: value of converting by driver ({named.name})")
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("factor:Q", title="Driver x its base value", axis=alt.Axis(format=".0%")),
+        y=alt.Y("gap_musd:Q", title="Value of converting (USD M)"),
+        color=alt.Color("label:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[
+            "label:N",
+            alt.Tooltip("value:Q", format=",.2f"),
+            alt.Tooltip("gap_musd:Q", format=",.1f"),
+        ],  # fmt: skip
+    ),
+    width="stretch",
+)
+
+# --- Stories -------------------------------------------------------------------------------------------
+st.subheader("Representative scenarios")
+st.text(f"Scenario: {where}. Paths clustered by their BTC, hashrate, power and lease paths.")
+try:
+    tales = risk.stories(n_stories=4)
+except Exception as exc:
+    st.info(f"Too few paths for stories: {safe_message(exc)}")
+else:
+    cols = st.columns(len(tales.stories))
+    for col, story in zip(cols, tales.stories, strict=True):
+        with col.container(border=True):
+            st.text(story.name)
+            st.metric("Probability", fmt.pct(story.probability))
+            by_key = dict(zip(tales.strategy_keys, story.mean_npv_usd, strict=True))
+            conv = max(by_key[k] for k in ("convert", "hybrid", "mine_then_convert"))
+            non = max(by_key[k] for k in ("keep_mining", "mining_with_dr", "sell_site"))
+            st.text(f"Best converting {fmt.usd(conv)}\nBest not converting {fmt.usd(non)}")

@@ -1,0 +1,84 @@
+"""``hashpivot risk``: the numbers are valuation.risk's for the same seed and scenario; presets by
+name (built in or saved in the store); every bad input named with exit code 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli.main import main
+from sites import load_example_portfolio
+from sites.io import write_sites
+from sites.store import SiteStore
+from valuation.risk import simulate, simulate_portfolio
+from valuation.risk_presets import PRESET_NAMES, preset, save_presets
+
+SITES = [s for s in load_example_portfolio() if s.id in ("corz-muskogee", "corz-marble")]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HASHPIVOT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.chdir(tmp_path)
+    write_sites(SITES, tmp_path / "sites.csv")
+    return tmp_path
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_one_site_json_is_simulates_numbers(env, capsys) -> None:  # noqa: ANN001
+    code, out, err = _run(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
+                          "50", "--seed", "7", "--scenario", "bear", "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["scenario"]["name"] == PRESET_NAMES["bear"]
+    r = simulate(SITES[0], preset("bear"), n_paths=50, seed=7)
+    for key, values in r.npv_usd.items():
+        assert data["strategies"][key]["mean_usd"] == pytest.approx(values.mean(), rel=1e-12)
+        assert data["strategies"][key]["p10_usd"] == pytest.approx(
+            np.quantile(values, 0.1), rel=1e-12
+        )
+    assert data["p_converting_wins"] == r.probability_converting_wins()[0]
+
+
+def test_text_output_and_a_preset_saved_in_the_store(env, capsys) -> None:  # noqa: ANN001
+    save_presets(SiteStore(None))
+    code, out, _ = _run(capsys, "risk", "--store", "--site", "corz-marble", "--paths", "30",
+                        "--scenario", PRESET_NAMES["bull"])  # fmt: skip
+    assert code == 0
+    assert out.startswith(f"Scenario {PRESET_NAMES['bull']}")
+    assert "keep_mining" in out and "P(converting beats not converting)" in out
+
+
+def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
+    code, out, err = _run(capsys, "risk", "sites.csv", "--paths", "40", "--json")
+    assert code == 0, err
+    rows = {r["site_id"]: r for r in json.loads(out)["sites"]}
+    assert set(rows) == {"corz-muskogee", "corz-marble", "portfolio"}
+    res = simulate_portfolio(SITES, preset("base"), n_paths=40, seed=0)
+    t = res.table.set_index("site_id")
+    assert rows["portfolio"]["convert_mean_usd"] == pytest.approx(
+        t.loc["portfolio", "convert_mean_usd"], rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--paths", "0"], "--paths 0"),
+        (["--seed", "-3"], "--seed -3"),
+        (["--scenario", "nope"], "--scenario 'nope'"),
+        (["--start-rows"], "--start-rows"),
+    ],
+)
+def test_bad_inputs_are_named(env, capsys, argv, message) -> None:  # noqa: ANN001
+    code, _, err = _run(capsys, "risk", "sites.csv", *argv)
+    assert code == 1
+    assert message in err
