@@ -38,6 +38,9 @@ PAGES = {
         ),
         st.Page("app_pages/risk.py", title="Scenarios & risk", icon=":material/casino:"),
         st.Page(
+            "app_pages/plan.py", title="Portfolio plan", icon=":material/timeline:", url_path="plan"
+        ),
+        st.Page(
             "app_pages/board_pack.py",
             title="Board pack",
             icon=":material/picture_as_pdf:",

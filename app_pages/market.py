@@ -3,7 +3,6 @@ public AI-hosting deals with the rents they imply; and where the user's own offe
 
 from __future__ import annotations
 
-import math
 import os
 
 import altair as alt
@@ -11,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import loaders
-from app_support.market_view import market_rows
+from app_support.market_view import lease_and_other_deals, market_rows, offer_scenario
 from app_support.safe_text import md_escape, safe_message
 from sites.redact import url_secrets
 from valuation import formatting as fmt
@@ -97,46 +96,16 @@ st.dataframe(
 # --- Deals ---------------------------------------------------------------------------------------
 st.subheader("Public AI-hosting deals")
 st.caption(
-    "Announced deals and the rent they imply per kW of critical IT load per month: the flat "
+    "Announced leases and the rent they imply per kW of critical IT load per month: the flat "
     "average over the term, and year one with the escalator (3% a year assumed where not "
-    "disclosed). The GPU-cloud contract is shown but not compared: its value includes the GPUs."
+    "disclosed). Contracts that are not leases are listed apart, below."
 )
 deals = HOSTING_DEALS.copy()
+leases, others = lease_and_other_deals(deals)
 st.dataframe(
-    deals[
-        [
-            "announced",
-            "operator",
-            "tenant",
-            "site",
-            "critical_it_mw",
-            "term_years",
-            "total_value_usd",
-            "implied_year1_rate_usd_per_kw_month",
-            "implied_average_rate_usd_per_kw_month",
-            "credit_support",
-            "comparable",
-            "source",
-        ]
-    ]
-    .assign(total_value_musd=deals["total_value_usd"] / 1e6)
-    .drop(columns="total_value_usd"),
+    leases,
     hide_index=True,
     width="stretch",
-    column_order=[
-        "announced",
-        "operator",
-        "tenant",
-        "site",
-        "critical_it_mw",
-        "term_years",
-        "total_value_musd",
-        "implied_year1_rate_usd_per_kw_month",
-        "implied_average_rate_usd_per_kw_month",
-        "credit_support",
-        "comparable",
-        "source",
-    ],
     column_config={
         "announced": st.column_config.DateColumn("Announced", format="MMM YYYY"),
         "operator": "Operator",
@@ -144,8 +113,8 @@ st.dataframe(
         "site": "Site",
         "critical_it_mw": st.column_config.NumberColumn("Critical IT (MW)", format="%.0f"),
         "term_years": st.column_config.NumberColumn("Term (years)", format="%d"),
-        "total_value_musd": st.column_config.NumberColumn(
-            "Contract value", format="$%.0fM", help="Announced total rent over the base term, USD M"
+        "contract_value": st.column_config.TextColumn(
+            "Contract value", help="Announced total rent over the base term"
         ),
         "implied_year1_rate_usd_per_kw_month": st.column_config.NumberColumn(
             "Year-one rent", format="$%.0f", help="Implied year-one rent, USD per critical kW-month"
@@ -156,10 +125,28 @@ st.dataframe(
             help="Implied flat average rent, USD per critical kW-month",
         ),
         "credit_support": "Credit support",
-        "comparable": st.column_config.CheckboxColumn("Comparable"),
         "source": st.column_config.LinkColumn("Source", display_text="link"),
     },
 )
+if not others.empty:
+    st.markdown("**Not leases**: their value includes more than rent, so no rent per kW is shown")
+    # A static table: the long "what it is" wraps instead of hiding behind a scroll.
+    st.table(
+        others.assign(announced=others["announced"].map(lambda d: f"{d:%b %Y}")).rename(
+            columns={
+                "announced": "Announced",
+                "operator": "Operator",
+                "tenant": "Tenant",
+                "critical_it_mw": "Critical IT (MW)",
+                "term_years": "Term (years)",
+                "contract_value": "Contract value",
+                "what_it_is": "What it is",
+                "source": "Source",
+            }
+        ),
+        hide_index=True,
+        border="horizontal",
+    )
 
 # --- The user's offer ----------------------------------------------------------------------------
 st.subheader("Your offer among them")
@@ -221,11 +208,72 @@ st.altair_chart(
     (bars + rule + label).properties(height=max(240, 26 * len(comparable))), width="stretch"
 )
 
-if not math.isclose(offer, scenario.lease_rate_usd_per_kw_month):
-    st.caption(
-        "The site pages value conversions at the lease rate on their own slider; this offer only "
-        "places a number among the deals."
+# What the offer is worth on one of your sites: the site valued with this rent.
+try:
+    offer_sites = loaders.sites()
+except Exception as exc:
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
+    offer_sites = []
+if offer_sites:
+    by_id = {s.id: s for s in offer_sites}
+    ids = list(by_id)
+    chosen = st.session_state.get(loaders.SELECTED_SITE_KEY)
+    offer_site_id = st.selectbox(
+        "Value the offer on a site",
+        ids,
+        index=ids.index(chosen) if chosen in by_id else 0,
+        format_func=lambda i: (
+            f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
+        ),
+        key="market_offer_site",
     )
+    offer_site = by_id[offer_site_id]
+    try:
+        at_offer = loaders.decision(offer_site, offer_scenario(scenario, offer))
+        at_base = loaders.decision(offer_site, scenario)
+    except Exception as exc:  # a site the valuation refuses: say why, never a traceback
+        st.error(f"This site could not be valued at the offer: {safe_message(exc)}")
+    else:
+        change = at_offer.value_of_converting_usd - at_base.value_of_converting_usd
+        base_rate = at_base.tenant["lease_rate_usd_per_kw_month"]
+        with st.container(horizontal=True, gap="small"):
+            st.metric(
+                "Value of converting at your offer",
+                fmt.usd(at_offer.value_of_converting_usd),
+                # No arrow where the offer is the scenario's own rent for the site.
+                delta=fmt.usd(change) if fmt.usd(abs(change)) != fmt.usd(0.0) else None,
+                delta_description=f"against {fmt.rate_usd_per_kw_month(round(base_rate, 2))}",
+                help="The best converting path's NPV minus the best NPV of a path that does not "
+                "convert, with the offer as this site's year-one rent; the change is against the "
+                "rent the scenario gives the site.",
+                border=True,
+                width="content",
+            )
+            st.metric(
+                "Break-even rent for this site",
+                fmt.rate_usd_per_kw_month(round(at_offer.breakevens.lease_rate_usd_per_kw_month)),
+                help="The year-one rent at which converting and not converting are worth the "
+                "same, rounded to the dollar.",
+                border=True,
+                width="content",
+            )
+            st.metric(
+                "Return on converting at your offer",
+                fmt.annual_return(
+                    at_offer.conversion.irr_per_year,
+                    at_offer.conversion.irr_kind,
+                    at_offer.conversion.mirr_per_year,
+                ),
+                help=fmt.return_detail(
+                    at_offer.conversion.irr_per_year,
+                    at_offer.conversion.irr_kind,
+                    at_offer.conversion.mirr_per_year,
+                    scenario.discount_rate_per_year,
+                ),
+                border=True,
+                width="content",
+            )
+        st.caption("At your offer: " + md_escape(at_offer.recommendation))
 
 # --- Grid regions, their programs, and a replay of your prices -------------------------------------
 # Self-contained section (issue 12): everything it needs is imported here.

@@ -1,20 +1,26 @@
-"""Site decision: one site's facts, the recommendation and its reasons, every strategy's metrics and
-cash flows, the waterfall from mining value to converted value, the retrofit and its schedule, the
-break-evens, and sliders for the main assumptions that revalue at once."""
+"""Site decision: one site's facts (unknowns shown as unknown) and the market snapshot's age; the
+recommendation, its key figures and reasons; every distinct path by name with its NPV, return and
+terminal-value share (paths equal to another said once); cumulative cash flows, the value bridge,
+when and how much to convert; the tenant prospects and the fleet; the grid region's price shape
+and programs; the break-evens; the retrofit and its schedule. The page lays out: numbers come
+from ``valuation`` and words from ``app_support.site_view``, charts from ``app_support.charts``."""
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
+from datetime import date
+
 import streamlit as st
 
-from app_support import loaders
-from app_support.display import STRATEGY_LABELS, hex_color
+from app_support import charts, loaders, regions_view, site_view
 from app_support.safe_text import md_escape, safe_message
 from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
+from app_support.unknowns import unknown_warning
+from models import RetrofitEstimate
+from sites.schema import Site
 from valuation import formatting as fmt
-from valuation.market import block_subsidy_btc
-from valuation.mining import hashprice_usd_per_ph_day
+from valuation.regions import region_for
+from valuation.scenario import Scenario
+from valuation.strategies import CONVERTING, SiteModel, build_site_model
 
 st.title("Site decision")
 
@@ -134,301 +140,246 @@ except Exception as exc:
     st.error(f"This site could not be valued with these assumptions: {safe_message(exc)}")
     st.stop()
 
+
 # --- Facts ---------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _site_model(
+    _site: Site, _scenario: Scenario, _retrofit: RetrofitEstimate, key: str
+) -> SiteModel:
+    """The site's model under the scenario (frozen, shared read-only): its region, the months a
+    price history priced, today's hashprice and capex per MW as the break-evens use them."""
+    return build_site_model(_site, _scenario, _retrofit)
+
+
+model = _site_model(
+    site, scenario, decision.retrofit, loaders.site_key(site) + "|" + loaders.scenario_key(scenario)
+)
+region = region_for(model.grid_region)
+
 place = ", ".join(p for p in (site.county, site.state) if p)
 # User text (operator, county): shown as text, never as Markdown.
 st.text(
-    f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · {site.grid_region} · "
+    f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · {region.name} · "
     f"{site.status.replace('_', ' ')}" + (" · figures partly estimated" if site.approximate else "")
 )
-f1, f2, f3, f4, f5 = st.columns(5)
-f1.metric(
-    "Power rights", fmt.power(site.power.contracted_mw), help="Contracted MW, gross at the meter."
-)
-f2.metric(
-    "Firm power", fmt.power(site.firm_mw), help="Contracted MW that is not interruptible, gross."
-)
-f3.metric(
-    "Substation",
-    "On site" if site.substation.on_site else f"{site.substation.distance_km:.0f} km away",
-    help=f"{site.substation.capacity_mva:.0f} MVA at {site.substation.high_side_voltage_kv:.0f} kV, "
-    f"owned by the {site.substation.owner}.",
-)
-f4.metric(
-    "Land",
-    f"{site.land.acres_owned + site.land.acres_leased:,.0f} acres",
-    help=f"Owned {site.land.acres_owned:,.0f}, leased {site.land.acres_leased:,.0f}, "
-    f"expansion {site.land.acres_expansion:,.0f} acres.",
-)
-f5.metric(
-    "Fiber",
-    f"{site.connectivity.fiber_distance_km:.0f} km",
-    help=f"Distance to long-haul fiber, km; {site.connectivity.carrier_count} carriers; "
-    f"{site.connectivity.metro_distance_km:.0f} km to the nearest metro.",
-)
+# Facts the inventory does not know are valued on conservative assumptions: say which.
+if (unknown_text := unknown_warning(site)) is not None:
+    st.warning(unknown_text, icon=":material/help:")
+age_days, age_text = site_view.snapshot_age(scenario.market.as_of, date.today())
+if age_days > site_view.STALE_SNAPSHOT_DAYS:
+    st.warning(
+        f"{age_text} Fetch today's figures on the Market page, or read every value as of that day.",
+        icon=":material/schedule:",
+    )
+else:
+    st.caption(age_text)
+with st.container(horizontal=True, gap="small"):
+    for fig in site_view.site_facts(site):
+        st.metric(fig.label, fig.value, help=fig.help, width="content")
 
 # --- Recommendation ------------------------------------------------------------------------------
 best = decision.best_strategy
-rec_col, value_col = st.columns([3, 1])
-with rec_col:
-    st.subheader("Recommendation")
-    box = st.success if best in ("convert", "hybrid") else st.info
-    # The recommendation and reasons name the site: user text, made literal.
-    box(md_escape(decision.recommendation), icon=":material/lightbulb:")
-    for reason in decision.reasons[:5]:
-        st.markdown(f"- {md_escape(reason.text)}")
-with value_col:
+st.subheader("Recommendation")
+box = st.success if best in CONVERTING else st.info
+# The recommendation names the site's figures ($ would start Markdown math): made literal.
+box(md_escape(decision.recommendation), icon=":material/lightbulb:")
+best_result = decision.strategies[best]
+ret = site_view.conversion_return(decision)
+with st.container(horizontal=True, gap="small"):
     st.metric(
         "Value of converting",
         fmt.usd(decision.value_of_converting_usd),
-        help="Convert NPV minus the best mining NPV, USD. Positive: converting creates value.",
+        help="The best converting path's NPV minus the best NPV of a path that does not convert "
+        "(keep mining, mine with demand response, or sell the site). Positive: converting "
+        "creates value.",
         border=True,
+        width="content",
     )
+    st.metric(ret.label, ret.value, help=ret.help, border=True, width="content")
     st.metric(
-        "Return on converting",
-        fmt.irr_text(
-            decision.conversion.irr_per_year,
-            decision.conversion.irr_kind,
-            decision.conversion.mirr_per_year,
-        ),
-        help="IRR of what converting adds over the best mining path, month by month: the "
-        "retrofit capex and the mining given up against the rent. Above the discount rate "
-        "exactly when the value of converting is positive.",
+        "Tenant signing odds",
+        fmt.pct(decision.tenant["signing_probability"], digits=0),
+        help="Probability that an AI tenant signs within the lease-up period; the converting "
+        "paths' values are weighted by it (otherwise the site keeps mining).",
         border=True,
+        width="content",
     )
+    if best == "mine_then_convert":
+        st.metric(
+            "Start looking for a tenant",
+            f"in {fmt.months(decision.conversion_start_month)}",
+            help="Mine until then; the month that gives mine-then-convert its highest NPV on a "
+            f"grid of {decision.scenario.mine_then_convert_step_months}-month steps.",
+            border=True,
+            width="content",
+        )
+    share = best_result.terminal_value_share
     st.metric(
-        "Best share to convert",
-        fmt.pct(decision.best_hybrid_share, digits=0),
-        help="Share of the site's halls converted that gives the highest NPV of the split site.",
+        "Terminal value share",
+        fmt.pct(share, digits=0),  # a dash where the NPV is not positive (no share to show)
+        help="Share of the recommended path's NPV that is the value of the business at year "
+        f"{decision.scenario.horizon_months / 12:g} (the terminal value), discounted to today: "
+        "the part of the case that rests on the exit.",
         border=True,
+        width="content",
     )
+st.markdown("**Why**")
+TOP_REASONS = 5
+st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons[:TOP_REASONS]))
+if len(decision.reasons) > TOP_REASONS:
+    with st.expander(f"{len(decision.reasons) - TOP_REASONS} smaller reasons"):
+        st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons[TOP_REASONS:]))
 
-# --- Metrics per strategy ------------------------------------------------------------------------
-st.subheader("Strategies")
-cols = st.columns(len(decision.strategies))
-for col, (key, result) in zip(cols, decision.strategies.items(), strict=True):
-    s = result.summary
-    with col.container(border=True):
-        st.markdown(
-            f"<span style='color:{hex_color(key)};font-size:1.2em'>●</span> **{result.label}**"
-            + ("  ·  recommended" if key == best else ""),
-            unsafe_allow_html=True,
-        )
-        st.metric("NPV", fmt.usd(s.npv_usd), help="Net present value at the discount rate, USD.")
-        st.markdown(
-            f"IRR **{fmt.irr_text(s.irr_per_year, s.irr_kind, s.mirr_per_year)}**  \n"
-            f"Payback **{fmt.years_months(s.payback_month) if s.peak_funding_usd > 0 else 'no outlay'}**  \n"
-            f"Peak funding **{fmt.usd(s.peak_funding_usd)}**",
-            help="IRR: the yearly rate at which the after-tax cash flows' NPV is zero, shown only "
-            "where exactly one such rate exists on an investment; otherwise MIRR (reinvested and "
-            "financed at the discount rate) or none. Payback: years from today until cumulative "
-            "cash flow, undiscounted, is back to zero. Peak funding: the deepest the cumulative "
-            "cash flow goes below zero, USD: the money the path needs before it pays for itself.",
-        )
+# --- Paths ---------------------------------------------------------------------------------------
+st.subheader("The paths compared")
+paths = site_view.paths_table(decision)
+# A static table: it wraps long path names at any width, where a grid would hide columns.
+st.table(
+    paths.drop(columns="npv_usd").rename(columns=site_view.PATH_COLUMNS),
+    hide_index=True,
+    border="horizontal",
+)
+st.caption(
+    "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, else its "
+    "MIRR; no outlay where no money goes in before it comes out. Payback: years until the "
+    "undiscounted cumulative cash flow is back to zero. Peak funding: the deepest the cumulative "
+    "cash flow goes below zero. Value at the horizon: the share of the NPV that is the "
+    "business's value at the end of the horizon."
+)
+waiting = site_view.waiting_line(decision)
+if waiting:
+    st.markdown(md_escape(waiting))
+for line in site_view.identical_lines(decision):
+    st.caption(md_escape(line))
 
-# --- Cumulative cash flows and waterfall ---------------------------------------------------------
-chart_col, fall_col = st.columns(2)
-lines = pd.concat(
-    [
-        pd.DataFrame(
-            {
-                "month": range(len(r.monthly)),
-                "strategy": STRATEGY_LABELS.get(r.key, r.label),
-                "cumulative_musd": r.monthly["unlevered_fcf_usd"].cumsum().to_numpy() / 1e6,
-            }
-        )
-        for r in decision.strategies.values()
-    ],
-    ignore_index=True,
+st.markdown("**Cumulative cash flow** of each path, before financing")
+st.altair_chart(charts.cumulative_chart(decision), width="stretch")
+st.caption(
+    "The value at the horizon (the business's value in the last month, after tax) is named in "
+    "the legend, not drawn: it would dwarf fifteen years of operations."
 )
-lines["year"] = lines["month"] / 12.0
-color_scale = alt.Scale(
-    domain=[STRATEGY_LABELS.get(k, r.label) for k, r in decision.strategies.items()],
-    range=[hex_color(k) for k in decision.strategies],
-)
-with chart_col:
-    st.markdown("**Cumulative cash flow** (USD M, before financing)")
-    st.altair_chart(
-        alt.Chart(lines)
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=alt.X("year:Q", title="Years from today"),
-            y=alt.Y("cumulative_musd:Q", title="USD M"),
-            color=alt.Color(
-                "strategy:N",
-                scale=color_scale,
-                legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=240),
+conv_label = decision.strategies[decision.best_converting].label.split(":")[0]
+non_label = decision.strategies[decision.best_not_converting].label.split(" (")[0]
+st.markdown(f"**Value bridge**, NPV: {md_escape(non_label)} → {md_escape(conv_label)}")
+st.altair_chart(charts.waterfall_chart(decision), width="stretch")
+
+start_col, split_col = st.columns(2)
+with start_col:
+    st.markdown("**When to convert**: NPV by the year the search for a tenant starts")
+    st.altair_chart(charts.start_grid_chart(decision), width="stretch")
+    st.caption("Year 0 is converting now; the diamond marks the best start.")
+with split_col:
+    st.markdown("**How much to convert**: NPV by the share of the site converted")
+    st.altair_chart(charts.hybrid_grid_chart(decision), width="stretch")
+    st.caption("0% is keep mining, 100% converts the whole site; the diamond marks the best split.")
+
+# --- Tenant and fleet ----------------------------------------------------------------------------
+st.subheader("The tenant and the fleet")
+with st.container(horizontal=True, gap="small"):
+    for fig in site_view.tenant_figures(decision):
+        st.metric(fig.label, fig.value, help=fig.help, width="content")
+st.text(decision.fleet_note)  # names the inventory's machines: user text, shown as text
+
+# --- Grid region ---------------------------------------------------------------------------------
+st.subheader(f"Grid region: {region.name}")
+st.caption(md_escape(f"{region.description} Price index: {region.hub}."))
+st.caption(md_escape(site_view.price_source_text(region.name, model.history_months)))
+price_col, prog_col = st.columns([2, 3])
+with price_col:
+    st.markdown("**Price shape**: a year of hourly prices, highest first")
+    st.altair_chart(charts.price_duration_chart(region), width="stretch")
+with prog_col:
+    paid = [p.name for p in model.dr_programs]
+    st.markdown(f"**Grid programs in {region.name}**")
+    programs = regions_view.program_frame(region, scenario.market.as_of)
+    if programs.empty:
+        st.caption(f"{region.name} lists no program a large flexible load can join.")
+    else:
+        st.table(
+            programs[["program", "usd_per_mw_year", "large_flexible_load", "in_default_set"]]
+            .assign(
+                usd_per_mw_year=programs["usd_per_mw_year"].map(fmt.usd),
+                in_default_set=programs["in_default_set"].map({True: "yes", False: "no"}),
+            )
+            .rename(
+                columns={
+                    "program": "Program",
+                    "usd_per_mw_year": "Per MW-year",
+                    "large_flexible_load": "Miners can join",
+                    "in_default_set": "Valued here",
+                }
             ),
-            tooltip=[
-                alt.Tooltip("strategy:N", title="Strategy"),
-                alt.Tooltip("year:Q", title="Year", format=".1f"),
-                alt.Tooltip("cumulative_musd:Q", title="USD M", format=",.0f"),
-            ],
+            hide_index=True,
+            border="horizontal",
         )
-        .properties(height=330),
-        width="stretch",
-    )
-
-steps = decision.waterfall.reset_index(drop=True)
-values = steps["value_usd"].to_numpy() / 1e6
-is_total = [i == 0 or i == len(steps) - 1 for i in range(len(steps))]
-ends = []
-running = 0.0
-for total, value in zip(is_total, values, strict=True):
-    running = value if total else running + value
-    ends.append(running)
-starts = [
-    0.0 if total else end - value for total, end, value in zip(is_total, ends, values, strict=True)
-]
-fall = pd.DataFrame(
-    {
-        "order": range(len(steps)),
-        "step": steps["step"],
-        "start": starts,
-        "end": ends,
-        "label": [fmt.usd(v * 1e6) for v in values],
-        "kind": [
-            "total" if t else ("up" if v >= 0 else "down")
-            for t, v in zip(is_total, values, strict=True)
-        ],
-    }
-)
-with fall_col:
-    st.markdown("**From mining value to converted value** (NPV, USD M)")
-    order = list(fall["step"])
-    bars = (
-        alt.Chart(fall)
-        .mark_bar(size=24)
-        .encode(
-            y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-            x=alt.X("start:Q", title="USD M"),
-            x2="end:Q",
-            color=alt.Color(
-                "kind:N",
-                scale=alt.Scale(
-                    domain=["total", "up", "down"], range=["#5b6770", "#009e73", "#d55e00"]
-                ),
-                legend=None,
-            ),
-            tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("label:N", title="Value")],
+    st.caption(
+        md_escape(
+            "Mining with demand response is paid by: " + ", ".join(paid) + "."
+            if paid
+            else "No program pays this site: mining with demand response is plain mining here."
         )
+        + " Each program's obligations, eligibility and source are on the Market page."
     )
-    text = (
-        alt.Chart(fall)
-        .mark_text(align="left", dx=4, fontSize=12)
-        .encode(y=alt.Y("step:N", sort=order), x=alt.X("max_x:Q"), text="label:N")
-        .transform_calculate(max_x="max(datum.start, datum.end)")
-    )
-    st.altair_chart((bars + text).properties(height=300), width="stretch")
 
 # --- Break-evens ---------------------------------------------------------------------------------
 st.subheader("Break-evens against today's assumptions")
 be = decision.breakevens
-market_now = scenario.market
-hashprice_today = float(
-    hashprice_usd_per_ph_day(
-        market_now.btc_price_usd,
-        market_now.network_hashrate_eh_s,
-        market_now.fees_btc_per_block,
-        block_subsidy_btc(market_now.height_as_of),
-    )
-)
-st.markdown(
-    "| Break-even | Where the paths are worth the same | Today |\n|---|---|---|\n"
-    f"| Lease rate | {fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month)} "
-    f"| {fmt.rate_usd_per_kw_month(lease)} |\n"
-    f"| Hashprice | {fmt.hashprice(be.hashprice_usd_per_ph_day)} "
-    f"| {fmt.hashprice(hashprice_today)} |\n"
-    f"| Bitcoin price | {fmt.usd_exact(be.btc_price_usd)} | {fmt.usd_exact(scenario.market.btc_price_usd)} |\n"
-    f"| Retrofit capex per critical MW (most converting can bear) "
-    f"| {fmt.usd_per_mw(be.max_capex_usd_per_mw)} "
-    f"| {fmt.usd_per_mw(scenario.capex_usd_per_critical_mw or estimate_per_mw)} |"
-)
+st.table(
+    [
+        {"Break-even": "Lease rate",
+         "Paths worth the same at": fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
+         "Today": fmt.rate_usd_per_kw_month(round(model.lease_rate_usd_per_kw_month, 2))},
+        {"Break-even": "Hashprice",
+         "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
+         "Today": fmt.hashprice(model.hashprice.hashprice_usd_per_ph_day[0])},
+        {"Break-even": "Bitcoin price",
+         "Paths worth the same at": fmt.usd_exact(be.btc_price_usd),
+         "Today": fmt.usd_exact(scenario.market.btc_price_usd)},
+        {"Break-even": "Retrofit capex per critical MW (the most converting can bear)",
+         "Paths worth the same at": fmt.usd_per_mw(be.max_capex_usd_per_mw),
+         "Today": fmt.usd_per_mw(model.capex_usd_per_critical_mw)},
+    ],
+    hide_index=True,
+    border="horizontal",
+)  # fmt: skip
 st.caption(
-    "Each break-even moves one assumption alone until converting and the best mining path have "
-    "the same NPV; a dash means no value in range does it."
+    "Each break-even moves one assumption alone until the best converting path and the best path "
+    "that does not convert have the same NPV; a dash means no value in range does it. The lease "
+    "rate is this site's achievable rate; capex includes contingency."
 )
 
 # --- Retrofit ------------------------------------------------------------------------------------
 retrofit = decision.retrofit
 st.subheader("Retrofit to AI hosting")
 st.caption(
-    f"{fmt.power(retrofit.critical_it_mw)} of critical IT load at a design PUE of "
-    f"{retrofit.design_pue:.2f}: {fmt.usd(retrofit.total_base_usd)} base case "
-    f"({fmt.usd(retrofit.total_low_usd)} to {fmt.usd(retrofit.total_high_usd)}), "
-    f"{fmt.usd_per_mw(retrofit.capex_per_critical_mw_usd)} of critical IT. "
-    f"Critical path: {retrofit.critical_path}."
+    md_escape(
+        f"{fmt.power(retrofit.critical_it_mw)} of critical IT load at a design PUE of "
+        f"{retrofit.design_pue:.2f}: {fmt.usd(retrofit.total_base_usd)} base case "
+        f"({fmt.usd(retrofit.total_low_usd)} to {fmt.usd(retrofit.total_high_usd)}), "
+        f"{fmt.usd_per_mw(retrofit.capex_per_critical_mw_usd)} of critical IT. "
+        f"Critical path: {retrofit.critical_path}."
+    )
 )
 cost_col, sched_col = st.columns(2)
-groups = (
-    retrofit.line_items.groupby("group", as_index=False)[["low_usd", "base_usd", "high_usd"]]
-    .sum()
-    .sort_values("base_usd", ascending=False)
-)
-groups[["low_musd", "base_musd", "high_musd"]] = groups[["low_usd", "base_usd", "high_usd"]] / 1e6
 with cost_col:
-    st.markdown("**Cost by group** (USD M, base with low-high range)")
-    base_bars = (
-        alt.Chart(groups)
-        .mark_bar(color="#0072b2")
-        .encode(
-            y=alt.Y("group:N", sort="-x", title=None),
-            x=alt.X("base_musd:Q", title="USD M"),
-            tooltip=[
-                alt.Tooltip("group:N", title="Group"),
-                alt.Tooltip("low_musd:Q", title="Low, USD M", format=",.1f"),
-                alt.Tooltip("base_musd:Q", title="Base, USD M", format=",.1f"),
-                alt.Tooltip("high_musd:Q", title="High, USD M", format=",.1f"),
-            ],
-        )
-    )
-    ranges = (
-        alt.Chart(groups)
-        .mark_rule(color="#333", strokeWidth=1.5)
-        .encode(y=alt.Y("group:N", sort="-x"), x="low_musd:Q", x2="high_musd:Q")
-    )
-    st.altair_chart((base_bars + ranges).properties(height=260), width="stretch")
-halls = pd.DataFrame(
-    [
-        {
-            "hall": h.hall,
-            "start": h.construction_start_month,
-            "ready": h.ready_for_service_month,
-            "critical_it_mw": h.critical_it_mw,
-            "capex": fmt.usd(h.capex_base_usd),
-        }
-        for h in retrofit.halls
-    ]
-)
+    st.markdown("**Cost by group**, base with the low-high range")
+    st.altair_chart(charts.retrofit_chart(decision), width="stretch")
 with sched_col:
-    st.markdown("**Schedule** (months from the decision to ready for service)")
-    st.altair_chart(
-        alt.Chart(halls)
-        .mark_bar(color="#009e73", cornerRadius=3)
-        .encode(
-            y=alt.Y("hall:N", title=None, sort=list(halls["hall"])),
-            x=alt.X("start:Q", title="Month"),
-            x2="ready:Q",
-            tooltip=[
-                alt.Tooltip("hall:N", title="Hall"),
-                alt.Tooltip("start:Q", title="Construction starts, month"),
-                alt.Tooltip("ready:Q", title="Ready for service, month"),
-                alt.Tooltip("critical_it_mw:Q", title="Critical IT MW", format=",.1f"),
-                alt.Tooltip("capex:N", title="Capex"),
-            ],
-        )
-        .properties(height=260),
-        width="stretch",
-    )
+    st.markdown("**Schedule**, months from the decision to ready for service")
+    st.altair_chart(charts.schedule_chart(decision), width="stretch")
 with st.expander("Retrofit line items"):
+    items = retrofit.line_items
     st.dataframe(
-        retrofit.line_items,
+        items.assign(**{c: items[c].map(fmt.usd) for c in ("low_usd", "base_usd", "high_usd")}),
         hide_index=True,
         width="stretch",
         column_config={
-            "low_usd": st.column_config.NumberColumn("Low (USD)", format="dollar"),
-            "base_usd": st.column_config.NumberColumn("Base (USD)", format="dollar"),
-            "high_usd": st.column_config.NumberColumn("High (USD)", format="dollar"),
+            "group": st.column_config.TextColumn("Group"),
+            "item": st.column_config.TextColumn("Item"),
+            "low_usd": st.column_config.TextColumn("Low"),
+            "base_usd": st.column_config.TextColumn("Base"),
+            "high_usd": st.column_config.TextColumn("High"),
+            "basis": st.column_config.TextColumn("Basis and source", width="large"),
             "tax_class": st.column_config.NumberColumn("MACRS class (years)"),
         },
     )

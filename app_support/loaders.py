@@ -100,3 +100,17 @@ def base_scenario() -> Scenario:
     from valuation.scenario import Scenario
 
     return st.session_state.get(SCENARIO_KEY) or Scenario()
+
+
+@st.cache_data(show_spinner="Valuing each site's conversion starts…", max_entries=16)
+def _start_table(_sites: tuple[Site, ...], _scenario: Scenario, key: str):  # noqa: ANN202
+    from valuation.conversion_plan import start_table
+
+    return start_table(list(_sites), _scenario)
+
+
+def start_table(sites_: tuple[Site, ...], scenario: Scenario):  # noqa: ANN201
+    """``valuation.conversion_plan.start_table`` of the sites under a scenario (cached): each
+    site's value by start year, capex schedule and critical IT MW."""
+    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_)])
+    return _start_table(sites_, scenario, key)

@@ -1,4 +1,5 @@
-"""The dated market defaults as rows for the Market page: label, formatted value, unit, source.
+"""What the Market page shows: the dated market defaults as rows (label, formatted value, unit,
+source), the deals split into leases and other contracts, and the scenario an offer values.
 
 Values and sources come from the ``MarketState`` in use (``valuation.market``); this module only
 chooses labels and number formats.
@@ -6,8 +7,13 @@ chooses labels and number formats.
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
+
 from valuation import formatting as fmt
 from valuation.market import MarketState
+from valuation.scenario import Scenario
 
 # (field, label, unit, formatter)
 _FIELDS = (
@@ -70,3 +76,47 @@ def market_rows(market: MarketState) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+_LEASE_COLUMNS = [
+    "announced", "operator", "tenant", "site", "critical_it_mw", "term_years", "contract_value",
+    "implied_year1_rate_usd_per_kw_month", "implied_average_rate_usd_per_kw_month",
+    "credit_support", "source",
+]  # fmt: skip
+_OTHER_COLUMNS = [
+    "announced", "operator", "tenant", "critical_it_mw", "term_years", "contract_value",
+    "what_it_is", "source",
+]  # fmt: skip
+_WHAT_IT_IS = {
+    "gpu_cloud": "GPU cloud capacity: the price includes the GPUs and their operation, so it is "
+    "not a rent for powered space",
+}
+
+
+def lease_and_other_deals(deals: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The deals table split for the Market page: leases (``comparable``) with their implied rents,
+    and the other contracts (a GPU-cloud deal) without any rent per kW, which would sit beside
+    the leases' as if it were one. ``contract_value`` is the announced total in executive format
+    ($8.7B)."""
+    shown = deals.assign(contract_value=deals["total_value_usd"].map(fmt.usd))
+    is_lease = shown["comparable"].astype(bool)
+    others = shown.loc[~is_lease].assign(
+        what_it_is=shown.loc[~is_lease, "structure"]
+        .map(_WHAT_IT_IS)
+        .fillna("Not a lease of powered space: not compared with rents")
+    )
+    return (
+        shown.loc[is_lease, _LEASE_COLUMNS].reset_index(drop=True),
+        others[_OTHER_COLUMNS].reset_index(drop=True),
+    )
+
+
+def offer_scenario(scenario: Scenario, offer_usd_per_kw_month: float) -> Scenario:
+    """The scenario with an offered year-one rent as every site's rate: an offer is a price for
+    one site, so the readiness adjustment of the rate is off (the odds that the tenant signs
+    keep theirs)."""
+    return dataclasses.replace(
+        scenario,
+        lease_rate_usd_per_kw_month=float(offer_usd_per_kw_month),
+        tenant_prospects=dataclasses.replace(scenario.tenant_prospects, rate_change_per_point=0.0),
+    )

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import risk, scenarios, sites_cmd, value
+from cli import plan, risk, scenarios, sites_cmd, value
 from cli.common import (
     INTERNAL,
     INVALID_INPUT,
@@ -24,7 +24,7 @@ from cli.common import (
 )
 from valuation import __version__
 
-COMMANDS = (value, sites_cmd, scenarios, risk)  # the plan command joins here
+COMMANDS = (value, sites_cmd, scenarios, risk, plan)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -134,3 +134,58 @@ def irr_text(irr_per_year: float, irr_kind: str, mirr_per_year: float | None = N
             f"several; MIRR {pct(mirr_per_year)}" if not _is_missing(mirr_per_year) else "several"
         )
     return "none (no outlay)"
+
+
+UNKNOWN = "unknown"
+
+
+def _unknown_or_nonpositive(value: object) -> bool:
+    return _is_missing(value) or float(value) <= 0  # type: ignore[arg-type]
+
+
+def acres(value: Real | float | None) -> str:
+    """Land in acres: 1234 -> "1,234 acres"; None, nan or 0 -> "unknown" (a powered site always
+    has some land, so 0 in the inventory means nobody entered it)."""
+    if _unknown_or_nonpositive(value):
+        return UNKNOWN
+    text = f"{float(value):,.0f}"  # type: ignore[arg-type]
+    return f"{text} acre" if text == "1" else f"{text} acres"
+
+
+def km(value: Real | float | None) -> str:
+    """A distance in km: 12.4 -> "12 km", 0.4 -> "0.4 km"; None or nan -> "unknown"."""
+    if _is_missing(value):
+        return UNKNOWN
+    x = float(value)  # type: ignore[arg-type]
+    return f"{x:,.0f} km" if abs(x) >= 1 or x == 0 else f"{x:.1f} km"
+
+
+def annual_return(irr_per_year: float, irr_kind: str, mirr_per_year: float | None = None) -> str:
+    """One yearly return an executive reads at a glance: the IRR where exactly one rate zeroes
+    the NPV of an investment ("18.4% a year"), the MIRR where several do, "no outlay" where no
+    money goes in before it comes out (``valuation.finance.IrrResult.kind``). The detail (which
+    rate it is) belongs in ``return_detail``."""
+    if irr_kind == "conventional" and not _is_missing(irr_per_year):
+        return f"{pct(irr_per_year)} a year"
+    if irr_kind == "several" and not _is_missing(mirr_per_year):
+        return f"{pct(mirr_per_year)} a year"
+    return "no outlay"
+
+
+def return_detail(
+    irr_per_year: float, irr_kind: str, mirr_per_year: float | None, discount_rate_per_year: float
+) -> str:
+    """The technical note behind ``annual_return``: which rate it is, and the MIRR beside it."""
+    mirr = (
+        f" MIRR (reinvested and financed at {pct(discount_rate_per_year)}): {pct(mirr_per_year)}."
+        if not _is_missing(mirr_per_year)
+        else ""
+    )
+    if irr_kind == "conventional" and not _is_missing(irr_per_year):
+        return f"IRR: the one yearly rate at which the cash flows' NPV is zero.{mirr}"
+    if irr_kind == "several":
+        return (
+            "Several yearly rates make the NPV zero, so no single IRR exists: the figure is the "
+            f"MIRR, reinvested and financed at {pct(discount_rate_per_year)}."
+        )
+    return "No money goes in before it comes out, so there is no return on an outlay to show."

@@ -252,8 +252,9 @@ def plan_conversions(
     - ``value_usd`` (sites, years): the value of starting the conversion in each plan year (USD at
       the valuation date); nan where that start is not possible.
     - ``capex_usd`` (sites,) or (sites, years): the capex of a start in each year, USD, 0 or more.
-    - ``capex_schedule`` (k,) or (sites, k): the share of the capex spent in the start year and the
-      k - 1 years after; 0 or more, summing to 1. Funding years are years + k - 1.
+    - ``capex_schedule`` (k,), (sites, k) or (sites, years, k): the share of the capex spent in
+      the start year and the k - 1 years after (per site, or per site and start year); 0 or
+      more, summing to 1. Funding years are years + k - 1.
     - ``equity_budget_usd_per_year`` (a number or (funding years,)) and/or
       ``equity_budget_usd_total``: what the company can fund from equity; at least one, or both
       None for no budget.
@@ -289,18 +290,26 @@ def plan_conversions(
     sched = _array(capex_schedule, "capex_schedule")
     if sched.ndim == 1:
         sched = np.broadcast_to(sched, (n_sites, sched.size))
-    if sched.ndim != 2 or sched.shape[0] != n_sites or not 1 <= sched.shape[1] <= MAX_YEARS:
+    if sched.ndim == 2:  # one schedule per site, the same for every start year
+        sched = np.broadcast_to(sched[:, None, :], (sched.shape[0], n_years, sched.shape[1]))
+    if (
+        sched.ndim != 3
+        or sched.shape[:2] != (n_sites, n_years)
+        or not 1 <= sched.shape[2] <= MAX_YEARS
+    ):
         raise PortfolioInputError(
-            f"capex_schedule has shape {sched.shape}; allowed (k,) or ({n_sites}, k), k from 1 "
-            f"to {MAX_YEARS}"
+            f"capex_schedule has shape {sched.shape}; allowed (k,), ({n_sites}, k) or "
+            f"({n_sites}, {n_years}, k), k from 1 to {MAX_YEARS}"
         )
     _non_negative(sched, "capex_schedule")
-    if not np.allclose(sched.sum(axis=1), 1.0, atol=1e-9):
-        bad = int(np.argmax(np.abs(sched.sum(axis=1) - 1.0)))
+    sums = sched.sum(axis=2)
+    if not np.allclose(sums, 1.0, atol=1e-9):
+        bad = np.unravel_index(int(np.argmax(np.abs(sums - 1.0))), sums.shape)
         raise PortfolioInputError(
-            f"capex_schedule of site {bad} sums to {sched[bad].sum()!r}; allowed shares summing to 1"
+            f"capex_schedule of site {bad[0]}, start year {bad[1]} sums to {sums[bad]!r}; "
+            "allowed shares summing to 1"
         )
-    k = sched.shape[1]
+    k = sched.shape[2]
     n_funding = n_years + k - 1
     ltc = _number(loan_to_cost, "loan_to_cost")
     if not (np.isfinite(ltc) and 0 <= ltc < 1):
@@ -339,7 +348,7 @@ def plan_conversions(
     site_of = np.repeat(np.arange(n_sites), n_years)
     year_of = np.tile(np.arange(n_years), n_sites)
     # capex and equity by (variable, funding year): spend of start (i, t) in year t + j
-    spend = capex.reshape(-1)[:, None] * sched[site_of]  # (var, k)
+    spend = capex.reshape(-1)[:, None] * sched.reshape(n_var, k)  # (var, k)
     fy = year_of[:, None] + np.arange(k)[None, :]  # (var, k)
     var_idx = np.repeat(np.arange(n_var), k)
     capex_by_year = coo_array(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from app_support.unknowns import key_facts, land_text, substation_text, unknown_warning
+from app_support import site_view
+from app_support.unknowns import unknown_warning
 from sites import load_example_portfolio
-from sites.schema import UNKNOWN_COLUMNS, Land, Substation, from_record, to_record
+from sites.schema import UNKNOWN_COLUMNS, Substation, from_record, to_record
 
 BASE = load_example_portfolio()[0]
 
@@ -40,15 +41,10 @@ def test_warning_names_each_unknown_and_its_assumption() -> None:
 
 
 def test_unknown_land_and_substation_show_as_unknown_not_zero() -> None:
-    site = _all_unknown()
-    assert land_text(site) == "unknown"
-    assert substation_text(site) == "unknown"
-    facts = {label: (value, help_) for label, value, help_ in key_facts(site)}
-    assert facts["Land"][0] == "unknown" and "0 acres" not in facts["Land"][1]
-    assert facts["Fiber"][0] == "unknown"
-    partly = dataclasses.replace(BASE, land=Land(120.0, None, None))
-    assert land_text(partly) == "at least 120 acres"
-    assert land_text(dataclasses.replace(BASE, land=Land(0.0, 0.0, 0.0))) == "0 acres"  # a real 0
+    # The site page's facts (app_support.site_view) on a site whose unknowns are None.
+    facts = {f.label: f for f in site_view.site_facts(_all_unknown())}
+    assert facts["Land"].value == "unknown" and "0 acres" not in facts["Land"].help
+    assert facts["Substation"].value == "unknown"
+    assert facts["Fiber"].value == "unknown"
     off = dataclasses.replace(BASE, substation=Substation(on_site=False, distance_km=None))
-    assert substation_text(off) == "off site, distance unknown"
-    assert key_facts(BASE)[0][1] == "On site"
+    assert {f.label: f for f in site_view.site_facts(off)}["Substation"].value == "unknown"

@@ -18,6 +18,7 @@ PAGES = {
     "site": "Site decision",
     "inventory": "Inventory",
     "market": "Market & comparables",
+    "plan": "Portfolio plan",
 }
 
 

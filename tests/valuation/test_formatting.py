@@ -83,3 +83,30 @@ def test_irr_text_says_how_far_to_trust_it():
     assert fmt.irr_text(0.2103, "several", float("nan")) == "several"
     assert fmt.irr_text(1.49, "financing") == "none (no outlay)"
     assert fmt.irr_text(float("nan"), "none") == "none (no outlay)"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1234.4, "1,234 acres"), (0.6, "1 acre"), (2.5, "2 acres"), (0.0, "unknown"), (None, "unknown"),
+     (math.nan, "unknown"), (-3.0, "unknown")],
+)  # fmt: skip
+def test_acres_unknown_never_zero(value, text):
+    assert fmt.acres(value) == text
+
+
+def test_km():
+    assert fmt.km(12.4) == "12 km"
+    assert fmt.km(0.4) == "0.4 km"
+    assert fmt.km(0) == "0 km"  # a distance of 0 is real: on the route
+    assert fmt.km(None) == fmt.km(math.nan) == "unknown"
+
+
+def test_annual_return_is_one_figure_and_the_detail_says_which():
+    assert fmt.annual_return(0.184, "conventional", 0.146) == "18.4% a year"
+    assert fmt.annual_return(0.3, "several", 0.146) == "14.6% a year"
+    assert fmt.annual_return(math.nan, "several", math.nan) == "no outlay"
+    assert fmt.annual_return(math.nan, "none", 0.1) == "no outlay"
+    detail = fmt.return_detail(0.184, "conventional", 0.146, 0.10)
+    assert detail.startswith("IRR") and "MIRR" in detail and "10.0%" in detail and "14.6%" in detail
+    assert "MIRR" in fmt.return_detail(0.3, "several", 0.146, 0.10)
+    assert "no return" in fmt.return_detail(math.nan, "none", math.nan, 0.10)

@@ -1,0 +1,181 @@
+"""Portfolio plan: which sites convert in which year under an equity budget and a cap on the
+critical IT MW tenants take a year, as a timeline with the funding curve, and what another $100M
+of budget is worth. Every number comes from ``valuation.conversion_plan`` (an exact integer
+program, ``valuation.portfolio``)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_support import loaders
+from app_support.safe_text import md_escape, safe_message
+from valuation import formatting as fmt
+from valuation.conversion_plan import plan_portfolio
+from valuation.portfolio import DEFAULT_LOAN_TO_COST
+
+st.title("Portfolio plan")
+
+try:
+    all_sites = loaders.sites()
+except Exception as exc:  # the store is the user's database: say what failed, in words
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
+    st.stop()
+if not all_sites:
+    st.info("The inventory is empty. Add sites or upload a file on the Inventory page.")
+    st.stop()
+
+scenario = loaders.base_scenario()
+try:
+    table = loaders.start_table(tuple(all_sites), scenario)
+except Exception as exc:
+    st.error(f"The sites' conversion starts could not be valued: {safe_message(exc)}")
+    st.stop()
+if table.errors:
+    st.warning(
+        f"{len(table.errors)} site{'s' if len(table.errors) != 1 else ''} could not be valued "
+        "and are left out: "
+        + "; ".join(f"{md_escape(k)}: {md_escape(v)}" for k, v in table.errors.items())
+    )
+
+st.caption(
+    f"Each site's value of converting in each start year is its mine-then-convert NPV for "
+    f"that start less its best path that does not convert (market as of "
+    f"{scenario.market.as_of:%d %b %Y}, deterministic values). The budget is equity: capex less "
+    "project debt at the loan-to-cost. Leave a limit empty for none."
+)
+
+c1, c2, c3, c4 = st.columns(4)
+budget_year_musd = c1.number_input(
+    "Equity budget per year (USD M)", min_value=0.0, max_value=1e6, value=None, step=100.0,
+    key="plan_budget_year", help="What the company can fund from equity each year.",
+)  # fmt: skip
+budget_total_musd = c2.number_input(
+    "Equity budget in total (USD M)", min_value=0.0, max_value=1e7, value=None, step=500.0,
+    key="plan_budget_total", help="What the company can fund from equity over the plan.",
+)  # fmt: skip
+mw_cap = c3.number_input(
+    "Critical IT MW tenants take a year", min_value=0.0, max_value=1e5, value=None, step=50.0,
+    key="plan_mw_cap", help="The MW of leases that can start each plan year.",
+)  # fmt: skip
+ltc = c4.slider(
+    "Loan-to-cost", 0.0, 0.95, DEFAULT_LOAN_TO_COST, 0.05, key="plan_ltc",
+    help="Project debt share of capex (80%: Galaxy Helios' project loan, Aug 2025).",
+)  # fmt: skip
+
+try:
+    result = plan_portfolio(
+        table,
+        equity_budget_usd_per_year=None if budget_year_musd is None else budget_year_musd * 1e6,
+        equity_budget_usd_total=None if budget_total_musd is None else budget_total_musd * 1e6,
+        mw_cap_per_year=mw_cap,
+        loan_to_cost=ltc,
+        first_year=scenario.market.as_of.year,
+        time_limit_s=5.0,
+    )
+except Exception as exc:
+    st.error(f"The plan could not be solved: {safe_message(exc)}")
+    st.stop()
+
+plan = result.plan
+timeline = result.timeline
+funding = result.funding
+k1, k2, k3, k4 = st.columns(4)
+k1.metric("Plan value", fmt.usd(plan.value_usd), border=True,
+          help="Sum over the converting sites of the value of converting in their start year.")  # fmt: skip
+k2.metric("Sites converting", f"{len(timeline)} of {len(table.site_ids)}", border=True)
+k3.metric("Capex committed", fmt.usd(float(timeline["capex_usd"].sum())), border=True)
+k4.metric("Peak equity in a year", fmt.usd(float(funding["equity_usd"].max())), border=True)
+st.text(result.shadow_sentence)
+if not plan.optimal:
+    st.warning(
+        f"The solver stopped at its time limit: this plan is within {plan.mip_gap:.2%} of the "
+        "best one."
+    )
+
+if timeline.empty:
+    st.info("No site converts under these limits.")
+    st.stop()
+
+# --- Timeline: which site converts when ---------------------------------------------------------
+spend_years = [
+    int((table.capex_schedule[table.site_ids.index(s), y] > 0).nonzero()[0].max()) + 1
+    for s, y in zip(timeline["site_id"], timeline["start_year"], strict=True)
+]
+names = timeline["name"].astype(str)
+repeated = names.duplicated(keep=False)  # two sites of one name (Rockdale) get their ids
+labels = names.where(~repeated, names + " (" + timeline["site_id"].astype(str) + ")")
+bars = pd.DataFrame({
+    "site": labels,
+    "start": timeline["calendar_year"].astype(int),
+    "end": timeline["calendar_year"].astype(int) + pd.Series(spend_years) ,
+    "value_musd": timeline["value_usd"] / 1e6,
+    "capex_musd": timeline["capex_usd"] / 1e6,
+    "critical_it_mw": timeline["critical_it_mw"],
+})  # fmt: skip
+order = bars.sort_values(["start", "site"])["site"].tolist()
+st.markdown("**Which site converts when** (from the search for a tenant to the last capex)")
+st.altair_chart(
+    alt.Chart(bars)
+    .mark_bar(cornerRadius=3)
+    .encode(
+        x=alt.X("start:Q", title="Year", scale=alt.Scale(zero=False),
+                axis=alt.Axis(format="d", tickMinStep=1)),
+        x2="end:Q",
+        y=alt.Y("site:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+        color=alt.Color("value_musd:Q", title="Value (USD M)",
+                        scale=alt.Scale(scheme="blues")),
+        tooltip=[alt.Tooltip("site:N", title="Site"), alt.Tooltip("start:Q", title="Start"),
+                 alt.Tooltip("value_musd:Q", title="Value (USD M)", format=",.0f"),
+                 alt.Tooltip("capex_musd:Q", title="Capex (USD M)", format=",.0f"),
+                 alt.Tooltip("critical_it_mw:Q", title="Critical IT MW", format=",.0f")],
+    )
+    .properties(height=max(160, 26 * len(bars))),
+    width="stretch",
+)  # fmt: skip
+
+# --- Funding curve by year ----------------------------------------------------------------------
+used = funding[funding["capex_usd"] > 0]
+curve = pd.concat([
+    pd.DataFrame({"year": used["calendar_year"], "part": "Equity", "stack": 0,
+                  "musd": used["equity_usd"] / 1e6}),
+    pd.DataFrame({"year": used["calendar_year"], "part": "Project debt", "stack": 1,
+                  "musd": used["debt_usd"] / 1e6}),
+], ignore_index=True)  # fmt: skip
+st.markdown(
+    "**Funding by year** (USD M: equity, at the bottom, and project debt make the capex; the "
+    "dashed line is the equity budget per year)"
+)
+layers = alt.Chart(curve).mark_bar().encode(
+    x=alt.X("year:O", title="Year"),
+    y=alt.Y("musd:Q", title="USD M", stack=True),
+    color=alt.Color("part:N", title=None, scale=alt.Scale(domain=["Equity", "Project debt"],
+                    range=["#1f4e79", "#9ecae1"]), legend=alt.Legend(orient="bottom")),
+    order=alt.Order("stack:Q", sort="ascending"),  # equity at the bottom, against the budget
+    tooltip=["year:O", "part:N", alt.Tooltip("musd:Q", format=",.0f")],
+)  # fmt: skip
+if budget_year_musd is not None:
+    rule = alt.Chart(pd.DataFrame({"budget": [budget_year_musd]})).mark_rule(
+        strokeDash=[6, 3], color="#c0392b"
+    ).encode(y="budget:Q")  # fmt: skip
+    layers = layers + rule
+st.altair_chart(layers.properties(height=260), width="stretch")
+
+table_view = pd.DataFrame({
+    "Site": timeline["name"].astype(str), "Id": timeline["site_id"].astype(str),
+    "Start year": timeline["calendar_year"].astype(int),
+    "Search for a tenant from month": timeline["decision_month"].astype(int),
+    "Value (USD M)": timeline["value_usd"] / 1e6, "Capex (USD M)": timeline["capex_usd"] / 1e6,
+    "Equity (USD M)": timeline["equity_usd"] / 1e6,
+    "Critical IT MW": timeline["critical_it_mw"],
+})  # fmt: skip
+st.dataframe(
+    table_view,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="%,.0f")
+        for c in ("Value (USD M)", "Capex (USD M)", "Equity (USD M)", "Critical IT MW")
+    },
+)

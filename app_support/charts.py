@@ -1,0 +1,392 @@
+"""The site page's charts: each builder turns a library result into a tidy frame (``*_frame``, what
+a test checks) and an Altair chart (``*_chart``) of it. No valuation here: the numbers are the
+decision's (``valuation.decision.Decision``) and the region's (``valuation.regions``).
+
+Every strategy keeps one colour, dash and marker on every chart (``display.STRATEGY_STYLES``, the
+same patterns as the board memo's ``reports.styles``), so paths stay apart in black and white and
+where two lines run together. Money axes pick USD M or USD B
+from the data (``money_unit``); tooltips print executive figures (``valuation.formatting``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from app_support.display import STRATEGY_LABELS, STRATEGY_STYLES, StrategyStyle
+from app_support.regions_view import duration_frame
+from valuation import formatting as fmt
+
+if TYPE_CHECKING:
+    from valuation.decision import Decision
+    from valuation.regions import Region
+
+# Price axis ticks on the symmetric-log scale: the range the data covers is labelled.
+PRICE_TICKS_USD_PER_MWH = (-100, -25, 0, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+BAR_COLORS = {"total": "#5b6770", "up": "#009e73", "down": "#d55e00"}
+
+
+def strategy_styles() -> dict[str, StrategyStyle]:
+    """One colour, dash and marker per strategy, the same on every chart (``display``)."""
+    return STRATEGY_STYLES
+
+
+def money_unit(values_usd: np.ndarray | pd.Series | list[float]) -> tuple[float, str]:
+    """The divisor and axis unit for money: USD B from $1B in absolute value, else USD M."""
+    arr = np.asarray(values_usd, dtype=float)
+    top = float(np.nanmax(np.abs(arr))) if arr.size and np.isfinite(arr).any() else 0.0
+    return (1e9, "USD B") if top >= 1e9 else (1e6, "USD M")
+
+
+def _usd_text(values_usd: np.ndarray | pd.Series) -> list[str]:
+    return [fmt.usd(v) for v in np.asarray(values_usd, dtype=float)]
+
+
+# --- Cumulative cash flow ------------------------------------------------------------------------
+
+
+def cumulative_frame(decision: Decision) -> pd.DataFrame:
+    """Cumulative unlevered cash flow of each distinct path, month 0 to the month before the
+    horizon: ``key``, ``label`` (the legend, naming the value at the horizon), ``year``,
+    ``cumulative_usd``, ``marker`` (True every 12 months, offset by path (spread over the
+    year) so overlapping paths still show each marker).
+
+    The horizon month carries the terminal value (a sale of the business at year 15) and the tax
+    on it; drawn, it is a spike that dwarfs fifteen years of operations. It is named in the
+    legend instead: "(+$8.6B at year 15, after tax)".
+    """
+    rows = []
+    n_paths = max(len(decision.strategies), 1)
+    for i, (key, result) in enumerate(decision.strategies.items()):
+        flow = result.monthly["unlevered_fcf_usd"].to_numpy(dtype=float)
+        n = flow.size
+        horizon_usd = float(flow[-1]) if n else 0.0
+        has_terminal = bool(np.any(result.monthly["terminal_value_usd"].to_numpy() != 0.0))
+        # Short names where the decision's label is long; hybrid and the later start keep theirs
+        # (they say how many halls, which month).
+        label = result.label if key in ("hybrid", "mine_then_convert") else (
+            STRATEGY_LABELS.get(key, result.label))  # fmt: skip
+        if has_terminal:
+            label += f" (+{fmt.usd(horizon_usd)} at year {n / 12:g}, after tax)"
+        months = np.arange(max(n - 1, 0))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "key": key,
+                    "label": label,
+                    "year": months / 12.0,
+                    "cumulative_usd": np.cumsum(flow[: n - 1]) if n else np.array([]),
+                    "marker": (months % 12) == (12 * i) // n_paths,
+                }
+            )
+        )
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if not frame.empty:
+        frame["value_text"] = _usd_text(frame["cumulative_usd"])
+    return frame
+
+
+def _strategy_encodings(frame: pd.DataFrame) -> dict[str, alt.Scale]:
+    """Colour, dash and shape scales over the frame's legend labels, in the frame's order."""
+    styles = strategy_styles()
+    pairs = frame[["key", "label"]].drop_duplicates()
+    keys, labels = list(pairs["key"]), list(pairs["label"])
+    return {
+        "color": alt.Scale(domain=labels, range=[styles[k].color for k in keys]),
+        "dash": alt.Scale(domain=labels, range=[list(styles[k].dash) for k in keys]),
+        "shape": alt.Scale(domain=labels, range=[styles[k].shape for k in keys]),
+    }
+
+
+def cumulative_chart(decision: Decision, height: int = 340) -> alt.LayerChart:
+    """Lines with each path's own dash and markers; one legend for colour, dash and shape."""
+    frame = cumulative_frame(decision)
+    div, unit = money_unit(frame["cumulative_usd"])
+    frame["value"] = frame["cumulative_usd"] / div
+    scales = _strategy_encodings(frame)
+    legend = alt.Legend(
+        orient="bottom", title=None, columns=1, labelLimit=0, symbolStrokeWidth=2, symbolSize=120
+    )
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "year:Q",
+            title="Years from today",
+            scale=alt.Scale(domain=[0, decision.scenario.horizon_months / 12], nice=False),
+        ),
+        y=alt.Y("value:Q", title=unit),
+        color=alt.Color("label:N", scale=scales["color"], legend=legend),
+    )
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        strokeDash=alt.StrokeDash("label:N", scale=scales["dash"], legend=legend)
+    )
+    points = (
+        base.transform_filter("datum.marker")
+        .mark_point(size=60, filled=True, opacity=1)
+        .encode(
+            shape=alt.Shape("label:N", scale=scales["shape"], legend=legend),
+            tooltip=[
+                alt.Tooltip("label:N", title="Path"),
+                alt.Tooltip("year:Q", title="Year", format=".0f"),
+                alt.Tooltip("value_text:N", title="Cumulative cash flow"),
+            ],
+        )
+    )
+    return alt.LayerChart(layer=[lines, points], height=height)
+
+
+# --- Waterfall, retrofit, schedule --------------------------------------------------------------
+
+
+def waterfall_frame(decision: Decision) -> pd.DataFrame:
+    """The value bridge (``Decision.waterfall``: the first and last rows are NPVs, the rows
+    between are steps that add up from one to the other) as floating bars: ``step``, ``kind``
+    (total, up, down), ``start_usd``, ``end_usd``, ``value_usd`` and its text."""
+    steps = decision.waterfall.reset_index(drop=True)
+    values = steps["value_usd"].to_numpy(dtype=float)
+    n = values.size
+    total = np.zeros(n, dtype=bool)
+    total[[0, n - 1]] = True
+    # The running sum from the first NPV through each step; a total bar runs from 0.
+    running = np.cumsum(np.where(np.arange(n) == n - 1, 0.0, values))
+    end = np.where(total, values, running)
+    start = np.where(total, 0.0, running - values)
+    frame = pd.DataFrame(
+        {
+            "step": steps["step"].astype(str),
+            "kind": np.where(total, "total", np.where(values >= 0, "up", "down")),
+            "start_usd": start,
+            "end_usd": end,
+            "value_usd": values,
+        }
+    )
+    frame["value_text"] = _usd_text(frame["value_usd"])
+    return frame
+
+
+def waterfall_chart(decision: Decision, height: int = 320) -> alt.LayerChart:
+    """Horizontal bridge bars with each step's amount beside it."""
+    frame = waterfall_frame(decision)
+    div, unit = money_unit(frame[["start_usd", "end_usd"]].to_numpy())
+    frame["start"], frame["end"] = frame["start_usd"] / div, frame["end_usd"] / div
+    frame["right"] = np.maximum(frame["start"], frame["end"])
+    order = list(frame["step"])
+    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(size=20)
+        .encode(
+            y=y,
+            x=alt.X("start:Q", title=unit),
+            x2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=list(BAR_COLORS), range=list(BAR_COLORS.values())),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("value_text:N", title="Value"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(frame)
+        .mark_text(align="left", dx=4, fontSize=12)
+        .encode(y=y, x="right:Q", text="value_text:N")
+    )
+    return alt.LayerChart(layer=[bars, text], height=height)
+
+
+def retrofit_frame(decision: Decision) -> pd.DataFrame:
+    """Retrofit cost by group (the estimate's line items summed): ``group``, ``low_usd``,
+    ``base_usd``, ``high_usd``, largest base first, with their texts."""
+    frame = (
+        decision.retrofit.line_items.groupby("group", as_index=False)[
+            ["low_usd", "base_usd", "high_usd"]
+        ]
+        .sum()
+        .sort_values("base_usd", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    for col in ("base", "low", "high"):
+        frame[f"{col}_text"] = _usd_text(frame[f"{col}_usd"])
+    return frame
+
+
+def retrofit_chart(decision: Decision, height: int = 260) -> alt.LayerChart:
+    """Base cost bars with the low-high range as a rule."""
+    frame = retrofit_frame(decision)
+    div, unit = money_unit(frame["high_usd"])
+    for col in ("base", "low", "high"):
+        frame[col] = frame[f"{col}_usd"] / div
+    order = list(frame["group"])
+    y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    tooltip = [
+        alt.Tooltip("group:N", title="Group"),
+        alt.Tooltip("low_text:N", title="Low"),
+        alt.Tooltip("base_text:N", title="Base"),
+        alt.Tooltip("high_text:N", title="High"),
+    ]
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color="#0072b2")
+        .encode(y=y, x=alt.X("base:Q", title=unit), tooltip=tooltip)
+    )
+    ranges = (
+        alt.Chart(frame)
+        .mark_rule(color="#333", strokeWidth=1.5)
+        .encode(y=y, x="low:Q", x2="high:Q")
+    )
+    return alt.LayerChart(layer=[bars, ranges], height=height)
+
+
+def schedule_frame(decision: Decision) -> pd.DataFrame:
+    """Each hall's construction window: ``hall``, ``start_month``, ``ready_month``,
+    ``critical_it_mw``, ``capex_text``."""
+    halls = decision.retrofit.halls
+    return pd.DataFrame(
+        {
+            "hall": [h.hall for h in halls],
+            "start_month": [h.construction_start_month for h in halls],
+            "ready_month": [h.ready_for_service_month for h in halls],
+            "critical_it_mw": [h.critical_it_mw for h in halls],
+            "capex_text": [fmt.usd(h.capex_base_usd) for h in halls],
+        }
+    )
+
+
+def schedule_chart(decision: Decision, height: int = 260) -> alt.Chart:
+    """One bar per hall from construction start to ready for service, months from the decision."""
+    frame = schedule_frame(decision)
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#009e73", cornerRadius=3)
+        .encode(
+            y=alt.Y("hall:N", title=None, sort=list(frame["hall"])),
+            x=alt.X("start_month:Q", title="Months from the decision"),
+            x2="ready_month:Q",
+            tooltip=[
+                alt.Tooltip("hall:N", title="Hall"),
+                alt.Tooltip("start_month:Q", title="Construction starts, month"),
+                alt.Tooltip("ready_month:Q", title="Ready for service, month"),
+                alt.Tooltip("critical_it_mw:Q", title="Critical IT MW", format=",.1f"),
+                alt.Tooltip("capex_text:N", title="Capex, base"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+# --- The decision's grids ------------------------------------------------------------------------
+
+
+def start_grid_frame(decision: Decision) -> pd.DataFrame:
+    """Mine-then-convert by the month the search for a tenant starts (``Decision.start_grid``;
+    month 0 is converting now): ``decision_month``, ``year``, ``npv_usd``, ``best`` (the
+    highest NPV, the earliest on a tie) and its text."""
+    grid = decision.start_grid
+    frame = pd.DataFrame(
+        {
+            "decision_month": grid["decision_month"].to_numpy(dtype=int),
+            "npv_usd": grid["npv_usd"].to_numpy(dtype=float),
+        }
+    )
+    frame["year"] = frame["decision_month"] / 12.0
+    frame["best"] = False
+    if not frame.empty:
+        frame.loc[int(np.argmax(frame["npv_usd"].to_numpy())), "best"] = True
+    frame["npv_text"] = _usd_text(frame["npv_usd"])
+    return frame
+
+
+def _grid_chart(
+    frame: pd.DataFrame, x: alt.X, x_tooltip: alt.Tooltip, height: int
+) -> alt.LayerChart:
+    div, unit = money_unit(frame["npv_usd"])
+    frame = frame.assign(value=frame["npv_usd"] / div)
+    base = alt.Chart(frame).encode(x=x, y=alt.Y("value:Q", title=f"NPV, {unit}"))
+    tooltip = [x_tooltip, alt.Tooltip("npv_text:N", title="NPV")]
+    line = base.mark_line(color="#0072b2", strokeWidth=2, point=True).encode(tooltip=tooltip)
+    best = (
+        base.transform_filter("datum.best")
+        .mark_point(shape="diamond", size=160, filled=True, color="#d55e00")
+        .encode(tooltip=tooltip)
+    )
+    return alt.LayerChart(layer=[line, best], height=height)
+
+
+def start_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
+    """NPV of converting later, by the year the search for a tenant starts; the best start
+    marked."""
+    return _grid_chart(
+        start_grid_frame(decision),
+        alt.X("year:Q", title="Start, years from today"),
+        alt.Tooltip("decision_month:Q", title="Start, month"),
+        height,
+    )
+
+
+def hybrid_grid_frame(decision: Decision) -> pd.DataFrame:
+    """The split site by share converted (``Decision.hybrid_grid``): ``halls_converted``,
+    ``share_pct``, ``npv_usd``, ``best`` and its text."""
+    grid = decision.hybrid_grid
+    frame = pd.DataFrame(
+        {
+            "halls_converted": grid["halls_converted"].to_numpy(dtype=int),
+            "share_pct": grid["share_converted"].to_numpy(dtype=float) * 100.0,
+            "npv_usd": grid["npv_usd"].to_numpy(dtype=float),
+        }
+    )
+    frame["best"] = False
+    if not frame.empty:
+        frame.loc[int(np.argmax(frame["npv_usd"].to_numpy())), "best"] = True
+    frame["npv_text"] = _usd_text(frame["npv_usd"])
+    return frame
+
+
+def hybrid_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
+    """NPV of the split site by the share of its critical IT converted; the best split marked."""
+    return _grid_chart(
+        hybrid_grid_frame(decision),
+        alt.X("share_pct:Q", title="Share converted (%)"),
+        alt.Tooltip("halls_converted:Q", title="Halls converted"),
+        height,
+    )
+
+
+# --- The region's prices -------------------------------------------------------------------------
+
+
+def price_duration_frame(region: Region) -> pd.DataFrame:
+    """The region's year of prices as a duration curve (``regions_view.duration_frame``):
+    ``share_of_hours`` (%, highest price first) and ``price_usd_per_mwh``."""
+    return duration_frame(region)
+
+
+def price_duration_chart(region: Region, height: int = 240) -> alt.Chart:
+    """Price against the share of hours at or above it, on a symmetric-log price axis (scarcity
+    hours run to thousands of dollars, most hours sit at tens)."""
+    frame = price_duration_frame(region)
+    low, high = float(frame["price_usd_per_mwh"].min()), float(frame["price_usd_per_mwh"].max())
+    ticks = [t for t in PRICE_TICKS_USD_PER_MWH if low <= t <= high]
+    return (
+        alt.Chart(frame)
+        .mark_line(color="#0072b2", strokeWidth=2)
+        .encode(
+            x=alt.X("share_of_hours:Q", title="Share of hours (%)"),
+            y=alt.Y(
+                "price_usd_per_mwh:Q",
+                title="USD/MWh",
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=ticks, format="$,.0f"),
+            ),
+            tooltip=[
+                alt.Tooltip("share_of_hours:Q", title="Share of hours, %", format=".1f"),
+                alt.Tooltip("price_usd_per_mwh:Q", title="USD/MWh", format=",.2f"),
+            ],
+        )
+        .properties(height=height)
+    )

@@ -1,0 +1,139 @@
+"""Benchmark: the option to wait for the largest example site (goal about 5 s at 10,000 paths)
+and the 28-site plan once each site's values by start year are known (goal under 1 s).
+
+Run: ``PYTHONPATH=. python benchmarks/bench_plan.py`` (``--quick``: 256 paths, two plan cases).
+
+- Option: ``wait_inputs`` values every start row of Sweetwater (1,400 MW, 28 halls, 14 yearly
+  decision dates) on ``--paths`` Monte Carlo driver paths (base drivers, seed 0) through the
+  named-strategy evaluator, against a baseline measured in the same run: the same rows valued
+  one path at a time (one evaluator call per path and date, on a few paths, per-path time
+  scaled). ``option_to_wait`` (regression of the gain, least-squares Monte Carlo, the rule) is
+  then timed at 10,000 paths drawn with replacement from the valued paths (a timing of the
+  engine only; its value is not a 10,000-path estimate). The 10,000-path total is extrapolated
+  from the per-path time of ``wait_inputs`` (linear in paths: chunks of 1,024).
+- Plan: the 28 example sites' deterministic start table (built once, not timed), solved by
+  ``plan_portfolio`` under budgets from none to binding; the baseline is the unconstrained plan.
+  Wall-clock medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from sites import load_example_portfolio
+from valuation.conversion_plan import plan_portfolio, start_table
+from valuation.drivers import BasePaths, RiskDrivers, generate_paths
+from valuation.scenario import Scenario
+from valuation.strategies import build_site_model, evaluate, on_rows
+from valuation.wait_option import option_to_wait, wait_inputs
+
+LARGEST = "iren-sweetwater"
+
+
+def _median_s(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """HiGHS prints progress lines on the process's stdout at a time limit: hide them."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def per_path_baseline(model, paths, n: int) -> float:  # noqa: ANN001
+    """Seconds per path valuing each start row one path at a time (the same rows and drivers)."""
+    plan = model.plan
+    rows = plan.groups["mine_then_convert"][:-1]
+    base = {plan.keep_row, plan.dr_row, plan.sale_row}
+    subs = [on_rows(model, np.array(sorted(base | {int(r)}))) for r in rows]
+    t0 = time.perf_counter()
+    for i in range(n):  # the baseline: a Python loop over paths
+        for sub in subs:
+            evaluate(sub, hashprice_usd_per_ph_day=paths.hashprice_usd_per_ph_day[i],
+                     capex_scale=float(paths.capex_scale[i]))  # fmt: skip
+    return (time.perf_counter() - t0) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="256 paths, two plan cases")
+    parser.add_argument("--paths", type=int, default=1024, help="paths valued (default 1,024)")
+    args = parser.parse_args()
+    n_paths = 256 if args.quick else args.paths
+
+    sites = {s.id: s for s in load_example_portfolio()}
+    scenario = Scenario()
+    model = build_site_model(sites[LARGEST], scenario)
+    paths = generate_paths(
+        BasePaths.from_market(scenario.market, scenario.horizon_months), RiskDrivers(), 0, n_paths
+    )
+    t0 = time.perf_counter()
+    inputs = wait_inputs(model, paths)
+    t_inputs = time.perf_counter() - t0
+    per_path = t_inputs / n_paths
+    base_per_path = per_path_baseline(model, paths, 2)
+    rep = option_to_wait(**inputs.arguments())
+    pick = np.random.default_rng(1).integers(0, n_paths, 10_000)
+    big = {k: v[pick] if isinstance(v, np.ndarray) and v.shape[:1] == (n_paths,) else v
+           for k, v in inputs.arguments().items()}  # fmt: skip
+    t_option = _median_s(lambda: option_to_wait(**big), 1 if args.quick else 3)
+    total_10k = per_path * 10_000 + t_option
+    print(f"option to wait, {LARGEST} ({model.n_halls} halls, {inputs.decision_months.size} "
+          f"dates): wait_inputs {n_paths:,} paths {t_inputs:,.1f} s ({per_path * 1e3:,.2f} ms a "
+          f"path; one path at a time {base_per_path * 1e3:,.0f} ms a path, ratio "
+          f"{base_per_path / per_path:,.0f}x)")  # fmt: skip
+    print(f"option_to_wait at 10,000 paths: {t_option:,.2f} s; 10,000 paths in all "
+          f"(extrapolated) {total_10k:,.0f} s (goal ~5 s)")  # fmt: skip
+    print(f"  {n_paths:,} paths: value ${rep.value_usd / 1e6:,.0f}M, waiting worth "
+          f"${rep.option_to_wait_usd / 1e6:,.1f}M +/- {rep.option_to_wait_std_error_usd / 1e6:,.1f}M"
+          f" over converting now; converted by year 1 {rep.converted_by_year[0]:.0%}; "
+          f"{rep.rule} ({rep.rule_agreement_share:.0%} of decisions)")  # fmt: skip
+
+    table = start_table(list(sites.values()), scenario)
+    with _quiet():
+        t_free = _median_s(lambda: plan_portfolio(table), 3)
+    cases = [
+        ("total $5B", {"equity_budget_usd_total": 5e9}),
+        ("$2B/yr", {"equity_budget_usd_per_year": 2e9}),
+        ("1,000 MW/yr", {"mw_cap_per_year": 1000.0}),
+        ("$1.5B/yr and 1,000 MW/yr",
+         {"equity_budget_usd_per_year": 1.5e9, "mw_cap_per_year": 1000.0}),
+    ]  # fmt: skip
+    print(f"plan, 28 sites x {table.n_years} start years, no limit (baseline): "
+          f"{t_free * 1e3:,.0f} ms")  # fmt: skip
+    for label, kw in cases[:2] if args.quick else cases:
+        with _quiet():
+            t0 = time.perf_counter()
+            res = plan_portfolio(table, time_limit_s=10.0, **kw)
+            t = time.perf_counter() - t0
+        p = res.plan
+        state = "optimal" if p.optimal else f"time limit, gap {p.mip_gap:.2%}"
+        state += "" if p.shadow_optimal else "; re-solve at time limit"
+        print(f"plan, {label}: {t * 1e3:,.0f} ms for the plan and its +$100M re-solve "
+              f"({t / t_free:,.0f}x baseline; {state}); {len(res.timeline)} sites, value "
+              f"${p.value_usd / 1e9:,.2f}B (goal < 1 s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The site page's chart builders (``app_support.charts``): each chart's data checked against the
+decision it draws (the spec's data, not pixels), and the paths told apart by more than colour."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app_support import charts
+from app_support.regions_view import duration_frame
+from sites.portfolio import load_example_portfolio
+from valuation import formatting as fmt
+from valuation.decision import Decision, compare
+from valuation.regions import region_for
+from valuation.scenario import Scenario
+
+
+@lru_cache(maxsize=4)
+def _decision(site_id: str, mine_then_convert: bool = False) -> Decision:
+    site = next(s for s in load_example_portfolio() if s.id == site_id)
+    scenario = Scenario()
+    if mine_then_convert:  # rent $100 and BTC $200k: Rockdale mines a year, then converts
+        scenario = dataclasses.replace(
+            scenario,
+            lease_rate_usd_per_kw_month=100.0,
+            market=dataclasses.replace(scenario.market, btc_price_usd=200_000.0),
+        )
+    return compare(site, scenario)
+
+
+def test_money_unit_picks_billions_from_one_billion():
+    assert charts.money_unit([2.5e9, -1.0]) == (1e9, "USD B")
+    assert charts.money_unit([-1.2e9]) == (1e9, "USD B")
+    assert charts.money_unit([999e6, 5.0]) == (1e6, "USD M")
+    assert charts.money_unit([]) == (1e6, "USD M")
+
+
+@pytest.mark.parametrize("mtc", [False, True])
+def test_cumulative_frame_leaves_the_horizon_out_and_names_it(mtc):
+    d = _decision("riot-rockdale", mtc)
+    frame = charts.cumulative_frame(d)
+    assert list(frame["key"].unique()) == list(d.strategies)
+    for key, result in d.strategies.items():
+        rows = frame[frame["key"] == key]
+        flow = result.monthly["unlevered_fcf_usd"].to_numpy()
+        # Month 0 to the month before the horizon: the terminal value's month is not drawn.
+        assert len(rows) == len(flow) - 1
+        np.testing.assert_allclose(rows["cumulative_usd"], np.cumsum(flow[:-1]))
+        label = rows["label"].iloc[0]
+        has_terminal = (result.monthly["terminal_value_usd"] != 0).any()
+        assert (f"(+{fmt.usd(flow[-1])} at year 15, after tax)" in label) == bool(has_terminal)
+    # The spike is gone: no drawn value comes near the horizon month's cash flow.
+    convert = d.strategies["convert"].monthly["unlevered_fcf_usd"].to_numpy()
+    assert frame["cumulative_usd"].abs().max() < abs(convert[-1])
+    # Markers every 12 months, each path from its own offset, so overlapping paths show both.
+    offsets = frame[frame["marker"]].groupby("key")["year"].min()
+    assert offsets.nunique() == len(d.strategies)
+
+
+def test_cumulative_chart_draws_each_path_with_its_own_dash_and_shape():
+    d = _decision("riot-rockdale", True)
+    spec = charts.cumulative_chart(d).to_dict()
+    line, points = spec["layer"]
+    dash = line["encoding"]["strokeDash"]["scale"]
+    shape = points["encoding"]["shape"]["scale"]
+    labels = dash["domain"]
+    assert len(labels) == len(d.strategies) == 5
+    assert len({tuple(r) for r in dash["range"]}) == len(labels)
+    assert len(set(shape["range"])) == len(labels)
+    assert shape["domain"] == labels == line["encoding"]["color"]["scale"]["domain"]
+
+
+def test_waterfall_frame_steps_chain_from_one_npv_to_the_other():
+    d = _decision("riot-rockdale")
+    frame = charts.waterfall_frame(d)
+    steps = d.waterfall.reset_index(drop=True)
+    assert list(frame["step"]) == list(steps["step"])
+    np.testing.assert_allclose(frame["value_usd"], steps["value_usd"])
+    first, last = frame.iloc[0], frame.iloc[-1]
+    assert first["kind"] == last["kind"] == "total"
+    assert first["start_usd"] == last["start_usd"] == 0.0
+    assert last["end_usd"] == pytest.approx(d.strategy_npv_usd[d.best_converting])
+    middle = frame.iloc[1:-1]
+    np.testing.assert_allclose(middle["end_usd"] - middle["start_usd"], middle["value_usd"])
+    # Each step starts where the one before it ended; the last step ends at the final NPV.
+    np.testing.assert_allclose(frame["start_usd"].iloc[1:-1], frame["end_usd"].iloc[:-2])
+    assert frame["end_usd"].iloc[-2] == pytest.approx(last["end_usd"], rel=1e-9)
+    assert set(middle["kind"]) <= {"up", "down"}
+    assert (middle["kind"] == "up").tolist() == (middle["value_usd"] >= 0).tolist()
+    assert list(frame["value_text"]) == [fmt.usd(v) for v in steps["value_usd"]]
+
+
+def test_retrofit_and_schedule_frames_are_the_estimates():
+    d = _decision("apld-ellendale")
+    frame = charts.retrofit_frame(d)
+    sums = d.retrofit.line_items.groupby("group")[["low_usd", "base_usd", "high_usd"]].sum()
+    assert set(frame["group"]) == set(sums.index)
+    for col in ("low_usd", "base_usd", "high_usd"):
+        np.testing.assert_allclose(frame.set_index("group")[col], sums.loc[frame["group"], col])
+    assert frame["base_usd"].is_monotonic_decreasing
+    assert frame["base_usd"].sum() == pytest.approx(d.retrofit.line_items["base_usd"].sum())
+    sched = charts.schedule_frame(d)
+    assert list(sched["hall"]) == [h.hall for h in d.retrofit.halls]
+    assert list(sched["ready_month"]) == [h.ready_for_service_month for h in d.retrofit.halls]
+    assert (sched["ready_month"] >= sched["start_month"]).all()
+
+
+@pytest.mark.parametrize("mtc", [False, True])
+def test_start_grid_frame_marks_the_best_start(mtc):
+    d = _decision("riot-rockdale", mtc)
+    frame = charts.start_grid_frame(d)
+    np.testing.assert_allclose(frame["npv_usd"], d.start_grid["npv_usd"])
+    np.testing.assert_allclose(frame["year"], d.start_grid["decision_month"] / 12.0)
+    best = frame[frame["best"]]
+    assert len(best) == 1 and best["npv_usd"].iloc[0] == frame["npv_usd"].max()
+    if mtc:  # the grid's best start is the month the decision reports
+        assert best["decision_month"].iloc[0] == d.conversion_start_month
+    else:
+        assert best["decision_month"].iloc[0] == 0  # converting now wins
+    spec = charts.start_grid_chart(d).to_dict()
+    assert len(spec["layer"]) == 2
+
+
+def test_hybrid_grid_frame_runs_from_keep_mining_to_the_whole_site():
+    d = _decision("apld-ellendale")
+    frame = charts.hybrid_grid_frame(d)
+    assert frame["share_pct"].iloc[0] == 0.0 and frame["share_pct"].iloc[-1] == pytest.approx(100)
+    np.testing.assert_allclose(frame["npv_usd"], d.hybrid_grid["npv_usd"])
+    assert frame.loc[frame["best"], "share_pct"].iloc[0] == pytest.approx(d.best_hybrid_share * 100)
+
+
+@pytest.mark.parametrize("name", ["ERCOT", "PJM", "MISO"])
+def test_price_duration_chart_is_the_regions_curve(name):
+    region = region_for(name)
+    frame = charts.price_duration_frame(region)
+    pd.testing.assert_frame_equal(frame, duration_frame(region))
+    spec = charts.price_duration_chart(region).to_dict()
+    ticks = spec["encoding"]["y"]["axis"]["values"]
+    low, high = frame["price_usd_per_mwh"].min(), frame["price_usd_per_mwh"].max()
+    assert ticks and all(low <= t <= high for t in ticks)
+    assert spec["encoding"]["y"]["scale"]["type"] == "symlog"

@@ -1,0 +1,434 @@
+"""The option to wait applied to conversion: keep mining and convert later, when the lease market
+or hashprice has moved, valued by least-squares Monte Carlo (``valuation.options``).
+
+Two steps:
+
+- :func:`option_to_wait` takes, per path and decision date, the value of converting at that
+  date and the site's monthly cash flow while it keeps mining, and calls
+  :func:`valuation.options.conversion_option`. It reports the value of the option to wait over
+  converting now, the probability of having converted by each year and the plain-words rule
+  with the share of the regression's decisions it reproduces.
+- :func:`wait_inputs` builds those inputs from Monte Carlo driver paths
+  (``valuation.drivers``) with the named-strategy evaluator (``valuation.strategies.evaluate``
+  over the model's ``mine_then_convert`` rows: ``plan.groups["mine_then_convert"]``, whose
+  ``plan.detail`` is the decision month).
+
+The exercise value, derived. On a path, let ``V_k`` be the NPV (USD at month 0) of the
+``mine_then_convert`` row whose search for a tenant starts at decision month ``m_k`` (row 0 is
+convert now), tenant expectation applied (``p x signed + (1 - p) x keep mining``: whether a
+tenant signs is not known when the search starts), and ``V_keep`` the keep-mining NPV. The row
+and keep mining earn the same mining cash flows before ``m_k`` (a conversion stops mining only
+at its construction start, after signing), so with ``c_m`` a keep-mining cash flow stream whose
+present value is ``V_keep`` (discount factor ``D_m = (1 + r) ** (-m / 12)``):
+
+    value of converting at m_k given mining until m_k, in USD at m_k:
+        X_k = (V_k - sum_{m < m_k} c_m D_m) / D_{m_k}
+
+so converting at ``m_k`` after mining until then is worth exactly ``V_k`` on that path, and never
+converting is worth ``V_keep``. The engine values the gain over mining to the horizon,
+``G_k = X_k - sum_{m >= m_k} c_m D_m / D_{m_k} = (V_k - V_keep) / D_{m_k}``, with no holding cash
+flow: the same decisions and path values (``V_keep`` is added back), but the paper's
+in-the-money rule (compare only where exercising gains something, since the holder can always
+keep mining) then reads "converting beats mining to the horizon on this path", and the
+regression target carries no noise from what was mined already. So a site whose conversion
+never beats mining (no lease market) never converts, exactly.
+
+Approximations of :func:`wait_inputs` (stated; the risk module replaces them when it lands):
+mining on a profile that stops at a conversion is the path's keep-mining flows per MW cut at the
+stop month plus the deterministic difference between that profile and the cut (the fleet sale
+at the stop and refresh decisions taken near it, at their deterministic values); the lease rate
+of a start is the scenario's rate for the site times the path's lease scale at that start's
+signing month; the power scale multiplies the site's price-duration curve (a utility tariff has
+none, so its power price does not move); the capex scale multiplies the retrofit capex;
+signing follows the site's signing probability (not the drivers' per-path signing); tenant
+default and construction delay draws are not applied (the scenario's delay is).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from valuation.drivers import DriverPaths
+from valuation.errors import ValuationError
+from valuation.mining import mining_cash_flows
+from valuation.options import ConversionOption, conversion_option
+from valuation.strategies import SiteModel, blocks_on_rows, evaluate, mining_blocks, on_rows
+
+__all__ = [
+    "WaitOptionError",
+    "WaitReport",
+    "option_to_wait",
+    "WaitInputs",
+    "wait_inputs",
+    "site_wait_option",
+    "FEATURE_NAMES",
+]
+
+FEATURE_NAMES = (
+    "lease_rate_usd_per_kw_month",
+    "hashprice_usd_per_ph_day",
+    "power_price_usd_per_mwh",
+)
+
+
+class WaitOptionError(ValuationError, ValueError):
+    """An input of the option to wait has the wrong shape or value."""
+
+
+@dataclass(frozen=True)
+class WaitReport:
+    """The option to wait on one site. USD at the valuation date, Monte Carlo means.
+
+    ``value_usd`` (+ ``std_error_usd``) follows the fitted rule; ``convert_now_usd`` converts at
+    the first date on every path; ``never_convert_usd`` mines to the horizon;
+    ``option_to_wait_usd`` = value - convert now (+ its paired standard error);
+    ``gain_over_never_usd`` = value - never convert (+ its standard error);
+    ``converted_by_year`` (years,) the share of paths converted by the end of year 1, 2, ...;
+    ``rule`` the plain words and ``rule_agreement_share`` the share of the regression's
+    decisions they reproduce; ``option`` the engine's result (on the gain over mining).
+    """
+
+    value_usd: float
+    std_error_usd: float
+    convert_now_usd: float
+    never_convert_usd: float
+    option_to_wait_usd: float
+    option_to_wait_std_error_usd: float
+    gain_over_never_usd: float
+    gain_over_never_std_error_usd: float
+    converted_by_year: np.ndarray
+    rule: str
+    rule_agreement_share: float
+    n_paths: int
+    option: ConversionOption
+
+    def summary(self) -> str:
+        """One paragraph in plain words."""
+        by = self.converted_by_year
+        years = ", ".join(
+            f"{p:.0%} by year {i + 1}" for i, p in enumerate(by) if i in (0, 2, 4, by.size - 1)
+        )
+        return (
+            f"Waiting is worth ${self.option_to_wait_usd / 1e6:,.1f}M "
+            f"(+/- {self.option_to_wait_std_error_usd / 1e6:,.1f}M) over converting now; "
+            f"converted: {years}. Rule: {self.rule} (reproduces "
+            f"{self.rule_agreement_share:.0%} of the regression's decisions)."
+        )
+
+
+def _paired_se(x: np.ndarray, antithetic: bool) -> float:
+    if antithetic:
+        half = x.shape[0] // 2
+        x = 0.5 * (x[:half] + x[half:])
+    return float(np.std(x, ddof=1) / np.sqrt(x.shape[0])) if x.shape[0] > 1 else 0.0
+
+
+def option_to_wait(
+    convert_value_usd: Any,
+    mining_cash_flow_usd: Any,
+    decision_months: Any,
+    discount_rate_per_year: float,
+    features: Any,
+    feature_names: Sequence[str],
+    *,
+    rule_features: Sequence[str] | None = None,
+    regression: Any = None,
+    antithetic: bool = False,
+    cross_fit: bool = False,
+    project_exercise: bool = True,
+) -> WaitReport:
+    """The option to wait over converting now (module docstring).
+
+    ``convert_value_usd`` (paths, dates): ``X_k``, the value in USD at decision month ``m_k`` of
+    converting then, given mining until then; ``mining_cash_flow_usd`` (paths, months): the
+    keep-mining cash flow ``c_m`` (economic shutdown applied), months 0 .. horizon - 1;
+    ``decision_months`` (dates,) strictly increasing integer months; ``discount_rate_per_year``
+    the rate of ``D_m``; ``features`` (paths, dates, n) and ``feature_names`` the state at each
+    decision (units in the names). The rest goes to ``conversion_option``.
+
+    ``project_exercise``: the value of converting at ``m_k`` on a path depends on what happens
+    after ``m_k`` (the rent at signing, the capex overrun, the hashprice during the build); a
+    rule can only act on its expectation given the state at ``m_k``. So the gain is first
+    regressed on the features at each date (the same regression) and the rule decides on the
+    fitted gains, while each path is paid its own realised gain where the rule converts it.
+    False decides on the realised gains (right only when they are known at the decision date).
+    """
+    conv = np.asarray(convert_value_usd, dtype=float)
+    mining = np.asarray(mining_cash_flow_usd, dtype=float)
+    months = np.asarray(decision_months)
+    if conv.ndim != 2 or mining.ndim != 2 or mining.shape[0] != conv.shape[0]:
+        raise WaitOptionError(
+            f"convert_value_usd has shape {conv.shape} and mining_cash_flow_usd {mining.shape}; "
+            "allowed (paths, dates) and (paths, months) with the same paths"
+        )
+    if (
+        months.ndim != 1
+        or months.shape[0] != conv.shape[1]
+        or not np.issubdtype(months.dtype, np.integer)
+        or (months < 0).any()
+        or (months >= mining.shape[1]).any()
+    ):
+        raise WaitOptionError(
+            f"decision_months is {months.tolist()!r}; allowed {conv.shape[1]} integer months in "
+            f"[0, {mining.shape[1] - 1}]"
+        )
+    try:
+        r = float(discount_rate_per_year)
+    except (TypeError, ValueError):
+        raise WaitOptionError(
+            f"discount_rate_per_year is {discount_rate_per_year!r}; allowed a number in (-0.5, 1]"
+        ) from None
+    if not (math.isfinite(r) and -0.5 < r <= 1.0):
+        raise WaitOptionError(
+            f"discount_rate_per_year is {discount_rate_per_year!r}; allowed a number in (-0.5, 1]"
+        )
+    if not (np.isfinite(conv).all() and np.isfinite(mining).all()):
+        raise WaitOptionError("convert_value_usd and mining_cash_flow_usd must be finite numbers")
+    df = np.exp(-np.log1p(r) * np.arange(mining.shape[1]) / 12.0)
+    pv = mining * df
+    tail = np.cumsum(pv[:, ::-1], axis=1)[:, ::-1]  # sum over m' >= m, USD at month 0
+    future_usd = tail[:, months] / df[months]  # mining to the horizon, USD at m_k
+    gain = conv - future_usd
+    x = np.asarray(features, dtype=float)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[:2] != conv.shape or not np.isfinite(x).all():
+        raise WaitOptionError(
+            f"features has shape {x.shape}; allowed finite ({conv.shape[0]}, {conv.shape[1]}, "
+            "n_features)"
+        )
+    decide_on = _expected_given_state(gain, x, regression) if project_exercise else gain
+    option = conversion_option(
+        decide_on,
+        np.zeros_like(mining),
+        months,
+        r,
+        x,
+        feature_names,
+        rule_features=rule_features,
+        regression=regression,
+        antithetic=antithetic,
+        cross_fit=cross_fit,
+    )
+    never = pv.sum(axis=1)
+    # each path is paid its own realised gain at the date the rule converts it
+    at = option.lsm.exercise_index
+    k = np.maximum(at, 0)
+    rows = np.arange(conv.shape[0])
+    path_value = never + np.where(at >= 0, df[months[k]] * gain[rows, k], 0.0)
+    now = never + df[months[0]] * gain[:, 0]
+    return WaitReport(
+        value_usd=float(path_value.mean()),
+        std_error_usd=_paired_se(path_value, antithetic),
+        convert_now_usd=float(now.mean()),
+        never_convert_usd=float(never.mean()),
+        option_to_wait_usd=float((path_value - now).mean()),
+        option_to_wait_std_error_usd=_paired_se(path_value - now, antithetic),
+        gain_over_never_usd=float((path_value - never).mean()),
+        gain_over_never_std_error_usd=_paired_se(path_value - never, antithetic),
+        converted_by_year=option.converted_by_year,
+        rule=option.rule.text,
+        rule_agreement_share=option.rule.agreement_share,
+        n_paths=int(conv.shape[0]),
+        option=option,
+    )
+
+
+def _expected_given_state(gain: np.ndarray, x: np.ndarray, regression: Any) -> np.ndarray:
+    """``E[gain_k | state_k]`` at each date by regression over all paths (the mean where the
+    paths share one state or are too few to regress): a loop over dates only."""
+    from sklearn.base import clone
+
+    from valuation.options import MIN_REGRESSION_PATHS, polynomial_regression
+
+    model = polynomial_regression(2) if regression is None else regression
+    out = np.empty_like(gain)
+    for d in range(gain.shape[1]):
+        state = x[:, d, :]
+        if gain.shape[0] < MIN_REGRESSION_PATHS or np.all(np.ptp(state, axis=0) == 0):
+            out[:, d] = gain[:, d].mean()
+            continue
+        reg = clone(model).fit(state, gain[:, d])
+        out[:, d] = np.asarray(reg.predict(state), dtype=float).reshape(-1)
+    return out
+
+
+@dataclass(frozen=True)
+class WaitInputs:
+    """What :func:`wait_inputs` builds (the arguments of :func:`option_to_wait`, plus the rows).
+
+    ``row_npv_usd`` (paths, dates) each start's NPV ``V_k`` and ``keep_npv_usd`` (paths,) the
+    keep-mining NPV, USD at month 0, tenant expectation applied.
+    """
+
+    convert_value_usd: np.ndarray
+    mining_cash_flow_usd: np.ndarray
+    decision_months: np.ndarray
+    discount_rate_per_year: float
+    features: np.ndarray
+    feature_names: tuple[str, ...]
+    row_npv_usd: np.ndarray
+    keep_npv_usd: np.ndarray
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`option_to_wait`."""
+        return {
+            "convert_value_usd": self.convert_value_usd,
+            "mining_cash_flow_usd": self.mining_cash_flow_usd,
+            "decision_months": self.decision_months,
+            "discount_rate_per_year": self.discount_rate_per_year,
+            "features": self.features,
+            "feature_names": self.feature_names,
+        }
+
+
+def _unit_mining(
+    model: SiteModel, hp: np.ndarray, prices: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Keep-mining cash flows per gross MW on each path (profile 0), as
+    ``valuation.strategies.mining_blocks`` builds them (same arguments)."""
+    s = model.scenario
+    mcf = mining_cash_flows(
+        np.ones(model.n_months), hp, assumptions=model.mining, contract=model.contract,
+        prices=prices, programs=(), start=s.market.as_of,
+        discount_rate_per_year=model.rates.mining, power_end_month=np.inf,
+        economic_shutdown=s.economic_shutdown, salvage=s.fleet_salvage,
+    )  # fmt: skip
+    valued = s.terminal.method != "none"
+    return {
+        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
+        + mcf.salvage_usd,
+        "opex": mcf.power_cost_usd + mcf.opex_usd,
+        "capex": mcf.capex_usd,
+        "continuation_value": mcf.continuation_value_usd * valued,
+    }  # fmt: skip
+
+
+def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024) -> WaitInputs:
+    """The inputs of :func:`option_to_wait` for ``model`` (``valuation.strategies.
+    build_site_model``) on driver ``paths`` of the model's horizon (module docstring: the
+    exercise value and the approximations). Paths are valued ``chunk_paths`` at a time (memory
+    about ``chunk_paths x halls x months x 40`` bytes); the only Python loops are over chunks
+    and decision dates."""
+    n = model.n_months
+    if paths.n_months != n:
+        raise WaitOptionError(
+            f"paths have {paths.n_months} months; allowed the model's horizon of {n} months"
+        )
+    if not isinstance(chunk_paths, int) or not 1 <= chunk_paths <= 100_000:
+        raise WaitOptionError(f"chunk_paths is {chunk_paths!r}; allowed 1 to 100,000")
+    s = model.scenario
+    plan = model.plan
+    rows = plan.groups["mine_then_convert"][:-1]  # convert now, later starts (not "never")
+    months = np.clip(plan.detail[rows], 0, None).astype(np.int64)
+    months[0] = 0
+    signing = np.minimum(np.maximum(months + s.lease_up_months, model.months_to_power), n - 1)
+    base = {plan.keep_row, plan.dr_row, plan.sale_row}
+    det_blocks = mining_blocks(model)
+    det_unit, det_dr = det_blocks
+    det0 = {k: v[0] for k, v in det_unit.items()}  # profile 0, (n,) and ()
+    subs = []
+    for r in rows:  # one small model per start: its row and the base rows
+        sub_rows = np.array(sorted(base | {int(r)}))
+        sub = on_rows(model, sub_rows)
+        unit, _ = blocks_on_rows(det_blocks, sub)
+        pw = sub.profiles.power_mw  # (P, n)
+        alive = (sub.profiles.end_month >= n).astype(float)  # mines past the horizon
+        corr = {k: unit[k] - det0[k] * pw for k in ("revenue", "opex", "capex")}
+        corr["continuation_value"] = unit["continuation_value"] - det0["continuation_value"] * alive
+        subs.append((sub, int(np.searchsorted(sub_rows, r)), pw, alive, corr))
+    keep_mw = float(plan.mining_weight_mw[plan.keep_row].sum())
+    has_curve = model.prices_usd_per_mwh.shape[-1] > 0
+    curve_mean = (
+        model.prices_usd_per_mwh.mean(axis=-1)
+        if has_curve
+        else np.full(n, model.contract.price_usd_per_mwh)
+    )
+    rate0 = model.lease_rate_usd_per_kw_month
+    row_npv, keep_npv, stream = [], [], []
+    for start in range(0, paths.n_paths, chunk_paths):  # chunks bound the memory
+        c = paths.take(start, min(start + chunk_paths, paths.n_paths))
+        hp = c.hashprice_usd_per_ph_day
+        prices = (
+            model.prices_usd_per_mwh[None] * c.power_price_scale[..., None] if has_curve else None
+        )
+        u0 = _unit_mining(model, hp, prices)
+        dr = {k: det_dr[k] for k in det_dr}  # the partnership row is valued but not used
+        npv_k = np.empty((c.n_paths, rows.size))
+        keep = np.empty(c.n_paths)
+        for k, (sub, pos, pw, alive, corr) in enumerate(subs):
+            unit = {key: u0[key][:, None, :] * pw[None] + corr[key][None]
+                    for key in ("revenue", "opex", "capex")}  # fmt: skip
+            unit["continuation_value"] = (
+                u0["continuation_value"][:, None] * alive[None] + corr["continuation_value"][None]
+            )
+            got = evaluate(
+                sub,
+                lease_rate_usd_per_kw_month=rate0 * c.lease_rate_scale[:, signing[k]],
+                capex_scale=c.capex_scale,
+                blocks=(unit, dr),
+            ).npv_usd
+            npv_k[:, k] = got[:, pos]
+            keep = got[:, sub.plan.keep_row]
+        row_npv.append(npv_k)
+        keep_npv.append(keep)
+        stream.append((u0["revenue"] - u0["opex"] - u0["capex"]) * keep_mw)
+    v = np.concatenate(row_npv)
+    v_keep = np.concatenate(keep_npv)
+    c_m = np.concatenate(stream)
+    r = s.discount_rate_per_year
+    df = np.exp(-np.log1p(r) * np.arange(n) / 12.0)
+    # the rest of keep mining's NPV (tax, value at the horizon, its own rate) at the last month
+    c_m[:, -1] += (v_keep - c_m @ df) / df[-1]
+    pv = c_m * df
+    before = np.cumsum(pv, axis=1) - pv  # sum over m' < m, USD at month 0
+    convert_value = (v - before[:, months]) / df[months]
+    power_scale = paths.power_price_scale[:, months] if has_curve else np.ones((1, months.size))
+    features = np.stack(
+        np.broadcast_arrays(
+            rate0 * paths.lease_rate_scale[:, months],
+            paths.hashprice_usd_per_ph_day[:, months],
+            curve_mean[months] * power_scale,
+        ),
+        axis=2,
+    )
+    return WaitInputs(
+        convert_value_usd=convert_value,
+        mining_cash_flow_usd=c_m,
+        decision_months=months,
+        discount_rate_per_year=r,
+        features=features,
+        feature_names=FEATURE_NAMES,
+        row_npv_usd=v,
+        keep_npv_usd=v_keep,
+    )
+
+
+def site_wait_option(
+    site: Any,
+    scenario: Any = None,
+    *,
+    drivers: Any = None,
+    n_paths: int = 2_048,
+    seed: int = 0,
+    chunk_paths: int = 1024,
+) -> WaitReport:
+    """The option to wait for one site: its model under ``scenario`` (base when None),
+    ``n_paths`` driver paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None;
+    ``seed``), :func:`wait_inputs` and :func:`option_to_wait`. Same seed, same report."""
+    from valuation.drivers import BasePaths, RiskDrivers, generate_paths
+    from valuation.scenario import Scenario
+    from valuation.strategies import build_site_model
+
+    if not isinstance(n_paths, int) or not 2 <= n_paths <= 200_000:
+        raise WaitOptionError(f"n_paths is {n_paths!r}; allowed 2 to 200,000")
+    scenario = scenario or Scenario()
+    model = build_site_model(site, scenario)
+    base = BasePaths.from_market(scenario.market, scenario.horizon_months)
+    paths = generate_paths(base, drivers or RiskDrivers(), seed, n_paths)
+    return option_to_wait(**wait_inputs(model, paths, chunk_paths=chunk_paths).arguments())
