@@ -333,14 +333,38 @@ st.dataframe(
         "source": st.column_config.TextColumn("Source", width="large"),
     },
 )
-levers = regions_view.lever_frame(region)
+from dataclasses import replace as _replace  # noqa: E402
+
+from valuation.regions import LEVER_KEYS  # noqa: E402
+
+
+def _switch_levers() -> None:
+    """Write the picked levers into the session's scenario (every page values with it)."""
+    picked = tuple(k for k in LEVER_KEYS if k in st.session_state["market_levers"])
+    st.session_state[loaders.SCENARIO_KEY] = _replace(loaders.base_scenario(), policy_levers=picked)
+
+
+levers_on = loaders.base_scenario().policy_levers
+levers = regions_view.lever_frame(region, levers_on)
 if levers.empty:
     st.caption(f"No policy levers are listed for {region.name}.")
 else:
     st.markdown(
-        f"**Policy levers in {region.name}**: all off in the valuations unless switched on."
+        f"**Policy levers in {region.name}**: off in the valuations unless switched on below."
     )
     st.dataframe(levers, hide_index=True, width="stretch")
+st.multiselect(
+    "Policy levers switched on (every region; each changes only its own region's sites)",
+    list(LEVER_KEYS), default=list(levers_on), format_func=regions_view.lever_label,
+    key="market_levers", on_change=_switch_levers,
+    help="Switched on for this session's valuations on every page. A miner lever changes mining "
+    "(unpaid curtailment, an energy rider); an AI lever changes converting (backup generation "
+    "capex, study fees, months in the interconnection queue).",
+)  # fmt: skip
+if levers_on:
+    st.caption("Switched on: " + ", ".join(regions_view.lever_label(k) for k in levers_on) + ".")
+else:
+    st.caption("No policy lever is switched on: the valuations use today's rules only.")
 
 st.subheader("Replay your own prices")
 st.caption(
@@ -392,3 +416,81 @@ if upload is not None:
         )
         total = float(table["net_benefit_usd"].sum())
         st.metric("Net benefit of flexibility over the file", fmt.usd(total), border=True)
+
+# --- A site's own price history, stored beside the site ----------------------------------------------
+from app_support import auth  # noqa: E402
+from sites.errors import SitesError  # noqa: E402
+from sites.redact import mask_credentials  # noqa: E402
+from valuation.errors import ValuationError  # noqa: E402
+
+st.subheader("A site's own price history")
+st.caption(
+    "Store a price file beside a site: its valuations then use your prices in the calendar months "
+    "the file covers completely, and the site's region shape in the others (the site page says "
+    "which). Same file rules as the replay above; nothing is stored when anything is wrong."
+)
+history_sites = loaders.sites()
+if not history_sites:
+    st.info("The inventory has no sites yet.")
+else:
+    ids = [s.id for s in history_sites]
+    history_id = st.selectbox("Site", ids, key="history_site")
+    history_site = next(s for s in history_sites if s.id == history_id)
+    st.text(f"{history_site.name} ({history_site.grid_region})")
+    try:
+        stored = loaders.store().price_history(history_site.id)
+    except (SitesError, ValuationError) as exc:
+        st.error("The stored price history could not be read.")
+        st.text(mask_credentials(str(exc)))
+        stored = None
+    if stored is None:
+        st.caption("No price history is stored for this site: it is valued on its region's shape.")
+    else:
+        st.text(
+            f"Stored {stored.updated_at:%Y-%m-%d %H:%M} UTC by {stored.user}: "
+            f"{stored.prices_usd_per_mwh.size:,} prices at {stored.interval_minutes}-minute "
+            f"intervals from {stored.timestamps[0]} ({stored.hub})"
+        )
+        st.dataframe(
+            regions_view.price_history_frame(stored), hide_index=True, width="stretch",
+            column_config={
+                "month": st.column_config.TextColumn("Month"),
+                "intervals": st.column_config.NumberColumn("Intervals", format="%d"),
+                "mean_price_usd_per_mwh": st.column_config.NumberColumn(
+                    "Mean price, USD/MWh", format="%.2f"
+                ),
+                "complete": st.column_config.CheckboxColumn("Complete month (used)"),
+            },
+        )  # fmt: skip
+    history_access = auth.current()
+    if not history_access.can_edit:
+        st.caption("Your account may view, not change, stored price histories.")
+    else:
+        history_upload = st.file_uploader(
+            "Price file for this site (.csv)", type=["csv"], key="history_upload"
+        )
+        store_col, delete_col = st.columns(2)
+        if history_upload is not None and store_col.button(
+            "Store it for this site", key="history_store", type="primary"
+        ):
+            try:
+                note = regions_view.store_site_price_history(
+                    loaders.store(), history_site, history_upload.getvalue(),
+                    name=history_upload.name, user=history_access.user,
+                )  # fmt: skip
+            except (PriceFileError, SitesError, ValuationError, ValueError) as exc:
+                st.error("The price history was not stored. What was wrong:")
+                st.text(mask_credentials(str(exc)))
+            else:
+                st.success("Price history stored.")
+                st.text(note)
+        if stored is not None and delete_col.button(
+            "Delete the stored history", key="history_delete"
+        ):
+            try:
+                loaders.store().delete_price_history(history_site.id)
+            except SitesError as exc:
+                st.error("The price history could not be deleted.")
+                st.text(mask_credentials(str(exc)))
+            else:
+                st.rerun()

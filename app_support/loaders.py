@@ -8,6 +8,7 @@ change what another page reads.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from sites.store import SiteStore
 
 if TYPE_CHECKING:  # the valuation core is imported when first used: the inventory needs none of it
     from valuation.decision import Decision
+    from valuation.power import PriceSeries
     from valuation.scenario import Scenario
 
 SELECTED_SITE_KEY = "selected_site_id"
@@ -61,15 +63,36 @@ def portfolio(sites_: tuple[Site, ...], scenario: Scenario) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Valuing the site…", max_entries=256)
-def _decision(_site: Site, _scenario: Scenario, key: str) -> Decision:
+def _decision(
+    _site: Site, _scenario: Scenario, key: str, _history: PriceSeries | None = None
+) -> Decision:
     from valuation.decision import compare
 
-    return compare(_site, _scenario)
+    return compare(_site, _scenario, price_history=_history)
 
 
-def decision(site: Site, scenario: Scenario) -> Decision:
-    """``valuation.decision.compare`` of one site under a scenario (cached; a copy)."""
-    return _decision(site, scenario, site_key(site) + "|" + scenario_key(scenario))
+def decision(site: Site, scenario: Scenario, *, use_price_history: bool = True) -> Decision:
+    """``valuation.decision.compare`` of one site under a scenario (cached; a copy), on the site's
+    stored price history (:func:`price_history`) in the months it covers unless
+    ``use_price_history`` is False."""
+    history = price_history(site.id) if use_price_history else None
+    digest = "" if history is None else hashlib.sha1(
+        history.timestamps.asi8.tobytes() + history.prices_usd_per_mwh.tobytes()
+    ).hexdigest()  # fmt: skip
+    key = site_key(site) + "|" + scenario_key(scenario) + "|" + digest
+    return _decision(site, scenario, key, history)
+
+
+def price_history(site_id: str) -> PriceSeries | None:
+    """The site's price history stored beside it (``SiteStore.price_history``) as a
+    ``valuation.power.PriceSeries``, or None when it has none (read fresh on each run: the
+    Market page uploads and deletes it)."""
+    stored = store().price_history(site_id)
+    if stored is None:
+        return None
+    from valuation.regions import price_series_from_stored
+
+    return price_series_from_stored(stored)
 
 
 def base_scenario() -> Scenario:

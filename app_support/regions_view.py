@@ -9,8 +9,22 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from valuation.power import PowerContract, PriceFileError, PriceSeries, load_price_file
-from valuation.regions import Region
+from sites.schema import Site
+from sites.store import SiteStore, StoredPriceHistory
+from valuation.power import (
+    PowerContract,
+    PriceFileError,
+    PriceSeries,
+    complete_months,
+    load_price_file,
+)
+from valuation.regions import (
+    ALL_LEVERS,
+    Region,
+    overlay_history,
+    price_series_from_stored,
+    region_for,
+)
 from valuation.replay import replay
 
 # A year of 5-minute prices is 105,120 rows of ~25 bytes: these bounds admit it and little more.
@@ -50,8 +64,9 @@ def program_frame(region: Region, as_of: date) -> pd.DataFrame:
     return pd.DataFrame([t.row() for t in region.program_terms(as_of)])
 
 
-def lever_frame(region: Region) -> pd.DataFrame:
-    """The region's policy levers with what each changes; all are off by default."""
+def lever_frame(region: Region, on: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The region's policy levers with what each changes and whether it is switched on (its key
+    in ``on``, the session scenario's ``policy_levers``); all are off by default."""
     rows = []
     for lever in region.levers():
         effects = {
@@ -66,12 +81,18 @@ def lever_frame(region: Region) -> pd.DataFrame:
                 "lever": lever.name,
                 "path": lever.applies_to,
                 "changes": "; ".join(f"{k} {v:,.0f}" for k, v in effects.items() if v),
-                "switched_on": lever.enabled,
+                "switched_on": lever.enabled or lever.key in on,
                 "status": lever.status,
                 "source": lever.source,
             }
         )
     return pd.DataFrame(rows)
+
+
+def lever_label(key: str) -> str:
+    """A lever's name and region for a picker (``valuation.regions.ALL_LEVERS``)."""
+    lever = next(lv for lv in ALL_LEVERS if lv.key == key)
+    return f"{lever.name} ({lever.grid_region})"
 
 
 def read_uploaded_price_file(data: bytes, name: str = "upload") -> PriceSeries:
@@ -125,3 +146,45 @@ def replay_upload(
         series, contract, power_mw, efficiency_j_per_th, hashprice_usd_per_ph_day,
         programs=region.programs(as_of) if with_programs else (),
     )  # fmt: skip
+
+
+MAX_FILE_NAME_CHARS = 100  # an uploaded file's name kept as the history's hub label
+
+
+def store_site_price_history(
+    store: SiteStore, site: Site, data: bytes, *, name: str, user: str
+) -> str:
+    """Store an uploaded price file as ``site``'s price history; return one sentence saying what
+    was stored. The file is read within the upload bounds (``read_uploaded_price_file``: bytes,
+    rows, the loader's errors by row and column) and must hold at least one complete calendar
+    month (``valuation.regions.overlay_history`` over the site's region curve); the store checks
+    its own bounds. Any problem raises ``PriceFileError``, ``RegionError`` or the store's
+    ``PriceHistoryError`` in words, and nothing is written."""
+    label = (name or "uploaded file")[:MAX_FILE_NAME_CHARS]
+    series = read_uploaded_price_file(data, label)
+    region = region_for(site.grid_region)
+    _, covered = overlay_history(region.price_curve(48), series)
+    n = store.save_price_history(site.id, series, user=user)
+    months = ", ".join(date(2024, m, 1).strftime("%b") for m in covered)
+    return (
+        f"Stored {n:,} prices at {series.interval_hours * 60:g}-minute intervals for {site.id}: "
+        f"they price {months} in its valuations; {region.name}'s shape prices the other months."
+    )
+
+
+def price_history_frame(stored: StoredPriceHistory) -> pd.DataFrame:
+    """One row per calendar month of a stored history: intervals, mean price ($/MWh), whether
+    the month is complete (only complete months replace the region's shape)."""
+    series = price_series_from_stored(stored)
+    frame = series.to_frame()
+    month = frame["timestamp"].dt.to_period("M")
+    out = frame.groupby(month)["price_usd_per_mwh"].agg(["size", "mean"])
+    complete = complete_months(series)
+    return pd.DataFrame(
+        {
+            "month": out.index.astype(str),
+            "intervals": out["size"].to_numpy(),
+            "mean_price_usd_per_mwh": np.round(out["mean"].to_numpy(), 2),
+            "complete": complete.reindex(out.index).to_numpy(dtype=bool),
+        }
+    )

@@ -5,7 +5,10 @@ Run: ``python benchmarks/bench_decision.py`` (add ``--repeat N`` for more timing
 Prints the median ``compare`` time for a typical site (median power among the valued sites), for
 the largest site (most MW, then most halls), the median across all sites of each site's median,
 the slowest site, and the median ``compare_portfolio`` time. Timings are wall-clock medians, so a
-busy machine shows up in the slowest site more than in the medians.
+busy machine shows up in the slowest site more than in the medians. Then the typical site on a
+fixed contract expiring mid-horizon (two mining calls blended by month) and with every one of
+its region's policy levers on, each as a ratio against the same site without, timed alternately
+in the same run.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 
 from sites import load_example_portfolio
 from valuation.decision import compare, compare_portfolio
+from valuation.regions import region_for
 from valuation.scenario import Scenario
 
 
@@ -56,6 +62,27 @@ def main() -> None:
           f"{ms(statistics.median(per_site.values()))}; slowest {slowest!r} {ms(per_site[slowest])}")  # fmt: skip
     print(f"compare_portfolio({len(sites)} sites, {len(valued)} valued): median {ms(whole)} "
           "(goal < 1,000 ms)")  # fmt: skip
+
+    # Contract expiry and policy levers on the typical site, against the site without them.
+    as_of = scenario.market.as_of
+    fixed = replace(typical, power=replace(typical.power, contract_type="fixed_ppa",
+                                           contract_price_usd_per_mwh=30.0, contract_expiry=None))  # fmt: skip
+    mid = scenario.horizon_months // 2
+    expiry = date(as_of.year + (as_of.month - 1 + mid) // 12, (as_of.month - 1 + mid) % 12 + 1, 1)
+    expiring = replace(fixed, power=replace(fixed.power, contract_expiry=expiry))
+    levers = replace(scenario, policy_levers=tuple(lv.key for lv in region_for(typical.grid_region).levers()))  # fmt: skip
+    for label, base_fn, fn in (
+        (f"fixed contract expiring {expiry:%b %Y}", lambda: compare(fixed, scenario),
+         lambda: compare(expiring, scenario)),
+        (f"all {len(levers.policy_levers)} of its region's levers on",
+         lambda: compare(typical, scenario), lambda: compare(typical, levers)),
+    ):  # fmt: skip
+        base_t, new_t = [], []
+        for _ in range(args.repeat):  # alternate, so machine load falls on both alike
+            base_t.append(_median_s(base_fn, 1))
+            new_t.append(_median_s(fn, 1))
+        b, t = statistics.median(base_t), statistics.median(new_t)
+        print(f"compare, typical site, {label}: median {ms(t)} ({t / b:.2f}x the site without)")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ _UNITS: dict[str, str] = {
     "economic_shutdown": "true/false",
     "fleet_salvage": "true/false",
     "use_site_fleet": "true/false",
+    "policy_levers": "lever names (none: all off)",
 }
 
 _SCENARIO = "valuation.scenario.Scenario (defaults)"
@@ -138,6 +139,10 @@ _SOURCES: dict[str, str] = {
     "sale.transaction_cost_share": "2%: assumption within the 1-3% of mid-market M&A.",
     "sale.unenergized_share": "0.5: assumption (a buyer pays less for power still to come).",
     "mine_then_convert_step_months": "12: the yearly grid of later conversion starts.",
+    "renewal_power_price_usd_per_mwh": "None: after a fixed contract expires the site buys at its "
+    "region's index plus a $5/MWh adder (assumption; valuation.regions).",
+    "policy_levers": "None on: policy levers change numbers only when switched on "
+    "(valuation.regions.levers, sources there).",
     "horizon_months": "180: fifteen years, one base lease term.",
     "tax.federal_rate": "21%: IRC section 11(b) (TCJA 2017), in force 2026.",
     "tax.state_rate": "0: e.g. Texas has no corporate income tax (assumption per site).",

@@ -6,7 +6,9 @@ Without a URL it uses ``$HASHPIVOT_DB_URL`` or else a SQLite file in the user's 
 portfolio on first use.
 
 Tables: ``sites`` (one flat column per ``sites.schema.SITE_COLUMNS`` plus ``version``),
-``scenarios`` (name, JSON), ``meta`` (``schema_version``) and ``site_history``, the audit trail:
+``scenarios`` (name, JSON), ``meta`` (``schema_version``), ``site_price_history`` (a site's own
+price history: first timestamp, interval and the prices as one compressed blob, bounded; see
+``save_price_history``) and ``site_history``, the audit trail:
 every save, delete, import and restore with its time (UTC), the user ("local" when nobody is
 signed in), the action, and the row before and after as JSON, so nothing is lost to an overwrite
 and ``restore`` brings any earlier version back. Each save of a site increments its
@@ -27,12 +29,14 @@ import builtins
 import contextlib
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import platformdirs
 from sqlalchemy import (
@@ -42,6 +46,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -84,11 +89,20 @@ DB_FILE_NAME = "hashpivot.sqlite3"
 # Version 3: adds sites.fleet_commissioning_year and the site_history audit table.
 # Version 4: the columns that may be unknown (sites.schema.UNKNOWN_COLUMNS) become nullable (NULL =
 # unknown, valued conservatively by sites.unknowns); stored values are kept as they are.
-SCHEMA_VERSION = 4
+# Version 5: adds the site_price_history table (a site's own price history).
+SCHEMA_VERSION = 5
 MAX_SCENARIO_NAME_LENGTH = 200
 MAX_USER_LENGTH = 200
 LOCAL_USER = "local"  # the user recorded when nobody is signed in (the embedded default)
 ACTIONS: tuple[str, ...] = ("save", "delete", "import", "restore")
+# A site's price history: 5-, 15-, 30- or 60-minute intervals (valuation.power.load_price_file's
+# own set), at most a year of 5-minute prices and a little more (105,120 intervals; the Market
+# page's upload bound), prices within +/- $100,000/MWh (twenty times ERCOT's $5,000 cap: a bound
+# on nonsense, not a market rule), hub and source text at most 200 characters.
+PRICE_HISTORY_MINUTES: tuple[int, ...] = (5, 15, 30, 60)
+MAX_PRICE_HISTORY_INTERVALS = 110_000
+MAX_ABS_PRICE_USD_PER_MWH = 100_000.0
+MAX_PRICE_HISTORY_TEXT = 200
 
 _SQL_TYPES: dict[str, Callable[[], Any]] = {
     "float": lambda: Float(precision=53),  # double precision on PostgreSQL: exact round trip
@@ -129,6 +143,19 @@ meta_table = Table(
     Column("key", String(50), primary_key=True),
     Column("value", Text, nullable=False),
 )
+price_history_table = Table(
+    "site_price_history",
+    metadata,
+    Column("site_id", String(MAX_ID_LENGTH), primary_key=True),
+    Column("start_at", String(40), nullable=False),  # ISO date-time of the first interval
+    Column("interval_minutes", Integer, nullable=False),
+    Column("n_intervals", Integer, nullable=False),
+    Column("prices_blob", LargeBinary, nullable=False),  # zlib of little-endian float64 $/MWh
+    Column("hub", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(MAX_USER_LENGTH), nullable=False),
+)
 history_table = Table(
     "site_history",
     metadata,
@@ -152,6 +179,32 @@ class StoreError(SitesError, RuntimeError):
 
 class ScenarioDataError(SitesError, ValueError):
     """A scenario name or its data cannot be stored."""
+
+
+class PriceHistoryError(SitesError, ValueError):
+    """A price history that cannot be stored: the message names the field, the value and what
+    is allowed; nothing was written."""
+
+
+@dataclass(frozen=True)
+class StoredPriceHistory:
+    """A site's stored price history: evenly spaced ``timestamps`` (naive, as loaded: UTC or
+    local standard time) and ``prices_usd_per_mwh`` ($/MWh), the interval in minutes, the hub
+    and source text, and when and by whom it was saved. ``valuation.regions.
+    price_series_from_stored`` turns it into a ``valuation.power.PriceSeries``."""
+
+    site_id: str
+    timestamps: pd.DatetimeIndex
+    prices_usd_per_mwh: np.ndarray
+    interval_minutes: int
+    hub: str
+    source: str
+    updated_at: datetime
+    user: str
+
+    @property
+    def interval_hours(self) -> float:
+        return self.interval_minutes / 60.0
 
 
 @dataclass(frozen=True)
@@ -749,6 +802,87 @@ class SiteStore:
         """Write every site to a .csv or .xlsx file (format from the extension unless ``fmt``)."""
         return write_sites(self.list(), path, fmt)
 
+    # --- price histories -------------------------------------------------------------------
+
+    def save_price_history(self, site_id: str, series: Any, *, user: str = LOCAL_USER) -> int:
+        """Store (or replace) the price history of the stored site ``site_id``; return its
+        number of intervals.
+
+        ``series``: any object with ``timestamps`` (evenly spaced, sorted) and
+        ``prices_usd_per_mwh`` (a ``valuation.power.PriceSeries``, or a ``StoredPriceHistory``),
+        and optionally ``hub`` and ``source`` text. Everything is checked before the write
+        (``PriceHistoryError`` naming the field, the value and what is allowed; SiteNotFoundError
+        for an unknown site), so nothing is written when anything is wrong. The history stays
+        when the site is deleted (a restored site finds it again);
+        ``delete_price_history`` removes it."""
+        _check_user(user)
+        row = _price_history_row(series)
+        now = datetime.now(UTC)
+        with self._guard(f"save the price history of site {site_id!r} in"), self._write() as conn:
+            if self._current_version(conn, site_id) is None:
+                raise SiteNotFoundError(f"no site with id {site_id!r} in {self.path_or_url}")
+            conn.execute(
+                price_history_table.delete().where(price_history_table.c.site_id == site_id)
+            )
+            conn.execute(
+                price_history_table.insert().values(
+                    site_id=site_id, updated_at=now, user_name=user, **row
+                )
+            )
+        return int(row["n_intervals"])
+
+    def price_history(self, site_id: str) -> StoredPriceHistory | None:
+        """The stored price history of ``site_id``, or None when it has none."""
+        with self._guard(f"read the price history of site {site_id!r} from"):
+            with self.engine.connect() as conn:
+                r = (
+                    conn.execute(
+                        select(price_history_table).where(price_history_table.c.site_id == site_id)
+                    )
+                    .mappings()
+                    .first()
+                )
+            if r is None:
+                return None
+            n, minutes = int(r["n_intervals"]), int(r["interval_minutes"])
+            raw = zlib.decompress(bytes(r["prices_blob"]), bufsize=n * 8)
+            prices = np.frombuffer(raw, dtype="<f8").astype(float)
+            if prices.size != n:
+                raise PriceHistoryError(
+                    f"the stored price history of site {site_id!r} holds {prices.size} prices; "
+                    f"its row says {n}: delete it and upload the file again"
+                )
+            stamps = pd.date_range(
+                pd.Timestamp(r["start_at"]), periods=n, freq=pd.Timedelta(minutes=minutes)
+            )
+            at = r["updated_at"]
+            return StoredPriceHistory(
+                site_id=site_id,
+                timestamps=stamps,
+                prices_usd_per_mwh=prices,
+                interval_minutes=minutes,
+                hub=str(r["hub"]),
+                source=str(r["source"]),
+                updated_at=at if at.tzinfo else at.replace(tzinfo=UTC),
+                user=str(r["user_name"]),
+            )
+
+    def delete_price_history(self, site_id: str) -> bool:
+        """Delete the price history of ``site_id``; True when there was one."""
+        where = price_history_table.c.site_id == site_id
+        with self._guard(f"delete the price history of site {site_id!r} from"), self._write() as c:
+            result = c.execute(price_history_table.delete().where(where))
+        return bool(result.rowcount)
+
+    def price_history_site_ids(self) -> builtins.list[str]:
+        """Ids of the sites with a stored price history, sorted."""
+        with self._guard("list the price histories in"), self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(price_history_table.c.site_id).order_by(price_history_table.c.site_id)
+                ).scalars()
+            )
+
     # --- scenarios -----------------------------------------------------------------------
 
     def save_scenario(self, name: str, data: Mapping[str, object]) -> None:
@@ -860,6 +994,65 @@ def _write_trail(conn: Connection, trail: Sequence[dict[str, object]], user: str
         conn.execute(history_table.insert(), [{**t, "at": now, "user_name": user} for t in trail])
 
 
+def _price_history_row(series: Any) -> dict[str, Any]:
+    """The table row of a price history, every rule checked (``PriceHistoryError``)."""
+    try:
+        stamps = pd.DatetimeIndex(series.timestamps)
+        prices = np.asarray(series.prices_usd_per_mwh, dtype=float)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise PriceHistoryError(
+            f"price history {type(series).__name__}: needs timestamps (date-times) and "
+            f"prices_usd_per_mwh (numbers) of equal length ({exc})"
+        ) from None
+    n = int(prices.size)
+    if prices.ndim != 1 or n != len(stamps):
+        raise PriceHistoryError(
+            f"price history: {len(stamps)} timestamps and prices of shape {prices.shape}; "
+            "expected one price per timestamp"
+        )
+    if not 2 <= n <= MAX_PRICE_HISTORY_INTERVALS:
+        raise PriceHistoryError(
+            f"price history has {n:,} intervals; allowed 2 to {MAX_PRICE_HISTORY_INTERVALS:,} "
+            "(a year of 5-minute prices fits)"
+        )
+    if stamps.tz is not None:
+        stamps = stamps.tz_convert("UTC").tz_localize(None)
+    if stamps.hasnans:
+        raise PriceHistoryError("price history: a timestamp is missing (NaT); none may be")
+    steps = np.diff(stamps.values.astype("datetime64[s]").astype(np.int64)) / 60.0  # minutes
+    minutes = float(steps[0])
+    if minutes not in PRICE_HISTORY_MINUTES or not np.all(steps == minutes):
+        bad = int(np.argmax(steps != minutes)) if np.all(steps > 0) else int(np.argmax(steps <= 0))
+        raise PriceHistoryError(
+            f"price history interval {float(steps[bad]):g} minutes after {stamps[bad]}; "
+            f"timestamps must be evenly spaced at one of {PRICE_HISTORY_MINUTES} minutes"
+        )
+    finite = np.isfinite(prices) & (np.abs(prices) <= MAX_ABS_PRICE_USD_PER_MWH)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise PriceHistoryError(
+            f"price_usd_per_mwh = {prices[i]!r} at {stamps[i]} is not allowed: a finite price "
+            f"within +/- {MAX_ABS_PRICE_USD_PER_MWH:,.0f} $/MWh"
+        )
+    text_fields = {"hub": getattr(series, "hub", "") or "", "source": getattr(series, "source", "")}
+    for name, value in text_fields.items():
+        value = "" if value is None else value
+        if not isinstance(value, str) or len(value) > MAX_PRICE_HISTORY_TEXT:
+            raise PriceHistoryError(
+                f"price history {name} = {str(value)[:40]!r}...: must be text of at most "
+                f"{MAX_PRICE_HISTORY_TEXT} characters"
+            )
+        text_fields[name] = value
+    blob = zlib.compress(prices.astype("<f8").tobytes(), 6)
+    return {
+        "start_at": stamps[0].isoformat(),
+        "interval_minutes": int(minutes),
+        "n_intervals": n,
+        "prices_blob": blob,
+        **text_fields,
+    }
+
+
 def _upgrade_1_to_2(conn: Connection) -> None:
     """Schema 1 -> 2: add sites.version (existing rows start at 1) and the scenarios table."""
     conn.execute(text("ALTER TABLE sites ADD COLUMN version INTEGER NOT NULL DEFAULT 1"))
@@ -896,4 +1089,15 @@ def _upgrade_3_to_4(conn: Connection) -> None:
         conn.execute(text(f'ALTER TABLE sites ALTER COLUMN "{column}" DROP NOT NULL'))
 
 
-_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
+def _upgrade_add_price_history(conn: Connection) -> None:
+    """The step to the schema version that adds the site_price_history table (no site has a
+    history yet); idempotent (the table is created only when absent)."""
+    price_history_table.create(conn, checkfirst=True)
+
+
+_UPGRADES = {
+    1: _upgrade_1_to_2,
+    2: _upgrade_2_to_3,
+    3: _upgrade_3_to_4,
+    4: _upgrade_add_price_history,
+}

@@ -137,6 +137,10 @@ class Decision:
     tenant: dict[str, float]
     fleet_note: str
     scenario: Scenario
+    # Keys of the policy levers switched on in the site's region (``Scenario.policy_levers``),
+    # and one sentence on the power terms: the contract, its expiry, the user's price history.
+    levers_on: tuple[str, ...] = ()
+    power_note: str = ""
 
 
 def compare(
@@ -332,7 +336,36 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
         tenant=tenant,
         fleet_note=model.fleet.note,
         scenario=s,
+        levers_on=model.levers_on,
+        power_note=_power_note(model),
     )
+
+
+def _power_note(model: SiteModel) -> str:
+    """One sentence for the page: the region, the contract and what changes it (an expiry inside
+    the horizon, the user's price history, policy levers switched on)."""
+    c = model.contract
+    terms = {
+        "fixed_ppa": f"a fixed price of ${c.price_usd_per_mwh:,.2f}/MWh",
+        "index_plus_adder": f"the {model.grid_region} index plus ${c.adder_usd_per_mwh:,.2f}/MWh",
+        "utility_tariff": f"a tariff of ${c.price_usd_per_mwh:,.2f}/MWh",
+    }[c.contract_type]
+    parts = [f"Power in {model.grid_region} on {terms}"]
+    after, month = model.contract_after_expiry, model.contract_expiry_month
+    if after is not None and month is not None:
+        start = pd.Timestamp(model.hashprice.month_start[month])
+        new = (
+            f"a renewal at ${after.price_usd_per_mwh:,.2f}/MWh"
+            if after.contract_type == "fixed_ppa"
+            else f"the {model.grid_region} index plus ${after.adder_usd_per_mwh:,.2f}/MWh"
+        )
+        parts.append(f"until the contract expires ({start:%b %Y}), then {new}")
+    if model.history_months:
+        months = ", ".join(f"{pd.Timestamp(2024, m, 1):%b}" for m in model.history_months)
+        parts.append(f"; your price history prices {months}")
+    if model.levers_on:
+        parts.append(f"; policy levers on: {', '.join(model.levers_on)}")
+    return " ".join(parts).replace(" ;", ";") + "."
 
 
 def _labels(model: SiteModel, rank: _Ranking) -> dict[str, str]:

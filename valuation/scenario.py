@@ -28,6 +28,7 @@ from valuation.hosting import LEASE_STRUCTURES, HostingCosts, TenantCredit
 from valuation.market import DEFAULT_MARKET, MarketState
 from valuation.mining import MiningAssumptions
 from valuation.power import ERCOT_ECRS, ERCOT_ERS, DemandResponseProgram
+from valuation.regions.levers import LEVER_KEYS
 from valuation.site_sale import SaleTerms
 from valuation.tenant import TenantProspects
 
@@ -99,6 +100,13 @@ class Scenario:
       economic curtailment (fewer points, faster; 48 keep the top 2% of hours distinct).
     * ``firmed`` False: the interruptible share of power rights does not count for AI tenants.
     * ``power_price_usd_per_mwh`` None: the site's contract price (fixed price, tariff or adder).
+    * ``renewal_power_price_usd_per_mwh`` None: after a fixed-price contract's
+      ``contract_expiry`` the site buys at its region's index plus the region's adder
+      (``valuation.regions.Region.default_adder_usd_per_mwh``, $5/MWh, an assumption); a price
+      here is a fixed renewal at that price instead (``valuation.strategies``).
+    * ``policy_levers`` (): the large-load policy levers switched on, by key
+      (``valuation.regions.LEVER_KEYS``: Texas SB 6, SPP CHILLS, a crypto rider, queues); each
+      changes only sites in its own region, and nothing changes while none is on.
     """
 
     market: MarketState = DEFAULT_MARKET
@@ -136,6 +144,8 @@ class Scenario:
     use_site_fleet: bool = True
     sale: SaleTerms = field(default_factory=SaleTerms)
     mine_then_convert_step_months: int = 12
+    renewal_power_price_usd_per_mwh: float | None = None
+    policy_levers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_fields(self, _RULES, ScenarioError)
@@ -167,6 +177,7 @@ class Scenario:
             "terminal": lambda d: TerminalValue(**d),
             "tenant_prospects": lambda d: TenantProspects(**d),
             "sale": lambda d: SaleTerms(**d),
+            "policy_levers": tuple,
             "dr_programs": lambda items: tuple(
                 DemandResponseProgram(
                     **{**d, "months_active": tuple(d.get("months_active", range(1, 13)))}
@@ -232,6 +243,15 @@ _RULES: dict[str, Rule] = {
     "use_site_fleet": flag(),
     "sale": instance_of(SaleTerms),
     "mine_then_convert_step_months": whole(1, 60),
+    "renewal_power_price_usd_per_mwh": number(0, 10_000, note="USD/MWh").or_none(),
+    "policy_levers": Rule(
+        lambda v: (
+            isinstance(v, tuple)
+            and all(isinstance(x, str) and x in LEVER_KEYS for x in v)
+            and len(set(v)) == len(v)
+        ),
+        f"a tuple of distinct lever names, each one of {', '.join(LEVER_KEYS)}",
+    ),
 }
 
 

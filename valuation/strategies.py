@@ -61,7 +61,14 @@ from valuation.mining import (
 )
 from valuation.mining_profiles import profile_blocks
 from valuation.power import DemandResponseProgram, PowerContract, PriceSeries
-from valuation.regions import overlay_history, region_for
+from valuation.regions import (
+    Region,
+    apply_levers,
+    lever_effects,
+    overlay_history,
+    region_for,
+    switched_on,
+)
 from valuation.scenario import Scenario
 from valuation.tenant import months_to_power, readiness_score
 
@@ -266,6 +273,15 @@ class SiteModel:
     dr_programs: tuple[DemandResponseProgram, ...] = ()
     grid_region: str = "ERCOT"  # canonical name of the site's region
     history_months: tuple[int, ...] = ()  # calendar months (1-12) priced from the user's history
+    # A fixed-price contract that expires inside the horizon: the terms from month
+    # ``contract_expiry_month`` on (the region's index + adder, or the scenario's renewal price);
+    # mining is valued on ``contract`` before it and on these terms from it (``_mining``).
+    contract_after_expiry: PowerContract | None = None
+    contract_expiry_month: int | None = None
+    # Programs every mining row runs under, unpaid (a switched-on policy lever's mandatory
+    # curtailment); the partnership row adds ``dr_programs`` to them.
+    mandatory_programs: tuple[DemandResponseProgram, ...] = ()
+    levers_on: tuple[str, ...] = ()  # keys of the policy levers switched on in the site's region
 
     @property
     def n_halls(self) -> int:
@@ -361,9 +377,36 @@ def build_site_model(
         contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh,
         unknown_adder_usd_per_mwh=region.default_adder_usd_per_mwh,  # unknown site price
     )
+    after_expiry, expiry_month = _contract_after_expiry(
+        site, scenario, region, contract, n, float(curve.prices_usd_per_mwh.mean())
+    )
+    if after_expiry is not None and expiry_month == 0:  # expired already: the new terms only
+        contract, after_expiry, expiry_month = after_expiry, None, None
+
+    # Policy levers switched on in the site's region (``Scenario.policy_levers``): the AI path
+    # pays the backup generation and study fees with its retrofit and waits out the queue when
+    # it needs a new or larger interconnection; the miner path's contract and mandatory
+    # curtailment come from ``apply_levers`` (below). Unpaid curtailment hours are not valued on
+    # the AI path (a firm tenant rides through on backup: the backup-capex lever).
+    levers = switched_on(region.levers(), scenario.policy_levers)
+    ai = lever_effects(levers, "ai")
+    total += ai["backup_capex_usd_per_mw"] * float(crit.sum()) + ai["one_time_fee_usd"]
+    needs_interconnection = (
+        power_month > 0 or site.power.energized_mw + 1e-9 < float(crit.sum()) * retrofit.design_pue
+    )
+    if ai["queue_months"] and needs_interconnection:
+        power_month += int(math.ceil(ai["queue_months"]))
+        signing = np.maximum(decisions + scenario.lease_up_months, power_month)
+        shifts = np.maximum(0, signing - int(start.min()))
+        keep = (start.min() + shifts) < n
+        keep[0] = True
+        decisions, shifts = decisions[keep], shifts[keep]
     hosting = _hosting_blocks(
         scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, contract
     )
+    contract, mandatory = apply_levers(levers, contract, (), region.name)
+    if after_expiry is not None:
+        after_expiry = apply_levers(levers, after_expiry, (), region.name)[0]
     profiles = _mining_profiles(hosting.construction_start_month, n)
     plan = _row_plan(profiles, mining_mw, shifts, decisions)
 
@@ -388,6 +431,10 @@ def build_site_model(
         dr_programs=programs,
         grid_region=region.name,
         history_months=covered,
+        contract_after_expiry=after_expiry,
+        contract_expiry_month=expiry_month,
+        mandatory_programs=mandatory,
+        levers_on=tuple(lever.key for lever in levers),
         site_id=site.id,
         scenario=scenario,
         hall_names=tuple(h.hall for h in halls),
@@ -411,6 +458,41 @@ def build_site_model(
         sale_proceeds_usd=float(scenario.sale.net_proceeds_usd(site)),
         rates=DiscountRates.of(scenario),
     )
+
+
+def _contract_after_expiry(
+    site: Site,
+    scenario: Scenario,
+    region: Region,
+    contract: PowerContract,
+    n_months: int,
+    index_usd_per_mwh: float,
+) -> tuple[PowerContract | None, int | None]:
+    """The terms after a fixed-price contract's ``contract_expiry`` and the month index (from
+    the valuation date's month) they start, when that falls before the horizon's end; else
+    ``(None, None)``. A month starting on or after the expiry month is on the new terms (as
+    ``valuation.regions.contract_price_schedule``): the region's index plus
+    ``Region.default_adder_usd_per_mwh``, or a fixed renewal at
+    ``Scenario.renewal_power_price_usd_per_mwh`` when given. Index contracts and tariffs do not
+    expire here. Month 0 means already expired."""
+    expiry = site.power.contract_expiry
+    if contract.contract_type != "fixed_ppa" or expiry is None:
+        return None, None
+    as_of = scenario.market.as_of
+    month = (expiry.year - as_of.year) * 12 + (expiry.month - as_of.month)
+    if month >= n_months:
+        return None, None
+    renewal = scenario.renewal_power_price_usd_per_mwh
+    if renewal is not None:
+        after = replace(contract, price_usd_per_mwh=float(renewal))
+    else:
+        after = replace(
+            contract,
+            contract_type="index_plus_adder",
+            price_usd_per_mwh=index_usd_per_mwh,  # the index level where no curve is used
+            adder_usd_per_mwh=region.default_adder_usd_per_mwh,
+        )
+    return after, max(0, month)
 
 
 def _retrofit_capex(
@@ -713,25 +795,49 @@ def _mining(
     prices: np.ndarray | None,
     power_end_month: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
-    """Pre-tax mining rows from ``valuation.mining.mining_cash_flows`` at the mining rate."""
+    """Pre-tax mining rows from ``valuation.mining.mining_cash_flows`` at the mining rate, under
+    the model's mandatory programs (switched-on policy levers) plus ``programs``.
+
+    A fixed contract expiring inside the horizon (``SiteModel.contract_after_expiry``) takes two
+    mining calls, one on each contract over the whole horizon, blended by month: the fixed
+    contract's months before ``contract_expiry_month``, the new terms' from it on (and their
+    value at the horizon). Each call's refresh-or-retire test sees its own contract for the
+    whole life of a fleet, an approximation around the expiry month. An explicit ``contract``
+    replaces both for every month."""
     s = model.scenario
     if prices is None:
         prices = model.prices_usd_per_mwh if model.prices_usd_per_mwh.shape[-1] else None
-    mcf = mining_cash_flows(
-        power_mw, hashprice_usd_per_ph_day, assumptions=assumptions or model.mining,
-        contract=contract or model.contract, prices=prices, programs=programs,
-        start=s.market.as_of, discount_rate_per_year=model.rates.mining,
-        power_end_month=power_end_month, economic_shutdown=s.economic_shutdown,
-        salvage=s.fleet_salvage,
-    )  # fmt: skip
-    valued = s.terminal.method != "none"  # "none" values nothing past the horizon
-    return {
-        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
-        + mcf.salvage_usd,
-        "opex": mcf.power_cost_usd + mcf.opex_usd,
-        "capex": mcf.capex_usd,
-        "continuation_value": mcf.continuation_value_usd * valued,
-    }  # fmt: skip
+    programs = (*model.mandatory_programs, *programs)
+
+    def run(terms: PowerContract) -> dict[str, np.ndarray]:
+        mcf = mining_cash_flows(
+            power_mw, hashprice_usd_per_ph_day, assumptions=assumptions or model.mining,
+            contract=terms, prices=prices, programs=programs,
+            start=s.market.as_of, discount_rate_per_year=model.rates.mining,
+            power_end_month=power_end_month, economic_shutdown=s.economic_shutdown,
+            salvage=s.fleet_salvage,
+        )  # fmt: skip
+        valued = s.terminal.method != "none"  # "none" values nothing past the horizon
+        return {
+            "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
+            + mcf.salvage_usd,
+            "opex": mcf.power_cost_usd + mcf.opex_usd,
+            "capex": mcf.capex_usd,
+            "continuation_value": mcf.continuation_value_usd * valued,
+        }  # fmt: skip
+
+    before = run(contract or model.contract)
+    if (
+        contract is not None
+        or model.contract_after_expiry is None
+        or model.contract_expiry_month is None
+    ):
+        return before
+    after = run(model.contract_after_expiry)
+    expired = np.arange(model.n_months) >= model.contract_expiry_month
+    blended = {k: np.where(expired, after[k], before[k]) for k in ("revenue", "opex", "capex")}
+    blended["continuation_value"] = after["continuation_value"]
+    return blended
 
 
 def hall_terminal_values_usd(

@@ -109,3 +109,103 @@ def test_replay_upload_pays_the_regions_programs_and_refuses_bad_files():
     with pytest.raises(PriceFileError, match="row 2"):
         regions_view.replay_upload(b"timestamp,price\nyesterday,1\n2024-01-01 01:00,2\n",
                                    region_for("PJM"), with_programs=True, **kwargs)  # fmt: skip
+
+
+def _month_file(start: str = "2024-08-01", end: str = "2024-09-01", price: str = "30") -> bytes:
+    stamps = pd.date_range(start, end, freq="h", inclusive="left")
+    return ("timestamp,price\n" + "".join(f"{t:%Y-%m-%d %H:%M},{price}\n" for t in stamps)).encode()
+
+
+def test_a_sites_price_history_is_stored_and_feeds_its_decision(db_url):
+    from dataclasses import replace
+
+    from app_support import loaders
+    from sites.store import SiteStore
+    from valuation.decision import compare
+    from valuation.scenario import Scenario
+
+    store = SiteStore(db_url, seed=True)
+    site = store.get("riot-rockdale")
+    note = regions_view.store_site_price_history(
+        store, site, _month_file(), name="aug.csv", user="local"
+    )
+    assert "744 prices at 60-minute intervals" in note and "price Aug" in note
+    frame = regions_view.price_history_frame(store.price_history(site.id))
+    assert frame.to_dict("records") == [
+        {"month": "2024-08", "intervals": 744, "mean_price_usd_per_mwh": 30.0, "complete": True}
+    ]
+    # The app's loader reads it back and the decision uses it in August only.
+    series = loaders.price_history(site.id)
+    assert series is not None and series.prices_usd_per_mwh.size == 744
+    scenario = replace(Scenario(), horizon_months=24)
+    with_history = loaders.decision(site, scenario)
+    assert "your price history prices Aug" in with_history.power_note
+    assert (
+        with_history.strategy_npv_usd
+        == compare(site, scenario, price_history=series).strategy_npv_usd
+    )
+    assert loaders.decision(site, scenario, use_price_history=False).strategy_npv_usd == (
+        compare(site, scenario).strategy_npv_usd
+    )
+    # Deleting it puts the region's shape back.
+    assert store.delete_price_history(site.id)
+    assert loaders.price_history(site.id) is None
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "words"),
+    [
+        (_month_file("2024-08-01", "2024-08-20"), "PowerError", "complete calendar month"),
+        (b"timestamp,price\n2024-01-01 00:00,1\n2024-01-01 01:00,abc\n", "PriceFileError", "row 3"),
+        (b"x" * (regions_view.MAX_PRICE_FILE_BYTES + 1), "PriceFileError", "bytes; at most"),
+        (_month_file(price="1e9"), "PriceHistoryError", "100,000"),
+    ],
+    ids=["part-month", "bad-cell", "too-big", "absurd-price"],
+)
+def test_a_bad_site_price_file_is_refused_in_words_and_nothing_is_stored(
+    db_url, data, error, words
+):
+    from sites.store import SiteStore
+
+    store = SiteStore(db_url, seed=True)
+    site = store.get("riot-rockdale")
+    with pytest.raises(Exception, match=words) as info:
+        regions_view.store_site_price_history(store, site, data, name="f.csv", user="local")
+    assert type(info.value).__name__ == error
+    assert store.price_history(site.id) is None
+    store.close()
+
+
+def test_market_page_shows_the_stored_history_section(db_url):
+    from sites.store import SiteStore
+
+    store = SiteStore(db_url, seed=True)
+    store.save_price_history("riot-rockdale", regions_view.read_uploaded_price_file(_month_file()))
+    store.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/market.py")
+    at.run()
+    assert not at.exception
+    assert any("own price history" in h.value for h in at.subheader)
+    at.selectbox(key="history_site").set_value("riot-rockdale").run()
+    assert not at.exception
+    months = next(df.value for df in at.dataframe if "complete" in df.value.columns)
+    assert months["month"].tolist() == ["2024-08"] and months["complete"].all()
+
+
+def test_switching_a_lever_on_sets_the_session_scenario_and_the_table_says_so(db_url):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/market.py")
+    at.run()
+    at.selectbox(key="market_region").set_value("ERCOT").run()
+    table = next(df.value for df in at.dataframe if "lever" in df.value.columns)
+    assert not table["switched_on"].any()
+    at.multiselect(key="market_levers").set_value(["tx_sb6_backup"]).run()
+    assert not at.exception
+    assert at.session_state["scenario"].policy_levers == ("tx_sb6_backup",)
+    table = next(df.value for df in at.dataframe if "lever" in df.value.columns)
+    assert table.loc[table["switched_on"], "lever"].tolist() == [
+        "Texas SB 6 (2025): backup generation for a firm AI tenant"
+    ]
+    assert any("Switched on: Texas SB 6" in c.value for c in at.caption)

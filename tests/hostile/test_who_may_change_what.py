@@ -73,7 +73,7 @@ def test_a_schema_2_database_is_upgraded_with_the_trail(tmp_path: Path) -> None:
         conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
     engine.dispose()
     store = SiteStore(url)
-    assert store.schema_version == SCHEMA_VERSION == 4  # 4: unknown-able columns nullable
+    assert store.schema_version == SCHEMA_VERSION == 5  # 4: nullable columns, 5: price histories
     assert store.get("a") == A  # the year is unknown (None) for existing rows
     year = dataclasses.replace(
         A, facility=dataclasses.replace(A.facility, fleet_commissioning_year=2023)

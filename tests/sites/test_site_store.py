@@ -483,7 +483,7 @@ def test_schema_3_database_is_upgraded_to_nullable_unknown_columns(db_url: str) 
         conn.execute(old.tables["sites"].insert().values(**_site_to_row(SITE), version=4))
     engine.dispose()
     store = SiteStore(db_url)
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.schema_version == SCHEMA_VERSION == 5  # through 4 (nullable) and 5 (prices)
     assert store.get_with_version("alpha") == (SITE, 4)  # values and version kept
     unknown = dataclasses.replace(
         SITE, power=dataclasses.replace(SITE.power, contract_price_usd_per_mwh=None)

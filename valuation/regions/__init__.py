@@ -10,8 +10,19 @@ native units with obligations, penalties and sources), ``programs()`` (the defau
 """
 
 from valuation.regions.base import PRICE_STATS_FILE, Region, RegionError, price_statistics
-from valuation.regions.history import contract_price_schedule, overlay_history
-from valuation.regions.levers import PolicyLever, apply_levers, lever_effects
+from valuation.regions.history import (
+    contract_price_schedule,
+    overlay_history,
+    price_series_from_stored,
+)
+from valuation.regions.levers import (
+    ALL_LEVERS,
+    LEVER_KEYS,
+    PolicyLever,
+    apply_levers,
+    lever_effects,
+    switched_on,
+)
 from valuation.regions.markets import REGION_CLASSES, all_regions, region_for
 from valuation.regions.programs import (
     PJM_BRA_RTO_USD_PER_MW_DAY,
@@ -22,6 +33,8 @@ from valuation.regions.programs import (
 from valuation.regions.units import program_fields, usd_per_mw_hour, usd_per_mw_year
 
 __all__ = [
+    "ALL_LEVERS",
+    "LEVER_KEYS",
     "PJM_BRA_RTO_USD_PER_MW_DAY",
     "PRICE_STATS_FILE",
     "REGION_CLASSES",
@@ -36,9 +49,11 @@ __all__ = [
     "overlay_history",
     "pjm_capacity_price_usd_per_mw_day",
     "pjm_capacity_schedule_usd_per_mw_hour",
+    "price_series_from_stored",
     "price_statistics",
     "program_fields",
     "region_for",
+    "switched_on",
     "usd_per_mw_hour",
     "usd_per_mw_year",
 ]

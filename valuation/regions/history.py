@@ -4,8 +4,10 @@ contract expires."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from valuation.power import (
     CONTRACT_TYPES,
@@ -14,6 +16,24 @@ from valuation.power import (
     complete_interval_mask,
 )
 from valuation.regions.base import RegionError
+
+
+def price_series_from_stored(stored: Any) -> PriceSeries:
+    """A ``valuation.power.PriceSeries`` from a site's stored price history
+    (``sites.store.SiteStore.price_history``: evenly spaced ``timestamps``,
+    ``prices_usd_per_mwh``, ``interval_minutes``, ``hub``, ``source``). The store checked the
+    spacing, bounds and interval when it was saved; this checks the shape again."""
+    stamps = pd.DatetimeIndex(stored.timestamps)
+    prices = np.asarray(stored.prices_usd_per_mwh, dtype=float)
+    if prices.shape != (len(stamps),) or not np.isfinite(prices).all():
+        raise RegionError(
+            f"stored price history has {len(stamps)} timestamps and prices of shape "
+            f"{prices.shape}; expected one finite price per timestamp"
+        )
+    return PriceSeries(
+        stamps, prices, float(stored.interval_minutes) / 60.0, hub=str(stored.hub or ""),
+        source=f"stored price history ({stored.source or 'uploaded file'})",
+    )  # fmt: skip
 
 
 def overlay_history(

@@ -122,6 +122,18 @@ def queue_lever(region: str, months: float, source: str, status: str) -> PolicyL
 
 ERCOT_LEVERS = (*ERCOT_LEVERS, _ercot_queue())
 
+# Every lever any region lists (``Region.levers()``), by key: what ``Scenario.policy_levers``
+# may name. A lever switched on changes only sites in its own region.
+ALL_LEVERS: tuple[PolicyLever, ...] = (*ERCOT_LEVERS, *SPP_LEVERS, *CRYPTO_RIDER_LEVERS)
+LEVER_KEYS: tuple[str, ...] = tuple(lever.key for lever in ALL_LEVERS)
+
+
+def switched_on(levers: tuple[PolicyLever, ...], names: tuple[str, ...]) -> tuple[PolicyLever, ...]:
+    """The levers among ``levers`` (a region's) whose key is in ``names``, switched on, in the
+    region's order; names of other regions' levers are left aside (they change nothing here)."""
+    wanted = set(names)
+    return tuple(lever.on() for lever in levers if lever.key in wanted)
+
 
 def lever_effects(levers: tuple[PolicyLever, ...], path: str) -> dict[str, float]:
     """Summed effects of the switched-on levers that apply to ``path`` ("miner" or "ai")."""
@@ -145,7 +157,12 @@ def apply_levers(
 ) -> tuple[PowerContract, tuple[DemandResponseProgram, ...]]:
     """The miner path's contract and programs with the switched-on levers applied: an energy
     adder goes into ``other_charges_usd_per_mwh``; unpaid curtailment becomes a zero-payment
-    program committing the whole load for those hours. Nothing changes when all are off."""
+    program committing the whole load for those hours. Nothing changes when all are off.
+
+    ``valuation.strategies`` runs every mining row under the returned programs. As for any
+    program (``valuation.mining``), deployment hours fall first in the hours the flexible load is
+    already off for price (grid emergencies come with scarcity prices), so a price-responsive
+    miner loses little to them and a miner on a flat tariff loses the hours."""
     eff = lever_effects(levers, "miner")
     if eff["energy_adder_usd_per_mwh"]:
         contract = replace(
