@@ -773,13 +773,20 @@ def mining_blocks(
         unit_prices: np.ndarray | None = model.prices_usd_per_mwh
     else:
         unit_prices = prices
-    unit = profile_blocks(
-        hp, prof.end_month, assumptions=assumptions or model.mining,
-        contract=contract or model.contract, prices=unit_prices, start=s.market.as_of,
-        discount_rate_per_year=model.rates.mining, economic_shutdown=s.economic_shutdown,
-        salvage=s.fleet_salvage,
-    )  # fmt: skip
-    unit["continuation_value"] = unit["continuation_value"] * (s.terminal.method != "none")
+    expiring = contract is None and model.contract_after_expiry is not None
+    if model.mandatory_programs or expiring:
+        # Programs every row must take (switched-on levers) or a contract that changes inside
+        # the horizon: the general path (the fast kernel takes neither).
+        unit = _mining(model, prof.power_mw, hp[..., None, :], (), assumptions, contract, prices,
+                       prof.end_month)  # fmt: skip
+    else:
+        unit = profile_blocks(
+            hp, prof.end_month, assumptions=assumptions or model.mining,
+            contract=contract or model.contract, prices=unit_prices, start=s.market.as_of,
+            discount_rate_per_year=model.rates.mining, economic_shutdown=s.economic_shutdown,
+            salvage=s.fleet_salvage,
+        )  # fmt: skip
+        unit["continuation_value"] = unit["continuation_value"] * (s.terminal.method != "none")
     dr = _mining(model, float(model.mining_mw_by_hall.sum()), hp, model.dr_programs,
                  assumptions, contract, prices, None)  # fmt: skip
     return unit, dr
