@@ -18,6 +18,7 @@ from app_support.unknowns import unknown_warning
 from models import RetrofitEstimate
 from sites.schema import Site
 from valuation import formatting as fmt
+from valuation.power import PriceSeries
 from valuation.regions import region_for
 from valuation.scenario import Scenario
 from valuation.strategies import CONVERTING, SiteModel, build_site_model
@@ -144,16 +145,23 @@ except Exception as exc:
 # --- Facts ---------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _site_model(
-    _site: Site, _scenario: Scenario, _retrofit: RetrofitEstimate, key: str
+    _site: Site,
+    _scenario: Scenario,
+    _retrofit: RetrofitEstimate,
+    _history: PriceSeries | None,
+    key: str,
 ) -> SiteModel:
     """The site's model under the scenario (frozen, shared read-only): its region, the months a
     price history priced, today's hashprice and capex per MW as the break-evens use them."""
-    return build_site_model(_site, _scenario, _retrofit)
+    return build_site_model(_site, _scenario, _retrofit, price_history=_history)
 
 
+history = loaders.price_history(site.id)
 model = _site_model(
-    site, scenario, decision.retrofit, loaders.site_key(site) + "|" + loaders.scenario_key(scenario)
-)
+    site, scenario, decision.retrofit, history,
+    loaders.site_key(site) + "|" + loaders.scenario_key(scenario)
+    + "|" + ("" if history is None else str(hash(history.prices_usd_per_mwh.tobytes()))),
+)  # fmt: skip
 region = region_for(model.grid_region)
 
 place = ", ".join(p for p in (site.county, site.state) if p)
@@ -284,6 +292,8 @@ st.text(decision.fleet_note)  # names the inventory's machines: user text, shown
 st.subheader(f"Grid region: {region.name}")
 st.caption(md_escape(f"{region.description} Price index: {region.hub}."))
 st.caption(md_escape(site_view.price_source_text(region.name, model.history_months)))
+if decision.levers_on:
+    st.caption(md_escape("Policy levers switched on: " + ", ".join(decision.levers_on) + "."))
 price_col, prog_col = st.columns([2, 3])
 with price_col:
     st.markdown("**Price shape**: a year of hourly prices, highest first")
