@@ -333,6 +333,91 @@ def build_site_model(
     as_of = scenario.market.as_of
     retrofit = retrofit or estimate_retrofit(site, as_of=as_of)
     n = scenario.horizon_months
+    crit, start, rfs = _hall_schedule(site, scenario, retrofit)
+    # Only energized power can mine: a site waiting for its interconnection has no mining
+    # business today (building one, machines and all, is not a strategy valued here).
+    mining_mw = np.full(crit.size, site.power.energized_mw / crit.size)
+    total, shares = _retrofit_capex(retrofit, scenario, float(crit.sum()))
+    # The tenant: the site's rate and odds from its readiness.
+    score = readiness_score(site, as_of)
+    prospects = scenario.tenant_prospects
+    rate = float(prospects.lease_rate_usd_per_kw_month(score, scenario.lease_rate_usd_per_kw_month))
+    probability = float(prospects.signing_probability(score, scenario.tenant_signing_probability))
+    power = _site_power(site, scenario, price_history)
+
+    # Policy levers switched on in the site's region (``Scenario.policy_levers``): the AI path
+    # pays the backup generation and study fees with its retrofit and waits out the queue when
+    # it needs a new or larger interconnection; the miner path's contract and mandatory
+    # curtailment come from ``apply_levers``. Unpaid curtailment hours are not valued on the AI
+    # path (a firm tenant rides through on backup: the backup-capex lever).
+    levers = switched_on(power.region.levers(), scenario.policy_levers)
+    ai = lever_effects(levers, "ai")
+    total += ai["backup_capex_usd_per_mw"] * float(crit.sum()) + ai["one_time_fee_usd"]
+    power_month = months_to_power(site, as_of)
+    needs_interconnection = (
+        power_month > 0 or site.power.energized_mw + 1e-9 < float(crit.sum()) * retrofit.design_pue
+    )
+    if ai["queue_months"] and needs_interconnection:
+        power_month += int(math.ceil(ai["queue_months"]))
+    decisions, shifts = _conversion_starts(scenario, power_month, int(start.min()))
+    hosting = _hosting_blocks(
+        scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, power.contract
+    )
+    contract, mandatory = apply_levers(levers, power.contract, (), power.region.name)
+    after_expiry = power.after_expiry
+    if after_expiry is not None:
+        after_expiry = apply_levers(levers, after_expiry, (), power.region.name)[0]
+    profiles = _mining_profiles(hosting.construction_start_month, n)
+    per_rent = (
+        scenario.hosting_costs.non_recoverable_share_of_rent
+        if scenario.lease_structure == "triple_net"
+        else 0.0
+    )
+    return SiteModel(
+        dr_programs=power.programs,
+        grid_region=power.region.name,
+        history_months=power.history_months,
+        contract_after_expiry=after_expiry,
+        contract_expiry_month=power.expiry_month,
+        mandatory_programs=mandatory,
+        levers_on=tuple(lever.key for lever in levers),
+        site_id=site.id,
+        scenario=scenario,
+        hall_names=tuple(h.hall for h in retrofit.halls),
+        mining_mw_by_hall=mining_mw,
+        critical_it_mw_by_hall=crit,
+        shift_months=shifts,
+        decision_months=decisions,
+        retrofit_capex_total_usd=float(total),
+        landlord_per_rent=float(per_rent),
+        hosting=hosting,
+        profiles=profiles,
+        plan=_row_plan(profiles, mining_mw, shifts, decisions),
+        hashprice=hashprice_path(scenario.market, n),
+        # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed
+        # PPA) or nothing (tariff: the flat price is the only signal).
+        prices_usd_per_mwh=(
+            power.prices_usd_per_mwh
+            if contract.contract_type != "utility_tariff"
+            else np.empty((n, 0))
+        ),
+        contract=contract,
+        fleet=site_fleet(site, scenario),
+        lease_rate_usd_per_kw_month=rate,
+        signing_probability=probability,
+        readiness_score=score,
+        months_to_power=power_month,
+        sale_proceeds_usd=float(scenario.sale.net_proceeds_usd(site)),
+        rates=DiscountRates.of(scenario),
+    )
+
+
+def _hall_schedule(
+    site: Site, scenario: Scenario, retrofit: RetrofitEstimate
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each hall's critical IT MW, construction start and ready-for-service month (the
+    retrofit's schedule), refused by name when the firm power cannot carry the IT load or a
+    hall is ready before it is built."""
     halls = retrofit.halls
     crit = np.array([h.critical_it_mw for h in halls], dtype=float)
     check_critical_it_supported(
@@ -345,119 +430,69 @@ def build_site_model(
             f"ready_for_service_month={rfs.tolist()} is not allowed: a hall cannot be ready before "
             f"its construction_start_month={start.tolist()}"
         )
-    # Only energized power can mine: a site waiting for its interconnection has no mining
-    # business today (building one, machines and all, is not a strategy valued here).
-    mining_mw = np.full(len(halls), site.power.energized_mw / len(halls))
-    total, shares = _retrofit_capex(retrofit, scenario, float(crit.sum()))
+    return crit, start, rfs
 
-    # The tenant: the site's rate and odds from its readiness; signing no earlier than the
-    # lease-up and the site's power allow; construction starts at signing.
-    score = readiness_score(site, as_of)
-    prospects = scenario.tenant_prospects
-    rate = float(prospects.lease_rate_usd_per_kw_month(score, scenario.lease_rate_usd_per_kw_month))
-    probability = float(prospects.signing_probability(score, scenario.tenant_signing_probability))
-    power_month = months_to_power(site, as_of)
-    step = scenario.mine_then_convert_step_months
-    decisions = np.arange(0, n, step)
-    signing = np.maximum(decisions + scenario.lease_up_months, power_month)
-    shifts = np.maximum(0, signing - int(start.min()))
-    keep = (start.min() + shifts) < n  # a conversion must start inside the horizon
-    keep[0] = True  # convert itself is always valued (its halls may start past the horizon)
-    decisions, shifts = decisions[keep], shifts[keep]
 
+def _conversion_starts(
+    scenario: Scenario, months_to_power: int, first_start_month: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decision months (0 = convert now, then the yearly grid of mine-then-convert) and each
+    one's schedule shift: the tenant signs at the decision month plus the lease-up, no earlier
+    than the site has power; construction starts at signing. A later start must begin inside
+    the horizon; convert itself is always valued (its halls may start past the horizon)."""
+    n = scenario.horizon_months
+    decisions = np.arange(0, n, scenario.mine_then_convert_step_months)
+    signing = np.maximum(decisions + scenario.lease_up_months, months_to_power)
+    shifts = np.maximum(0, signing - first_start_month)
+    keep = (first_start_month + shifts) < n
+    keep[0] = True
+    return decisions[keep], shifts[keep]
+
+
+@dataclass(frozen=True)
+class _SitePower:
+    """The site's market and contract: region, price curve by month, programs, and the terms
+    after a fixed contract's expiry (None when it does not expire inside the horizon)."""
+
+    region: Region
+    prices_usd_per_mwh: np.ndarray  # (n_months, points) the curve by calendar month
+    history_months: tuple[int, ...]
+    contract: PowerContract
+    after_expiry: PowerContract | None
+    expiry_month: int | None
+    programs: tuple[DemandResponseProgram, ...]
+
+
+def _site_power(site: Site, scenario: Scenario, price_history: PriceSeries | None) -> _SitePower:
+    """The site's region curve (a user history in the calendar months it covers), its contract
+    (an unknown price at the region's index plus its default adder), the terms after expiry,
+    and the programs that pay it (the region's defaults, or the scenario's in that region)."""
+    n = scenario.horizon_months
     region = region_for(site.grid_region)
     curve = region.price_curve(scenario.price_curve_points)
     covered: tuple[int, ...] = ()
     if price_history is not None:
         curve, covered_months = overlay_history(curve, price_history)
         covered = tuple(int(m) for m in covered_months)
+    index_usd_per_mwh = float(curve.prices_usd_per_mwh.mean())
     contract = PowerContract.from_site(
         site,
-        index_price_usd_per_mwh=float(curve.prices_usd_per_mwh.mean()),
+        index_price_usd_per_mwh=index_usd_per_mwh,
         contract_price_usd_per_mwh=scenario.power_price_usd_per_mwh,
         unknown_adder_usd_per_mwh=region.default_adder_usd_per_mwh,  # unknown site price
     )
-    after_expiry, expiry_month = _contract_after_expiry(
-        site, scenario, region, contract, n, float(curve.prices_usd_per_mwh.mean())
-    )
-    if after_expiry is not None and expiry_month == 0:  # expired already: the new terms only
-        contract, after_expiry, expiry_month = after_expiry, None, None
-
-    # Policy levers switched on in the site's region (``Scenario.policy_levers``): the AI path
-    # pays the backup generation and study fees with its retrofit and waits out the queue when
-    # it needs a new or larger interconnection; the miner path's contract and mandatory
-    # curtailment come from ``apply_levers`` (below). Unpaid curtailment hours are not valued on
-    # the AI path (a firm tenant rides through on backup: the backup-capex lever).
-    levers = switched_on(region.levers(), scenario.policy_levers)
-    ai = lever_effects(levers, "ai")
-    total += ai["backup_capex_usd_per_mw"] * float(crit.sum()) + ai["one_time_fee_usd"]
-    needs_interconnection = (
-        power_month > 0 or site.power.energized_mw + 1e-9 < float(crit.sum()) * retrofit.design_pue
-    )
-    if ai["queue_months"] and needs_interconnection:
-        power_month += int(math.ceil(ai["queue_months"]))
-        signing = np.maximum(decisions + scenario.lease_up_months, power_month)
-        shifts = np.maximum(0, signing - int(start.min()))
-        keep = (start.min() + shifts) < n
-        keep[0] = True
-        decisions, shifts = decisions[keep], shifts[keep]
-    hosting = _hosting_blocks(
-        scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, contract
-    )
-    contract, mandatory = apply_levers(levers, contract, (), region.name)
-    if after_expiry is not None:
-        after_expiry = apply_levers(levers, after_expiry, (), region.name)[0]
-    profiles = _mining_profiles(hosting.construction_start_month, n)
-    plan = _row_plan(profiles, mining_mw, shifts, decisions)
-
-    path = hashprice_path(scenario.market, n)
-    cal_month = (as_of.month - 1 + np.arange(n)) % 12
-    # A fixed price or tariff: the curve gives the resale value of curtailed energy (fixed PPA)
-    # or nothing (tariff: the flat price is the only signal).
-    uses_curve = contract.contract_type != "utility_tariff"
-    prices = curve.prices_usd_per_mwh[cal_month] if uses_curve else np.empty((n, 0))
-    per_rent = (
-        scenario.hosting_costs.non_recoverable_share_of_rent
-        if scenario.lease_structure == "triple_net"
-        else 0.0
-    )
+    after, month = _contract_after_expiry(site, scenario, region, contract, n, index_usd_per_mwh)
+    if after is not None and month == 0:  # expired already: the new terms only
+        contract, after, month = after, None, None
     if scenario.dr_programs is None:
-        programs = region.programs(as_of)
+        programs = region.programs(scenario.market.as_of)
     else:  # the user's programs, each only in its own region
         programs = tuple(
             p for p in scenario.dr_programs if canonical_grid_region(p.grid_region) == region.name
         )
-    return SiteModel(
-        dr_programs=programs,
-        grid_region=region.name,
-        history_months=covered,
-        contract_after_expiry=after_expiry,
-        contract_expiry_month=expiry_month,
-        mandatory_programs=mandatory,
-        levers_on=tuple(lever.key for lever in levers),
-        site_id=site.id,
-        scenario=scenario,
-        hall_names=tuple(h.hall for h in halls),
-        mining_mw_by_hall=mining_mw,
-        critical_it_mw_by_hall=crit,
-        shift_months=shifts,
-        decision_months=decisions,
-        retrofit_capex_total_usd=float(total),
-        landlord_per_rent=float(per_rent),
-        hosting=hosting,
-        profiles=profiles,
-        plan=plan,
-        hashprice=path,
-        prices_usd_per_mwh=prices,
-        contract=contract,
-        fleet=site_fleet(site, scenario),
-        lease_rate_usd_per_kw_month=rate,
-        signing_probability=probability,
-        readiness_score=score,
-        months_to_power=power_month,
-        sale_proceeds_usd=float(scenario.sale.net_proceeds_usd(site)),
-        rates=DiscountRates.of(scenario),
-    )
+    cal_month = (scenario.market.as_of.month - 1 + np.arange(n)) % 12
+    return _SitePower(region, curve.prices_usd_per_mwh[cal_month], covered, contract, after,
+                      month, programs)  # fmt: skip
 
 
 def _contract_after_expiry(
