@@ -259,32 +259,13 @@ class _Ranking:
 
 def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     s = model.scenario
-    plan, n, h = model.plan, model.n_months, model.n_halls
+    plan, h = model.plan, model.n_halls
     base_blocks = mining_blocks(model)
     base = evaluate(model, blocks=base_blocks, full=True)
     assert base.flows is not None and base.pv_usd is not None and base.parts is not None
     rank = _Ranking.of(model, base.npv_usd)
-    conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
     value = rank.npv_by_key[rank.best_converting] - rank.npv_by_key[rank.best_not_converting]
-
-    flows = base.flows.as_dict()
-    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)
-    shown = [k for k in STRATEGY_ORDER if k not in rank.identical_to]
-    rows = [rank.row_of[k] for k in shown]
-    incremental = fcf[conv_row] - fcf[non_row]
-    *summaries, conversion = summarize_rows(np.vstack([fcf[rows], incremental]),
-                                            s.discount_rate_per_year)  # fmt: skip
-    terminal_pv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
-    labels = _labels(model, rank)
-    strategies = {}
-    for key, row, summary in zip(shown, rows, summaries, strict=True):
-        npv_row = float(base.npv_usd[row])
-        share = float(terminal_pv[row] / npv_row) if npv_row > 0 else math.nan
-        strategies[key] = StrategyResult(
-            key, labels[key], _monthly_frame(flows, row, n), replace(summary, npv_usd=npv_row),
-            share,
-        )  # fmt: skip
-
+    strategies, conversion = _strategy_results(model, rank, base)
     hybrid_rows = np.r_[plan.keep_row, plan.groups["hybrid"]]
     shares = np.cumsum(np.r_[0.0, model.critical_it_mw_by_hall]) / model.critical_it_mw
     hybrid_grid = pd.DataFrame({"halls_converted": np.arange(h + 1), "share_converted": shares,
@@ -366,6 +347,34 @@ def _power_note(model: SiteModel) -> str:
     if model.levers_on:
         parts.append(f"; policy levers on: {', '.join(model.levers_on)}")
     return " ".join(parts).replace(" ;", ";") + "."
+
+
+def _strategy_results(
+    model: SiteModel, rank: _Ranking, base: RowValues
+) -> tuple[dict[str, StrategyResult], CashFlowSummary]:
+    """Each distinct path's monthly flows and metrics (NPV by kind of cash flow, the rest on the
+    levered flows at the base rate, the terminal value's share of NPV), and the metrics of the
+    flows converting adds over the best path that does not convert."""
+    assert base.flows is not None and base.pv_usd is not None
+    flows = base.flows.as_dict()
+    fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)
+    shown = [k for k in STRATEGY_ORDER if k not in rank.identical_to]
+    rows = [rank.row_of[k] for k in shown]
+    conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    *summaries, conversion = summarize_rows(
+        np.vstack([fcf[rows], fcf[conv_row] - fcf[non_row]]), model.scenario.discount_rate_per_year
+    )
+    terminal_pv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
+    labels = _labels(model, rank)
+    strategies = {}
+    for key, row, summary in zip(shown, rows, summaries, strict=True):
+        npv_row = float(base.npv_usd[row])
+        share = float(terminal_pv[row] / npv_row) if npv_row > 0 else math.nan
+        strategies[key] = StrategyResult(
+            key, labels[key], _monthly_frame(flows, row, model.n_months),
+            replace(summary, npv_usd=npv_row), share,
+        )  # fmt: skip
+    return strategies, conversion
 
 
 def _labels(model: SiteModel, rank: _Ranking) -> dict[str, str]:

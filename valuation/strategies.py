@@ -62,6 +62,7 @@ from valuation.mining import (
 from valuation.mining_profiles import profile_blocks
 from valuation.power import DemandResponseProgram, PowerContract, PriceSeries
 from valuation.regions import (
+    PolicyLever,
     Region,
     apply_levers,
     lever_effects,
@@ -73,6 +74,8 @@ from valuation.scenario import Scenario
 from valuation.tenant import months_to_power, readiness_score
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from models import RetrofitEstimate
     from sites.schema import Site
 
@@ -351,14 +354,8 @@ def build_site_model(
     # curtailment come from ``apply_levers``. Unpaid curtailment hours are not valued on the AI
     # path (a firm tenant rides through on backup: the backup-capex lever).
     levers = switched_on(power.region.levers(), scenario.policy_levers)
-    ai = lever_effects(levers, "ai")
-    total += ai["backup_capex_usd_per_mw"] * float(crit.sum()) + ai["one_time_fee_usd"]
-    power_month = months_to_power(site, as_of)
-    needs_interconnection = (
-        power_month > 0 or site.power.energized_mw + 1e-9 < float(crit.sum()) * retrofit.design_pue
-    )
-    if ai["queue_months"] and needs_interconnection:
-        power_month += int(math.ceil(ai["queue_months"]))
+    extra_capex_usd, power_month = _ai_lever_effects(levers, site, as_of, crit, retrofit)
+    total += extra_capex_usd
     decisions, shifts = _conversion_starts(scenario, power_month, int(start.min()))
     hosting = _hosting_blocks(
         scenario, retrofit.design_pue, crit, start, rfs, total, shares, shifts, power.contract
@@ -410,6 +407,28 @@ def build_site_model(
         sale_proceeds_usd=float(scenario.sale.net_proceeds_usd(site)),
         rates=DiscountRates.of(scenario),
     )
+
+
+def _ai_lever_effects(
+    levers: tuple[PolicyLever, ...],
+    site: Site,
+    as_of: date,
+    crit: np.ndarray,
+    retrofit: RetrofitEstimate,
+) -> tuple[float, int]:
+    """What switched-on levers do to the AI path: backup generation (USD per critical IT MW)
+    and one-time fees added to the retrofit capex, and the queue's months added to the time to
+    power when the site needs a new or larger interconnection. Returns ``(extra capex USD,
+    months to power)``."""
+    ai = lever_effects(levers, "ai")
+    extra_usd = ai["backup_capex_usd_per_mw"] * float(crit.sum()) + ai["one_time_fee_usd"]
+    power_month = months_to_power(site, as_of)
+    needs_interconnection = (
+        power_month > 0 or site.power.energized_mw + 1e-9 < float(crit.sum()) * retrofit.design_pue
+    )
+    if ai["queue_months"] and needs_interconnection:
+        power_month += int(math.ceil(ai["queue_months"]))
+    return extra_usd, power_month
 
 
 def _hall_schedule(
