@@ -1063,9 +1063,14 @@ def conversion_option(
         antithetic=antithetic,
         cross_fit=cross_fit,
     )
-    path_value = before + lsm.path_value_usd
     now_path = before + df_dates[0] * conv[:, 0]
     never_path = before + segments.sum(axis=1)
+    # The first decision is taken on the sample means, as Longstaff and Schwartz do at time 0
+    # where every path shares one state: follow the fitted rule only when it is worth more on
+    # average than converting now or never converting (a fitted rule can be a poor one).
+    path_value = max(
+        (before + lsm.path_value_usd, now_path, never_path), key=lambda v: float(v.mean())
+    )
     rule = exercise_rule(lsm, x, feature_names, rule_features, action="convert")
     return ConversionOption(
         value_usd=float(path_value.mean()),
