@@ -517,3 +517,10 @@ def scenario_label() -> str:
     if state.market is not None:
         text += f" (market of {state.market.as_of:%d %b %Y})"
     return text
+
+
+def reference() -> tuple[str, Scenario]:
+    """The session's named scenario (on the session's market) and its name: what the controls'
+    changes are measured against."""
+    state = _state()
+    return state.name, state.reference
