@@ -83,7 +83,7 @@ for col, site in zip(st.columns(len(sites)), sites, strict=True):
             f"{fmt.power(site.power.contracted_mw)} · {site.grid_region} · "
             f"{site.status.replace('_', ' ')}"
         )
-        st.metric("Recommended path", path_label(d.best_strategy))
+        st.markdown(f"Recommended: **{path_label(d.best_strategy)}**")
         st.metric(
             "Value of converting",
             money(d.value_of_converting_usd),
@@ -115,7 +115,11 @@ st.altair_chart(
     .encode(
         y=alt.Y("path:N", sort=path_order, title=None, axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("site:N", sort=site_order),
-        x=alt.X("npv_busd:Q", title="NPV, USD billion"),
+        x=alt.X(
+            "npv_busd:Q",
+            title="NPV today",
+            axis=alt.Axis(labelExpr="'$' + format(datum.value, ',.1~f') + 'B'"),
+        ),
         color=alt.Color(
             "site:N",
             sort=site_order,
@@ -164,60 +168,58 @@ st.caption(
 
 # --- Retrofit and schedule ------------------------------------------------------------------------
 st.subheader("Retrofit and schedule")
-retro_col, sched_col = st.columns(2)
-with retro_col:
-    retrofit_rows = {}
-    for s in sites:
-        r = decisions[s.id].retrofit
-        retrofit_rows[labels[s.id]] = {
-            "Critical IT load": fmt.power(r.critical_it_mw),
-            "Capex, base case": money(r.total_base_usd),
-            "Capex range": f"{money(r.total_low_usd)} to {money(r.total_high_usd)}",
-            "Capex per critical MW": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
-            "Design PUE": f"{r.design_pue:.2f}" if math.isfinite(r.design_pue) else UNKNOWN,
-            "First hall ready": fmt.years_months(r.first_ready_month),
-            "Critical path": str(r.critical_path),
+# The table full width, the schedule below it.
+retrofit_rows = {}
+for s in sites:
+    r = decisions[s.id].retrofit
+    retrofit_rows[labels[s.id]] = {
+        "Critical IT load": fmt.power(r.critical_it_mw),
+        "Capex, base case": money(r.total_base_usd),
+        "Capex range": f"{money(r.total_low_usd)} to {money(r.total_high_usd)}",
+        "Capex per critical MW": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
+        "Design PUE": f"{r.design_pue:.2f}" if math.isfinite(r.design_pue) else UNKNOWN,
+        "First hall ready": fmt.years_months(r.first_ready_month),
+        "Critical path": str(r.critical_path),
+    }
+st.dataframe(pd.DataFrame(retrofit_rows), width="stretch")
+halls = pd.DataFrame(
+    [
+        {
+            "site": labels[s.id],
+            "hall": str(h.hall),
+            "start": h.construction_start_month,
+            "ready": h.ready_for_service_month,
+            "mw": h.critical_it_mw,
         }
-    st.dataframe(pd.DataFrame(retrofit_rows), width="stretch")
-with sched_col:
-    halls = pd.DataFrame(
-        [
-            {
-                "site": labels[s.id],
-                "hall": str(h.hall),
-                "start": h.construction_start_month,
-                "ready": h.ready_for_service_month,
-                "mw": h.critical_it_mw,
-            }
-            for s in sites
-            for h in decisions[s.id].retrofit.halls
-        ]
+        for s in sites
+        for h in decisions[s.id].retrofit.halls
+    ]
+)
+st.markdown("**Halls from the decision to ready for service** (months)")
+st.altair_chart(
+    alt.Chart(halls)
+    .mark_bar(cornerRadius=2, opacity=0.8)
+    .encode(
+        y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("start:Q", title="Months from the decision"),
+        x2="ready:Q",
+        color=alt.Color(
+            "site:N",
+            sort=site_order,
+            scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("site:N", title="Site"),
+            alt.Tooltip("hall:N", title="Hall"),
+            alt.Tooltip("start:Q", title="Construction starts, month"),
+            alt.Tooltip("ready:Q", title="Ready for service, month"),
+            alt.Tooltip("mw:Q", title="Critical IT MW", format=",.1f"),
+        ],
     )
-    st.markdown("**Halls from the decision to ready for service** (months)")
-    st.altair_chart(
-        alt.Chart(halls)
-        .mark_bar(cornerRadius=2, opacity=0.8)
-        .encode(
-            y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
-            x=alt.X("start:Q", title="Months from the decision"),
-            x2="ready:Q",
-            color=alt.Color(
-                "site:N",
-                sort=site_order,
-                scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("site:N", title="Site"),
-                alt.Tooltip("hall:N", title="Hall"),
-                alt.Tooltip("start:Q", title="Construction starts, month"),
-                alt.Tooltip("ready:Q", title="Ready for service, month"),
-                alt.Tooltip("mw:Q", title="Critical IT MW", format=",.1f"),
-            ],
-        )
-        .properties(height=60 + 40 * len(sites)),
-        width="stretch",
-    )
+    .properties(height=60 + 40 * len(sites)),
+    width="stretch",
+)
 
 for col, site in zip(st.columns(len(sites)), sites, strict=True):
     col.page_link(

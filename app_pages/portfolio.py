@@ -131,12 +131,9 @@ if pick_status:
 shown = shown.reset_index(drop=True)
 filtered = len(shown) < len(table)
 
-changed = assumptions.scenario_label()
+count = f"{len(shown)} of {len(table)} sites (filtered)" if filtered else f"{len(table)} sites"
 st.caption(
-    f"{len(shown)} of {len(table)} sites" if filtered else f"{len(table)} sites",
-)
-st.caption(
-    f"Valued under the {md_escape(changed)} scenario: market as of "
+    f"{count} valued under the {md_escape(assumptions.scenario_label())} scenario: market as of "
     f"{scenario.market.as_of:%d %b %Y}, {scenario.horizon_months // 12}-year horizon. Values "
     "are net present values today."
 )
@@ -170,7 +167,7 @@ wins_delta = int(convert_wins.sum()) - int(base_wins.sum())
 k3.metric(
     "Sites better converted",
     f"{int(convert_wins.sum())} of {len(shown)}",
-    delta=f"{wins_delta:+d} vs {base_name}" if scenario != base_scenario else None,
+    delta=f"{wins_delta:+d} vs {base_name}" if wins_delta else None,
     help="Sites where the best converting path is worth more than the best path that keeps "
     "the site as it is (NPV).",
     border=True,
@@ -280,18 +277,18 @@ base_paths = base_table.set_index("site_id")["best_strategy"]
 ranking = pd.DataFrame(
     {
         "Site": shown["label"],
-        "Power": shown["power_mw"].map(lambda v: UNKNOWN if pd.isna(v) else fmt.power(v)),
-        "Grid region": shown["grid_region"].fillna(UNKNOWN),
-        "Status": shown["status"].str.replace("_", " "),
+        "Value of converting": shown["value_of_converting_usd"].map(money),
         "Recommended path": shown["best_strategy"].map(path_label),
         "Keep mining NPV": shown["keep_mining_npv_usd"].map(money),
         "Convert NPV": shown["convert_npv_usd"].map(money),
-        "Value of converting": shown["value_of_converting_usd"].map(money),
+        "Power": shown["power_mw"].map(lambda v: UNKNOWN if pd.isna(v) else fmt.power(v)),
+        "Grid region": shown["grid_region"].fillna(UNKNOWN),
+        "Status": shown["status"].str.replace("_", " "),
     }
 )
 if scenario != base_scenario:
     ranking.insert(
-        5,
+        3,
         f"Path under {base_name}",
         shown["site_id"].map(lambda i: path_label(base_paths.get(i))),
     )
