@@ -228,7 +228,7 @@ deck = pdk.Deck(
     # No basemap: a bundled outline of the states instead, so the map works offline. map_style is
     # deliberately left out (passing None makes Streamlit fetch a CARTO style).
     map_provider=None,
-    initial_view_state=pdk.ViewState(latitude=37.5, longitude=-96.5, zoom=3.3),
+    initial_view_state=pdk.ViewState(latitude=38.0, longitude=-96.0, zoom=3.0),
     # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site name
     # holding markup is shown as written.
     tooltip={

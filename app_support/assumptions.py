@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -373,26 +374,45 @@ def _delete(state: SessionAssumptions) -> None:
     state.notes.append(f"Deleted {md_escape(old)}; back to the base scenario.")
 
 
+SAVE_NAME_KEY = "scenario_save_name"
+NEW_NAME_KEY = "scenario_new_name"
+
+
+def _clicked(action: Callable[[SessionAssumptions, str], None], text_key: str | None) -> None:
+    """A button of the scenarios section: run ``action`` with its text box's name, then empty
+    the box (a callback runs before the widgets are drawn, so it may)."""
+    state: SessionAssumptions = st.session_state[STATE_KEY]
+    action(state, str(st.session_state.get(text_key, "")) if text_key else "")
+    if text_key:
+        st.session_state[text_key] = ""
+
+
 def _named_section(state: SessionAssumptions) -> None:
     with st.expander("Save, rename or delete scenarios"):
-        with st.form("scenario_save_form", border=False):
-            name = st.text_input(
-                "Save these assumptions as", max_chars=200, key="scenario_save_name"
-            )
-            if st.form_submit_button("Save scenario", icon=":material/save:"):
-                _save(state, name)
-                st.rerun()
+        name = st.text_input("Save these assumptions as", max_chars=200, key=SAVE_NAME_KEY)
+        st.button(
+            "Save scenario",
+            icon=":material/save:",
+            disabled=not name.strip(),
+            on_click=_clicked,
+            args=(_save, SAVE_NAME_KEY),
+        )
         if state.name != BASE_NAME:
-            with st.form("scenario_rename_form", border=False):
-                new = st.text_input(
-                    f"New name for {state.name}", max_chars=200, key="scenario_new_name"
-                )
-                if st.form_submit_button("Rename", icon=":material/edit:"):
-                    _rename(state, new)
-                    st.rerun()
-            if st.button(f"Delete {state.name}", icon=":material/delete:", key="scenario_delete"):
-                _delete(state)
-                st.rerun()
+            new = st.text_input(f"New name for {state.name}", max_chars=200, key=NEW_NAME_KEY)
+            st.button(
+                "Rename",
+                icon=":material/edit:",
+                disabled=not new.strip(),
+                on_click=_clicked,
+                args=(_rename, NEW_NAME_KEY),
+            )
+            st.button(
+                f"Delete {state.name}",
+                icon=":material/delete:",
+                key="scenario_delete",
+                on_click=_clicked,
+                args=(lambda s, _name: _delete(s), None),
+            )
         st.caption(
             "Scenarios are saved in the inventory's database, shared with the command line "
             "(`hashpivot scenarios list`)."
@@ -433,7 +453,7 @@ def _write_address(state: SessionAssumptions, site: Site | None) -> None:
         if param in wanted:
             if params.get(param) != wanted[param]:
                 params[param] = wanted[param]
-        elif param in params and not (param == SITE_PARAM and site is None):
+        elif param in params:
             del params[param]
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=30_000)
 
 # The portfolio map's initial view (app_pages/portfolio.py) and deck.gl's Web Mercator tile size.
-MAP_CENTER_LAT, MAP_CENTER_LON, MAP_ZOOM = 37.5, -96.5, 3.3
+MAP_CENTER_LAT, MAP_CENTER_LON, MAP_ZOOM = 38.0, -96.0, 3.0
 TILE_PX = 512
 
 
