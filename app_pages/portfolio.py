@@ -150,35 +150,47 @@ if scenario != base_scenario:
 # --- Key figures ---------------------------------------------------------------------------------
 convert_wins = shown["value_of_converting_usd"] > 0
 base_wins = base_table.set_index("site_id").reindex(shown["site_id"])["value_of_converting_usd"] > 0
-k1, k2, k3, k4 = st.columns(4)
-k1.metric(
+# Fixed-width cards in a wrapping row: at 1280 or 800 px they move to a second line rather than
+# cutting their figures ("$5...").
+figures = st.container(horizontal=True, wrap=True, gap="small")
+figures.metric(
     "Sites",
     f"{len(shown)}",
     help="Sites valued (and matching the filters).",
     border=True,
+    width=170,
 )
-k2.metric(
+figures.metric(
     "Power rights",
     fmt.power(shown["power_mw"].sum()),
     help="Sum of the sites' power rights, gross MW at the meter.",
     border=True,
+    width=170,
 )
 wins_delta = int(convert_wins.sum()) - int(base_wins.sum())
-k3.metric(
-    "Sites better converted",
+figures.metric(
+    "Better converted",
     f"{int(convert_wins.sum())} of {len(shown)}",
     delta=f"{wins_delta:+d} vs {base_name}" if wins_delta else None,
     help="Sites where the best converting path is worth more than the best path that keeps "
     "the site as it is (NPV).",
     border=True,
+    width=170,
 )
-value_now = shown.loc[convert_wins, "value_of_converting_usd"].sum()
-k4.metric(
-    "Value of converting them",
-    money(value_now),
+figures.metric(
+    "Value of converting",
+    money(shown.loc[convert_wins, "value_of_converting_usd"].sum()),
     help="Sum over the sites better converted of the value of converting (best converting NPV "
     "minus the best NPV not converting), USD.",
     border=True,
+    width=170,
+)
+figures.metric(
+    "Portfolio value",
+    money(shown["best_npv_usd"].sum()),
+    help="Sum over sites of the NPV of each site's recommended path, USD.",
+    border=True,
+    width=170,
 )
 
 # --- Map -----------------------------------------------------------------------------------------
@@ -242,34 +254,26 @@ st.html(
     "<style>[data-testid='stDeckGlJsonChart'], [data-testid='stDeckGlJsonChart'] *"
     "{overflow: visible !important;}</style>"
 )
-map_col, legend_col = st.columns([3, 1])
-with map_col:
-    st.pydeck_chart(
-        deck,
-        height=480,
-        on_select=_map_clicked,
-        selection_mode="single-object",
-        key=MAP_KEY,
-    )
-with legend_col:
-    st.markdown("**Recommended path**")
-    counts = shown["best_strategy"].value_counts()
-    for key, label in STRATEGY_LABELS.items():
-        if key in counts or key in ("keep_mining", "convert"):
-            st.markdown(
-                f"<span style='color:{hex_color(key)};font-size:1.3em'>●</span> {label}: "
-                f"**{int(counts.get(key, 0))}**",
-                unsafe_allow_html=True,
-            )
-    st.caption(
-        "Circle area is proportional to the site's power rights (gross MW). Click a site to "
-        "open its decision."
-    )
-    st.metric(
-        "Best-path value of the portfolio",
-        money(shown["best_npv_usd"].sum()),
-        help="Sum over sites of the NPV of each site's recommended path, USD.",
-    )
+counts = shown["best_strategy"].value_counts()
+legend = " ".join(
+    f"<span style='white-space:nowrap;margin-right:1.2em'>"
+    f"<span style='color:{hex_color(key)};font-size:1.3em'>●</span> {label}: "
+    f"<b>{int(counts.get(key, 0))}</b></span>"
+    for key, label in STRATEGY_LABELS.items()
+    if key in counts or key in ("keep_mining", "convert")
+)
+st.markdown(f"**Recommended path** &nbsp; {legend}", unsafe_allow_html=True)
+st.pydeck_chart(
+    deck,
+    height=480,
+    on_select=_map_clicked,
+    selection_mode="single-object",
+    key=MAP_KEY,
+)
+st.caption(
+    "Circle area is proportional to the site's power rights (gross MW). Click a site to open its "
+    "decision."
+)
 
 # --- Ranking -------------------------------------------------------------------------------------
 st.subheader("Sites ranked by the value of converting")
@@ -311,10 +315,10 @@ rows = selection.selection.rows if selection is not None else []
 if rows:
     _open_site(str(shown.iloc[rows[0]]["site_id"]))
 
-pick_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+pick_row = st.container(horizontal=True, vertical_alignment="bottom")
 labels = dict(zip(shown["site_id"], shown["label"], strict=True))
-picked = pick_col.selectbox(
+picked = pick_row.selectbox(
     "Open a site", list(labels), format_func=lambda i: labels[i], key="portfolio_open_site"
 )
-if button_col.button("Open site decision", type="primary") and picked:
+if pick_row.button("Open site decision", type="primary", width="content") and picked:
     _open_site(picked)

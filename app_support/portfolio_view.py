@@ -93,16 +93,16 @@ def flips(base: pd.DataFrame, what_if: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["site_id", "label", "base_path", "new_path"])
 
 
-def flips_sentence(flipped: pd.DataFrame, base_name: str, limit: int = 6) -> str:
+def flips_sentence(flipped: pd.DataFrame, base_name: str, limit: int = 4) -> str:
     """ "2 sites flip against the base scenario: Rockdale (Riot): keep mining → convert; ..." """
     n = len(flipped)
     if n == 0:
         return f"No site changes its recommended path against the {base_name} scenario."
     items = [
-        f"{r.label}: {path_label(r.base_path).lower()} → {path_label(r.new_path).lower()}"
+        f"{r.label} ({path_label(r.base_path)} → {path_label(r.new_path)})"
         for r in flipped.head(limit).itertuples()
     ]
-    more = f"; and {n - limit} more" if n > limit else ""
+    more = f"; and {n - limit} more (see the ranking)" if n > limit else ""
     return (
         f"{n} site{'s' if n != 1 else ''} change{'s' if n == 1 else ''} the recommended path "
         f"against the {base_name} scenario: " + "; ".join(items) + more + "."

@@ -72,7 +72,7 @@ def test_flips_name_the_sites_whose_path_changes():
     sentence = flips_sentence(flipped, "base")
     assert sentence == (
         "1 site changes the recommended path against the base scenario: Rockdale (Riot "
-        "Platforms): convert to ai hosting → keep mining."
+        "Platforms) (Convert to AI hosting → Keep mining)."
     )
     assert flips_sentence(flipped.iloc[:0], "Bear") == (
         "No site changes its recommended path against the Bear scenario."

@@ -78,7 +78,7 @@ def test_a_lease_set_on_the_site_page_holds_on_the_portfolio(store):
     assert _params(at) == {"lease": "102"}  # the portfolio names no site
     table = compare_portfolio(store.list(), lease_102)
     wins = table["value_of_converting_usd"] > 0
-    assert _metric(at, "Value of converting them") == fmt.usd(
+    assert _metric(at, "Value of converting") == fmt.usd(
         table.loc[wins, "value_of_converting_usd"].sum()
     )
     # Back on the site page, still $102 and the site's value under it.
