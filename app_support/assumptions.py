@@ -8,7 +8,8 @@ it, so a value set on one page holds on every other.
 
 State: ``st.session_state[STATE_KEY]`` holds the scenario's name, the scenario that name refers to
 (``Scenario()`` for "base", else the store's saved scenario), the controls changed from it (in the
-controls' units, ``scenario_inputs.CONTROLS``) and a market adopted from the Market page. Widgets
+controls' units, ``scenario_inputs.CONTROLS``) and a scenario another page set in
+``loaders.SCENARIO_KEY`` (the Market page's live data). Widgets
 are re-seeded from it on every run, so leaving a page never resets them. The address carries the
 site (site page), the scenario's name and only the changed controls (``?site=riot-rockdale&
 scenario=Bear&lease=102``); a new session (a reload, a shared link) starts from it.
@@ -72,17 +73,15 @@ class SessionAssumptions:
     name: str = BASE_NAME
     named: Scenario = dataclasses.field(default_factory=Scenario)
     changes: dict[str, float | str] = dataclasses.field(default_factory=dict)
-    market: MarketState | None = None  # the Market page's live data, when fetched
+    external: Scenario | None = None  # set by another page (the Market page's live data)
     written: Scenario | None = None  # what this module last put in loaders.SCENARIO_KEY
     notes: list[str] = dataclasses.field(default_factory=list)  # shown once in the sidebar
     moved: str = ""  # what moved since the named scenario was saved
 
     @property
     def reference(self) -> Scenario:
-        """The named scenario on the session's market."""
-        if self.market is None:
-            return self.named
-        return dataclasses.replace(self.named, market=self.market)
+        """What the changes apply to: a scenario another page set, else the named scenario."""
+        return self.named if self.external is None else self.external
 
     @property
     def scenario(self) -> Scenario:
@@ -138,7 +137,8 @@ def _load_named(state: SessionAssumptions, name: str) -> None:
         state.notes.append(f"Scenario {md_escape(name)} could not be loaded: {safe_message(exc)}")
         return
     state.name, state.named, state.changes = name, named, {}
-    state.moved = what_moved(data, (state.market or named.market))
+    state.external = None
+    state.moved = what_moved(data, named.market)
 
 
 def _state() -> SessionAssumptions:
@@ -170,18 +170,18 @@ def _state() -> SessionAssumptions:
     return state
 
 
-def _adopt_market(state: SessionAssumptions) -> None:
-    """The Market page puts live data in ``loaders.SCENARIO_KEY`` (and removes it to go back to
-    the offline snapshot): follow it. The live market supersedes the market controls."""
+def _adopt_external(state: SessionAssumptions) -> None:
+    """Another page may set the session's scenario in ``loaders.SCENARIO_KEY`` (the Market page
+    puts live market data there, and removes it to go back to the offline snapshot): follow it.
+    It already holds the controls' changes, so they start again from it."""
     current = st.session_state.get(loaders.SCENARIO_KEY)
     if current is state.written:
         return
     if current is None:
-        state.market = None
-    elif current.market != state.reference.market:
-        state.market = current.market
-        for key in ("btc_price", "hashrate_growth"):
-            state.changes.pop(key, None)
+        state.external = None
+    else:
+        state.external = current
+        state.changes.clear()
 
 
 # --- Widgets -----------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def _save(state: SessionAssumptions, name: str) -> None:
         return
     data = saved_data(scenario)
     state.name, state.named, state.changes, state.moved = name, scenario_from_saved(data), {}, ""
-    state.market = None  # the saved scenario carries the market it was made on
+    state.external = None  # the saved scenario carries what another page had set
     state.notes.append(f"Saved as {md_escape(name)}.")
 
 
@@ -398,7 +398,9 @@ def _named_section(state: SessionAssumptions) -> None:
             args=(_save, SAVE_NAME_KEY),
         )
         if state.name != BASE_NAME:
-            new = st.text_input(f"New name for {state.name}", max_chars=200, key=NEW_NAME_KEY)
+            new = st.text_input(
+                f"New name for {md_escape(state.name)}", max_chars=200, key=NEW_NAME_KEY
+            )
             st.button(
                 "Rename",
                 icon=":material/edit:",
@@ -407,7 +409,7 @@ def _named_section(state: SessionAssumptions) -> None:
                 args=(_rename, NEW_NAME_KEY),
             )
             st.button(
-                f"Delete {state.name}",
+                f"Delete {md_escape(state.name)}",
                 icon=":material/delete:",
                 key="scenario_delete",
                 on_click=_clicked,
@@ -465,7 +467,7 @@ def sidebar(*, site: Site | None = None, typical_capex_usd_per_mw: float | None 
     each site's estimate and one figure for every site (starting at
     ``typical_capex_usd_per_mw`` when given)."""
     state = _state()
-    _adopt_market(state)
+    _adopt_external(state)
     estimate: float | None = typical_capex_usd_per_mw
     if site is not None:
         try:
@@ -504,7 +506,7 @@ def sidebar(*, site: Site | None = None, typical_capex_usd_per_mw: float | None 
             st.caption(
                 "Changed from " + md_escape(state.name) + ": " + md_escape(changes_text(state))
             )
-            if st.button(f"Reset to the {state.name} scenario", width="stretch"):
+            if st.button(f"Reset to the {md_escape(state.name)} scenario", width="stretch"):
                 state.changes.clear()
                 st.rerun()
         _named_section(state)
@@ -524,7 +526,7 @@ def sidebar(*, site: Site | None = None, typical_capex_usd_per_mw: float | None 
 def current() -> Scenario:
     """The session's scenario without drawing anything (a page with no controls)."""
     state = _state()
-    _adopt_market(state)
+    _adopt_external(state)
     return state.scenario
 
 
@@ -534,13 +536,15 @@ def scenario_label() -> str:
     text = state.name
     if state.changes:
         text += " with " + changes_text(state)
-    if state.market is not None:
-        text += f" (market of {state.market.as_of:%d %b %Y})"
+    if state.external is not None and state.external.market != state.named.market:
+        text += f" (market data of {state.external.market.as_of:%d %b %Y} from the Market page)"
+    elif state.external is not None and state.external != state.named:
+        text += " (adjusted on another page)"
     return text
 
 
 def reference() -> tuple[str, Scenario]:
-    """The session's named scenario (on the session's market) and its name: what the controls'
-    changes are measured against."""
+    """The session's named scenario and its name: what the portfolio's flips are measured
+    against."""
     state = _state()
-    return state.name, state.reference
+    return state.name, state.named
