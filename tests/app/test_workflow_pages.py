@@ -216,3 +216,28 @@ def test_compare_page_shows_each_sites_figures(store):
     # One site is not a comparison.
     at.multiselect(key="compare_sites").set_value([a.id]).run()
     assert any("at least two sites" in i.value for i in at.info)
+
+
+def test_live_market_data_from_the_market_page_holds_under_the_controls(
+    store, live_api_url, monkeypatch
+):
+    monkeypatch.setenv("HASHPIVOT_LIVE_API_URL", live_api_url)
+    at = _app("app_pages/market.py")
+    next(b for b in at.button if b.label == "Fetch live market data").click().run()
+    live_market = _scenario(at).market
+    assert live_market.btc_price_usd == 91_250.0  # the loopback API's price
+    at.switch_page("app_pages/portfolio.py").run()
+    assert not at.exception
+    assert _scenario(at).market == live_market
+    assert at.slider(key="btc_price").value == 91.0  # the control rests at the live price
+    assert any("market data of" in as_seen(c.value) for c in at.caption)
+    # A control moved on top of the live data keeps the live market.
+    at.slider(key="lease_rate").set_value(140.0).run()
+    assert _scenario(at) == dataclasses.replace(
+        Scenario(), market=live_market, lease_rate_usd_per_kw_month=140.0
+    )
+    # Back to the offline snapshot on the Market page: every page follows.
+    at.switch_page("app_pages/market.py").run()
+    next(b for b in at.button if b.label == "Back to the offline defaults").click().run()
+    at.switch_page("app_pages/portfolio.py").run()
+    assert _scenario(at).market == Scenario().market
