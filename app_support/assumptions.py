@@ -506,11 +506,12 @@ def sidebar(*, site: Site | None = None, typical_capex_usd_per_mw: float | None 
             st.caption(
                 "Changed from " + md_escape(state.name) + ": " + md_escape(changes_text(state))
             )
-        if state.scenario != state.named:
-            if st.button(f"Reset to the {md_escape(state.name)} scenario", width="stretch"):
-                state.changes.clear()
-                state.external = None
-                st.rerun()
+        if state.scenario != state.named and st.button(
+            f"Reset to the {md_escape(state.name)} scenario", width="stretch"
+        ):
+            state.changes.clear()
+            state.external = None
+            st.rerun()
         _named_section(state)
     scenario = state.scenario
     if scenario == Scenario():
