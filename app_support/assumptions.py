@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_support import loaders
 from app_support.safe_text import md_escape, safe_message
@@ -77,6 +78,8 @@ class SessionAssumptions:
     written: Scenario | None = None  # what this module last put in loaders.SCENARIO_KEY
     notes: list[str] = dataclasses.field(default_factory=list)  # shown once in the sidebar
     moved: str = ""  # what moved since the named scenario was saved
+    page: str = ""  # the page the widgets were last drawn on (its script hash)
+    page_changed: bool = True
 
     @property
     def reference(self) -> Scenario:
@@ -187,6 +190,25 @@ def _adopt_external(state: SessionAssumptions) -> None:
 # --- Widgets -----------------------------------------------------------------------------------
 
 
+def _seed(key: str, value: object) -> None:
+    """Give a widget the session's value before it is drawn: on a page's first run (a widget of
+    another page is another widget, even under the same key), after a reload (its state is gone)
+    or when the session's value moved (a scenario loaded, a reset). Left alone when the same
+    page's widget already holds the value, so a run that ends while the user is still moving the
+    widget does not send an older value back to it (a lost key press)."""
+    state: SessionAssumptions = st.session_state[STATE_KEY]
+    if state.page_changed or key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
+
+
+def _note_page(state: SessionAssumptions) -> None:
+    """Whether this run is the first of a page since another page ran."""
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx is not None else ""
+    state.page_changed = page != state.page
+    state.page = page
+
+
 def _changed(key: str, default: float | str) -> None:
     """A control moved: record it as a change, or drop the change when back at the default."""
     state: SessionAssumptions = st.session_state[STATE_KEY]
@@ -199,7 +221,7 @@ def _changed(key: str, default: float | str) -> None:
 
 def _control(state: SessionAssumptions, control: Control) -> None:
     default = control_default(control, state.reference)
-    st.session_state[control.key] = state.changes.get(control.key, default)
+    _seed(control.key, state.changes.get(control.key, default))
     if control.kind == "choice":
         st.selectbox(
             control.label,
@@ -272,7 +294,7 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
     )
     if one_site and site_musd is not None:
         shown = site_musd if effective is None else _snap_capex(effective / 1e6)
-        st.session_state[CAPEX_KEY] = shown
+        _seed(CAPEX_KEY, shown)
         st.slider(
             label,
             CAPEX_LOW_MUSD,
@@ -288,7 +310,7 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
             st.caption("Set for every site; back at this site's estimate, each site uses its own.")
         return
     start = ref_musd or site_musd or 10.0
-    st.session_state[CAPEX_TOGGLE_KEY] = effective is not None
+    _seed(CAPEX_TOGGLE_KEY, effective is not None)
     st.toggle(
         "One retrofit capex for every site",
         key=CAPEX_TOGGLE_KEY,
@@ -299,7 +321,7 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
     if effective is None:
         st.caption("Retrofit capex: each site's own estimate.")
         return
-    st.session_state[CAPEX_KEY] = _snap_capex(effective / 1e6)
+    _seed(CAPEX_KEY, _snap_capex(effective / 1e6))
     st.slider(
         label,
         CAPEX_LOW_MUSD,
@@ -468,6 +490,7 @@ def sidebar(*, site: Site | None = None, typical_capex_usd_per_mw: float | None 
     ``typical_capex_usd_per_mw`` when given)."""
     state = _state()
     _adopt_external(state)
+    _note_page(state)
     estimate: float | None = typical_capex_usd_per_mw
     if site is not None:
         try:
@@ -479,7 +502,7 @@ def sidebar(*, site: Site | None = None, typical_capex_usd_per_mw: float | None 
         names = _scenario_names()
         if state.name not in names:
             names.append(state.name)
-        st.session_state[PICK_KEY] = state.name
+        _seed(PICK_KEY, state.name)
         st.selectbox(
             "Scenario",
             names,
