@@ -176,3 +176,33 @@ def test_compare_page_shows_two_sites(
     expect(page.get_by_text("Value of converting")).to_have_count(2)
     assert_no_error(page)
     shoot(page, artifacts_dir, "compare-two-sites")
+
+
+def test_a_tooltip_runs_past_the_maps_edge_unclipped(page: Page, app_url: str, app_db_url: str):
+    site = min(_sites(app_db_url), key=lambda s: s.latitude)  # the southernmost site
+    page.set_viewport_size({"width": 1280, "height": 1300})  # the map's bottom in view
+    page.goto(f"{app_url}/portfolio")
+    wait_for_app(page)
+    canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
+    expect(canvas).to_be_visible()
+    page.wait_for_timeout(1500)
+    box = canvas.bounding_box()
+    assert box is not None
+    cx, cy = _mercator_px(MAP_CENTER_LAT, MAP_CENTER_LON)
+    sx, sy = _mercator_px(site.latitude, site.longitude)
+    x = box["x"] + box["width"] / 2 + (sx - cx)
+    y = box["y"] + box["height"] / 2 + (sy - cy)
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y)
+    tooltip = page.locator(".deck-tooltip")
+    expect(tooltip).to_contain_text(_label(site))
+    tip = tooltip.bounding_box()
+    assert tip is not None
+    map_bottom = box["y"] + box["height"]
+    assert tip["y"] + tip["height"] > map_bottom + 10, "this tooltip should run past the map"
+    # Past the map's edge the tooltip is what the reader sees there, not clipped away.
+    seen = page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y)?.closest('.deck-tooltip')",
+        [tip["x"] + 20, tip["y"] + tip["height"] - 5],
+    )
+    assert seen
