@@ -200,9 +200,20 @@ def test_a_tooltip_runs_past_the_maps_edge_unclipped(page: Page, app_url: str, a
     assert tip is not None
     map_bottom = box["y"] + box["height"]
     assert tip["y"] + tip["height"] > map_bottom + 10, "this tooltip should run past the map"
-    # Past the map's edge the tooltip is what the reader sees there, not clipped away.
-    seen = page.evaluate(
-        "([x, y]) => !!document.elementFromPoint(x, y)?.closest('.deck-tooltip')",
-        [tip["x"] + 20, tip["y"] + tip["height"] - 5],
+    # No ancestor clips it: every ancestor that hides or scrolls its overflow contains it whole.
+    clipper = tooltip.first.evaluate(
+        """(el) => {
+            const r = el.getBoundingClientRect();
+            for (let a = el.parentElement; a; a = a.parentElement) {
+                const s = getComputedStyle(a);
+                if (!/(hidden|clip|auto|scroll)/.test(s.overflowX + s.overflowY)) continue;
+                const b = a.getBoundingClientRect();
+                if (r.bottom > b.bottom + 1 || r.right > b.right + 1 ||
+                    r.top < b.top - 1 || r.left < b.left - 1) {
+                    return a.getAttribute("data-testid") || a.className || a.tagName;
+                }
+            }
+            return "";
+        }"""
     )
-    assert seen
+    assert clipper == "", f"the tooltip is clipped by {clipper}"
