@@ -21,15 +21,21 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+PORTFOLIO = st.Page(
+    "app_pages/portfolio.py", title="Portfolio", icon=":material/map:", url_path="portfolio"
+)
+
+
+def _home() -> None:
+    """The root address opens the portfolio at /portfolio, its own address (a default page is
+    served only at the root, so /portfolio would otherwise be "Page not found")."""
+    st.switch_page(PORTFOLIO, query_params=st.query_params.to_dict())
+
+
 PAGES = {
     "Decide": [
-        st.Page(
-            "app_pages/portfolio.py",
-            title="Portfolio",
-            icon=":material/map:",
-            url_path="portfolio",
-            default=True,
-        ),
+        st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden"),
+        PORTFOLIO,
         st.Page(
             "app_pages/site.py",
             title="Site decision",
@@ -40,6 +46,7 @@ PAGES = {
         st.Page(
             "app_pages/plan.py", title="Portfolio plan", icon=":material/timeline:", url_path="plan"
         ),
+        st.Page("app_pages/compare.py", title="Compare sites", icon=":material/compare:"),
         st.Page(
             "app_pages/board_pack.py",
             title="Board pack",

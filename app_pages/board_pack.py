@@ -10,7 +10,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from app_support import loaders
+from app_support import assumptions, loaders
 from reports import FORMATS, build_pack, pack_bytes
 from reports import decision_view as view
 from valuation import formatting as fmt
@@ -34,7 +34,7 @@ if not all_sites:
     st.info("The inventory is empty. Add sites on the Inventory page.")
     st.stop()
 
-scenario = loaders.base_scenario()
+scenario = assumptions.sidebar()  # the session's assumptions, the same controls as every page
 scenario_name = st.session_state.get(SCENARIO_NAME_KEY) or (
     "base" if scenario == Scenario() else "session assumptions"
 )

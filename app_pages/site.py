@@ -11,9 +11,8 @@ from datetime import date
 
 import streamlit as st
 
-from app_support import charts, loaders, regions_view, site_view
+from app_support import assumptions, charts, loaders, regions_view, site_view
 from app_support.safe_text import md_escape, safe_message
-from app_support.scenario_inputs import CAPEX_STEP_MUSD, scenario_from_inputs, slider_defaults
 from app_support.unknowns import unknown_warning
 from models import RetrofitEstimate
 from sites.schema import Site
@@ -50,94 +49,14 @@ st.session_state[loaders.SELECTED_SITE_KEY] = site_id
 site = by_id[site_id]
 
 # --- Assumptions (sidebar) ------------------------------------------------------------------------
-base = loaders.base_scenario()
+# The session's assumptions (app_support.assumptions): the capex slider starts at this site's own
+# estimate, and the address names the site.
+scenario = assumptions.sidebar(site=site)
+lease = scenario.lease_rate_usd_per_kw_month
 try:
-    estimate_per_mw = loaders.decision(site, base).retrofit.capex_per_critical_mw_usd
-except Exception as exc:  # a site the valuation refuses: say why, never a traceback
-    st.error(f"This site could not be valued: {safe_message(exc)}")
-    st.stop()
-defaults = slider_defaults(base, estimate_per_mw)
-SLIDER_KEYS = (
-    "lease_rate",
-    f"capex_per_mw_{site_id}",
-    "btc_price",
-    "hashrate_growth",
-    "discount_rate",
-)
-with st.sidebar:
-    st.subheader("Assumptions")
-    lease = st.slider(
-        "Lease rate (USD per kW-month)",
-        60.0,
-        250.0,
-        defaults["lease_rate_usd_per_kw_month"],
-        step=1.0,
-        help="Year-one rent the AI tenant pays per kW of critical IT capacity per month, USD. "
-        "Public deals of 2024-26 imply about $100-190 (see Market & comparables).",
-        key="lease_rate",
-        format="$%d",
-    )
-    capex_m = st.slider(
-        "Retrofit capex (USD M per critical MW)",
-        2.0,
-        20.0,
-        defaults["capex_musd_per_critical_mw"],
-        step=CAPEX_STEP_MUSD,
-        help="All-in retrofit cost per MW of critical IT load, USD millions. It starts at this "
-        f"site's own estimate ({fmt.usd_per_mw(estimate_per_mw)}); left there, the estimate is used.",
-        key=f"capex_per_mw_{site_id}",
-        format="$%.2fM",
-    )
-    # In thousands: the slider's printf format has no thousands separator ("$106935").
-    btc_k = st.slider(
-        "Bitcoin price (USD thousand)",
-        20.0,
-        250.0,
-        defaults["btc_price_kusd"],
-        step=1.0,
-        help="Bitcoin price today, thousand USD per BTC; it then grows at the scenario's yearly "
-        "rate.",
-        key="btc_price",
-        format="$%dk",
-    )
-    growth = st.slider(
-        "Network hashrate growth (% a year)",
-        -10.0,
-        80.0,
-        defaults["network_hashrate_growth_pct_per_year"],
-        step=1.0,
-        help="Yearly growth of the whole network's hashrate, percent a year: faster growth "
-        "shrinks each miner's share of the block rewards.",
-        key="hashrate_growth",
-        format="%d%%",
-    )
-    discount = st.slider(
-        "Discount rate (% a year)",
-        4.0,
-        25.0,
-        defaults["discount_rate_pct_per_year"],
-        step=0.5,
-        help="Rate the cash flows are discounted at, percent a year (compounded monthly).",
-        key="discount_rate",
-        format="%.1f%%",
-    )
-    if st.button("Reset to the base scenario", width="stretch"):
-        for key in SLIDER_KEYS:
-            st.session_state.pop(key, None)
-        st.rerun()
-
-try:
-    scenario = scenario_from_inputs(
-        base,
-        lease_rate_usd_per_kw_month=lease,
-        capex_musd_per_critical_mw=capex_m,
-        btc_price_kusd=btc_k,
-        network_hashrate_growth_pct_per_year=growth,
-        discount_rate_pct_per_year=discount,
-        estimate_usd_per_critical_mw=estimate_per_mw,
-    )
     decision = loaders.decision(site, scenario)
-except Exception as exc:
+    estimate_per_mw = decision.retrofit.capex_per_critical_mw_usd
+except Exception as exc:  # a site the valuation refuses: say why, never a traceback
     st.error(f"This site could not be valued with these assumptions: {safe_message(exc)}")
     st.stop()
 

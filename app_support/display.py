@@ -11,8 +11,8 @@ STRATEGY_COLORS_RGB: dict[str, tuple[int, int, int]] = {
     "mining_with_dr": (213, 94, 0),  # vermillion: mining that sells flexibility to the grid
     "convert": (0, 114, 178),  # blue: AI hosting
     "hybrid": (0, 158, 115),  # green: split site
-    "mine_then_convert": (86, 180, 233),  # sky blue: AI hosting later
-    "sell_site": (204, 121, 167),  # reddish purple: the sale
+    "mine_then_convert": (86, 180, 233),  # sky blue: mining now, AI hosting later
+    "sell_site": (204, 121, 167),  # reddish purple: selling the powered site
 }
 
 STRATEGY_LABELS: dict[str, str] = {
@@ -21,7 +21,7 @@ STRATEGY_LABELS: dict[str, str] = {
     "convert": "Convert to AI hosting",
     "hybrid": "Split the site",
     "mine_then_convert": "Mine now, convert later",
-    "sell_site": "Sell the site",
+    "sell_site": "Sell the powered site",
 }
 
 

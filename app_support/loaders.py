@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # the valuation core is imported when first used: the invento
     from valuation.scenario import Scenario
 
 SELECTED_SITE_KEY = "selected_site_id"
-SCENARIO_KEY = "scenario"
+SCENARIO_KEY = "scenario"  # the session's Scenario (app_support.assumptions writes it)
+SCENARIO_NAME_KEY = "scenario_name"  # its name, as the board pack prints it
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,6 +94,23 @@ def price_history(site_id: str) -> PriceSeries | None:
     from valuation.regions import price_series_from_stored
 
     return price_series_from_stored(stored)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _estimate_per_mw(_site: Site, as_of: str, key: str) -> float:
+    from datetime import date
+
+    from models import estimate_retrofit
+
+    return float(
+        estimate_retrofit(_site, as_of=date.fromisoformat(as_of)).capex_per_critical_mw_usd
+    )
+
+
+def retrofit_estimate_usd_per_mw(site: Site, scenario: Scenario) -> float:
+    """The site's own retrofit estimate, USD per critical IT MW (``models.estimate_retrofit`` at
+    the scenario's market date; cached). Raises the models' error for a site it cannot cost."""
+    return _estimate_per_mw(site, scenario.market.as_of.isoformat(), site_key(site))
 
 
 def base_scenario() -> Scenario:

@@ -70,7 +70,9 @@ def test_one_site_pack_under_the_session_scenario(store):
     assert not at.exception
     pack = at.session_state["board_pack"]
     assert [r.site.id for r in pack.results] == [site.id]
-    assert pack.scenario == scenario and pack.scenario_name == "session assumptions"
+    assert (
+        pack.scenario == scenario and pack.scenario_name == "base (adjusted)"
+    )  # the sidebar names it
     wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))
     ws = wb["Summary"]
     header = [c.value for c in ws[SUMMARY_HEADER_ROW]]

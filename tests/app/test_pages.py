@@ -294,11 +294,11 @@ def test_portfolio_shows_the_library_figures_and_opens_a_site(db_url):
     assert _metric(at, "Sites") == str(len(valued))
     assert _metric(at, "Power rights") == fmt.power(valued["power_mw"].sum())
     wins = valued["value_of_converting_usd"] > 0
-    assert _metric(at, "Value of converting them") == fmt.usd(
+    assert _metric(at, "Value of converting") == fmt.usd(
         valued.loc[wins, "value_of_converting_usd"].sum()
     )
-    assert _metric(at, "Sites better converted") == f"{int(wins.sum())} of {len(valued)}"
-    assert _metric(at, "Best-path value of the portfolio") == fmt.usd(valued["best_npv_usd"].sum())
+    assert _metric(at, "Better converted") == f"{int(wins.sum())} of {len(valued)}"
+    assert _metric(at, "Portfolio value") == fmt.usd(valued["best_npv_usd"].sum())
 
     last = str(valued.iloc[-1]["site_id"])
     at.selectbox(key="portfolio_open_site").set_value(last).run()

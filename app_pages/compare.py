@@ -1,0 +1,230 @@
+"""Compare sites: two to four sites side by side under the session's assumptions: the
+recommendation, each path's NPV (a chart), the break-evens, the retrofit and its schedule."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_support import assumptions, loaders
+from app_support.display import STRATEGY_LABELS
+from app_support.portfolio_view import UNKNOWN, money, path_label, site_label
+from app_support.safe_text import md_escape, safe_message
+from valuation import formatting as fmt
+
+SITES_KEY = "compare_sites"
+SITES_PARAM = "sites"
+MAX_SITES = 4
+
+st.title("Compare sites")
+
+try:
+    all_sites = loaders.sites()
+except Exception as exc:
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
+    st.stop()
+if len(all_sites) < 2:
+    st.info("Comparing needs at least two sites in the inventory (see the Inventory page).")
+    st.stop()
+
+by_id = {s.id: s for s in all_sites}
+ids = list(by_id)
+if (
+    SITES_KEY not in st.session_state
+):  # a new visit: the address, else the site in view and one more
+    asked = [i for i in str(st.query_params.get(SITES_PARAM, "")).split(",") if i in by_id]
+    if len(asked) < 2:
+        first = st.session_state.get(loaders.SELECTED_SITE_KEY)
+        start = [first] if first in by_id else []
+        asked = start + [i for i in ids if i not in start][: 2 - len(start)]
+    st.session_state[SITES_KEY] = list(dict.fromkeys(asked))[:MAX_SITES]
+chosen_ids = st.multiselect(
+    "Sites (two to four)",
+    ids,
+    format_func=lambda i: site_label(by_id[i].name, by_id[i].operator),
+    max_selections=MAX_SITES,
+    key=SITES_KEY,
+)
+scenario = assumptions.sidebar()
+if chosen_ids:
+    st.query_params[SITES_PARAM] = ",".join(chosen_ids)
+if len(chosen_ids) < 2:
+    st.info("Choose at least two sites to compare.")
+    st.stop()
+
+sites = [by_id[i] for i in chosen_ids]
+decisions = {}
+for site in sites:
+    try:
+        decisions[site.id] = loaders.decision(site, scenario)
+    except Exception as exc:
+        st.warning(
+            f"{md_escape(site_label(site.name, site.operator))} could not be valued: "
+            f"{safe_message(exc)}"
+        )
+sites = [s for s in sites if s.id in decisions]
+if len(sites) < 2:
+    st.stop()
+labels = {s.id: site_label(s.name, s.operator) for s in sites}
+st.caption(
+    f"Under the {md_escape(assumptions.scenario_label())} scenario (market as of "
+    f"{scenario.market.as_of:%d %b %Y}). NPVs are net present values today."
+)
+
+# --- Recommendation, side by side ------------------------------------------------------------------
+for col, site in zip(st.columns(len(sites)), sites, strict=True):
+    d = decisions[site.id]
+    with col.container(border=True):
+        st.markdown(f"**{md_escape(labels[site.id])}**")
+        st.text(
+            f"{fmt.power(site.power.contracted_mw)} · {site.grid_region} · "
+            f"{site.status.replace('_', ' ')}"
+        )
+        st.markdown(f"Recommended: **{path_label(d.best_strategy)}**")
+        st.metric(
+            "Value of converting",
+            money(d.value_of_converting_usd),
+            help="Best converting NPV minus the best NPV not converting, USD.",
+        )
+        st.caption(md_escape(d.recommendation))
+
+# --- Each path's NPV -------------------------------------------------------------------------------
+st.subheader("Each path's value")
+npv_rows = [
+    {
+        "site": labels[s.id],
+        "path": STRATEGY_LABELS.get(k, k),
+        "key": k,
+        "npv_busd": v / 1e9,
+        "npv_text": money(v),
+        "recommended": "recommended" if k == decisions[s.id].best_strategy else "",
+    }
+    for s in sites
+    for k, v in decisions[s.id].strategy_npv_usd.items()
+    if v is not None and math.isfinite(v)
+]
+npv = pd.DataFrame(npv_rows)
+site_order = [labels[s.id] for s in sites]
+path_order = [STRATEGY_LABELS.get(k, k) for k in decisions[sites[0].id].strategy_npv_usd]
+st.altair_chart(
+    alt.Chart(npv)
+    .mark_bar()
+    .encode(
+        y=alt.Y("path:N", sort=path_order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("site:N", sort=site_order),
+        x=alt.X(
+            "npv_busd:Q",
+            title="NPV today",
+            axis=alt.Axis(labelExpr="'$' + format(datum.value, ',.1~f') + 'B'"),
+        ),
+        color=alt.Color(
+            "site:N",
+            sort=site_order,
+            scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"]),
+            legend=alt.Legend(orient="bottom", title=None, labelLimit=320),
+        ),
+        tooltip=[
+            alt.Tooltip("site:N", title="Site"),
+            alt.Tooltip("path:N", title="Path"),
+            alt.Tooltip("npv_text:N", title="NPV"),
+            alt.Tooltip("recommended:N", title=" "),
+        ],
+    )
+    .properties(height=60 + 22 * len(path_order) * len(sites)),
+    width="stretch",
+)
+st.caption(
+    "Paths that work out identical for a site (e.g. no demand-response program in its region) "
+    "show the same value."
+)
+
+# --- Break-evens ----------------------------------------------------------------------------------
+st.subheader("Break-evens")
+be_rows = {
+    "Lease rate (USD per kW-month)": [
+        fmt.rate_usd_per_kw_month(decisions[s.id].breakevens.lease_rate_usd_per_kw_month)
+        for s in sites
+    ],
+    "Hashprice (USD per PH/s a day)": [
+        fmt.hashprice(decisions[s.id].breakevens.hashprice_usd_per_ph_day) for s in sites
+    ],
+    "Bitcoin price": [fmt.usd_exact(decisions[s.id].breakevens.btc_price_usd) for s in sites],
+    "Most retrofit capex converting can bear (per critical MW)": [
+        fmt.usd_per_mw(decisions[s.id].breakevens.max_capex_usd_per_mw) for s in sites
+    ],
+}
+st.dataframe(
+    pd.DataFrame(be_rows, index=site_order).T.replace(fmt.MISSING, "none in range"),
+    width="stretch",
+)
+st.caption(
+    "Each break-even moves one assumption alone until converting and the best path that does not "
+    f"convert are worth the same. Today: lease {fmt.rate_usd_per_kw_month(scenario.lease_rate_usd_per_kw_month)}"
+    f", Bitcoin {fmt.usd_exact(scenario.market.btc_price_usd)}."
+)
+
+# --- Retrofit and schedule ------------------------------------------------------------------------
+st.subheader("Retrofit and schedule")
+# The table full width, the schedule below it.
+retrofit_rows = {}
+for s in sites:
+    r = decisions[s.id].retrofit
+    retrofit_rows[labels[s.id]] = {
+        "Critical IT load": fmt.power(r.critical_it_mw),
+        "Capex, base case": money(r.total_base_usd),
+        "Capex range": f"{money(r.total_low_usd)} to {money(r.total_high_usd)}",
+        "Capex per critical MW": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
+        "Design PUE": f"{r.design_pue:.2f}" if math.isfinite(r.design_pue) else UNKNOWN,
+        "First hall ready": fmt.years_months(r.first_ready_month),
+        "Critical path": str(r.critical_path),
+    }
+st.dataframe(pd.DataFrame(retrofit_rows), width="stretch")
+halls = pd.DataFrame(
+    [
+        {
+            "site": labels[s.id],
+            "hall": str(h.hall),
+            "start": h.construction_start_month,
+            "ready": h.ready_for_service_month,
+            "mw": h.critical_it_mw,
+        }
+        for s in sites
+        for h in decisions[s.id].retrofit.halls
+    ]
+)
+st.markdown("**Halls from the decision to ready for service** (months)")
+st.altair_chart(
+    alt.Chart(halls)
+    .mark_bar(cornerRadius=2, opacity=0.8)
+    .encode(
+        y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("start:Q", title="Months from the decision"),
+        x2="ready:Q",
+        color=alt.Color(
+            "site:N",
+            sort=site_order,
+            scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("site:N", title="Site"),
+            alt.Tooltip("hall:N", title="Hall"),
+            alt.Tooltip("start:Q", title="Construction starts, month"),
+            alt.Tooltip("ready:Q", title="Ready for service, month"),
+            alt.Tooltip("mw:Q", title="Critical IT MW", format=",.1f"),
+        ],
+    )
+    .properties(height=60 + 40 * len(sites)),
+    width="stretch",
+)
+
+for col, site in zip(st.columns(len(sites)), sites, strict=True):
+    col.page_link(
+        "app_pages/site.py",
+        label=f"Open {labels[site.id]}",
+        icon=":material/fact_check:",
+        query_params={assumptions.SITE_PARAM: site.id},
+    )

@@ -1,0 +1,121 @@
+"""What the portfolio page draws, as plain functions of the valuation's table (no Streamlit): site
+labels that carry the operator, map points that stay reachable where sites share a location, the
+sites whose recommended path flips between two scenarios, and the site a map click selected."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS
+from valuation import formatting as fmt
+
+UNKNOWN = "unknown"
+MAP_LAYER_ID = "sites"
+# Sites sharing a location (to ~100 m) are spread along a short east-west line so each can be
+# hovered and clicked: 0.3 degrees of longitude, about 27 km at 35 N, a few pixels at the
+# portfolio's zoom. The tooltip says the point is drawn offset.
+SHARED_SPACING_DEG = 0.3
+GREY = (128, 128, 128)
+
+
+def site_label(name: object, operator: object) -> str:
+    """ "Rockdale (Riot Platforms)": the name with its operator, so two sites of one name differ."""
+    name_text = str(name) if name is not None and str(name) else "Unnamed site"
+    op = (
+        ""
+        if operator is None or (isinstance(operator, float) and math.isnan(operator))
+        else operator
+    )
+    return f"{name_text} ({op})" if str(op).strip() else name_text
+
+
+def path_label(key: object) -> str:
+    """A strategy key in words ("convert" -> "Convert to AI hosting"); unknown keys as "unknown"."""
+    if not isinstance(key, str) or not key:
+        return UNKNOWN
+    return STRATEGY_LABELS.get(key, key)
+
+
+def money(value: object) -> str:
+    """Executive dollars ($8.7B); a missing value reads "unknown"."""
+    text = fmt.usd(value)  # type: ignore[arg-type]
+    return UNKNOWN if text == fmt.MISSING else text
+
+
+def map_points(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per site for the map: label, colour, radius (area proportional to MW), tooltip
+    texts, and a drawn position spread apart where sites share a location. Larger circles come
+    first so smaller ones draw on top and every site keeps a visible, hoverable part."""
+    points = table.assign(
+        label=[site_label(n, o) for n, o in zip(table["name"], table["operator"], strict=True)],
+        path=table["best_strategy"].map(path_label),
+        color=table["best_strategy"].map(lambda k: list(STRATEGY_COLORS_RGB.get(k, GREY))),
+        radius_m=table["power_mw"].fillna(1.0).clip(lower=1.0) ** 0.5 * 4_000.0,
+        power_text=table["power_mw"].map(lambda v: UNKNOWN if pd.isna(v) else fmt.power(v)),
+        value_text=table["value_of_converting_usd"].map(money),
+    ).reset_index(drop=True)
+    lat = points["latitude"].to_numpy(dtype=float)
+    lon = points["longitude"].to_numpy(dtype=float)
+    place = pd.Series(list(zip(np.round(lat, 3), np.round(lon, 3), strict=True)))
+    rank = place.groupby(place).cumcount().to_numpy()
+    size = place.map(place.value_counts()).to_numpy()
+    points["map_longitude"] = lon + (rank - (size - 1) / 2.0) * SHARED_SPACING_DEG
+    points["map_latitude"] = lat
+    points["shared_note"] = np.where(
+        size > 1, [f"\n(drawn offset: {n - 1} other site(s) at this location)" for n in size], ""
+    )
+    return points.sort_values("radius_m", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def flips(base: pd.DataFrame, what_if: pd.DataFrame) -> pd.DataFrame:
+    """Sites whose recommended path differs between two valuations of the same sites: site_id,
+    label, base_path, new_path (strategy keys), in ``what_if``'s order. Sites either valuation
+    could not value are left out."""
+    before = base.set_index("site_id")["best_strategy"]
+    rows = []
+    for row in what_if.itertuples(index=False):
+        old = before.get(row.site_id)
+        new = row.best_strategy
+        if old and new and old != new:
+            rows.append(
+                {
+                    "site_id": row.site_id,
+                    "label": site_label(row.name, row.operator),
+                    "base_path": old,
+                    "new_path": new,
+                }
+            )
+    return pd.DataFrame(rows, columns=["site_id", "label", "base_path", "new_path"])
+
+
+def flips_sentence(flipped: pd.DataFrame, base_name: str, limit: int = 4) -> str:
+    """ "2 sites flip against the base scenario: Rockdale (Riot): keep mining → convert; ..." """
+    n = len(flipped)
+    if n == 0:
+        return f"No site changes its recommended path against the {base_name} scenario."
+    items = [
+        f"{r.label} ({path_label(r.base_path)} → {path_label(r.new_path)})"
+        for r in flipped.head(limit).itertuples()
+    ]
+    more = f"; and {n - limit} more (see the ranking)" if n > limit else ""
+    return (
+        f"{n} site{'s' if n != 1 else ''} change{'s' if n == 1 else ''} the recommended path "
+        f"against the {base_name} scenario: " + "; ".join(items) + more + "."
+    )
+
+
+def site_from_selection(selection: Mapping[str, Any] | None) -> str | None:
+    """The site id a map click selected (``st.pydeck_chart``'s selection state), or None."""
+    if not selection:
+        return None
+    objects = (selection.get("objects") or {}).get(MAP_LAYER_ID) or []
+    for obj in objects:
+        site_id = obj.get("site_id") if isinstance(obj, Mapping) else None
+        if isinstance(site_id, str) and site_id:
+            return site_id
+    return None

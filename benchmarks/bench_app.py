@@ -1,0 +1,174 @@
+"""Benchmark: the app as a user feels it. A lease-slider step on the site page, measured in headless
+Chromium from the key press to the last element settling (goal < 0.3 s); the portfolio what-if
+re-valuing the example portfolio's 28 sites (``compare_portfolio``, goal < 1 s), in process and
+as the portfolio page's slider step in the browser.
+
+Run: ``python3 benchmarks/bench_app.py [--repeat 5] [--quick]`` (Debian's /usr/bin/chromium or
+$CHROMIUM; ``--quick``: three runs each, no browser portfolio step).
+
+Baselines measured in the same run: for a slider step, the same page re-run for a value already
+seen (the valuation is a cache hit, so this is Streamlit's own re-run and redraw); for the
+portfolio, valuing the base scenario. Each slider step moves to a value not valued before (a
+cache miss), so the figure includes the valuation. "Settled": the script run has ended, no element
+is stale, and the page's DOM has not changed for 0.5 s; the time is that of the last change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+QUIET_MS = 500
+
+_OBSERVER = """() => {
+  window.__lastMutation = performance.now();
+  new MutationObserver(() => { window.__lastMutation = performance.now(); })
+    .observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true});
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_app(home: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "HASHPIVOT_DB_URL": f"sqlite:///{home / 'bench.sqlite'}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                return proc, url
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("the app did not start within 60 s")
+
+
+def _settled(page) -> None:
+    """Wait until the run has ended, nothing is stale and the DOM has been quiet for QUIET_MS."""
+    app = page.locator("[data-testid='stApp']")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        running = app.get_attribute("data-test-script-state") != "notRunning"
+        stale = page.locator("[data-stale='true']").count()
+        quiet = page.evaluate("performance.now() - window.__lastMutation")
+        if not running and not stale and quiet > QUIET_MS:
+            return
+        page.wait_for_timeout(50)
+    raise SystemExit("the page did not settle within 120 s")
+
+
+def _step_s(page, slider, key: str) -> float:
+    """Seconds from a key press on ``slider`` to the page's last change."""
+    page.evaluate("window.__t0 = performance.now()")
+    slider.press(key)
+    page.wait_for_timeout(100)
+    _settled(page)
+    return page.evaluate("(window.__lastMutation - window.__t0) / 1000")
+
+
+def _slider_steps(page, url: str, name: str, repeat: int) -> tuple[list[float], list[float]]:
+    """``repeat`` steps to new values (up), then ``repeat`` back to values already seen (down)."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=120_000)  # fmt: skip
+    page.evaluate(_OBSERVER)
+    _settled(page)
+    slider = page.get_by_role("slider", name=re.compile(name))
+    fresh = [_step_s(page, slider, "ArrowRight") for _ in range(repeat)]
+    cached = [_step_s(page, slider, "ArrowLeft") for _ in range(repeat)]
+    return fresh, cached
+
+
+def _portfolio_inprocess(repeat: int) -> tuple[float, float, int]:
+    from sites import load_example_portfolio
+    from valuation.decision import compare_portfolio
+    from valuation.scenario import Scenario
+
+    sites = load_example_portfolio()
+    compare_portfolio(sites, Scenario())  # warm imports and region curves
+    base = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        compare_portfolio(sites, Scenario())
+        base.append(time.perf_counter() - t0)
+    what_if = []
+    for i in range(repeat):
+        scenario = dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=100.0 + i)
+        t0 = time.perf_counter()
+        compare_portfolio(sites, scenario)
+        what_if.append(time.perf_counter() - t0)
+    return statistics.median(what_if), statistics.median(base), len(sites)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="steps per measurement (median)")
+    parser.add_argument("--quick", action="store_true", help="three steps, no portfolio browser")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else args.repeat
+
+    what_if_s, base_s, n = _portfolio_inprocess(repeat)
+    print(f"portfolio what-if, compare_portfolio on {n} sites: median {what_if_s:.2f} s "
+          f"(goal < 1 s); baseline (base scenario) {base_s:.2f} s, "
+          f"{what_if_s / base_s:.2f}x")  # fmt: skip
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = _start_app(Path(tmp))
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM,
+                    args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+                )
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                fresh, cached = _slider_steps(page, f"{url}/site", "Lease rate", repeat)
+                f, c = statistics.median(fresh), statistics.median(cached)
+                print(f"site page, lease slider step to a new value: median {f:.2f} s "
+                      f"(goal < 0.3 s; runs {', '.join(f'{t:.2f}' for t in fresh)}); "
+                      f"baseline (value seen before, cached) {c:.2f} s, {f / c:.2f}x")  # fmt: skip
+                if not args.quick:
+                    fresh, cached = _slider_steps(page, f"{url}/portfolio", "Lease rate", repeat)
+                    f, c = statistics.median(fresh), statistics.median(cached)
+                    print(f"portfolio page, lease slider step (re-values {n} sites): median "
+                          f"{f:.2f} s (goal < 1 s); baseline (cached) {c:.2f} s, "
+                          f"{f / c:.2f}x")  # fmt: skip
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""The portfolio page's plain helpers: labels that tell two "Rockdale" sites apart, map points
+that stay reachable where sites share a location, which sites flip, and the site a click picked."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from app_support.portfolio_view import (
+    MAP_LAYER_ID,
+    SHARED_SPACING_DEG,
+    flips,
+    flips_sentence,
+    map_points,
+    money,
+    site_from_selection,
+    site_label,
+)
+
+
+def _table(rows):
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "site_id", "name", "operator", "power_mw", "grid_region", "latitude", "longitude",
+            "best_strategy", "value_of_converting_usd",
+        ],
+    )  # fmt: skip
+
+
+ROCKDALES = _table(
+    [
+        ("riot-rockdale", "Rockdale", "Riot Platforms", 700.0, "ERCOT", 30.6, -97.0, "convert", 3.3e9),
+        ("bitdeer-rockdale", "Rockdale", "Bitdeer", 563.0, "ERCOT", 30.6, -97.0, "keep_mining", -2e8),
+        ("alone", "Odessa", None, 100.0, "ERCOT", 31.8, -102.4, "hybrid", math.nan),
+    ]
+)  # fmt: skip
+
+
+def test_labels_carry_the_operator():
+    assert site_label("Rockdale", "Riot Platforms") == "Rockdale (Riot Platforms)"
+    assert site_label("Rockdale", "Bitdeer") == "Rockdale (Bitdeer)"
+    assert site_label("Odessa", None) == "Odessa"
+    assert site_label("Odessa", float("nan")) == "Odessa"
+
+
+def test_sites_at_one_location_are_spread_and_the_big_one_drawn_first():
+    points = map_points(ROCKDALES)
+    assert list(points["site_id"]) == ["riot-rockdale", "bitdeer-rockdale", "alone"]
+    riot, bitdeer, alone = points.itertuples()
+    # Same place in the data, apart on the map by the spacing, centred on the true location.
+    assert math.isclose(abs(riot.map_longitude - bitdeer.map_longitude), SHARED_SPACING_DEG)
+    assert math.isclose((riot.map_longitude + bitdeer.map_longitude) / 2, -97.0)
+    assert "1 other site(s) at this location" in riot.shared_note
+    assert alone.map_longitude == -102.4 and alone.shared_note == ""
+    assert riot.radius_m > bitdeer.radius_m  # drawn first: the smaller one stays on top
+    assert alone.value_text == "unknown"  # a missing value is never "$0" or "nan"
+    assert riot.label == "Rockdale (Riot Platforms)"
+
+
+def test_money_is_executive_and_unknown_is_unknown():
+    assert money(8.7e9) == "$8.7B"
+    assert money(-2.66e9) == "-$2.7B"
+    assert money(None) == "unknown" and money(math.nan) == "unknown"
+
+
+def test_flips_name_the_sites_whose_path_changes():
+    what_if = ROCKDALES.assign(best_strategy=["keep_mining", "keep_mining", ""])
+    flipped = flips(ROCKDALES, what_if)
+    assert list(flipped["site_id"]) == ["riot-rockdale"]  # unvalued ("") sites are left out
+    sentence = flips_sentence(flipped, "base")
+    assert sentence == (
+        "1 site changes the recommended path against the base scenario: Rockdale (Riot "
+        "Platforms) (Convert to AI hosting → Keep mining)."
+    )
+    assert flips_sentence(flipped.iloc[:0], "Bear") == (
+        "No site changes its recommended path against the Bear scenario."
+    )
+
+
+def test_the_clicked_site_comes_from_the_selection_event():
+    event = {"indices": {MAP_LAYER_ID: [1]}, "objects": {MAP_LAYER_ID: [{"site_id": "x-1"}]}}
+    assert site_from_selection(event) == "x-1"
+    assert site_from_selection({"indices": {}, "objects": {}}) is None
+    assert site_from_selection({"objects": {"states": [{"name": "Texas"}]}}) is None
+    assert site_from_selection(None) is None
