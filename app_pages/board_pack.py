@@ -25,14 +25,7 @@ st.caption(
     "memo (a cover, one page per site, the assumptions) for the board, under the scenario in use."
 )
 
-try:
-    all_sites = loaders.sites()
-except Exception as exc:  # the store is the user's database: say what failed, in words
-    st.error(f"The site inventory could not be read: {exc}")
-    st.stop()
-if not all_sites:
-    st.info("The inventory is empty. Add sites on the Inventory page.")
-    st.stop()
+all_sites = loaders.sites_or_stop()
 
 scenario = assumptions.sidebar()  # the session's assumptions, the same controls as every page
 scenario_name = st.session_state.get(SCENARIO_NAME_KEY) or (

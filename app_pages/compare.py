@@ -21,14 +21,10 @@ MAX_SITES = 4
 
 st.title("Compare sites")
 
-try:
-    all_sites = loaders.sites()
-except Exception as exc:
-    st.error(f"The site inventory could not be read: {safe_message(exc)}")
-    st.stop()
-if len(all_sites) < 2:
-    st.info("Comparing needs at least two sites in the inventory (see the Inventory page).")
-    st.stop()
+all_sites = loaders.sites_or_stop(
+    at_least=2,
+    empty_text="Comparing needs at least two sites in the inventory (see the Inventory page).",
+)
 
 by_id = {s.id: s for s in all_sites}
 ids = list(by_id)

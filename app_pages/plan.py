@@ -17,14 +17,9 @@ from valuation.portfolio import DEFAULT_LOAN_TO_COST
 
 st.title("Portfolio plan")
 
-try:
-    all_sites = loaders.sites()
-except Exception as exc:  # the store is the user's database: say what failed, in words
-    st.error(f"The site inventory could not be read: {safe_message(exc)}")
-    st.stop()
-if not all_sites:
-    st.info("The inventory is empty. Add sites or upload a file on the Inventory page.")
-    st.stop()
+all_sites = loaders.sites_or_stop(
+    empty_text="The inventory is empty. Add sites or upload a file on the Inventory page."
+)
 
 scenario = loaders.base_scenario()
 try:

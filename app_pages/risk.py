@@ -35,28 +35,8 @@ st.caption(
     "overrun, keeping the decisions the site decision made (hall count, start month)."
 )
 
-try:
-    all_sites = loaders.sites()
-except Exception as exc:
-    st.error(f"The site inventory could not be read: {safe_message(exc)}")
-    st.stop()
-if not all_sites:
-    st.info("The inventory is empty. Add sites on the Inventory page.")
-    st.stop()
-
-by_id = {s.id: s for s in all_sites}
-ids = list(by_id)
-wanted = st.session_state.get(loaders.SELECTED_SITE_KEY)
-site_id = st.selectbox(
-    "Site",
-    ids,
-    index=ids.index(wanted) if wanted in by_id else 0,
-    format_func=lambda i: (
-        f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
-    ),
-    key="risk_site",
-)
-site = by_id[site_id]
+all_sites = loaders.sites_or_stop()
+site = loaders.site_picker(all_sites, key="risk_site")
 
 # --- Scenario picker ----------------------------------------------------------------------------
 store = loaders.store()

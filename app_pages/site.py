@@ -24,29 +24,9 @@ from valuation.strategies import CONVERTING, SiteModel, build_site_model
 
 st.title("Site decision")
 
-try:
-    all_sites = loaders.sites()
-except Exception as exc:
-    st.error(f"The site inventory could not be read: {safe_message(exc)}")
-    st.stop()
-if not all_sites:
-    st.info("The inventory is empty. Add sites on the Inventory page.")
-    st.stop()
-
-by_id = {s.id: s for s in all_sites}
-wanted = st.query_params.get("site") or st.session_state.get(loaders.SELECTED_SITE_KEY)
-ids = list(by_id)
-site_id = st.selectbox(
-    "Site",
-    ids,
-    index=ids.index(wanted) if wanted in by_id else 0,
-    format_func=lambda i: (
-        f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
-    ),
-    key="site_select",
-)
-st.session_state[loaders.SELECTED_SITE_KEY] = site_id
-site = by_id[site_id]
+all_sites = loaders.sites_or_stop()
+site = loaders.site_picker(all_sites, key="site_select")
+site_id = site.id
 
 # --- Assumptions (sidebar) ------------------------------------------------------------------------
 # The session's assumptions (app_support.assumptions): the capex slider starts at this site's own

@@ -40,6 +40,45 @@ def sites() -> list[Site]:
     return list(store().list())
 
 
+def sites_or_stop(
+    *,
+    at_least: int = 1,
+    empty_text: str = "The inventory is empty. Add sites on the Inventory page.",
+) -> list[Site]:
+    """Every site in the store for a page that needs ``at_least`` of them: a page that cannot
+    read the store says so (the message masked) and stops, as it does with too few sites."""
+    from app_support.safe_text import safe_message
+
+    try:
+        found = sites()
+    except Exception as exc:  # a store that cannot be read: words, never a traceback
+        st.error(f"The site inventory could not be read: {safe_message(exc)}")
+        st.stop()
+    if len(found) < at_least:
+        st.info(empty_text)
+        st.stop()
+    return found
+
+
+def site_picker(all_sites: list[Site], *, key: str, label: str = "Site") -> Site:
+    """A site chosen by the reader (labelled with its operator: two sites may share a name),
+    starting at the session's selected site; the choice becomes the session's selection."""
+    by_id = {s.id: s for s in all_sites}
+    ids = list(by_id)
+    wanted = st.query_params.get("site") or st.session_state.get(SELECTED_SITE_KEY)
+    site_id = st.selectbox(
+        label,
+        ids,
+        index=ids.index(wanted) if wanted in by_id else 0,
+        format_func=lambda i: (
+            f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
+        ),
+        key=key,
+    )
+    st.session_state[SELECTED_SITE_KEY] = site_id
+    return by_id[site_id]
+
+
 def site_key(site: Site) -> str:
     """A stable text key of everything that describes a site."""
     return json.dumps(to_record(site), default=str, sort_keys=True)
