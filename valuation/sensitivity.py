@@ -108,9 +108,9 @@ class _Moved:
     key: str
     base: float
     values: np.ndarray
-    gaps: np.ndarray
+    gaps_usd: np.ndarray
     breakeven: float
-    spider_gaps: np.ndarray | None = None
+    spider_gaps_usd: np.ndarray | None = None
 
 
 def sensitivity(
@@ -222,7 +222,7 @@ def _tornado(moved: list[_Moved], gap0: float) -> pd.DataFrame:
     records = []
     for m in moved:
         label, unit = _LABELS[m.key]
-        change = np.asarray(m.gaps, float) - gap0
+        change = np.asarray(m.gaps_usd, float) - gap0
         # The bar at the end toward the break-even: does it narrow the gap (sign opposite the
         # base gap)? True for drivers monotone in between (rent, capex); a driver whose effect
         # turns (hashprice when the sale is the best path that does not convert: more mining
@@ -252,11 +252,11 @@ def _spider(moved: list[_Moved]) -> pd.DataFrame:
                     "label": _LABELS[m.key][0],
                     "factor": f,
                     "value": m.base * f,
-                    "gap_usd": m.spider_gaps,
+                    "gap_usd": m.spider_gaps_usd,
                 }
             )  # fmt: skip
             for m in moved
-            if m.spider_gaps is not None
+            if m.spider_gaps_usd is not None
         ],
         ignore_index=True,
     )
