@@ -404,13 +404,15 @@ def _decision_starts(model: SiteModel) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return rows, months, signing
 
 
+# Mining blocks per gross MW and the DR row (``valuation.strategies.mining_blocks``).
+_Blocks = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
 # One start's small model: (model on the start's row and the base rows, the start's position in
 # it, its profiles' power (P, n), which profiles mine past the horizon (P,), and the
 # deterministic correction of each mining block to per-MW path mining).
 _Start = tuple[SiteModel, int, np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 
-def _start_models(model: SiteModel, rows: np.ndarray, det_blocks: Any) -> list[_Start]:
+def _start_models(model: SiteModel, rows: np.ndarray, det_blocks: _Blocks) -> list[_Start]:
     """One small model per start (its row and the keep, DR and sale rows) with the deterministic
     difference between its mining profiles and the keep-mining profile cut to them."""
     plan = model.plan
