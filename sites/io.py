@@ -606,85 +606,21 @@ def parse_sites(
     a save of the others.
     """
     base = base or {}
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for col in header:
-        if col and col not in COLUMN_KINDS:
-            problems.append(Problem(1, col, col, "unknown column; use the template's column names"))
-        elif col in seen:
-            problems.append(Problem(1, col, col, "column appears twice in the header"))
-        seen.add(col)
+    problems = _header_problems(header)
     records: list[dict[str, object]] = []
     needs_metro: list[int] = []  # indices of records whose metro distance is computed
     site_rows: list[int] = []
     unparsed: set[tuple[int, str]] = set()
     for row_no, cells in rows:
-        parsed: dict[str, object] = {}
-        emptied: list[str] = []
-        for col in SITE_COLUMNS:
-            if col not in cells:
-                continue
-            try:
-                value = _parse(col, COLUMN_KINDS[col], cells[col], from_file=from_file)
-            except ValueError as exc:
-                problems.append(Problem(row_no, col, cells[col], str(exc)))
-                unparsed.add((row_no, col))
-                continue
-            if value is _CLEAR or (value is _BLANK and blank == "clear"):
-                emptied.append(col)
-            elif value is not _BLANK:
-                parsed[col] = value
-        # A cell that could not be read takes its default so the row's other rules still run.
-        site_id = parsed.get("id", "")
-        start = base.get(site_id) if isinstance(site_id, str) else None
-        record = to_record(start if start is not None else Site(id=str(site_id), name=""))
-        for col in emptied:
-            if _clearable(col):
-                record[col] = _EMPTY[COLUMN_KINDS[col]]
-            elif start is not None:
-                problems.append(
-                    Problem(
-                        row_no,
-                        col,
-                        cells[col],
-                        "must not be blank: a stored site keeps a value here (this number, "
-                        "true/false or choice cannot be cleared; only text, dates, the fleet "
-                        "and the columns that may be unknown can)",
-                    )
-                )
-                unparsed.add((row_no, col))
-        if start is None:
-            # A new site: an unknown column it does not give is unknown, not the code default.
-            for col in UNKNOWN_COLUMNS:
-                if col not in parsed:
-                    record[col] = None
-            for col in REQUIRED_FOR_NEW:
-                if col not in parsed and (row_no, col) not in unparsed:
-                    problems.append(
-                        Problem(row_no, col, cells.get(col), "must be given for a new site")
-                    )
-                    unparsed.add((row_no, col))
-        record.update(parsed)
-        if _coords_ok(record) and (
-            (start is None and "metro_distance_km" not in parsed)
-            or (
-                start is not None
-                and (record["latitude"], record["longitude"]) != (start.latitude, start.longitude)
-                and record["metro_distance_km"] == start.connectivity.metro_distance_km
-            )
-        ):
+        record, start, parsed, row_problems = _row_record(
+            row_no, cells, base, blank=blank, from_file=from_file, unparsed=unparsed
+        )
+        problems += row_problems
+        if _needs_metro_distance(record, parsed, start):
             needs_metro.append(len(records))
         records.append(record)
         site_rows.append(row_no)
-    if needs_metro:  # one vectorised nearest-metro search for every row that needs it
-        from sites.geo import nearest_places
-
-        km = nearest_places(
-            [records[i]["latitude"] for i in needs_metro],  # type: ignore[misc]
-            [records[i]["longitude"] for i in needs_metro],  # type: ignore[misc]
-        )["distance_km"].to_numpy()
-        for i, d in zip(needs_metro, km, strict=True):
-            records[i]["metro_distance_km"] = float(d)
+    _fill_metro_distances(records, needs_metro)
     sites = [from_record(record) for record in records]
     check = None
     if validate == "changed":
@@ -695,14 +631,160 @@ def parse_sites(
         if (p.row, p.column) not in unparsed
     )
     if problems:
-        problems.sort(
-            key=lambda p: (
-                p.row or 0,
-                SITE_COLUMNS.index(p.column) if p.column in SITE_COLUMNS else -1,
-            )
-        )
-        raise SiteValidationError(problems)
+        raise SiteValidationError(_in_file_order(problems))
     return sites
+
+
+def _header_problems(header: Sequence[str]) -> list[Problem]:
+    """Unknown and repeated column names of the header (row 1)."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for col in header:
+        if col and col not in COLUMN_KINDS:
+            problems.append(Problem(1, col, col, "unknown column; use the template's column names"))
+        elif col in seen:
+            problems.append(Problem(1, col, col, "column appears twice in the header"))
+        seen.add(col)
+    return problems
+
+
+def _row_record(
+    row_no: int,
+    cells: Mapping[str, object],
+    base: Mapping[str, Site],
+    *,
+    blank: Literal["keep", "clear"],
+    from_file: bool,
+    unparsed: set[tuple[int, str]],
+) -> tuple[dict[str, object], Site | None, dict[str, object], list[Problem]]:
+    """One row as a site record: its stored site's (``base``, by id) or a new site's, with the
+    row's cells over it. Returns the record, the stored site (None for a new site), the parsed
+    cells and the row's problems; adds each (row, column) whose cell was not read to
+    ``unparsed`` (the site rules then skip it)."""
+    parsed, emptied, problems = _parse_row(row_no, cells, blank=blank, from_file=from_file)
+    unparsed.update((row_no, p.column) for p in problems)  # the cells not read
+    # A cell that could not be read takes its default so the row's other rules still run.
+    site_id = parsed.get("id", "")
+    start = base.get(site_id) if isinstance(site_id, str) else None
+    record = to_record(start if start is not None else Site(id=str(site_id), name=""))
+    problems += _emptied_cells(record, emptied, start, row_no, cells, unparsed)
+    if start is None:
+        problems += _new_site_record(record, parsed, row_no, cells, unparsed)
+    record.update(parsed)
+    return record, start, parsed, problems
+
+
+def _parse_row(
+    row_no: int, cells: Mapping[str, object], *, blank: Literal["keep", "clear"], from_file: bool
+) -> tuple[dict[str, object], list[str], list[Problem]]:
+    """The row's cells read (column -> value), the columns to empty, and the cells not read."""
+    parsed: dict[str, object] = {}
+    emptied: list[str] = []
+    problems: list[Problem] = []
+    for col in SITE_COLUMNS:
+        if col not in cells:
+            continue
+        try:
+            value = _parse(col, COLUMN_KINDS[col], cells[col], from_file=from_file)
+        except ValueError as exc:
+            problems.append(Problem(row_no, col, cells[col], str(exc)))
+            continue
+        if value is _CLEAR or (value is _BLANK and blank == "clear"):
+            emptied.append(col)
+        elif value is not _BLANK:
+            parsed[col] = value
+    return parsed, emptied, problems
+
+
+def _emptied_cells(
+    record: dict[str, object],
+    emptied: list[str],
+    start: Site | None,
+    row_no: int,
+    cells: Mapping[str, object],
+    unparsed: set[tuple[int, str]],
+) -> list[Problem]:
+    """Empty the ``emptied`` columns of ``record`` that may be emptied; a stored site's other
+    emptied columns are problems (and added to ``unparsed``)."""
+    problems: list[Problem] = []
+    for col in emptied:
+        if _clearable(col):
+            record[col] = _EMPTY[COLUMN_KINDS[col]]
+        elif start is not None:
+            problems.append(
+                Problem(
+                    row_no,
+                    col,
+                    cells[col],
+                    "must not be blank: a stored site keeps a value here (this number, "
+                    "true/false or choice cannot be cleared; only text, dates, the fleet "
+                    "and the columns that may be unknown can)",
+                )
+            )
+            unparsed.add((row_no, col))
+    return problems
+
+
+def _new_site_record(
+    record: dict[str, object],
+    parsed: Mapping[str, object],
+    row_no: int,
+    cells: Mapping[str, object],
+    unparsed: set[tuple[int, str]],
+) -> list[Problem]:
+    """A new site: the unknown-able columns it does not give are unknown (None, not the code
+    default), and each required column it does not give is a problem (added to ``unparsed``)."""
+    for col in UNKNOWN_COLUMNS:
+        if col not in parsed:
+            record[col] = None
+    problems: list[Problem] = []
+    for col in REQUIRED_FOR_NEW:
+        if col not in parsed and (row_no, col) not in unparsed:
+            problems.append(Problem(row_no, col, cells.get(col), "must be given for a new site"))
+            unparsed.add((row_no, col))
+    return problems
+
+
+def _needs_metro_distance(
+    record: Mapping[str, object], parsed: Mapping[str, object], start: Site | None
+) -> bool:
+    """Whether the record's metro distance is computed: valid coordinates, and a new site that
+    does not give one, or a stored site that moved and keeps its stored distance."""
+    return _coords_ok(record) and (
+        (start is None and "metro_distance_km" not in parsed)
+        or (
+            start is not None
+            and (record["latitude"], record["longitude"]) != (start.latitude, start.longitude)
+            and record["metro_distance_km"] == start.connectivity.metro_distance_km
+        )
+    )
+
+
+def _fill_metro_distances(records: list[dict[str, object]], needs_metro: list[int]) -> None:
+    """Set the metro distance of the records at ``needs_metro``: one vectorised nearest-metro
+    search for every row that needs it."""
+    if not needs_metro:
+        return
+    from sites.geo import nearest_places
+
+    km = nearest_places(
+        [records[i]["latitude"] for i in needs_metro],  # type: ignore[misc]
+        [records[i]["longitude"] for i in needs_metro],  # type: ignore[misc]
+    )["distance_km"].to_numpy()
+    for i, d in zip(needs_metro, km, strict=True):
+        records[i]["metro_distance_km"] = float(d)
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    """The problems by row, then column in ``SITE_COLUMNS`` order (header columns first); a
+    stable sort, so one cell's problems keep their order."""
+    return sorted(
+        problems,
+        key=lambda p: (
+            p.row or 0,
+            SITE_COLUMNS.index(p.column) if p.column in SITE_COLUMNS else -1,
+        ),
+    )
 
 
 def read_sites(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from sites.errors import Problem, SiteValidationError
@@ -219,79 +219,112 @@ def validate_site(
 
     ``dated=False`` skips the one rule that moves with the calendar (a contract expiry after
     today), for a site validated when it is valued rather than when it is saved.
+
+    Problems come in a fixed order (callers and tests compare lists): column types first (later
+    rules assume them), then identity and location, choices, ranges, power rights, the fleet's
+    commissioning year, the contract expiry, the substation, the design temperatures, the fleet.
     """
     today = date.today() if today is None else today
     rec = to_record(site)
+    problems, typed_ok = _type_problems(rec, row)
+    problems += _identity_problems(site, typed_ok, row)
+    problems += _choice_problems(rec, typed_ok, row)
+    problems += _range_problems(rec, typed_ok, row)
+    problems += _power_problems(site, typed_ok, row)
+    problems += _commissioning_year_problems(site, typed_ok, today, row)
+    if dated:
+        problems += _contract_expiry_problems(site, typed_ok, today, row)
+    problems += _substation_problems(site, typed_ok, row)
+    problems += _design_temperature_problems(site, typed_ok, row)
+    problems += _fleet_problems(site, row)
+    return problems
+
+
+# Type rule of each column kind: (value passes, rule when it does not). The "str" kind has more
+# rules (control characters, length) in ``_type_problem``.
+_TYPE_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "float": (_is_finite_number, "must be a finite number"),
+    "optional_float": (
+        lambda v: v is None or _is_finite_number(v),
+        "must be a finite number, or blank when unknown",
+    ),
+    "optional_bool": (
+        lambda v: v is None or isinstance(v, bool),
+        "must be true or false, or blank when unknown",
+    ),
+    "optional_choice": (
+        lambda v: v is None or isinstance(v, str),
+        "must be text, or blank when unknown",
+    ),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "must be a whole number"),
+    "optional_int": (
+        lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+        "must be a whole number or blank",
+    ),
+    "bool": (lambda v: isinstance(v, bool), "must be true or false"),
+    "date": (
+        lambda v: v is None or (isinstance(v, date) and not hasattr(v, "hour")),
+        "must be a date (YYYY-MM-DD) or blank",
+    ),
+}
+
+
+def _type_problem(column: str, kind: str, v: object) -> tuple[object, str] | None:
+    """The (value shown, rule) of a value of the wrong type for its column, or None when typed."""
+    if kind in _TYPE_RULES:
+        ok, rule = _TYPE_RULES[kind]
+        return None if ok(v) else (v, rule)
+    if kind != "str":
+        return None
+    if not isinstance(v, str):
+        return v, "must be text"
+    if _BAD_TEXT.search(v):
+        return v, "must not contain control characters (other than tab and newline)"
+    if column in TEXT_LENGTHS and len(v) > TEXT_LENGTHS[column]:
+        return _clip(v), f"must be at most {TEXT_LENGTHS[column]:,} characters (found {len(v):,})"
+    return None
+
+
+def _type_problems(
+    rec: Mapping[str, object], row: int | None
+) -> tuple[list[Problem], dict[str, bool]]:
+    """The type problems of a site's record, and per column whether its value is well typed."""
     problems: list[Problem] = []
-
-    def add(column: str, value: object, rule: str) -> None:
-        problems.append(Problem(row, column, value, rule))
-
-    # Types first: later rules assume them.
     typed_ok: dict[str, bool] = {}
     for column, kind in COLUMN_KINDS.items():
-        v = rec[column]
-        ok = True
-        if kind == "float":
-            ok = _is_finite_number(v)
-            if not ok:
-                add(column, v, "must be a finite number")
-        elif kind == "optional_float":
-            ok = v is None or _is_finite_number(v)
-            if not ok:
-                add(column, v, "must be a finite number, or blank when unknown")
-        elif kind == "optional_bool":
-            ok = v is None or isinstance(v, bool)
-            if not ok:
-                add(column, v, "must be true or false, or blank when unknown")
-        elif kind == "optional_choice":
-            ok = v is None or isinstance(v, str)
-            if not ok:
-                add(column, v, "must be text, or blank when unknown")
-        elif kind == "int":
-            ok = isinstance(v, int) and not isinstance(v, bool)
-            if not ok:
-                add(column, v, "must be a whole number")
-        elif kind == "optional_int":
-            ok = v is None or (isinstance(v, int) and not isinstance(v, bool))
-            if not ok:
-                add(column, v, "must be a whole number or blank")
-        elif kind == "bool":
-            ok = isinstance(v, bool)
-            if not ok:
-                add(column, v, "must be true or false")
-        elif kind == "date":
-            ok = v is None or (isinstance(v, date) and not hasattr(v, "hour"))
-            if not ok:
-                add(column, v, "must be a date (YYYY-MM-DD) or blank")
-        elif kind == "str":
-            ok = isinstance(v, str)
-            if not ok:
-                add(column, v, "must be text")
-            elif isinstance(v, str) and _BAD_TEXT.search(v):
-                ok = False
-                add(column, v, "must not contain control characters (other than tab and newline)")
-            elif column in TEXT_LENGTHS and len(v) > TEXT_LENGTHS[column]:  # type: ignore[arg-type]
-                ok = False
-                add(
-                    column,
-                    _clip(v),  # type: ignore[arg-type]
-                    f"must be at most {TEXT_LENGTHS[column]:,} characters (found {len(v):,})",  # type: ignore[arg-type]
-                )
-        typed_ok[column] = ok
+        bad = _type_problem(column, kind, rec[column])
+        if bad is not None:
+            problems.append(Problem(row, column, *bad))
+        typed_ok[column] = bad is None
+    return problems, typed_ok
 
+
+def _identity_problems(site: Site, typed_ok: Mapping[str, bool], row: int | None) -> list[Problem]:
+    """Id (not blank, no surrounding spaces, bounded), name (not blank) and US state code."""
+    out: list[Problem] = []
     if typed_ok["id"]:
         if not site.id.strip():
-            add("id", site.id, "must not be blank")
+            out.append(Problem(row, "id", site.id, "must not be blank"))
         elif site.id != site.id.strip():
-            add("id", site.id, "must not start or end with spaces")
+            out.append(Problem(row, "id", site.id, "must not start or end with spaces"))
         elif len(site.id) > MAX_ID_LENGTH:
-            add("id", site.id, f"must be at most {MAX_ID_LENGTH} characters")
+            out.append(Problem(row, "id", site.id, f"must be at most {MAX_ID_LENGTH} characters"))
     if typed_ok["name"] and not site.name.strip():
-        add("name", site.name, "must not be blank")
+        out.append(Problem(row, "name", site.name, "must not be blank"))
     if typed_ok["state"] and site.state and site.state not in US_STATE_CODES:
-        add("state", site.state, "must be a two-letter US state code (e.g. TX) or blank")
+        out.append(
+            Problem(
+                row, "state", site.state, "must be a two-letter US state code (e.g. TX) or blank"
+            )
+        )
+    return out
 
+
+def _choice_problems(
+    rec: Mapping[str, object], typed_ok: Mapping[str, bool], row: int | None
+) -> list[Problem]:
+    """Each choice column holds one of its allowed values (grid region: any case or alias)."""
+    out: list[Problem] = []
     for column, allowed in CHOICE_COLUMNS.items():
         if column == "grid_region":
             # Grid region: any canonical name or alias, case-insensitive (sites.schema).
@@ -299,30 +332,36 @@ def validate_site(
                 try:
                     canonical_grid_region(rec[column])
                 except ValueError:
-                    add(
-                        column,
-                        rec[column],
-                        "must be one of " + ", ".join(allowed) + " (any case, or an alias)",
-                    )
+                    rule = "must be one of " + ", ".join(allowed) + " (any case, or an alias)"
+                    out.append(Problem(row, column, rec[column], rule))
             continue
-        if COLUMN_KINDS[column] == "optional_choice" and rec[column] is None:
+        optional = COLUMN_KINDS[column] == "optional_choice"
+        if optional and rec[column] is None:
             continue  # unknown (sites.unknowns values it)
         if typed_ok[column] and rec[column] not in allowed:
-            add(
-                column,
-                rec[column],
-                "must be one of "
-                + ", ".join(allowed)
-                + (", or blank when unknown" if COLUMN_KINDS[column] == "optional_choice" else ""),
-            )
+            rule = "must be one of " + ", ".join(allowed)
+            rule += ", or blank when unknown" if optional else ""
+            out.append(Problem(row, column, rec[column], rule))
+    return out
 
+
+def _range_problems(
+    rec: Mapping[str, object], typed_ok: Mapping[str, bool], row: int | None
+) -> list[Problem]:
+    """Each numeric column inside its inclusive plausibility range (``_RANGES``)."""
+    out: list[Problem] = []
     for column, (low, high) in _RANGES.items():
         v = rec[column]
         if not typed_ok[column] or v is None:  # None: unknown, allowed for optional columns
             continue
         if (low is not None and v < low) or (high is not None and v > high):  # type: ignore[operator]
-            add(column, v, _fmt_range(low, high))
+            out.append(Problem(row, column, v, _fmt_range(low, high)))
+    return out
 
+
+def _power_problems(site: Site, typed_ok: Mapping[str, bool], row: int | None) -> list[Problem]:
+    """Contracted MW at least energized MW; a fixed PPA or tariff price at least 0."""
+    out: list[Problem] = []
     p = site.power
     if (
         typed_ok["energized_mw"]
@@ -330,10 +369,14 @@ def validate_site(
         and p.energized_mw >= 0
         and p.contracted_mw < p.energized_mw
     ):
-        add(
-            "contracted_mw",
-            p.contracted_mw,
-            f"must be at least energized_mw ({p.energized_mw:g} MW): energized power is contracted",
+        out.append(
+            Problem(
+                row,
+                "contracted_mw",
+                p.contracted_mw,
+                f"must be at least energized_mw ({p.energized_mw:g} MW): energized power is "
+                "contracted",
+            )
         )
     if (
         typed_ok["contract_price_usd_per_mwh"]
@@ -342,32 +385,49 @@ def validate_site(
         and p.contract_price_usd_per_mwh is not None
         and p.contract_price_usd_per_mwh < 0
     ):
-        add(
-            "contract_price_usd_per_mwh",
-            p.contract_price_usd_per_mwh,
-            f"must be at least 0 for a {p.contract_type} (only an index adder may be negative)",
-        )
-    year = site.facility.fleet_commissioning_year
-    if typed_ok["fleet_commissioning_year"] and year is not None:
-        first, last = commissioning_year_range(today)
-        if not first <= year <= last:
-            add(
-                "fleet_commissioning_year",
-                year,
-                f"must be between {first} (Bitcoin's first year) and {last} (next year), "
-                "or blank when unknown",
+        out.append(
+            Problem(
+                row,
+                "contract_price_usd_per_mwh",
+                p.contract_price_usd_per_mwh,
+                f"must be at least 0 for a {p.contract_type} (only an index adder may be negative)",
             )
-    if (
-        dated
-        and typed_ok["contract_expiry"]
-        and p.contract_expiry is not None
-        and p.contract_expiry <= today
-    ):
-        add(
-            "contract_expiry",
-            p.contract_expiry,
-            f"must be after today ({today.isoformat()}) when given; leave blank if unknown",
         )
+    return out
+
+
+def _commissioning_year_problems(
+    site: Site, typed_ok: Mapping[str, bool], today: date, row: int | None
+) -> list[Problem]:
+    """A known fleet commissioning year lies in ``commissioning_year_range(today)``."""
+    year = site.facility.fleet_commissioning_year
+    if not typed_ok["fleet_commissioning_year"] or year is None:
+        return []
+    first, last = commissioning_year_range(today)
+    if first <= year <= last:
+        return []
+    rule = (
+        f"must be between {first} (Bitcoin's first year) and {last} (next year), "
+        "or blank when unknown"
+    )
+    return [Problem(row, "fleet_commissioning_year", year, rule)]
+
+
+def _contract_expiry_problems(
+    site: Site, typed_ok: Mapping[str, bool], today: date, row: int | None
+) -> list[Problem]:
+    """A given power contract expiry lies after ``today`` (the one rule that moves with dates)."""
+    expiry = site.power.contract_expiry
+    if not typed_ok["contract_expiry"] or expiry is None or expiry > today:
+        return []
+    rule = f"must be after today ({today.isoformat()}) when given; leave blank if unknown"
+    return [Problem(row, "contract_expiry", expiry, rule)]
+
+
+def _substation_problems(
+    site: Site, typed_ok: Mapping[str, bool], row: int | None
+) -> list[Problem]:
+    """A substation on site is 0 km away."""
     s = site.substation
     if (
         typed_ok["substation_on_site"]
@@ -376,11 +436,15 @@ def validate_site(
         and s.distance_km is not None
         and s.distance_km != 0
     ):
-        add(
-            "substation_distance_km",
-            s.distance_km,
-            "must be 0 when substation_on_site is true",
-        )
+        rule = "must be 0 when substation_on_site is true"
+        return [Problem(row, "substation_distance_km", s.distance_km, rule)]
+    return []
+
+
+def _design_temperature_problems(
+    site: Site, typed_ok: Mapping[str, bool], row: int | None
+) -> list[Problem]:
+    """The design wet-bulb temperature is at most the dry-bulb one (both known)."""
     c = site.connectivity
     if (
         typed_ok["design_dry_bulb_c"]
@@ -389,13 +453,9 @@ def validate_site(
         and c.design_dry_bulb_c is not None
         and c.design_wet_bulb_c > c.design_dry_bulb_c
     ):
-        add(
-            "design_wet_bulb_c",
-            c.design_wet_bulb_c,
-            f"must be at most design_dry_bulb_c ({c.design_dry_bulb_c:g} C)",
-        )
-    problems.extend(_fleet_problems(site, row))
-    return problems
+        rule = f"must be at most design_dry_bulb_c ({c.design_dry_bulb_c:g} C)"
+        return [Problem(row, "design_wet_bulb_c", c.design_wet_bulb_c, rule)]
+    return []
 
 
 def _fleet_problems(site: Site, row: int | None) -> list[Problem]:

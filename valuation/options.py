@@ -52,6 +52,7 @@ __all__ = [
     "exercise_rule",
     "ConversionOption",
     "conversion_option",
+    "conversion_discount_rate",
     "MAX_DATES",
     "MAX_PATHS",
     "MIN_REGRESSION_PATHS",
@@ -1039,7 +1040,7 @@ def conversion_option(
         )
     n_months = mining.shape[1]
     months = _decision_month_indices(decision_months, n_dates, n_months)
-    r = _conversion_discount_rate(discount_rate_per_year)
+    r = conversion_discount_rate(discount_rate_per_year)
     x = _finite_array(features, "features")
     if x.ndim == 2:
         x = x[:, :, None]
@@ -1106,8 +1107,12 @@ def _decision_month_indices(decision_months: Any, n_dates: int, n_months: int) -
     return months
 
 
-def _conversion_discount_rate(discount_rate_per_year: Any) -> float:
-    """The discount rate, a fraction per year in (-0.5, 1]."""
+def conversion_discount_rate(discount_rate_per_year: Any) -> float:
+    """The discount rate of a conversion option, a fraction per year in (-0.5, 1], as a float.
+
+    The one check of the rate for ``conversion_option`` and ``valuation.wait_option``. Raises
+    ``OptionsInputError`` naming the value when it is not a number or is outside the range.
+    """
     try:
         r = float(discount_rate_per_year)
     except (TypeError, ValueError) as exc:

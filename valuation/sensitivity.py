@@ -38,6 +38,7 @@ from valuation.scenario import Scenario
 from valuation.strategies import SiteModel, build_site_model, evaluate, mining_blocks, on_rows
 
 if TYPE_CHECKING:
+    from models import RetrofitEstimate
     from sites.schema import Site
 
 __all__ = ["SPIDER_FACTORS", "TORNADO_RANGES", "Sensitivity", "sensitivity"]
@@ -94,6 +95,24 @@ def _power_gaps(model: SiteModel, factors: np.ndarray) -> np.ndarray:
     return _gaps(model, lease_rate_usd_per_kw_month=lease, blocks=blocks)
 
 
+# Mining blocks per gross MW and the DR row (``valuation.strategies.mining_blocks``).
+_Blocks = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """One driver moved alone: its base value, its tornado low and high values (2,) and the
+    value of converting at each (2,), USD; its break-even (nan where none); and the value of
+    converting at each of ``SPIDER_FACTORS`` x base (None for drivers without spider lines)."""
+
+    key: str
+    base: float
+    values: np.ndarray
+    gaps_usd: np.ndarray
+    breakeven: float
+    spider_gaps_usd: np.ndarray | None = None
+
+
 def sensitivity(
     site: Site,
     scenario: Scenario | None = None,
@@ -103,19 +122,34 @@ def sensitivity(
     """Tornado, spider and break-evens of ``site``'s value of converting under ``scenario``."""
     scenario = scenario or Scenario()
     decision = compare(site, scenario)
-    retrofit = decision.retrofit
-    model = build_site_model(site, scenario, retrofit)
+    model = build_site_model(site, scenario, decision.retrofit)
     rank = _Ranking.of(model, evaluate(model).npv_usd)
     sub = _decision_rows(model, rank)
     blocks = mining_blocks(sub)
     gap0 = float(_gaps(sub, blocks=blocks)[0])
-    rate = sub.lease_rate_usd_per_kw_month
-    f = SPIDER_FACTORS
-    lo_hi = TORNADO_RANGES
+    be = decision.breakevens
+    moved = [
+        *_rent_and_capex(sub, blocks, be),
+        *_btc_and_hashprice(sub, scenario.market.btc_price_usd, be),
+        _power_price(sub),
+        _signing_probability(sub, blocks),
+        _construction_delay(site, scenario, decision.retrofit, model, rank, blocks),
+    ]
+    return Sensitivity(
+        site_id=site.id,
+        scenario_name=scenario_name,
+        gap_base_usd=gap0,
+        tornado=_tornado(moved, gap0),
+        spider=_spider(moved),
+        breakevens=be,
+    )
 
-    # Rent and capex: one call on the base mining.
-    lease_f = np.r_[lo_hi["lease_rate"], f]
-    capex_f = np.r_[lo_hi["capex"], f]
+
+def _rent_and_capex(sub: SiteModel, blocks: _Blocks, be: Breakevens) -> tuple[_Moved, _Moved]:
+    """Lease rate and retrofit capex, in one call on the base mining."""
+    rate = sub.lease_rate_usd_per_kw_month
+    lease_f = np.r_[TORNADO_RANGES["lease_rate"], SPIDER_FACTORS]
+    capex_f = np.r_[TORNADO_RANGES["capex"], SPIDER_FACTORS]
     n_l, n_c = lease_f.size, capex_f.size
     g_rc = _gaps(
         sub,
@@ -124,75 +158,107 @@ def sensitivity(
         blocks=blocks,
     )
     g_lease, g_capex = g_rc[:n_l], g_rc[n_l:]
-    # BTC and hashprice: one call.
-    btc_f = np.r_[lo_hi["btc_price"], f]
-    hp_f = np.r_[lo_hi["hashprice"], f]
+    capex_mw = sub.capex_usd_per_critical_mw
+    return (
+        _Moved("lease_rate", rate, rate * lease_f[:2], g_lease[:2],
+               be.lease_rate_usd_per_kw_month, g_lease[2:]),
+        _Moved("capex", capex_mw, capex_mw * capex_f[:2], g_capex[:2], be.max_capex_usd_per_mw,
+               g_capex[2:]),
+    )  # fmt: skip
+
+
+def _btc_and_hashprice(sub: SiteModel, btc0: float, be: Breakevens) -> tuple[_Moved, _Moved]:
+    """BTC price today (through ``hashprice_path``) and hashprice, in one call."""
+    btc_f = np.r_[TORNADO_RANGES["btc_price"], SPIDER_FACTORS]
+    hp_f = np.r_[TORNADO_RANGES["hashprice"], SPIDER_FACTORS]
     hp0 = sub.hashprice.hashprice_usd_per_ph_day
     hp_rows = np.vstack([_btc_paths(sub, btc_f), hp0 * hp_f[:, None]])
     g_m = _gaps(sub, hashprice_usd_per_ph_day=hp_rows)
     g_btc, g_hp = g_m[: btc_f.size], g_m[btc_f.size :]
-    power_f = np.r_[lo_hi["power_price"], f]
+    return (
+        _Moved("btc_price", btc0, btc0 * btc_f[:2], g_btc[:2], be.btc_price_usd, g_btc[2:]),
+        _Moved("hashprice", hp0[0], hp0[0] * hp_f[:2], g_hp[:2], be.hashprice_usd_per_ph_day,
+               g_hp[2:]),
+    )  # fmt: skip
+
+
+def _power_price(sub: SiteModel) -> _Moved:
+    """The region's power price level (x the curve; no break-even)."""
+    power_f = np.r_[TORNADO_RANGES["power_price"], SPIDER_FACTORS]
     g_power = _power_gaps(sub, power_f)
+    return _Moved("power_price", 1.0, power_f[:2], g_power[:2], math.nan, g_power[2:])
+
+
+def _signing_probability(sub: SiteModel, blocks: _Blocks) -> _Moved:
+    """The tenant signing probability moved by the tornado's steps, kept in [0, 1]."""
     p0 = sub.signing_probability
-    p_lo, p_hi = (min(1.0, max(0.0, p0 + d)) for d in lo_hi["signing_probability"])
+    p_lo, p_hi = (min(1.0, max(0.0, p0 + d)) for d in TORNADO_RANGES["signing_probability"])
     g_p = np.array([float(_gaps(sub, blocks=blocks, signing_probability=p)[0])
                     for p in (p_lo, p_hi)])  # fmt: skip
+    return _Moved("signing_probability", p0, np.array([p_lo, p_hi]), g_p, math.nan)
+
+
+def _construction_delay(
+    site: Site,
+    scenario: Scenario,
+    retrofit: RetrofitEstimate | None,
+    model: SiteModel,
+    rank: _Ranking,
+    blocks: _Blocks,
+) -> _Moved:
+    """The construction delay lengthened by the tornado's months (each a rebuilt model)."""
     d0 = scenario.construction_delay_months
-    delays = [d0 + int(d) for d in lo_hi["construction_delay"]]
+    delays = [d0 + int(d) for d in TORNADO_RANGES["construction_delay"]]
     g_d = []
     for d in delays:
         m_d = build_site_model(site, replace(scenario, construction_delay_months=d), retrofit)
         sub_d = on_rows(m_d, _rows(model, rank))
         g_d.append(float(_gaps(sub_d, blocks=blocks)[0]))
+    return _Moved("construction_delay", float(d0), np.array(delays, float), np.array(g_d), math.nan)
 
-    be = decision.breakevens
-    capex_mw = sub.capex_usd_per_critical_mw
-    btc0 = scenario.market.btc_price_usd
-    rows = [
-        ("lease_rate", rate, rate * lease_f[:2], g_lease[:2], be.lease_rate_usd_per_kw_month),
-        ("capex", capex_mw, capex_mw * capex_f[:2], g_capex[:2], be.max_capex_usd_per_mw),
-        ("btc_price", btc0, btc0 * btc_f[:2], g_btc[:2], be.btc_price_usd),
-        ("hashprice", hp0[0], hp0[0] * hp_f[:2], g_hp[:2], be.hashprice_usd_per_ph_day),
-        ("power_price", 1.0, power_f[:2], g_power[:2], math.nan),
-        ("signing_probability", p0, np.array([p_lo, p_hi]), g_p, math.nan),
-        ("construction_delay", float(d0), np.array(delays, float), np.array(g_d), math.nan),
-    ]
+
+def _tornado(moved: list[_Moved], gap0: float) -> pd.DataFrame:
+    """One row per driver, widest swing first (``Sensitivity.tornado``)."""
     records = []
-    for key, base, values, gaps, breakeven in rows:
-        label, unit = _LABELS[key]
-        change = np.asarray(gaps, float) - gap0
+    for m in moved:
+        label, unit = _LABELS[m.key]
+        change = np.asarray(m.gaps_usd, float) - gap0
         # The bar at the end toward the break-even: does it narrow the gap (sign opposite the
         # base gap)? True for drivers monotone in between (rent, capex); a driver whose effect
         # turns (hashprice when the sale is the best path that does not convert: more mining
         # value first lifts the converting rows' own mining) can point the other way locally.
-        toward = 1 if breakeven > base else 0
-        agrees = bool(change[toward] * gap0 < 0) if math.isfinite(breakeven) else None
+        toward = 1 if m.breakeven > m.base else 0
+        agrees = bool(change[toward] * gap0 < 0) if math.isfinite(m.breakeven) else None
         records.append({
-            "driver": key, "label": label, "unit": unit, "base_value": float(base),
-            "low_value": float(values[0]), "high_value": float(values[1]),
+            "driver": m.key, "label": label, "unit": unit, "base_value": float(m.base),
+            "low_value": float(m.values[0]), "high_value": float(m.values[1]),
             "low_change_usd": float(change[0]), "high_change_usd": float(change[1]),
-            "breakeven_value": float(breakeven),
+            "breakeven_value": float(m.breakeven),
             "swing_usd": float(abs(change[1] - change[0])),
             "toward_breakeven_narrows": agrees,
         })  # fmt: skip
     tornado = pd.DataFrame(records).sort_values("swing_usd", ascending=False, kind="stable")
-    spider_parts = []
-    for key, base, gaps in (
-        ("lease_rate", rate, g_lease[2:]),
-        ("capex", capex_mw, g_capex[2:]),
-        ("btc_price", btc0, g_btc[2:]),
-        ("hashprice", hp0[0], g_hp[2:]),
-        ("power_price", 1.0, g_power[2:]),
-    ):
-        spider_parts.append(pd.DataFrame({"driver": key, "label": _LABELS[key][0], "factor": f,
-                                          "value": base * f, "gap_usd": gaps}))  # fmt: skip
-    return Sensitivity(
-        site_id=site.id,
-        scenario_name=scenario_name,
-        gap_base_usd=gap0,
-        tornado=tornado.reset_index(drop=True),
-        spider=pd.concat(spider_parts, ignore_index=True),
-        breakevens=be,
+    return tornado.reset_index(drop=True)
+
+
+def _spider(moved: list[_Moved]) -> pd.DataFrame:
+    """The value of converting at each spider factor of each driver that has spider lines."""
+    f = SPIDER_FACTORS
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "driver": m.key,
+                    "label": _LABELS[m.key][0],
+                    "factor": f,
+                    "value": m.base * f,
+                    "gap_usd": m.spider_gaps_usd,
+                }
+            )  # fmt: skip
+            for m in moved
+            if m.spider_gaps_usd is not None
+        ],
+        ignore_index=True,
     )
 
 

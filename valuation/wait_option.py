@@ -46,7 +46,6 @@ default and construction delay draws are not applied (the scenario's delay is).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +55,12 @@ import numpy as np
 from valuation.drivers import DriverPaths
 from valuation.errors import ValuationError
 from valuation.mining import mining_cash_flows
-from valuation.options import ConversionOption, conversion_option
+from valuation.options import (
+    ConversionOption,
+    OptionsInputError,
+    conversion_discount_rate,
+    conversion_option,
+)
 from valuation.strategies import SiteModel, blocks_on_rows, evaluate, mining_blocks, on_rows
 
 __all__ = [
@@ -158,6 +162,35 @@ def option_to_wait(
     fitted gains, while each path is paid its own realised gain where the rule converts it.
     False decides on the realised gains (right only when they are known at the decision date).
     """
+    conv, mining, months = _checked_paths(convert_value_usd, mining_cash_flow_usd, decision_months)
+    r = _checked_discount_rate(discount_rate_per_year)
+    if not (np.isfinite(conv).all() and np.isfinite(mining).all()):
+        raise WaitOptionError("convert_value_usd and mining_cash_flow_usd must be finite numbers")
+    df = np.exp(-np.log1p(r) * np.arange(mining.shape[1]) / 12.0)
+    pv = mining * df
+    gain = conv - _future_mining_usd(pv, df, months)
+    x = _checked_features(features, conv.shape)
+    decide_on = _expected_given_state(gain, x, regression) if project_exercise else gain
+    option = conversion_option(
+        decide_on,
+        np.zeros_like(mining),
+        months,
+        r,
+        x,
+        feature_names,
+        rule_features=rule_features,
+        regression=regression,
+        antithetic=antithetic,
+        cross_fit=cross_fit,
+    )
+    return _wait_report(option, gain, pv.sum(axis=1), df[months], antithetic)
+
+
+def _checked_paths(
+    convert_value_usd: Any, mining_cash_flow_usd: Any, decision_months: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The values of converting (paths, dates), the mining cash flows (paths, months) and the
+    decision months (dates,) as arrays, their shapes and months checked."""
     conv = np.asarray(convert_value_usd, dtype=float)
     mining = np.asarray(mining_cash_flow_usd, dtype=float)
     months = np.asarray(decision_months)
@@ -177,51 +210,55 @@ def option_to_wait(
             f"decision_months is {months.tolist()!r}; allowed {conv.shape[1]} integer months in "
             f"[0, {mining.shape[1] - 1}]"
         )
+    return conv, mining, months
+
+
+def _checked_discount_rate(discount_rate_per_year: Any) -> float:
+    """``valuation.options.conversion_discount_rate``'s check, worded for the option to wait."""
     try:
-        r = float(discount_rate_per_year)
-    except (TypeError, ValueError):
+        return conversion_discount_rate(discount_rate_per_year)
+    except OptionsInputError:
         raise WaitOptionError(
             f"discount_rate_per_year is {discount_rate_per_year!r}; allowed a number in (-0.5, 1]"
         ) from None
-    if not (math.isfinite(r) and -0.5 < r <= 1.0):
-        raise WaitOptionError(
-            f"discount_rate_per_year is {discount_rate_per_year!r}; allowed a number in (-0.5, 1]"
-        )
-    if not (np.isfinite(conv).all() and np.isfinite(mining).all()):
-        raise WaitOptionError("convert_value_usd and mining_cash_flow_usd must be finite numbers")
-    df = np.exp(-np.log1p(r) * np.arange(mining.shape[1]) / 12.0)
-    pv = mining * df
+
+
+def _future_mining_usd(pv: np.ndarray, df: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """(paths, dates) the value of mining from each decision month to the horizon, USD at that
+    month, from the mining cash flows' present values ``pv`` (paths, months) and the discount
+    factors ``df`` (months,)."""
     tail = np.cumsum(pv[:, ::-1], axis=1)[:, ::-1]  # sum over m' >= m, USD at month 0
-    future_usd = tail[:, months] / df[months]  # mining to the horizon, USD at m_k
-    gain = conv - future_usd
+    return tail[:, months] / df[months]
+
+
+def _checked_features(features: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """The features as a finite (paths, dates, n) array (a (paths, dates) array is one
+    feature)."""
     x = np.asarray(features, dtype=float)
     if x.ndim == 2:
         x = x[:, :, None]
-    if x.ndim != 3 or x.shape[:2] != conv.shape or not np.isfinite(x).all():
+    if x.ndim != 3 or x.shape[:2] != shape or not np.isfinite(x).all():
         raise WaitOptionError(
-            f"features has shape {x.shape}; allowed finite ({conv.shape[0]}, {conv.shape[1]}, "
-            "n_features)"
+            f"features has shape {x.shape}; allowed finite ({shape[0]}, {shape[1]}, n_features)"
         )
-    decide_on = _expected_given_state(gain, x, regression) if project_exercise else gain
-    option = conversion_option(
-        decide_on,
-        np.zeros_like(mining),
-        months,
-        r,
-        x,
-        feature_names,
-        rule_features=rule_features,
-        regression=regression,
-        antithetic=antithetic,
-        cross_fit=cross_fit,
-    )
-    never = pv.sum(axis=1)
-    # each path is paid its own realised gain at the date the rule converts it
+    return x
+
+
+def _wait_report(
+    option: ConversionOption,
+    gain: np.ndarray,
+    never: np.ndarray,
+    df_dates: np.ndarray,
+    antithetic: bool,
+) -> WaitReport:
+    """The report: each path is paid its own realised ``gain`` (paths, dates; USD at the date)
+    at the date the rule converts it, over ``never`` (paths,) mining to the horizon; ``df_dates``
+    the discount factors of the decision dates."""
     at = option.lsm.exercise_index
     k = np.maximum(at, 0)
-    rows = np.arange(conv.shape[0])
-    path_value = never + np.where(at >= 0, df[months[k]] * gain[rows, k], 0.0)
-    now = never + df[months[0]] * gain[:, 0]
+    rows = np.arange(gain.shape[0])
+    path_value = never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0)
+    now = never + df_dates[0] * gain[:, 0]
     return WaitReport(
         value_usd=float(path_value.mean()),
         std_error_usd=_paired_se(path_value, antithetic),
@@ -234,7 +271,7 @@ def option_to_wait(
         converted_by_year=option.converted_by_year,
         rule=option.rule.text,
         rule_agreement_share=option.rule.agreement_share,
-        n_paths=int(conv.shape[0]),
+        n_paths=int(gain.shape[0]),
         option=option,
     )
 
@@ -315,6 +352,36 @@ def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024
     exercise value and the approximations). Paths are valued ``chunk_paths`` at a time (memory
     about ``chunk_paths x halls x months x 40`` bytes); the only Python loops are over chunks
     and decision dates."""
+    _check_wait_paths(model, paths, chunk_paths)
+    rows, months, signing = _decision_starts(model)
+    det_unit, det_dr = det_blocks = mining_blocks(model)
+    starts = _start_models(model, rows, det_blocks)
+    keep_mw = float(model.plan.mining_weight_mw[model.plan.keep_row].sum())
+    row_npv, keep_npv, stream = [], [], []
+    for start in range(0, paths.n_paths, chunk_paths):  # chunks bound the memory
+        c = paths.take(start, min(start + chunk_paths, paths.n_paths))
+        npv_k, keep, u0 = _chunk_npvs(model, c, starts, det_dr, signing)
+        row_npv.append(npv_k)
+        keep_npv.append(keep)
+        stream.append((u0["revenue"] - u0["opex"] - u0["capex"]) * keep_mw)
+    v = np.concatenate(row_npv)
+    v_keep = np.concatenate(keep_npv)
+    r = model.scenario.discount_rate_per_year
+    c_m, convert_value = _convert_values(v, v_keep, np.concatenate(stream), months, r)
+    return WaitInputs(
+        convert_value_usd=convert_value,
+        mining_cash_flow_usd=c_m,
+        decision_months=months,
+        discount_rate_per_year=r,
+        features=_wait_features(model, paths, months),
+        feature_names=FEATURE_NAMES,
+        row_npv_usd=v,
+        keep_npv_usd=v_keep,
+    )
+
+
+def _check_wait_paths(model: SiteModel, paths: DriverPaths, chunk_paths: object) -> None:
+    """The paths span the model's horizon; ``chunk_paths`` is a whole number from 1 to 100,000."""
     n = model.n_months
     if paths.n_months != n:
         raise WaitOptionError(
@@ -322,17 +389,37 @@ def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024
         )
     if not isinstance(chunk_paths, int) or not 1 <= chunk_paths <= 100_000:
         raise WaitOptionError(f"chunk_paths is {chunk_paths!r}; allowed 1 to 100,000")
-    s = model.scenario
+
+
+def _decision_starts(model: SiteModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``mine_then_convert`` rows that convert (now, then later starts; not "never"), each
+    start's decision month (the first is 0) and its signing month (lease-up after the decision,
+    not before power; within the horizon)."""
     plan = model.plan
     rows = plan.groups["mine_then_convert"][:-1]  # convert now, later starts (not "never")
     months = np.clip(plan.detail[rows], 0, None).astype(np.int64)
     months[0] = 0
-    signing = np.minimum(np.maximum(months + s.lease_up_months, model.months_to_power), n - 1)
+    lease_up = model.scenario.lease_up_months
+    signing = np.minimum(np.maximum(months + lease_up, model.months_to_power), model.n_months - 1)
+    return rows, months, signing
+
+
+# Mining blocks per gross MW and the DR row (``valuation.strategies.mining_blocks``).
+_Blocks = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+# One start's small model: (model on the start's row and the base rows, the start's position in
+# it, its profiles' power (P, n), which profiles mine past the horizon (P,), and the
+# deterministic correction of each mining block to per-MW path mining).
+_Start = tuple[SiteModel, int, np.ndarray, np.ndarray, dict[str, np.ndarray]]
+
+
+def _start_models(model: SiteModel, rows: np.ndarray, det_blocks: _Blocks) -> list[_Start]:
+    """One small model per start (its row and the keep, DR and sale rows) with the deterministic
+    difference between its mining profiles and the keep-mining profile cut to them."""
+    plan = model.plan
     base = {plan.keep_row, plan.dr_row, plan.sale_row}
-    det_blocks = mining_blocks(model)
-    det_unit, det_dr = det_blocks
-    det0 = {k: v[0] for k, v in det_unit.items()}  # profile 0, (n,) and ()
-    subs = []
+    n = model.n_months
+    det0 = {k: v[0] for k, v in det_blocks[0].items()}  # profile 0, (n,) and ()
+    starts: list[_Start] = []
     for r in rows:  # one small model per start: its row and the base rows
         sub_rows = np.array(sorted(base | {int(r)}))
         sub = on_rows(model, sub_rows)
@@ -341,71 +428,75 @@ def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024
         alive = (sub.profiles.end_month >= n).astype(float)  # mines past the horizon
         corr = {k: unit[k] - det0[k] * pw for k in ("revenue", "opex", "capex")}
         corr["continuation_value"] = unit["continuation_value"] - det0["continuation_value"] * alive
-        subs.append((sub, int(np.searchsorted(sub_rows, r)), pw, alive, corr))
-    keep_mw = float(plan.mining_weight_mw[plan.keep_row].sum())
+        starts.append((sub, int(np.searchsorted(sub_rows, r)), pw, alive, corr))
+    return starts
+
+
+def _chunk_npvs(
+    model: SiteModel,
+    c: DriverPaths,
+    starts: list[_Start],
+    det_dr: dict[str, np.ndarray],
+    signing: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """On one chunk of paths: each start's NPV (paths, starts), keep mining's NPV (paths,), both
+    USD at month 0, and the keep-mining cash flows per gross MW (``_unit_mining``)."""
     has_curve = model.prices_usd_per_mwh.shape[-1] > 0
-    curve_mean = (
-        model.prices_usd_per_mwh.mean(axis=-1)
-        if has_curve
-        else np.full(n, model.contract.price_usd_per_mwh)
-    )
+    prices = model.prices_usd_per_mwh[None] * c.power_price_scale[..., None] if has_curve else None
+    u0 = _unit_mining(model, c.hashprice_usd_per_ph_day, prices)
+    dr = {k: det_dr[k] for k in det_dr}  # the partnership row is valued but not used
     rate0 = model.lease_rate_usd_per_kw_month
-    row_npv, keep_npv, stream = [], [], []
-    for start in range(0, paths.n_paths, chunk_paths):  # chunks bound the memory
-        c = paths.take(start, min(start + chunk_paths, paths.n_paths))
-        hp = c.hashprice_usd_per_ph_day
-        prices = (
-            model.prices_usd_per_mwh[None] * c.power_price_scale[..., None] if has_curve else None
+    npv_k = np.empty((c.n_paths, len(starts)))
+    keep = np.empty(c.n_paths)
+    for k, (sub, pos, pw, alive, corr) in enumerate(starts):
+        unit = {key: u0[key][:, None, :] * pw[None] + corr[key][None]
+                for key in ("revenue", "opex", "capex")}  # fmt: skip
+        unit["continuation_value"] = (
+            u0["continuation_value"][:, None] * alive[None] + corr["continuation_value"][None]
         )
-        u0 = _unit_mining(model, hp, prices)
-        dr = {k: det_dr[k] for k in det_dr}  # the partnership row is valued but not used
-        npv_k = np.empty((c.n_paths, rows.size))
-        keep = np.empty(c.n_paths)
-        for k, (sub, pos, pw, alive, corr) in enumerate(subs):
-            unit = {key: u0[key][:, None, :] * pw[None] + corr[key][None]
-                    for key in ("revenue", "opex", "capex")}  # fmt: skip
-            unit["continuation_value"] = (
-                u0["continuation_value"][:, None] * alive[None] + corr["continuation_value"][None]
-            )
-            got = evaluate(
-                sub,
-                lease_rate_usd_per_kw_month=rate0 * c.lease_rate_scale[:, signing[k]],
-                capex_scale=c.capex_scale,
-                blocks=(unit, dr),
-            ).npv_usd
-            npv_k[:, k] = got[:, pos]
-            keep = got[:, sub.plan.keep_row]
-        row_npv.append(npv_k)
-        keep_npv.append(keep)
-        stream.append((u0["revenue"] - u0["opex"] - u0["capex"]) * keep_mw)
-    v = np.concatenate(row_npv)
-    v_keep = np.concatenate(keep_npv)
-    c_m = np.concatenate(stream)
-    r = s.discount_rate_per_year
-    df = np.exp(-np.log1p(r) * np.arange(n) / 12.0)
+        got = evaluate(
+            sub,
+            lease_rate_usd_per_kw_month=rate0 * c.lease_rate_scale[:, signing[k]],
+            capex_scale=c.capex_scale,
+            blocks=(unit, dr),
+        ).npv_usd
+        npv_k[:, k] = got[:, pos]
+        keep = got[:, sub.plan.keep_row]
+    return npv_k, keep, u0
+
+
+def _convert_values(
+    v: np.ndarray, v_keep: np.ndarray, c_m: np.ndarray, months: np.ndarray, r: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keep-mining cash flows ``c_m`` (paths, months) completed so their present value is
+    ``v_keep`` (paths,), and ``X_k`` (paths, dates): each start's NPV ``v`` less the mining
+    before its decision month, in USD at that month (module docstring). ``c_m`` is changed in
+    place and returned."""
+    df = np.exp(-np.log1p(r) * np.arange(c_m.shape[1]) / 12.0)
     # the rest of keep mining's NPV (tax, value at the horizon, its own rate) at the last month
     c_m[:, -1] += (v_keep - c_m @ df) / df[-1]
     pv = c_m * df
     before = np.cumsum(pv, axis=1) - pv  # sum over m' < m, USD at month 0
-    convert_value = (v - before[:, months]) / df[months]
+    return c_m, (v - before[:, months]) / df[months]
+
+
+def _wait_features(model: SiteModel, paths: DriverPaths, months: np.ndarray) -> np.ndarray:
+    """(paths, dates, 3) the state at each decision (``FEATURE_NAMES``): lease rate, hashprice
+    and the power price (the region curve's mean times the path's scale; a tariff's price)."""
+    has_curve = model.prices_usd_per_mwh.shape[-1] > 0
+    curve_mean = (
+        model.prices_usd_per_mwh.mean(axis=-1)
+        if has_curve
+        else np.full(model.n_months, model.contract.price_usd_per_mwh)
+    )
     power_scale = paths.power_price_scale[:, months] if has_curve else np.ones((1, months.size))
-    features = np.stack(
+    return np.stack(
         np.broadcast_arrays(
-            rate0 * paths.lease_rate_scale[:, months],
+            model.lease_rate_usd_per_kw_month * paths.lease_rate_scale[:, months],
             paths.hashprice_usd_per_ph_day[:, months],
             curve_mean[months] * power_scale,
         ),
         axis=2,
-    )
-    return WaitInputs(
-        convert_value_usd=convert_value,
-        mining_cash_flow_usd=c_m,
-        decision_months=months,
-        discount_rate_per_year=r,
-        features=features,
-        feature_names=FEATURE_NAMES,
-        row_npv_usd=v,
-        keep_npv_usd=v_keep,
     )
 
 
