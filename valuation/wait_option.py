@@ -257,8 +257,13 @@ def _wait_report(
     at = option.lsm.exercise_index
     k = np.maximum(at, 0)
     rows = np.arange(gain.shape[0])
-    path_value = never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0)
     now = never + df_dates[0] * gain[:, 0]
+    # The first decision on the sample means (as ``valuation.options.conversion_option``): follow
+    # the fitted rule only when it beats converting now and never converting on average.
+    path_value = max(
+        (never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0), now, never),
+        key=lambda v: float(v.mean()),
+    )
     return WaitReport(
         value_usd=float(path_value.mean()),
         std_error_usd=_paired_se(path_value, antithetic),
