@@ -1336,16 +1336,7 @@ def mining_month_economics(
     start = start or DEFAULT_MARKET.as_of
     cal_month = (start.month - 1 + month_idx) % 12  # 0 = January
     # Fleet age, refreshes, degradation and J/TH exactly as in mining_cash_flows.
-    life_m = a.fleet_life_years * 12.0
-    age_total_m = a.fleet_age_years * 12.0 + month_idx
-    age_m = np.mod(age_total_m, life_m)
-    refresh = (np.floor(age_total_m / life_m) > np.floor((age_total_m - 1) / life_m)) & (
-        age_total_m >= life_m
-    )
-    health = (1.0 - a.degradation_per_year) ** (age_m / 12.0)
-    eff_j_per_th = np.where(
-        np.cumsum(refresh) > 0, a.refresh_efficiency_j_per_th, a.efficiency_j_per_th
-    )
+    life_m, refresh, health, eff_j_per_th = _fleet_age(a, n_months)
     p_mw = 1.0
     deployed_ph = p_mw * (1_000.0 / (eff_j_per_th * a.mining_pue)) * health
     value_r = (

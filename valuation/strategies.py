@@ -54,6 +54,7 @@ from valuation.market import DAYS_PER_YEAR
 from valuation.mining import (
     HashpricePath,
     MiningAssumptions,
+    MiningCashFlows,
     fleet_from_counts,
     hashprice_path,
     mining_cash_flows,
@@ -878,14 +879,7 @@ def _mining(
             power_end_month=power_end_month, economic_shutdown=s.economic_shutdown,
             salvage=s.fleet_salvage,
         )  # fmt: skip
-        valued = s.terminal.method != "none"  # "none" values nothing past the horizon
-        return {
-            "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
-            + mcf.salvage_usd,
-            "opex": mcf.power_cost_usd + mcf.opex_usd,
-            "capex": mcf.capex_usd,
-            "continuation_value": mcf.continuation_value_usd * valued,
-        }  # fmt: skip
+        return mining_rows(mcf, s)
 
     before = run(contract or model.contract)
     if (
@@ -899,6 +893,21 @@ def _mining(
     blended = {k: np.where(expired, after[k], before[k]) for k in ("revenue", "opex", "capex")}
     blended["continuation_value"] = after["continuation_value"]
     return blended
+
+
+def mining_rows(mcf: MiningCashFlows, scenario: Scenario) -> dict[str, np.ndarray]:
+    """A strategy row's mining parts from ``mining_cash_flows``: revenue (with credits, DR
+    payments and fleet sales), opex (power and site costs), capex (refresh) and the running
+    fleet's continuation value (0 when the terminal method is "none": nothing is valued past
+    the horizon)."""
+    valued = scenario.terminal.method != "none"
+    return {
+        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
+        + mcf.salvage_usd,
+        "opex": mcf.power_cost_usd + mcf.opex_usd,
+        "capex": mcf.capex_usd,
+        "continuation_value": mcf.continuation_value_usd * valued,
+    }  # fmt: skip
 
 
 def hall_terminal_values_usd(

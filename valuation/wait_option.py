@@ -61,7 +61,14 @@ from valuation.options import (
     conversion_discount_rate,
     conversion_option,
 )
-from valuation.strategies import SiteModel, blocks_on_rows, evaluate, mining_blocks, on_rows
+from valuation.strategies import (
+    SiteModel,
+    blocks_on_rows,
+    evaluate,
+    mining_blocks,
+    mining_rows,
+    on_rows,
+)
 
 __all__ = [
     "WaitOptionError",
@@ -341,14 +348,7 @@ def _unit_mining(
         discount_rate_per_year=model.rates.mining, power_end_month=np.inf,
         economic_shutdown=s.economic_shutdown, salvage=s.fleet_salvage,
     )  # fmt: skip
-    valued = s.terminal.method != "none"
-    return {
-        "revenue": mcf.revenue_usd + mcf.curtailment_credit_usd + mcf.dr_payment_usd
-        + mcf.salvage_usd,
-        "opex": mcf.power_cost_usd + mcf.opex_usd,
-        "capex": mcf.capex_usd,
-        "continuation_value": mcf.continuation_value_usd * valued,
-    }  # fmt: skip
+    return mining_rows(mcf, s)
 
 
 def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024) -> WaitInputs:
