@@ -233,7 +233,7 @@ def test_item15_map_tooltip_is_text_not_an_html_template(
     (chart,) = at.get("deck_gl_json_chart")
     spec = json.loads(chart.proto.json)
     tooltip = spec.get("tooltip") or json.loads(chart.proto.tooltip)
-    assert "html" not in tooltip and "{name}" in tooltip["text"]
+    assert "html" not in tooltip and "{label}" in tooltip["text"]  # name (operator), as text
 
 
 @pytest.mark.postgres
