@@ -11,8 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from app_support import assumptions, loaders
+from app_support.safe_text import safe_message
 from reports import FORMATS, build_pack, pack_bytes
 from reports import decision_view as view
+from sites.redact import mask_credentials
 from valuation import formatting as fmt
 from valuation.scenario import Scenario
 
@@ -65,12 +67,28 @@ def _progress(done: int, total: int, site: object) -> None:
         bar.progress(done / total, text=f"Valued {done} of {total} sites")
 
 
+risk_sections, plan_sections = loaders.pack_sections()
+if risk_sections or plan_sections:
+    st.caption(
+        "Included: "
+        + ", ".join(
+            [*(["this session's Monte Carlo run"] if risk_sections else []),
+             *(["this session's portfolio plan"] if plan_sections else [])]
+        )
+        + " (run again on their pages to refresh)."
+    )  # fmt: skip
 try:
     pack = build_pack(
-        chosen, scenario, scenario_name=scenario_name, decide=loaders.decision, progress=_progress
+        chosen,
+        scenario,
+        scenario_name=scenario_name,
+        decide=loaders.decision,
+        progress=_progress,
+        risk=risk_sections or None,
+        plan=plan_sections or None,
     )
 except ValueError as exc:
-    st.error(f"The board pack could not be made: {exc}")
+    st.error(f"The board pack could not be made: {safe_message(exc)}")
     st.stop()
 if bar is not None:
     bar.empty()
@@ -81,7 +99,11 @@ if pack.failures:
     st.dataframe(
         pd.DataFrame(
             [
-                {"Site": f.site.name, "Operator": f.site.operator, "Reason": f.reason}
+                {
+                    "Site": f.site.name,
+                    "Operator": f.site.operator,
+                    "Reason": mask_credentials(f.reason),
+                }  # fmt: skip
                 for f in pack.failures
             ]  # fmt: skip
         ),

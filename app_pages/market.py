@@ -12,7 +12,7 @@ import streamlit as st
 from app_support import loaders
 from app_support.market_view import lease_and_other_deals, market_rows, offer_scenario
 from app_support.safe_text import md_escape, safe_message
-from sites.redact import url_secrets
+from sites.redact import mask_credentials, url_secrets
 from valuation import formatting as fmt
 from valuation.hosting import HOSTING_DEALS
 from valuation.market import block_subsidy_btc
@@ -400,7 +400,7 @@ if upload is not None:
         )  # fmt: skip
     except (PriceFileError, ValueError) as exc:
         st.error("The price file could not be replayed. What was wrong:")
-        st.text(str(exc))
+        st.text(mask_credentials(str(exc)))
     else:
         shown = table.reset_index()
         shown["month"] = shown["month"].astype(str)
@@ -420,7 +420,6 @@ if upload is not None:
 # --- A site's own price history, stored beside the site ----------------------------------------------
 from app_support import auth  # noqa: E402
 from sites.errors import SitesError  # noqa: E402
-from sites.redact import mask_credentials  # noqa: E402
 from valuation.errors import ValuationError  # noqa: E402
 
 st.subheader("A site's own price history")

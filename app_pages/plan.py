@@ -72,6 +72,7 @@ try:
 except Exception as exc:
     st.error(f"The plan could not be solved: {safe_message(exc)}")
     st.stop()
+st.session_state[loaders.LAST_PLAN_KEY] = result  # the Board pack page includes it
 
 plan = result.plan
 timeline = result.timeline

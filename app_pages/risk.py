@@ -103,6 +103,7 @@ if key not in results:
         results.pop(next(iter(results)))
 risk = results[key]
 st.session_state[LAST_KEY] = risk
+st.session_state[loaders.LAST_RISK_KEY] = risk  # the Board pack page includes it
 where = f"{named.name}, {risk.n_paths:,} paths, seed {risk.seed}"
 
 p, se = risk.probability_converting_wins()

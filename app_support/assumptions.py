@@ -153,7 +153,7 @@ def _state() -> SessionAssumptions:
     st.session_state[STATE_KEY] = state
     params = st.query_params
     if params.get(SCENARIO_PARAM):
-        _load_named(state, str(params[SCENARIO_PARAM])[:200])
+        _load_named(state, str(params[SCENARIO_PARAM])[:100])
     for control in CONTROLS:
         text = params.get(control.param)
         if text is None:
@@ -411,7 +411,7 @@ def _clicked(action: Callable[[SessionAssumptions, str], None], text_key: str | 
 
 def _named_section(state: SessionAssumptions) -> None:
     with st.expander("Save, rename or delete scenarios"):
-        name = st.text_input("Save these assumptions as", max_chars=200, key=SAVE_NAME_KEY)
+        name = st.text_input("Save these assumptions as", max_chars=100, key=SAVE_NAME_KEY)
         st.button(
             "Save scenario",
             icon=":material/save:",
@@ -421,7 +421,7 @@ def _named_section(state: SessionAssumptions) -> None:
         )
         if state.name != BASE_NAME:
             new = st.text_input(
-                f"New name for {md_escape(state.name)}", max_chars=200, key=NEW_NAME_KEY
+                f"New name for {md_escape(state.name)}", max_chars=100, key=NEW_NAME_KEY
             )
             st.button(
                 "Rename",

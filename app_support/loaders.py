@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +18,7 @@ import streamlit as st
 from sites.schema import Site, to_record
 from sites.store import SiteStore
 
-if TYPE_CHECKING:  # the valuation core is imported when first used: the inventory needs none of it
+if TYPE_CHECKING:
     from valuation.decision import Decision
     from valuation.power import PriceSeries
     from valuation.scenario import Scenario
@@ -38,6 +38,41 @@ def store() -> SiteStore:
 def sites() -> list[Site]:
     """Every site in the store, read fresh on each run (the inventory page edits it)."""
     return list(store().list())
+
+
+# The last Monte Carlo run (valuation.risk.SiteRisk) and portfolio plan
+# (valuation.conversion_plan.ConversionPlan) of the session: the board pack includes them.
+LAST_RISK_KEY = "pack_last_risk"
+LAST_PLAN_KEY = "pack_last_plan"
+
+
+def pack_sections() -> tuple[list[Any], list[Any]]:
+    """The session's risk and plan results as board-pack sections (``reports.ReportSection``;
+    empty when not run; typed loosely so the app's type check does not pull in reports): the
+    risk run's summary table (scenario, paths and seed on every row) and the plan's timeline
+    and funding curve."""
+    from reports import ReportSection
+
+    risk, plan = st.session_state.get(LAST_RISK_KEY), st.session_state.get(LAST_PLAN_KEY)
+    risk_sections = (
+        [
+            ReportSection(
+                f"Risk: {risk.site_id}",
+                risk.report_table(),
+                f"Monte Carlo, {risk.n_paths:,} paths, seed {risk.seed}, scenario "
+                f"{risk.scenario_name}",
+            )
+        ]  # fmt: skip
+        if risk is not None
+        else []
+    )
+    plan_sections = (
+        [ReportSection("Portfolio plan: which site converts when", plan.timeline),
+         ReportSection("Portfolio plan: funding by year", plan.funding, plan.shadow_sentence)]
+        if plan is not None
+        else []
+    )  # fmt: skip
+    return risk_sections, plan_sections
 
 
 def sites_or_stop(

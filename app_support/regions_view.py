@@ -108,7 +108,7 @@ def read_uploaded_price_file(data: bytes, name: str = "upload") -> PriceSeries:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PriceFileError("the file is not UTF-8 text; save it as a CSV (UTF-8)") from None
-    n_rows = text.count("\n") + (0 if text.endswith("\n") else 1)
+    n_rows = len(text.splitlines())  # any line ending counts (\n, \r\n or a bare \r)
     if n_rows > MAX_PRICE_FILE_ROWS + 1:
         raise PriceFileError(
             f"the file has {n_rows - 1:,} rows of prices; at most {MAX_PRICE_FILE_ROWS:,} are allowed"

@@ -167,8 +167,8 @@ def run(args: argparse.Namespace) -> int:
             who = f"{r.site.name} ({r.site.operator})" if r.site.operator else r.site.name
             print(f"- {safe(who)}: {view.best_key(d)}; value of converting "
                   f"{usd(view.value_of_converting_usd(d))}. {safe(d.recommendation)}")  # fmt: skip
-        for path in written:
-            print(f"Wrote {safe(path)}")
+        for out_path in written:
+            print(f"Wrote {safe(out_path)}")
     if problems:
         for p in problems:
             print(f"hashpivot value: {safe(p)}", file=sys.stderr)

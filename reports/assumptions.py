@@ -219,7 +219,8 @@ def assumption_rows(scenario: Scenario, scenario_name: str, made_on: date) -> pd
             when = market.as_of if field != "anchor_time" else DEFAULTS_SOURCED_ON
         elif path.startswith("dr_programs["):
             i = int(path[len("dr_programs[") : path.index("]")])
-            source = (programs[i].source if i < len(programs) else "") or "valuation.power"
+            given = programs or ()  # None: each site's region's own programs
+            source = (given[i].source if i < len(given) else "") or "valuation.power"
             when = DEFAULTS_SOURCED_ON
         else:
             source = _SOURCES.get(path, _SCENARIO)

@@ -57,10 +57,11 @@ def distinguishable(spec: ChartSpec) -> bool:
     (dash, marker) pair, bar series their own hatch (one series needs nothing)."""
     if len(spec.series) < 2:
         return True
-    if spec.kind == "line":
-        patterns = [(s.dash_name, s.marker_name) for s in spec.series]
-    else:
-        patterns = [s.hatch for s in spec.series]
+    patterns: list[object] = (
+        [(s.dash_name, s.marker_name) for s in spec.series]
+        if spec.kind == "line"
+        else [s.hatch for s in spec.series]
+    )
     return len(set(patterns)) == len(patterns)
 
 

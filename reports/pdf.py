@@ -19,7 +19,7 @@ import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,7 +45,7 @@ COVER_SITES = 32  # the cover lists this many sites; the workbook lists all
 SECTION_ROWS_MAX = 200  # a risk or plan table shows at most this many rows; the workbook has all
 # rcParams are global: one memo is drawn at a time (the app draws downloads on a worker thread).
 _RENDER_LOCK = threading.Lock()
-RC = {
+RC: dict[str, Any] = {
     "pdf.fonttype": 42,  # TrueType: text stays text (searchable, extractable)
     "text.parse_math": False,  # "$" prints as a dollar sign, never as mathtext
     "font.family": "DejaVu Sans",
@@ -278,9 +278,9 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
         "lease_rate_usd_per_kw_month": fmt.rate_usd_per_kw_month(
             d.scenario.lease_rate_usd_per_kw_month),
         "btc_price_usd": fmt.usd_exact(market.btc_price_usd),
-        "hashprice_usd_per_ph_day": fmt.hashprice(hashprice_usd_per_ph_day(
+        "hashprice_usd_per_ph_day": fmt.hashprice(float(hashprice_usd_per_ph_day(
             market.btc_price_usd, market.network_hashrate_eh_s, market.fees_btc_per_block,
-            block_subsidy_btc(market.height_as_of))),
+            block_subsidy_btc(market.height_as_of)))),
         "max_capex_usd_per_mw": fmt.usd_per_mw(d.retrofit.capex_per_critical_mw_usd
                                                if d.scenario.capex_usd_per_critical_mw is None
                                                else d.scenario.capex_usd_per_critical_mw),
@@ -303,9 +303,9 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
 def _cell_text(value: object, column: str) -> str:
     if isinstance(value, float | np.floating):
         if column.endswith(("_per_year", "_share", "_rate", "probability")):
-            return fmt.pct(value)
+            return fmt.pct(float(value))
         if column.endswith("_usd"):
-            return fmt.usd(value)
+            return fmt.usd(float(value))
         return fmt.MISSING if not np.isfinite(value) else f"{value:,.4g}"
     return _clip(str(value), 40)
 
@@ -381,7 +381,7 @@ def memo_pages(pack: BoardPack) -> list[Figure]:
     """Every page of the memo as a matplotlib Figure (drawn with :data:`RC`)."""
     import matplotlib
 
-    with _RENDER_LOCK, matplotlib.rc_context(RC):
+    with _RENDER_LOCK, matplotlib.rc_context(RC):  # type: ignore[arg-type]
         return list(iter_memo_pages(pack))
 
 
@@ -392,7 +392,7 @@ def memo_bytes(pack: BoardPack) -> bytes:
 
     buffer = io.BytesIO()
     metadata = {"Title": f"Hashpivot board memo: {pack.scenario_name}", "Creator": "Hashpivot"}
-    with _RENDER_LOCK, matplotlib.rc_context(RC), PdfPages(buffer, metadata=metadata) as pdf:
+    with _RENDER_LOCK, matplotlib.rc_context(RC), PdfPages(buffer, metadata=metadata) as pdf:  # type: ignore[arg-type]
         for fig in iter_memo_pages(pack):
             pdf.savefig(fig)
     return buffer.getvalue()

@@ -230,19 +230,35 @@ class _Ranking:
     best: str
     best_converting: str
     best_not_converting: str
+    # Each converting strategy's best row among the rows that convert (mine-then-convert's
+    # "never" is keep mining, not a conversion) and its NPV: what the value of converting uses.
+    converting_row_of: dict[str, int]
+    converting_npv: dict[str, float]
+
+    @property
+    def conv_row(self) -> int:
+        """The best converting path's row (it converts)."""
+        return self.converting_row_of[self.best_converting]
+
+    @property
+    def non_row(self) -> int:
+        """The best path that does not convert."""
+        return self.row_of[self.best_not_converting]
+
+    @property
+    def value_of_converting_usd(self) -> float:
+        """Best converting NPV minus the best NPV of the paths that do not convert."""
+        return self.converting_npv[self.best_converting] - self.npv_by_key[self.best_not_converting]
 
     @classmethod
     def of(cls, model: SiteModel, npv: np.ndarray) -> _Ranking:
         plan = model.plan
-        row_of: dict[str, int] = {}
-        for key in STRATEGY_ORDER:
-            group = plan.groups[key]
-            vals = npv[group]
-            # Within a group, ties go to the earliest row (convert before a later start, keep
-            # mining last): the simplest path that reaches the value.
-            top = vals.max()
-            tol = max(TIE_USD, TIE_RELATIVE * abs(top))
-            row_of[key] = int(group[np.flatnonzero(vals >= top - tol)[0]])
+        row_of = {key: _best_row(npv, plan.groups[key]) for key in STRATEGY_ORDER}
+        signed = plan.signed
+        converting_row_of = {
+            key: _best_row(npv, plan.groups[key][signed[plan.groups[key]]]) for key in CONVERTING
+        }
+        converting_npv = {k: float(npv[r]) for k, r in converting_row_of.items()}
         npv_by_key = {k: float(npv[r]) for k, r in row_of.items()}
         identical: dict[str, str] = {}
         for key in STRATEGY_ORDER:
@@ -254,7 +270,17 @@ class _Ranking:
             identical["mining_with_dr"] = "keep_mining"
         best = choose(npv_by_key)
         return cls(row_of, npv_by_key, identical, identical.get(best, best),
-                   choose(npv_by_key, CONVERTING), choose(npv_by_key, NOT_CONVERTING))  # fmt: skip
+                   choose(converting_npv, CONVERTING), choose(npv_by_key, NOT_CONVERTING),
+                   converting_row_of, converting_npv)  # fmt: skip
+
+
+def _best_row(npv: np.ndarray, group: np.ndarray) -> int:
+    """The best of ``group``'s rows; ties go to the earliest row (convert before a later start,
+    keep mining last): the simplest path that reaches the value."""
+    vals = npv[group]
+    top = vals.max()
+    tol = max(TIE_USD, TIE_RELATIVE * abs(top))
+    return int(group[np.flatnonzero(vals >= top - tol)[0]])
 
 
 def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
@@ -264,7 +290,7 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     base = evaluate(model, blocks=base_blocks, full=True)
     assert base.flows is not None and base.pv_usd is not None and base.parts is not None
     rank = _Ranking.of(model, base.npv_usd)
-    value = rank.npv_by_key[rank.best_converting] - rank.npv_by_key[rank.best_not_converting]
+    value = rank.value_of_converting_usd
     strategies, conversion = _strategy_results(model, rank, base)
     hybrid_rows = np.r_[plan.keep_row, plan.groups["hybrid"]]
     shares = np.cumsum(np.r_[0.0, model.critical_it_mw_by_hall]) / model.critical_it_mw
@@ -360,7 +386,7 @@ def _strategy_results(
     fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)
     shown = [k for k in STRATEGY_ORDER if k not in rank.identical_to]
     rows = [rank.row_of[k] for k in shown]
-    conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    conv_row, non_row = rank.conv_row, rank.non_row
     *summaries, conversion = summarize_rows(
         np.vstack([fcf[rows], fcf[conv_row] - fcf[non_row]]), model.scenario.discount_rate_per_year
     )
@@ -405,7 +431,8 @@ def _decision_rows(model: SiteModel, rank: _Ranking) -> SiteModel:
     the best later start): what reasons and break-evens re-value."""
     plan = model.plan
     rows = sorted({plan.keep_row, plan.dr_row, plan.sale_row, rank.row_of["convert"],
-                   rank.row_of["hybrid"], rank.row_of["mine_then_convert"]})  # fmt: skip
+                   rank.converting_row_of["hybrid"],
+                   rank.converting_row_of["mine_then_convert"]})  # fmt: skip
     return on_rows(model, np.array(rows))
 
 
@@ -686,7 +713,7 @@ def _reasons(
             f"{usd(abs(btc_impact))}", btc_impact))  # fmt: skip
     assert base.pv_usd is not None
     tv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
-    conv_row, non_row = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    conv_row, non_row = rank.conv_row, rank.non_row
     tv_gap = float(tv[conv_row] - tv[non_row])
     conv_npv = float(base.npv_usd[conv_row])
     if usd(abs(tv_gap)) != usd(0.0) and conv_npv > 0:
@@ -714,7 +741,7 @@ def _waterfall(base: RowValues, rank: _Ranking) -> pd.DataFrame:
     present value of each kind of cash flow (each at its own rate, the tenant expectation
     applied), so the steps add up exactly."""
     assert base.pv_usd is not None
-    conv, non = rank.row_of[rank.best_converting], rank.row_of[rank.best_not_converting]
+    conv, non = rank.conv_row, rank.non_row
     steps = [(f"{STRATEGY_LABELS[rank.best_not_converting].split(' (')[0]} NPV",
               float(base.npv_usd[non]))]  # fmt: skip
     for label, keys in _WATERFALL_STEPS:
@@ -731,7 +758,7 @@ def _recommendation(
 ) -> str:
     npv = rank.npv_by_key
     best = rank.best
-    conv, non = npv[rank.best_converting], npv[rank.best_not_converting]
+    conv, non = rank.converting_npv[rank.best_converting], npv[rank.best_not_converting]
     against = f"({usd(max(conv, non))} against {usd(min(conv, non))})"
     p = model.signing_probability
     if best in CONVERTING:
@@ -787,7 +814,7 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
                 best_not_converting=rank.best_not_converting,
                 keep_mining_npv_usd=npv["keep_mining"],
                 convert_npv_usd=npv["convert"],
-                value_of_converting_usd=npv[rank.best_converting] - npv[rank.best_not_converting],
+                value_of_converting_usd=rank.value_of_converting_usd,
                 conversion_start_month=(
                     float(model.plan.detail[mtc_row])
                     if rank.best == "mine_then_convert" else math.nan

@@ -615,6 +615,13 @@ class MiningAssumptions:
         }
         check_fields(self, rules, MiningError)
 
+    @property
+    def start_age_months(self) -> float:
+        """The fleet's age at the valuation date in months, at most its life: a fleet past its
+        life is at its end of life now (a refresh-or-retire decision in month 0), not a new one
+        that kept the old machines' J/TH."""
+        return min(self.fleet_age_years, self.fleet_life_years) * 12.0
+
 
 @dataclass(frozen=True)
 class MiningCashFlows:
@@ -935,7 +942,7 @@ def _fleet_age(a: MiningAssumptions, n_months: int) -> _FleetAge:
     machine's J/TH (the machine the $/TH buys)."""
     month_idx = np.arange(n_months)
     life_m = a.fleet_life_years * 12.0
-    age_total_m = a.fleet_age_years * 12.0 + month_idx
+    age_total_m = a.start_age_months + month_idx
     age_m = np.mod(age_total_m, life_m)
     refresh = (np.floor(age_total_m / life_m) > np.floor((age_total_m - 1) / life_m)) & (
         age_total_m >= life_m
@@ -1116,9 +1123,9 @@ def _months_to_next_end_of_life(
     """Months ``(...)`` from the horizon to the fleet's next end of life (or the power's other
     use): the first month m >= n whose total age A + m reaches the next multiple k x life past
     A + n - 1 (k >= 1), as the refresh months are marked."""
-    age_n = a.fleet_age_years * 12.0 + n_months
+    age_n = a.start_age_months + n_months
     next_eol_age = max(np.floor((age_n - 1.0) / life_m) + 1.0, 1.0) * life_m
-    next_eol_month = max(float(n_months), float(np.ceil(next_eol_age - a.fleet_age_years * 12.0)))
+    next_eol_month = max(float(n_months), float(np.ceil(next_eol_age - a.start_age_months)))
     return np.clip(np.minimum(next_eol_month, power_end) - n_months, 0.0, None)
 
 

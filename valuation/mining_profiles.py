@@ -213,9 +213,9 @@ def _annuity_to_next_end_of_life(
 ) -> np.ndarray:
     """``sum_{j=1..R} v^j`` ``(P,)`` with R the months from the horizon to the fleet's next end
     of life, cut at each profile's end month (``mining_cash_flows``' continuation value)."""
-    age_n = a.fleet_age_years * 12.0 + n
+    age_n = a.start_age_months + n
     next_eol_age = max(np.floor((age_n - 1.0) / life_m) + 1.0, 1.0) * life_m
-    next_eol_month = max(float(n), float(np.ceil(next_eol_age - a.fleet_age_years * 12.0)))
+    next_eol_month = max(float(n), float(np.ceil(next_eol_age - a.start_age_months)))
     months_left = np.clip(np.minimum(next_eol_month, end) - n, 0.0, None)
     v = (1.0 + rate_year) ** (-1.0 / 12.0)
     return months_left if v == 1.0 else v * (1.0 - v**months_left) / (1.0 - v)

@@ -66,7 +66,6 @@ from valuation.errors import ValuationError
 from valuation.scenario import Scenario
 from valuation.stories import Stories, path_features, stories
 from valuation.strategies import (
-    CONVERTING,
     NOT_CONVERTING,
     STRATEGY_ORDER,
     SiteModel,
@@ -126,6 +125,7 @@ class PreparedSite:
     site_id: str
     models: tuple[SiteModel, ...]
     row_of: Mapping[str, int]
+    converting_rows: tuple[int, ...]  # the rows that convert among the converting strategies'
     start_rows: np.ndarray
     start_month: np.ndarray
     signing_probability: float
@@ -140,11 +140,14 @@ class PreparedSite:
         return self.models[0]
 
 
-def _chosen_rows(model: SiteModel) -> dict[str, int]:
-    """Each strategy's best row under the base case (``compare``'s own ranking)."""
+def _chosen_rows(model: SiteModel) -> tuple[dict[str, int], dict[str, int]]:
+    """Each strategy's best row under the base case (``compare``'s own ranking), and each
+    converting strategy's best row among the rows that convert (mine-then-convert's "never"
+    is keep mining): what "converting wins" compares."""
     from valuation.decision import _Ranking
 
-    return _Ranking.of(model, evaluate(model).npv_usd).row_of
+    rank = _Ranking.of(model, evaluate(model).npv_usd)
+    return rank.row_of, rank.converting_row_of
 
 
 def prepare(
@@ -176,12 +179,13 @@ def prepare(
         scenario, tenant_credit=replace(credit, default_probability_per_year=p_default)
     )
     full = build_site_model(site, scenario, retrofit)
-    row_of = _chosen_rows(full)  # the decisions of the deterministic base case
+    row_of, converting_row_of = _chosen_rows(full)  # the deterministic base case's decisions
     det = evaluate(full).npv_usd
     deterministic = {k: float(det[r]) for k, r in row_of.items()}
     plan = full.plan
     mtc = plan.groups["mine_then_convert"]
-    rows = {plan.keep_row, plan.dr_row, plan.sale_row, *row_of.values()}
+    rows = {plan.keep_row, plan.dr_row, plan.sale_row, *row_of.values(),
+            *converting_row_of.values()}  # fmt: skip
     if start_rows:
         rows |= {int(r) for r in mtc}
     rows_sorted = np.array(sorted(rows))
@@ -209,6 +213,7 @@ def prepare(
         site_id=site.id,
         models=tuple(models),
         row_of={k: pos[r] for k, r in row_of.items()},
+        converting_rows=tuple(sorted({pos[r] for r in converting_row_of.values()})),
         start_rows=np.array([pos[int(r)] for r in mtc]) if start_rows else np.zeros(0, int),
         start_month=detail if start_rows else np.zeros(0, int),
         signing_probability=p,
@@ -289,7 +294,7 @@ def value_paths(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
         parts.append(_value_block(prep, part))
     rows = np.concatenate(parts)
     strat = np.stack([rows[:, prep.row_of[k]] for k in STRATEGY_ORDER], axis=1)
-    conv = strat[:, [STRATEGY_ORDER.index(k) for k in CONVERTING]].max(axis=1)
+    conv = rows[:, list(prep.converting_rows)].max(axis=1)
     non = strat[:, [STRATEGY_ORDER.index(k) for k in NOT_CONVERTING]].max(axis=1)
     cols = [strat, conv[:, None], non[:, None]]
     if prep.with_extras:

@@ -264,5 +264,5 @@ def _spider(moved: list[_Moved]) -> pd.DataFrame:
 
 def _rows(model: SiteModel, rank: _Ranking) -> np.ndarray:
     plan = model.plan
-    return np.array(sorted({plan.keep_row, plan.dr_row, plan.sale_row, rank.row_of["convert"],
-                            rank.row_of["hybrid"], rank.row_of["mine_then_convert"]}))  # fmt: skip
+    return np.array(sorted({plan.keep_row, plan.dr_row, plan.sale_row,
+                            *rank.converting_row_of.values()}))  # fmt: skip

@@ -1172,7 +1172,7 @@ def _fleet_sale_usd(model: SiteModel) -> float:
         return 0.0
     a = model.mining
     mw = float(model.mining_mw_by_hall.sum())
-    age_years = math.fmod(a.fleet_age_years, a.fleet_life_years)
+    age_years = a.start_age_months / 12.0
     th = mw * 1e6 / (a.efficiency_j_per_th * a.mining_pue)
     th *= (1.0 - a.degradation_per_year) ** age_years
     return float(th * used_asic_usd_per_th(a.efficiency_j_per_th))

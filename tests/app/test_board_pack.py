@@ -83,3 +83,24 @@ def test_one_site_pack_under_the_session_scenario(store):
     got = ws.cell(row=SUMMARY_HEADER_ROW + 1, column=col).value
     assert round(got, 2) == round(compare(site, scenario).value_of_converting_usd, 2)
     assert [b.label for b in at.get("download_button")] == ["Workbook (.xlsx)", "Memo (.pdf)"]
+
+
+def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
+    # A Monte Carlo run and a plan made this session (their pages keep the last of each) are
+    # sections of the pack: the workbook gets their tables, the page says they are included.
+    from app_support import loaders
+    from valuation.conversion_plan import plan_portfolio, start_table
+    from valuation.risk import simulate
+
+    sites = store.list()
+    risk = simulate(sites[0], Scenario(), n_paths=64, seed=1)
+    plan = plan_portfolio(start_table(sites, Scenario()), first_year=2025)
+    at = _page({loaders.LAST_RISK_KEY: risk, loaders.LAST_PLAN_KEY: plan})
+    assert not at.exception
+    assert any("Monte Carlo run" in c.value and "portfolio plan" in c.value for c in at.caption)
+    pack = at.session_state["board_pack"]
+    titles = [s.title for s in (*pack.risk, *pack.plan)]
+    assert f"Risk: {sites[0].id}" in titles and any(t.startswith("Portfolio plan") for t in titles)
+    wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))
+    text = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    assert f"Risk: {sites[0].id}" in text and "Portfolio plan: funding by year" in text

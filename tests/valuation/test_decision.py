@@ -243,3 +243,16 @@ def test_compare_portfolio_sorted_and_reports_bad_sites():
     row = table[table["site_id"] == "a"].iloc[0]
     assert row["value_of_converting_usd"] == pytest.approx(single.value_of_converting_usd)
     assert row["best_strategy"] == single.best_strategy
+
+
+def test_never_converting_is_not_a_converting_path():
+    # At a $5 lease nothing that converts is worth as much as keeping the site; the best
+    # converting path must still be one that converts (mine-then-convert's "never" is keep
+    # mining), so the value of converting is deeply negative, not capped at keep mining.
+    d = compare(_site(), replace(SCENARIO, lease_rate_usd_per_kw_month=5.0))
+    converting = max(d.start_grid["npv_usd"].max(), d.hybrid_grid["npv_usd"].iloc[1:].max())
+    best_non = max(d.strategy_npv_usd[k] for k in NOT_CONVERTING)
+    assert d.value_of_converting_usd == pytest.approx(converting - best_non)
+    assert d.value_of_converting_usd < d.strategy_npv_usd["keep_mining"] - best_non - 1e6
+    w = d.waterfall["value_usd"].to_numpy()
+    assert w[-1] == pytest.approx(converting)

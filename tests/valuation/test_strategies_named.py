@@ -224,3 +224,17 @@ def test_equal_rates_give_the_one_rate_npv_of_the_levered_flows():
     got = evaluate(split).npv_usd
     assert got[split.plan.keep_row] < out.npv_usd[model.plan.keep_row]
     assert got[row_index(split, "convert")] > out.npv_usd[row_index(model, "convert")]
+
+
+def test_a_fleet_past_its_life_decides_at_month_0():
+    # A 6-year-old fleet with a 5-year life is at its end of life now: refresh or retire in
+    # month 0 (not a new fleet that kept the old J/TH until month 48), the same as a fleet
+    # exactly 5 years old.
+    hp = np.full(60, 45.0)
+    old = mining_cash_flows(10.0, hp, assumptions=replace(SIMPLE_MINING, fleet_age_years=6.0,
+                                                          fleet_life_years=5.0))  # fmt: skip
+    due = mining_cash_flows(10.0, hp, assumptions=replace(SIMPLE_MINING, fleet_age_years=5.0,
+                                                          fleet_life_years=5.0))  # fmt: skip
+    decided = (old.capex_usd[0] > 0) or (old.retired_month == 0)
+    assert decided
+    np.testing.assert_array_equal(old.net_cash_flow_usd, due.net_cash_flow_usd)
