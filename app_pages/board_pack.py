@@ -33,21 +33,9 @@ scenario = assumptions.sidebar()  # the session's assumptions, the same controls
 scenario_name = st.session_state.get(SCENARIO_NAME_KEY) or (
     "base" if scenario == Scenario() else "session assumptions"
 )
-by_id = {s.id: s for s in all_sites}
 scope = st.radio("Contents", ["Whole portfolio", "One site"], horizontal=True, key="pack_scope")
 if scope == "One site":
-    ids = list(by_id)
-    wanted = st.session_state.get(loaders.SELECTED_SITE_KEY)
-    site_id = st.selectbox(
-        "Site",
-        ids,
-        index=ids.index(wanted) if wanted in by_id else 0,
-        format_func=lambda i: (
-            f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
-        ),
-        key="pack_site",
-    )
-    chosen = [by_id[site_id]]
+    chosen = [loaders.site_picker(all_sites, key="pack_site")]
 else:
     chosen = list(all_sites)
 

@@ -215,19 +215,9 @@ except Exception as exc:
     st.error(f"The site inventory could not be read: {safe_message(exc)}")
     offer_sites = []
 if offer_sites:
-    by_id = {s.id: s for s in offer_sites}
-    ids = list(by_id)
-    chosen = st.session_state.get(loaders.SELECTED_SITE_KEY)
-    offer_site_id = st.selectbox(
-        "Value the offer on a site",
-        ids,
-        index=ids.index(chosen) if chosen in by_id else 0,
-        format_func=lambda i: (
-            f"{by_id[i].name} ({by_id[i].operator})" if by_id[i].operator else by_id[i].name
-        ),
-        key="market_offer_site",
+    offer_site = loaders.site_picker(
+        offer_sites, key="market_offer_site", label="Value the offer on a site"
     )
-    offer_site = by_id[offer_site_id]
     try:
         at_offer = loaders.decision(offer_site, offer_scenario(scenario, offer))
         at_base = loaders.decision(offer_site, scenario)
