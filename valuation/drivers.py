@@ -329,12 +329,15 @@ class BasePaths:
     hashprice_floor_usd_per_ph_day: np.ndarray
     # ``MarketState.hashrate_adjustment_months``: the floor's hashrate is followed with this lag.
     hashrate_adjustment_months: float = 0.0
+    # Today's network (``MarketState.network_hashrate_eh_s``): where the lag starts; 0: the
+    # floor's own month-0 hashrate.
+    initial_hashrate_eh_s: float = 0.0
 
     def __post_init__(self) -> None:
         arrays = {
             f.name: np.asarray(getattr(self, f.name), dtype=float)
             for f in fields(self)
-            if f.name != "hashrate_adjustment_months"
+            if f.name not in ("hashrate_adjustment_months", "initial_hashrate_eh_s")
         }
         n = arrays["btc_price_usd"].shape
         for name, arr in arrays.items():
@@ -366,6 +369,7 @@ class BasePaths:
             self.subsidy_btc,
             self.hashprice_floor_usd_per_ph_day,
             self.hashrate_adjustment_months,
+            self.initial_hashrate_eh_s,
         )
 
     @classmethod
@@ -398,6 +402,7 @@ class BasePaths:
             path,
             trend_hashrate_eh_s=trend.network_hashrate_eh_s,
             hashrate_adjustment_months=market.hashrate_adjustment_months,
+            initial_hashrate_eh_s=market.network_hashrate_eh_s,
         )
 
     @classmethod
@@ -407,6 +412,7 @@ class BasePaths:
         *,
         trend_hashrate_eh_s: np.ndarray | None = None,
         hashrate_adjustment_months: float = 0.0,
+        initial_hashrate_eh_s: float = 0.0,
     ) -> BasePaths:
         """From a 1-D ``HashpricePath``; without ``trend_hashrate_eh_s`` its floored hashrate is the trend."""
         trend = path.network_hashrate_eh_s if trend_hashrate_eh_s is None else trend_hashrate_eh_s
@@ -417,6 +423,7 @@ class BasePaths:
             subsidy_btc=path.subsidy_btc,
             hashprice_floor_usd_per_ph_day=path.hashprice_floor_usd_per_ph_day,
             hashrate_adjustment_months=hashrate_adjustment_months,
+            initial_hashrate_eh_s=initial_hashrate_eh_s,
         )
 
 
@@ -510,6 +517,7 @@ def _apply_floor(
     subsidy: np.ndarray,
     floor: np.ndarray,
     adjustment_months: float = 0.0,
+    initial_hashrate_eh_s: float = 0.0,
 ) -> np.ndarray:
     """``hashprice_path``'s equilibrium rule, same expressions: cap the hashrate at the hashrate
     the floor allows, followed with ``adjustment_months`` of lag along each path (months with
@@ -520,7 +528,7 @@ def _apply_floor(
     safe_floor = np.where(on, floor, 1.0)
     at_floor = price * BLOCKS_PER_DAY * (subsidy + fees) / (1_000.0 * safe_floor)
     if adjustment_months > 0 and np.all(on):
-        at_floor = lagged_log(at_floor, adjustment_months)
+        at_floor = lagged_log(at_floor, adjustment_months, initial_hashrate_eh_s or None)
     return np.where(on, np.minimum(hashrate, at_floor), hashrate)
 
 
@@ -722,6 +730,7 @@ def _network_hashrate_eh_s(
         base.subsidy_btc,
         base.hashprice_floor_usd_per_ph_day,
         base.hashrate_adjustment_months,
+        base.initial_hashrate_eh_s,
     )
 
 
@@ -799,7 +808,7 @@ def as_hashprice_path(paths: DriverPaths, deterministic: HashpricePath) -> Hashp
     >>> hp.hashprice_usd_per_ph_day.shape
     (4, 24)
     >>> hp.hashprice_usd_per_ph_day[:, 0].round(2)  # USD per PH/s per day, month 0
-    array([39.64, 38.34, 48.52, 46.03])
+    array([39.64, 40.31, 48.52, 46.03])
     """
     if deterministic.hashprice_usd_per_ph_day.shape != (paths.n_months,):
         raise DriverError(

@@ -449,15 +449,19 @@ def _path_arg(value: object, name: str, n_months: int) -> np.ndarray:
     return arr
 
 
-def lagged_log(target: np.ndarray, time_constant_months: float) -> np.ndarray:
+def lagged_log(
+    target: np.ndarray, time_constant_months: float, initial: float | None = None
+) -> np.ndarray:
     """First-order lag of a positive monthly series in log space along the last axis:
-    ``log y[m] = a log x[m] + (1 - a) log y[m - 1]`` with ``a = 1 - exp(-1 / T)``, starting at
-    ``y[0] = x[0]`` (a linear filter, so scipy's ``lfilter`` runs it without a loop)."""
+    ``log y[m] = a log x[m] + (1 - a) log y[m - 1]`` with ``a = 1 - exp(-1 / T)``, from
+    ``y[-1] = initial`` (the level before month 0; ``x[0]`` when None), as a linear filter so
+    scipy's ``lfilter`` runs it without a loop."""
     # A floor near 0 puts the floor's hashrate past float range: cap it far above any network
     # (1e300 EH/s), so the logs stay finite and the cap never binds.
     log_x = np.log(np.minimum(np.asarray(target, dtype=float), 1e300))
     a = 1.0 - np.exp(-1.0 / time_constant_months)
-    zi = (1.0 - a) * log_x[..., :1]
+    start = log_x[..., :1] if initial is None else np.full(log_x[..., :1].shape, np.log(initial))
+    zi = (1.0 - a) * start
     out, _ = lfilter([a], [1.0, -(1.0 - a)], log_x, axis=-1, zi=zi)
     return np.exp(out)
 
@@ -469,7 +473,10 @@ def _hashrate_at_floor_eh_s(
     followed with the network's first-order lag of ``market.hashrate_adjustment_months``."""
     hashrate_at_floor = price * BLOCKS_PER_DAY * reward_btc / (1_000.0 * floor)
     if market.hashrate_adjustment_months > 0:
-        hashrate_at_floor = lagged_log(hashrate_at_floor, market.hashrate_adjustment_months)
+        # From today's network, so a price fall in month 0 shows before the network adjusts.
+        hashrate_at_floor = lagged_log(
+            hashrate_at_floor, market.hashrate_adjustment_months, market.network_hashrate_eh_s
+        )
     return hashrate_at_floor
 
 

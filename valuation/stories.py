@@ -153,9 +153,9 @@ def stories(
     >>> paths = generate_paths(base, RiskDrivers(), seed=7, n_paths=400)
     >>> for story in stories(path_features(paths, base), n_stories=3, seed=0).stories:
     ...     print(story.name, round(story.probability, 3), story.n_paths)
-    BTC slump, hashrate retreat 0.338 135
-    Power cheap, lease market soft 0.31 124
-    BTC rally, hashrate surge 0.352 141
+    BTC slump, hashrate retreat 0.347 139
+    Power cheap, lease market soft 0.305 122
+    BTC rally, hashrate surge 0.347 139
     """
     x = np.asarray(features, dtype=float)
     if x.ndim != 2 or x.shape[1] != len(FEATURES) or not np.all(np.isfinite(x)):

@@ -480,3 +480,18 @@ def test_the_halving_shows_in_hashprice_before_the_network_adjusts():
     free = hashprice_path(replace(FLAT, hashprice_floor_usd_per_ph_day=0.0), 48,
                           btc_price_usd=np.full(48, 40_000.0))  # fmt: skip
     assert np.all(lagged.network_hashrate_eh_s <= free.network_hashrate_eh_s * (1 + 1e-12))
+
+
+def test_a_price_fall_in_month_0_shows_before_the_network_adjusts():
+    # The lag starts from today's network: BTC at a quarter of today's price in month 0 leaves
+    # hashprice below the floor in month 0 (the network has not shed hashrate yet); with no lag
+    # the network sheds at once and hashprice sits on the floor.
+    crash = np.full(3, DEFAULT_MARKET.btc_price_usd * 0.25)
+    lagged = hashprice_path(DEFAULT_MARKET, 3, btc_price_usd=crash)
+    instant = hashprice_path(replace(DEFAULT_MARKET, hashrate_adjustment_months=0.0), 3,
+                             btc_price_usd=crash)  # fmt: skip
+    assert lagged.hashprice_usd_per_ph_day[0] < 0.5 * lagged.hashprice_floor_usd_per_ph_day[0]
+    assert DEFAULT_MARKET.network_hashrate_eh_s * 0.7 < lagged.network_hashrate_eh_s[0]
+    np.testing.assert_allclose(
+        instant.hashprice_usd_per_ph_day, instant.hashprice_floor_usd_per_ph_day
+    )
