@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support.site_form import FIELDS, REQUIRED_FIELDS, form_problems, site_from_form
@@ -29,17 +28,6 @@ GOOD = {
     "contracted_mw": 120.0,
     "contract_type": "index_plus_adder",
 }
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    url = f"sqlite:///{tmp_path / 'form.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _fill(at: AppTest, values: dict[str, object]) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reports import pack_bytes
@@ -25,17 +24,11 @@ N_SITES = 3  # a small store keeps the page's valuation quick
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteStore:
-    url = f"sqlite:///{tmp_path / 'pack.sqlite'}"
-    store = SiteStore(url, seed=False)
+def store(db_url: str) -> SiteStore:
+    store = SiteStore(db_url, seed=False)
     for site in load_example_portfolio()[:N_SITES]:
         store.save(site)
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield store
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return store
 
 
 def _page(session: dict | None = None) -> AppTest:

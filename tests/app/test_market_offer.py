@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support import loaders
@@ -18,17 +16,6 @@ from valuation.hosting import HOSTING_DEALS
 from valuation.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'hashpivot-market.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def test_gpu_cloud_deal_is_not_beside_the_leases():

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support import regions_view
@@ -16,17 +15,6 @@ from valuation.power import PriceFileError
 from valuation.regions import all_regions, region_for
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'hashpivot-test.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def test_duration_frame_is_the_regions_curve_sorted_high_to_low():

@@ -12,8 +12,6 @@ import dataclasses
 import re
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from sites.store import SiteStore
@@ -21,18 +19,6 @@ from sites.store import SiteStore
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 TIMEOUT_S = 60
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'hashpivot-test.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    # The store is a cached resource: start each test on its own database.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _app(page: str | None = None) -> AppTest:

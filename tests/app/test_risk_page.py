@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from sites import load_example_portfolio
@@ -24,17 +23,11 @@ HOSTILE = "![x](http://127.0.0.1:9/p.png) **Pecos**"
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteStore:
-    url = f"sqlite:///{tmp_path / 'risk.sqlite'}"
-    store = SiteStore(url, seed=False)
+def store(db_url: str) -> SiteStore:
+    store = SiteStore(db_url, seed=False)
     site = next(s for s in load_example_portfolio() if s.id == "corz-muskogee")
     store.save(dataclasses.replace(site, name=HOSTILE))
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield store
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return store
 
 
 def _page() -> AppTest:

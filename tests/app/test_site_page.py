@@ -13,8 +13,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support import loaders, site_view
@@ -27,17 +25,6 @@ from valuation.scenario import Scenario
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 TIMEOUT_S = 90
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'hashpivot-site.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _store(url: str) -> SiteStore:

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support.portfolio_view import flips, flips_sentence, site_label
@@ -26,17 +25,11 @@ N_SITES = 4  # a small store keeps each page's valuation quick
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteStore:
-    url = f"sqlite:///{tmp_path / 'workflow.sqlite'}"
-    store = SiteStore(url, seed=False)
+def store(db_url: str) -> SiteStore:
+    store = SiteStore(db_url, seed=False)
     for site in load_example_portfolio()[:N_SITES]:
         store.save(site)
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield store
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return store
 
 
 def _app(page: str, params: dict[str, str] | None = None) -> AppTest:
