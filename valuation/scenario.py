@@ -34,8 +34,9 @@ from valuation.tenant import TenantProspects
 
 # A formal DR partnership: ERCOT ERS on half the load and ECRS on a further 45%, together the 95%
 # flexible share of ``PowerContract`` (programs and payments from ``valuation.power``, sourced
-# there; the committed shares are assumptions). Each program pays only sites in its own grid
-# region: outside ERCOT no program is bundled yet, so the partnership row equals keep mining.
+# there; the committed shares are assumptions): the ERCOT region's default set
+# (``valuation.regions``). ``Scenario.dr_programs`` None gives each site its own region's
+# defaults; a tuple such as this one replaces them and pays only sites in each program's region.
 DEFAULT_DR_PROGRAMS: tuple[DemandResponseProgram, ...] = (
     ERCOT_ERS,
     replace(ERCOT_ECRS, committed_share=0.45),

@@ -88,7 +88,6 @@ STRATEGY_ORDER: tuple[str, ...] = (
     "mine_then_convert",
     "sell_site",
 )
-STRATEGY_KEYS = STRATEGY_ORDER
 CONVERTING: tuple[str, ...] = ("convert", "hybrid", "mine_then_convert")
 NOT_CONVERTING: tuple[str, ...] = ("keep_mining", "mining_with_dr", "sell_site")
 STRATEGY_LABELS: dict[str, str] = {
