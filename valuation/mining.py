@@ -52,6 +52,7 @@ from valuation.power import (
     DemandResponseProgram,
     PowerContract,
     PriceDurationCurve,
+    ScaledPricePoints,
     economic_curtailment,
 )
 
@@ -1281,12 +1282,17 @@ def _price_points(
     contract: PowerContract,
     n_months: int,
     cal_month: np.ndarray,
-) -> np.ndarray:
-    """The price-duration points ``(..., n_months, K)`` (or ``(K,)``) sorted ascending."""
+) -> np.ndarray | ScaledPricePoints:
+    """The price-duration points ``(..., n_months, K)`` (or ``(K,)``) sorted ascending; scaled
+    points (a curve times a level) as they are."""
     if prices is None:
         return np.array([contract.price_usd_per_mwh], dtype=float)
     if isinstance(prices, PriceDurationCurve):
         return prices.prices_usd_per_mwh[cal_month]
+    if isinstance(prices, ScaledPricePoints):
+        if prices.n_months != n_months:
+            raise MiningError(f"prices has {prices.n_months} months of points; expected {n_months}")
+        return prices
     pts = as_float_array(prices, "prices", MiningError)
     require(
         pts, np.isfinite(pts), "prices", "price-duration points must be finite $/MWh", MiningError

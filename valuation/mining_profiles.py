@@ -54,10 +54,16 @@ def profile_blocks(
     discount_rate_per_year: float | None = None,
     economic_shutdown: bool = False,
     salvage: bool = False,
+    weights_mw: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Mining per gross MW on each profile: ``revenue`` (revenue net of pool fee + curtailment
     credit + fleet sales), ``opex`` (power cost + opex) and ``capex`` (fleet refresh), USD per
     month ``(..., P, n)``, and ``continuation_value`` (USD at the last month, ``(..., P)``).
+
+    ``weights_mw`` ``(R, P)``: instead, the rows ``sum_p weights_mw[r, p] x profile p``
+    ``(..., R, n)`` and ``(..., R)``, formed without the per-profile arrays (the MW still mining
+    in each month times the per-MW flows): fewer rows than profiles (a Monte Carlo on a few
+    chosen strategies) cost less. Equal to contracting the profiles up to rounding.
 
     hashprice_usd_per_ph_day: ``(..., n)`` paths. end_month: ``(P,)`` month index from which
     profile ``p`` no longer mines (it mines the months ``m < end_month[p]``; may lie past the
@@ -84,20 +90,31 @@ def profile_blocks(
     margin_last = np.where(mined == n, margin[..., -1:], 0.0)  # (..., P): 0 once the power left
     stop = _retirement_months(econ, margin, margin_last, end, mined, assumptions)  # (..., P)
     months = np.arange(n)
-    live = months < np.minimum(stop, mined)[..., None]  # (..., P, n): mining and not retired
-    revenue = np.broadcast_to(econ.revenue_usd, shape)[..., None, :] * live
-    opex = np.broadcast_to(econ.cost_usd, shape)[..., None, :] * live
+    lim = np.minimum(stop, mined)  # (..., P): months mined and not retired
+    if weights_mw is None:
+        running = months < lim[..., None]  # (..., P, n): each profile's one MW
+    else:
+        w = np.asarray(weights_mw, dtype=float)
+        if w.ndim != 2 or w.shape[1] != end.size:
+            raise MiningError(f"weights_mw has shape {w.shape}; expected (rows, {end.size})")
+        # MW mining per row and month: (..., n, P) @ (P, R), one product over the profiles.
+        live_t = (months[:, None] < lim[..., None, :]).astype(float)
+        running = np.swapaxes(live_t @ w.T, -1, -2)
+    revenue = np.broadcast_to(econ.revenue_usd, shape)[..., None, :] * running
+    opex = np.broadcast_to(econ.cost_usd, shape)[..., None, :] * running
     capex = np.zeros(revenue.shape)
     refresh_months = np.flatnonzero(econ.refresh)
-    capex[..., refresh_months] = np.where(live[..., refresh_months], econ.refresh_capex_usd, 0.0)
+    capex[..., refresh_months] = running[..., refresh_months] * econ.refresh_capex_usd
     if salvage:
         hp = np.broadcast_to(np.asarray(hashprice_usd_per_ph_day, dtype=float), shape)
-        _add_fleet_sales(revenue, econ, hp, stop, end, mined, assumptions)
+        _add_fleet_sales(revenue, econ, hp, stop, end, mined, assumptions, weights_mw)
     continuation = (
         np.maximum(margin_last, 0.0)
         * _annuity_to_next_end_of_life(assumptions, econ.life_months, n, end, rate_year)
         * (stop >= n)
     )
+    if weights_mw is not None:
+        continuation = continuation @ np.asarray(weights_mw, dtype=float).T
     return {
         "revenue": revenue,
         "opex": opex,
@@ -182,11 +199,14 @@ def _add_fleet_sales(
     end: np.ndarray,
     mined: np.ndarray,
     a: MiningAssumptions,
+    weights_mw: np.ndarray | None = None,
 ) -> None:
     """Add the fleet sales (``salvage`` of ``mining_cash_flows``) to ``revenue`` ``(..., P, n)``
     in place: one MW's fleet of the month before (its J/TH and health) at the used-ASIC price
     scaled by hashprice, sold in a refresh month while running (if the profile mined the month
-    before) and in the first month without mining for good, ``min(retirement, floor(end))``."""
+    before) and in the first month without mining for good, ``min(retirement, floor(end))``.
+    With ``weights_mw`` ``(R, P)``, ``revenue`` is ``(..., R, n)`` rows and each profile's
+    sales are added to every row at its weight."""
     n = hp.shape[-1]
     months = np.arange(n)
     scale = hp / np.where(hp[..., :1] > 0, hp[..., :1], 1.0)  # hashprice vs month 0
@@ -197,15 +217,39 @@ def _add_fleet_sales(
     sale = th_prev * (np.asarray(used_asic_usd_per_th(eff_prev)) * scale)  # (..., n)
     r = np.flatnonzero(econ.refresh & (months > 0))
     at_refresh = (r < stop[..., None]) & (r - 1 < mined[:, None])  # (..., P, n_refresh)
-    revenue[..., r] += np.where(at_refresh, sale[..., None, r], 0.0)
+    refresh_sale = np.where(at_refresh, sale[..., None, r], 0.0)
     gone = np.minimum(stop.astype(float), np.floor(end))  # (..., P)
     sold = (gone > 0) & (gone < n)
     month = np.where(sold, gone, 0).astype(np.int64)[..., None]
     # Not again where the refresh sale of the same month was counted.
     sold &= ~(econ.refresh[month[..., 0]] & (month[..., 0] < stop) & (month[..., 0] > 0))
+    if weights_mw is not None:
+        w = np.asarray(weights_mw, dtype=float)
+        revenue[..., r] += np.swapaxes(np.swapaxes(refresh_sale, -1, -2) @ w.T, -1, -2)
+        gone_sale = np.where(sold, np.take_along_axis(sale, month[..., 0], -1), 0.0)
+        _add_at_months(revenue, month[..., 0], gone_sale, w)
+        return
+    revenue[..., r] += refresh_sale
     sale_p = np.take_along_axis(np.broadcast_to(sale[..., None, :], revenue.shape), month, -1)
     now = np.take_along_axis(revenue, month, -1)
     np.put_along_axis(revenue, month, np.where(sold[..., None], now + sale_p, now), -1)
+
+
+def _add_at_months(
+    rows: np.ndarray, month: np.ndarray, value: np.ndarray, weights_mw: np.ndarray
+) -> None:
+    """``rows[..., r, month[..., p]] += weights_mw[r, p] * value[..., p]`` for every row and
+    profile, in place (``rows`` ``(..., R, n)``; ``month``, ``value`` ``(..., P)``): one
+    ``bincount`` over the flat positions, since several profiles may hit the same month."""
+    n_rows, n = rows.shape[-2:]
+    lead = rows.shape[:-2]
+    month = np.broadcast_to(month, (*lead, month.shape[-1]))
+    value = np.broadcast_to(value, month.shape)
+    flat_lead = np.arange(int(np.prod(lead, dtype=np.int64))).reshape(lead)
+    pos = (flat_lead[..., None, None] * n_rows + np.arange(n_rows)[:, None]) * n
+    pos = pos + month[..., None, :]  # (..., R, P)
+    add = weights_mw * value[..., None, :]
+    rows += np.bincount(pos.ravel(), weights=add.ravel(), minlength=rows.size).reshape(rows.shape)
 
 
 def _annuity_to_next_end_of_life(

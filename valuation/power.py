@@ -411,6 +411,44 @@ class CurtailmentResult:
     base_rate_usd_per_mwh: np.ndarray  # mean cost per MWh with no curtailment
 
 
+@dataclass(frozen=True)
+class ScaledPricePoints:
+    """Price points that are one curve times a level per path and month, kept unmultiplied:
+    ``price[..., m, j] = scale[..., m] * points_usd_per_mwh[m, j]`` ($/MWh).
+
+    A Monte Carlo power level scales the region's price-duration curve (``valuation.risk``);
+    :func:`economic_curtailment` then searches and sums the ``(n_months, K)`` curve once instead
+    of ``(paths, n_months, K)`` products: with ``scale > 0``, ``scale x p > t`` exactly when
+    ``p > t / scale``, and the sums of the points curtailed are ``scale`` times the curve's.
+    """
+
+    points_usd_per_mwh: np.ndarray  # (n_months, K), ascending along K
+    scale: np.ndarray  # (..., n_months), > 0
+
+    def __post_init__(self) -> None:
+        pts = as_float_array(self.points_usd_per_mwh, "points_usd_per_mwh", PowerError)
+        scale = as_float_array(self.scale, "scale", PowerError)
+        if pts.ndim != 2 or pts.shape[-1] == 0:
+            raise PowerError(f"points_usd_per_mwh has shape {pts.shape}; expected (n_months, K)")
+        require(pts, np.isfinite(pts), "points_usd_per_mwh", "must be finite $/MWh", PowerError)
+        if not (pts[:, 1:] >= pts[:, :-1]).all():
+            raise PowerError("points_usd_per_mwh must be ascending along each month's points")
+        if scale.ndim == 0 or scale.shape[-1] != pts.shape[0]:
+            raise PowerError(f"scale has shape {scale.shape}; expected (..., {pts.shape[0]})")
+        require(scale, np.isfinite(scale) & (scale > 0), "scale", "must be finite and > 0",
+                PowerError)  # fmt: skip
+        object.__setattr__(self, "points_usd_per_mwh", pts)
+        object.__setattr__(self, "scale", scale)
+
+    @property
+    def n_months(self) -> int:
+        return int(self.points_usd_per_mwh.shape[0])
+
+    def materialise(self) -> np.ndarray:
+        """The prices themselves ``(..., n_months, K)`` ($/MWh)."""
+        return self.scale[..., None] * self.points_usd_per_mwh
+
+
 def economic_curtailment(
     mining_value_usd_per_mwh: object,
     price_points_usd_per_mwh: object,
@@ -425,9 +463,13 @@ def economic_curtailment(
     A point is curtailed when its marginal value of not consuming ``v = avoided + credit`` exceeds
     the mining value. Counting uses one ``searchsorted`` over all rows (offset so rows stay
     ordered) and cumulative sums give the curtailed prices, so the cost is O(L log K).
+    ``price_points_usd_per_mwh`` may be :class:`ScaledPricePoints` (a curve ``(n_months, K)``
+    times a level ``(..., n_months)``): the same result without forming the products.
     """
     r = as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh", PowerError)
     require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite", PowerError)
+    if isinstance(price_points_usd_per_mwh, ScaledPricePoints):
+        return _scaled_curtailment(r, price_points_usd_per_mwh, contract, market_prices)
     pts = as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh", PowerError)
     if pts.ndim == 0:
         pts = pts[None]
@@ -461,18 +503,67 @@ def economic_curtailment(
             n_run = _count_keys_at_most(flat, gi, lo, offset, q)
     cum = np.cumsum(flat, axis=1)
     sum_run = np.where(n_run > 0, cum[gi, np.maximum(n_run - 1, 0)], 0.0)
+    return _curtailment_result(n_run, k, sum_run, total[gi], (a_av, b_av), (a_cr, b_cr),
+                               (a_base, b_base))  # fmt: skip
+
+
+def _scaled_curtailment(
+    r: np.ndarray, prices: ScaledPricePoints, contract: PowerContract, market_prices: bool
+) -> CurtailmentResult:
+    """:func:`economic_curtailment` on ``scale x curve`` (``scale > 0``): the month's curve is
+    searched at ``threshold / scale`` and its sums are scaled, never the ``(..., n, K)``
+    products (a scale of exactly 1 gives the unscaled curve's numbers bit for bit)."""
+    flat = prices.points_usd_per_mwh  # (n, K)
+    n, k = flat.shape
+    try:
+        shape = np.broadcast_shapes(prices.scale.shape, r.shape)
+    except ValueError:
+        raise PowerError(
+            f"price scale {prices.scale.shape} does not broadcast with mining value {r.shape}"
+        ) from None
+    (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(market_prices)
+    a_v, b_v = a_av + a_cr, b_av + b_cr
+    gi = np.broadcast_to(np.arange(n), shape)
+    s = np.broadcast_to(prices.scale, shape)
+    rb = np.broadcast_to(r, shape)
+    if a_v == 0.0:
+        n_run = np.where(b_v > rb, 0, k)
+    else:
+        thr = (rb - b_v) / s  # curtail points with scale x price > rb - b_v
+        lo, hi = float(flat.min()), float(flat.max())
+        offset = gi * (hi - lo + 1.0)
+        q = (np.clip(thr, lo - 0.25, hi + 0.25) - lo) + offset
+        n_run = _count_keys_at_most(flat, gi, lo, offset, q)
+    cum = np.cumsum(flat, axis=1)
+    total = s * flat.sum(axis=1)[gi]  # as the unscaled path sums (bit for bit at scale 1)
+    sum_run = np.where(n_run > 0, s * cum[gi, np.maximum(n_run - 1, 0)], 0.0)
+    return _curtailment_result(n_run, k, sum_run, total, (a_av, b_av), (a_cr, b_cr),
+                               (a_base, b_base))  # fmt: skip
+
+
+def _curtailment_result(
+    n_run: np.ndarray,
+    k: int,
+    sum_run: np.ndarray,
+    total: np.ndarray,
+    avoid: tuple[float, float],
+    credit: tuple[float, float],
+    base: tuple[float, float],
+) -> CurtailmentResult:
+    """The result from the points still running (``n_run`` of ``k``), their price sum and the
+    month's total (USD/MWh summed over points), per the contract's (slope, constant) pairs."""
+    (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = avoid, credit, base
     c = k - n_run
-    sum_top = total[gi] - sum_run
-    frac = c / k
+    sum_top = total - sum_run
     n_run_safe = np.maximum(n_run, 1)
     mean_run_price = np.where(n_run > 0, sum_run / n_run_safe, 0.0)
     return CurtailmentResult(
-        fraction_curtailed=frac,
+        fraction_curtailed=c / k,
         avoided_cost_per_mwh_mean=(a_av * sum_top + b_av * c) / k,
         credit_per_mwh_mean=(a_cr * sum_top + b_cr * c) / k,
         running_avoided_cost_usd_per_mwh=np.where(n_run > 0, a_av * mean_run_price + b_av, 0.0),
         running_credit_usd_per_mwh=np.where(n_run > 0, a_cr * mean_run_price + b_cr, 0.0),
-        base_rate_usd_per_mwh=a_base * total[gi] / k + b_base,
+        base_rate_usd_per_mwh=a_base * total / k + b_base,
     )
 
 

@@ -63,11 +63,14 @@ from valuation.drivers import (
     generate_blocks,
 )
 from valuation.errors import ValuationError
+from valuation.power import ScaledPricePoints
+from valuation.scaleout import map_in_threads
 from valuation.scenario import Scenario
 from valuation.stories import Stories, path_features, stories
 from valuation.strategies import (
     NOT_CONVERTING,
     STRATEGY_ORDER,
+    MiningRows,
     SiteModel,
     build_site_model,
     evaluate,
@@ -99,8 +102,9 @@ __all__ = [
 # Few buckets keep the models built per site few; an assumption of the method (a 10-month delay
 # is valued as 12).
 DELAY_GRID_MONTHS: tuple[int, ...] = (0, 3, 6, 12, 24, 36)
-# Bytes one mining slice may give each (paths, profiles, months, points) temporary of the mining
-# model (it holds a few at once): bounds memory whatever the chunk size.
+# Bytes one mining slice may give each (paths, profiles, months) temporary of the mining model
+# (it holds a few at once; the price points are never multiplied out per path,
+# ``valuation.power.ScaledPricePoints``): bounds memory whatever the chunk size.
 SLICE_BYTES = 48_000_000
 MAX_PATHS = 1_000_000  # per call; the kept (paths, columns) matrix stays under ~100 MB
 MAX_CHUNK_PATHS = 16 * BLOCK_SIZE_PATHS  # ~280 MB of driver paths at 180 months
@@ -199,6 +203,11 @@ def prepare(
         )
         m_d = full if (d == 0 and s_d == scenario) else build_site_model(site, s_d, retrofit)
         models.append(on_rows(m_d, rows_sorted))
+        # Every bucket's rows mine on the base bucket's profiles (the delay moves the halls'
+        # ready-for-service, not the construction start that ends mining), so one mining call
+        # per path serves them all.
+        assert np.array_equal(models[-1].plan.mining_weight_mw, models[0].plan.mining_weight_mw)
+        assert np.array_equal(models[-1].profiles.end_month, models[0].profiles.end_month)
     p = full.signing_probability if signing_probability is None else float(signing_probability)
     if not (math.isfinite(p) and 0.0 <= p <= 1.0):
         raise RiskError(f"signing_probability={signing_probability!r}: a probability in [0, 1]")
@@ -206,8 +215,7 @@ def prepare(
     detail = np.where(plan.detail[mtc] < 0, -1, plan.detail[mtc])
     detail[0] = 0  # the convert row: start now
     sub = models[0]
-    pts = max(sub.prices_usd_per_mwh.shape[-1], 1)
-    per_path = 8 * sub.profiles.end_month.size * full.n_months * pts
+    per_path = 8 * sub.profiles.end_month.size * full.n_months
     slice_paths = 1 << max(0, min(10, int(math.log2(max(1, SLICE_BYTES // per_path)))))
     return PreparedSite(
         site_id=site.id,
@@ -236,17 +244,20 @@ def site_drivers(prepared: PreparedSite, drivers: RiskDrivers) -> RiskDrivers:
     )
 
 
-def _blocks(model: SiteModel, hp: np.ndarray, power_scale: np.ndarray) -> tuple[dict, dict]:
-    """``mining_blocks`` on driver paths: hashprice ``(K, n)`` and the power level ``(K, n)``
-    scaling the region curve for contracts priced on it (module docstring)."""
-    curve = model.prices_usd_per_mwh
-    prices = curve * power_scale[..., None] if curve.shape[-1] else None  # (K, n, points)
-    return mining_blocks(model, hp, prices=prices)
+def _blocks(model: SiteModel, hp: np.ndarray, power_scale: np.ndarray) -> MiningRows:
+    """``mining_blocks`` on driver paths, summed onto the model's rows: hashprice ``(K, n)``
+    and the power level ``(K, n)`` scaling the region curve for contracts priced on it (module
+    docstring)."""
+    curve = model.prices_usd_per_mwh  # (n, points), ascending
+    prices = ScaledPricePoints(curve, power_scale) if curve.shape[-1] else None
+    blocks = mining_blocks(model, hp, prices=prices, per_row=True)
+    assert isinstance(blocks, MiningRows)
+    return blocks
 
 
-def _take(blocks: tuple[dict, dict], idx: np.ndarray) -> tuple[dict, dict]:
+def _take(blocks: MiningRows, idx: np.ndarray) -> MiningRows:
     unit, dr = blocks
-    return {k: v[idx] for k, v in unit.items()}, {k: v[idx] for k, v in dr.items()}
+    return MiningRows({k: v[idx] for k, v in unit.items()}, {k: v[idx] for k, v in dr.items()})
 
 
 def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
@@ -259,8 +270,11 @@ def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
         stop = min(start + prep.slice_paths, paths.n_paths)
         parts.append(_blocks(base, paths.hashprice_usd_per_ph_day[start:stop],
                              paths.power_price_scale[start:stop]))  # fmt: skip
-    unit = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
-    dr = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+    if len(parts) == 1:
+        unit, dr = parts[0]
+    else:
+        unit = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+        dr = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
     del parts
     rate = base.lease_rate_usd_per_kw_month * paths.lease_rate_scale[:, prep.signing_month]
     grid = np.asarray(DELAY_GRID_MONTHS[: len(prep.models)])
@@ -268,11 +282,12 @@ def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
     out = np.empty((paths.n_paths, base.plan.n_rows))
     for j in np.unique(bucket):  # a loop over the few delay buckets
         idx = np.flatnonzero(bucket == j)
+        every = idx.size == paths.n_paths
         got = evaluate(
             prep.models[j],
             lease_rate_usd_per_kw_month=rate[idx],
             capex_scale=paths.capex_scale[idx],
-            blocks=_take((unit, dr), idx),
+            blocks=MiningRows(unit, dr) if every else _take(MiningRows(unit, dr), idx),
         )
         out[idx] = got.npv_signed_usd
     signed = paths.signing_month >= 0
@@ -433,11 +448,14 @@ def simulate(
     n = int(n_paths)
     if client is None:
         chunks = block_ranges(n, blocks_per_chunk)
+
+        def chunk_values(chunk: tuple[int, int]) -> np.ndarray:
+            paths = generate_blocks(base, d_site, int(seed), *chunk)
+            return value_paths(prep, paths.take(0, min(paths.n_paths, n - paths.first_path)))
+
         parts = []
-        for i, (first, last) in enumerate(chunks):
-            paths = generate_blocks(base, d_site, int(seed), first, last)
-            paths = paths.take(0, min(paths.n_paths, n - paths.first_path))
-            parts.append(value_paths(prep, paths))
+        for i, values in enumerate(map_in_threads(chunk_values, chunks)):
+            parts.append(values)
             if progress is not None:
                 progress(i + 1, len(chunks))
         matrix = np.concatenate(parts)

@@ -23,9 +23,12 @@ be deterministic, and be importable on the workers (a module-level function).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -48,9 +51,13 @@ __all__ = [
     "run_portfolio",
     "summarize_blocks",
     "ValueFn",
+    "local_threads",
+    "map_in_threads",
 ]
 
 ValueFn = Callable[[Any, DriverPaths], np.ndarray]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ScaleoutError(ValuationError, ValueError):
@@ -297,16 +304,48 @@ def _assemble(
     return PortfolioRisk(sites=sites, portfolio=port)
 
 
+def local_threads() -> int:
+    """Worker threads for a local run: the cores this process may use (numpy releases the
+    GIL inside its array operations, so the chunks' arithmetic runs in parallel)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_in_threads(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    """``fn`` over ``items`` on :func:`local_threads` threads, results in the items' order (so
+    no number depends on the thread count), at most two items ahead of the consumer per thread
+    (memory stays bounded by a few chunks)."""
+    workers = min(local_threads(), len(items))
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def _run_local(value_fn, sites, bases, drivers, seed, n_paths, chunks, keep_paths):  # noqa: ANN001, ANN202
     site_blocks: list[list[BlockSummary]] = [[] for _ in sites]
     site_values: list[list[np.ndarray]] = [[] for _ in sites]
     port_blocks: list[BlockSummary] = []
     port_values: list[np.ndarray] = []
-    for first, last in chunks:
-        values = [
-            _site_chunk(value_fn, site, b, d, seed, first, last, n_paths)
-            for site, b, d in zip(sites, bases, drivers, strict=True)
-        ]
+    tasks = [(first, last, site, b, d) for first, last in chunks
+             for site, b, d in zip(sites, bases, drivers, strict=True)]  # fmt: skip
+
+    def task_values(task: tuple) -> np.ndarray:
+        first, last, site, b, d = task
+        return _site_chunk(value_fn, site, b, d, seed, first, last, n_paths)
+
+    results = map_in_threads(task_values, tasks)
+    for first, _last in chunks:
+        values = [next(results) for _ in sites]
         for i, v in enumerate(values):
             site_blocks[i].extend(_summaries(v, first))
             if keep_paths:

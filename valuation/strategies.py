@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -61,7 +61,7 @@ from valuation.mining import (
     used_asic_usd_per_th,
 )
 from valuation.mining_profiles import profile_blocks
-from valuation.power import DemandResponseProgram, PowerContract, PriceSeries
+from valuation.power import DemandResponseProgram, PowerContract, PriceSeries, ScaledPricePoints
 from valuation.regions import (
     PolicyLever,
     Region,
@@ -801,13 +801,24 @@ class RowValues:
     pv_usd: dict[str, np.ndarray] | None = None
 
 
+class MiningRows(NamedTuple):
+    """:func:`mining_blocks` already summed onto the plan's rows: ``rows`` each key ``(..., R,
+    n)`` (continuation value ``(..., R)``), ``dr`` the site's DR row as in the blocks. Cheaper
+    than the per-profile blocks when a model has fewer rows than profiles (the Monte Carlo's
+    chosen rows); :func:`evaluate` takes either."""
+
+    rows: dict[str, np.ndarray]
+    dr: dict[str, np.ndarray]
+
+
 def mining_blocks(
     model: SiteModel,
     hashprice_usd_per_ph_day: np.ndarray | None = None,
     *,
     assumptions: MiningAssumptions | None = None,
     contract: PowerContract | None = None,
-    prices: np.ndarray | None = None,
+    prices: np.ndarray | ScaledPricePoints | None = None,
+    per_row: bool = False,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Mining per gross MW on each profile ``(..., P, n)`` (continuation value ``(..., P)``) and
     the whole site's DR row ``(..., n)`` / ``(...)``, for a hashprice path ``(n,)`` or
@@ -815,7 +826,8 @@ def mining_blocks(
     ``(K, n, points)`` (the model's curve when None). Keys: revenue (credits, DR payments and
     fleet sales included), opex (power and site costs), capex (refresh), continuation_value.
     The profiles come from ``valuation.mining_profiles.profile_blocks`` (the per-MW economics
-    once per path, the stop rules per profile; equal to ``_mining`` on the profile mask)."""
+    once per path, the stop rules per profile; equal to ``_mining`` on the profile mask).
+    ``per_row``: a :class:`MiningRows` (the rows' sums) instead of the per-profile blocks."""
     hp = np.asarray(
         model.hashprice.hashprice_usd_per_ph_day
         if hashprice_usd_per_ph_day is None
@@ -824,26 +836,49 @@ def mining_blocks(
     )
     prof, s = model.profiles, model.scenario
     if prices is None and model.prices_usd_per_mwh.shape[-1]:
-        unit_prices: np.ndarray | None = model.prices_usd_per_mwh
+        unit_prices: np.ndarray | ScaledPricePoints | None = model.prices_usd_per_mwh
     else:
         unit_prices = prices
     expiring = contract is None and model.contract_after_expiry is not None
     if model.mandatory_programs or expiring:
         # Programs every row must take (switched-on levers) or a contract that changes inside
-        # the horizon: the general path (the fast kernel takes neither).
-        unit = _mining(model, prof.power_mw, hp[..., None, :], (), assumptions, contract, prices,
-                       prof.end_month)  # fmt: skip
+        # the horizon: the general path (the fast kernel takes neither), on (..., P, n): per-path
+        # prices get the profiles' axis.
+        if isinstance(prices, ScaledPricePoints):
+            on_profiles: np.ndarray | ScaledPricePoints | None = ScaledPricePoints(
+                prices.points_usd_per_mwh, prices.scale[..., None, :]
+            )
+        elif prices is not None and np.ndim(prices) == 3:
+            on_profiles = np.asarray(prices)[:, None]
+        else:
+            on_profiles = prices
+        unit = _mining(model, prof.power_mw, hp[..., None, :], (), assumptions, contract,
+                       on_profiles, prof.end_month)  # fmt: skip
+        if per_row:
+            unit = _profiles_to_rows(model.plan.mining_weight_mw, unit)
     else:
         unit = profile_blocks(
             hp, prof.end_month, assumptions=assumptions or model.mining,
             contract=contract or model.contract, prices=unit_prices, start=s.market.as_of,
             discount_rate_per_year=model.rates.mining, economic_shutdown=s.economic_shutdown,
             salvage=s.fleet_salvage,
+            weights_mw=model.plan.mining_weight_mw if per_row else None,
         )  # fmt: skip
         unit["continuation_value"] = unit["continuation_value"] * (s.terminal.method != "none")
     dr = _mining(model, float(model.mining_mw_by_hall.sum()), hp, model.dr_programs,
                  assumptions, contract, prices, None)  # fmt: skip
-    return unit, dr
+    return MiningRows(unit, dr) if per_row else (unit, dr)
+
+
+def _profiles_to_rows(weights_mw: np.ndarray, unit: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-profile mining blocks (monthly keys ``(..., P, n)``, the continuation value
+    ``(..., P)``) summed onto rows at their MW ``weights_mw`` ``(R, P)``."""
+    return {
+        k: v @ weights_mw.T
+        if k == "continuation_value"
+        else np.einsum("rp,...pn->...rn", weights_mw, v)
+        for k, v in unit.items()
+    }
 
 
 def _mining(
@@ -853,7 +888,7 @@ def _mining(
     programs: tuple,
     assumptions: MiningAssumptions | None,
     contract: PowerContract | None,
-    prices: np.ndarray | None,
+    prices: np.ndarray | ScaledPricePoints | None,
     power_end_month: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
     """Pre-tax mining rows from ``valuation.mining.mining_cash_flows`` at the mining rate, under
@@ -952,6 +987,8 @@ def blocks_on_rows(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The full model's :func:`mining_blocks` restricted to the profiles of ``sub`` (a model from
     :func:`on_rows`): the same mining, without computing it again."""
+    if isinstance(blocks, MiningRows):
+        raise StrategyError("blocks_on_rows takes per-profile blocks, not MiningRows")
     idx = sub.profiles.source_index
     if idx is None:
         return blocks
@@ -1053,12 +1090,12 @@ def _row_parts(
     converted halls at its shift, rent at ``rate`` and capex times ``k``."""
     plan, hb, n = model.plan, model.hosting, model.n_months
     unit, dr = blocks
-    w = plan.mining_weight_mw
+    if not isinstance(blocks, MiningRows):
+        unit = _profiles_to_rows(plan.mining_weight_mw, unit)
     is_dr = (np.arange(plan.n_rows) == plan.dr_row)[:, None]
 
     def mining_rows(key: str) -> np.ndarray:
-        rows = np.einsum("rp,...pn->...rn", w, unit[key])
-        return np.where(is_dr, dr[key][..., None, :], rows)
+        return np.where(is_dr, dr[key][..., None, :], unit[key])
 
     rent = _gather(hb.rent_unit_usd, plan) * rate[..., None, None]
     landlord = (
@@ -1075,7 +1112,7 @@ def _row_parts(
         hall_tv[..., np.maximum(plan.shift_index, 0), :],
     )
     tv_mining = np.where(
-        is_dr[:, 0], dr["continuation_value"][..., None], unit["continuation_value"] @ w.T
+        is_dr[:, 0], dr["continuation_value"][..., None], unit["continuation_value"]
     )
     positive = tv_lease + tv_mining > 0  # a negative value at the horizon is walked away from
     return RowParts(

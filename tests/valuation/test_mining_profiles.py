@@ -226,3 +226,54 @@ def test_unsorted_price_points_are_sorted_first() -> None:
     assert_same(profile_blocks(hp, end, prices=shuffled, assumptions=a), want)
     assert_same(old_blocks(hp, end, shuffled, assumptions=a), want)
     assert want["opex"][..., 0, :].std() > 0  # the curve matters
+
+
+# --- rows instead of profiles (the Monte Carlo's chosen rows) ------------------------------------
+
+
+@pytest.mark.parametrize("site_id", ["riot-rockdale", "iren-sweetwater", "mara-garden-city"])
+def test_row_sums_equal_the_profiles_summed_onto_rows(site_id: str) -> None:
+    """profile_blocks(weights_mw=W) equals W applied to the per-profile blocks (fleet sales,
+    refresh capex and continuation value included), on drawn paths with per-path price levels;
+    and evaluate gives the same NPVs from MiningRows as from the per-profile blocks."""
+    from valuation.power import ScaledPricePoints
+    from valuation.strategies import MiningRows, evaluate
+
+    site = next(s for s in load_example_portfolio() if s.id == site_id)
+    model = build_site_model(site)
+    rng = np.random.default_rng(11)
+    base = model.hashprice.hashprice_usd_per_ph_day
+    hp = base * np.exp(rng.normal(0.0, 0.3, (4, model.n_months)).cumsum(axis=-1) / 4)
+    curve = model.prices_usd_per_mwh
+    scale = rng.uniform(0.6, 1.6, (4, model.n_months))
+    prices = ScaledPricePoints(curve, scale) if curve.shape[-1] else None
+    w = model.plan.mining_weight_mw
+    per_profile = mining_blocks(model, hp, prices=prices)
+    rows = mining_blocks(model, hp, prices=prices, per_row=True)
+    assert isinstance(rows, MiningRows) and not isinstance(per_profile, MiningRows)
+    for key in KEYS:
+        p = per_profile[0][key]
+        want = p @ w.T if key == "continuation_value" else np.einsum("rp,kpn->krn", w, p)
+        assert rows.rows[key].shape == want.shape
+        tol = 1e-12 * max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(rows.rows[key], want, rtol=1e-12, atol=tol, err_msg=key)
+    assert model.scenario.fleet_salvage and (rows.rows["revenue"] != 0).any()
+    a = evaluate(model, blocks=per_profile).npv_usd
+    b = evaluate(model, blocks=rows).npv_usd
+    np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-3)
+
+
+def test_row_sums_on_the_general_path_with_a_switched_on_program(rockdale) -> None:  # noqa: ANN001
+    """A mandatory program (Texas SB 6 curtailment switched on) takes the general mining path
+    (not the kernel); its rows are still the profiles summed at the rows' MW."""
+    model = build_site_model(rockdale, Scenario(policy_levers=("tx_sb6_curtailment",)))
+    assert model.mandatory_programs
+    rng = np.random.default_rng(5)
+    hp = model.hashprice.hashprice_usd_per_ph_day * rng.uniform(0.7, 1.3, (2, model.n_months))
+    per_profile, _ = mining_blocks(model, hp)
+    rows = mining_blocks(model, hp, per_row=True)
+    w = model.plan.mining_weight_mw
+    for key in KEYS:
+        p = per_profile[key]
+        want = p @ w.T if key == "continuation_value" else np.einsum("rp,kpn->krn", w, p)
+        np.testing.assert_allclose(rows.rows[key], want, rtol=1e-12, atol=1e-6, err_msg=key)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from valuation.errors import PowerError
 from valuation.market import MiningInputError
 from valuation.mining import MiningAssumptions, mining_cash_flows
 from valuation.power import (
@@ -18,6 +19,7 @@ from valuation.power import (
     PowerContract,
     PriceDurationCurve,
     PriceFileError,
+    ScaledPricePoints,
     bin_means,
     curtailment_by_month,
     economic_curtailment,
@@ -301,3 +303,64 @@ def test_contract_from_site_reads_power_rights():
         replace(site, power=replace(site.power, contract_type="index_plus_adder"))
     )
     assert idx.adder_usd_per_mwh == 31.0 and idx.price_usd_per_mwh == 26.83
+
+
+# --- a curve times a level per path and month (the Monte Carlo's power prices) -------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    contract_type=st.sampled_from(["fixed_ppa", "index_plus_adder", "utility_tariff"]),
+    resale=st.booleans(),
+)
+def test_scaled_points_equal_the_multiplied_points(seed: int, contract_type: str, resale: bool):
+    """economic_curtailment on ScaledPricePoints(curve, scale) equals it on the products
+    scale x curve, for every contract type, away from exact ties (a point within 1e-9 of the
+    threshold may fall on either side after rounding)."""
+    rng = np.random.default_rng(seed)
+    n, k, paths = 7, 12, 5
+    curve = np.sort(rng.gamma(2.0, 20.0, (n, k)) - 10.0, axis=-1)
+    scale = rng.lognormal(0.0, 0.4, (paths, n))
+    value = rng.uniform(-20.0, 120.0, (paths, n))
+    contract = PowerContract(contract_type=contract_type, resale_rights=resale,
+                             adder_usd_per_mwh=3.0, price_usd_per_mwh=30.0)  # fmt: skip
+    want = economic_curtailment(value, scale[..., None] * curve, contract)
+    got = economic_curtailment(value, ScaledPricePoints(curve, scale), contract)
+    (_, b_avoid), (_, b_credit), _ = contract._coefficients(True)
+    threshold = value - (b_avoid + b_credit)  # points above it are curtailed
+    far = (np.abs(scale[..., None] * curve - threshold[..., None]) > 1e-6).all(axis=-1)
+    assert far.mean() > 0.5  # the comparison covers most cells
+    for name in ("fraction_curtailed", "avoided_cost_per_mwh_mean", "credit_per_mwh_mean",
+                 "running_avoided_cost_usd_per_mwh", "running_credit_usd_per_mwh",
+                 "base_rate_usd_per_mwh"):  # fmt: skip
+        a, b = getattr(got, name), getattr(want, name)
+        np.testing.assert_allclose(a[far], b[far], rtol=1e-12, atol=1e-9, err_msg=name)
+
+
+def test_scaled_points_at_scale_one_are_the_curve_bit_for_bit() -> None:
+    """At a level of exactly 1 the scaled points give the curve's own numbers exactly (what
+    makes a zero-volatility Monte Carlo equal the deterministic valuation)."""
+    rng = np.random.default_rng(1)
+    curve = np.sort(rng.gamma(2.0, 20.0, (6, 10)), axis=-1)
+    value = rng.uniform(0.0, 90.0, (3, 6))
+    contract = PowerContract(contract_type="index_plus_adder", adder_usd_per_mwh=2.0)
+    want = economic_curtailment(value, curve, contract)
+    got = economic_curtailment(value, ScaledPricePoints(curve, np.ones((3, 6))), contract)
+    for name in ("fraction_curtailed", "avoided_cost_per_mwh_mean", "base_rate_usd_per_mwh"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+@pytest.mark.parametrize(
+    ("points", "scale", "field"),
+    [
+        (np.ones(4), np.ones((2, 4)), "points_usd_per_mwh"),
+        (np.array([[2.0, 1.0]]), np.ones((3, 1)), "ascending"),
+        (np.ones((3, 2)), np.ones((2, 4)), "scale"),
+        (np.ones((3, 2)), np.zeros((2, 3)), "scale"),
+        (np.full((3, 2), np.nan), np.ones((2, 3)), "points_usd_per_mwh"),
+    ],
+)
+def test_scaled_points_refuse_bad_shapes_and_values(points, scale, field) -> None:  # noqa: ANN001
+    with pytest.raises(PowerError, match=field):
+        ScaledPricePoints(points, scale)

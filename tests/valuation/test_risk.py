@@ -83,6 +83,20 @@ def test_zero_volatility_equals_compare_for_any_rent_capex_and_seed(
         assert np.allclose(r.npv_usd[key], value, rtol=1e-9, atol=1e-6), key
 
 
+def test_zero_volatility_with_a_mandatory_program_equals_compare() -> None:
+    """A switched-on policy lever (Texas SB 6 curtailment) takes the general mining path, with
+    the per-path power level on the profiles' axis: zero volatility still equals compare (this
+    raised a broadcasting error before the level was given that axis)."""
+    sc = _scenario(1.0, policy_levers=("tx_sb6_curtailment",))
+    site = SITES["riot-rockdale"]
+    r = simulate(site, sc, n_paths=3, seed=2,
+                 drivers=RiskDrivers.deterministic(signing_probability=1.0))  # fmt: skip
+    for key, value in compare(site, sc).strategy_npv_usd.items():
+        assert np.allclose(r.npv_usd[key], value, rtol=1e-9, atol=1e-6), key
+    moving = simulate(site, sc, n_paths=40, seed=2)
+    assert np.ptp(moving.npv_usd["keep_mining"]) > 0
+
+
 def test_zero_volatility_start_rows_are_compares_start_grid() -> None:
     site = SITES["corz-muskogee"]
     sc = _scenario(1.0)
@@ -186,6 +200,15 @@ def test_chunk_size_changes_no_number(local_run) -> None:  # noqa: ANN001
     # the first paths of a longer run are the same paths
     longer = simulate(SITES["corz-muskogee"], SHORT, n_paths=N_PATHS + 40, seed=9)
     assert np.array_equal(longer.npv_usd["convert"][:N_PATHS], local_run.npv_usd["convert"])
+
+
+def test_thread_count_changes_no_number(local_run, monkeypatch) -> None:  # noqa: ANN001
+    """Local chunks run on the cores' threads; one thread gives the same numbers bit for bit."""
+    from valuation import scaleout
+
+    monkeypatch.setattr(scaleout, "local_threads", lambda: 1)
+    _same(local_run, simulate(SITES["corz-muskogee"], SHORT, n_paths=N_PATHS, seed=9,
+                              chunk_paths=1))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
