@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from valuation import risk_stats
 from valuation.drivers import (
@@ -321,7 +322,9 @@ def map_in_threads(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     if workers <= 1:
         yield from map(fn, items)
         return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # One BLAS thread per worker while the pool runs: the workers already fill the cores, and
+    # BLAS threads on top of them would oversubscribe (and stall) a small machine.
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))

@@ -949,15 +949,19 @@ def hall_terminal_values_usd(
     lease_rate_usd_per_kw_month: np.ndarray | float,
     capex_scale: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """Each converted hall's value (USD) at the horizon per schedule shift, ``(..., T, H)`` for
-    drivers shaped ``(...)``: ``contracted NOI value + max(0, capitalised NOI value)`` (a renewal
-    that would lose money is not signed). NOI is linear in the drivers (rent x rate, landlord
-    capex-driven cost x capex scale), so each part is ``rate * a - k * b - c``."""
-    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None, None]
+    """Each hall's value (USD) at the horizon on each row of the plan, at the row's schedule
+    shift, ``(..., R, H)``: ``contracted NOI value + max(0, capitalised NOI value)`` (a renewal
+    that would lose money is not signed). ``lease_rate_usd_per_kw_month`` is ``(..., R)`` per
+    row or ``(..., 1)`` for every row; ``capex_scale`` ``(...)``. NOI is linear in the drivers
+    (rent x rate, landlord capex-driven cost x capex scale), so each part is
+    ``rate * a - k * b - c``."""
+    rate = np.asarray(lease_rate_usd_per_kw_month, dtype=float)[..., None]
     k = np.asarray(capex_scale, dtype=float)[..., None, None]
+    shift = np.maximum(model.plan.shift_index, 0)
 
-    def value(coef: np.ndarray) -> np.ndarray:  # coef (T, 3, H)
-        return rate * coef[:, 0] - k * coef[:, 1] - coef[:, 2]
+    def value(coef: np.ndarray) -> np.ndarray:  # coef (T, 3, H) -> the rows' (R, 3, H)
+        rows = coef[shift]
+        return rate * rows[:, 0] - k * rows[:, 1] - rows[:, 2]
 
     hb = model.hosting
     return value(hb.terminal_contracted) + np.maximum(0.0, value(hb.terminal_capitalised))
@@ -1017,11 +1021,14 @@ def evaluate(
     signing_probability: float | None = None,
     blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
     full: bool = False,
+    rate_per_row: bool = False,
 ) -> RowValues:
     """Value every row of the site's :class:`RowPlan`, batched over drivers.
 
     ``lease_rate_usd_per_kw_month`` (the site's achievable rate when None) and ``capex_scale``
-    are scalars or ``(K,)``; ``hashprice_usd_per_ph_day`` is ``(n,)`` or ``(K, n)``;
+    are scalars or ``(K,)``; with ``rate_per_row`` the rate is ``(K, R)``, one per row (rows
+    that sign at different months on a path); ``hashprice_usd_per_ph_day`` is ``(n,)`` or
+    ``(K, n)``;
     ``assumptions``, ``contract`` and ``prices`` replace the model's mining inputs;
     ``signing_probability`` the site's odds; ``blocks`` reuses :func:`mining_blocks` already
     computed for the same mining inputs (drivers that only move rent or capex). See
@@ -1033,10 +1040,16 @@ def evaluate(
         else lease_rate_usd_per_kw_month,
         dtype=float,
     )
+    if rate_per_row and (rate.ndim == 0 or rate.shape[-1] != model.plan.n_rows):
+        raise StrategyError(
+            f"lease_rate_usd_per_kw_month has shape {rate.shape}; with rate_per_row allowed "
+            f"(..., {model.plan.n_rows}), one rate per row"
+        )
+    rate_rows = rate if rate_per_row else rate[..., None]  # (..., R) or (..., 1)
     k = np.asarray(capex_scale, dtype=float)
     blocks = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
                                      contract=contract, prices=prices)  # fmt: skip
-    rows = _row_parts(model, blocks, rate, k)
+    rows = _row_parts(model, blocks, rate_rows, k)
     flows = _row_flows(model, rows)
     pv = _present_values(model, rows, flows)
     npv_signed = np.sum(np.stack(list(pv.values())), axis=0)
@@ -1087,7 +1100,8 @@ def _row_parts(
 ) -> RowParts:
     """Assemble every row from the per-profile mining blocks and the per-shift hosting blocks:
     mining is each profile's per-MW flows times the MW the row puts on it; hosting the row's
-    converted halls at its shift, rent at ``rate`` and capex times ``k``."""
+    converted halls at its shift, rent at ``rate`` (``(..., R)`` per row or ``(..., 1)``) and
+    capex times ``k``."""
     plan, hb, n = model.plan, model.hosting, model.n_months
     unit, dr = blocks
     if not isinstance(blocks, MiningRows):
@@ -1097,7 +1111,7 @@ def _row_parts(
     def mining_rows(key: str) -> np.ndarray:
         return np.where(is_dr, dr[key][..., None, :], unit[key])
 
-    rent = _gather(hb.rent_unit_usd, plan) * rate[..., None, None]
+    rent = _gather(hb.rent_unit_usd, plan) * rate[..., None]
     landlord = (
         rent * model.landlord_per_rent
         + _gather(hb.landlord_capex_usd, plan) * k[..., None, None]
@@ -1105,12 +1119,8 @@ def _row_parts(
     )
     sale = np.zeros((plan.n_rows, n))
     sale[plan.sale_row, 0] = model.sale_proceeds_usd + _fleet_sale_usd(model)
-    hall_tv = hall_terminal_values_usd(model, rate, k)  # (..., T, H)
-    tv_lease = np.einsum(
-        "rh,...rh->...r",
-        plan.converted.astype(float),
-        hall_tv[..., np.maximum(plan.shift_index, 0), :],
-    )
+    hall_tv = hall_terminal_values_usd(model, rate, k)  # (..., R, H)
+    tv_lease = np.einsum("rh,...rh->...r", plan.converted.astype(float), hall_tv)
     tv_mining = np.where(
         is_dr[:, 0], dr["continuation_value"][..., None], unit["continuation_value"]
     )

@@ -61,7 +61,10 @@ from valuation.options import (
     conversion_discount_rate,
     conversion_option,
 )
+from valuation.power import ScaledPricePoints
+from valuation.scaleout import map_in_threads
 from valuation.strategies import (
+    MiningRows,
     SiteModel,
     blocks_on_rows,
     evaluate,
@@ -337,7 +340,7 @@ class WaitInputs:
 
 
 def _unit_mining(
-    model: SiteModel, hp: np.ndarray, prices: np.ndarray | None
+    model: SiteModel, hp: np.ndarray, prices: ScaledPricePoints | None
 ) -> dict[str, np.ndarray]:
     """Keep-mining cash flows per gross MW on each path (profile 0), as
     ``valuation.strategies.mining_blocks`` builds them (same arguments)."""
@@ -351,21 +354,26 @@ def _unit_mining(
     return mining_rows(mcf, s)
 
 
-def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 1024) -> WaitInputs:
+def wait_inputs(model: SiteModel, paths: DriverPaths, *, chunk_paths: int = 256) -> WaitInputs:
     """The inputs of :func:`option_to_wait` for ``model`` (``valuation.strategies.
     build_site_model``) on driver ``paths`` of the model's horizon (module docstring: the
-    exercise value and the approximations). Paths are valued ``chunk_paths`` at a time (memory
-    about ``chunk_paths x halls x months x 40`` bytes); the only Python loops are over chunks
-    and decision dates."""
+    exercise value and the approximations). Paths are valued ``chunk_paths`` at a time, every
+    start in one evaluator call (memory about ``chunk_paths x (starts + 3) x months x 8`` bytes
+    per array, a few chunks at once on the cores' threads); the only Python loop is over
+    chunks."""
     _check_wait_paths(model, paths, chunk_paths)
     rows, months, signing = _decision_starts(model)
     det_unit, det_dr = det_blocks = mining_blocks(model)
     starts = _start_models(model, rows, det_blocks)
     keep_mw = float(model.plan.mining_weight_mw[model.plan.keep_row].sum())
     row_npv, keep_npv, stream = [], [], []
-    for start in range(0, paths.n_paths, chunk_paths):  # chunks bound the memory
+
+    def chunk(start: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         c = paths.take(start, min(start + chunk_paths, paths.n_paths))
-        npv_k, keep, u0 = _chunk_npvs(model, c, starts, det_dr, signing)
+        return _chunk_npvs(model, c, starts, det_dr, signing)
+
+    # Chunks bound the memory; they run on the cores' threads, in order (same numbers).
+    for npv_k, keep, u0 in map_in_threads(chunk, range(0, paths.n_paths, chunk_paths)):
         row_npv.append(npv_k)
         keep_npv.append(keep)
         stream.append((u0["revenue"] - u0["opex"] - u0["capex"]) * keep_mw)
@@ -411,63 +419,70 @@ def _decision_starts(model: SiteModel) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 # Mining blocks per gross MW and the DR row (``valuation.strategies.mining_blocks``).
 _Blocks = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
-# One start's small model: (model on the start's row and the base rows, the start's position in
-# it, its profiles' power (P, n), which profiles mine past the horizon (P,), and the
-# deterministic correction of each mining block to per-MW path mining).
-_Start = tuple[SiteModel, int, np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 
-def _start_models(model: SiteModel, rows: np.ndarray, det_blocks: _Blocks) -> list[_Start]:
-    """One small model per start (its row and the keep, DR and sale rows) with the deterministic
-    difference between its mining profiles and the keep-mining profile cut to them."""
+@dataclass(frozen=True)
+class _Starts:
+    """Every start's row with the keep, DR and sale rows in one small model, and what turns
+    the keep-mining flows per gross MW on a path into each row's mining: its MW mining by month
+    ``mw_by_month`` (R, n), its MW mining past the horizon ``mw_after`` (R,), and the
+    deterministic difference between the row's mining and that MW at keep mining's per-MW flows
+    (``correction``, each key (R, n) or (R,))."""
+
+    model: SiteModel
+    start_pos: np.ndarray  # (starts,) each start's row in ``model``
+    mw_by_month: np.ndarray
+    mw_after: np.ndarray
+    correction: dict[str, np.ndarray]
+
+
+def _start_models(model: SiteModel, rows: np.ndarray, det_blocks: _Blocks) -> _Starts:
+    """The starts' small model (its rows summed onto, ``valuation.strategies.MiningRows``: a few
+    rows instead of a profile per hall) with the deterministic corrections."""
     plan = model.plan
-    base = {plan.keep_row, plan.dr_row, plan.sale_row}
     n = model.n_months
+    sub_rows = np.array(sorted({plan.keep_row, plan.dr_row, plan.sale_row, *map(int, rows)}))
+    sub = on_rows(model, sub_rows)
+    unit, _ = blocks_on_rows(det_blocks, sub)
     det0 = {k: v[0] for k, v in det_blocks[0].items()}  # profile 0, (n,) and ()
-    starts: list[_Start] = []
-    for r in rows:  # one small model per start: its row and the base rows
-        sub_rows = np.array(sorted(base | {int(r)}))
-        sub = on_rows(model, sub_rows)
-        unit, _ = blocks_on_rows(det_blocks, sub)
-        pw = sub.profiles.power_mw  # (P, n)
-        alive = (sub.profiles.end_month >= n).astype(float)  # mines past the horizon
-        corr = {k: unit[k] - det0[k] * pw for k in ("revenue", "opex", "capex")}
-        corr["continuation_value"] = unit["continuation_value"] - det0["continuation_value"] * alive
-        starts.append((sub, int(np.searchsorted(sub_rows, r)), pw, alive, corr))
-    return starts
+    w = sub.plan.mining_weight_mw  # (R, P)
+    mw = w @ sub.profiles.power_mw  # (R, n): MW mining per row and month
+    alive = w @ (sub.profiles.end_month >= n).astype(float)  # (R,): MW past the horizon
+    corr = {k: w @ unit[k] - det0[k] * mw for k in ("revenue", "opex", "capex")}
+    corr["continuation_value"] = (
+        unit["continuation_value"] @ w.T - det0["continuation_value"] * alive
+    )
+    return _Starts(sub, np.searchsorted(sub_rows, rows), mw, alive, corr)
 
 
 def _chunk_npvs(
     model: SiteModel,
     c: DriverPaths,
-    starts: list[_Start],
+    starts: _Starts,
     det_dr: dict[str, np.ndarray],
     signing: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """On one chunk of paths: each start's NPV (paths, starts), keep mining's NPV (paths,), both
-    USD at month 0, and the keep-mining cash flows per gross MW (``_unit_mining``)."""
+    USD at month 0, and the keep-mining cash flows per gross MW (``_unit_mining``). One
+    evaluator call: each start's row at the lease rate of its own signing month."""
     has_curve = model.prices_usd_per_mwh.shape[-1] > 0
-    prices = model.prices_usd_per_mwh[None] * c.power_price_scale[..., None] if has_curve else None
+    prices = ScaledPricePoints(model.prices_usd_per_mwh, c.power_price_scale) if has_curve else None
     u0 = _unit_mining(model, c.hashprice_usd_per_ph_day, prices)
     dr = {k: det_dr[k] for k in det_dr}  # the partnership row is valued but not used
-    rate0 = model.lease_rate_usd_per_kw_month
-    npv_k = np.empty((c.n_paths, len(starts)))
-    keep = np.empty(c.n_paths)
-    for k, (sub, pos, pw, alive, corr) in enumerate(starts):
-        unit = {key: u0[key][:, None, :] * pw[None] + corr[key][None]
-                for key in ("revenue", "opex", "capex")}  # fmt: skip
-        unit["continuation_value"] = (
-            u0["continuation_value"][:, None] * alive[None] + corr["continuation_value"][None]
-        )
-        got = evaluate(
-            sub,
-            lease_rate_usd_per_kw_month=rate0 * c.lease_rate_scale[:, signing[k]],
-            capex_scale=c.capex_scale,
-            blocks=(unit, dr),
-        ).npv_usd
-        npv_k[:, k] = got[:, pos]
-        keep = got[:, sub.plan.keep_row]
-    return npv_k, keep, u0
+    sub = starts.model
+    unit = {key: u0[key][:, None, :] * starts.mw_by_month[None] + starts.correction[key][None]
+            for key in ("revenue", "opex", "capex")}  # fmt: skip
+    unit["continuation_value"] = (
+        u0["continuation_value"][:, None] * starts.mw_after[None]
+        + starts.correction["continuation_value"][None]
+    )
+    # Each row's signing month: a start's own; rows that sign no lease take the first start's.
+    month = np.full(sub.plan.n_rows, signing[0])
+    month[starts.start_pos] = signing
+    rate = model.lease_rate_usd_per_kw_month * c.lease_rate_scale[:, month]  # (paths, R)
+    got = evaluate(sub, lease_rate_usd_per_kw_month=rate, capex_scale=c.capex_scale,
+                   blocks=MiningRows(unit, dr), rate_per_row=True).npv_usd  # fmt: skip
+    return got[:, starts.start_pos], got[:, sub.plan.keep_row], u0
 
 
 def _convert_values(
@@ -512,7 +527,7 @@ def site_wait_option(
     drivers: Any = None,
     n_paths: int = 2_048,
     seed: int = 0,
-    chunk_paths: int = 1024,
+    chunk_paths: int = 256,
 ) -> WaitReport:
     """The option to wait for one site: its model under ``scenario`` (base when None),
     ``n_paths`` driver paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None;

@@ -526,3 +526,25 @@ def test_a_site_without_energized_power_mines_nothing():
     keep = row_index(model, "keep_mining")
     assert np.all(flows.revenue_usd[keep] == 0.0)
     assert np.all(flows.capex_usd[keep] == 0.0)
+
+
+def test_a_rate_per_row_values_each_row_at_its_own_rate() -> None:
+    """evaluate(rate_per_row=True): every row at the same rate equals the one-rate call, and
+    each row at its own rate equals the one-rate call at that rate, read on that row (the
+    option to wait values each start at its own signing month's rate in one call)."""
+    from sites import load_example_portfolio
+
+    site = next(s for s in load_example_portfolio() if s.id == "corz-muskogee")
+    model = build_site_model(site)
+    r = model.plan.n_rows
+    rates = np.array([70.0, 95.0, 140.0])
+    one = np.stack([evaluate(model, lease_rate_usd_per_kw_month=x).npv_usd for x in rates])
+    same = evaluate(model, lease_rate_usd_per_kw_month=np.repeat(rates[:, None], r, axis=1),
+                    rate_per_row=True).npv_usd  # fmt: skip
+    np.testing.assert_allclose(same, one, rtol=1e-12, atol=1e-3)
+    pick = np.arange(r) % rates.size  # row i at rates[i % 3]
+    mixed = evaluate(model, lease_rate_usd_per_kw_month=rates[pick][None], rate_per_row=True)
+    np.testing.assert_allclose(mixed.npv_usd[0], one[pick, np.arange(r)], rtol=1e-12, atol=1e-3)
+    assert np.ptp(one[:, model.plan.groups["convert"][0]]) > 0  # the rate matters
+    with pytest.raises(StrategyError, match="one rate per row"):
+        evaluate(model, lease_rate_usd_per_kw_month=rates, rate_per_row=True)
