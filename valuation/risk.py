@@ -483,6 +483,15 @@ class PortfolioRiskResult:
     risk: Any  # valuation.scaleout.PortfolioRisk
     table: pd.DataFrame
 
+    def report_table(self) -> pd.DataFrame:
+        """``table`` with the scenario first and the paths and seed on every row, for an export
+        (``reports.ReportSection(title, table)``), as :meth:`SiteRisk.report_table`."""
+        table = self.table.copy()
+        table.insert(0, "scenario", self.scenario_name)
+        table["n_paths"] = self.n_paths
+        table["seed"] = self.seed
+        return table
+
 
 def simulate_portfolio(
     sites: Sequence[Site],
