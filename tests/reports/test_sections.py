@@ -43,7 +43,12 @@ def test_a_portfolio_run_has_each_site_and_the_sum(two_sites):
     # The portfolio row is the sum of the sites' means (the same paths, summed per path).
     sites, total = t.iloc[:2], t.iloc[2]
     assert total["convert_mean_usd"] == pytest.approx(sites["convert_mean_usd"].sum(), rel=1e-9)
-    pd.testing.assert_frame_equal(t.drop(columns=["scenario", "n_paths", "seed"]), r.table)
+    pd.testing.assert_frame_equal(t[list(r.table.columns)], r.table)
+    # The headline first (the memo's page shows eight columns): best paths and the odds.
+    assert list(t.columns[:8]) == ["scenario", "site_id", "best_converting_mean_usd",
+                                   "best_converting_se_usd", "best_not_converting_mean_usd",
+                                   "best_not_converting_se_usd", "p_converting_wins",
+                                   "p_converting_wins_se"]  # fmt: skip
 
 
 def test_a_plan_is_its_timeline_and_funding(two_sites):
