@@ -11,7 +11,10 @@ import io
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reports import build_pack, pack_bytes
 from reports.charts import cumulative_chart
@@ -75,3 +78,29 @@ def test_memo_and_workbook_draw_the_same_line_and_name_the_value_after_tax(rockd
     col = header.index(d.strategies["convert"].label) + 1
     got = [ws.cell(row=CASHFLOW_HEADER_ROW + 1 + i, column=col).value for i in range(len(cum))]
     np.testing.assert_allclose(got, cum, rtol=1e-9)
+
+
+_money = st.floats(-1e10, 1e10, allow_nan=False)
+
+
+@given(
+    operations=st.lists(_money, min_size=2, max_size=40),
+    terminal_usd=st.floats(0, 1e11, allow_nan=False),
+    tax_share=st.floats(0, 0.5),
+)
+def test_line_end_plus_the_labelled_value_is_every_cash_flow(operations, terminal_usd, tax_share):
+    # Any horizon: operations each month, a value at the last month and a tax on it; the line
+    # adds the operations only, and with the value after tax it sums every free cash flow.
+    ops = np.array(operations)
+    tv = np.zeros(ops.size)
+    tax = np.zeros(ops.size)
+    tv[-1], tax[-1] = terminal_usd, tax_share * terminal_usd
+    monthly = pd.DataFrame(
+        {"terminal_value_usd": tv, "terminal_tax_usd": tax, "unlevered_fcf_usd": ops + tv - tax}
+    )
+    cum = cumulative_before_terminal_usd(monthly)
+    scale = 1e-9 * (np.abs(ops).sum() + terminal_usd + 1.0)
+    np.testing.assert_allclose(np.diff(cum), ops[1:], atol=scale)
+    assert cum[-1] + terminal_after_tax_usd(monthly) == pytest.approx(
+        monthly["unlevered_fcf_usd"].sum(), abs=scale
+    )
