@@ -162,8 +162,9 @@ for line in site_view.identical_lines(decision):
 st.markdown("**Cumulative cash flow** of each path, before financing")
 st.altair_chart(charts.cumulative_chart(decision), width="stretch")
 st.caption(
-    "The value at the horizon (the business's value in the last month, after tax) is named in "
-    "the legend, not drawn: it would dwarf fifteen years of operations."
+    "The value at the horizon (the business's value in the last month, less the tax on its sale) "
+    "is named in the legend, not drawn, and neither is that tax: it would dwarf fifteen years of "
+    "operations."
 )
 conv_label = decision.strategies[decision.best_converting].label.split(":")[0]
 non_label = decision.strategies[decision.best_not_converting].label.split(" (")[0]

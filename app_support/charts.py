@@ -18,6 +18,7 @@ import pandas as pd
 
 from app_support.display import STRATEGY_LABELS, STRATEGY_STYLES, StrategyStyle
 from app_support.regions_view import duration_frame
+from reports.tables import cumulative_before_terminal_usd, terminal_after_tax_usd
 from valuation import formatting as fmt
 
 if TYPE_CHECKING:
@@ -49,36 +50,37 @@ def _usd_text(values_usd: np.ndarray | pd.Series) -> list[str]:
 
 
 def cumulative_frame(decision: Decision) -> pd.DataFrame:
-    """Cumulative unlevered cash flow of each distinct path, month 0 to the month before the
-    horizon: ``key``, ``label`` (the legend, naming the value at the horizon), ``year``,
+    """Cumulative unlevered cash flow of each distinct path, month 0 to the horizon month, before
+    the terminal value: ``key``, ``label`` (the legend, naming the value at the horizon), ``year``,
     ``cumulative_usd``, ``marker`` (True every 12 months, offset by path (spread over the
     year) so overlapping paths still show each marker).
 
     The horizon month carries the terminal value (a sale of the business at year 15) and the tax
-    on it; drawn, it is a spike that dwarfs fifteen years of operations. It is named in the
-    legend instead: "(+$8.6B at year 15, after tax)".
+    on it; drawn, it is a spike that dwarfs fifteen years of operations. Both are left out, the
+    memo's rule (``reports.tables.cumulative_before_terminal_usd``), and the value after its tax
+    is named in the legend instead: "(+$8.6B at year 15, after tax)".
     """
     rows = []
     n_paths = max(len(decision.strategies), 1)
     for i, (key, result) in enumerate(decision.strategies.items()):
-        flow = result.monthly["unlevered_fcf_usd"].to_numpy(dtype=float)
-        n = flow.size
-        horizon_usd = float(flow[-1]) if n else 0.0
+        cumulative = cumulative_before_terminal_usd(result.monthly)
+        n = cumulative.size
         has_terminal = bool(np.any(result.monthly["terminal_value_usd"].to_numpy() != 0.0))
         # Short names where the decision's label is long; hybrid and the later start keep theirs
         # (they say how many halls, which month).
         label = result.label if key in ("hybrid", "mine_then_convert") else (
             STRATEGY_LABELS.get(key, result.label))  # fmt: skip
         if has_terminal:
-            label += f" (+{fmt.usd(horizon_usd)} at year {n / 12:g}, after tax)"
-        months = np.arange(max(n - 1, 0))
+            terminal = terminal_after_tax_usd(result.monthly)
+            label += f" (+{fmt.usd(terminal)} at year {n / 12:g}, after tax)"
+        months = np.arange(n)
         rows.append(
             pd.DataFrame(
                 {
                     "key": key,
                     "label": label,
                     "year": months / 12.0,
-                    "cumulative_usd": np.cumsum(flow[: n - 1]) if n else np.array([]),
+                    "cumulative_usd": cumulative,
                     "marker": (months % 12) == (12 * i) // n_paths,
                 }
             )

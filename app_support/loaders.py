@@ -50,29 +50,11 @@ def pack_sections() -> tuple[list[Any], list[Any]]:
     """The session's risk and plan results as board-pack sections (``reports.ReportSection``;
     empty when not run; typed loosely so the app's type check does not pull in reports): the
     risk run's summary table (scenario, paths and seed on every row) and the plan's timeline
-    and funding curve."""
-    from reports import ReportSection
+    and funding curve, built by ``reports.sections`` as the command line's pack is."""
+    from reports.sections import plan_sections, risk_sections
 
     risk, plan = st.session_state.get(LAST_RISK_KEY), st.session_state.get(LAST_PLAN_KEY)
-    risk_sections = (
-        [
-            ReportSection(
-                f"Risk: {risk.site_id}",
-                risk.report_table(),
-                f"Monte Carlo, {risk.n_paths:,} paths, seed {risk.seed}, scenario "
-                f"{risk.scenario_name}",
-            )
-        ]  # fmt: skip
-        if risk is not None
-        else []
-    )
-    plan_sections = (
-        [ReportSection("Portfolio plan: which site converts when", plan.timeline),
-         ReportSection("Portfolio plan: funding by year", plan.funding, plan.shadow_sentence)]
-        if plan is not None
-        else []
-    )  # fmt: skip
-    return risk_sections, plan_sections
+    return risk_sections(risk), plan_sections(plan)
 
 
 def sites_or_stop(

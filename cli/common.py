@@ -20,6 +20,7 @@ USAGE = 2
 INTERNAL = 3
 
 MAX_SCENARIO_FILE_BYTES = 1_000_000  # a scenario is a few kB of JSON
+MAX_SITES_FILE_BYTES = 50_000_000  # far above any real inventory (28 sites are ~15 kB of CSV)
 DEFAULT_STORE = "(default)"  # --store with no URL: HASHPIVOT_DB_URL or the user's SQLite file
 
 
@@ -75,6 +76,36 @@ def open_store(url: str | None):  # noqa: ANN201 - sites.store.SiteStore
     from sites.store import SiteStore
 
     return SiteStore(None if url in (None, DEFAULT_STORE) else url)
+
+
+def read_sites(args: Any) -> list:
+    """The sites a command names: ``SITES`` (a .csv or .xlsx file, bounded) or ``--store``,
+    then only the ``--site`` ids given (in that order); an unknown id or no site is an error."""
+    from sites.io import read_sites as read_site_file
+
+    if args.sites is not None:
+        path = Path(args.sites)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise CliInputError(
+                [f"SITES {safe(path)!r}: cannot read it ({exc.strerror})"]
+            ) from None
+        if size > MAX_SITES_FILE_BYTES:
+            raise CliInputError([f"SITES {safe(path)!r}: {size:,} bytes; at most "
+                                 f"{MAX_SITES_FILE_BYTES:,} bytes"])  # fmt: skip
+        sites = read_site_file(path)  # SiteValidationError lists every row's problems
+    else:
+        sites = open_store(args.store).list()
+    if args.site:
+        by_id = {s.id: s for s in sites}
+        missing = [i for i in args.site if i not in by_id]
+        if missing:
+            raise CliInputError([f"--site {safe(i)!r}: no site with this id" for i in missing])
+        sites = [by_id[i] for i in dict.fromkeys(args.site)]
+    if not sites:
+        raise CliInputError(["no site to value: the file or store holds none"])
+    return sites
 
 
 def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenario

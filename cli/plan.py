@@ -26,10 +26,10 @@ from cli.common import (
     CliInputError,
     Progress,
     print_json,
+    read_sites,
     resolve_scenario,
     safe,
 )
-from cli.value import _read_sites
 
 MAX_AMOUNT_USD = 1e13  # far above any company's capex budget ($10 trillion)
 MAX_MW = 1e6
@@ -69,6 +69,26 @@ def _share(text: str) -> float:
     return value
 
 
+PLAN_OPTIONS = ("budget_per_year", "budget_total", "mw_cap_per_year", "loan_to_cost")
+
+
+def add_budget_options(p: argparse.ArgumentParser, *, loan_to_cost_default: float | None) -> None:
+    """The plan's budget options (``hashpivot plan`` and ``hashpivot value --plan``), each bound
+    by its type (a bad value is a usage error naming the option): ``--budget-per-year``,
+    ``--budget-total``, ``--mw-cap-per-year``, ``--loan-to-cost``."""
+    from valuation.portfolio import DEFAULT_LOAN_TO_COST
+
+    p.add_argument("--budget-per-year", type=_amount("--budget-per-year", MAX_AMOUNT_USD, "USD"),
+                   metavar="USD", help="equity budget each funding year (e.g. 750M)")  # fmt: skip
+    p.add_argument("--budget-total", type=_amount("--budget-total", MAX_AMOUNT_USD, "USD"),
+                   metavar="USD", help="equity budget over the whole plan (e.g. 3B)")  # fmt: skip
+    p.add_argument("--mw-cap-per-year", type=_amount("--mw-cap-per-year", MAX_MW, "MW"),
+                   metavar="MW", help="critical IT MW tenants take a year (leases started)")  # fmt: skip
+    p.add_argument("--loan-to-cost", type=_share, default=loan_to_cost_default, metavar="SHARE",
+                   help=f"project debt share of capex (default {DEFAULT_LOAN_TO_COST}: Galaxy "
+                   "Helios' 80%% loan-to-cost, 2025)")  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     from valuation.portfolio import DEFAULT_LOAN_TO_COST
 
@@ -90,15 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="only this site id (repeat for several)")  # fmt: skip
     p.add_argument("--scenario", metavar="NAME|FILE",
                    help="a scenario saved in the store (by name) or a .json file; default: base")  # fmt: skip
-    p.add_argument("--budget-per-year", type=_amount("--budget-per-year", MAX_AMOUNT_USD, "USD"),
-                   metavar="USD", help="equity budget each funding year (e.g. 750M)")  # fmt: skip
-    p.add_argument("--budget-total", type=_amount("--budget-total", MAX_AMOUNT_USD, "USD"),
-                   metavar="USD", help="equity budget over the whole plan (e.g. 3B)")  # fmt: skip
-    p.add_argument("--mw-cap-per-year", type=_amount("--mw-cap-per-year", MAX_MW, "MW"),
-                   metavar="MW", help="critical IT MW tenants take a year (leases started)")  # fmt: skip
-    p.add_argument("--loan-to-cost", type=_share, default=DEFAULT_LOAN_TO_COST, metavar="SHARE",
-                   help=f"project debt share of capex (default {DEFAULT_LOAN_TO_COST}: Galaxy "
-                   "Helios' 80%% loan-to-cost, 2025)")  # fmt: skip
+    add_budget_options(p, loan_to_cost_default=DEFAULT_LOAN_TO_COST)
     p.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")  # fmt: skip
@@ -125,16 +137,24 @@ def _quiet_solver() -> Iterator[None]:
         os.close(saved)
 
 
-def run(args: argparse.Namespace) -> int:
+def make_plan(
+    sites: list,
+    scenario,
+    *,
+    budget_per_year: float | None,  # noqa: ANN001, ANN201
+    budget_total: float | None,
+    mw_cap_per_year: float | None,
+    loan_to_cost: float,
+    progress: Progress,
+):
+    """The plan ``hashpivot plan`` makes (also ``hashpivot value --plan``): each site's starts
+    valued (a site that cannot be is listed in ``problems``; the plan goes on without it), then
+    the plan solved. Returns ``(ConversionPlan, StartTable, problems)``."""
     from models import ModelsError
     from sites.errors import SitesError
     from valuation.conversion_plan import plan_portfolio, site_starts, start_table
     from valuation.errors import ValuationError
-    from valuation.formatting import usd
 
-    sites = _read_sites(args)
-    scenario, name = resolve_scenario(args.scenario, args.store)
-    progress = Progress("Valuing starts", args.progress)
     starts, kept, problems = [], [], []
     for i, site in enumerate(sites):  # one valuation per site, each failure named
         progress(i, len(sites), site)
@@ -147,36 +167,68 @@ def run(args: argparse.Namespace) -> int:
     if not kept:
         raise CliInputError(problems or ["no site to plan"])
     table = start_table(kept, scenario, starts=starts)
+    progress.note("Solving the plan…")
     with _quiet_solver():
         result = plan_portfolio(
             table,
-            equity_budget_usd_per_year=args.budget_per_year,
-            equity_budget_usd_total=args.budget_total,
-            mw_cap_per_year=args.mw_cap_per_year,
-            loan_to_cost=args.loan_to_cost,
+            equity_budget_usd_per_year=budget_per_year,
+            equity_budget_usd_total=budget_total,
+            mw_cap_per_year=mw_cap_per_year,
+            loan_to_cost=loan_to_cost,
             first_year=scenario.market.as_of.year,
         )
+    return result, table, problems
+
+
+def plan_payload(
+    result,
+    table,
+    *,
+    name: str,
+    scenario,
+    inputs: dict,  # noqa: ANN001
+    problems: list[str],
+) -> dict:
+    """What ``hashpivot plan --json`` prints (without ``ok``)."""
+    plan = result.plan
+    return {
+        "scenario": {"name": name, "market_as_of": scenario.market.as_of},
+        "inputs": {**inputs, "values": table.source},
+        "value_usd": plan.value_usd,
+        "optimal": plan.optimal,
+        "mip_gap": plan.mip_gap,
+        "shadow_value_usd": plan.shadow_value_usd,
+        "budget_increment_usd": plan.budget_increment_usd,
+        "shadow_sentence": result.shadow_sentence,
+        "timeline": result.timeline.to_dict(orient="records"),
+        "funding": result.funding.to_dict(orient="records"),
+        "not_converted": [s for s in table.site_ids if s not in set(result.timeline["site_id"])],
+        "not_valued": problems,
+    }
+
+
+def plan_inputs(args: argparse.Namespace) -> dict:
+    """The budget options as given (``inputs`` of the JSON; ``values`` is added from the table)."""
+    return {"budget_per_year_usd": args.budget_per_year, "budget_total_usd": args.budget_total,
+            "mw_cap_per_year": args.mw_cap_per_year, "loan_to_cost": args.loan_to_cost}  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from valuation.formatting import usd
+
+    sites = read_sites(args)
+    scenario, name = resolve_scenario(args.scenario, args.store)
+    progress = Progress("Valuing starts", args.progress)
+    result, table, problems = make_plan(
+        sites, scenario, budget_per_year=args.budget_per_year, budget_total=args.budget_total,
+        mw_cap_per_year=args.mw_cap_per_year, loan_to_cost=args.loan_to_cost, progress=progress,
+    )  # fmt: skip
     plan = result.plan
     funding = result.funding
     if args.json:
-        print_json({
-            "ok": not problems,
-            "scenario": {"name": name, "market_as_of": scenario.market.as_of},
-            "inputs": {"budget_per_year_usd": args.budget_per_year,
-                       "budget_total_usd": args.budget_total,
-                       "mw_cap_per_year": args.mw_cap_per_year,
-                       "loan_to_cost": args.loan_to_cost, "values": table.source},
-            "value_usd": plan.value_usd,
-            "optimal": plan.optimal,
-            "mip_gap": plan.mip_gap,
-            "shadow_value_usd": plan.shadow_value_usd,
-            "budget_increment_usd": plan.budget_increment_usd,
-            "shadow_sentence": result.shadow_sentence,
-            "timeline": result.timeline.to_dict(orient="records"),
-            "funding": funding.to_dict(orient="records"),
-            "not_converted": [s for s in table.site_ids if s not in set(result.timeline["site_id"])],
-            "not_valued": problems,
-        })  # fmt: skip
+        print_json({"ok": not problems, **plan_payload(result, table, name=name, scenario=scenario,
+                                                       inputs=plan_inputs(args),
+                                                       problems=problems)})  # fmt: skip
     else:
         state = "optimal" if plan.optimal else f"best found, within {plan.mip_gap:.2%} of optimal"
         print(f"Scenario {safe(name)} (market as of {scenario.market.as_of}): "

@@ -23,6 +23,7 @@ from cli.common import (
     open_store,
     print_json,
     read_scenario_file,
+    read_sites,
     safe,
 )
 
@@ -90,41 +91,74 @@ def _stats_json(summary) -> dict:  # noqa: ANN001 - pandas DataFrame
     return {str(k): {c: float(v) for c, v in row.items()} for k, row in summary.iterrows()}
 
 
-def run(args: argparse.Namespace) -> int:
-    from cli.value import _read_sites
-    from valuation.formatting import usd
+def simulate_sites(
+    sites: list,
+    named,
+    *,
+    n_paths: int,
+    seed: int,
+    client=None,  # noqa: ANN001
+    start_rows: bool = False,
+    progress: Progress | None = None,
+):  # noqa: ANN201
+    """The run ``hashpivot risk`` makes (also ``hashpivot value --risk-paths``): one site,
+    ``valuation.risk.simulate`` (a ``SiteRisk``, chunk progress on ``progress``); several, the
+    portfolio on the same paths, ``simulate_portfolio`` (a ``PortfolioRiskResult``)."""
     from valuation.risk import simulate, simulate_portfolio
+
+    if len(sites) == 1:
+        (site,) = sites
+        draw = None if client or progress is None else (lambda d, t: progress(d, t, site))
+        return simulate(site, named, n_paths=n_paths, seed=seed, client=client,
+                        start_rows=start_rows, progress=draw)  # fmt: skip
+    if progress is not None:
+        progress.note(f"Simulating {len(sites)} sites on the same {n_paths:,} paths…")
+    return simulate_portfolio(sites, named, n_paths=n_paths, seed=seed, client=client)
+
+
+def risk_payload(result, named, *, start_rows: bool = False) -> dict:  # noqa: ANN001
+    """What ``hashpivot risk --json`` prints (without ``ok``) for ``simulate_sites``' result."""
+    head = {"name": named.name, "market_as_of": named.scenario.market.as_of}
+    site_id = getattr(result, "site_id", None)
+    if site_id is None:
+        return {"scenario": head, "n_paths": result.n_paths, "seed": result.seed,
+                "sites": result.table.to_dict(orient="records")}  # fmt: skip
+    p, se = result.probability_converting_wins()
+    out = {"scenario": head, "n_paths": result.n_paths, "seed": result.seed, "site_id": site_id,
+           "strategies": _stats_json(result.summary()),
+           "deterministic_npv_usd": result.deterministic_npv_usd,
+           "p_converting_wins": p, "p_converting_wins_se": se}  # fmt: skip
+    if start_rows:
+        out["start_rows"] = {
+            "decision_month": result.row_detail.tolist(),
+            "mean_npv_usd": result.row_npv_usd.mean(axis=0).tolist(),
+        }
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from valuation.formatting import usd
 
     if not 1 <= args.paths <= MAX_PATHS:
         raise CliInputError([f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}"])
     if args.seed < 0:
         raise CliInputError([f"--seed {args.seed}: allowed a whole number >= 0"])
-    sites = _read_sites(args)
+    sites = read_sites(args)
     named = _named_risk(args.scenario, args.store)
     client = args.scheduler or None
     if args.start_rows and len(sites) != 1:
         raise CliInputError(["--start-rows: give one site (--site ID)"])
     progress = Progress("Simulating", args.progress)
-    head = {"name": named.name, "market_as_of": named.scenario.market.as_of}
+    result = simulate_sites(sites, named, n_paths=args.paths, seed=args.seed, client=client,
+                            start_rows=args.start_rows, progress=progress)  # fmt: skip
+    if args.json:
+        print_json({"ok": True, **risk_payload(result, named, start_rows=args.start_rows)})
+        return OK
     if len(sites) == 1:
         (site,) = sites
-        r = simulate(site, named, n_paths=args.paths, seed=args.seed, client=client,
-                     start_rows=args.start_rows,
-                     progress=None if client else lambda d, t: progress(d, t, site))  # fmt: skip
+        r = result
         summary = r.summary()
         p, se = r.probability_converting_wins()
-        if args.json:
-            out = {"ok": True, "scenario": head, "n_paths": r.n_paths, "seed": r.seed,
-                   "site_id": site.id, "strategies": _stats_json(summary),
-                   "deterministic_npv_usd": r.deterministic_npv_usd,
-                   "p_converting_wins": p, "p_converting_wins_se": se}  # fmt: skip
-            if args.start_rows:
-                out["start_rows"] = {
-                    "decision_month": r.row_detail.tolist(),
-                    "mean_npv_usd": r.row_npv_usd.mean(axis=0).tolist(),
-                }
-            print_json(out)
-            return OK
         print(f"Scenario {safe(named.name)} (market as of {named.scenario.market.as_of}), "
               f"{safe(site.name)}: {r.n_paths:,} paths, seed {r.seed}")  # fmt: skip
         print(f"{'strategy':<20}{'mean':>14}{'± se':>12}{'P10':>14}{'P50':>14}{'P90':>14}"
@@ -135,15 +169,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{usd(row['es5_usd']):>14}")  # fmt: skip
         print(f"P(converting beats not converting) = {p:.1%} ± {se:.1%}")
         return OK
-    res = simulate_portfolio(sites, named, n_paths=args.paths, seed=args.seed, client=client)
-    table = res.table
-    if args.json:
-        print_json({"ok": True, "scenario": head, "n_paths": res.n_paths, "seed": res.seed,
-                    "sites": table.to_dict(orient="records")})  # fmt: skip
-        return OK
-    print(f"Scenario {safe(named.name)}: {len(sites)} sites on the same {res.n_paths:,} paths, "
-          f"seed {res.seed}")  # fmt: skip
-    for _, row in table.iterrows():
+    print(f"Scenario {safe(named.name)}: {len(sites)} sites on the same {result.n_paths:,} "
+          f"paths, seed {result.seed}")  # fmt: skip
+    for _, row in result.table.iterrows():
         print(f"- {safe(row['site_id'])}: best converting {usd(row['best_converting_mean_usd'])}, "
               f"best not converting {usd(row['best_not_converting_mean_usd'])}; "
               f"P(converting wins) {row['p_converting_wins']:.1%}")  # fmt: skip

@@ -1,8 +1,16 @@
 """``hashpivot value``: value sites under a scenario, print the decisions, write the board pack.
 
 hashpivot value SITES.csv|xlsx [--site ID ...] [--scenario NAME|FILE] [--out pack.xlsx]
-                [--out pack.pdf] [--json]
+                [--out pack.pdf] [--risk-paths N [--seed S]] [--plan [--budget-per-year USD]
+                [--budget-total USD] [--mw-cap-per-year MW] [--loan-to-cost SHARE]] [--json]
 hashpivot value --store [URL] ...
+
+``--risk-paths`` adds the Monte Carlo run ``hashpivot risk`` makes (``cli.risk.simulate_sites``:
+one site alone, several on the same paths) and ``--plan`` the conversion plan ``hashpivot plan``
+makes (``cli.plan.make_plan``), both on the sites valued, to the pack as its risk and plan
+sections (``reports.sections``, as the app's Board pack page) and to ``--json``. With
+``--risk-paths``, ``--scenario`` also takes the risk presets bear, base and bull (as
+``hashpivot risk --scenario``); the sites are valued under the preset's scenario.
 """
 
 from __future__ import annotations
@@ -18,14 +26,36 @@ from cli.common import (
     CliInputError,
     Progress,
     UsageError,
-    open_store,
     print_json,
+    read_sites,
     resolve_scenario,
     safe,
 )
 
-MAX_SITES_FILE_BYTES = 50_000_000  # far above any real inventory (28 sites are ~15 kB of CSV)
 OUT_FORMATS = (".xlsx", ".pdf")
+MAX_SEED = 2**63 - 1  # numpy's seeding takes any whole number >= 0; this keeps it one int64
+
+
+def _whole(option: str, low: int, high: int | None = None):  # noqa: ANN202 - an argparse type
+    """A whole number from ``low`` to ``high`` (``high`` None: ``valuation.risk.MAX_PATHS``, read
+    when the option is parsed); otherwise a usage error naming the option and what is allowed."""
+
+    def parse(text: str) -> int:
+        if high is None:
+            from valuation.risk import MAX_PATHS as upper
+        else:
+            upper = high
+        try:
+            value = int(text.strip().replace("_", "").replace(",", ""))
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= upper:
+            raise argparse.ArgumentTypeError(
+                f"{option} {safe(text)!r}: allowed a whole number from {low:,} to {upper:,}"
+            )
+        return value
+
+    return parse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +76,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scenario",
         metavar="NAME|FILE",
-        help="a scenario saved in the store (by name) or a .json file; default: base",
+        help="a scenario saved in the store (by name) or a .json file; with --risk-paths also "
+        "the risk presets bear, base or bull (as hashpivot risk); default: base",
     )
     p.add_argument(
         "--out",
@@ -55,6 +86,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="write the board pack: .xlsx workbook or .pdf memo (repeat for both)",
     )
+    from cli.plan import add_budget_options
+    from cli.risk import MAX_PATHS
+
+    extra = p.add_argument_group(
+        "risk and plan in the pack",
+        "Add the Monte Carlo run of `hashpivot risk` and the plan of `hashpivot plan` (same "
+        "options, same numbers) to the pack and to --json, on the sites valued.",
+    )
+    extra.add_argument("--risk-paths", type=_whole("--risk-paths", 1), metavar="N",
+                       help=f"run the Monte Carlo with N paths (1 to {MAX_PATHS:,}); one site "
+                       "alone, several on the same paths")  # fmt: skip
+    extra.add_argument("--seed", type=_whole("--seed", 0, MAX_SEED), metavar="S",
+                       help="the Monte Carlo's random seed (with --risk-paths; default 0)")  # fmt: skip
+    extra.add_argument("--plan", action="store_true",
+                       help="plan which sites convert and when (budget options below)")  # fmt: skip
+    add_budget_options(extra, loan_to_cost_default=None)
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     p.add_argument(
         "--progress",
@@ -63,34 +110,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
     p.set_defaults(run=run)
-
-
-def _read_sites(args: argparse.Namespace) -> list:
-    from sites.io import read_sites
-
-    if args.sites is not None:
-        path = Path(args.sites)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise CliInputError(
-                [f"SITES {safe(path)!r}: cannot read it ({exc.strerror})"]
-            ) from None
-        if size > MAX_SITES_FILE_BYTES:
-            raise CliInputError([f"SITES {safe(path)!r}: {size:,} bytes; at most "
-                                 f"{MAX_SITES_FILE_BYTES:,} bytes"])  # fmt: skip
-        sites = read_sites(path)  # SiteValidationError lists every row's problems
-    else:
-        sites = open_store(args.store).list()
-    if args.site:
-        by_id = {s.id: s for s in sites}
-        missing = [i for i in args.site if i not in by_id]
-        if missing:
-            raise CliInputError([f"--site {safe(i)!r}: no site with this id" for i in missing])
-        sites = [by_id[i] for i in dict.fromkeys(args.site)]
-    if not sites:
-        raise CliInputError(["no site to value: the file or store holds none"])
-    return sites
 
 
 def _check_outputs(paths: list[str]) -> list[Path]:
@@ -129,15 +148,88 @@ def site_json(result) -> dict:  # noqa: ANN001 - reports.SiteResult
     }
 
 
+def _check_extras(args: argparse.Namespace) -> None:
+    """``--seed`` only with ``--risk-paths``, the budget options only with ``--plan``."""
+    from cli.plan import PLAN_OPTIONS
+
+    if args.seed is not None and args.risk_paths is None:
+        raise UsageError(f"--seed {args.seed}: allowed only with --risk-paths N (the Monte "
+                         "Carlo's seed)")  # fmt: skip
+    if not args.plan:
+        for name in PLAN_OPTIONS:
+            value = getattr(args, name)
+            if value is not None:
+                flag = "--" + name.replace("_", "-")
+                shown = f"{value:,.0f}" if value >= 1 else f"{value:g}"
+                raise UsageError(f"{flag} {shown}: allowed only with --plan (a plan option)")
+
+
+def _scenario(args: argparse.Namespace):  # noqa: ANN202
+    """``(Scenario, name, NamedRisk or None)``: ``--scenario`` as ``hashpivot value`` reads it,
+    or with ``--risk-paths`` as ``hashpivot risk`` does (presets too, with their drivers)."""
+    if args.risk_paths is None:
+        return (*resolve_scenario(args.scenario, args.store), None)
+    from cli.risk import _named_risk
+
+    named = _named_risk(args.scenario or "base", args.store)
+    return named.scenario, "base" if args.scenario is None else named.name, named
+
+
+class _Decisions:
+    """``compare`` once per site (a failure kept and raised again): the pack is made twice, once
+    to find the sites that value, then with the risk and plan sections run on them."""
+
+    def __init__(self) -> None:
+        self._got: dict[str, object] = {}
+
+    def __call__(self, site, scenario):  # noqa: ANN001, ANN204
+        from valuation.decision import compare
+
+        if site.id not in self._got:
+            try:
+                self._got[site.id] = compare(site, scenario)
+            except ValueError as exc:
+                self._got[site.id] = exc
+        got = self._got[site.id]
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+
 def run(args: argparse.Namespace) -> int:
+    from cli.plan import make_plan, plan_inputs, plan_payload
+    from cli.risk import risk_payload, simulate_sites
     from reports import build_pack, write_pack
+    from reports.sections import plan_sections, risk_sections
+    from valuation.portfolio import DEFAULT_LOAN_TO_COST
     from valuation.saved_scenario import scenario_changes
 
+    _check_extras(args)
     outputs = _check_outputs(args.out)
-    sites = _read_sites(args)
-    scenario, name = resolve_scenario(args.scenario, args.store)
+    sites = read_sites(args)
+    scenario, name, named = _scenario(args)
+    seed = 0 if args.seed is None else args.seed
+    if args.plan and args.loan_to_cost is None:
+        args.loan_to_cost = DEFAULT_LOAN_TO_COST
     progress = Progress("Valuing", args.progress)
-    pack = build_pack(sites, scenario, scenario_name=name, progress=progress)
+    decide = _Decisions()
+    pack = build_pack(sites, scenario, scenario_name=name, progress=progress, decide=decide)
+    valued = [r.site for r in pack.results]
+    risk = plan = None
+    plan_problems: list[str] = []
+    if valued and named is not None:
+        risk = simulate_sites(valued, named, n_paths=args.risk_paths, seed=seed,
+                              progress=Progress("Simulating", args.progress))  # fmt: skip
+    if valued and args.plan:
+        plan, table, plan_problems = make_plan(
+            valued, scenario, budget_per_year=args.budget_per_year,
+            budget_total=args.budget_total, mw_cap_per_year=args.mw_cap_per_year,
+            loan_to_cost=args.loan_to_cost, progress=Progress("Valuing starts", args.progress),
+        )  # fmt: skip
+    if risk is not None or plan is not None:  # the same decisions, now with the sections
+        pack = build_pack(sites, scenario, scenario_name=name, made_on=pack.made_on,
+                          decide=decide, risk=risk_sections(risk) or None,
+                          plan=plan_sections(plan) or None)  # fmt: skip
     written = []
     if pack.results:
         for path in outputs:
@@ -145,8 +237,9 @@ def run(args: argparse.Namespace) -> int:
             written.append(str(write_pack(pack, path)))
     problems = [f"site {f.site.id!r} ({f.site.name}): not valued: {f.reason}"
                 for f in pack.failures]  # fmt: skip
+    problems = list(dict.fromkeys([*problems, *plan_problems]))
     if args.json:
-        print_json({
+        out = {
             "ok": not problems,
             "scenario": {"name": name, "market_as_of": scenario.market.as_of,
                          "changes": scenario_changes(scenario)},
@@ -155,7 +248,13 @@ def run(args: argparse.Namespace) -> int:
             "not_valued": [{"site_id": f.site.id, "name": f.site.name, "reason": f.reason}
                            for f in pack.failures],
             "written": written,
-        })  # fmt: skip
+        }  # fmt: skip
+        if risk is not None:
+            out["risk"] = risk_payload(risk, named)
+        if plan is not None:
+            out["plan"] = plan_payload(plan, table, name=name, scenario=scenario,
+                                       inputs=plan_inputs(args), problems=plan_problems)  # fmt: skip
+        print_json(out)
     else:
         from reports import decision_view as view
         from valuation.formatting import usd
@@ -167,6 +266,11 @@ def run(args: argparse.Namespace) -> int:
             who = f"{r.site.name} ({r.site.operator})" if r.site.operator else r.site.name
             print(f"- {safe(who)}: {view.best_key(d)}; value of converting "
                   f"{usd(view.value_of_converting_usd(d))}. {safe(d.recommendation)}")  # fmt: skip
+        if risk is not None:
+            print(_risk_line(risk))
+        if plan is not None:
+            print(f"Plan: {len(plan.timeline)} of {len(table.site_ids)} sites convert; plan value "
+                  f"{usd(plan.value_usd)}. {safe(plan.shadow_sentence)}")  # fmt: skip
         for out_path in written:
             print(f"Wrote {safe(out_path)}")
     if problems:
@@ -174,3 +278,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"hashpivot value: {safe(p)}", file=sys.stderr)
         return INVALID_INPUT
     return OK
+
+
+def _risk_line(risk) -> str:  # noqa: ANN001 - SiteRisk or PortfolioRiskResult
+    """One line of the Monte Carlo run: the chance converting beats not converting."""
+    if getattr(risk, "site_id", None) is not None:
+        p, se = risk.probability_converting_wins()
+        where = safe(risk.site_id)
+    else:
+        row = risk.table[risk.table["site_id"] == "portfolio"].iloc[0]
+        p, se = float(row["p_converting_wins"]), float(row["p_converting_wins_se"])
+        where = f"portfolio of {len(risk.site_ids)} sites"
+    return (f"Risk ({where}, {risk.n_paths:,} paths, seed {risk.seed}): P(converting beats not "
+            f"converting) = {p:.1%} ± {se:.1%}")  # fmt: skip

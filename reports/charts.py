@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reports.styles import BAR_STYLES, series_styles
-from reports.tables import fcf_column
+from reports.tables import cumulative_before_terminal_usd, fcf_column, terminal_after_tax_usd
 from valuation.formatting import usd
 
 
@@ -66,20 +66,22 @@ def distinguishable(spec: ChartSpec) -> bool:
 
 
 def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decision.Decision
-    """Cumulative unlevered cash flow of each strategy before terminal value, USD M by month; the
-    terminal value (a sale at the horizon) is named in the legend, not drawn as a spike."""
+    """Cumulative unlevered cash flow of each strategy before terminal value, USD M by month, to
+    the horizon month (``reports.tables.cumulative_before_terminal_usd``: the terminal value and
+    the tax on it both left out); the value at the horizon after that tax is named in the
+    legend, not drawn as a spike."""
     keys = [k for k, r in decision.strategies.items() if fcf_column(r.monthly)]
     styles = series_styles(keys)
     series = []
     for i, key in enumerate(keys):
         result = decision.strategies[key]
         m = result.monthly
-        flow = m[fcf_column(m)].to_numpy(dtype=float)
-        terminal = float(m["terminal_value_usd"].sum()) if "terminal_value_usd" in m else 0.0
-        if "terminal_value_usd" in m:
-            flow = flow - m["terminal_value_usd"].to_numpy(dtype=float)
-        cum = np.cumsum(flow) / 1e6
-        label = result.label + (f" (+{usd(terminal)} terminal value)" if terminal else "")
+        cum = cumulative_before_terminal_usd(m) / 1e6
+        terminal = terminal_after_tax_usd(m)
+        has_terminal = "terminal_value_usd" in m and bool((m["terminal_value_usd"] != 0).any())
+        label = result.label + (
+            f" (+{usd(terminal)} terminal value, after tax)" if has_terminal else ""
+        )
         st = styles[key]
         series.append(
             SeriesSpec(
@@ -101,7 +103,8 @@ def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decisio
         "Years from today",
         "USD M",
         tuple(series),
-        note="Before financing; the value at the horizon is in each label.",
+        note="Before financing, and before the value at the horizon and the tax on it; that "
+        "value, after its tax, is in each label.",
     )
 
 

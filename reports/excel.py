@@ -31,7 +31,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reports.assumptions import assumption_rows
 from reports.pack import BoardPack, ReportSection, SiteResult, finite_or_none, strategy_name
 from reports.styles import series_styles
-from reports.tables import BREAKEVENS, fcf_column, retrofit_frame, summary_frame
+from reports.tables import (
+    BREAKEVENS,
+    cumulative_before_terminal_usd,
+    fcf_column,
+    retrofit_frame,
+    summary_frame,
+)
 from sites.io import neutralise
 from valuation.market import month_starts
 
@@ -280,14 +286,10 @@ def _write_section(ws: Worksheet, section: ReportSection) -> None:
 
 
 def cumulative_by_year(result, months: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Years 0..N and one strategy's cumulative unlevered cash flow before terminal value at each
-    year's last month (month 0 for year 0), USD: what the memo's and workbook's line charts
-    draw. The terminal value is left out so the horizon's sale does not draw as a spike."""
-    m = result.monthly
-    flow = m[fcf_column(m)].to_numpy(dtype=float)
-    if "terminal_value_usd" in m:
-        flow = flow - m["terminal_value_usd"].to_numpy(dtype=float)
-    cum = np.cumsum(flow)
+    """Years 0..N and one strategy's cumulative cash flow before terminal value (and the tax on
+    it) at each year's last month (month 0 for year 0), USD: what the workbook's line chart
+    draws (``reports.tables.cumulative_before_terminal_usd``, the memo's and the app's rule)."""
+    cum = cumulative_before_terminal_usd(result.monthly)
     ends = np.minimum(np.arange(0, months // 12 + 1) * 12, months - 1)
     if ends[-1] != months - 1:
         ends = np.r_[ends, months - 1]

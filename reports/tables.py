@@ -4,6 +4,7 @@ them as they are; the memo formats them; the command line's ``--json`` prints th
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 import reports.decision_view as view
@@ -105,3 +106,32 @@ def fcf_column(monthly: pd.DataFrame) -> str:
     """The free-cash-flow column the charts draw: unlevered (before financing) when the frame has
     it, else levered; "" when neither."""
     return next((c for c in ("unlevered_fcf_usd", "levered_fcf_usd") if c in monthly), "")
+
+
+def terminal_after_tax_usd(monthly: pd.DataFrame) -> float:
+    """The value at the horizon net of the tax on it, USD: ``terminal_value_usd`` less
+    ``terminal_tax_usd`` (``valuation.finance.ProjectCashFlows``: both non-zero at the last month
+    only; a column the frame lacks counts as zero)."""
+    tv = float(monthly["terminal_value_usd"].sum()) if "terminal_value_usd" in monthly else 0.0
+    tax = float(monthly["terminal_tax_usd"].sum()) if "terminal_tax_usd" in monthly else 0.0
+    return tv - tax
+
+
+def cumulative_before_terminal_usd(monthly: pd.DataFrame) -> np.ndarray:
+    """(n,) cumulative free cash flow (:func:`fcf_column`) from month 0 to the horizon month, USD,
+    before the terminal value: the one rule of every cumulative chart (memo, workbook, app).
+
+    The horizon month's free cash flow is its operations plus the terminal value (a sale of the
+    business) less the tax on that sale (``valuation.finance.project_cash_flows``). Both are left
+    out together, so the line's last step is the last month's operations: leaving out the value
+    but not its tax drew a drop of the whole sale tax at the horizon. The value net of its tax is
+    :func:`terminal_after_tax_usd`, which the charts name in the legend."""
+    column = fcf_column(monthly)
+    if not column:
+        return np.zeros(len(monthly))
+    flow = monthly[column].to_numpy(dtype=float)
+    if "terminal_value_usd" in monthly:
+        flow = flow - monthly["terminal_value_usd"].to_numpy(dtype=float)
+    if "terminal_tax_usd" in monthly:
+        flow = flow + monthly["terminal_tax_usd"].to_numpy(dtype=float)
+    return np.cumsum(flow)

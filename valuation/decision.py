@@ -55,8 +55,10 @@ if TYPE_CHECKING:
 
 MONTHLY_COLUMNS = (
     "revenue_usd", "opex_usd", "ebitda_usd", "capex_usd", "depreciation_usd", "interest_usd",
-    "tax_usd", "terminal_value_usd", "unlevered_fcf_usd", "levered_fcf_usd",
+    "tax_usd", "terminal_value_usd", "terminal_tax_usd", "unlevered_fcf_usd", "levered_fcf_usd",
 )  # fmt: skip
+# terminal_tax_usd: the tax on the sale at the horizon (in tax_usd too), so a chart can leave the
+# terminal value and its tax out together (reports.tables.cumulative_before_terminal_usd).
 TIE_USD = 1.0
 TIE_RELATIVE = 1e-9
 

@@ -501,6 +501,20 @@ class PortfolioRiskResult:
     risk: Any  # valuation.scaleout.PortfolioRisk
     table: pd.DataFrame
 
+    def report_table(self) -> pd.DataFrame:
+        """``table`` with the scenario first and the paths and seed on every row, for an export
+        (``reports.ReportSection(title, table)``), as :meth:`SiteRisk.report_table`. The
+        headline columns lead (a memo page shows the first eight): the best converting and best
+        non-converting means and the probability converting wins, then every strategy's."""
+        lead = ["site_id", "best_converting_mean_usd", "best_converting_se_usd",
+                "best_not_converting_mean_usd", "best_not_converting_se_usd",
+                "p_converting_wins", "p_converting_wins_se"]  # fmt: skip
+        table = self.table[lead + [c for c in self.table.columns if c not in lead]].copy()
+        table.insert(0, "scenario", self.scenario_name)
+        table["n_paths"] = self.n_paths
+        table["seed"] = self.seed
+        return table
+
 
 def simulate_portfolio(
     sites: Sequence[Site],

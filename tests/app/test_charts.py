@@ -40,25 +40,38 @@ def test_money_unit_picks_billions_from_one_billion():
 
 
 @pytest.mark.parametrize("mtc", [False, True])
-def test_cumulative_frame_leaves_the_horizon_out_and_names_it(mtc):
+def test_cumulative_frame_leaves_the_terminal_value_and_its_tax_out_and_names_it(mtc):
     d = _decision("riot-rockdale", mtc)
     frame = charts.cumulative_frame(d)
     assert list(frame["key"].unique()) == list(d.strategies)
     for key, result in d.strategies.items():
         rows = frame[frame["key"] == key]
-        flow = result.monthly["unlevered_fcf_usd"].to_numpy()
-        # Month 0 to the month before the horizon: the terminal value's month is not drawn.
-        assert len(rows) == len(flow) - 1
-        np.testing.assert_allclose(rows["cumulative_usd"], np.cumsum(flow[:-1]))
+        m = result.monthly
+        flow = m["unlevered_fcf_usd"].to_numpy()
+        tv, tax = m["terminal_value_usd"].to_numpy(), m["terminal_tax_usd"].to_numpy()
+        # Month 0 to the horizon month; the horizon's sale and the tax on it both left out.
+        assert len(rows) == len(flow)
+        np.testing.assert_allclose(rows["cumulative_usd"], np.cumsum(flow - tv + tax))
         label = rows["label"].iloc[0]
-        has_terminal = (result.monthly["terminal_value_usd"] != 0).any()
-        assert (f"(+{fmt.usd(flow[-1])} at year 15, after tax)" in label) == bool(has_terminal)
+        has_terminal = (m["terminal_value_usd"] != 0).any()
+        after_tax = tv[-1] - tax[-1]
+        assert (f"(+{fmt.usd(after_tax)} at year 15, after tax)" in label) == bool(has_terminal)
     # The spike is gone: no drawn value comes near the horizon month's cash flow.
     convert = d.strategies["convert"].monthly["unlevered_fcf_usd"].to_numpy()
     assert frame["cumulative_usd"].abs().max() < abs(convert[-1])
     # Markers every 12 months, each path from its own offset, so overlapping paths show both.
     offsets = frame[frame["marker"]].groupby("key")["year"].min()
     assert offsets.nunique() == len(d.strategies)
+
+
+def test_cumulative_frame_is_the_memos_line():
+    from reports.charts import cumulative_chart as memo_chart
+
+    d = _decision("riot-rockdale")
+    frame = charts.cumulative_frame(d)
+    for series in memo_chart(d).series:
+        got = frame.loc[frame["key"] == series.key, "cumulative_usd"].to_numpy() / 1e6
+        np.testing.assert_allclose(got, series.y, rtol=1e-12)
 
 
 def test_cumulative_chart_draws_each_path_with_its_own_dash_and_shape():

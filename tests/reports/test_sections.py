@@ -1,0 +1,60 @@
+"""``reports.sections``: a Monte Carlo run and a conversion plan as the pack's sections, the same
+for the app and the command line: titles, notes (paths, seed, scenario) and the run's own table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from reports import ReportSection
+from reports.sections import PLAN_FUNDING_TITLE, PLAN_TIMELINE_TITLE, plan_sections, risk_sections
+from sites import load_example_portfolio
+from valuation.conversion_plan import plan_portfolio, start_table
+from valuation.risk import simulate, simulate_portfolio
+from valuation.risk_presets import preset
+
+
+@pytest.fixture(scope="module")
+def two_sites():
+    by_id = {s.id: s for s in load_example_portfolio()}
+    return [by_id["corz-muskogee"], by_id["corz-marble"]]
+
+
+def test_nothing_run_is_no_section():
+    assert risk_sections(None) == [] and plan_sections(None) == []
+
+
+def test_a_site_run_is_its_report_table(two_sites):
+    r = simulate(two_sites[0], preset("bear"), n_paths=16, seed=3)
+    (section,) = risk_sections(r)
+    assert section.title == "Risk: corz-muskogee"
+    assert section.note == "Monte Carlo, 16 paths, seed 3, scenario Risk: bear"
+    pd.testing.assert_frame_equal(section.table, r.report_table())
+
+
+def test_a_portfolio_run_has_each_site_and_the_sum(two_sites):
+    r = simulate_portfolio(two_sites, n_paths=16, seed=4)
+    (section,) = risk_sections(r)
+    assert section.title == "Risk: portfolio of 2 sites"
+    assert "16 paths, seed 4" in section.note and "same paths" in section.note
+    t = section.table
+    assert list(t["site_id"]) == ["corz-muskogee", "corz-marble", "portfolio"]
+    assert set(t["n_paths"]) == {16} and set(t["seed"]) == {4}
+    # The portfolio row is the sum of the sites' means (the same paths, summed per path).
+    sites, total = t.iloc[:2], t.iloc[2]
+    assert total["convert_mean_usd"] == pytest.approx(sites["convert_mean_usd"].sum(), rel=1e-9)
+    pd.testing.assert_frame_equal(t[list(r.table.columns)], r.table)
+    # The headline first (the memo's page shows eight columns): best paths and the odds.
+    assert list(t.columns[:8]) == ["scenario", "site_id", "best_converting_mean_usd",
+                                   "best_converting_se_usd", "best_not_converting_mean_usd",
+                                   "best_not_converting_se_usd", "p_converting_wins",
+                                   "p_converting_wins_se"]  # fmt: skip
+
+
+def test_a_plan_is_its_timeline_and_funding(two_sites):
+    plan = plan_portfolio(start_table(two_sites), first_year=2025)
+    timeline, funding = plan_sections(plan)
+    assert isinstance(timeline, ReportSection) and isinstance(funding, ReportSection)
+    assert (timeline.title, funding.title) == (PLAN_TIMELINE_TITLE, PLAN_FUNDING_TITLE)
+    assert timeline.table is plan.timeline and funding.table is plan.funding
+    assert funding.note == plan.shadow_sentence
