@@ -16,21 +16,23 @@ from reports.pack import ReportSection
 
 if TYPE_CHECKING:
     from valuation.conversion_plan import ConversionPlan
-    from valuation.risk import PortfolioRiskResult, SiteRisk
+    from valuation.risk import PortfolioRiskResult
+    from valuation.risk import SiteRisk as SiteRisk_
 
 PLAN_TIMELINE_TITLE = "Portfolio plan: which site converts when"
 PLAN_FUNDING_TITLE = "Portfolio plan: funding by year"
 
 
-def risk_sections(result: SiteRisk | PortfolioRiskResult | None) -> list[ReportSection]:
+def risk_sections(result: SiteRisk_ | PortfolioRiskResult | None) -> list[ReportSection]:
     """The run's section (none when ``result`` is None): titled with the site's id, or as the
     portfolio's run over its sites on the same paths; the note says paths, seed and scenario."""
     if result is None:
         return []
-    site_id = getattr(result, "site_id", None)
+    from valuation.risk import SiteRisk
+
     how = f"Monte Carlo, {result.n_paths:,} paths, seed {result.seed}, scenario {result.scenario_name}"
-    if site_id is not None:
-        return [ReportSection(f"Risk: {site_id}", result.report_table(), how)]
+    if isinstance(result, SiteRisk):
+        return [ReportSection(f"Risk: {result.site_id}", result.report_table(), how)]
     n = len(result.site_ids)
     return [
         ReportSection(
