@@ -1148,17 +1148,18 @@ def project_cash_flows(
 
     unlevered_tax = income_tax_usd(ebitda, depreciation, 0.0, tax) + sale_tax
     unlevered = ebitda - capex - unlevered_tax + tv
-    if debt is None:
+    if debt is None:  # the debt flows stay read-only views of 0 (and nan): no copies
         lev = _unlevered_financing(unlevered_tax, unlevered, shape)
     else:
         lev = _levered_financing(debt, ebitda, capex, depreciation, sale_tax, tv, tax, shape)
+        lev = lev._replace(**{k: np.array(getattr(lev, k)) for k in _DEBT_FIELDS})
     return ProjectCashFlows(
         revenue_usd=np.array(revenue),
         opex_usd=np.array(opex),
         ebitda_usd=ebitda,
         capex_usd=capex,
         depreciation_usd=depreciation,
-        interest_usd=np.array(lev.interest_usd),
+        interest_usd=lev.interest_usd,
         tax_usd=lev.tax_usd,
         terminal_value_usd=tv,
         unlevered_fcf_usd=unlevered,
@@ -1167,12 +1168,15 @@ def project_cash_flows(
         unlevered_tax_usd=unlevered_tax,
         terminal_tax_usd=sale_tax,
         remaining_basis_usd=remaining_basis,
-        debt_draw_usd=np.array(lev.draw_usd),
-        principal_usd=np.array(lev.principal_usd),
-        debt_service_usd=np.array(lev.service_usd),
-        debt_balance_usd=np.array(lev.balance_usd),
-        dscr=np.array(lev.dscr),
+        debt_draw_usd=lev.draw_usd,
+        principal_usd=lev.principal_usd,
+        debt_service_usd=lev.service_usd,
+        debt_balance_usd=lev.balance_usd,
+        dscr=lev.dscr,
     )
+
+
+_DEBT_FIELDS = ("interest_usd", "draw_usd", "principal_usd", "balance_usd", "service_usd", "dscr")
 
 
 def _capex_parts_usd(capex_by_class_usd: Mapping[int, ArrayLike]) -> dict[int, np.ndarray]:
@@ -1266,11 +1270,11 @@ class _Financing(NamedTuple):
 def _unlevered_financing(
     unlevered_tax: np.ndarray, unlevered: np.ndarray, shape: tuple[int, ...]
 ) -> _Financing:
-    """No debt: zero debt flows, DSCR nan, levered = unlevered."""
-    zeros = np.zeros(shape)
-    return _Financing(
-        zeros, zeros, zeros, zeros, zeros, np.full(shape, np.nan), unlevered_tax, unlevered
-    )
+    """No debt: zero debt flows, DSCR nan (read-only views of one number: nothing to store),
+    levered = unlevered."""
+    zeros = np.broadcast_to(0.0, shape)
+    nan = np.broadcast_to(np.nan, shape)
+    return _Financing(zeros, zeros, zeros, zeros, zeros, nan, unlevered_tax, unlevered)
 
 
 def _levered_financing(
