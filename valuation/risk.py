@@ -106,6 +106,8 @@ DELAY_GRID_MONTHS: tuple[int, ...] = (0, 3, 6, 12, 24, 36)
 # (it holds a few at once; the price points are never multiplied out per path,
 # ``valuation.power.ScaledPricePoints``): bounds memory whatever the chunk size.
 SLICE_BYTES = 48_000_000
+# Paths per evaluator call (the finance engine's (paths, rows, months) arrays: ~100 kB a row).
+EVAL_SLICE_PATHS = 128
 MAX_PATHS = 1_000_000  # per call; the kept (paths, columns) matrix stays under ~100 MB
 MAX_CHUNK_PATHS = 16 * BLOCK_SIZE_PATHS  # ~280 MB of driver paths at 180 months
 SUMMARY_KEYS: tuple[str, ...] = (*STRATEGY_ORDER, "best_converting", "best_not_converting")
@@ -281,15 +283,18 @@ def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
     bucket = np.abs(paths.delay_months[:, None] - grid[None, :]).argmin(axis=1)
     out = np.empty((paths.n_paths, base.plan.n_rows))
     for j in np.unique(bucket):  # a loop over the few delay buckets
-        idx = np.flatnonzero(bucket == j)
-        every = idx.size == paths.n_paths
-        got = evaluate(
-            prep.models[j],
-            lease_rate_usd_per_kw_month=rate[idx],
-            capex_scale=paths.capex_scale[idx],
-            blocks=MiningRows(unit, dr) if every else _take(MiningRows(unit, dr), idx),
-        )
-        out[idx] = got.npv_signed_usd
+        in_bucket = np.flatnonzero(bucket == j)
+        # The evaluator on slices of the bucket's paths: its (paths, rows, months) arrays stay
+        # small enough for the CPU's caches (several times faster than one call on the block).
+        for first in range(0, in_bucket.size, EVAL_SLICE_PATHS):
+            idx = in_bucket[first : first + EVAL_SLICE_PATHS]
+            got = evaluate(
+                prep.models[j],
+                lease_rate_usd_per_kw_month=rate[idx],
+                capex_scale=paths.capex_scale[idx],
+                blocks=_take(MiningRows(unit, dr), idx),
+            )
+            out[idx] = got.npv_signed_usd
     signed = paths.signing_month >= 0
     plan = base.plan
     keep = out[:, plan.keep_row]
