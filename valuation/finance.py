@@ -49,6 +49,7 @@ __all__ = [
     "moic",
     "MACRS_ANNUAL_PERCENT",
     "macrs_depreciation_usd",
+    "depreciation_by_class_usd",
     "TaxAssumptions",
     "income_tax_usd",
     "DebtTerms",
@@ -1032,6 +1033,7 @@ def project_cash_flows(
     noi_usd: ArrayLike | None = None,
     placed_in_service_by_class_usd: Mapping[int, ArrayLike] | None = None,
     terminal_value_usd: ArrayLike | None = None,
+    depreciation_usd: ArrayLike | None = None,
 ) -> ProjectCashFlows:
     """Monthly project cash flows, vectorised over leading axes; every array ``(..., n_months)``.
 
@@ -1074,6 +1076,11 @@ def project_cash_flows(
         default the capex itself (in service when paid).
     terminal_value_usd : array_like, optional
         The caller's own terminal value, USD, one per row ``(...)``, booked at the last month.
+    depreciation_usd : array_like, optional
+        The caller's tax depreciation, USD per month >= 0, instead of MACRS on the basis placed
+        in service (not with ``placed_in_service_by_class_usd``): MACRS is linear, so a caller
+        whose rows are one basis times a scale per path computes it once and scales it
+        (:func:`macrs_depreciation_usd`).
 
     Returns
     -------
@@ -1117,6 +1124,20 @@ def project_cash_flows(
     capex_parts = _capex_parts_usd(capex_by_class_usd)
     pis_parts = _placed_in_service_parts_usd(placed_in_service_by_class_usd, capex_parts)
     shapes = {"revenue_usd": revenue.shape, "opex_usd": opex.shape}
+    if depreciation_usd is not None:
+        if placed_in_service_by_class_usd is not None:
+            raise FinanceInputError(
+                "depreciation_usd and placed_in_service_by_class_usd were both given; allowed: "
+                "one of them (depreciation_usd replaces MACRS on the basis placed in service)"
+            )
+        dep_in = _flows(depreciation_usd, "depreciation_usd")
+        if (dep_in < 0).any():
+            pos = first_bad(dep_in < 0)
+            raise FinanceInputError(
+                f"depreciation_usd has the negative value {float(dep_in[pos])!r} at {pos}; "
+                "depreciation must be >= 0"
+            )
+        shapes["depreciation_usd"] = dep_in.shape
     shapes |= {f"capex_by_class_usd[{c}]": v.shape for c, v in capex_parts.items()}
     if placed_in_service_by_class_usd is not None:
         shapes |= {f"placed_in_service_by_class_usd[{c}]": v.shape for c, v in pis_parts.items()}
@@ -1133,7 +1154,11 @@ def project_cash_flows(
     opex = np.broadcast_to(opex, shape)
     ebitda = revenue - opex
     capex = _capex_total_usd(capex_parts, shape)
-    depreciation = _depreciation_usd(pis_parts, tax, shape)
+    depreciation = (
+        _depreciation_usd(pis_parts, tax, shape)
+        if depreciation_usd is None
+        else np.array(np.broadcast_to(dep_in, shape))
+    )
     noi = ebitda if noi_usd is None else np.broadcast_to(noi_in, shape)
     tv = np.zeros(shape)
     if terminal_value_usd is None:
@@ -1242,7 +1267,7 @@ def _capex_total_usd(capex_parts: dict[int, np.ndarray], shape: tuple[int, ...])
 
 
 def _depreciation_usd(
-    pis_parts: dict[int, np.ndarray], tax: TaxAssumptions, shape: tuple[int, ...]
+    pis_parts: Mapping[int, np.ndarray], tax: TaxAssumptions, shape: tuple[int, ...]
 ) -> np.ndarray:
     """Tax depreciation (USD, ``shape``): MACRS of the basis placed in service per class, the
     bonus share on 5/7/15-year property; class 0 (land) is not depreciated."""
@@ -1252,6 +1277,22 @@ def _depreciation_usd(
             bonus = tax.bonus_depreciation_share if cls in _BONUS_ELIGIBLE else 0.0
             depreciation = depreciation + macrs_depreciation_usd(values, cls, bonus)
     return depreciation
+
+
+def depreciation_by_class_usd(
+    placed_in_service_by_class_usd: Mapping[int, ArrayLike], tax: TaxAssumptions | None = None
+) -> np.ndarray:
+    """Tax depreciation (USD per month, ``(..., n)``, the classes' shapes broadcast) of the
+    basis placed in service per MACRS class, as :func:`project_cash_flows` takes it: MACRS per
+    class (:func:`macrs_depreciation_usd`) with ``tax``'s bonus share on 5/7/15-year property;
+    class 0 (land) is not depreciated."""
+    tax = TaxAssumptions() if tax is None else tax
+    parts = {
+        cls: _flows(v, f"placed_in_service_by_class_usd[{cls}]")
+        for cls, v in placed_in_service_by_class_usd.items()
+    }
+    shape = np.broadcast_shapes(*(v.shape for v in parts.values()))
+    return _depreciation_usd(parts, tax, shape)
 
 
 class _Financing(NamedTuple):

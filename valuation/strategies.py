@@ -40,7 +40,12 @@ import numpy as np
 
 from sites.schema import canonical_grid_region
 from valuation.errors import StrategyError
-from valuation.finance import ProjectCashFlows, monthly_rate, project_cash_flows
+from valuation.finance import (
+    ProjectCashFlows,
+    depreciation_by_class_usd,
+    monthly_rate,
+    project_cash_flows,
+)
 from valuation.hosting import (
     LeasePhase,
     LeaseTerms,
@@ -1086,7 +1091,7 @@ class RowParts:
     rent_usd: np.ndarray
     landlord_usd: np.ndarray
     retrofit_capex_usd: dict[int, np.ndarray]  # cash, by MACRS class
-    retrofit_placed_usd: dict[int, np.ndarray]  # tax basis placed in service, by class
+    depreciation_usd: np.ndarray  # tax depreciation: the retrofit's and the fleet refreshes'
     sale_usd: np.ndarray  # the site and fleet sold at month 0 (the sale row)
     terminal_lease_usd: np.ndarray  # converted halls' value at the horizon
     terminal_mining_usd: np.ndarray  # running fleets' value at the horizon
@@ -1125,19 +1130,26 @@ def _row_parts(
         is_dr[:, 0], dr["continuation_value"][..., None], unit["continuation_value"]
     )
     positive = tv_lease + tv_mining > 0  # a negative value at the horizon is walked away from
+    mining_capex = mining_rows("capex")
+    # MACRS is linear: the retrofit's depreciation once on the unscaled rows (R, n), times each
+    # path's capex scale, plus the fleet refreshes' (path by path; they come in a few months).
+    tax = model.scenario.tax
+    retrofit_dep = depreciation_by_class_usd(
+        {c: _gather(v, plan) for c, v in hb.retrofit_placed_in_service_usd.items()}, tax
+    )
+    depreciation = retrofit_dep * k[..., None, None] + depreciation_by_class_usd(
+        {MINING_CAPEX_CLASS: mining_capex}, tax
+    )
     return RowParts(
         mining_revenue_usd=mining_rows("revenue"),
         mining_opex_usd=mining_rows("opex"),
-        mining_capex_usd=mining_rows("capex"),
+        mining_capex_usd=mining_capex,
         rent_usd=rent,
         landlord_usd=landlord,
         retrofit_capex_usd={
             c: _gather(v, plan) * k[..., None, None] for c, v in hb.retrofit_capex_usd.items()
         },
-        retrofit_placed_usd={
-            c: _gather(v, plan) * k[..., None, None]
-            for c, v in hb.retrofit_placed_in_service_usd.items()
-        },
+        depreciation_usd=depreciation,
         sale_usd=sale,
         terminal_lease_usd=tv_lease * positive,
         terminal_mining_usd=tv_mining * positive,
@@ -1149,10 +1161,6 @@ def _row_flows(model: SiteModel, rows: RowParts) -> ProjectCashFlows:
     s = model.scenario
     capex_by_class = dict(rows.retrofit_capex_usd)
     capex_by_class[MINING_CAPEX_CLASS] = capex_by_class[MINING_CAPEX_CLASS] + rows.mining_capex_usd
-    placed_by_class = dict(rows.retrofit_placed_usd)
-    placed_by_class[MINING_CAPEX_CLASS] = (
-        placed_by_class[MINING_CAPEX_CLASS] + rows.mining_capex_usd
-    )
     revenue = rows.mining_revenue_usd + rows.rent_usd + rows.sale_usd
     opex = rows.mining_opex_usd + rows.landlord_usd
     terminal = rows.terminal_lease_usd + rows.terminal_mining_usd
@@ -1168,7 +1176,7 @@ def _row_flows(model: SiteModel, rows: RowParts) -> ProjectCashFlows:
         tax=s.tax,
         terminal=s.terminal,
         noi_usd=rows.rent_usd - rows.landlord_usd,
-        placed_in_service_by_class_usd=placed_by_class,
+        depreciation_usd=rows.depreciation_usd,
         terminal_value_usd=terminal,
     )
 

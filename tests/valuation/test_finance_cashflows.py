@@ -427,3 +427,35 @@ def test_cash_flow_result_rejects_many_paths() -> None:
             capex_by_class_usd={5: np.zeros(3)},
             discount_rate_per_year=0.1,
         )
+
+
+def test_given_depreciation_equals_macrs_on_the_basis_and_scales_linearly() -> None:
+    """project_cash_flows(depreciation_usd=...) with MACRS computed by depreciation_by_class_usd
+    equals the call with the basis placed in service; and MACRS of a scaled basis is the scaled
+    MACRS (what lets the Monte Carlo compute the retrofit's once per model)."""
+    from valuation.finance import (
+        FinanceInputError,
+        TaxAssumptions,
+        depreciation_by_class_usd,
+        project_cash_flows,
+    )
+
+    rng = np.random.default_rng(4)
+    n = 60
+    placed = {5: rng.uniform(0, 1e6, (3, n)) * (rng.random((3, n)) < 0.2),
+              39: rng.uniform(0, 4e6, (3, n)) * (rng.random((3, n)) < 0.1), 0: np.full(n, 1e5)}  # fmt: skip
+    tax = TaxAssumptions(bonus_depreciation_share=0.4)
+    kw = dict(revenue_usd=np.full(n, 2e5), opex_usd=np.full(n, 5e4), capex_by_class_usd=placed,
+              discount_rate_per_year=0.1, tax=tax)  # fmt: skip
+    by_basis = project_cash_flows(placed_in_service_by_class_usd=placed, **kw)
+    dep = depreciation_by_class_usd(placed, tax)
+    given = project_cash_flows(depreciation_usd=dep, **kw)
+    np.testing.assert_array_equal(given.depreciation_usd, by_basis.depreciation_usd)
+    np.testing.assert_array_equal(given.levered_fcf_usd, by_basis.levered_fcf_usd)
+    scale = np.array([0.7, 1.0, 1.9])[:, None]
+    scaled = depreciation_by_class_usd({c: v * scale for c, v in placed.items() if c}, tax)
+    np.testing.assert_allclose(scaled, dep * scale, rtol=1e-12)
+    with pytest.raises(FinanceInputError, match="one of them"):
+        project_cash_flows(depreciation_usd=dep, placed_in_service_by_class_usd=placed, **kw)
+    with pytest.raises(FinanceInputError, match="depreciation_usd has the negative value"):
+        project_cash_flows(depreciation_usd=-dep - 1.0, **kw)
