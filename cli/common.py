@@ -78,6 +78,18 @@ def open_store(url: str | None):  # noqa: ANN201 - sites.store.SiteStore
     return SiteStore(None if url in (None, DEFAULT_STORE) else url)
 
 
+def check_file_size(path: Path, flag: str, max_bytes: int, what: str) -> None:
+    """A file the user named under ``flag`` exists and holds at most ``max_bytes`` (``what``
+    says of what, e.g. " of JSON"); else the error names the flag, the file and the bound."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CliInputError([f"{flag} {safe(path)!r}: cannot read it ({exc.strerror})"]) from None
+    if size > max_bytes:
+        raise CliInputError([f"{flag} {safe(path)!r}: {size:,} bytes; at most "
+                             f"{max_bytes:,} bytes{what}"])  # fmt: skip
+
+
 def read_sites(args: Any) -> list:
     """The sites a command names: ``SITES`` (a .csv or .xlsx file, bounded) or ``--store``,
     then only the ``--site`` ids given (in that order); an unknown id or no site is an error."""
@@ -85,15 +97,7 @@ def read_sites(args: Any) -> list:
 
     if args.sites is not None:
         path = Path(args.sites)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise CliInputError(
-                [f"SITES {safe(path)!r}: cannot read it ({exc.strerror})"]
-            ) from None
-        if size > MAX_SITES_FILE_BYTES:
-            raise CliInputError([f"SITES {safe(path)!r}: {size:,} bytes; at most "
-                                 f"{MAX_SITES_FILE_BYTES:,} bytes"])  # fmt: skip
+        check_file_size(path, "SITES", MAX_SITES_FILE_BYTES, "")
         sites = read_site_file(path)  # SiteValidationError lists every row's problems
     else:
         sites = open_store(args.store).list()
@@ -112,17 +116,7 @@ def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenari
     """A scenario from a JSON file (the saved form or a ``Scenario.to_dict()``)."""
     from valuation.saved_scenario import SavedScenarioError, scenario_from_saved
 
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CliInputError(
-            [f"--scenario {safe(path)!r}: cannot read it ({exc.strerror})"]
-        ) from None
-    if size > MAX_SCENARIO_FILE_BYTES:
-        raise CliInputError([
-            f"--scenario {safe(path)!r}: {size:,} bytes; a scenario file is at most "
-            f"{MAX_SCENARIO_FILE_BYTES:,} bytes of JSON"
-        ])  # fmt: skip
+    check_file_size(path, "--scenario", MAX_SCENARIO_FILE_BYTES, " of JSON")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

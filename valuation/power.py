@@ -469,11 +469,20 @@ def economic_curtailment(
     r = as_float_array(mining_value_usd_per_mwh, "mining_value_usd_per_mwh", PowerError)
     require(r, np.isfinite(r), "mining_value_usd_per_mwh", "must be finite", PowerError)
     if isinstance(price_points_usd_per_mwh, ScaledPricePoints):
-        return _scaled_curtailment(r, price_points_usd_per_mwh, contract, market_prices)
+        flat = price_points_usd_per_mwh.points_usd_per_mwh  # (n, K): one row per month
+        scale = price_points_usd_per_mwh.scale
+        try:
+            shape = np.broadcast_shapes(scale.shape, r.shape)
+        except ValueError:
+            raise PowerError(
+                f"price scale {scale.shape} does not broadcast with mining value {r.shape}"
+            ) from None
+        gi = np.broadcast_to(np.arange(flat.shape[0]), shape)
+        return _curtail_rows(flat, gi, np.broadcast_to(r, shape), np.broadcast_to(scale, shape),
+                             contract, market_prices)  # fmt: skip
     pts = as_float_array(price_points_usd_per_mwh, "price_points_usd_per_mwh", PowerError)
     if pts.ndim == 0:
         pts = pts[None]
-    k = pts.shape[-1]
     lead = pts.shape[:-1]
     try:
         shape = np.broadcast_shapes(lead, r.shape)
@@ -481,62 +490,43 @@ def economic_curtailment(
         raise PowerError(
             f"price points {pts.shape} do not broadcast with mining value {r.shape}"
         ) from None
+    g = int(np.prod(lead, dtype=np.int64))
+    gi = np.broadcast_to(np.arange(g).reshape(lead), shape)
+    return _curtail_rows(pts.reshape(g, pts.shape[-1]), gi, np.broadcast_to(r, shape), None,
+                         contract, market_prices)  # fmt: skip
+
+
+def _curtail_rows(
+    flat: np.ndarray,
+    gi: np.ndarray,
+    rb: np.ndarray,
+    scale: np.ndarray | None,
+    contract: PowerContract,
+    market_prices: bool,
+) -> CurtailmentResult:
+    """Curtailment of each query (mining value ``rb``) against row ``gi`` of the ascending
+    points ``flat`` ``(g, K)``, the row's prices times ``scale`` (> 0; None = 1): the row is
+    searched at ``threshold / scale`` and its sums scaled, so ``(..., K)`` products are never
+    formed (a scale of exactly 1 gives the unscaled numbers bit for bit)."""
+    k = flat.shape[1]
     (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(market_prices)
     a_v, b_v = a_av + a_cr, b_av + b_cr
-
-    g = int(np.prod(lead, dtype=np.int64))
-    flat = pts.reshape(g, k)
-    total = flat.sum(axis=1)
-    gi = np.broadcast_to(np.arange(g).reshape(lead), shape)
-    rb = np.broadcast_to(r, shape)
     if a_v == 0.0:
         n_run = np.where(b_v > rb, 0, k)
     else:
-        thr = rb - b_v  # curtail points with price > thr
-        if g == 1:
+        thr = rb - b_v if scale is None else (rb - b_v) / scale  # curtail points above it
+        if flat.shape[0] == 1:
             n_run = np.searchsorted(flat[0], thr, side="right")
         else:
             lo, hi = float(flat.min()), float(flat.max())
-            span = hi - lo + 1.0
-            offset = gi * span
+            offset = gi * (hi - lo + 1.0)
             q = (np.clip(thr, lo - 0.25, hi + 0.25) - lo) + offset
             n_run = _count_keys_at_most(flat, gi, lo, offset, q)
     cum = np.cumsum(flat, axis=1)
+    total = flat.sum(axis=1)[gi]
     sum_run = np.where(n_run > 0, cum[gi, np.maximum(n_run - 1, 0)], 0.0)
-    return _curtailment_result(n_run, k, sum_run, total[gi], (a_av, b_av), (a_cr, b_cr),
-                               (a_base, b_base))  # fmt: skip
-
-
-def _scaled_curtailment(
-    r: np.ndarray, prices: ScaledPricePoints, contract: PowerContract, market_prices: bool
-) -> CurtailmentResult:
-    """:func:`economic_curtailment` on ``scale x curve`` (``scale > 0``): the month's curve is
-    searched at ``threshold / scale`` and its sums are scaled, never the ``(..., n, K)``
-    products (a scale of exactly 1 gives the unscaled curve's numbers bit for bit)."""
-    flat = prices.points_usd_per_mwh  # (n, K)
-    n, k = flat.shape
-    try:
-        shape = np.broadcast_shapes(prices.scale.shape, r.shape)
-    except ValueError:
-        raise PowerError(
-            f"price scale {prices.scale.shape} does not broadcast with mining value {r.shape}"
-        ) from None
-    (a_av, b_av), (a_cr, b_cr), (a_base, b_base) = contract._coefficients(market_prices)
-    a_v, b_v = a_av + a_cr, b_av + b_cr
-    gi = np.broadcast_to(np.arange(n), shape)
-    s = np.broadcast_to(prices.scale, shape)
-    rb = np.broadcast_to(r, shape)
-    if a_v == 0.0:
-        n_run = np.where(b_v > rb, 0, k)
-    else:
-        thr = (rb - b_v) / s  # curtail points with scale x price > rb - b_v
-        lo, hi = float(flat.min()), float(flat.max())
-        offset = gi * (hi - lo + 1.0)
-        q = (np.clip(thr, lo - 0.25, hi + 0.25) - lo) + offset
-        n_run = _count_keys_at_most(flat, gi, lo, offset, q)
-    cum = np.cumsum(flat, axis=1)
-    total = s * flat.sum(axis=1)[gi]  # as the unscaled path sums (bit for bit at scale 1)
-    sum_run = np.where(n_run > 0, s * cum[gi, np.maximum(n_run - 1, 0)], 0.0)
+    if scale is not None:
+        total, sum_run = scale * total, scale * sum_run
     return _curtailment_result(n_run, k, sum_run, total, (a_av, b_av), (a_cr, b_cr),
                                (a_base, b_base))  # fmt: skip
 
