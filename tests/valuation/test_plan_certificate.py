@@ -31,7 +31,8 @@ def test_meet_in_the_middle_knapsack_is_exact(seed, n) -> None:
     profit = rng.normal(50, 80, n)
     cap = rng.uniform(0, weight.sum())
     sites = np.arange(n)
-    best, mask = _YearKnapsack.build(sites, weight, cap).best(profit)
+    best_k, masks = _YearKnapsack.build(sites, weight, cap).best(profit[:, None])
+    best, mask = float(best_k[0]), masks[0]
     assert best == pytest.approx(_brute_knapsack(weight, profit, cap), abs=1e-9)
     chosen = mask > 0.5
     assert weight[chosen].sum() <= cap + 1e-9
