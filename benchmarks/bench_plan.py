@@ -142,7 +142,8 @@ def bench_plan(sites: dict, scenario: Scenario, quick: bool) -> None:
         p = res.plan
         state = "optimal" if p.optimal else f"time limit, gap {p.mip_gap:.2%}"
         state += "" if p.shadow_optimal else "; re-solve at time limit"
-        print(f"plan, {label}: {t * 1e3:,.0f} ms for the plan and its +$100M re-solve "
+        what = "the plan" if p.shadow_value_usd is None else "the plan and its +$100M re-solve"
+        print(f"plan, {label}: {t * 1e3:,.0f} ms for {what} "
               f"({t / t_free:,.0f}x baseline; {state}); {len(res.timeline)} sites, value "
               f"${p.value_usd / 1e9:,.2f}B (goal < 1 s)")  # fmt: skip
 

@@ -385,8 +385,9 @@ def plan_conversions(
     shadow_by_year : bool, default False
         Also value the increment in each funding year's budget alone (one re-solve a year).
     time_limit_s : float, default 10.0
-        Per solve; at the limit the best plan found is returned with ``optimal`` False and its
-        proven ``mip_gap``.
+        Per solve (with MW caps and no budget, the certified fast path's time included); at the
+        limit the best plan found is returned with ``optimal`` False and its proven
+        ``mip_gap``.
 
     Returns
     -------
