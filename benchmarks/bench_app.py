@@ -9,10 +9,11 @@ $CHROMIUM; ``--quick``: three runs each, no browser portfolio step).
 Baselines measured in the same run: for a slider step, the same page re-run for a value already
 seen (the valuation is a cache hit, so this is Streamlit's own re-run and redraw); for the
 portfolio, valuing the base scenario. Each slider step moves to a value not valued before (a
-cache miss), so the figure includes the valuation. "Settled": the script run has ended, no element
-is stale, and the page's DOM has not changed for 0.5 s; the time is that of the last change.
-"Drawing after the run ended": the part of a step after the browser heard the script run end
-(the rest is the slider's own update, the server's run and the messages on their way).
+cache miss), so the figure includes the valuation. "Settled": the script run has ended, no
+element is stale or still a loading skeleton, and the page's DOM has not changed for 0.5 s; the
+time is that of the last change. "Drawing after the run ended": the part of a step after the
+browser heard the script run end (the rest is the slider's own update, the server's run and the
+messages on their way).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def _settled(page) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         running = app.get_attribute("data-test-script-state") != "notRunning"
-        stale = page.locator("[data-stale='true']").count()
+        # A skeleton is an element whose code is still loading: not settled.
+        stale = page.locator("[data-stale='true'], [data-testid='stSkeleton']").count()
         quiet = page.evaluate("performance.now() - window.__lastMutation")
         if not running and not stale and quiet > QUIET_MS:
             return
