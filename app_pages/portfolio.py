@@ -115,7 +115,7 @@ def _what_if() -> None:
         st.error("No site of the inventory could be valued; see the messages above.")
         st.stop()
 
-    # --- Filters -------------------------------------------------------------------------------------
+    # --- Filters ----------------------------------------------------------------------------------
     f1, f2, f3 = st.columns(3)
     operators = sorted({str(o) for o in table["operator"].fillna("") if str(o)})
     regions = sorted({str(r) for r in table["grid_region"].fillna("") if str(r)})
@@ -145,21 +145,21 @@ def _what_if() -> None:
 
     count = f"{len(shown)} of {len(table)} sites (filtered)" if filtered else f"{len(table)} sites"
     st.caption(
-        f"{count} valued under the {md_escape(assumptions.scenario_label())} scenario: market as of "
-        f"{scenario.market.as_of:%d %b %Y}, {scenario.horizon_months // 12}-year horizon. Values "
-        "are net present values today."
+        f"{count} valued under the {md_escape(assumptions.scenario_label())} scenario: market "
+        f"as of {scenario.market.as_of:%d %b %Y}, {scenario.horizon_months // 12}-year horizon. "
+        "Values are net present values today."
     )
     if shown.empty:
         st.info("No site matches the filters.")
         st.stop()
 
-    # --- What flips ----------------------------------------------------------------------------------
+    # --- What flips -------------------------------------------------------------------------------
     if scenario != base_scenario:
         flipped = flips(base_table, shown)
         sentence = flips_sentence(flipped, base_name)
         (st.warning if len(flipped) else st.info)(md_escape(sentence), icon=":material/swap_horiz:")
 
-    # --- Key figures ---------------------------------------------------------------------------------
+    # --- Key figures ------------------------------------------------------------------------------
     convert_wins = shown["value_of_converting_usd"] > 0
     base_wins = (
         base_table.set_index("site_id").reindex(shown["site_id"])["value_of_converting_usd"] > 0
@@ -207,7 +207,7 @@ def _what_if() -> None:
         width=170,
     )
 
-    # --- Map -----------------------------------------------------------------------------------------
+    # --- Map --------------------------------------------------------------------------------------
     points = map_points(shown)[
         [
             "site_id",
@@ -251,12 +251,12 @@ def _what_if() -> None:
                 auto_highlight=True,
             ),
         ],
-        # No basemap: a bundled outline of the states instead, so the map works offline. map_style is
-        # deliberately left out (passing None makes Streamlit fetch a CARTO style).
+        # No basemap: a bundled outline of the states instead, so the map works offline.
+        # map_style is deliberately left out (passing None makes Streamlit fetch a CARTO style).
         map_provider=None,
         initial_view_state=pdk.ViewState(latitude=38.0, longitude=-96.0, zoom=3.0),
-        # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site name
-        # holding markup is shown as written.
+        # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site
+        # name holding markup is shown as written.
         tooltip={
             "text": "{label}\n{power_text} · {grid_region}\nBest path: {path}\n"
             "Value of converting: {value_text}{shared_note}\nClick to open the site",
@@ -285,11 +285,11 @@ def _what_if() -> None:
         key=MAP_KEY,
     )
     st.caption(
-        "Circle area is proportional to the site's power rights (gross MW). Click a site to open its "
-        "decision."
+        "Circle area is proportional to the site's power rights (gross MW). Click a site to open "
+        "its decision."
     )
 
-    # --- Ranking -------------------------------------------------------------------------------------
+    # --- Ranking ----------------------------------------------------------------------------------
     st.subheader("Sites ranked by the value of converting")
     base_paths = base_table.set_index("site_id")["best_strategy"]
     ranking = pd.DataFrame(
@@ -319,7 +319,8 @@ def _what_if() -> None:
         key="portfolio_table",
         column_config={
             "Value of converting": st.column_config.TextColumn(
-                help="Best converting NPV minus the best NPV not converting. The table is ranked by it."
+                help="Best converting NPV minus the best NPV not converting. The table is ranked "
+                "by it."
             ),
         },
     )

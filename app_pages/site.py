@@ -52,7 +52,7 @@ def _draw(chart: charts.VegaChart) -> None:
 # and the picker. Picking another site reruns the whole page.
 @st.fragment
 def _assumption_driven(site: Site) -> None:
-    # --- Assumptions (sidebar) -------------------------------------------------------------------
+    # --- Assumptions (sidebar) --------------------------------------------------------------------
     # The session's assumptions (app_support.assumptions): the capex slider starts at this site's
     # own estimate, and the address names the site.
     scenario = assumptions.sidebar(site=site)
@@ -62,7 +62,7 @@ def _assumption_driven(site: Site) -> None:
         st.error(f"This site could not be valued with these assumptions: {safe_message(exc)}")
         st.stop()
 
-    # --- Facts -----------------------------------------------------------------------------------
+    # --- Facts ------------------------------------------------------------------------------------
     history = loaders.price_history(site.id)
     model = _site_model(
         site, scenario, decision.retrofit, history,
@@ -74,8 +74,8 @@ def _assumption_driven(site: Site) -> None:
     place = ", ".join(p for p in (site.county, site.state) if p)
     # User text (operator, county): shown as text, never as Markdown.
     st.text(
-        f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · {region.name} · "
-        f"{site.status.replace('_', ' ')}"
+        f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · "
+        f"{region.name} · {site.status.replace('_', ' ')}"
         + (" · figures partly estimated" if site.approximate else "")
     )
     # Facts the inventory does not know are valued on conservative assumptions: say which.
@@ -84,7 +84,8 @@ def _assumption_driven(site: Site) -> None:
     age_days, age_text = site_view.snapshot_age(scenario.market.as_of, date.today())
     if age_days > site_view.STALE_SNAPSHOT_DAYS:
         st.warning(
-            f"{age_text} Fetch today's figures on the Market page, or read every value as of that day.",
+            f"{age_text} Fetch today's figures on the Market page, or read every value as of "
+            "that day.",
             icon=":material/schedule:",
         )
     else:
@@ -93,7 +94,7 @@ def _assumption_driven(site: Site) -> None:
         for fig in site_view.site_facts(site):
             st.metric(fig.label, fig.value, help=fig.help, width="content")
 
-    # --- Recommendation --------------------------------------------------------------------------
+    # --- Recommendation ---------------------------------------------------------------------------
     best = decision.best_strategy
     st.subheader("Recommendation")
     box = st.success if best in CONVERTING else st.info
@@ -105,9 +106,9 @@ def _assumption_driven(site: Site) -> None:
         st.metric(
             "Value of converting",
             fmt.usd(decision.value_of_converting_usd),
-            help="The best converting path's NPV minus the best NPV of a path that does not convert "
-            "(keep mining, mine with demand response, or sell the site). Positive: converting "
-            "creates value.",
+            help="The best converting path's NPV minus the best NPV of a path that does not "
+            "convert (keep mining, mine with demand response, or sell the site). Positive: "
+            "converting creates value.",
             border=True,
             width="content",
         )
@@ -145,7 +146,7 @@ def _assumption_driven(site: Site) -> None:
         with st.expander(f"{len(decision.reasons) - TOP_REASONS} smaller reasons"):
             st.markdown("\n".join(f"- {md_escape(r.text)}" for r in decision.reasons[TOP_REASONS:]))
 
-    # --- Paths -----------------------------------------------------------------------------------
+    # --- Paths ------------------------------------------------------------------------------------
     st.subheader("The paths compared")
     paths = site_view.paths_table(decision)
     # A static table: it wraps long path names at any width, where a grid would hide columns.
@@ -155,11 +156,11 @@ def _assumption_driven(site: Site) -> None:
         border="horizontal",
     )
     st.caption(
-        "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, else its "
-        "MIRR; no outlay where no money goes in before it comes out. Payback: years until the "
-        "undiscounted cumulative cash flow is back to zero. Peak funding: the deepest the cumulative "
-        "cash flow goes below zero. Value at the horizon: the share of the NPV that is the "
-        "business's value at the end of the horizon."
+        "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, "
+        "else its MIRR; no outlay where no money goes in before it comes out. Payback: years "
+        "until the undiscounted cumulative cash flow is back to zero. Peak funding: the deepest "
+        "the cumulative cash flow goes below zero. Value at the horizon: the share of the NPV "
+        "that is the business's value at the end of the horizon."
     )
     waiting = site_view.waiting_line(decision)
     if waiting:
@@ -190,14 +191,14 @@ def _assumption_driven(site: Site) -> None:
             "0% is keep mining, 100% converts the whole site; the diamond marks the best split."
         )
 
-    # --- Tenant and fleet ------------------------------------------------------------------------
+    # --- Tenant and fleet -------------------------------------------------------------------------
     st.subheader("The tenant and the fleet")
     with st.container(horizontal=True, gap="small"):
         for fig in site_view.tenant_figures(decision):
             st.metric(fig.label, fig.value, help=fig.help, width="content")
     st.text(decision.fleet_note)  # names the inventory's machines: user text, shown as text
 
-    # --- Grid region -----------------------------------------------------------------------------
+    # --- Grid region ------------------------------------------------------------------------------
     st.subheader(f"Grid region: {region.name}")
     st.caption(md_escape(f"{region.description} Price index: {region.hub}."))
     st.caption(md_escape(site_view.price_source_text(region.name, model.history_months)))
@@ -240,7 +241,7 @@ def _assumption_driven(site: Site) -> None:
             + " Each program's obligations, eligibility and source are on the Market page."
         )
 
-    # --- Break-evens -----------------------------------------------------------------------------
+    # --- Break-evens ------------------------------------------------------------------------------
     st.subheader("Break-evens against today's assumptions")
     be = decision.breakevens
     st.table(
@@ -262,12 +263,12 @@ def _assumption_driven(site: Site) -> None:
         border="horizontal",
     )  # fmt: skip
     st.caption(
-        "Each break-even moves one assumption alone until the best converting path and the best path "
-        "that does not convert have the same NPV; a dash means no value in range does it. The lease "
-        "rate is this site's achievable rate; capex includes contingency."
+        "Each break-even moves one assumption alone until the best converting path and the best "
+        "path that does not convert have the same NPV; a dash means no value in range does it. "
+        "The lease rate is this site's achievable rate; capex includes contingency."
     )
 
-    # --- Retrofit --------------------------------------------------------------------------------
+    # --- Retrofit ---------------------------------------------------------------------------------
     retrofit = decision.retrofit
     st.subheader("Retrofit to AI hosting")
     st.caption(
