@@ -15,7 +15,9 @@ from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS, hex_color
 from app_support.portfolio_view import (
     MAP_LAYER_ID,
+    STATES_DATA,
     UNKNOWN,
+    OutlineDeck,
     flips,
     flips_sentence,
     map_points,
@@ -25,7 +27,6 @@ from app_support.portfolio_view import (
     site_label,
 )
 from app_support.safe_text import md_escape, safe_message
-from sites.geo import us_states_geojson
 from valuation import formatting as fmt
 
 MAP_KEY = "portfolio_map"
@@ -74,251 +75,268 @@ def _map_clicked() -> None:
         st.session_state[OPEN_KEY] = site_id
 
 
-if OPEN_KEY in st.session_state:  # a map click in the previous run
-    _open_site(st.session_state.pop(OPEN_KEY))
+# Everything below depends on the assumptions: a fragment, so that moving a sidebar control (drawn
+# inside it) reruns only this part, not the app's frame and the store read. The map, the table and
+# the site picker are inside too: a click on them reruns the fragment, which opens the site.
+@st.fragment
+def _what_if() -> None:
+    if OPEN_KEY in st.session_state:  # a map click in the previous run
+        _open_site(st.session_state.pop(OPEN_KEY))
 
-scenario = assumptions.sidebar(typical_capex_usd_per_mw=_typical_capex_usd_per_mw())
-base_name, base_scenario = assumptions.reference()
-try:
-    table = loaders.portfolio(tuple(all_sites), scenario)
-    base_table = (
-        table if scenario == base_scenario else loaders.portfolio(tuple(all_sites), base_scenario)
+    scenario = assumptions.sidebar(typical_capex_usd_per_mw=_typical_capex_usd_per_mw())
+    base_name, base_scenario = assumptions.reference()
+    try:
+        table = loaders.portfolio(tuple(all_sites), scenario)
+        base_table = (
+            table
+            if scenario == base_scenario
+            else loaders.portfolio(tuple(all_sites), base_scenario)
+        )
+    except Exception as exc:
+        st.error(f"The portfolio could not be valued: {safe_message(exc)}")
+        st.stop()
+
+    by_id = {s.id: s for s in all_sites}
+    table = table.assign(
+        status=table["site_id"].map(lambda i: by_id[i].status if i in by_id else UNKNOWN),
+        label=[site_label(n, o) for n, o in zip(table["name"], table["operator"], strict=True)],
     )
-except Exception as exc:
-    st.error(f"The portfolio could not be valued: {safe_message(exc)}")
-    st.stop()
-
-by_id = {s.id: s for s in all_sites}
-table = table.assign(
-    status=table["site_id"].map(lambda i: by_id[i].status if i in by_id else UNKNOWN),
-    label=[site_label(n, o) for n, o in zip(table["name"], table["operator"], strict=True)],
-)
-failed = table[table["error"].fillna("").astype(bool)] if "error" in table.columns else table[:0]
-if not failed.empty:
-    st.warning(
-        f"{len(failed)} site{'s' if len(failed) != 1 else ''} could not be valued and are left "
-        "out: "
-        + "; ".join(f"{md_escape(r.label)}: {md_escape(r.error)}" for r in failed.itertuples())
+    failed = (
+        table[table["error"].fillna("").astype(bool)] if "error" in table.columns else table[:0]
     )
-table = table.drop(index=failed.index).reset_index(drop=True)
-if table.empty:
-    st.error("No site of the inventory could be valued; see the messages above.")
-    st.stop()
+    if not failed.empty:
+        st.warning(
+            f"{len(failed)} site{'s' if len(failed) != 1 else ''} could not be valued and are left "
+            "out: "
+            + "; ".join(f"{md_escape(r.label)}: {md_escape(r.error)}" for r in failed.itertuples())
+        )
+    table = table.drop(index=failed.index).reset_index(drop=True)
+    if table.empty:
+        st.error("No site of the inventory could be valued; see the messages above.")
+        st.stop()
 
-# --- Filters -------------------------------------------------------------------------------------
-f1, f2, f3 = st.columns(3)
-operators = sorted({str(o) for o in table["operator"].fillna("") if str(o)})
-regions = sorted({str(r) for r in table["grid_region"].fillna("") if str(r)})
-statuses = sorted({str(s) for s in table["status"]})
-pick_ops = f1.multiselect("Operator", operators, placeholder="All operators", key="filter_operator")
-pick_regions = f2.multiselect(
-    "Grid region", regions, placeholder="All regions", key="filter_region"
-)
-pick_status = f3.multiselect(
-    "Status",
-    statuses,
-    format_func=lambda s: s.replace("_", " "),
-    placeholder="All statuses",
-    key="filter_status",
-)
-shown = table
-if pick_ops:
-    shown = shown[shown["operator"].isin(pick_ops)]
-if pick_regions:
-    shown = shown[shown["grid_region"].isin(pick_regions)]
-if pick_status:
-    shown = shown[shown["status"].isin(pick_status)]
-shown = shown.reset_index(drop=True)
-filtered = len(shown) < len(table)
+    # --- Filters ----------------------------------------------------------------------------------
+    f1, f2, f3 = st.columns(3)
+    operators = sorted({str(o) for o in table["operator"].fillna("") if str(o)})
+    regions = sorted({str(r) for r in table["grid_region"].fillna("") if str(r)})
+    statuses = sorted({str(s) for s in table["status"]})
+    pick_ops = f1.multiselect(
+        "Operator", operators, placeholder="All operators", key="filter_operator"
+    )
+    pick_regions = f2.multiselect(
+        "Grid region", regions, placeholder="All regions", key="filter_region"
+    )
+    pick_status = f3.multiselect(
+        "Status",
+        statuses,
+        format_func=lambda s: s.replace("_", " "),
+        placeholder="All statuses",
+        key="filter_status",
+    )
+    shown = table
+    if pick_ops:
+        shown = shown[shown["operator"].isin(pick_ops)]
+    if pick_regions:
+        shown = shown[shown["grid_region"].isin(pick_regions)]
+    if pick_status:
+        shown = shown[shown["status"].isin(pick_status)]
+    shown = shown.reset_index(drop=True)
+    filtered = len(shown) < len(table)
 
-count = f"{len(shown)} of {len(table)} sites (filtered)" if filtered else f"{len(table)} sites"
-st.caption(
-    f"{count} valued under the {md_escape(assumptions.scenario_label())} scenario: market as of "
-    f"{scenario.market.as_of:%d %b %Y}, {scenario.horizon_months // 12}-year horizon. Values "
-    "are net present values today."
-)
-if shown.empty:
-    st.info("No site matches the filters.")
-    st.stop()
+    count = f"{len(shown)} of {len(table)} sites (filtered)" if filtered else f"{len(table)} sites"
+    st.caption(
+        f"{count} valued under the {md_escape(assumptions.scenario_label())} scenario: market "
+        f"as of {scenario.market.as_of:%d %b %Y}, {scenario.horizon_months // 12}-year horizon. "
+        "Values are net present values today."
+    )
+    if shown.empty:
+        st.info("No site matches the filters.")
+        st.stop()
 
-# --- What flips ----------------------------------------------------------------------------------
-if scenario != base_scenario:
-    flipped = flips(base_table, shown)
-    sentence = flips_sentence(flipped, base_name)
-    (st.warning if len(flipped) else st.info)(md_escape(sentence), icon=":material/swap_horiz:")
+    # --- What flips -------------------------------------------------------------------------------
+    if scenario != base_scenario:
+        flipped = flips(base_table, shown)
+        sentence = flips_sentence(flipped, base_name)
+        (st.warning if len(flipped) else st.info)(md_escape(sentence), icon=":material/swap_horiz:")
 
-# --- Key figures ---------------------------------------------------------------------------------
-convert_wins = shown["value_of_converting_usd"] > 0
-base_wins = base_table.set_index("site_id").reindex(shown["site_id"])["value_of_converting_usd"] > 0
-# Fixed-width cards in a wrapping row: at 1280 or 800 px they move to a second line rather than
-# cutting their figures ("$5...").
-figures = st.container(horizontal=True, wrap=True, gap="small")
-figures.metric(
-    "Sites",
-    f"{len(shown)}",
-    help="Sites valued (and matching the filters).",
-    border=True,
-    width=170,
-)
-figures.metric(
-    "Power rights",
-    fmt.power(shown["power_mw"].sum()),
-    help="Sum of the sites' power rights, gross MW at the meter.",
-    border=True,
-    width=170,
-)
-wins_delta = int(convert_wins.sum()) - int(base_wins.sum())
-figures.metric(
-    "Better converted",
-    f"{int(convert_wins.sum())} of {len(shown)}",
-    delta=f"{wins_delta:+d} vs {base_name}" if wins_delta else None,
-    help="Sites where the best converting path is worth more than the best path that keeps "
-    "the site as it is (NPV).",
-    border=True,
-    width=170,
-)
-figures.metric(
-    "Value of converting",
-    money(shown.loc[convert_wins, "value_of_converting_usd"].sum()),
-    help="Sum over the sites better converted of the value of converting (best converting NPV "
-    "minus the best NPV not converting), USD.",
-    border=True,
-    width=170,
-)
-figures.metric(
-    "Portfolio value",
-    money(shown["best_npv_usd"].sum()),
-    help="Sum over sites of the NPV of each site's recommended path, USD.",
-    border=True,
-    width=170,
-)
+    # --- Key figures ------------------------------------------------------------------------------
+    convert_wins = shown["value_of_converting_usd"] > 0
+    base_wins = (
+        base_table.set_index("site_id").reindex(shown["site_id"])["value_of_converting_usd"] > 0
+    )
+    # Fixed-width cards in a wrapping row: at 1280 or 800 px they move to a second line rather than
+    # cutting their figures ("$5...").
+    figures = st.container(horizontal=True, wrap=True, gap="small")
+    figures.metric(
+        "Sites",
+        f"{len(shown)}",
+        help="Sites valued (and matching the filters).",
+        border=True,
+        width=170,
+    )
+    figures.metric(
+        "Power rights",
+        fmt.power(shown["power_mw"].sum()),
+        help="Sum of the sites' power rights, gross MW at the meter.",
+        border=True,
+        width=170,
+    )
+    wins_delta = int(convert_wins.sum()) - int(base_wins.sum())
+    figures.metric(
+        "Better converted",
+        f"{int(convert_wins.sum())} of {len(shown)}",
+        delta=f"{wins_delta:+d} vs {base_name}" if wins_delta else None,
+        help="Sites where the best converting path is worth more than the best path that keeps "
+        "the site as it is (NPV).",
+        border=True,
+        width=170,
+    )
+    figures.metric(
+        "Value of converting",
+        money(shown.loc[convert_wins, "value_of_converting_usd"].sum()),
+        help="Sum over the sites better converted of the value of converting (best converting NPV "
+        "minus the best NPV not converting), USD.",
+        border=True,
+        width=170,
+    )
+    figures.metric(
+        "Portfolio value",
+        money(shown["best_npv_usd"].sum()),
+        help="Sum over sites of the NPV of each site's recommended path, USD.",
+        border=True,
+        width=170,
+    )
 
-# --- Map -----------------------------------------------------------------------------------------
-points = map_points(shown)[
-    [
-        "site_id",
-        "label",
-        "grid_region",
-        "map_latitude",
-        "map_longitude",
-        "path",
-        "color",
-        "radius_m",
-        "power_text",
-        "value_text",
-        "shared_note",
+    # --- Map --------------------------------------------------------------------------------------
+    points = map_points(shown)[
+        [
+            "site_id",
+            "label",
+            "grid_region",
+            "map_latitude",
+            "map_longitude",
+            "path",
+            "color",
+            "radius_m",
+            "power_text",
+            "value_text",
+            "shared_note",
+        ]
     ]
-]
-deck = pdk.Deck(
-    layers=[
-        pdk.Layer(
-            "GeoJsonLayer",
-            us_states_geojson(),
-            id="states",
-            stroked=True,
-            filled=True,
-            get_fill_color=[241, 243, 246],
-            get_line_color=[150, 155, 165],
-            line_width_min_pixels=1,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            points,
-            id=MAP_LAYER_ID,
-            get_position=["map_longitude", "map_latitude"],
-            get_radius="radius_m",
-            radius_min_pixels=4,
-            get_fill_color="color",
-            get_line_color=[255, 255, 255],
-            line_width_min_pixels=1,
-            stroked=True,
-            opacity=0.85,
-            pickable=True,
-            auto_highlight=True,
-        ),
-    ],
-    # No basemap: a bundled outline of the states instead, so the map works offline. map_style is
-    # deliberately left out (passing None makes Streamlit fetch a CARTO style).
-    map_provider=None,
-    initial_view_state=pdk.ViewState(latitude=38.0, longitude=-96.0, zoom=3.0),
-    # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site name
-    # holding markup is shown as written.
-    tooltip={
-        "text": "{label}\n{power_text} · {grid_region}\nBest path: {path}\n"
-        "Value of converting: {value_text}{shared_note}\nClick to open the site",
-        "style": {"fontSize": "13px", "whiteSpace": "pre-line", "maxWidth": "280px"},
-    },
-)
-# The tooltip is drawn inside the chart's frame: let it show past the frame's edge.
-st.html(
-    "<style>[data-testid='stDeckGlJsonChart'], [data-testid='stDeckGlJsonChart'] *"
-    "{overflow: visible !important;}</style>"
-)
-counts = shown["best_strategy"].value_counts()
-legend = " ".join(
-    f"<span style='white-space:nowrap;margin-right:1.2em'>"
-    f"<span style='color:{hex_color(key)};font-size:1.3em'>●</span> {label}: "
-    f"<b>{int(counts.get(key, 0))}</b></span>"
-    for key, label in STRATEGY_LABELS.items()
-    if key in counts or key in ("keep_mining", "convert")
-)
-st.markdown(f"**Recommended path** &nbsp; {legend}", unsafe_allow_html=True)
-st.pydeck_chart(
-    deck,
-    height=480,
-    on_select=_map_clicked,
-    selection_mode="single-object",
-    key=MAP_KEY,
-)
-st.caption(
-    "Circle area is proportional to the site's power rights (gross MW). Click a site to open its "
-    "decision."
-)
-
-# --- Ranking -------------------------------------------------------------------------------------
-st.subheader("Sites ranked by the value of converting")
-base_paths = base_table.set_index("site_id")["best_strategy"]
-ranking = pd.DataFrame(
-    {
-        "Site": shown["label"],
-        "Value of converting": shown["value_of_converting_usd"].map(money),
-        "Recommended path": shown["best_strategy"].map(path_label),
-        "Keep mining NPV": shown["keep_mining_npv_usd"].map(money),
-        "Convert NPV": shown["convert_npv_usd"].map(money),
-        "Power": shown["power_mw"].map(lambda v: UNKNOWN if pd.isna(v) else fmt.power(v)),
-        "Grid region": shown["grid_region"].fillna(UNKNOWN),
-        "Status": shown["status"].str.replace("_", " "),
-    }
-)
-if scenario != base_scenario:
-    ranking.insert(
-        3,
-        f"Path under {base_name}",
-        shown["site_id"].map(lambda i: path_label(base_paths.get(i))),
+    deck = OutlineDeck(
+        layers=[
+            pdk.Layer(
+                "GeoJsonLayer",
+                STATES_DATA,  # the outlines, serialised once (OutlineDeck)
+                id="states",
+                stroked=True,
+                filled=True,
+                get_fill_color=[241, 243, 246],
+                get_line_color=[150, 155, 165],
+                line_width_min_pixels=1,
+            ),
+            pdk.Layer(
+                "ScatterplotLayer",
+                points,
+                id=MAP_LAYER_ID,
+                get_position=["map_longitude", "map_latitude"],
+                get_radius="radius_m",
+                radius_min_pixels=4,
+                get_fill_color="color",
+                get_line_color=[255, 255, 255],
+                line_width_min_pixels=1,
+                stroked=True,
+                opacity=0.85,
+                pickable=True,
+                auto_highlight=True,
+            ),
+        ],
+        # No basemap: a bundled outline of the states instead, so the map works offline.
+        # map_style is deliberately left out (passing None makes Streamlit fetch a CARTO style).
+        map_provider=None,
+        initial_view_state=pdk.ViewState(latitude=38.0, longitude=-96.0, zoom=3.0),
+        # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site
+        # name holding markup is shown as written.
+        tooltip={
+            "text": "{label}\n{power_text} · {grid_region}\nBest path: {path}\n"
+            "Value of converting: {value_text}{shared_note}\nClick to open the site",
+            "style": {"fontSize": "13px", "whiteSpace": "pre-line", "maxWidth": "280px"},
+        },
     )
-selection = st.dataframe(
-    ranking,
-    hide_index=True,
-    width="stretch",
-    on_select="rerun",
-    selection_mode="single-row",
-    key="portfolio_table",
-    column_config={
-        "Value of converting": st.column_config.TextColumn(
-            help="Best converting NPV minus the best NPV not converting. The table is ranked by it."
-        ),
-    },
-)
-st.caption("Select a row to open its site decision.")
+    # The tooltip is drawn inside the chart's frame: let it show past the frame's edge.
+    st.html(
+        "<style>[data-testid='stDeckGlJsonChart'], [data-testid='stDeckGlJsonChart'] *"
+        "{overflow: visible !important;}</style>"
+    )
+    counts = shown["best_strategy"].value_counts()
+    legend = " ".join(
+        f"<span style='white-space:nowrap;margin-right:1.2em'>"
+        f"<span style='color:{hex_color(key)};font-size:1.3em'>●</span> {label}: "
+        f"<b>{int(counts.get(key, 0))}</b></span>"
+        for key, label in STRATEGY_LABELS.items()
+        if key in counts or key in ("keep_mining", "convert")
+    )
+    st.markdown(f"**Recommended path** &nbsp; {legend}", unsafe_allow_html=True)
+    st.pydeck_chart(
+        deck,
+        height=480,
+        on_select=_map_clicked,
+        selection_mode="single-object",
+        key=MAP_KEY,
+    )
+    st.caption(
+        "Circle area is proportional to the site's power rights (gross MW). Click a site to open "
+        "its decision."
+    )
 
-rows = selection.selection.rows if selection is not None else []
-if rows:
-    _open_site(str(shown.iloc[rows[0]]["site_id"]))
+    # --- Ranking ----------------------------------------------------------------------------------
+    st.subheader("Sites ranked by the value of converting")
+    base_paths = base_table.set_index("site_id")["best_strategy"]
+    ranking = pd.DataFrame(
+        {
+            "Site": shown["label"],
+            "Value of converting": shown["value_of_converting_usd"].map(money),
+            "Recommended path": shown["best_strategy"].map(path_label),
+            "Keep mining NPV": shown["keep_mining_npv_usd"].map(money),
+            "Convert NPV": shown["convert_npv_usd"].map(money),
+            "Power": shown["power_mw"].map(lambda v: UNKNOWN if pd.isna(v) else fmt.power(v)),
+            "Grid region": shown["grid_region"].fillna(UNKNOWN),
+            "Status": shown["status"].str.replace("_", " "),
+        }
+    )
+    if scenario != base_scenario:
+        ranking.insert(
+            3,
+            f"Path under {base_name}",
+            shown["site_id"].map(lambda i: path_label(base_paths.get(i))),
+        )
+    selection = st.dataframe(
+        ranking,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="portfolio_table",
+        column_config={
+            "Value of converting": st.column_config.TextColumn(
+                help="Best converting NPV minus the best NPV not converting. The table is ranked "
+                "by it."
+            ),
+        },
+    )
+    st.caption("Select a row to open its site decision.")
 
-pick_row = st.container(horizontal=True, vertical_alignment="bottom")
-labels = dict(zip(shown["site_id"], shown["label"], strict=True))
-picked = pick_row.selectbox(
-    "Open a site", list(labels), format_func=lambda i: labels[i], key="portfolio_open_site"
-)
-if pick_row.button("Open site decision", type="primary", width="content") and picked:
-    _open_site(picked)
+    rows = selection.selection.rows if selection is not None else []
+    if rows:
+        _open_site(str(shown.iloc[rows[0]]["site_id"]))
+
+    pick_row = st.container(horizontal=True, vertical_alignment="bottom")
+    labels = dict(zip(shown["site_id"], shown["label"], strict=True))
+    picked = pick_row.selectbox(
+        "Open a site", list(labels), format_func=lambda i: labels[i], key="portfolio_open_site"
+    )
+    if pick_row.button("Open site decision", type="primary", width="content") and picked:
+        _open_site(picked)
+
+
+_what_if()

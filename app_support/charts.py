@@ -1,5 +1,6 @@
 """The site page's charts: each builder turns a library result into a tidy frame (``*_frame``, what
-a test checks) and an Altair chart (``*_chart``) of it. No valuation here: the numbers are the
+a test checks) and a Vega-Lite chart (``*_chart``, a ``VegaChart``: the frame and the spec,
+drawn with ``st.vega_lite_chart(chart.data, chart.spec)``). No valuation here: the numbers are the
 decision's (``valuation.decision.Decision``) and the region's (``valuation.regions``).
 
 Every strategy keeps one colour, dash and marker on every chart (``display.STRATEGY_STYLES``, the
@@ -10,9 +11,9 @@ from the data (``money_unit``); tooltips print executive figures (``valuation.fo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -28,6 +29,28 @@ if TYPE_CHECKING:
 # Price axis ticks on the symmetric-log scale: the range the data covers is labelled.
 PRICE_TICKS_USD_PER_MWH = (-100, -25, 0, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 BAR_COLORS = {"total": "#5b6770", "up": "#009e73", "down": "#d55e00"}
+
+
+@dataclasses.dataclass(frozen=True)
+class VegaChart:
+    """A chart as Vega-Lite: ``data`` (the rows it draws, only the columns the spec names) and
+    ``spec`` (the Vega-Lite specification without its data). Plain dictionaries rather than
+    Altair objects: a slider step redraws four of these charts, and Altair's chart objects,
+    their schema validation and their data serialising took most of the page's run (about
+    0.2 s of 0.35 s, measured by benchmarks/bench_app.py's profile, Nov 2026)."""
+
+    data: pd.DataFrame
+    spec: dict[str, Any]
+
+
+def _q(field: str, **kwargs: Any) -> dict[str, Any]:
+    """A quantitative encoding channel of ``field`` (Vega-Lite ``type: quantitative``)."""
+    return {"field": field, "type": "quantitative", **kwargs}
+
+
+def _n(field: str, **kwargs: Any) -> dict[str, Any]:
+    """A nominal encoding channel of ``field`` (Vega-Lite ``type: nominal``)."""
+    return {"field": field, "type": "nominal", **kwargs}
 
 
 def strategy_styles() -> dict[str, StrategyStyle]:
@@ -53,7 +76,8 @@ def cumulative_frame(decision: Decision) -> pd.DataFrame:
     """Cumulative unlevered cash flow of each distinct path, month 0 to the horizon month, before
     the terminal value: ``key``, ``label`` (the legend, naming the value at the horizon), ``year``,
     ``cumulative_usd``, ``marker`` (True every 12 months, offset by path (spread over the
-    year) so overlapping paths still show each marker).
+    year) so overlapping paths still show each marker), ``value_text`` (the amount in words on
+    the marked months, the tooltip's; "" elsewhere).
 
     The horizon month carries the terminal value (a sale of the business at year 15) and the tax
     on it; drawn, it is a spike that dwarfs fifteen years of operations. Both are left out, the
@@ -87,56 +111,70 @@ def cumulative_frame(decision: Decision) -> pd.DataFrame:
         )
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if not frame.empty:
-        frame["value_text"] = _usd_text(frame["cumulative_usd"])
+        # The tooltip's text, on the marked points only (the line itself has no tooltip): a
+        # thousand formatted amounts a slider step would otherwise print.
+        marked = frame["marker"].to_numpy()
+        text = np.full(len(frame), "", dtype=object)
+        text[marked] = _usd_text(frame.loc[marked, "cumulative_usd"])
+        frame["value_text"] = text
     return frame
 
 
-def _strategy_encodings(frame: pd.DataFrame) -> dict[str, alt.Scale]:
+def _strategy_scales(frame: pd.DataFrame) -> dict[str, dict[str, list]]:
     """Colour, dash and shape scales over the frame's legend labels, in the frame's order."""
     styles = strategy_styles()
     pairs = frame[["key", "label"]].drop_duplicates()
     keys, labels = list(pairs["key"]), list(pairs["label"])
     return {
-        "color": alt.Scale(domain=labels, range=[styles[k].color for k in keys]),
-        "dash": alt.Scale(domain=labels, range=[list(styles[k].dash) for k in keys]),
-        "shape": alt.Scale(domain=labels, range=[styles[k].shape for k in keys]),
+        "color": {"domain": labels, "range": [styles[k].color for k in keys]},
+        "dash": {"domain": labels, "range": [list(styles[k].dash) for k in keys]},
+        "shape": {"domain": labels, "range": [styles[k].shape for k in keys]},
     }
 
 
-def cumulative_chart(decision: Decision, height: int = 340) -> alt.LayerChart:
+def cumulative_chart(decision: Decision, height: int = 340) -> VegaChart:
     """Lines with each path's own dash and markers; one legend for colour, dash and shape."""
     frame = cumulative_frame(decision)
     div, unit = money_unit(frame["cumulative_usd"])
     frame["value"] = frame["cumulative_usd"] / div
-    scales = _strategy_encodings(frame)
-    legend = alt.Legend(
-        orient="bottom", title=None, columns=1, labelLimit=0, symbolStrokeWidth=2, symbolSize=120
-    )
-    base = alt.Chart(frame).encode(
-        x=alt.X(
-            "year:Q",
+    scales = _strategy_scales(frame)
+    legend: dict[str, object] = {
+        "orient": "bottom",
+        "title": None,
+        "columns": 1,
+        "labelLimit": 0,
+        "symbolStrokeWidth": 2,
+        "symbolSize": 120,
+    }
+    label: dict[str, object] = {"field": "label", "type": "nominal", "legend": legend}
+    axes: dict[str, object] = {
+        "x": _q(
+            "year",
             title="Years from today",
-            scale=alt.Scale(domain=[0, decision.scenario.horizon_months / 12], nice=False),
+            scale={"domain": [0, decision.scenario.horizon_months / 12], "nice": False},
         ),
-        y=alt.Y("value:Q", title=unit),
-        color=alt.Color("label:N", scale=scales["color"], legend=legend),
-    )
-    lines = base.mark_line(strokeWidth=2.5).encode(
-        strokeDash=alt.StrokeDash("label:N", scale=scales["dash"], legend=legend)
-    )
-    points = (
-        base.transform_filter("datum.marker")
-        .mark_point(size=60, filled=True, opacity=1)
-        .encode(
-            shape=alt.Shape("label:N", scale=scales["shape"], legend=legend),
-            tooltip=[
-                alt.Tooltip("label:N", title="Path"),
-                alt.Tooltip("year:Q", title="Year", format=".0f"),
-                alt.Tooltip("value_text:N", title="Cumulative cash flow"),
+        "y": _q("value", title=unit),
+        "color": {**label, "scale": scales["color"]},
+    }
+    lines = {
+        "mark": {"type": "line", "strokeWidth": 2.5},
+        "encoding": {**axes, "strokeDash": {**label, "scale": scales["dash"]}},
+    }
+    points = {
+        "mark": {"type": "point", "size": 60, "filled": True, "opacity": 1},
+        "transform": [{"filter": "datum.marker"}],
+        "encoding": {
+            **axes,
+            "shape": {**label, "scale": scales["shape"]},
+            "tooltip": [
+                _n("label", title="Path"),
+                _q("year", title="Year", format=".0f"),
+                _n("value_text", title="Cumulative cash flow"),
             ],
-        )
-    )
-    return alt.LayerChart(layer=[lines, points], height=height)
+        },
+    }
+    data = frame[["label", "year", "value", "marker", "value_text"]]
+    return VegaChart(data, {"layer": [lines, points], "height": height})
 
 
 # --- Waterfall, retrofit, schedule --------------------------------------------------------------
@@ -168,38 +206,33 @@ def waterfall_frame(decision: Decision) -> pd.DataFrame:
     return frame
 
 
-def waterfall_chart(decision: Decision, height: int = 320) -> alt.LayerChart:
+def waterfall_chart(decision: Decision, height: int = 320) -> VegaChart:
     """Horizontal bridge bars with each step's amount beside it."""
     frame = waterfall_frame(decision)
     div, unit = money_unit(frame[["start_usd", "end_usd"]].to_numpy())
     frame["start"], frame["end"] = frame["start_usd"] / div, frame["end_usd"] / div
     frame["right"] = np.maximum(frame["start"], frame["end"])
-    order = list(frame["step"])
-    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(size=20)
-        .encode(
-            y=y,
-            x=alt.X("start:Q", title=unit),
-            x2="end:Q",
-            color=alt.Color(
-                "kind:N",
-                scale=alt.Scale(domain=list(BAR_COLORS), range=list(BAR_COLORS.values())),
+    y = _n("step", sort=list(frame["step"]), title=None, axis={"labelLimit": 300})
+    bars = {
+        "mark": {"type": "bar", "size": 20},
+        "encoding": {
+            "y": y,
+            "x": _q("start", title=unit),
+            "x2": {"field": "end"},
+            "color": _n(
+                "kind",
+                scale={"domain": list(BAR_COLORS), "range": list(BAR_COLORS.values())},
                 legend=None,
             ),
-            tooltip=[
-                alt.Tooltip("step:N", title="Step"),
-                alt.Tooltip("value_text:N", title="Value"),
-            ],
-        )
-    )
-    text = (
-        alt.Chart(frame)
-        .mark_text(align="left", dx=4, fontSize=12)
-        .encode(y=y, x="right:Q", text="value_text:N")
-    )
-    return alt.LayerChart(layer=[bars, text], height=height)
+            "tooltip": [_n("step", title="Step"), _n("value_text", title="Value")],
+        },
+    }
+    text = {
+        "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+        "encoding": {"y": y, "x": _q("right"), "text": _n("value_text")},
+    }
+    data = frame[["step", "kind", "start", "end", "right", "value_text"]]
+    return VegaChart(data, {"layer": [bars, text], "height": height})
 
 
 def retrofit_frame(decision: Decision) -> pd.DataFrame:
@@ -218,31 +251,29 @@ def retrofit_frame(decision: Decision) -> pd.DataFrame:
     return frame
 
 
-def retrofit_chart(decision: Decision, height: int = 260) -> alt.LayerChart:
+def retrofit_chart(decision: Decision, height: int = 260) -> VegaChart:
     """Base cost bars with the low-high range as a rule."""
     frame = retrofit_frame(decision)
     div, unit = money_unit(frame["high_usd"])
     for col in ("base", "low", "high"):
         frame[col] = frame[f"{col}_usd"] / div
-    order = list(frame["group"])
-    y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    y = _n("group", sort=list(frame["group"]), title=None, axis={"labelLimit": 200})
     tooltip = [
-        alt.Tooltip("group:N", title="Group"),
-        alt.Tooltip("low_text:N", title="Low"),
-        alt.Tooltip("base_text:N", title="Base"),
-        alt.Tooltip("high_text:N", title="High"),
+        _n("group", title="Group"),
+        _n("low_text", title="Low"),
+        _n("base_text", title="Base"),
+        _n("high_text", title="High"),
     ]
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(color="#0072b2")
-        .encode(y=y, x=alt.X("base:Q", title=unit), tooltip=tooltip)
-    )
-    ranges = (
-        alt.Chart(frame)
-        .mark_rule(color="#333", strokeWidth=1.5)
-        .encode(y=y, x="low:Q", x2="high:Q")
-    )
-    return alt.LayerChart(layer=[bars, ranges], height=height)
+    bars = {
+        "mark": {"type": "bar", "color": "#0072b2"},
+        "encoding": {"y": y, "x": _q("base", title=unit), "tooltip": tooltip},
+    }
+    ranges = {
+        "mark": {"type": "rule", "color": "#333", "strokeWidth": 1.5},
+        "encoding": {"y": y, "x": _q("low"), "x2": {"field": "high"}},
+    }
+    data = frame[["group", "base", "low", "high", "low_text", "base_text", "high_text"]]
+    return VegaChart(data, {"layer": [bars, ranges], "height": height})
 
 
 def schedule_frame(decision: Decision) -> pd.DataFrame:
@@ -260,26 +291,26 @@ def schedule_frame(decision: Decision) -> pd.DataFrame:
     )
 
 
-def schedule_chart(decision: Decision, height: int = 260) -> alt.Chart:
+def schedule_chart(decision: Decision, height: int = 260) -> VegaChart:
     """One bar per hall from construction start to ready for service, months from the decision."""
     frame = schedule_frame(decision)
-    return (
-        alt.Chart(frame)
-        .mark_bar(color="#009e73", cornerRadius=3)
-        .encode(
-            y=alt.Y("hall:N", title=None, sort=list(frame["hall"])),
-            x=alt.X("start_month:Q", title="Months from the decision"),
-            x2="ready_month:Q",
-            tooltip=[
-                alt.Tooltip("hall:N", title="Hall"),
-                alt.Tooltip("start_month:Q", title="Construction starts, month"),
-                alt.Tooltip("ready_month:Q", title="Ready for service, month"),
-                alt.Tooltip("critical_it_mw:Q", title="Critical IT MW", format=",.1f"),
-                alt.Tooltip("capex_text:N", title="Capex, base"),
+    spec = {
+        "mark": {"type": "bar", "color": "#009e73", "cornerRadius": 3},
+        "encoding": {
+            "y": _n("hall", title=None, sort=list(frame["hall"])),
+            "x": _q("start_month", title="Months from the decision"),
+            "x2": {"field": "ready_month"},
+            "tooltip": [
+                _n("hall", title="Hall"),
+                _q("start_month", title="Construction starts, month"),
+                _q("ready_month", title="Ready for service, month"),
+                _q("critical_it_mw", title="Critical IT MW", format=",.1f"),
+                _n("capex_text", title="Capex, base"),
             ],
-        )
-        .properties(height=height)
-    )
+        },
+        "height": height,
+    }
+    return VegaChart(frame, spec)
 
 
 # --- The decision's grids ------------------------------------------------------------------------
@@ -305,28 +336,33 @@ def start_grid_frame(decision: Decision) -> pd.DataFrame:
 
 
 def _grid_chart(
-    frame: pd.DataFrame, x: alt.X, x_tooltip: alt.Tooltip, height: int
-) -> alt.LayerChart:
+    frame: pd.DataFrame, x: dict[str, Any], x_tooltip: dict[str, Any], height: int
+) -> VegaChart:
     div, unit = money_unit(frame["npv_usd"])
     frame = frame.assign(value=frame["npv_usd"] / div)
-    base = alt.Chart(frame).encode(x=x, y=alt.Y("value:Q", title=f"NPV, {unit}"))
-    tooltip = [x_tooltip, alt.Tooltip("npv_text:N", title="NPV")]
-    line = base.mark_line(color="#0072b2", strokeWidth=2, point=True).encode(tooltip=tooltip)
-    best = (
-        base.transform_filter("datum.best")
-        .mark_point(shape="diamond", size=160, filled=True, color="#d55e00")
-        .encode(tooltip=tooltip)
-    )
-    return alt.LayerChart(layer=[line, best], height=height)
+    axes = {"x": x, "y": _q("value", title=f"NPV, {unit}")}
+    tooltip = [x_tooltip, _n("npv_text", title="NPV")]
+    line = {
+        "mark": {"type": "line", "color": "#0072b2", "strokeWidth": 2, "point": True},
+        "encoding": {**axes, "tooltip": tooltip},
+    }
+    best = {
+        "mark": {"type": "point", "shape": "diamond", "size": 160, "filled": True,
+                 "color": "#d55e00"},
+        "transform": [{"filter": "datum.best"}],
+        "encoding": {**axes, "tooltip": tooltip},
+    }  # fmt: skip
+    data = frame[[x["field"], x_tooltip["field"], "value", "best", "npv_text"]]
+    return VegaChart(data, {"layer": [line, best], "height": height})
 
 
-def start_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
+def start_grid_chart(decision: Decision, height: int = 220) -> VegaChart:
     """NPV of converting later, by the year the search for a tenant starts; the best start
     marked."""
     return _grid_chart(
         start_grid_frame(decision),
-        alt.X("year:Q", title="Start, years from today"),
-        alt.Tooltip("decision_month:Q", title="Start, month"),
+        _q("year", title="Start, years from today"),
+        _q("decision_month", title="Start, month"),
         height,
     )
 
@@ -349,12 +385,12 @@ def hybrid_grid_frame(decision: Decision) -> pd.DataFrame:
     return frame
 
 
-def hybrid_grid_chart(decision: Decision, height: int = 220) -> alt.LayerChart:
+def hybrid_grid_chart(decision: Decision, height: int = 220) -> VegaChart:
     """NPV of the split site by the share of its critical IT converted; the best split marked."""
     return _grid_chart(
         hybrid_grid_frame(decision),
-        alt.X("share_pct:Q", title="Share converted (%)"),
-        alt.Tooltip("halls_converted:Q", title="Halls converted"),
+        _q("share_pct", title="Share converted (%)"),
+        _q("halls_converted", title="Halls converted"),
         height,
     )
 
@@ -368,27 +404,27 @@ def price_duration_frame(region: Region) -> pd.DataFrame:
     return duration_frame(region)
 
 
-def price_duration_chart(region: Region, height: int = 240) -> alt.Chart:
+def price_duration_chart(region: Region, height: int = 240) -> VegaChart:
     """Price against the share of hours at or above it, on a symmetric-log price axis (scarcity
     hours run to thousands of dollars, most hours sit at tens)."""
     frame = price_duration_frame(region)
     low, high = float(frame["price_usd_per_mwh"].min()), float(frame["price_usd_per_mwh"].max())
     ticks = [t for t in PRICE_TICKS_USD_PER_MWH if low <= t <= high]
-    return (
-        alt.Chart(frame)
-        .mark_line(color="#0072b2", strokeWidth=2)
-        .encode(
-            x=alt.X("share_of_hours:Q", title="Share of hours (%)"),
-            y=alt.Y(
-                "price_usd_per_mwh:Q",
+    spec = {
+        "mark": {"type": "line", "color": "#0072b2", "strokeWidth": 2},
+        "encoding": {
+            "x": _q("share_of_hours", title="Share of hours (%)"),
+            "y": _q(
+                "price_usd_per_mwh",
                 title="USD/MWh",
-                scale=alt.Scale(type="symlog"),
-                axis=alt.Axis(values=ticks, format="$,.0f"),
+                scale={"type": "symlog"},
+                axis={"values": ticks, "format": "$,.0f"},
             ),
-            tooltip=[
-                alt.Tooltip("share_of_hours:Q", title="Share of hours, %", format=".1f"),
-                alt.Tooltip("price_usd_per_mwh:Q", title="USD/MWh", format=",.2f"),
+            "tooltip": [
+                _q("share_of_hours", title="Share of hours, %", format=".1f"),
+                _q("price_usd_per_mwh", title="USD/MWh", format=",.2f"),
             ],
-        )
-        .properties(height=height)
-    )
+        },
+        "height": height,
+    }
+    return VegaChart(frame[["share_of_hours", "price_usd_per_mwh"]], spec)

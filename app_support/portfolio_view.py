@@ -1,17 +1,22 @@
 """What the portfolio page draws, as plain functions of the valuation's table (no Streamlit): site
 labels that carry the operator, map points that stay reachable where sites share a location, the
-sites whose recommended path flips between two scenarios, and the site a map click selected."""
+sites whose recommended path flips between two scenarios, the site a map click selected, and the
+map's deck with the state outlines serialised once."""
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pydeck as pdk
 
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS
+from sites.geo import us_states_geojson
 from valuation import formatting as fmt
 
 UNKNOWN = "unknown"
@@ -119,3 +124,23 @@ def site_from_selection(selection: Mapping[str, Any] | None) -> str | None:
         if isinstance(site_id, str) and site_id:
             return site_id
     return None
+
+
+# A layer's data naming this is the US state outlines (``OutlineDeck``).
+STATES_DATA = "__us_states_geojson__"
+
+
+@functools.lru_cache(maxsize=1)
+def states_json() -> str:
+    """The US state outlines (``sites.geo.us_states_geojson``) as compact JSON, made once."""
+    return json.dumps(us_states_geojson(), separators=(",", ":"))
+
+
+class OutlineDeck(pdk.Deck):
+    """A pydeck ``Deck`` whose layers take the US state outlines as data by naming
+    ``STATES_DATA``: the outlines are serialised once per process (``states_json``) and spliced
+    into the deck's JSON, where pydeck's own serialiser walked their 3,000 points into 330 KB of
+    indented JSON (about 30 ms) on every run of the portfolio page."""
+
+    def to_json(self) -> str:
+        return super().to_json().replace(json.dumps(STATES_DATA), states_json())

@@ -155,13 +155,15 @@ def _certified_mw_plan(
             priced.append((t, float(profit[chosen].sum()), chosen))
         for knapsack, ts in groups.values():  # one knapsack a year, alike years at once
             sites = knapsack.sites
-            best, masks = knapsack.best(value[np.ix_(sites, ts)] - lam[sites][:, None])
+            best, masks = knapsack.best(
+                value[np.ix_(sites, np.asarray(ts, dtype=np.int64))] - lam[sites][:, None]
+            )
             priced += [
                 (t, float(v), sites[m > 0.5]) for t, v, m in zip(ts, best, masks, strict=True)
             ]
-        for t, best, chosen in sorted(priced, key=lambda p: p[0]):
-            bound += max(best, 0.0)
-            if best - mu[t] > _PRICE_TOL and chosen.size:
+        for t, profit_t, chosen in sorted(priced, key=lambda p: p[0]):
+            bound += max(profit_t, 0.0)
+            if profit_t - mu[t] > _PRICE_TOL and chosen.size:
                 col_year.append(t)
                 col_sites.append(chosen)
                 added += 1

@@ -722,7 +722,7 @@ def _dominated_starts(
             earlier[None] & (v[:, :, None] == v[:, None, :])
         )
         no_worse = v[:, :, None] >= v[:, None, :]
-        if n_rows:
+        if a_csc is not None and n_rows:
             a = a_csc[:, cols].toarray().T.reshape(-1, n_years, n_rows)  # (sites, years, rows)
             le = (a[:, :, None, :] <= a[:, None, :, :]).all(axis=3)  # [s, p, q]: a_p <= a_q
             lt = (a[:, :, None, :] < a[:, None, :, :]).any(axis=3)

@@ -62,6 +62,10 @@ def test_cumulative_frame_leaves_the_terminal_value_and_its_tax_out_and_names_it
     # Markers every 12 months, each path from its own offset, so overlapping paths show both.
     offsets = frame[frame["marker"]].groupby("key")["year"].min()
     assert offsets.nunique() == len(d.strategies)
+    # The tooltip's amount on each marked month (the points carry the tooltip), none elsewhere.
+    marked = frame[frame["marker"]]
+    assert list(marked["value_text"]) == [fmt.usd(v) for v in marked["cumulative_usd"]]
+    assert (frame.loc[~frame["marker"], "value_text"] == "").all()
 
 
 def test_cumulative_frame_is_the_memos_line():
@@ -76,7 +80,7 @@ def test_cumulative_frame_is_the_memos_line():
 
 def test_cumulative_chart_draws_each_path_with_its_own_dash_and_shape():
     d = _decision("riot-rockdale", True)
-    spec = charts.cumulative_chart(d).to_dict()
+    spec = charts.cumulative_chart(d).spec
     line, points = spec["layer"]
     dash = line["encoding"]["strokeDash"]["scale"]
     shape = points["encoding"]["shape"]["scale"]
@@ -134,7 +138,7 @@ def test_start_grid_frame_marks_the_best_start(mtc):
         assert best["decision_month"].iloc[0] == d.conversion_start_month
     else:
         assert best["decision_month"].iloc[0] == 0  # converting now wins
-    spec = charts.start_grid_chart(d).to_dict()
+    spec = charts.start_grid_chart(d).spec
     assert len(spec["layer"]) == 2
 
 
@@ -151,8 +155,48 @@ def test_price_duration_chart_is_the_regions_curve(name):
     region = region_for(name)
     frame = charts.price_duration_frame(region)
     pd.testing.assert_frame_equal(frame, duration_frame(region))
-    spec = charts.price_duration_chart(region).to_dict()
+    spec = charts.price_duration_chart(region).spec
     ticks = spec["encoding"]["y"]["axis"]["values"]
     low, high = frame["price_usd_per_mwh"].min(), frame["price_usd_per_mwh"].max()
     assert ticks and all(low <= t <= high for t in ticks)
     assert spec["encoding"]["y"]["scale"]["type"] == "symlog"
+
+
+def _fields(node) -> set[str]:
+    """Every ``field`` an encoding of a Vega-Lite spec names."""
+    if isinstance(node, dict):
+        own = {node["field"]} if isinstance(node.get("field"), str) else set()
+        return own.union(*(_fields(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_fields(v) for v in node))
+    return set()
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: charts.cumulative_chart(_decision("riot-rockdale", True)),
+        lambda: charts.waterfall_chart(_decision("riot-rockdale")),
+        lambda: charts.retrofit_chart(_decision("riot-rockdale")),
+        lambda: charts.schedule_chart(_decision("riot-rockdale")),
+        lambda: charts.start_grid_chart(_decision("riot-rockdale", True)),
+        lambda: charts.hybrid_grid_chart(_decision("apld-ellendale")),
+        lambda: charts.price_duration_chart(region_for("ERCOT")),
+    ],
+    ids=["cumulative", "waterfall", "retrofit", "schedule", "start", "hybrid", "price"],
+)
+def test_each_chart_is_valid_vega_lite_over_its_own_columns(build):
+    """The specs are written as plain dictionaries (no Altair validation on the page): each is
+    checked here against the Vega-Lite schema Altair ships, with its rows inline, and every
+    field it names is a column of its data."""
+    import jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    chart = build()
+    assert not chart.data.empty
+    assert _fields(chart.spec) <= set(chart.data.columns)
+    rows = chart.data.to_dict("records")
+    jsonschema.validate({**chart.spec, "data": {"values": rows}}, load_schema())
+    broken = {**chart.spec, "height": "tall"}  # the check can fail: a bad height is refused
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**broken, "data": {"values": rows}}, load_schema())

@@ -85,3 +85,30 @@ def test_the_clicked_site_comes_from_the_selection_event():
     assert site_from_selection({"indices": {}, "objects": {}}) is None
     assert site_from_selection({"objects": {"states": [{"name": "Texas"}]}}) is None
     assert site_from_selection(None) is None
+
+
+def test_the_outline_deck_is_the_deck_with_the_outlines_inline():
+    """OutlineDeck splices the outlines into the JSON: the same deck, parsed, as pydeck's own
+    serialising of the GeoJSON in the layer; and only where a layer names STATES_DATA."""
+    import json
+
+    import pydeck as pdk
+
+    from app_support.portfolio_view import STATES_DATA, OutlineDeck
+    from sites.geo import us_states_geojson
+
+    def deck(cls, data):
+        return cls(
+            layers=[
+                pdk.Layer("GeoJsonLayer", data, id="states", get_fill_color=[1, 2, 3]),
+                pdk.Layer("ScatterplotLayer", [{"x": 1.0}], id="dots", get_position=["x", "x"]),
+            ],
+            map_provider=None,
+            initial_view_state=pdk.ViewState(latitude=38.0, longitude=-96.0, zoom=3.0),
+        )
+
+    spliced = json.loads(deck(OutlineDeck, STATES_DATA).to_json())
+    inline = json.loads(deck(pdk.Deck, us_states_geojson()).to_json())
+    assert spliced == inline
+    assert len(spliced["layers"][0]["data"]["features"]) == 51  # the 50 states and DC
+    assert json.loads(deck(OutlineDeck, [{"a": 1}]).to_json())["layers"][0]["data"] == [{"a": 1}]
