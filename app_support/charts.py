@@ -389,7 +389,7 @@ def hybrid_grid_chart(decision: Decision, height: int = 220) -> VegaChart:
     """NPV of the split site by the share of its critical IT converted; the best split marked."""
     return _grid_chart(
         hybrid_grid_frame(decision),
-        _q("share_pct", title="Share converted (%)"),
+        _q("share_pct", title="Share converted (%)", scale={"domain": [0, 100], "nice": False}),
         _q("halls_converted", title="Halls converted"),
         height,
     )
