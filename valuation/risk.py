@@ -83,6 +83,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DELAY_GRID_MONTHS",
+    "EVAL_SLICE_PATHS",
     "RiskError",
     "SiteRisk",
     "PortfolioRiskResult",

@@ -57,8 +57,8 @@ __all__ = [
 ]
 
 ValueFn = Callable[[Any, DriverPaths], np.ndarray]
-T = TypeVar("T")
-R = TypeVar("R")
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 
 class ScaleoutError(ValuationError, ValueError):
@@ -314,7 +314,7 @@ def local_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def map_in_threads(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+def map_in_threads(fn: Callable[[_Item], _Result], items: Sequence[_Item]) -> Iterator[_Result]:
     """``fn`` over ``items`` on :func:`local_threads` threads, results in the items' order (so
     no number depends on the thread count), at most two items ahead of the consumer per thread
     (memory stays bounded by a few chunks)."""
@@ -325,7 +325,7 @@ def map_in_threads(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     # One BLAS thread per worker while the pool runs: the workers already fill the cores, and
     # BLAS threads on top of them would oversubscribe (and stall) a small machine.
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        pending: deque[Future[R]] = deque()
+        pending: deque[Future[_Result]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
             if len(pending) >= 2 * workers:
