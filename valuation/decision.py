@@ -34,7 +34,6 @@ from valuation.finance import CashFlowSummary, summarize_rows
 from valuation.formatting import usd
 from valuation.mining import hashprice_path
 from valuation.power import PriceSeries, economic_curtailment
-from valuation.scaleout import map_in_threads
 from valuation.scenario import Scenario
 from valuation.strategies import (
     CONVERTING,
@@ -49,6 +48,7 @@ from valuation.strategies import (
     mining_blocks,
     on_rows,
 )
+from valuation.threads import map_in_threads
 
 if TYPE_CHECKING:
     from models import RetrofitEstimate

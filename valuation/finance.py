@@ -609,31 +609,30 @@ def _macrs_monthly_weights(property_class: int) -> tuple[float, ...]:
     return tuple(float(w) for w in annual / 12.0 / annual.sum())
 
 
-@functools.lru_cache(maxsize=32)
-def _macrs_matrix(property_class: int, n: int, n_out: int) -> np.ndarray:
-    """``(n, n_out)``: the share of capex placed in month j depreciated in month t, the monthly
-    kernel (constant within each 12-month recovery year) at lag ``t - j >= 0``; read-only."""
-    monthly = np.repeat(np.asarray(_macrs_monthly_weights(property_class)), 12)
-    kernel = np.zeros(n_out)
-    kernel[: min(n_out, monthly.size)] = monthly[:n_out]
-    lag = np.arange(n_out)[None, :] - np.arange(n)[:, None]
-    matrix = np.where(lag >= 0, kernel[np.clip(lag, 0, None)], 0.0)
-    matrix.setflags(write=False)
-    return matrix
-
-
 def _macrs_convolve(capex: np.ndarray, property_class: int, n_out: int) -> np.ndarray:
-    """Capex placed in month j depreciating in months j, j+1, ...: each row times the
-    ``(n, n_out)`` kernel matrix, on the months where some row places capex only (capex comes
-    in a few months: construction, fleet refreshes), so one small matrix product. Products and
-    sums of non-negative numbers: the result is >= 0. A row's numbers depend only on the array
-    it is computed in (the months used are that array's), as the Monte Carlo's fixed blocks
-    need."""
+    """Capex placed in month j depreciating in months j, j+1, ...: the convolution of each row
+    with a kernel that is constant within each 12-month recovery year.
+
+    With B_t = capex placed in months t-11..t (a 12-month block sum of the cumulative capex),
+    ``dep_t = sum_y w_y B_{t - 12 y}``: one shifted add per recovery year instead of an
+    (n, n_out) matrix product (which runs into multi-threaded BLAS stalls on small busy
+    machines). Block sums of a non-decreasing cumulative sum are >= 0, so is the result. Each
+    row's numbers depend on that row alone (elementwise), whatever else is in the array.
+    """
     n = capex.shape[-1]
-    flat = capex.reshape(-1, n)
-    used = np.flatnonzero(flat.any(axis=0))
-    dep = flat[:, used] @ _macrs_matrix(property_class, n, n_out)[used]
-    return dep.reshape(*capex.shape[:-1], n_out)
+    cum = np.cumsum(capex, axis=-1)
+    if n_out > n:
+        cum = np.concatenate([cum, np.repeat(cum[..., -1:], n_out - n, axis=-1)], axis=-1)
+    lagged = np.zeros_like(cum)
+    lagged[..., 12:] = cum[..., :-12]
+    block = cum - lagged
+    dep = np.zeros_like(cum)
+    for year, weight in enumerate(_macrs_monthly_weights(property_class)):
+        shift = 12 * year
+        if shift >= n_out:
+            break
+        dep[..., shift:] += weight * block[..., : n_out - shift]
+    return dep
 
 
 def macrs_depreciation_usd(
@@ -654,8 +653,7 @@ def macrs_depreciation_usd(
     Simplification on the monthly grid: each tax year's percentage is spread evenly over 12
     months and the first tax year starts in the month placed in service. The sum of a row equals
     the cost basis when ``n_months >= n + 12 * recovery years + 12``; by default ``n_months = n``
-    and depreciation after the horizon is cut off. Vectorised: one matrix product (months with
-    capex x months out).
+    and depreciation after the horizon is cut off. Vectorised: one shifted add per recovery year.
     """
     capex = _flows(capex_usd, "capex_usd")
     if property_class not in MACRS_ANNUAL_PERCENT:
@@ -1088,7 +1086,9 @@ def project_cash_flows(
         A frozen dataclass, one ``(..., n_months)`` array per field, all USD except ``dscr``
         (a ratio): ``revenue_usd``, ``opex_usd``, ``ebitda_usd``, ``capex_usd``,
         ``depreciation_usd``, ``interest_usd``, ``tax_usd``, ``terminal_value_usd``,
-        ``unlevered_fcf_usd``, ``levered_fcf_usd``, ... (``as_dict()`` for a frame).
+        ``unlevered_fcf_usd``, ``levered_fcf_usd``, ... (``as_dict()`` for a frame). Without
+        ``debt`` the debt fields (interest, draws, principal, service, balance, ``dscr``) are
+        read-only views of 0 (nan for ``dscr``): copy before writing to them.
 
     References
     ----------

@@ -48,7 +48,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array
-from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+from valuation.threads import one_blas_thread
 
 __all__ = ["MAX_SITES_PER_YEAR", "CERTIFY_TOL", "certified_mw_plan"]
 
@@ -170,7 +171,10 @@ def _certified_mw_plan(
         best_bound = min(best_bound, bound)
         if not added or best_bound - (-lp.fun) <= CERTIFY_TOL:
             break
-    plan = _integer_plan(lp.x, col_year, col_sites, value, n_sites, n_years)
+    left_s = time_limit_s - (time.perf_counter() - t0)
+    if left_s <= 0:
+        return None
+    plan = _integer_plan(lp.x, col_year, col_sites, value, n_sites, n_years, left_s)
     if plan is None:
         return None
     got = float(value[np.flatnonzero(plan >= 0), plan[plan >= 0]].sum())
@@ -202,7 +206,7 @@ def certified_mw_plan(
     The knapsacks' small matrix products run on one BLAS thread: threads only contend here
     (measured on the 28 example sites, two shared cores: 0.5 s on one thread, 1.5 s on two).
     """
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         return _certified_mw_plan(value, allowed, mw, mw_cap, time_limit_s)
 
 
@@ -233,8 +237,10 @@ def _integer_plan(
     value: np.ndarray,
     n_sites: int,
     n_years: int,
+    time_limit_s: float,
 ) -> np.ndarray | None:
-    """The master's 0-1 solution as start years, or the best 0-1 choice of its columns."""
+    """The master's 0-1 solution as start years, or the best 0-1 choice of its columns (within
+    the time left, else None)."""
     if not ((y < 1e-9) | (y > 1 - 1e-9)).all():
         a, c = _master(col_year, col_sites, value, n_sites, n_years)
         res = milp(
@@ -242,7 +248,7 @@ def _integer_plan(
             integrality=np.ones(c.size),
             bounds=Bounds(0, 1),
             constraints=[LinearConstraint(a, -np.inf, np.ones(a.shape[0]))],
-            options={"mip_rel_gap": 0.0, "time_limit": 5.0},
+            options={"mip_rel_gap": 0.0, "time_limit": float(time_limit_s)},
         )
         if res.status != 0 or res.x is None:
             return None

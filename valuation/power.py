@@ -444,10 +444,6 @@ class ScaledPricePoints:
     def n_months(self) -> int:
         return int(self.points_usd_per_mwh.shape[0])
 
-    def materialise(self) -> np.ndarray:
-        """The prices themselves ``(..., n_months, K)`` ($/MWh)."""
-        return self.scale[..., None] * self.points_usd_per_mwh
-
 
 def economic_curtailment(
     mining_value_usd_per_mwh: object,

@@ -64,7 +64,6 @@ from valuation.drivers import (
 )
 from valuation.errors import ValuationError
 from valuation.power import ScaledPricePoints
-from valuation.scaleout import map_in_threads
 from valuation.scenario import Scenario
 from valuation.stories import Stories, path_features, stories
 from valuation.strategies import (
@@ -77,6 +76,7 @@ from valuation.strategies import (
     mining_blocks,
     on_rows,
 )
+from valuation.threads import map_in_threads
 
 if TYPE_CHECKING:
     from sites.schema import Site
@@ -209,8 +209,15 @@ def prepare(
         # Every bucket's rows mine on the base bucket's profiles (the delay moves the halls'
         # ready-for-service, not the construction start that ends mining), so one mining call
         # per path serves them all.
-        assert np.array_equal(models[-1].plan.mining_weight_mw, models[0].plan.mining_weight_mw)
-        assert np.array_equal(models[-1].profiles.end_month, models[0].profiles.end_month)
+        for name, got, want in (
+            ("mining_weight_mw", models[-1].plan.mining_weight_mw, models[0].plan.mining_weight_mw),
+            ("end_month", models[-1].profiles.end_month, models[0].profiles.end_month),
+        ):
+            if not np.array_equal(got, want):
+                raise RiskError(
+                    f"site {site.id!r}: the model with {d} more months of delay mines on other "
+                    f"profiles ({name} differs); allowed: the same mining in every delay bucket"
+                )
     p = full.signing_probability if signing_probability is None else float(signing_probability)
     if not (math.isfinite(p) and 0.0 <= p <= 1.0):
         raise RiskError(f"signing_probability={signing_probability!r}: a probability in [0, 1]")
@@ -265,8 +272,8 @@ def _take(blocks: MiningRows, idx: np.ndarray) -> MiningRows:
 
 def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
     """``(K, R)`` row NPVs of the chosen-rows model on ``paths`` (at most one block; each
-    path's own drivers): mining on slices of ``prep.slice_paths`` paths (memory), then the
-    evaluator once per delay bucket on the block."""
+    path's own drivers): mining on slices of ``prep.slice_paths`` paths (memory), summed onto
+    the rows, then the evaluator per delay bucket on slices of ``EVAL_SLICE_PATHS`` paths."""
     base = prep.models[0]
     parts = []
     for start in range(0, paths.n_paths, prep.slice_paths):

@@ -23,15 +23,11 @@ be deterministic, and be importable on the workers (a module-level function).
 from __future__ import annotations
 
 import math
-import os
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from valuation import risk_stats
 from valuation.drivers import (
@@ -43,6 +39,7 @@ from valuation.drivers import (
     generate_blocks,
 )
 from valuation.errors import ValuationError
+from valuation.threads import map_in_threads
 
 __all__ = [
     "BlockSummary",
@@ -52,13 +49,9 @@ __all__ = [
     "run_portfolio",
     "summarize_blocks",
     "ValueFn",
-    "local_threads",
-    "map_in_threads",
 ]
 
 ValueFn = Callable[[Any, DriverPaths], np.ndarray]
-_Item = TypeVar("_Item")
-_Result = TypeVar("_Result")
 
 
 class ScaleoutError(ValuationError, ValueError):
@@ -303,35 +296,6 @@ def _assemble(
         portfolio_blocks, None if portfolio_values is None else np.concatenate(portfolio_values)
     )
     return PortfolioRisk(sites=sites, portfolio=port)
-
-
-def local_threads() -> int:
-    """Worker threads for a local run: the cores this process may use (numpy releases the
-    GIL inside its array operations, so the chunks' arithmetic runs in parallel)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def map_in_threads(fn: Callable[[_Item], _Result], items: Sequence[_Item]) -> Iterator[_Result]:
-    """``fn`` over ``items`` on :func:`local_threads` threads, results in the items' order (so
-    no number depends on the thread count), at most two items ahead of the consumer per thread
-    (memory stays bounded by a few chunks)."""
-    workers = min(local_threads(), len(items))
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    # One BLAS thread per worker while the pool runs: the workers already fill the cores, and
-    # BLAS threads on top of them would oversubscribe (and stall) a small machine.
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        pending: deque[Future[_Result]] = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def _run_local(value_fn, sites, bases, drivers, seed, n_paths, chunks, keep_paths):  # noqa: ANN001, ANN202

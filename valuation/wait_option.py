@@ -62,7 +62,6 @@ from valuation.options import (
     conversion_option,
 )
 from valuation.power import ScaledPricePoints
-from valuation.scaleout import map_in_threads
 from valuation.strategies import (
     MiningRows,
     SiteModel,
@@ -72,6 +71,7 @@ from valuation.strategies import (
     mining_rows,
     on_rows,
 )
+from valuation.threads import map_in_threads
 
 __all__ = [
     "WaitOptionError",

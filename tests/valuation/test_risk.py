@@ -204,9 +204,9 @@ def test_chunk_size_changes_no_number(local_run) -> None:  # noqa: ANN001
 
 def test_thread_count_changes_no_number(local_run, monkeypatch) -> None:  # noqa: ANN001
     """Local chunks run on the cores' threads; one thread gives the same numbers bit for bit."""
-    from valuation import scaleout
+    from valuation import threads
 
-    monkeypatch.setattr(scaleout, "local_threads", lambda: 1)
+    monkeypatch.setattr(threads, "local_threads", lambda: 1)
     _same(local_run, simulate(SITES["corz-muskogee"], SHORT, n_paths=N_PATHS, seed=9,
                               chunk_paths=1))  # fmt: skip
 

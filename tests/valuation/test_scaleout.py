@@ -70,27 +70,11 @@ def test_chunk_size_changes_no_number(local) -> None:  # noqa: ANN001
 
 def test_local_thread_count_changes_no_number(local, monkeypatch) -> None:  # noqa: ANN001
     """The local run on one thread and on four gives the numbers of the default run."""
-    from valuation import scaleout
+    from valuation import threads
 
-    for threads in (1, 4):
-        monkeypatch.setattr(scaleout, "local_threads", lambda t=threads: t)
+    for n in (1, 4):
+        monkeypatch.setattr(threads, "local_threads", lambda n=n: n)
         _assert_identical(local, _run(blocks_per_chunk=1))
-
-
-def test_map_in_threads_keeps_the_order_and_raises_the_first_error(monkeypatch) -> None:  # noqa: ANN001
-    from valuation import scaleout
-
-    monkeypatch.setattr(scaleout, "local_threads", lambda: 3)
-    items = list(range(23))
-    assert list(scaleout.map_in_threads(lambda i: i * i, items)) == [i * i for i in items]
-
-    def fail_at_5(i: int) -> int:
-        if i == 5:
-            raise ValueError("item 5")
-        return i
-
-    with pytest.raises(ValueError, match="item 5"):
-        list(scaleout.map_in_threads(fail_at_5, items))
 
 
 def test_dask_equals_local_bitwise_and_worker_count_changes_nothing(local, cluster) -> None:  # noqa: ANN001
