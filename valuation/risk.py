@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -260,9 +260,7 @@ def _blocks(model: SiteModel, hp: np.ndarray, power_scale: np.ndarray) -> Mining
     docstring)."""
     curve = model.prices_usd_per_mwh  # (n, points), ascending
     prices = ScaledPricePoints(curve, power_scale) if curve.shape[-1] else None
-    blocks = mining_blocks(model, hp, prices=prices, per_row=True)
-    assert isinstance(blocks, MiningRows)
-    return blocks
+    return cast(MiningRows, mining_blocks(model, hp, prices=prices, per_row=True))
 
 
 def _take(blocks: MiningRows, idx: np.ndarray) -> MiningRows:
@@ -293,7 +291,7 @@ def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
     for j in np.unique(bucket):  # a loop over the few delay buckets
         in_bucket = np.flatnonzero(bucket == j)
         # The evaluator on slices of the bucket's paths: its (paths, rows, months) arrays stay
-        # small enough for the CPU's caches (several times faster than one call on the block).
+        # small (memory bounded whatever the number of rows, e.g. every start row).
         for first in range(0, in_bucket.size, EVAL_SLICE_PATHS):
             idx = in_bucket[first : first + EVAL_SLICE_PATHS]
             got = evaluate(
