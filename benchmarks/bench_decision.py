@@ -15,24 +15,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+
+from timing import median_seconds
 
 from sites import load_example_portfolio
 from valuation.decision import compare, compare_portfolio
 from valuation.regions import region_for
 from valuation.scenario import Scenario
-
-
-def _median_s(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -47,8 +38,8 @@ def main() -> None:
     typical = valued[(len(valued) - 1) // 2]
     largest = max(valued, key=lambda s: (s.power.contracted_mw, s.facility.hall_count or 0))
 
-    per_site = {s.id: _median_s(lambda s=s: compare(s, scenario), args.repeat) for s in valued}
-    whole = _median_s(lambda: compare_portfolio(sites, scenario), 5)
+    per_site = {s.id: median_seconds(lambda s=s: compare(s, scenario), args.repeat) for s in valued}
+    whole = median_seconds(lambda: compare_portfolio(sites, scenario), 5)
     slowest = max(per_site, key=per_site.__getitem__)
 
     def ms(seconds: float) -> str:
@@ -79,8 +70,8 @@ def main() -> None:
     ):  # fmt: skip
         base_t, new_t = [], []
         for _ in range(args.repeat):  # alternate, so machine load falls on both alike
-            base_t.append(_median_s(base_fn, 1))
-            new_t.append(_median_s(fn, 1))
+            base_t.append(median_seconds(base_fn, 1))
+            new_t.append(median_seconds(fn, 1))
         b, t = statistics.median(base_t), statistics.median(new_t)
         print(f"compare, typical site, {label}: median {ms(t)} ({t / b:.2f}x the site without)")
 

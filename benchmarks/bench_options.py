@@ -13,23 +13,13 @@ schedule), under budgets from loose to tight (``--quick``: the first two). Timin
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 
 import numpy as np
+from timing import median_seconds
 
 from valuation.options import conversion_option, longstaff_schwartz
 from valuation.portfolio import plan_conversions
-
-
-def _median_s(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def synthetic_conversion(n_paths: int, n_years: int = 15, seed: int = 0) -> dict:
@@ -121,8 +111,8 @@ def main() -> None:
     data = synthetic_conversion(n_paths)
     ex, df, hold, x = engine_inputs(data)
     option = conversion_option(**data)
-    t_option = _median_s(lambda: conversion_option(**data), repeat)
-    t_engine = _median_s(
+    t_option = median_seconds(lambda: conversion_option(**data), repeat)
+    t_engine = median_seconds(
         lambda: longstaff_schwartz(ex, df, x, holding_cash_flow_usd=hold, keep_boundary=False),
         repeat,
     )

@@ -22,12 +22,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
+from timing import median_seconds
 
 from sites import load_example_portfolio
 from valuation.conversion_plan import plan_portfolio, start_table
@@ -37,15 +37,6 @@ from valuation.strategies import build_site_model, evaluate, on_rows
 from valuation.wait_option import option_to_wait, wait_inputs
 
 LARGEST = "iren-sweetwater"
-
-
-def _median_s(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 @contextlib.contextmanager
@@ -123,7 +114,7 @@ def bench_plan(sites: dict, scenario: Scenario, quick: bool) -> None:
     """The 28-site plan under each budget case (module docstring)."""
     table = start_table(list(sites.values()), scenario)
     with _quiet():
-        t_free = _median_s(lambda: plan_portfolio(table), 3)
+        t_free = median_seconds(lambda: plan_portfolio(table), 3)
     cases = [
         ("total $5B", {"equity_budget_usd_total": 5e9}),
         ("$2B/yr", {"equity_budget_usd_per_year": 2e9}),

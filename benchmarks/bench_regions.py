@@ -10,25 +10,15 @@ building the same monthly table (the baseline, measured in the same run), as a r
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from timing import median_seconds
 
 from valuation.power import PowerContract, PriceSeries
 from valuation.regions import all_regions
 from valuation.replay import mining_value_usd_per_mwh, replay
-
-
-def _median_s(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _loop_replay(series: PriceSeries, r: float, mw: float, flex: float) -> dict:
@@ -58,7 +48,7 @@ def main() -> None:
         t0 = time.perf_counter()
         region.price_curve(744)
         first = time.perf_counter() - t0
-        cached = _median_s(lambda r=region: r.price_curve(744), repeat)
+        cached = median_seconds(lambda r=region: r.price_curve(744), repeat)
         print(f"{region.name:10s} first curve {first * 1e3:7.1f} ms, cached {cached * 1e6:6.1f} us")
     end = "2023-09-01" if args.quick else "2024-08-01"
     stamps = pd.date_range("2023-08-01", end, freq="5min", inclusive="left")
@@ -66,8 +56,8 @@ def main() -> None:
     series = PriceSeries(stamps, prices, 5 / 60)
     contract = PowerContract(contract_type="fixed_ppa", price_usd_per_mwh=25.0, flexible_share=0.95)
     r = mining_value_usd_per_mwh(60.0, 25.0)
-    fast = _median_s(lambda: replay(series, contract, 100.0, 25.0, 60.0), repeat)
-    slow = _median_s(lambda: _loop_replay(series, r, 100.0, 0.95), repeat)
+    fast = median_seconds(lambda: replay(series, contract, 100.0, 25.0, 60.0), repeat)
+    slow = median_seconds(lambda: _loop_replay(series, r, 100.0, 0.95), repeat)
     print(
         f"replay of {len(stamps):,} 5-minute prices: {fast * 1e3:.1f} ms; plain Python loop (same table) "
         f"{slow * 1e3:.1f} ms; ratio loop/replay {slow / fast:.1f}x"

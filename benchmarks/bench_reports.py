@@ -9,21 +9,11 @@ Run: ``python benchmarks/bench_reports.py [--sites N] [--quick]`` (``--quick``: 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
+
+from timing import median_seconds
 
 from reports import build_pack, pack_bytes
 from sites import load_example_portfolio
-
-
-def _median_s(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -36,9 +26,9 @@ def main() -> None:
     sites = load_example_portfolio()[:n]
     pack = build_pack(sites)  # warm: imports, price curve, fonts
     pack_bytes(pack, "xlsx"), pack_bytes(pack, "pdf")
-    value_s = _median_s(lambda: build_pack(sites), repeat)
-    xlsx_s = _median_s(lambda: pack_bytes(pack, "xlsx"), repeat)
-    pdf_s = _median_s(lambda: pack_bytes(pack, "pdf"), repeat)
+    value_s = median_seconds(lambda: build_pack(sites), repeat)
+    xlsx_s = median_seconds(lambda: pack_bytes(pack, "xlsx"), repeat)
+    pdf_s = median_seconds(lambda: pack_bytes(pack, "pdf"), repeat)
     print(f"board pack, {len(pack.results)} sites, median of {repeat}:")
     for name, t in (("value (baseline)", value_s), ("workbook", xlsx_s), ("memo", pdf_s)):
         print(f"  {name:<17} {t:7.2f} s  {t / len(sites) * 1000:7.0f} ms/site  "

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import settings
 from loopback import (
     LIVE_API_ANSWERS,
+    free_port,
     guarded_connect,
     guarded_getaddrinfo,
     serve_json,
@@ -49,12 +50,6 @@ def _find_pg_bin() -> Path | None:
         if Path(cand, "initdb").exists() and Path(cand, "pg_ctl").exists():
             return Path(cand)
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +96,7 @@ def postgres_url() -> Iterator[str]:
             "--no-sync",
         ]
     )
-    port = _free_port()
+    port = free_port()
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
     try:
         run(
@@ -140,6 +135,25 @@ def postgres_url() -> Iterator[str]:
             timeout=60,
         )
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh empty store database: a SQLite file, and the real PostgreSQL server above (left
+    empty for the next test). tests/app overrides it with the app's own store."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    from sqlalchemy import create_engine
+
+    from sites.store import metadata
+
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+    engine.dispose()
 
 
 @pytest.fixture

@@ -1,14 +1,44 @@
-"""Test helpers for staying offline: the network guard that conftest.py installs, and a real HTTP
-server on loopback that plays the live market API. A module of its own (not conftest.py, whose
-name other test folders reuse) so tests can import it by name."""
+"""Test helpers for staying offline: the network guard that conftest.py installs, a real HTTP
+server on loopback that plays the live market API, a free loopback port, and the Chromium the
+browser tests drive. A module of its own (not conftest.py, whose name other test folders reuse)
+so tests can import it by name."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+# Debian's Chromium (``apt-get install chromium``; bash scripts/test.sh installs it) or $CHROMIUM.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_or_skip() -> str:
+    """The Chromium binary's path; without one the test fails under CI (so a missing browser
+    never passes silently there) and is skipped with the install hint elsewhere."""
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return CHROMIUM
+    message = (
+        f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+        "(bash scripts/test.sh does this) or point $CHROMIUM at a Chromium binary."
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 class NetworkAccessError(RuntimeError):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from page_helpers import store_with
 from streamlit.testing.v1 import AppTest
 
 from reports import pack_bytes
@@ -25,10 +26,7 @@ N_SITES = 3  # a small store keeps the page's valuation quick
 
 @pytest.fixture
 def store(db_url: str) -> SiteStore:
-    store = SiteStore(db_url, seed=False)
-    for site in load_example_portfolio()[:N_SITES]:
-        store.save(site)
-    return store
+    return store_with(db_url, load_example_portfolio()[:N_SITES])
 
 
 def _page(session: dict | None = None) -> AppTest:

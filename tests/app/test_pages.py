@@ -9,9 +9,9 @@ example portfolio. AppTest cannot type into ``st.data_editor``: its edits are se
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
+from page_helpers import as_seen, metric_value
 from streamlit.testing.v1 import AppTest
 
 from sites.store import SiteStore
@@ -26,18 +26,6 @@ def _app(page: str | None = None) -> AppTest:
     if page is not None:
         at.switch_page(page)
     return at
-
-
-def as_seen(markdown: str) -> str:
-    """What the reader sees of a Markdown body whose user text was escaped (``md_escape``)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def _metric(at: AppTest, label: str) -> str:
-    for metric in at.metric:
-        if metric.label == label:
-            return metric.value
-    raise AssertionError(f"no metric {label!r}; shown: {[m.label for m in at.metric]}")
 
 
 def _store(url: str) -> SiteStore:
@@ -227,7 +215,7 @@ def test_market_shows_dated_defaults_and_places_the_offer(db_url):
     at = _app("app_pages/market.py").run()
     assert not at.exception
     assert at.title[0].value == "Market & comparables"
-    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+    assert metric_value(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
     assert any(f"{DEFAULT_MARKET.as_of:%d %B %Y}" in h.value for h in at.subheader)
 
     comparable = HOSTING_DEALS[HOSTING_DEALS["comparable"]]
@@ -244,13 +232,13 @@ def test_market_fetches_live_data_only_on_the_click(db_url, live_api_url, monkey
 
     monkeypatch.setenv("HASHPIVOT_LIVE_API_URL", live_api_url)
     at = _app("app_pages/market.py").run()
-    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+    assert metric_value(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
     next(b for b in at.button if b.label == "Fetch live market data").click().run()
     assert not at.exception
-    assert _metric(at, "Bitcoin price") == "$91,250"  # the loopback API's USD price
+    assert metric_value(at, "Bitcoin price") == "$91,250"  # the loopback API's USD price
     assert any("Every page now values with them" in s.value for s in at.success)
     next(b for b in at.button if b.label == "Back to the offline defaults").click().run()
-    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+    assert metric_value(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
 
 
 def test_market_keeps_the_defaults_when_the_live_source_fails(db_url, monkeypatch):
@@ -261,7 +249,7 @@ def test_market_keeps_the_defaults_when_the_live_source_fails(db_url, monkeypatc
     next(b for b in at.button if b.label == "Fetch live market data").click().run()
     assert not at.exception
     assert any("Live data unavailable" in as_seen(w.value) for w in at.warning)
-    assert _metric(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
+    assert metric_value(at, "Bitcoin price") == f"${DEFAULT_MARKET.btc_price_usd:,.0f}"
 
 
 # --- Portfolio and site decision ---------------------------------------------------------------------
@@ -277,14 +265,14 @@ def test_portfolio_shows_the_library_figures_and_opens_a_site(db_url):
     assert at.title[0].value == "Portfolio"
     table = compare_portfolio(_store(db_url).list(), Scenario())
     valued = table[table["error"].fillna("") == ""] if "error" in table else table
-    assert _metric(at, "Sites") == str(len(valued))
-    assert _metric(at, "Power rights") == fmt.power(valued["power_mw"].sum())
+    assert metric_value(at, "Sites") == str(len(valued))
+    assert metric_value(at, "Power rights") == fmt.power(valued["power_mw"].sum())
     wins = valued["value_of_converting_usd"] > 0
-    assert _metric(at, "Value of converting") == fmt.usd(
+    assert metric_value(at, "Value of converting") == fmt.usd(
         valued.loc[wins, "value_of_converting_usd"].sum()
     )
-    assert _metric(at, "Better converted") == f"{int(wins.sum())} of {len(valued)}"
-    assert _metric(at, "Portfolio value") == fmt.usd(valued["best_npv_usd"].sum())
+    assert metric_value(at, "Better converted") == f"{int(wins.sum())} of {len(valued)}"
+    assert metric_value(at, "Portfolio value") == fmt.usd(valued["best_npv_usd"].sum())
 
     last = str(valued.iloc[-1]["site_id"])
     at.selectbox(key="portfolio_open_site").set_value(last).run()
@@ -306,7 +294,7 @@ def test_site_page_revalues_when_the_lease_slider_moves(db_url):
     assert not at.exception
     assert at.selectbox(key="site_select").value == site.id
     base = compare(site, Scenario())
-    assert _metric(at, "Value of converting") == fmt.usd(base.value_of_converting_usd)
+    assert metric_value(at, "Value of converting") == fmt.usd(base.value_of_converting_usd)
     assert base.recommendation in [as_seen(i.body) for i in at.success] + [
         as_seen(i.body) for i in at.info
     ]
@@ -314,14 +302,14 @@ def test_site_page_revalues_when_the_lease_slider_moves(db_url):
     for key in ("keep_mining", "convert"):
         assert fmt.usd(base.strategies[key].summary.npv_usd) in list(paths["NPV"])
     c = base.conversion
-    assert _metric(at, "Return on converting") == fmt.annual_return(
+    assert metric_value(at, "Return on converting") == fmt.annual_return(
         c.irr_per_year, c.irr_kind, c.mirr_per_year
     )
 
     at.slider(key="lease_rate").set_value(180.0).run()
     assert not at.exception
     moved = compare(site, dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=180.0))
-    shown = _metric(at, "Value of converting")
+    shown = metric_value(at, "Value of converting")
     assert shown == fmt.usd(moved.value_of_converting_usd)
     # A higher rent never lowers the value of converting (the library's invariant, seen on screen).
     assert moved.value_of_converting_usd > base.value_of_converting_usd

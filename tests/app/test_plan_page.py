@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from page_helpers import metric_value
 from streamlit.testing.v1 import AppTest
 
 from sites.store import SiteStore
@@ -19,21 +19,11 @@ N_SITES = 4  # a small store keeps the page fast
 
 
 @pytest.fixture
-def small_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    url = f"sqlite:///{tmp_path / 'plan.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    store = SiteStore(url, seed=True)
+def small_store(db_url: str) -> SiteStore:
+    store = SiteStore(db_url, seed=True)
     for site in store.list()[N_SITES:]:
         store.delete(site.id)
-    yield store
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return store
 
 
 def test_plan_page_shows_the_librarys_plan(small_store):
@@ -45,14 +35,14 @@ def test_plan_page_shows_the_librarys_plan(small_store):
     assert not at.exception
     assert at.title[0].value == "Portfolio plan"
     free = plan_portfolio(table, first_year=2025)
-    assert _metric(at, "Plan value") == usd(free.value_usd)
-    assert _metric(at, "Sites converting") == f"{len(free.timeline)} of {len(sites)}"
+    assert metric_value(at, "Plan value") == usd(free.value_usd)
+    assert metric_value(at, "Sites converting") == f"{len(free.timeline)} of {len(sites)}"
     assert any(t.value == free.shadow_sentence for t in at.text)
     assert len(at.get("vega_lite_chart")) == 2  # the timeline and the funding curve
 
     at.number_input(key="plan_budget_total").set_value(300.0).run()
     assert not at.exception
     tight = plan_portfolio(table, equity_budget_usd_total=300e6, first_year=2025)
-    assert _metric(at, "Plan value") == usd(tight.value_usd)
+    assert metric_value(at, "Plan value") == usd(tight.value_usd)
     assert tight.value_usd < free.value_usd
     assert any(t.value == tight.shadow_sentence and "in total" in t.value for t in at.text)

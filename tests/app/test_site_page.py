@@ -9,10 +9,10 @@ the helpers that word it (``app_support.site_view``), never copied from the page
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date
 from pathlib import Path
 
+from page_helpers import as_seen, metric_value
 from streamlit.testing.v1 import AppTest
 
 from app_support import loaders, site_view
@@ -41,18 +41,6 @@ def _site_page(site_id: str, scenario: Scenario | None = None) -> AppTest:
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     return at
-
-
-def as_seen(markdown: str) -> str:
-    """What the reader sees of a Markdown body whose text was escaped (``md_escape``)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def _metric(at: AppTest, label: str) -> str:
-    for metric in at.metric:
-        if metric.label == label:
-            return metric.value
-    raise AssertionError(f"no metric {label!r}; shown: {[m.label for m in at.metric]}")
 
 
 def _table(at: AppTest, column: str):
@@ -110,10 +98,10 @@ def test_mine_then_convert_names_the_month_to_start(db_url):
     at = _site_page(site.id, scenario)
     assert expected.recommendation in _seen(at)
     assert f"(month {month})" in expected.recommendation
-    assert _metric(at, "Start looking for a tenant") == f"in {fmt.months(month)}"
+    assert metric_value(at, "Start looking for a tenant") == f"in {fmt.months(month)}"
     paths = _table(at, "Path")
     assert f"★ {expected.strategies['mine_then_convert'].label}" in list(paths["Path"])
-    assert _metric(at, "Value of converting") == fmt.usd(expected.value_of_converting_usd)
+    assert metric_value(at, "Value of converting") == fmt.usd(expected.value_of_converting_usd)
     waiting = site_view.waiting_line(expected)
     assert waiting is not None and waiting in _seen(at)
 
@@ -135,14 +123,14 @@ def test_region_fleet_snapshot_and_unknown_land(db_url):
     # The snapshot's age against today's date.
     _, age = site_view.snapshot_age(Scenario().market.as_of, date.today())
     assert any(age in w for w in _seen(at))
-    assert _metric(at, "Land") == fmt.acres(site.land.acres_owned + site.land.acres_leased)
-    assert _metric(at, "Land") != fmt.UNKNOWN
+    assert metric_value(at, "Land") == fmt.acres(site.land.acres_owned + site.land.acres_leased)
+    assert metric_value(at, "Land") != fmt.UNKNOWN
 
     # A site whose land nobody entered shows "unknown", never "0 acres".
     blank = store.get("apld-ellendale")
     assert blank.land.acres_owned == blank.land.acres_leased == 0
     at = _site_page(blank.id)
-    assert _metric(at, "Land") == "unknown"
+    assert metric_value(at, "Land") == "unknown"
     assert "0 acres" not in [m.value for m in at.metric]
 
 

@@ -5,10 +5,10 @@ which sites flip, and the compare page shows the library's figures for each site
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import pytest
+from page_helpers import as_seen, metric_value, store_with
 from streamlit.testing.v1 import AppTest
 
 from app_support.portfolio_view import flips, flips_sentence, site_label
@@ -26,10 +26,7 @@ N_SITES = 4  # a small store keeps each page's valuation quick
 
 @pytest.fixture
 def store(db_url: str) -> SiteStore:
-    store = SiteStore(db_url, seed=False)
-    for site in load_example_portfolio()[:N_SITES]:
-        store.save(site)
-    return store
+    return store_with(db_url, load_example_portfolio()[:N_SITES])
 
 
 def _app(page: str, params: dict[str, str] | None = None) -> AppTest:
@@ -38,14 +35,6 @@ def _app(page: str, params: dict[str, str] | None = None) -> AppTest:
         at.query_params[key] = value
     at.switch_page(page)
     return at.run()
-
-
-def as_seen(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def _params(at: AppTest) -> dict[str, str]:
@@ -71,13 +60,13 @@ def test_a_lease_set_on_the_site_page_holds_on_the_portfolio(store):
     assert _params(at) == {"lease": "102"}  # the portfolio names no site
     table = compare_portfolio(store.list(), lease_102)
     wins = table["value_of_converting_usd"] > 0
-    assert _metric(at, "Value of converting") == fmt.usd(
+    assert metric_value(at, "Value of converting") == fmt.usd(
         table.loc[wins, "value_of_converting_usd"].sum()
     )
     # Back on the site page, still $102 and the site's value under it.
     at.switch_page("app_pages/site.py").run()
     assert at.slider(key="lease_rate").value == 102.0
-    assert _metric(at, "Value of converting") == fmt.usd(
+    assert metric_value(at, "Value of converting") == fmt.usd(
         compare(site, lease_102).value_of_converting_usd
     )
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_helpers import run_cli, sites_folder
 from pypdf import PdfReader
 
-from cli.main import main
 from reports.excel import SUMMARY_HEADER_ROW
 from sites import load_example_portfolio
 from sites.io import write_sites
@@ -33,20 +33,13 @@ def three_sites():
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_sites) -> Path:
-    monkeypatch.setenv("HASHPIVOT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.chdir(tmp_path)
-    write_sites(three_sites, tmp_path / "sites.csv")
-    return tmp_path
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return sites_folder(tmp_path, monkeypatch, three_sites)
 
 
 def test_value_writes_the_workbook_and_the_memo(env, capsys, three_sites):
-    code, out, err = _run(capsys, "value", "sites.csv", "--out", "pack.xlsx", "--out", "pack.pdf")
+    code, out, err = run_cli(
+        capsys, "value", "sites.csv", "--out", "pack.xlsx", "--out", "pack.pdf"
+    )
     assert code == 0, err
     assert "Wrote pack.xlsx" in out and "Wrote pack.pdf" in out
     wb = openpyxl.load_workbook(env / "pack.xlsx")
@@ -68,7 +61,7 @@ def test_value_writes_the_workbook_and_the_memo(env, capsys, three_sites):
 
 
 def test_json_output_parses_and_matches_the_valuation(env, capsys, three_sites):
-    code, out, _ = _run(capsys, "value", "sites.csv", "--site", three_sites[1].id, "--json")
+    code, out, _ = run_cli(capsys, "value", "sites.csv", "--site", three_sites[1].id, "--json")
     assert code == 0
     data = json.loads(out)
     assert data["ok"] is True and data["scenario"]["name"] == "base"
@@ -92,13 +85,13 @@ def test_a_bad_file_exits_1_naming_every_row_and_field(env, capsys, three_sites)
             three_sites[2].power, interruptible_share=1.5)),
     ]  # fmt: skip
     write_sites(bad, env / "bad.csv")
-    code, out, err = _run(capsys, "value", "bad.csv", "--out", "pack.xlsx")
+    code, out, err = run_cli(capsys, "value", "bad.csv", "--out", "pack.xlsx")
     assert code == 1
     assert "2 problems" in err
     assert "row 3, latitude = 123.0" in err
     assert "row 4, interruptible_share = 1.5" in err
     assert not (env / "pack.xlsx").exists()
-    code, out, err = _run(capsys, "value", "bad.csv", "--json")
+    code, out, err = run_cli(capsys, "value", "bad.csv", "--json")
     assert code == 1
     data = json.loads(out)
     assert data["ok"] is False and data["exit_code"] == 1 and len(data["problems"]) == 2
@@ -117,33 +110,33 @@ def test_a_bad_file_exits_1_naming_every_row_and_field(env, capsys, three_sites)
     ],
 )
 def test_usage_errors_exit_2(env, capsys, argv):
-    code, out, err = _run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 2
     assert err and not out
 
 
 def test_input_errors_exit_1_and_say_what(env, capsys, three_sites):
-    code, _, err = _run(capsys, "value", "missing.csv")
+    code, _, err = run_cli(capsys, "value", "missing.csv")
     assert code == 1 and "missing.csv" in err
-    code, _, err = _run(capsys, "value", "sites.csv", "--site", "nope", "--site", "nada")
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--site", "nope", "--site", "nada")
     assert code == 1 and "'nope'" in err and "'nada'" in err
-    code, _, err = _run(capsys, "value", "sites.csv", "--scenario", "not saved")
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--scenario", "not saved")
     assert code == 1 and "no scenario of that name" in err
     (env / "bad.json").write_text(json.dumps({"lease_rate_usd_per_kw_month": -1}))
-    code, _, err = _run(capsys, "value", "sites.csv", "--scenario", "bad.json")
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--scenario", "bad.json")
     assert code == 1 and "lease_rate_usd_per_kw_month" in err
     (env / "broken.json").write_text("{not json")
-    code, _, err = _run(capsys, "value", "sites.csv", "--scenario", "broken.json")
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--scenario", "broken.json")
     assert code == 1 and "not JSON" in err
 
 
 def test_scenarios_saved_from_the_command_line_value_the_sites(env, capsys, three_sites):
-    code, out, err = _run(capsys, "scenarios", "save", "Lease 110", "--set",
+    code, out, err = run_cli(capsys, "scenarios", "save", "Lease 110", "--set",
                           "lease_rate_usd_per_kw_month=110", "--set", "market.btc_price_usd=90000")  # fmt: skip
     assert code == 0, err
-    code, out, _ = _run(capsys, "scenarios", "list", "--json")
+    code, out, _ = run_cli(capsys, "scenarios", "list", "--json")
     assert json.loads(out)["scenarios"] == ["Lease 110"]
-    code, out, _ = _run(capsys, "scenarios", "show", "Lease 110", "--json")
+    code, out, _ = run_cli(capsys, "scenarios", "show", "Lease 110", "--json")
     shown = json.loads(out)
     assert shown["changes"] == {"lease_rate_usd_per_kw_month": 110,
                                 "market": {"btc_price_usd": 90000}}  # fmt: skip
@@ -151,21 +144,21 @@ def test_scenarios_saved_from_the_command_line_value_the_sites(env, capsys, thre
     assert scenario.lease_rate_usd_per_kw_month == 110.0
     assert scenario.market.btc_price_usd == 90000.0
     site = three_sites[0]
-    code, out, _ = _run(capsys, "value", "--store", "--site", site.id, "--scenario", "Lease 110",
+    code, out, _ = run_cli(capsys, "value", "--store", "--site", site.id, "--scenario", "Lease 110",
                         "--json")  # fmt: skip
     assert code == 0
     (got,) = json.loads(out)["sites"]
     want = compare(site, scenario).value_of_converting_usd
     assert got["value_of_converting_usd"] == pytest.approx(want, abs=0.005)
     assert want != pytest.approx(compare(site).value_of_converting_usd)
-    code, _, err = _run(capsys, "scenarios", "save", "x", "--set", "market.speed=3")
+    code, _, err = run_cli(capsys, "scenarios", "save", "x", "--set", "market.speed=3")
     assert code == 1 and "market.speed" in err
 
 
 def test_a_scenario_file_is_read(env, capsys, three_sites):
     path = env / "lease.json"
     path.write_text(json.dumps({"lease_rate_usd_per_kw_month": 95.0}))
-    code, out, _ = _run(capsys, "value", "sites.csv", "--site", three_sites[0].id,
+    code, out, _ = run_cli(capsys, "value", "sites.csv", "--site", three_sites[0].id,
                         "--scenario", str(path), "--json")  # fmt: skip
     assert code == 0
     data = json.loads(out)
@@ -178,32 +171,32 @@ def test_a_scenario_file_is_read(env, capsys, three_sites):
 
 def test_sites_import_export_and_list(env, capsys, three_sites):
     url = f"sqlite:///{env / 'other.sqlite'}"
-    code, out, err = _run(capsys, "sites", "import", "sites.csv", "--store", url, "--json")
+    code, out, err = run_cli(capsys, "sites", "import", "sites.csv", "--store", url, "--json")
     assert code == 0, err
     assert sorted(json.loads(out)["created"]) == sorted(s.id for s in three_sites)
-    code, out, _ = _run(capsys, "sites", "list", "--store", url, "--json")
+    code, out, _ = run_cli(capsys, "sites", "list", "--store", url, "--json")
     assert [s["id"] for s in json.loads(out)["sites"]] == sorted(s.id for s in three_sites)
-    code, out, _ = _run(capsys, "sites", "export", "back.xlsx", "--store", url)
+    code, out, _ = run_cli(capsys, "sites", "export", "back.xlsx", "--store", url)
     assert code == 0 and (env / "back.xlsx").exists()
     bad = dataclasses.replace(three_sites[0], id="new-site", latitude=200.0)
     write_sites([bad], env / "bad.csv")
-    code, _, err = _run(capsys, "sites", "import", "bad.csv", "--store", url)
+    code, _, err = run_cli(capsys, "sites", "import", "bad.csv", "--store", url)
     assert code == 1 and "row 2, latitude = 200.0" in err
     assert len(SiteStore(url).list()) == N_SITES  # nothing written
 
 
 def test_progress_bar_on_stderr_only_when_asked_or_on_a_terminal(env, capsys, three_sites):
-    code, out, err = _run(capsys, "value", "sites.csv", "--progress", "--json")
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--progress", "--json")
     assert code == 0 and f"{N_SITES}/{N_SITES}" in err
     json.loads(out)  # the bar never mixes into stdout
-    code, out, err = _run(capsys, "value", "sites.csv")
+    code, out, err = run_cli(capsys, "value", "sites.csv")
     assert code == 0 and "/3" not in err  # captured stderr is not a terminal
 
 
 def test_terminal_output_neutralises_control_characters(env, capsys, three_sites):
     evil = dataclasses.replace(three_sites[0], name="Evil\x1b[2J\x07 site")
     write_sites([evil], env / "evil.csv")
-    code, out, err = _run(capsys, "value", "evil.csv")
+    code, out, err = run_cli(capsys, "value", "evil.csv")
     # The inventory's rules refuse control characters in a name; the message quoting the value
     # must not replay them on the terminal either.
     assert code == 1 and "row 2, name" in err

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli, sites_folder
 
-from cli.main import COMMANDS, main
+from cli.main import COMMANDS
 from sites import load_example_portfolio
-from sites.io import write_sites
 from valuation.conversion_plan import plan_portfolio, start_table
 
 
@@ -27,16 +27,7 @@ def table(three_sites):
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_sites) -> Path:
-    monkeypatch.setenv("HASHPIVOT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.chdir(tmp_path)
-    write_sites(three_sites, tmp_path / "sites.csv")
-    return tmp_path
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return sites_folder(tmp_path, monkeypatch, three_sites)
 
 
 def test_plan_is_a_registered_command() -> None:
@@ -44,7 +35,7 @@ def test_plan_is_a_registered_command() -> None:
 
 
 def test_json_is_the_librarys_plan(env, capsys, table) -> None:
-    code, out, err = _run(capsys, "plan", "sites.csv", "--budget-per-year", "300M",
+    code, out, err = run_cli(capsys, "plan", "sites.csv", "--budget-per-year", "300M",
                           "--mw-cap-per-year", "200", "--json")  # fmt: skip
     assert code == 0, err
     data = json.loads(out)
@@ -62,7 +53,7 @@ def test_json_is_the_librarys_plan(env, capsys, table) -> None:
 
 
 def test_text_shows_timeline_funding_and_shadow_price(env, capsys, table) -> None:
-    code, out, _ = _run(capsys, "plan", "sites.csv", "--budget-total", "0.2B")
+    code, out, _ = run_cli(capsys, "plan", "sites.csv", "--budget-total", "0.2B")
     assert code == 0
     expected = plan_portfolio(table, equity_budget_usd_total=200e6, first_year=2025)
     assert f"{len(expected.timeline)} of 3 sites convert" in out
@@ -82,12 +73,12 @@ def test_text_shows_timeline_funding_and_shadow_price(env, capsys, table) -> Non
     ],
 )
 def test_bad_amounts_are_usage_errors_naming_the_option(env, capsys, argv, needle) -> None:
-    code, out, err = _run(capsys, "plan", "sites.csv", *argv)
+    code, out, err = run_cli(capsys, "plan", "sites.csv", *argv)
     assert code == 2 and out == ""
     assert needle in err
 
 
 def test_unknown_site_is_invalid_input(env, capsys) -> None:
-    code, _, err = _run(capsys, "plan", "sites.csv", "--site", "nowhere\x1b[31m")
+    code, _, err = run_cli(capsys, "plan", "sites.csv", "--site", "nowhere\x1b[31m")
     assert code == 1
     assert "--site 'nowhere?[31m': no site with this id" in err

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli, sites_folder
 
-from cli.main import main
 from sites import load_example_portfolio
-from sites.io import write_sites
 from sites.store import SiteStore
 from valuation.risk import simulate, simulate_portfolio
 from valuation.risk_presets import PRESET_NAMES, preset, save_presets
@@ -21,20 +20,11 @@ SITES = [s for s in load_example_portfolio() if s.id in ("corz-muskogee", "corz-
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HASHPIVOT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.chdir(tmp_path)
-    write_sites(SITES, tmp_path / "sites.csv")
-    return tmp_path
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return sites_folder(tmp_path, monkeypatch, SITES)
 
 
 def test_one_site_json_is_simulates_numbers(env, capsys) -> None:  # noqa: ANN001
-    code, out, err = _run(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
+    code, out, err = run_cli(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
                           "50", "--seed", "7", "--scenario", "bear", "--json")  # fmt: skip
     assert code == 0, err
     data = json.loads(out)
@@ -50,7 +40,7 @@ def test_one_site_json_is_simulates_numbers(env, capsys) -> None:  # noqa: ANN00
 
 def test_text_output_and_a_preset_saved_in_the_store(env, capsys) -> None:  # noqa: ANN001
     save_presets(SiteStore(None))
-    code, out, _ = _run(capsys, "risk", "--store", "--site", "corz-marble", "--paths", "30",
+    code, out, _ = run_cli(capsys, "risk", "--store", "--site", "corz-marble", "--paths", "30",
                         "--scenario", PRESET_NAMES["bull"])  # fmt: skip
     assert code == 0
     assert out.startswith(f"Scenario {PRESET_NAMES['bull']}")
@@ -58,7 +48,7 @@ def test_text_output_and_a_preset_saved_in_the_store(env, capsys) -> None:  # no
 
 
 def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
-    code, out, err = _run(capsys, "risk", "sites.csv", "--paths", "40", "--json")
+    code, out, err = run_cli(capsys, "risk", "sites.csv", "--paths", "40", "--json")
     assert code == 0, err
     rows = {r["site_id"]: r for r in json.loads(out)["sites"]}
     assert set(rows) == {"corz-muskogee", "corz-marble", "portfolio"}
@@ -79,6 +69,6 @@ def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
     ],
 )
 def test_bad_inputs_are_named(env, capsys, argv, message) -> None:  # noqa: ANN001
-    code, _, err = _run(capsys, "risk", "sites.csv", *argv)
+    code, _, err = run_cli(capsys, "risk", "sites.csv", *argv)
     assert code == 1
     assert message in err

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_helpers import run_cli, sites_folder
 from pypdf import PdfReader
 
-from cli.main import main
 from reports.sections import PLAN_FUNDING_TITLE, PLAN_TIMELINE_TITLE
 from sites import load_example_portfolio
-from sites.io import write_sites
 
 IDS = ("corz-muskogee", "corz-marble")  # two small sites: the portfolio run on the same paths
 HEADER_ROW = 4  # a section sheet: title, note, blank, header (reports.excel._write_section)
@@ -24,21 +23,12 @@ HEADER_ROW = 4  # a section sheet: title, note, blank, header (reports.excel._wr
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HASHPIVOT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.chdir(tmp_path)
     by_id = {s.id: s for s in load_example_portfolio()}
-    write_sites([by_id[i] for i in IDS], tmp_path / "sites.csv")
-    return tmp_path
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:  # noqa: ANN001
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return sites_folder(tmp_path, monkeypatch, [by_id[i] for i in IDS])
 
 
 def _json(capsys, *argv: str) -> dict:  # noqa: ANN001
-    code, out, err = _run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 0, err
     data = json.loads(out)
     data.pop("ok")
@@ -100,7 +90,7 @@ def test_one_site_is_the_site_run(env, capsys) -> None:  # noqa: ANN001
     site = IDS[0]
     risk = _json(capsys, "risk", "sites.csv", "--site", site, "--paths", "32", "--seed", "2",
                  "--scenario", "bear", "--json")  # fmt: skip
-    code, out, err = _run(capsys, "value", "sites.csv", "--site", site, "--risk-paths", "32",
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--site", site, "--risk-paths", "32",
                           "--seed", "2", "--scenario", "bear", "--out", "one.xlsx")  # fmt: skip
     assert code == 0, err
     assert f"Risk ({site}, 32 paths, seed 2)" in out
@@ -125,7 +115,7 @@ def test_without_the_options_the_pack_has_no_risk_or_plan(env, capsys) -> None: 
 
 
 def test_progress_lines_name_each_stage(env, capsys) -> None:  # noqa: ANN001
-    code, out, err = _run(capsys, "value", "sites.csv", "--risk-paths", "16", "--plan",
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--risk-paths", "16", "--plan",
                           "--progress", "--json")  # fmt: skip
     assert code == 0, err
     assert f"Simulating {len(IDS)} sites on the same 16 paths" in err
@@ -150,7 +140,7 @@ def test_progress_lines_name_each_stage(env, capsys) -> None:  # noqa: ANN001
     ],
 )
 def test_bad_values_exit_2_naming_the_option(env, capsys, argv, needle) -> None:  # noqa: ANN001
-    code, out, err = _run(capsys, "value", "sites.csv", *argv, "--out", "never.xlsx")
+    code, out, err = run_cli(capsys, "value", "sites.csv", *argv, "--out", "never.xlsx")
     assert code == 2
     assert needle in err and not out
     assert not (env / "never.xlsx").exists()

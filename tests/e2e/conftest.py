@@ -9,8 +9,6 @@ WebGL for deck.gl; no ``playwright install`` download.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,38 +18,20 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from loopback import chromium_or_skip, free_port
 
 NETGUARD_DIR = Path(__file__).resolve().parent / "netguard"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STARTUP_TIMEOUT_S = 30.0
-
-
-def _chromium_or_skip() -> str:
-    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-        return CHROMIUM
-    message = (
-        f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
-        "(bash scripts/test.sh does this) or point $CHROMIUM at a Chromium binary."
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
-        "executable_path": _chromium_or_skip(),
+        "executable_path": chromium_or_skip(),
         "args": [
             "--no-sandbox",
             "--use-angle=swiftshader",
@@ -90,9 +70,9 @@ def app_db_url(app_home: Path) -> str:
 @pytest.fixture(scope="session")
 def app_url(app_home: Path, app_db_url: str) -> Iterator[str]:
     """Start the app, wait for its health endpoint, yield its URL, stop it."""
-    _chromium_or_skip()
+    chromium_or_skip()
     home = app_home
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HOME": str(home),

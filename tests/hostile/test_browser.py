@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from loopback import chromium_or_skip, free_port
 from playwright.sync_api import Page, expect
 
 from sites.schema import Facility, PowerRights, Site
@@ -29,24 +28,13 @@ expect.set_options(timeout=30_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 NETGUARD_DIR = ROOT / "tests" / "e2e" / "netguard"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     return {
         **browser_type_launch_args,
-        "executable_path": CHROMIUM,
+        "executable_path": chromium_or_skip(),
         "args": ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
     }
 
@@ -61,12 +49,13 @@ class App:
         self.url, self.db_url, self.proc, self.log = url, db_url, proc, log
 
 
-def start_app(home: Path, db_url: str, secrets: str | None = None) -> App:
-    """``streamlit run app.py`` on a free loopback port with its own home, database and secrets."""
+def start_app(home: Path, db_url: str, secrets: str | None = None, port: int | None = None) -> App:
+    """``streamlit run app.py`` on ``port`` (a free loopback port when None) with its own home,
+    database and secrets."""
     if secrets is not None:
         (home / ".streamlit").mkdir(parents=True, exist_ok=True)
         (home / ".streamlit" / "secrets.toml").write_text(secrets)
-    port = _free_port()
+    port = free_port() if port is None else port
     env = {
         **os.environ,
         "HOME": str(home),
@@ -234,7 +223,7 @@ def oidc_provider() -> Iterator[str]:
         User(sub="alice", claims={"email": "alice@example.com", "name": "Alice"}),
         User(sub="bob", claims={"email": "bob@example.com", "name": "Bob"}),
     ]
-    with run_server_in_thread(port=_free_port(), user_claims=users) as server:
+    with run_server_in_thread(port=free_port(), user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
 
 
@@ -243,7 +232,7 @@ def signed_app(tmp_path_factory: pytest.TempPathFactory, oidc_provider: str) -> 
     home = tmp_path_factory.mktemp("auth-home")
     db_url = f"sqlite:///{home / 'auth.sqlite3'}"
     SiteStore(db_url, seed=True).close()
-    port = _free_port()
+    port = free_port()
     secrets = f"""
 [auth]
 redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
@@ -255,21 +244,9 @@ server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"
 [hashpivot]
 editors = ["alice@example.com"]
 """
-    (home / ".streamlit").mkdir(parents=True, exist_ok=True)
-    (home / ".streamlit" / "secrets.toml").write_text(secrets)
-    app = start_app_on(home, db_url, port)
+    app = start_app(home, db_url, secrets, port=port)  # the redirect URI names this port
     yield app
     stop_app(app)
-
-
-def start_app_on(home: Path, db_url: str, port: int) -> App:
-    global _free_port
-    real = _free_port
-    _free_port = lambda: port  # noqa: E731 - the redirect URI names this port
-    try:
-        return start_app(home, db_url)
-    finally:
-        _free_port = real
 
 
 def _sign_in(page: Page, app: App, who: str) -> None:

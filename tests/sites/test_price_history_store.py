@@ -4,7 +4,6 @@ written when wrong), the schema upgrade from version 3, and the valuation loader
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,26 +17,12 @@ from sites.store import (
     SCHEMA_VERSION,
     PriceHistoryError,
     SiteStore,
-    metadata,
     price_history_table,
 )
 from valuation.power import PriceSeries
 from valuation.regions import price_series_from_stored
 
 SITE = load_example_portfolio()[0]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sites.sqlite3'}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-    engine.dispose()
 
 
 @pytest.fixture

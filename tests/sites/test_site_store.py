@@ -27,7 +27,7 @@ from sites import (
     load_example_portfolio,
 )
 from sites.schema import Facility, PowerRights
-from sites.store import ENV_VAR, SCHEMA_VERSION, SiteStore, metadata
+from sites.store import ENV_VAR, SCHEMA_VERSION, SiteStore
 
 SITE = Site(
     id="alpha",
@@ -39,19 +39,6 @@ SITE = Site(
     power=PowerRights(energized_mw=80.0, contracted_mw=120.0, contract_expiry=date(2033, 6, 30)),
     facility=Facility(hall_count=2, hall_power_mw=40.0, fleet=(("S21", 1000), ("S19 XP", 500))),
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sites.sqlite3'}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    engine = create_engine(url)
-    with engine.begin() as conn:  # leave an empty database for the next test
-        metadata.drop_all(conn)
-    engine.dispose()
 
 
 @pytest.fixture
