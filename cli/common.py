@@ -3,6 +3,7 @@ scenario a command names, terminal-safe text, JSON output and the progress bar."
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -88,6 +89,28 @@ def check_file_size(path: Path, flag: str, max_bytes: int, what: str) -> None:
     if size > max_bytes:
         raise CliInputError([f"{flag} {safe(path)!r}: {size:,} bytes; at most "
                              f"{max_bytes:,} bytes{what}"])  # fmt: skip
+
+
+_STORE_HELP = (
+    "a SQLAlchemy URL, or none for the default store (HASHPIVOT_DB_URL or the user's SQLite file)"
+)
+
+
+def add_store_option(p: argparse.ArgumentParser | Any, what: str = "the store") -> None:
+    """``--store [URL]`` (``DEFAULT_STORE`` when given without a URL): ``what`` it names."""
+    p.add_argument("--store", nargs="?", const=DEFAULT_STORE, metavar="URL",
+                   help=f"{what}: {_STORE_HELP}")  # fmt: skip
+
+
+def add_site_source(p: argparse.ArgumentParser) -> None:
+    """The sites a command values, as :func:`read_sites` reads them: ``SITES`` (a file) or
+    ``--store [URL]``, one of the two, and ``--site ID`` (repeatable) to keep only some."""
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("sites", nargs="?", metavar="SITES",
+                        help="a .csv or .xlsx site file (the inventory's columns)")  # fmt: skip
+    add_store_option(source, "the sites of a store")
+    p.add_argument("--site", action="append", default=[], metavar="ID",
+                   help="only this site id (repeat for several)")  # fmt: skip
 
 
 def read_sites(args: Any) -> list:

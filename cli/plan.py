@@ -20,11 +20,11 @@ import sys
 from collections.abc import Iterator
 
 from cli.common import (
-    DEFAULT_STORE,
     INVALID_INPUT,
     OK,
     CliInputError,
     Progress,
+    add_site_source,
     print_json,
     read_sites,
     resolve_scenario,
@@ -100,14 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and/or in total and the critical IT MW started each year within a cap. Prints the "
         "timeline, the funding curve by year and what another $100M of budget is worth.",
     )
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("sites", nargs="?", metavar="SITES",
-                        help="a .csv or .xlsx site file (the inventory's columns)")  # fmt: skip
-    source.add_argument("--store", nargs="?", const=DEFAULT_STORE, metavar="URL",
-                        help="the sites of a store: a SQLAlchemy URL, or none for the default "
-                        "store (HASHPIVOT_DB_URL or the user's SQLite file)")  # fmt: skip
-    p.add_argument("--site", action="append", default=[], metavar="ID",
-                   help="only this site id (repeat for several)")  # fmt: skip
+    add_site_source(p)
     p.add_argument("--scenario", metavar="NAME|FILE",
                    help="a scenario saved in the store (by name) or a .json file; default: base")  # fmt: skip
     add_budget_options(p, loan_to_cost_default=DEFAULT_LOAN_TO_COST)

@@ -16,10 +16,10 @@ import argparse
 from pathlib import Path
 
 from cli.common import (
-    DEFAULT_STORE,
     OK,
     CliInputError,
     Progress,
+    add_site_source,
     open_store,
     print_json,
     read_scenario_file,
@@ -38,14 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "power, lease, signing, delay, capex) and print the NPV distribution per strategy and "
         "the probability that converting wins.",
     )
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("sites", nargs="?", metavar="SITES",
-                        help="a .csv or .xlsx site file (the inventory's columns)")  # fmt: skip
-    source.add_argument("--store", nargs="?", const=DEFAULT_STORE, metavar="URL",
-                        help="the sites of a store (default: HASHPIVOT_DB_URL or the user's "
-                        "SQLite file)")  # fmt: skip
-    p.add_argument("--site", action="append", default=[], metavar="ID",
-                   help="only this site id (repeat for several)")  # fmt: skip
+    add_site_source(p)
     p.add_argument("--paths", type=int, default=2000, metavar="N",
                    help=f"Monte Carlo paths (1 to {MAX_PATHS:,}; default 2000)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (>= 0)")

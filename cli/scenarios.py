@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from cli.common import (
-    DEFAULT_STORE,
     OK,
     CliInputError,
+    add_store_option,
     open_store,
     print_json,
     read_scenario_file,
@@ -25,22 +25,17 @@ from cli.common import (
 )
 
 
-def _store_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", nargs="?", const=DEFAULT_STORE, default=None, metavar="URL",
-                   help="a SQLAlchemy URL; default HASHPIVOT_DB_URL or the user's SQLite file")  # fmt: skip
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("scenarios", help="list, show or save named scenarios",
                               description="Named scenarios in the store, shared with the app.")  # fmt: skip
     sub = p.add_subparsers(dest="scenarios_command", metavar="{list,show,save}", required=True)
     lst = sub.add_parser("list", help="names of the saved scenarios")
-    _store_option(lst)
+    add_store_option(lst)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(run=run_list)
     show = sub.add_parser("show", help="a scenario's changes against the base, and every input")
     show.add_argument("name", metavar="NAME|FILE")
-    _store_option(show)
+    add_store_option(show)
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=run_show)
     save = sub.add_parser("save", help="save a scenario under a name (replacing one of that name)")
@@ -54,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     save.add_argument("--set", action="append", default=[], metavar="INPUT=VALUE",
                       help="change one input, dotted as in 'scenarios show' "
                       "(e.g. market.btc_price_usd=90000); repeat for several")  # fmt: skip
-    _store_option(save)
+    add_store_option(save)
     save.add_argument("--json", action="store_true")
     save.set_defaults(run=run_save)
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import DEFAULT_STORE, OK, CliInputError, open_store, print_json, safe
+from cli.common import OK, CliInputError, add_store_option, open_store, print_json, safe
 
 MAX_IMPORT_BYTES = 50_000_000
-
-
-def _store_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", nargs="?", const=DEFAULT_STORE, default=None, metavar="URL",
-                   help="a SQLAlchemy URL; default HASHPIVOT_DB_URL or the user's SQLite file")  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,16 +16,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="sites_command", metavar="{import,export,list}", required=True)
     imp = sub.add_parser("import", help="import a .csv or .xlsx file (every row checked first)")
     imp.add_argument("file", metavar="FILE")
-    _store_option(imp)
+    add_store_option(imp)
     imp.add_argument("--json", action="store_true", help="print what was done as JSON")
     imp.set_defaults(run=run_import)
     exp = sub.add_parser("export", help="write every site to a .csv or .xlsx file")
     exp.add_argument("file", metavar="FILE")
-    _store_option(exp)
+    add_store_option(exp)
     exp.add_argument("--json", action="store_true", help="print what was done as JSON")
     exp.set_defaults(run=run_export)
     lst = sub.add_parser("list", help="list the sites")
-    _store_option(lst)
+    add_store_option(lst)
     lst.add_argument("--json", action="store_true", help="print the sites as JSON")
     lst.set_defaults(run=run_list)
 

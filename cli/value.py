@@ -20,12 +20,12 @@ import sys
 from pathlib import Path
 
 from cli.common import (
-    DEFAULT_STORE,
     INVALID_INPUT,
     OK,
     CliInputError,
     Progress,
     UsageError,
+    add_site_source,
     print_json,
     read_sites,
     resolve_scenario,
@@ -65,14 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Value every site (of a CSV/Excel file or the store) under a scenario; print "
         "each recommendation, or JSON; write the board pack as .xlsx and/or .pdf.",
     )
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("sites", nargs="?", metavar="SITES",
-                        help="a .csv or .xlsx site file (the inventory's columns)")  # fmt: skip
-    source.add_argument("--store", nargs="?", const=DEFAULT_STORE, metavar="URL",
-                        help="value the sites of a store: a SQLAlchemy URL, or none for the "
-                        "default store (HASHPIVOT_DB_URL or the user's SQLite file)")  # fmt: skip
-    p.add_argument("--site", action="append", default=[], metavar="ID",
-                   help="only this site id (repeat for several)")  # fmt: skip
+    add_site_source(p)
     p.add_argument(
         "--scenario",
         metavar="NAME|FILE",
