@@ -147,13 +147,13 @@ class PreparedSite:
         return self.models[0]
 
 
-def _chosen_rows(model: SiteModel) -> tuple[dict[str, int], dict[str, int]]:
-    """Each strategy's best row under the base case (``compare``'s own ranking), and each
-    converting strategy's best row among the rows that convert (mine-then-convert's "never"
-    is keep mining): what "converting wins" compares."""
+def _chosen_rows(model: SiteModel, npv_usd: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
+    """Each strategy's best row under the base case's row NPVs ``npv_usd`` (``compare``'s own
+    ranking), and each converting strategy's best row among the rows that convert
+    (mine-then-convert's "never" is keep mining): what "converting wins" compares."""
     from valuation.decision import _Ranking
 
-    rank = _Ranking.of(model, evaluate(model).npv_usd)
+    rank = _Ranking.of(model, npv_usd)
     return rank.row_of, rank.converting_row_of
 
 
@@ -186,8 +186,8 @@ def prepare(
         scenario, tenant_credit=replace(credit, default_probability_per_year=p_default)
     )
     full = build_site_model(site, scenario, retrofit)
-    row_of, converting_row_of = _chosen_rows(full)  # the deterministic base case's decisions
     det = evaluate(full).npv_usd
+    row_of, converting_row_of = _chosen_rows(full, det)  # the deterministic base case's decisions
     deterministic = {k: float(det[r]) for k, r in row_of.items()}
     plan = full.plan
     mtc = plan.groups["mine_then_convert"]
