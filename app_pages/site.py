@@ -3,7 +3,13 @@ recommendation, its key figures and reasons; every distinct path by name with it
 terminal-value share (paths equal to another said once); cumulative cash flows, the value bridge,
 when and how much to convert; the tenant prospects and the fleet; the grid region's price shape
 and programs; the break-evens; the retrofit and its schedule. The page lays out: numbers come
-from ``valuation`` and words from ``app_support.site_view``, charts from ``app_support.charts``."""
+from ``valuation`` and words from ``app_support.site_view``, charts from ``app_support.charts``.
+
+A moved control reruns only what it moves (one fragment: the recommendation down to the
+break-evens). The site's facts, its grid region and its retrofit depend on the site and on the
+scenario the controls apply to (``assumptions.reference_scenario``: its market date, programs and
+policy levers), not on a control, so they are drawn outside the fragment, once per site, and
+redrawn with the whole page when that scenario changes."""
 
 from __future__ import annotations
 
@@ -43,56 +49,36 @@ def _site_model(
     return build_site_model(_site, _scenario, _retrofit, price_history=_history)
 
 
+def _model(site: Site, scenario: Scenario, retrofit: RetrofitEstimate) -> SiteModel:
+    history = loaders.price_history(site.id)
+    return _site_model(
+        site, scenario, retrofit, history,
+        loaders.site_key(site) + "|" + loaders.scenario_key(scenario)
+        + "|" + ("" if history is None else str(hash(history.prices_usd_per_mwh.tobytes()))),
+    )  # fmt: skip
+
+
 def _draw(chart: charts.VegaChart) -> None:
     st.vega_lite_chart(chart.data, chart.spec, width="stretch")
 
 
-# Everything below the site picker depends on the assumptions: a fragment, so that moving a
-# sidebar control (drawn inside it) reruns only this part, not the app's frame, the store read
-# and the picker. Picking another site reruns the whole page.
+# A moved control reruns only this fragment (its controls are drawn inside it, in the sidebar): the
+# recommendation down to the break-evens. ``fixed_key`` names the scenario the parts outside were
+# drawn from; when a control here loads another one (the scenario picker), the page is redrawn.
 @st.fragment
-def _assumption_driven(site: Site) -> None:
+def _assumption_driven(site: Site, fixed_key: str) -> None:
     # --- Assumptions (sidebar) --------------------------------------------------------------------
     # The session's assumptions (app_support.assumptions): the capex slider starts at this site's
     # own estimate, and the address names the site.
     scenario = assumptions.sidebar(site=site)
+    if loaders.scenario_key(assumptions.reference_scenario()) != fixed_key:
+        st.rerun()  # the whole page: the facts, region and retrofit follow the new scenario
     try:
         decision = loaders.decision(site, scenario)
     except Exception as exc:  # a site the valuation refuses: say why, never a traceback
         st.error(f"This site could not be valued with these assumptions: {safe_message(exc)}")
         st.stop()
-
-    # --- Facts ------------------------------------------------------------------------------------
-    history = loaders.price_history(site.id)
-    model = _site_model(
-        site, scenario, decision.retrofit, history,
-        loaders.site_key(site) + "|" + loaders.scenario_key(scenario)
-        + "|" + ("" if history is None else str(hash(history.prices_usd_per_mwh.tobytes()))),
-    )  # fmt: skip
-    region = region_for(model.grid_region)
-
-    place = ", ".join(p for p in (site.county, site.state) if p)
-    # User text (operator, county): shown as text, never as Markdown.
-    st.text(
-        f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · "
-        f"{region.name} · {site.status.replace('_', ' ')}"
-        + (" · figures partly estimated" if site.approximate else "")
-    )
-    # Facts the inventory does not know are valued on conservative assumptions: say which.
-    if (unknown_text := unknown_warning(site)) is not None:
-        st.warning(unknown_text, icon=":material/help:")
-    age_days, age_text = site_view.snapshot_age(scenario.market.as_of, date.today())
-    if age_days > site_view.STALE_SNAPSHOT_DAYS:
-        st.warning(
-            f"{age_text} Fetch today's figures on the Market page, or read every value as of "
-            "that day.",
-            icon=":material/schedule:",
-        )
-    else:
-        st.caption(age_text)
-    with st.container(horizontal=True, gap="small"):
-        for fig in site_view.site_facts(site):
-            st.metric(fig.label, fig.value, help=fig.help, width="content")
+    model = _model(site, scenario, decision.retrofit)
 
     # --- Recommendation ---------------------------------------------------------------------------
     best = decision.best_strategy
@@ -199,12 +185,80 @@ def _assumption_driven(site: Site) -> None:
             st.metric(fig.label, fig.value, help=fig.help, width="content")
     st.text(decision.fleet_note)  # names the inventory's machines: user text, shown as text
 
+    # --- Break-evens ------------------------------------------------------------------------------
+    st.subheader("Break-evens against today's assumptions")
+    be = decision.breakevens
+    st.table(
+        [
+            {"Break-even": "Lease rate",
+             "Paths worth the same at": fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
+             "Today": fmt.rate_usd_per_kw_month(round(model.lease_rate_usd_per_kw_month, 2))},
+            {"Break-even": "Hashprice",
+             "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
+             "Today": fmt.hashprice(model.hashprice.hashprice_usd_per_ph_day[0])},
+            {"Break-even": "Bitcoin price",
+             "Paths worth the same at": fmt.usd_exact(be.btc_price_usd),
+             "Today": fmt.usd_exact(scenario.market.btc_price_usd)},
+            {"Break-even": "Retrofit capex per critical MW (the most converting can bear)",
+             "Paths worth the same at": fmt.usd_per_mw(be.max_capex_usd_per_mw),
+             "Today": fmt.usd_per_mw(model.capex_usd_per_critical_mw)},
+        ],
+        hide_index=True,
+        border="horizontal",
+    )  # fmt: skip
+    st.caption(
+        "Each break-even moves one assumption alone until the best converting path and the best "
+        "path that does not convert have the same NPV; a dash means no value in range does it. "
+        "The lease rate is this site's achievable rate; capex includes contingency."
+    )
+
+
+def _facts(site: Site, scenario: Scenario) -> None:
+    """Who and where the site is, what the inventory does not know, the snapshot's age and the
+    site's facts: the site's and the market date's, no control moves them."""
+    region = region_for(site.grid_region)
+
+    place = ", ".join(p for p in (site.county, site.state) if p)
+    # User text (operator, county): shown as text, never as Markdown.
+    st.text(
+        f"{site.operator or 'Operator unknown'} · {place or 'location unknown'} · "
+        f"{region.name} · {site.status.replace('_', ' ')}"
+        + (" · figures partly estimated" if site.approximate else "")
+    )
+    # Facts the inventory does not know are valued on conservative assumptions: say which.
+    if (unknown_text := unknown_warning(site)) is not None:
+        st.warning(unknown_text, icon=":material/help:")
+    age_days, age_text = site_view.snapshot_age(scenario.market.as_of, date.today())
+    if age_days > site_view.STALE_SNAPSHOT_DAYS:
+        st.warning(
+            f"{age_text} Fetch today's figures on the Market page, or read every value as of "
+            "that day.",
+            icon=":material/schedule:",
+        )
+    else:
+        st.caption(age_text)
+    with st.container(horizontal=True, gap="small"):
+        for fig in site_view.site_facts(site):
+            st.metric(fig.label, fig.value, help=fig.help, width="content")
+
+
+def _region_and_retrofit(site: Site, scenario: Scenario) -> None:
+    """The grid region's price shape and programs, and the retrofit with its schedule: the site's
+    and the scenario's (market date, programs, levers), no control moves them. Nothing when the
+    site cannot be costed or modelled (the fragment above says why)."""
+    try:
+        retrofit = loaders.retrofit_estimate(site, scenario)
+        model = _model(site, scenario, retrofit)
+    except Exception:  # the fragment above shows the reason
+        return
+    region = region_for(model.grid_region)
+
     # --- Grid region ------------------------------------------------------------------------------
     st.subheader(f"Grid region: {region.name}")
     st.caption(md_escape(f"{region.description} Price index: {region.hub}."))
     st.caption(md_escape(site_view.price_source_text(region.name, model.history_months)))
-    if decision.levers_on:
-        st.caption(md_escape("Policy levers switched on: " + ", ".join(decision.levers_on) + "."))
+    if model.levers_on:
+        st.caption(md_escape("Policy levers switched on: " + ", ".join(model.levers_on) + "."))
     price_col, prog_col = st.columns([2, 3])
     with price_col:
         st.markdown("**Price shape**: a year of hourly prices, highest first")
@@ -242,35 +296,7 @@ def _assumption_driven(site: Site) -> None:
             + " Each program's obligations, eligibility and source are on the Market page."
         )
 
-    # --- Break-evens ------------------------------------------------------------------------------
-    st.subheader("Break-evens against today's assumptions")
-    be = decision.breakevens
-    st.table(
-        [
-            {"Break-even": "Lease rate",
-             "Paths worth the same at": fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
-             "Today": fmt.rate_usd_per_kw_month(round(model.lease_rate_usd_per_kw_month, 2))},
-            {"Break-even": "Hashprice",
-             "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
-             "Today": fmt.hashprice(model.hashprice.hashprice_usd_per_ph_day[0])},
-            {"Break-even": "Bitcoin price",
-             "Paths worth the same at": fmt.usd_exact(be.btc_price_usd),
-             "Today": fmt.usd_exact(scenario.market.btc_price_usd)},
-            {"Break-even": "Retrofit capex per critical MW (the most converting can bear)",
-             "Paths worth the same at": fmt.usd_per_mw(be.max_capex_usd_per_mw),
-             "Today": fmt.usd_per_mw(model.capex_usd_per_critical_mw)},
-        ],
-        hide_index=True,
-        border="horizontal",
-    )  # fmt: skip
-    st.caption(
-        "Each break-even moves one assumption alone until the best converting path and the best "
-        "path that does not convert have the same NPV; a dash means no value in range does it. "
-        "The lease rate is this site's achievable rate; capex includes contingency."
-    )
-
     # --- Retrofit ---------------------------------------------------------------------------------
-    retrofit = decision.retrofit
     st.subheader("Retrofit to AI hosting")
     st.caption(
         md_escape(
@@ -284,10 +310,10 @@ def _assumption_driven(site: Site) -> None:
     cost_col, sched_col = st.columns(2)
     with cost_col:
         st.markdown("**Cost by group**, base with the low-high range")
-        _draw(charts.retrofit_chart(decision))
+        _draw(charts.retrofit_chart(retrofit))
     with sched_col:
         st.markdown("**Schedule**, months from the decision to ready for service")
-        _draw(charts.schedule_chart(decision))
+        _draw(charts.schedule_chart(retrofit))
     with st.expander("Retrofit line items"):
         items = retrofit.line_items
         st.dataframe(
@@ -306,4 +332,6 @@ def _assumption_driven(site: Site) -> None:
         )
 
 
-_assumption_driven(site)
+_facts(site, assumptions.current())
+_assumption_driven(site, loaders.scenario_key(assumptions.reference_scenario()))
+_region_and_retrofit(site, assumptions.current())

@@ -556,6 +556,15 @@ def current() -> Scenario:
     return state.scenario
 
 
+def reference_scenario() -> Scenario:
+    """What the controls' changes apply to: the named scenario, or one another page set (the
+    Market page's live data). A page's parts that no control moves are drawn from it, and redrawn
+    when it changes."""
+    state = _state()
+    _adopt_external(state)
+    return state.reference
+
+
 def scenario_label() -> str:
     """The session's scenario name and its changes in words, for a caption."""
     state = _state()

@@ -23,6 +23,7 @@ from reports.tables import cumulative_before_terminal_usd, terminal_after_tax_us
 from valuation import formatting as fmt
 
 if TYPE_CHECKING:
+    from models import RetrofitEstimate
     from valuation.decision import Decision
     from valuation.regions import Region
 
@@ -235,11 +236,11 @@ def waterfall_chart(decision: Decision, height: int = 320) -> VegaChart:
     return VegaChart(data, {"layer": [bars, text], "height": height})
 
 
-def retrofit_frame(decision: Decision) -> pd.DataFrame:
+def retrofit_frame(retrofit: RetrofitEstimate) -> pd.DataFrame:
     """Retrofit cost by group (the estimate's line items summed): ``group``, ``low_usd``,
     ``base_usd``, ``high_usd``, largest base first, with their texts."""
     frame = (
-        decision.retrofit.line_items.groupby("group", as_index=False)[
+        retrofit.line_items.groupby("group", as_index=False)[
             ["low_usd", "base_usd", "high_usd"]
         ]
         .sum()
@@ -251,9 +252,9 @@ def retrofit_frame(decision: Decision) -> pd.DataFrame:
     return frame
 
 
-def retrofit_chart(decision: Decision, height: int = 260) -> VegaChart:
+def retrofit_chart(retrofit: RetrofitEstimate, height: int = 260) -> VegaChart:
     """Base cost bars with the low-high range as a rule."""
-    frame = retrofit_frame(decision)
+    frame = retrofit_frame(retrofit)
     div, unit = money_unit(frame["high_usd"])
     for col in ("base", "low", "high"):
         frame[col] = frame[f"{col}_usd"] / div
@@ -276,10 +277,10 @@ def retrofit_chart(decision: Decision, height: int = 260) -> VegaChart:
     return VegaChart(data, {"layer": [bars, ranges], "height": height})
 
 
-def schedule_frame(decision: Decision) -> pd.DataFrame:
+def schedule_frame(retrofit: RetrofitEstimate) -> pd.DataFrame:
     """Each hall's construction window: ``hall``, ``start_month``, ``ready_month``,
     ``critical_it_mw``, ``capex_text``."""
-    halls = decision.retrofit.halls
+    halls = retrofit.halls
     return pd.DataFrame(
         {
             "hall": [h.hall for h in halls],
@@ -291,9 +292,9 @@ def schedule_frame(decision: Decision) -> pd.DataFrame:
     )
 
 
-def schedule_chart(decision: Decision, height: int = 260) -> VegaChart:
+def schedule_chart(retrofit: RetrofitEstimate, height: int = 260) -> VegaChart:
     """One bar per hall from construction start to ready for service, months from the decision."""
-    frame = schedule_frame(decision)
+    frame = schedule_frame(retrofit)
     spec = {
         "mark": {"type": "bar", "color": "#009e73", "cornerRadius": 3},
         "encoding": {

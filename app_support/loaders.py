@@ -19,6 +19,7 @@ from sites.schema import Site, to_record
 from sites.store import SiteStore
 
 if TYPE_CHECKING:
+    from models import RetrofitEstimate
     from valuation.decision import Decision
     from valuation.power import PriceSeries
     from valuation.scenario import Scenario
@@ -152,21 +153,24 @@ def price_history(site_id: str) -> PriceSeries | None:
     return price_series_from_stored(stored)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _estimate_per_mw(_site: Site, as_of: str, key: str) -> float:
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _estimate(_site: Site, as_of: str, key: str) -> RetrofitEstimate:
     from datetime import date
 
     from models import estimate_retrofit
 
-    return float(
-        estimate_retrofit(_site, as_of=date.fromisoformat(as_of)).capex_per_critical_mw_usd
-    )
+    return estimate_retrofit(_site, as_of=date.fromisoformat(as_of))
+
+
+def retrofit_estimate(site: Site, scenario: Scenario) -> RetrofitEstimate:
+    """The site's retrofit estimate (``models.estimate_retrofit`` at the scenario's market date;
+    cached, shared read-only). Raises the models' error for a site it cannot cost."""
+    return _estimate(site, scenario.market.as_of.isoformat(), site_key(site))
 
 
 def retrofit_estimate_usd_per_mw(site: Site, scenario: Scenario) -> float:
-    """The site's own retrofit estimate, USD per critical IT MW (``models.estimate_retrofit`` at
-    the scenario's market date; cached). Raises the models' error for a site it cannot cost."""
-    return _estimate_per_mw(site, scenario.market.as_of.isoformat(), site_key(site))
+    """The site's own retrofit estimate, USD per critical IT MW (:func:`retrofit_estimate`)."""
+    return float(retrofit_estimate(site, scenario).capex_per_critical_mw_usd)
 
 
 def base_scenario() -> Scenario:

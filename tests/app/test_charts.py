@@ -113,14 +113,14 @@ def test_waterfall_frame_steps_chain_from_one_npv_to_the_other():
 
 def test_retrofit_and_schedule_frames_are_the_estimates():
     d = _decision("apld-ellendale")
-    frame = charts.retrofit_frame(d)
+    frame = charts.retrofit_frame(d.retrofit)
     sums = d.retrofit.line_items.groupby("group")[["low_usd", "base_usd", "high_usd"]].sum()
     assert set(frame["group"]) == set(sums.index)
     for col in ("low_usd", "base_usd", "high_usd"):
         np.testing.assert_allclose(frame.set_index("group")[col], sums.loc[frame["group"], col])
     assert frame["base_usd"].is_monotonic_decreasing
     assert frame["base_usd"].sum() == pytest.approx(d.retrofit.line_items["base_usd"].sum())
-    sched = charts.schedule_frame(d)
+    sched = charts.schedule_frame(d.retrofit)
     assert list(sched["hall"]) == [h.hall for h in d.retrofit.halls]
     assert list(sched["ready_month"]) == [h.ready_for_service_month for h in d.retrofit.halls]
     assert (sched["ready_month"] >= sched["start_month"]).all()
@@ -177,8 +177,8 @@ def _fields(node) -> set[str]:
     [
         lambda: charts.cumulative_chart(_decision("riot-rockdale", True)),
         lambda: charts.waterfall_chart(_decision("riot-rockdale")),
-        lambda: charts.retrofit_chart(_decision("riot-rockdale")),
-        lambda: charts.schedule_chart(_decision("riot-rockdale")),
+        lambda: charts.retrofit_chart(_decision("riot-rockdale").retrofit),
+        lambda: charts.schedule_chart(_decision("riot-rockdale").retrofit),
         lambda: charts.start_grid_chart(_decision("riot-rockdale", True)),
         lambda: charts.hybrid_grid_chart(_decision("apld-ellendale")),
         lambda: charts.price_duration_chart(region_for("ERCOT")),
