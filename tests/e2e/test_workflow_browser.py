@@ -13,6 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from test_app_browser import assert_no_error, shoot, wait_for_app
 
+from valuation.scenario import Scenario
+
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=30_000)
 
@@ -159,6 +161,47 @@ def test_a_map_click_opens_the_site(page: Page, app_url: str, app_db_url: str, a
     expect(page.get_by_role("heading", name="Site decision", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/site\?.*site={re.escape(site.id)}"))
     expect(_site_picker(page)).to_have_value(_label(site))
+
+
+def test_a_scenario_picked_in_the_sidebar_redraws_the_parts_no_control_moves(
+    page: Page, app_url: str, app_db_url: str
+):
+    """A control reruns only the page's assumption fragment; the grid region below it is drawn
+    outside, from the scenario the controls apply to. Picking a saved scenario that switches a
+    Texas policy lever on must redraw that section too (the fragment reruns the whole page)."""
+    from sites.store import SiteStore
+    from valuation.regions import ALL_LEVERS
+
+    lever = next(lv for lv in ALL_LEVERS if lv.key == "tx_sb6_curtailment")
+    store = SiteStore(app_db_url, seed=True)
+    try:
+        site = next(s for s in store.list() if s.state == "TX")
+        store.save_scenario(
+            "SB 6 on",
+            {"format": 1, "changes": {"policy_levers": [lever.key]},
+             "market_as_of": Scenario().market.as_of.isoformat()},
+        )  # fmt: skip
+    finally:
+        store.close()
+    page.goto(f"{app_url}/site?site={site.id}")
+    wait_for_app(page)
+    levers_line = page.get_by_text(re.compile(r"^Policy levers switched on: "))
+    expect(levers_line).to_have_count(0)
+    # A slider step reruns the fragment only: the region section is still there, unchanged.
+    _lease_slider(page).focus()
+    page.keyboard.press("ArrowLeft")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=re.compile("^Grid region: "))).to_be_visible()
+    expect(levers_line).to_have_count(0)
+
+    picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Scenario")
+    picker.click()
+    page.get_by_role("option", name="SB 6 on", exact=True).click()
+    wait_for_app(page)
+    expect(levers_line).to_have_count(1)
+    expect(levers_line).to_contain_text(lever.key)
+    expect(page).to_have_url(re.compile(r"scenario=SB"))
+    assert_no_error(page)
 
 
 def test_compare_page_shows_two_sites(
