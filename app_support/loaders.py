@@ -126,7 +126,9 @@ def _decision(
 ) -> Decision:
     from valuation.decision import compare
 
-    return compare(_site, _scenario, price_history=_history)
+    # The estimate is the one the page's retrofit section shows (cached per site and market date).
+    retrofit = retrofit_estimate(_site, _scenario)
+    return compare(_site, _scenario, retrofit=retrofit, price_history=_history)
 
 
 def decision(site: Site, scenario: Scenario, *, use_price_history: bool = True) -> Decision:
