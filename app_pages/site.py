@@ -8,8 +8,8 @@ from ``valuation`` and words from ``app_support.site_view``, charts from ``app_s
 A moved control reruns only what it moves (one fragment: the recommendation down to the
 break-evens). The site's facts, its grid region and its retrofit depend on the site and on the
 scenario the controls apply to (``assumptions.reference_scenario``: its market date, programs and
-policy levers), not on a control, so they are drawn outside the fragment, once per site, and
-redrawn with the whole page when that scenario changes."""
+policy levers), not on a control, so they are drawn from that scenario outside the fragment, on
+a full run of the page (another site, a reload), and again when one of those three changes."""
 
 from __future__ import annotations
 
@@ -54,8 +54,14 @@ def _model(site: Site, scenario: Scenario, retrofit: RetrofitEstimate) -> SiteMo
     return _site_model(
         site, scenario, retrofit, history,
         loaders.site_key(site) + "|" + loaders.scenario_key(scenario)
-        + "|" + ("" if history is None else str(hash(history.prices_usd_per_mwh.tobytes()))),
+        + "|" + loaders.history_digest(history),
     )  # fmt: skip
+
+
+def _outside_key(scenario: Scenario) -> str:
+    """What the parts outside the fragment read of a scenario: its market date, policy levers and
+    grid programs (no control moves any of them)."""
+    return repr((scenario.market.as_of, scenario.policy_levers, scenario.dr_programs))
 
 
 def _draw(chart: charts.VegaChart) -> None:
@@ -63,16 +69,17 @@ def _draw(chart: charts.VegaChart) -> None:
 
 
 # A moved control reruns only this fragment (its controls are drawn inside it, in the sidebar): the
-# recommendation down to the break-evens. ``fixed_key`` names the scenario the parts outside were
-# drawn from; when a control here loads another one (the scenario picker), the page is redrawn.
+# recommendation down to the break-evens. ``outside_key`` is what the parts outside were drawn
+# from; when a control here changed it (the scenario picker, a deleted scenario), the whole page
+# is redrawn, before the sidebar so that its notes ("Deleted ...") are drawn once, by that run.
 @st.fragment
-def _assumption_driven(site: Site, fixed_key: str) -> None:
+def _assumption_driven(site: Site, outside_key: str) -> None:
+    if _outside_key(assumptions.reference_scenario()) != outside_key:
+        st.rerun()
     # --- Assumptions (sidebar) --------------------------------------------------------------------
     # The session's assumptions (app_support.assumptions): the capex slider starts at this site's
     # own estimate, and the address names the site.
     scenario = assumptions.sidebar(site=site)
-    if loaders.scenario_key(assumptions.reference_scenario()) != fixed_key:
-        st.rerun()  # the whole page: the facts, region and retrofit follow the new scenario
     try:
         decision = loaders.decision(site, scenario)
     except Exception as exc:  # a site the valuation refuses: say why, never a traceback
@@ -332,6 +339,7 @@ def _region_and_retrofit(site: Site, scenario: Scenario) -> None:
         )
 
 
-_facts(site, assumptions.current())
-_assumption_driven(site, loaders.scenario_key(assumptions.reference_scenario()))
-_region_and_retrofit(site, assumptions.current())
+_outside = assumptions.reference_scenario()
+_facts(site, _outside)
+_assumption_driven(site, _outside_key(_outside))
+_region_and_retrofit(site, _outside)

@@ -240,9 +240,7 @@ def retrofit_frame(retrofit: RetrofitEstimate) -> pd.DataFrame:
     """Retrofit cost by group (the estimate's line items summed): ``group``, ``low_usd``,
     ``base_usd``, ``high_usd``, largest base first, with their texts."""
     frame = (
-        retrofit.line_items.groupby("group", as_index=False)[
-            ["low_usd", "base_usd", "high_usd"]
-        ]
+        retrofit.line_items.groupby("group", as_index=False)[["low_usd", "base_usd", "high_usd"]]
         .sum()
         .sort_values("base_usd", ascending=False, kind="stable")
         .reset_index(drop=True)

@@ -132,15 +132,22 @@ def _decision(
 
 
 def decision(site: Site, scenario: Scenario, *, use_price_history: bool = True) -> Decision:
-    """``valuation.decision.compare`` of one site under a scenario (cached; a copy), on the site's
+    """``valuation.decision.compare`` of one site under a scenario (cached; a copy, whose
+    ``retrofit`` is the shared estimate of :func:`retrofit_estimate`: read only), on the site's
     stored price history (:func:`price_history`) in the months it covers unless
     ``use_price_history`` is False."""
     history = price_history(site.id) if use_price_history else None
-    digest = "" if history is None else hashlib.sha1(
-        history.timestamps.asi8.tobytes() + history.prices_usd_per_mwh.tobytes()
-    ).hexdigest()  # fmt: skip
-    key = site_key(site) + "|" + scenario_key(scenario) + "|" + digest
+    key = site_key(site) + "|" + scenario_key(scenario) + "|" + history_digest(history)
     return _decision(site, scenario, key, history)
+
+
+def history_digest(history: PriceSeries | None) -> str:
+    """A stable text key of a price history (its hours and prices); "" for none."""
+    if history is None:
+        return ""
+    return hashlib.sha1(
+        history.timestamps.asi8.tobytes() + history.prices_usd_per_mwh.tobytes()
+    ).hexdigest()
 
 
 def price_history(site_id: str) -> PriceSeries | None:

@@ -168,14 +168,15 @@ def test_a_scenario_picked_in_the_sidebar_redraws_the_parts_no_control_moves(
 ):
     """A control reruns only the page's assumption fragment; the grid region below it is drawn
     outside, from the scenario the controls apply to. Picking a saved scenario that switches a
-    Texas policy lever on must redraw that section too (the fragment reruns the whole page)."""
+    Texas policy lever on must redraw that section too (the fragment reruns the whole page), and
+    deleting it must redraw it again and keep the sidebar's note."""
     from sites.store import SiteStore
     from valuation.regions import ALL_LEVERS
 
     lever = next(lv for lv in ALL_LEVERS if lv.key == "tx_sb6_curtailment")
     store = SiteStore(app_db_url, seed=True)
     try:
-        site = next(s for s in store.list() if s.state == "TX")
+        site = next(s for s in store.list() if s.grid_region == "ERCOT")  # SB 6 is ERCOT's
         store.save_scenario(
             "SB 6 on",
             {"format": 1, "changes": {"policy_levers": [lever.key]},
@@ -201,6 +202,16 @@ def test_a_scenario_picked_in_the_sidebar_redraws_the_parts_no_control_moves(
     expect(levers_line).to_have_count(1)
     expect(levers_line).to_contain_text(lever.key)
     expect(page).to_have_url(re.compile(r"scenario=SB"))
+    assert_no_error(page)
+
+    # Deleting it goes back to base (the lever off): the page is redrawn and the sidebar's note
+    # says so once the redraw is done (it is not drawn and then lost to it).
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Save, rename or delete scenarios").click()
+    sidebar.get_by_role("button", name="Delete SB 6 on").click()
+    wait_for_app(page)
+    expect(levers_line).to_have_count(0)
+    expect(sidebar.get_by_text("Deleted SB 6 on; back to the base scenario.")).to_be_visible()
     assert_no_error(page)
 
 
