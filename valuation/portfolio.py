@@ -28,14 +28,16 @@ after 20 s was worse), redundant cumulative budget rows, HiGHS without presolve,
 (OR-Tools 9.15; no proof in 20 s either). Per-year equity budgets remain hard: capex spread over
 two to three years ties the start years together, and the configuration LP over start-year
 cohorts is no tighter than the plain LP there (41,444.7 against 41,445.3 $M at $2B a year).
-Also tried (same day, the two per-year cases' exact models): HiGHS 1.16 through highspy, the
-newest release (proves $2B a year in 15-23 s against scipy's 20 s; the $1.5B a year + 1,000 MW
+Also tried (same day) on the exact models of the two per-year cases of
+benchmarks/bench_plan.py ($2B a year; $1.5B a year with 1,000 MW a year): HiGHS 1.16 through
+highspy, then the latest release (proves $2B a year in 15-23 s against scipy's 20 s; the other
 case still 0.53% from proof after 150 s) and a dozen of its settings (symmetry detection,
 heuristic effort, pseudo-cost reliability, LP ageing, seeds: none proves either case in 20 s);
 given the optimal plan as its start, HiGHS still needs 11 s to prove it, so the time is the
 proof, not the search; a per-funding-year Lagrangian decomposition (each year an exact
-knapsack, by column generation) closes only two thirds of the LP gap after 1,500 s
-(41,357.2 against the optimum 41,312.2 $M). SCIP 6.3 proves $2B a year in 20.8 s.
+knapsack, by column generation) closes only two thirds of the LP gap at $2B a year after
+1,500 s (bound 41,357.2 against the optimum 41,312.2 and the LP's 41,445.3 $M). SCIP 6.3 proves
+$2B a year in 20.8 s.
 """
 
 from __future__ import annotations
