@@ -286,7 +286,6 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
         "All-in retrofit cost per MW of critical IT load, USD millions. Unless set, each site's "
         "own estimate is used; a figure set here applies to every site."
     )
-    label = "Retrofit capex (USD M per critical MW)"
     site_musd = (
         None
         if estimate_usd_per_mw is None or not math.isfinite(estimate_usd_per_mw)
@@ -294,17 +293,11 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
     )
     if one_site and site_musd is not None:
         shown = site_musd if effective is None else _snap_capex(effective / 1e6)
-        _seed(CAPEX_KEY, shown)
-        st.slider(
-            label,
-            CAPEX_LOW_MUSD,
-            CAPEX_HIGH_MUSD,
-            step=CAPEX_STEP_MUSD,
-            format="$%.2fM",
-            help=help_text + f" This site's estimate: {fmt.usd_per_mw(estimate_usd_per_mw)}.",
-            key=CAPEX_KEY,
-            on_change=_capex_changed,
-            args=(site_musd, ref_musd),
+        _capex_slider(
+            shown,
+            help_text + f" This site's estimate: {fmt.usd_per_mw(estimate_usd_per_mw)}.",
+            site_musd,
+            ref_musd,
         )
         if effective is not None:
             st.caption("Set for every site; back at this site's estimate, each site uses its own.")
@@ -321,9 +314,17 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
     if effective is None:
         st.caption("Retrofit capex: each site's own estimate.")
         return
-    _seed(CAPEX_KEY, _snap_capex(effective / 1e6))
+    _capex_slider(_snap_capex(effective / 1e6), help_text, None, ref_musd)
+
+
+def _capex_slider(
+    value_musd: float, help_text: str, site_musd: float | None, ref_musd: float | None
+) -> None:
+    """The capex slider, USD M per critical MW, seeded at ``value_musd``; a move is recorded
+    against the site's estimate (``site_musd``, None off a site's page) and the reference."""
+    _seed(CAPEX_KEY, value_musd)
     st.slider(
-        label,
+        "Retrofit capex (USD M per critical MW)",
         CAPEX_LOW_MUSD,
         CAPEX_HIGH_MUSD,
         step=CAPEX_STEP_MUSD,
@@ -331,7 +332,7 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
         help=help_text,
         key=CAPEX_KEY,
         on_change=_capex_changed,
-        args=(None, ref_musd),
+        args=(site_musd, ref_musd),
     )
 
 

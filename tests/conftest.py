@@ -157,6 +157,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def app_store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh SQLite store for the app under test (``HASHPIVOT_DB_URL``). The store and the
+    valuations are cached resources: they are cleared before and after, so each test starts on
+    its own database."""
+    import streamlit as st
+
+    url = f"sqlite:///{tmp_path / 'hashpivot-app.sqlite'}"
+    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
 def live_api_url() -> Iterator[str]:
     """A real HTTP server on loopback answering like the mempool.space API."""
     server = serve_json(LIVE_API_ANSWERS)

@@ -2,7 +2,6 @@
 importable for these tests the same way ``streamlit run app.py`` does for the app."""
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,7 @@ if str(ROOT) not in sys.path:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh SQLite store for the app under test (``HASHPIVOT_DB_URL``). The store and the
-    valuations are cached resources: they are cleared before and after, so each test starts on
-    its own database."""
-    import streamlit as st
-
-    url = f"sqlite:///{tmp_path / 'hashpivot-app.sqlite'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def db_url(app_store_url: str) -> str:
+    """The app's own store (the root conftest's ``app_store_url``), in place of the root
+    ``db_url``'s plain databases."""
+    return app_store_url

@@ -125,6 +125,21 @@ def _mercator_px(lat: float, lon: float) -> tuple[float, float]:
     return x, y
 
 
+def _open_map_at(page: Page, app_url: str, site) -> tuple[dict, tuple[float, float]]:
+    """Open the portfolio page and wait for its map: the map canvas's box and the page point
+    where ``site`` is drawn (the map's initial view, Web Mercator)."""
+    page.goto(f"{app_url}/portfolio")
+    wait_for_app(page)
+    canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
+    expect(canvas).to_be_visible()
+    page.wait_for_timeout(1500)  # deck.gl draws after the script run ends
+    box = canvas.bounding_box()
+    assert box is not None
+    cx, cy = _mercator_px(MAP_CENTER_LAT, MAP_CENTER_LON)
+    sx, sy = _mercator_px(site.latitude, site.longitude)
+    return box, (box["x"] + box["width"] / 2 + (sx - cx), box["y"] + box["height"] / 2 + (sy - cy))
+
+
 def _isolated_big_site(sites):
     """The largest site at least 3 degrees from every other: nothing else under the cursor."""
 
@@ -140,17 +155,7 @@ def _isolated_big_site(sites):
 
 def test_a_map_click_opens_the_site(page: Page, app_url: str, app_db_url: str, artifacts_dir: Path):
     site = _isolated_big_site(_sites(app_db_url))
-    page.goto(f"{app_url}/portfolio")
-    wait_for_app(page)
-    canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
-    expect(canvas).to_be_visible()
-    page.wait_for_timeout(1500)  # deck.gl draws after the script run ends
-    box = canvas.bounding_box()
-    assert box is not None
-    cx, cy = _mercator_px(MAP_CENTER_LAT, MAP_CENTER_LON)
-    sx, sy = _mercator_px(site.latitude, site.longitude)
-    x = box["x"] + box["width"] / 2 + (sx - cx)
-    y = box["y"] + box["height"] / 2 + (sy - cy)
+    _, (x, y) = _open_map_at(page, app_url, site)
     page.mouse.move(x, y)
     tooltip = page.locator(".deck-tooltip")
     expect(tooltip).to_contain_text(_label(site))
@@ -235,17 +240,7 @@ def test_compare_page_shows_two_sites(
 def test_a_tooltip_runs_past_the_maps_edge_unclipped(page: Page, app_url: str, app_db_url: str):
     site = min(_sites(app_db_url), key=lambda s: s.latitude)  # the southernmost site
     page.set_viewport_size({"width": 1280, "height": 1300})  # the map's bottom in view
-    page.goto(f"{app_url}/portfolio")
-    wait_for_app(page)
-    canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
-    expect(canvas).to_be_visible()
-    page.wait_for_timeout(1500)
-    box = canvas.bounding_box()
-    assert box is not None
-    cx, cy = _mercator_px(MAP_CENTER_LAT, MAP_CENTER_LON)
-    sx, sy = _mercator_px(site.latitude, site.longitude)
-    x = box["x"] + box["width"] / 2 + (sx - cx)
-    y = box["y"] + box["height"] / 2 + (sy - cy)
+    box, (x, y) = _open_map_at(page, app_url, site)
     page.mouse.move(x - 5, y - 5)
     page.mouse.move(x, y)
     tooltip = page.locator(".deck-tooltip")

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_support import auth
@@ -101,14 +100,9 @@ def test_roles_from_configuration() -> None:
 
 
 @pytest.fixture
-def inventory_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    url = f"sqlite:///{tmp_path / 'roles.sqlite3'}"
-    monkeypatch.setenv("HASHPIVOT_DB_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def inventory_db(app_store_url: str) -> str:
+    """The app's store (the root conftest's ``app_store_url``)."""
+    return app_store_url
 
 
 def _inventory_as(access: auth.Access | None) -> AppTest:
