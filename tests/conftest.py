@@ -42,6 +42,16 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.getaddrinfo = guarded_getaddrinfo  # type: ignore[assignment]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's ``--dist loadgroup`` (scripts/test.sh) every browser test runs on one
+    worker, one at a time: a browser and its app server take a core, and two at once would
+    starve each other's timeouts. The other worker takes the rest of the suite."""
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _find_pg_bin() -> Path | None:
     initdb = shutil.which("initdb")
     if initdb and shutil.which("pg_ctl"):
