@@ -1,7 +1,9 @@
 """Scenarios & risk: one site's Monte Carlo under a named scenario (bear, base or bull preset, a
 saved scenario, or the session's assumptions): each strategy's NPV distribution, the probability
 that converting wins, the tornado and spider lines of the value of converting with their
-break-evens, and the representative scenarios as cards. Every number comes from
+break-evens, the representative scenarios as cards, and on request the option to wait
+(``valuation.wait_option``: its value over converting now, the share converted by each year and
+the rule in words). Every number comes from
 ``valuation.risk``, ``valuation.sensitivity`` and ``valuation.stories``; every chart names the
 scenario that produced it. A few thousand paths run interactively; the full run is a button."""
 
@@ -21,11 +23,13 @@ from valuation.risk import simulate
 from valuation.risk_presets import NamedRisk, load_preset, preset, save_presets
 from valuation.sensitivity import sensitivity
 from valuation.strategies import STRATEGY_ORDER
+from valuation.wait_option import site_wait_option
 
 INTERACTIVE_PATHS = 2_000  # a few seconds for most sites on two cores
 FULL_PATHS = 10_000
 RESULTS_KEY = "risk_results"  # session cache: run key -> SiteRisk (the tests read it)
 LAST_KEY = "risk_last"
+WAIT_RESULTS_KEY = "risk_wait_results"  # session cache: run key -> WaitReport
 SESSION_CHOICE = "Session assumptions"
 
 st.title("Scenarios & risk")
@@ -222,3 +226,57 @@ else:
             conv = max(by_key[k] for k in ("convert", "hybrid", "mine_then_convert"))
             non = max(by_key[k] for k in ("keep_mining", "mining_with_dr", "sell_site"))
             st.text(f"Best converting {fmt.usd(conv)}\nBest not converting {fmt.usd(non)}")
+
+# --- Now or later: the option to wait ---------------------------------------------------------------
+st.subheader("Now or later: the option to wait")
+st.text(
+    f"Scenario: {where}. Keep mining and convert later, when the lease market or hashprice has "
+    "moved: least-squares Monte Carlo (Longstaff and Schwartz, 2001) over a yearly decision to "
+    "start the conversion, on the same drivers."
+)
+waits: dict = st.session_state.setdefault(WAIT_RESULTS_KEY, {})
+wait_button = st.empty()  # emptied once the option is valued
+if key not in waits and wait_button.button("Value the option to wait", key="risk_wait"):
+    wait_button.empty()
+    with st.spinner(f"Valuing the option to wait on {n_paths:,} paths…"):
+        try:
+            waits[key] = site_wait_option(
+                site, named.scenario, drivers=named.drivers, n_paths=n_paths, seed=seed
+            )
+        except Exception as exc:
+            st.error(f"The option to wait could not be valued: {safe_message(exc)}")
+            st.stop()
+    while len(waits) > 8:  # keep the session's memory bounded
+        waits.pop(next(iter(waits)))
+if (wait := waits.get(key)) is not None:
+    w1, w2, w3 = st.columns(3)
+    w1.metric(
+        "Waiting is worth, over converting now",
+        fmt.usd(wait.option_to_wait_usd),
+        help=f"± {fmt.usd(wait.option_to_wait_std_error_usd)} (standard error). Zero: converting "
+        "now is as good as any later start the rule would choose.",
+    )
+    w2.metric("Following the rule, mean NPV", fmt.usd(wait.value_usd),
+              help=f"± {fmt.usd(wait.std_error_usd)} (standard error)")  # fmt: skip
+    w3.metric("Converted within a year", fmt.pct(float(wait.converted_by_year[0]), digits=0))
+    st.text(
+        f"The rule: {wait.rule}. It takes the regression's decision in "
+        f"{fmt.pct(wait.rule_agreement_share, digits=0)} of the path-years it had to decide."
+    )
+    by_year = pd.DataFrame({"year": np.arange(1, wait.converted_by_year.size + 1),
+                            "share": wait.converted_by_year})  # fmt: skip
+    st.altair_chart(
+        alt.Chart(by_year, title=f"Share of paths converted by each year ({named.name})")
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "share:Q",
+                title="Converted by then",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=["year:O", alt.Tooltip("share:Q", format=".0%")],
+        ),
+        width="stretch",
+    )

@@ -29,7 +29,7 @@ below $Y") and reports the share of the regression's decisions it reproduces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, TypeAlias
 
@@ -634,6 +634,17 @@ class ExerciseRule:
     agreement_share: float
     n_decisions: int
 
+    def worded(self, action: str, words: Mapping[str, tuple[str, str]]) -> str:
+        """The rule with each feature said as ``words[name]``: (what it is, the unit after the
+        amount), e.g. ``("hashprice", "/PH/day")`` gives "hashprice is below $51.11/PH/day".
+        A feature ``words`` does not name keeps its name; a rule on no feature ("always ...",
+        "never ...") keeps its text."""
+        if not self.feature_names:
+            return self.text
+        return _rule_text(
+            action, self.feature_names, self.directions, self.thresholds, self.combiner, words
+        )
+
 
 def _fmt_threshold(name: str, value: float) -> str:
     if "usd" in name.lower():
@@ -724,9 +735,12 @@ def _rule_text(
     directions: Sequence[str],
     thresholds: Sequence[float],
     combiner: str,
+    words: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
+    said = words or {}
     parts = [
-        f"{n} is {'at least' if d == 'above' else 'below'} {_fmt_threshold(n, t)}"
+        f"{said.get(n, (n, ''))[0]} is {'at least' if d == 'above' else 'below'} "
+        f"{_fmt_threshold(n, t)}{said.get(n, (n, ''))[1]}"
         for n, d, t in zip(names, directions, thresholds, strict=True)
     ]
     return f"{action} when " + f" {combiner} ".join(parts)

@@ -81,6 +81,7 @@ __all__ = [
     "wait_inputs",
     "site_wait_option",
     "FEATURE_NAMES",
+    "FEATURE_WORDS",
 ]
 
 FEATURE_NAMES = (
@@ -88,6 +89,12 @@ FEATURE_NAMES = (
     "hashprice_usd_per_ph_day",
     "power_price_usd_per_mwh",
 )
+# How the rule says each state in words: what it is, and the unit after the amount.
+FEATURE_WORDS = {
+    "lease_rate_usd_per_kw_month": ("the lease rate offered", "/kW-month"),
+    "hashprice_usd_per_ph_day": ("hashprice", "/PH/day"),
+    "power_price_usd_per_mwh": ("the power price", "/MWh"),
+}
 
 
 class WaitOptionError(ValuationError, ValueError):
@@ -103,7 +110,8 @@ class WaitReport:
     ``option_to_wait_usd`` = value - convert now (+ its paired standard error);
     ``gain_over_never_usd`` = value - never convert (+ its standard error);
     ``converted_by_year`` (years,) the share of paths converted by the end of year 1, 2, ...;
-    ``rule`` the plain words and ``rule_agreement_share`` the share of the regression's
+    ``rule`` the plain words ("convert when the lease rate offered is at least $128.40/kW-month
+    or hashprice is below $51.11/PH/day") and ``rule_agreement_share`` the share of the regression's
     decisions they reproduce; ``option`` the engine's result (on the gain over mining).
     """
 
@@ -284,7 +292,7 @@ def _wait_report(
         gain_over_never_usd=float((path_value - never).mean()),
         gain_over_never_std_error_usd=_paired_se(path_value - never, antithetic),
         converted_by_year=option.converted_by_year,
-        rule=option.rule.text,
+        rule=option.rule.worded("convert", FEATURE_WORDS),
         rule_agreement_share=option.rule.agreement_share,
         n_paths=int(gain.shape[0]),
         option=option,

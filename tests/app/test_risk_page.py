@@ -69,3 +69,24 @@ def test_bear_preset_and_saving_presets(store):
     at.selectbox(key="risk_scenario").select(f"Saved: {PRESET_NAMES['bull']}").run()
     assert not at.exception
     assert at.session_state["risk_last"].drivers == preset("bull").drivers
+
+
+def test_the_option_to_wait_shows_the_valuations_report_on_request(store):
+    """The button values the option to wait for the site, scenario, paths and seed on screen:
+    the page's figures are valuation.wait_option's for those, and the rule is said in words."""
+    from valuation.formatting import usd
+    from valuation.wait_option import site_wait_option
+
+    at = _page()
+    assert not any(m.label.startswith("Waiting is worth") for m in at.metric)  # not before asked
+    at.button(key="risk_wait").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (site,) = store.list()
+    named = preset("base")
+    want = site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=N_PATHS, seed=0)
+    metric = next(m for m in at.metric if m.label == "Waiting is worth, over converting now")
+    assert metric.value == usd(want.option_to_wait_usd)
+    rule = next(t.value for t in at.text if t.value.startswith("The rule: "))
+    assert rule.startswith(f"The rule: {want.rule}. ") and "_usd_per_" not in rule
+    charts = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert len(charts) == 4 and "Share of paths converted by each year" in charts[-1]

@@ -171,6 +171,12 @@ def test_exercise_rule_recovers_a_two_feature_boundary() -> None:
         f"convert when a_ratio is at least {t['a_ratio']:,.4g} "
         f"or b_usd_per_ph_day is below ${t['b_usd_per_ph_day']:,.2f}"
     )
+    # said in words: each name as its words, the unit after the amount; a name not in the
+    # words keeps its name
+    assert rule.worded("convert", {"b_usd_per_ph_day": ("hashprice", "/PH/day")}) == (
+        f"convert when a_ratio is at least {t['a_ratio']:,.4g} "
+        f"or hashprice is below ${t['b_usd_per_ph_day']:,.2f}/PH/day"
+    )
     # one named feature only: the best single threshold, reproducing fewer decisions
     single = exercise_rule(result, feats, ["a_ratio", "b_usd_per_ph_day"], ["a_ratio"])
     assert single.feature_names == ("a_ratio",) and single.directions == ("above",)

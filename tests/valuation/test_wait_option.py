@@ -131,10 +131,34 @@ def test_random_paths_never_below_now_or_never(site) -> None:
     model = build_site_model(site, scenario)
     inputs = wait_inputs(model, _paths(scenario, RiskDrivers(), 256, seed=1))
     rep = option_to_wait(**inputs.arguments())
+    assert "_usd_per_" not in rep.rule  # said in words (FEATURE_WORDS), not variable names
     assert rep.option_to_wait_usd >= -3 * rep.option_to_wait_std_error_usd
     assert rep.gain_over_never_usd >= -3 * rep.gain_over_never_std_error_usd
     assert rep.never_convert_usd == pytest.approx(inputs.keep_npv_usd.mean(), rel=1e-9)
     assert 0.0 <= rep.rule_agreement_share <= 1.0 and rep.rule.startswith(("convert", "always"))
+
+
+def test_the_rule_is_said_in_words_with_units() -> None:
+    """The conversion rule names the lease rate and hashprice as an executive says them, with
+    their units, and never a variable name."""
+    from valuation.options import ExerciseRule
+    from valuation.wait_option import FEATURE_WORDS
+
+    rule = ExerciseRule(
+        "convert when lease_rate_usd_per_kw_month is at least $128.40 or ...",
+        ("lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day"),
+        ("above", "below"),
+        (128.4, 51.114),
+        "or",
+        0.95,
+        1_000,
+    )
+    assert rule.worded("convert", FEATURE_WORDS) == (
+        "convert when the lease rate offered is at least $128.40/kW-month "
+        "or hashprice is below $51.11/PH/day"
+    )
+    always = ExerciseRule("always convert when it is worth something", (), (), (), "", 1.0, 9)
+    assert always.worded("convert", FEATURE_WORDS) == always.text
 
 
 def test_a_site_with_no_lease_market_never_converts(site) -> None:
