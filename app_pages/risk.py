@@ -1,11 +1,11 @@
 """Scenarios & risk: one site's Monte Carlo under a named scenario (bear, base or bull preset, a
 saved scenario, or the session's assumptions): each strategy's NPV distribution, the probability
 that converting wins, the tornado and spider lines of the value of converting with their
-break-evens, the representative scenarios as cards, and on request the option to wait
-(``valuation.wait_option``: its value over converting now, the share converted by each year and
-the rule in words). Every number comes from
-``valuation.risk``, ``valuation.sensitivity`` and ``valuation.stories``; every chart names the
-scenario that produced it. A few thousand paths run interactively; the full run is a button."""
+break-evens, the representative scenarios as cards, and on request the option to wait (its value
+over converting now, the decision it implies in words, the share converted by each year). Every
+number comes from ``valuation.risk``, ``valuation.sensitivity``, ``valuation.stories`` and
+``valuation.wait_option``; every chart names the scenario that produced it. A few thousand paths
+run interactively; the full run is a button."""
 
 from __future__ import annotations
 
@@ -30,7 +30,19 @@ FULL_PATHS = 10_000
 RESULTS_KEY = "risk_results"  # session cache: run key -> SiteRisk (the tests read it)
 LAST_KEY = "risk_last"
 WAIT_RESULTS_KEY = "risk_wait_results"  # session cache: run key -> WaitReport
+WAIT_POLICY_LABELS = {  # the value the option to wait reports, by the first decision it takes
+    "rule": "Following the rule, mean NPV",
+    "now": "Converting now is best, mean NPV",
+    "never": "Never converting is best, mean NPV",
+}
 SESSION_CHOICE = "Session assumptions"
+
+
+def _bounded(runs: dict, keep: int = 8) -> None:
+    """Drop the oldest runs beyond ``keep``: the session's memory stays bounded."""
+    while len(runs) > keep:
+        runs.pop(next(iter(runs)))
+
 
 st.title("Scenarios & risk")
 st.caption(
@@ -73,7 +85,13 @@ st.text(
     f"{fmt.pct(named.drivers.delay_probability)} of builds"
 )
 b1, b2 = st.columns(2)
-full = b1.button(f"Full run ({FULL_PATHS:,} paths)", key="risk_full")
+# The full run sets the paths control itself, so the run stays full on the page's next reruns
+# (the option to wait below runs on the same paths).
+b1.button(
+    f"Full run ({FULL_PATHS:,} paths)",
+    key="risk_full",
+    on_click=lambda: st.session_state.update(risk_paths=FULL_PATHS),
+)
 if b2.button("Save bear, base and bull as named scenarios", key="risk_save_presets"):
     try:
         names = save_presets(store, session_scenario)
@@ -84,8 +102,6 @@ if b2.button("Save bear, base and bull as named scenarios", key="risk_save_prese
         st.rerun()
 if saved_note := st.session_state.pop("risk_saved", None):
     st.success(saved_note)
-if full:
-    n_paths = FULL_PATHS
 
 # --- Run (cached in the session by everything that changes a number) ------------------------------
 key = "|".join([loaders.site_key(site), loaders.scenario_key(named.scenario), named.name,
@@ -103,8 +119,7 @@ if key not in results:
         st.error(f"This site could not be simulated: {safe_message(exc)}")
         st.stop()
     bar.empty()
-    while len(results) > 8:  # keep the session's memory bounded
-        results.pop(next(iter(results)))
+    _bounded(results)
 risk = results[key]
 st.session_state[LAST_KEY] = risk
 st.session_state[loaders.LAST_RISK_KEY] = risk  # the Board pack page includes it
@@ -232,7 +247,7 @@ st.subheader("Now or later: the option to wait")
 st.text(
     f"Scenario: {where}. Keep mining and convert later, when the lease market or hashprice has "
     "moved: least-squares Monte Carlo (Longstaff and Schwartz, 2001) over a yearly decision to "
-    "start the conversion, on the same drivers."
+    "start the conversion, on the same scenario, paths and seed."
 )
 waits: dict = st.session_state.setdefault(WAIT_RESULTS_KEY, {})
 wait_button = st.empty()  # emptied once the option is valued
@@ -246,23 +261,29 @@ if key not in waits and wait_button.button("Value the option to wait", key="risk
         except Exception as exc:
             st.error(f"The option to wait could not be valued: {safe_message(exc)}")
             st.stop()
-    while len(waits) > 8:  # keep the session's memory bounded
-        waits.pop(next(iter(waits)))
+    _bounded(waits)
 if (wait := waits.get(key)) is not None:
-    w1, w2, w3 = st.columns(3)
+    w1, w2, w3, w4 = st.columns(4)
     w1.metric(
         "Waiting is worth, over converting now",
         fmt.usd(wait.option_to_wait_usd),
         help=f"± {fmt.usd(wait.option_to_wait_std_error_usd)} (standard error). Zero: converting "
         "now is as good as any later start the rule would choose.",
     )
-    w2.metric("Following the rule, mean NPV", fmt.usd(wait.value_usd),
+    w2.metric(WAIT_POLICY_LABELS[wait.policy], fmt.usd(wait.value_usd),
               help=f"± {fmt.usd(wait.std_error_usd)} (standard error)")  # fmt: skip
-    w3.metric("Converted within a year", fmt.pct(float(wait.converted_by_year[0]), digits=0))
+    w3.metric("Converting now, mean NPV", fmt.usd(wait.convert_now_usd))
+    w4.metric("Never converting, mean NPV", fmt.usd(wait.never_convert_usd))
+    share = fmt.pct(wait.rule_agreement_share, digits=0)
     st.text(
-        f"The rule: {wait.rule}. It takes the regression's decision in "
-        f"{fmt.pct(wait.rule_agreement_share, digits=0)} of the path-years it had to decide."
-    )
+        f"The decision: {wait.rule}."
+        + (f" The rule takes the regression's decision in {share} of the path-years it had to "
+           "decide." if wait.policy == "rule" else
+           f" The rule fitted to the regression ({wait.fitted_rule}; {share} of its decisions) "
+           "is worth less on average.")
+        + " These paths value a tenant's signing at its odds and draw no tenant default or "
+        "construction delay, so their converting figures can run above the distribution's."
+    )  # fmt: skip
     by_year = pd.DataFrame({"year": np.arange(1, wait.converted_by_year.size + 1),
                             "share": wait.converted_by_year})  # fmt: skip
     st.altair_chart(

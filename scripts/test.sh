@@ -27,8 +27,7 @@ fi
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 "$PY" -m mypy  # packages and settings in pyproject.toml [tool.mypy]
-# Two workers (pytest-xdist), one per core: the browser tests run on one, one at a time (their
-# xdist_group, tests/conftest.py), the rest of the suite on the other. About 3.5 min against 5 in
-# one process on the two-core CI machine. pytest exits 5 when it collects nothing: set -e turns
-# that into a failure too.
+# Two workers (pytest-xdist), one per core, the browser tests grouped (tests/conftest.py): about
+# 4 min against 5 in one process on the two-core CI machine. pytest exits 5 when it collects
+# nothing: set -e turns that into a failure too.
 "$PY" -m pytest -n 2 --dist loadgroup "$@"

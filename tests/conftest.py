@@ -31,10 +31,11 @@ INSTALL_HINT = (
 
 
 # CI explores the same examples on every run (a fixed seed per test), so a landing is decided by
-# the code, not by the draw; local runs keep exploring and remember what they found.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# the code, not by the draw; local runs keep exploring and remember what they found. No deadline
+# on an example: speed is the benchmarks' business, and two test workers share the cores.
+settings.register_profile("local", deadline=None)
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,11 +45,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist's ``--dist loadgroup`` (scripts/test.sh) every browser test runs on one
-    worker, one at a time: a browser and its app server take a core, and two at once would
-    starve each other's timeouts. The other worker takes the rest of the suite."""
+    """Under pytest-xdist's ``--dist loadgroup`` (scripts/test.sh) the browser tests (marked
+    ``e2e``) form one group, run by one worker one at a time: a browser and its app server take
+    a core, and two at once would starve each other's timeouts. The other tests are shared out
+    to both workers."""
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()):
+        if item.get_closest_marker("e2e") is not None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 

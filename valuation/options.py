@@ -22,15 +22,15 @@ Simple Least-Squares Approach", Review of Financial Studies 14(1), 113-147. :fun
 reproduces its Table 1 (tests/valuation/test_options.py).
 
 :func:`exercise_rule` turns the fitted boundary into a rule in plain words on one or two named
-features ("convert when lease_rate_usd_per_kw_month is above $X or hashprice_usd_per_ph_day is
-below $Y") and reports the share of the regression's decisions it reproduces.
+features ("convert when lease_rate_usd_per_kw_month is at least $X or hashprice_usd_per_ph_day
+is below $Y"; :meth:`ExerciseRule.worded` says the features in other words) and reports the share of the regression's decisions it reproduces.
 :func:`conversion_option` applies the engine to the choice of when to convert a mining site.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple, TypeAlias
 
 import numpy as np
@@ -620,10 +620,14 @@ def american_put(
 class ExerciseRule:
     """A one- or two-feature threshold rule fitted to the regression's decisions.
 
-    ``text`` says it in words; ``feature_names``, ``directions`` ("above" or "below") and
+    ``text`` says it in words (:meth:`worded` with no words: the features by their names);
+    ``feature_names``, ``directions`` ("above": at least the threshold; "below": under it) and
     ``thresholds`` (in each feature's units) define it, ``combiner`` is "or" or "and" (two
     features), ``agreement_share`` is the share of the regression's decisions (considered, still
-    unexercised path-dates) the rule reproduces, over ``n_decisions`` decisions.
+    unexercised path-dates) the rule reproduces, over ``n_decisions`` decisions. ``kind`` is
+    "threshold", or with no feature "always" (every decision exercises), "never" (none does) or
+    "constant" (no threshold on the ``tried`` features separates the decisions); ``action`` is
+    the verb ("convert").
     """
 
     text: str
@@ -633,17 +637,43 @@ class ExerciseRule:
     combiner: str
     agreement_share: float
     n_decisions: int
+    kind: Literal["threshold", "always", "never", "constant"] = "threshold"
+    action: str = "exercise"
+    tried: tuple[str, ...] = ()
 
-    def worded(self, action: str, words: Mapping[str, tuple[str, str]]) -> str:
+    def worded(self, words: Mapping[str, tuple[str, str]] | None = None) -> str:
         """The rule with each feature said as ``words[name]``: (what it is, the unit after the
-        amount), e.g. ``("hashprice", "/PH/day")`` gives "hashprice is below $51.11/PH/day".
-        A feature ``words`` does not name keeps its name; a rule on no feature ("always ...",
-        "never ...") keeps its text."""
-        if not self.feature_names:
-            return self.text
-        return _rule_text(
-            action, self.feature_names, self.directions, self.thresholds, self.combiner, words
-        )
+        amount), e.g. ``("hashprice", "/PH/day")`` gives "hashprice is below $51.11/PH/day";
+        a feature ``words`` does not name keeps its name. Amounts of a feature whose name says
+        ``usd`` are in dollars."""
+        said = words or {}
+
+        def say(name: str) -> tuple[str, str]:
+            return said.get(name, (name, ""))
+
+        if self.kind == "always":
+            return (
+                f"always {self.action} when it is worth something ({self.n_decisions:,} decisions)"
+            )
+        if self.kind == "never":
+            return f"never {self.action} ({self.n_decisions:,} decisions)"
+        if self.kind == "constant":
+            return (
+                f"no threshold on {', '.join(say(n)[0] for n in self.tried)} separates the "
+                "decisions (each is constant)"
+            )
+        parts = [
+            f"{say(n)[0]} is {'at least' if d == 'above' else 'below'} "
+            f"{_fmt_threshold(n, t)}{say(n)[1]}"
+            for n, d, t in zip(self.feature_names, self.directions, self.thresholds, strict=True)
+        ]
+        return f"{self.action} when " + f" {self.combiner} ".join(parts)
+
+
+def _rule(**fields: Any) -> ExerciseRule:
+    """An :class:`ExerciseRule` whose ``text`` is its own :meth:`~ExerciseRule.worded`."""
+    rule = ExerciseRule(text="", **fields)
+    return replace(rule, text=rule.worded())
 
 
 def _fmt_threshold(name: str, value: float) -> str:
@@ -729,23 +759,6 @@ def _best_pair(
     return best
 
 
-def _rule_text(
-    action: str,
-    names: Sequence[str],
-    directions: Sequence[str],
-    thresholds: Sequence[float],
-    combiner: str,
-    words: Mapping[str, tuple[str, str]] | None = None,
-) -> str:
-    said = words or {}
-    parts = [
-        f"{said.get(n, (n, ''))[0]} is {'at least' if d == 'above' else 'below'} "
-        f"{_fmt_threshold(n, t)}{said.get(n, (n, ''))[1]}"
-        for n, d, t in zip(names, directions, thresholds, strict=True)
-    ]
-    return f"{action} when " + f" {combiner} ".join(parts)
-
-
 def exercise_rule(
     result: LSMResult,
     features: Any,
@@ -806,32 +819,23 @@ def exercise_rule(
     x, names, chosen = _rule_inputs(result, features, feature_names, rule_features, n_bins)
     cells, y = _rule_decisions(result, result.boundary)
     n = int(y.size)
+    none: dict[str, Any] = {"feature_names": (), "directions": (), "thresholds": (),
+                            "combiner": "", "n_decisions": n, "action": action}  # fmt: skip
     if n == 0 or y.all() or not y.any():
-        what = "never" if n == 0 or not y.any() else "always"
-        text = (
-            f"{what} {action}"
-            + ("" if what == "never" else " when it is worth something")
-            + f" ({n:,} decisions)"
-        )
-        return ExerciseRule(text, (), (), (), "", 1.0, n)
+        kind = "never" if n == 0 or not y.any() else "always"
+        return _rule(**none, agreement_share=1.0, kind=kind)
     columns = {name: x[:, :, i][cells] for i, name in enumerate(names)}
     singles = [chosen[0]] if chosen is not None and len(chosen) == 1 else names
     candidates = _rule_candidates(columns, y, n_bins, names, chosen, singles)
     if not candidates:
-        return ExerciseRule(
-            f"no threshold on {', '.join(singles)} separates the decisions (the feature is constant)",
-            (),
-            (),
-            (),
-            "",
-            float(max(y.mean(), 1 - y.mean())),
-            n,
-        )
+        share = float(max(y.mean(), 1 - y.mean()))
+        return _rule(**none, agreement_share=share, kind="constant", tried=tuple(singles))
     _, rnames, dirs, thr, comb = max(candidates, key=lambda c: c[0])
     share = _rule_agreement(columns, rnames, dirs, thr, comb, y)
-    return ExerciseRule(
-        _rule_text(action, rnames, dirs, thr, comb), rnames, dirs, thr, comb, share, n
-    )
+    return _rule(
+        feature_names=tuple(rnames), directions=tuple(dirs), thresholds=tuple(thr),
+        combiner=comb, agreement_share=share, n_decisions=n, action=action,
+    )  # fmt: skip
 
 
 def _rule_inputs(

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -76,6 +76,7 @@ from valuation.threads import map_in_threads
 __all__ = [
     "WaitOptionError",
     "WaitReport",
+    "Policy",
     "option_to_wait",
     "WaitInputs",
     "wait_inputs",
@@ -101,18 +102,25 @@ class WaitOptionError(ValuationError, ValueError):
     """An input of the option to wait has the wrong shape or value."""
 
 
+Policy = Literal["rule", "now", "never"]  # the first decision: follow the rule, convert now, never
+
+
 @dataclass(frozen=True)
 class WaitReport:
     """The option to wait on one site. USD at the valuation date, Monte Carlo means.
 
-    ``value_usd`` (+ ``std_error_usd``) follows the fitted rule; ``convert_now_usd`` converts at
-    the first date on every path; ``never_convert_usd`` mines to the horizon;
-    ``option_to_wait_usd`` = value - convert now (+ its paired standard error);
-    ``gain_over_never_usd`` = value - never convert (+ its standard error);
-    ``converted_by_year`` (years,) the share of paths converted by the end of year 1, 2, ...;
-    ``rule`` the plain words ("convert when the lease rate offered is at least $128.40/kW-month
-    or hashprice is below $51.11/PH/day") and ``rule_agreement_share`` the share of the regression's
-    decisions they reproduce; ``option`` the engine's result (on the gain over mining).
+    The first decision is taken on the sample means, as Longstaff and Schwartz do at time 0:
+    ``policy`` is "rule" (follow the fitted rule), "now" (convert at the first date on every
+    path) or "never" (mine to the horizon), whichever is worth most on average (the rule on a
+    tie). ``value_usd`` (+ ``std_error_usd``) is that policy's value; ``convert_now_usd`` and
+    ``never_convert_usd`` the other two; ``option_to_wait_usd`` = value - convert now (+ its
+    paired standard error); ``gain_over_never_usd`` = value - never convert (+ its standard
+    error); ``converted_by_year`` (years,) the share of paths the policy has converted by the end
+    of year 1, 2, ...; ``rule`` the policy in plain words ("convert when the lease rate offered
+    is at least $128.40/kW-month or hashprice is below $51.11/PH/day"; "convert now: ...");
+    ``fitted_rule`` the fitted rule in words whatever the policy, and ``rule_agreement_share``
+    the share of the regression's decisions it reproduces; ``option`` the engine's result (on
+    the gain over mining).
     """
 
     value_usd: float
@@ -128,6 +136,8 @@ class WaitReport:
     rule_agreement_share: float
     n_paths: int
     option: ConversionOption
+    policy: Policy = "rule"
+    fitted_rule: str = ""
 
     def summary(self) -> str:
         """One paragraph in plain words."""
@@ -135,12 +145,23 @@ class WaitReport:
         years = ", ".join(
             f"{p:.0%} by year {i + 1}" for i, p in enumerate(by) if i in (0, 2, 4, by.size - 1)
         )
+        fit = (
+            f"reproduces {self.rule_agreement_share:.0%} of the regression's decisions"
+            if self.policy == "rule"
+            else f"the fitted rule, {self.fitted_rule}, is worth less on average"
+        )
         return (
             f"Waiting is worth ${self.option_to_wait_usd / 1e6:,.1f}M "
             f"(+/- {self.option_to_wait_std_error_usd / 1e6:,.1f}M) over converting now; "
-            f"converted: {years}. Rule: {self.rule} (reproduces "
-            f"{self.rule_agreement_share:.0%} of the regression's decisions)."
+            f"converted: {years}. Rule: {self.rule} ({fit})."
         )
+
+
+# The policy in words where the first decision does not follow the fitted rule.
+_POLICY_WORDS = {
+    "now": "convert now: no later start the regression finds is worth more on average",
+    "never": "never convert: mining to the horizon is worth more on average than any start",
+}
 
 
 def _paired_se(x: np.ndarray, antithetic: bool) -> float:
@@ -278,10 +299,19 @@ def _wait_report(
     now = never + df_dates[0] * gain[:, 0]
     # The first decision on the sample means (as ``valuation.options.conversion_option``): follow
     # the fitted rule only when it beats converting now and never converting on average.
-    path_value = max(
-        (never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0), now, never),
-        key=lambda v: float(v.mean()),
-    )
+    policies: dict[Policy, np.ndarray] = {
+        "rule": never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0),
+        "now": now,
+        "never": never,
+    }
+    policy = max(policies, key=lambda p: float(policies[p].mean()))  # the rule on a tie
+    path_value = policies[policy]
+    by_year = {
+        "rule": option.converted_by_year,
+        "now": np.ones_like(option.converted_by_year),
+        "never": np.zeros_like(option.converted_by_year),
+    }[policy]
+    fitted = option.rule.worded(FEATURE_WORDS)
     return WaitReport(
         value_usd=float(path_value.mean()),
         std_error_usd=_paired_se(path_value, antithetic),
@@ -291,11 +321,13 @@ def _wait_report(
         option_to_wait_std_error_usd=_paired_se(path_value - now, antithetic),
         gain_over_never_usd=float((path_value - never).mean()),
         gain_over_never_std_error_usd=_paired_se(path_value - never, antithetic),
-        converted_by_year=option.converted_by_year,
-        rule=option.rule.worded("convert", FEATURE_WORDS),
+        converted_by_year=by_year,
+        rule=fitted if policy == "rule" else _POLICY_WORDS[policy],
         rule_agreement_share=option.rule.agreement_share,
         n_paths=int(gain.shape[0]),
         option=option,
+        policy=policy,
+        fitted_rule=fitted,
     )
 
 

@@ -73,7 +73,8 @@ def test_bear_preset_and_saving_presets(store):
 
 def test_the_option_to_wait_shows_the_valuations_report_on_request(store):
     """The button values the option to wait for the site, scenario, paths and seed on screen:
-    the page's figures are valuation.wait_option's for those, and the rule is said in words."""
+    the page's figures are valuation.wait_option's for those, the decision is said in words,
+    and another seed asks for a new valuation."""
     from valuation.formatting import usd
     from valuation.wait_option import site_wait_option
 
@@ -84,9 +85,37 @@ def test_the_option_to_wait_shows_the_valuations_report_on_request(store):
     (site,) = store.list()
     named = preset("base")
     want = site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=N_PATHS, seed=0)
-    metric = next(m for m in at.metric if m.label == "Waiting is worth, over converting now")
-    assert metric.value == usd(want.option_to_wait_usd)
-    rule = next(t.value for t in at.text if t.value.startswith("The rule: "))
-    assert rule.startswith(f"The rule: {want.rule}. ") and "_usd_per_" not in rule
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Waiting is worth, over converting now"] == usd(want.option_to_wait_usd)
+    assert metrics["Converting now, mean NPV"] == usd(want.convert_now_usd)
+    assert metrics["Never converting, mean NPV"] == usd(want.never_convert_usd)
+    policy_label = {"rule": "Following the rule", "now": "Converting now is best",
+                    "never": "Never converting is best"}[want.policy]  # fmt: skip
+    assert metrics[f"{policy_label}, mean NPV"] == usd(want.value_usd)
+    decision = next(t.value for t in at.text if t.value.startswith("The decision: "))
+    assert decision.startswith(f"The decision: {want.rule}. ") and "_usd_per_" not in decision
     charts = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert len(charts) == 4 and "Share of paths converted by each year" in charts[-1]
+    # another seed: another run, the button again, a value of its own
+    at.number_input(key="risk_seed").set_value(7).run()
+    assert not any(m.label.startswith("Waiting is worth") for m in at.metric)
+    at.button(key="risk_wait").click().run()
+    other = site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=N_PATHS, seed=7)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Converting now, mean NPV"] == usd(other.convert_now_usd)
+    assert other.convert_now_usd != want.convert_now_usd
+
+
+def test_the_full_run_stays_full_for_the_option_to_wait(store):
+    """The full run sets the paths control, so the option to wait (a later rerun) is valued on
+    the same 10,000 paths as the distribution on screen."""
+    at = _page()
+    at.button(key="risk_full").click().run()
+    assert not at.exception
+    assert at.number_input(key="risk_paths").value == 10_000
+    assert at.session_state["risk_last"].n_paths == 10_000
+    at.button(key="risk_wait").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["risk_last"].n_paths == 10_000
+    (wait,) = at.session_state["risk_wait_results"].values()
+    assert wait.n_paths == 10_000

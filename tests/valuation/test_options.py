@@ -173,7 +173,7 @@ def test_exercise_rule_recovers_a_two_feature_boundary() -> None:
     )
     # said in words: each name as its words, the unit after the amount; a name not in the
     # words keeps its name
-    assert rule.worded("convert", {"b_usd_per_ph_day": ("hashprice", "/PH/day")}) == (
+    assert rule.worded({"b_usd_per_ph_day": ("hashprice", "/PH/day")}) == (
         f"convert when a_ratio is at least {t['a_ratio']:,.4g} "
         f"or hashprice is below ${t['b_usd_per_ph_day']:,.2f}/PH/day"
     )

@@ -131,7 +131,6 @@ def test_random_paths_never_below_now_or_never(site) -> None:
     model = build_site_model(site, scenario)
     inputs = wait_inputs(model, _paths(scenario, RiskDrivers(), 256, seed=1))
     rep = option_to_wait(**inputs.arguments())
-    assert "_usd_per_" not in rep.rule  # said in words (FEATURE_WORDS), not variable names
     assert rep.option_to_wait_usd >= -3 * rep.option_to_wait_std_error_usd
     assert rep.gain_over_never_usd >= -3 * rep.gain_over_never_std_error_usd
     assert rep.never_convert_usd == pytest.approx(inputs.keep_npv_usd.mean(), rel=1e-9)
@@ -139,26 +138,62 @@ def test_random_paths_never_below_now_or_never(site) -> None:
 
 
 def test_the_rule_is_said_in_words_with_units() -> None:
-    """The conversion rule names the lease rate and hashprice as an executive says them, with
-    their units, and never a variable name."""
+    """The conversion rule names the lease rate, hashprice and the power price as an executive
+    says them, with their units, and never a variable name; the verb is the rule's own."""
     from valuation.options import ExerciseRule
     from valuation.wait_option import FEATURE_WORDS
 
-    rule = ExerciseRule(
-        "convert when lease_rate_usd_per_kw_month is at least $128.40 or ...",
-        ("lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day"),
-        ("above", "below"),
-        (128.4, 51.114),
-        "or",
-        0.95,
-        1_000,
-    )
-    assert rule.worded("convert", FEATURE_WORDS) == (
+    def rule(**kw) -> ExerciseRule:  # noqa: ANN003
+        fields = {"text": "", "feature_names": (), "directions": (), "thresholds": (),
+                  "combiner": "", "agreement_share": 0.9, "n_decisions": 1_000,
+                  "action": "convert"}  # fmt: skip
+        return ExerciseRule(**{**fields, **kw})
+
+    lease_or_hashprice = rule(
+        feature_names=("lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day"),
+        directions=("above", "below"), thresholds=(128.4, 51.114), combiner="or",
+    )  # fmt: skip
+    assert lease_or_hashprice.worded(FEATURE_WORDS) == (
         "convert when the lease rate offered is at least $128.40/kW-month "
         "or hashprice is below $51.11/PH/day"
     )
-    always = ExerciseRule("always convert when it is worth something", (), (), (), "", 1.0, 9)
-    assert always.worded("convert", FEATURE_WORDS) == always.text
+    power_and_hashprice = rule(
+        feature_names=("power_price_usd_per_mwh", "hashprice_usd_per_ph_day"),
+        directions=("below", "above"), thresholds=(-5.0, 40.0), combiner="and",
+    )  # fmt: skip
+    assert power_and_hashprice.worded(FEATURE_WORDS) == (
+        "convert when the power price is below -$5.00/MWh and hashprice is at least $40.00/PH/day"
+    )
+    assert rule(kind="always", n_decisions=9).worded(FEATURE_WORDS) == (
+        "always convert when it is worth something (9 decisions)"
+    )
+    assert rule(kind="never", n_decisions=9).worded(FEATURE_WORDS) == "never convert (9 decisions)"
+    constant = rule(kind="constant", tried=FEATURE_NAMES)
+    assert constant.worded(FEATURE_WORDS) == (
+        "no threshold on the lease rate offered, hashprice, the power price separates the "
+        "decisions (each is constant)"
+    )
+
+
+def test_the_report_says_the_policy_it_values(site) -> None:
+    """The first decision follows the fitted rule, converts now or never converts, whichever
+    is worth most on average: the value, the shares converted and the words are that policy's.
+    On this site and seed converting now beats the fitted rule (measured: the option to wait
+    is worth nothing), so the report says "convert now" and keeps the fitted rule apart."""
+    scenario = Scenario()
+    model = build_site_model(site, scenario)
+    rep = option_to_wait(
+        **wait_inputs(model, _paths(scenario, RiskDrivers(), 256, seed=1)).arguments()
+    )
+    assert rep.policy == "now"
+    assert rep.value_usd == rep.convert_now_usd and rep.option_to_wait_usd == 0.0
+    np.testing.assert_array_equal(rep.converted_by_year, 1.0)
+    assert rep.rule.startswith("convert now: ")
+    # the fitted rule is a threshold rule, said in words, and differs from converting now
+    assert rep.option.rule.kind == "threshold" and "_usd_per_" not in rep.fitted_rule
+    assert rep.fitted_rule.startswith("convert when the lease rate offered")
+    assert (rep.option.converted_by_year < 1.0).any()
+    assert "the fitted rule, convert when" in rep.summary()
 
 
 def test_a_site_with_no_lease_market_never_converts(site) -> None:
