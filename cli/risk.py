@@ -1,11 +1,13 @@
 """``hashpivot risk``: Monte Carlo NPVs of every strategy, for one site or a portfolio.
 
 hashpivot risk SITES.csv|xlsx [--site ID ...] [--paths N] [--seed S] [--scenario bear|base|bull|
-               NAME|FILE] [--scheduler tcp://HOST:8786] [--json]
+               NAME|FILE] [--scheduler tcp://HOST:8786] [--wait] [--json]
 hashpivot risk --store [URL] ...
 
 One site: per strategy mean, standard error, P10 / P50 / P90 and expected shortfall at 5%, and the
-probability that converting beats not converting. Several sites: the portfolio run on the same
+probability that converting beats not converting; ``--wait`` adds the option to wait on the same
+scenario, drivers, paths and seed (``valuation.wait_option.site_wait_option``, run here: its
+value over converting now, the decision in words, the share converted by each year). Several sites: the portfolio run on the same
 paths (``valuation.risk.simulate_portfolio``), per site and in total. ``--scheduler`` runs the
 chunks on a Dask cluster (``pip install -e ".[scale]"``); the numbers equal the local run's.
 """
@@ -49,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="a Dask scheduler address (tcp://HOST:8786): run the chunks there")  # fmt: skip
     p.add_argument("--start-rows", action="store_true",
                    help="also every mine-then-convert start row (one site only)")  # fmt: skip
+    p.add_argument("--wait", action="store_true",
+                   help="also the option to wait: convert now or later (one site only)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")  # fmt: skip
@@ -129,6 +133,23 @@ def risk_payload(result, named, *, start_rows: bool = False) -> dict:  # noqa: A
     return out
 
 
+def wait_payload(report) -> dict:  # noqa: ANN001 - valuation.wait_option.WaitReport
+    """The option to wait as ``hashpivot risk --wait --json`` prints it (USD at month 0)."""
+    return {
+        "policy": report.policy,
+        "decision": report.rule,
+        "fitted_rule": report.fitted_rule,
+        "rule_agreement_share": report.rule_agreement_share,
+        "value_usd": report.value_usd,
+        "std_error_usd": report.std_error_usd,
+        "convert_now_usd": report.convert_now_usd,
+        "never_convert_usd": report.never_convert_usd,
+        "option_to_wait_usd": report.option_to_wait_usd,
+        "option_to_wait_std_error_usd": report.option_to_wait_std_error_usd,
+        "converted_by_year": report.converted_by_year.tolist(),
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
@@ -136,16 +157,29 @@ def run(args: argparse.Namespace) -> int:
         raise CliInputError([f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}"])
     if args.seed < 0:
         raise CliInputError([f"--seed {args.seed}: allowed a whole number >= 0"])
+    if args.wait and args.paths < 2:
+        raise CliInputError([f"--paths {args.paths}: --wait needs 2 or more (a regression)"])
     sites = read_sites(args)
     named = _named_risk(args.scenario, args.store)
     client = args.scheduler or None
-    if args.start_rows and len(sites) != 1:
-        raise CliInputError(["--start-rows: give one site (--site ID)"])
+    for flag, asked in (("--start-rows", args.start_rows), ("--wait", args.wait)):
+        if asked and len(sites) != 1:
+            raise CliInputError([f"{flag}: give one site (--site ID)"])
     progress = Progress("Simulating", args.progress)
     result = simulate_sites(sites, named, n_paths=args.paths, seed=args.seed, client=client,
                             start_rows=args.start_rows, progress=progress)  # fmt: skip
+    wait = None
+    if args.wait:
+        from valuation.wait_option import site_wait_option
+
+        progress.note(f"Valuing the option to wait on {args.paths:,} paths…")
+        wait = site_wait_option(sites[0], named.scenario, drivers=named.drivers,
+                                n_paths=args.paths, seed=args.seed)  # fmt: skip
     if args.json:
-        print_json({"ok": True, **risk_payload(result, named, start_rows=args.start_rows)})
+        payload = risk_payload(result, named, start_rows=args.start_rows)
+        if wait is not None:
+            payload["option_to_wait"] = wait_payload(wait)
+        print_json({"ok": True, **payload})
         return OK
     if len(sites) == 1:
         (site,) = sites
@@ -161,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{usd(row['p10_usd']):>14}{usd(row['p50_usd']):>14}{usd(row['p90_usd']):>14}"
                   f"{usd(row['es5_usd']):>14}")  # fmt: skip
         print(f"P(converting beats not converting) = {p:.1%} ± {se:.1%}")
+        if wait is not None:
+            print(f"Option to wait: {wait.summary()}")
         return OK
     print(f"Scenario {safe(named.name)}: {len(sites)} sites on the same {result.n_paths:,} "
           f"paths, seed {result.seed}")  # fmt: skip

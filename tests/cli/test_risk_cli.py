@@ -38,6 +38,25 @@ def test_one_site_json_is_simulates_numbers(env, capsys) -> None:  # noqa: ANN00
     assert data["p_converting_wins"] == r.probability_converting_wins()[0]
 
 
+def test_the_option_to_wait_is_site_wait_options_on_the_same_paths(env, capsys) -> None:  # noqa: ANN001
+    from valuation.wait_option import site_wait_option
+
+    code, out, err = run_cli(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
+                             "64", "--seed", "3", "--wait", "--json")  # fmt: skip
+    assert code == 0, err
+    got = json.loads(out)["option_to_wait"]
+    named = preset("base")
+    want = site_wait_option(SITES[0], named.scenario, drivers=named.drivers, n_paths=64, seed=3)
+    assert got["value_usd"] == want.value_usd
+    assert got["option_to_wait_usd"] == want.option_to_wait_usd
+    assert got["convert_now_usd"] == want.convert_now_usd
+    assert got["converted_by_year"] == want.converted_by_year.tolist()
+    assert (got["policy"], got["decision"]) == (want.policy, want.rule)
+    code, out, _ = run_cli(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
+                           "64", "--seed", "3", "--wait")  # fmt: skip
+    assert code == 0 and f"Option to wait: {want.summary()}" in out
+
+
 def test_text_output_and_a_preset_saved_in_the_store(env, capsys) -> None:  # noqa: ANN001
     save_presets(SiteStore(None))
     code, out, _ = run_cli(capsys, "risk", "--store", "--site", "corz-marble", "--paths", "30",
@@ -66,6 +85,8 @@ def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
         (["--seed", "-3"], "--seed -3"),
         (["--scenario", "nope"], "--scenario 'nope'"),
         (["--start-rows"], "--start-rows"),
+        (["--wait"], "--wait: give one site"),
+        (["--site", "corz-muskogee", "--wait", "--paths", "1"], "--wait needs 2 or more"),
     ],
 )
 def test_bad_inputs_are_named(env, capsys, argv, message) -> None:  # noqa: ANN001
