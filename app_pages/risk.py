@@ -265,9 +265,10 @@ if key not in waits and wait_button.button("Value the option to wait", key="risk
 if (wait := waits.get(key)) is not None:
     w1, w2, w3, w4 = st.columns(4)
     w1.metric(
-        "Waiting is worth, over converting now",
+        "Value of waiting",
         fmt.usd(wait.option_to_wait_usd),
-        help=f"± {fmt.usd(wait.option_to_wait_std_error_usd)} (standard error). Zero: converting "
+        help="Over converting now: the value of keeping the choice of when to convert, "
+        f"± {fmt.usd(wait.option_to_wait_std_error_usd)} (standard error). Zero: converting "
         "now is as good as any later start the rule would choose.",
     )
     w2.metric(WAIT_POLICY_LABELS[wait.policy], fmt.usd(wait.value_usd),
