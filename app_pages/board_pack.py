@@ -55,16 +55,13 @@ def _progress(done: int, total: int, site: object) -> None:
         bar.progress(done / total, text=f"Valued {done} of {total} sites")
 
 
-risk_sections, plan_sections = loaders.pack_sections()
-if risk_sections or plan_sections:
-    st.caption(
-        "Included: "
-        + ", ".join(
-            [*(["this session's Monte Carlo run"] if risk_sections else []),
-             *(["this session's portfolio plan"] if plan_sections else [])]
-        )
-        + " (run again on their pages to refresh)."
-    )  # fmt: skip
+risk_sections, wait_sections, plan_sections = loaders.pack_sections()
+included = [*(["this session's Monte Carlo run"] if risk_sections else []),
+            *(["the option to wait"] if wait_sections else []),
+            *(["this session's portfolio plan"] if plan_sections else [])]  # fmt: skip
+if included:
+    st.caption("Included: " + ", ".join(included) + " (run again on their pages to refresh).")
+risk_sections += wait_sections  # the option to wait is a risk result: after the run
 try:
     pack = build_pack(
         chosen,

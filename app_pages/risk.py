@@ -17,6 +17,7 @@ import streamlit as st
 from app_support import loaders
 from app_support.display import STRATEGY_LABELS
 from app_support.safe_text import safe_message
+from reports.sections import WAIT_APPROXIMATIONS, WAIT_POLICY_LABELS, wait_decision_text
 from valuation import formatting as fmt
 from valuation.drivers import PRESETS
 from valuation.risk import simulate
@@ -30,11 +31,6 @@ FULL_PATHS = 10_000
 RESULTS_KEY = "risk_results"  # session cache: run key -> SiteRisk (the tests read it)
 LAST_KEY = "risk_last"
 WAIT_RESULTS_KEY = "risk_wait_results"  # session cache: run key -> WaitReport
-WAIT_POLICY_LABELS = {  # the value the option to wait reports, by the first decision it takes
-    "rule": "Following the rule, mean NPV",
-    "now": "Converting now is best, mean NPV",
-    "never": "Never converting is best, mean NPV",
-}
 SESSION_CHOICE = "Session assumptions"
 
 
@@ -263,6 +259,8 @@ if key not in waits and wait_button.button("Value the option to wait", key="risk
             st.stop()
     _bounded(waits)
 if (wait := waits.get(key)) is not None:
+    # The Board pack page includes it: the site, the report, the seed and the scenario's name.
+    st.session_state[loaders.LAST_WAIT_KEY] = (site.id, wait, seed, named.name)
     w1, w2, w3, w4 = st.columns(4)
     w1.metric(
         "Value of waiting",
@@ -275,16 +273,7 @@ if (wait := waits.get(key)) is not None:
               help=f"± {fmt.usd(wait.std_error_usd)} (standard error)")  # fmt: skip
     w3.metric("Converting now, mean NPV", fmt.usd(wait.convert_now_usd))
     w4.metric("Never converting, mean NPV", fmt.usd(wait.never_convert_usd))
-    share = fmt.pct(wait.rule_agreement_share, digits=0)
-    st.text(
-        f"The decision: {wait.rule}."
-        + (f" The rule takes the regression's decision in {share} of the path-years it had to "
-           "decide." if wait.policy == "rule" else
-           f" The rule fitted to the regression ({wait.fitted_rule}; {share} of its decisions) "
-           "is worth less on average.")
-        + " These paths value a tenant's signing at its odds and draw no tenant default or "
-        "construction delay, so their converting figures can run above the distribution's."
-    )  # fmt: skip
+    st.text(f"{wait_decision_text(wait)} {WAIT_APPROXIMATIONS}")
     by_year = pd.DataFrame({"year": np.arange(1, wait.converted_by_year.size + 1),
                             "share": wait.converted_by_year})  # fmt: skip
     st.altair_chart(

@@ -45,17 +45,22 @@ def sites() -> list[Site]:
 # (valuation.conversion_plan.ConversionPlan) of the session: the board pack includes them.
 LAST_RISK_KEY = "pack_last_risk"
 LAST_PLAN_KEY = "pack_last_plan"
+LAST_WAIT_KEY = "pack_last_wait"  # (site id, WaitReport, seed, scenario name)
 
 
-def pack_sections() -> tuple[list[Any], list[Any]]:
-    """The session's risk and plan results as board-pack sections (``reports.ReportSection``;
-    empty when not run; typed loosely so the app's type check does not pull in reports): the
-    risk run's summary table (scenario, paths and seed on every row) and the plan's timeline
-    and funding curve, built by ``reports.sections`` as the command line's pack is."""
-    from reports.sections import plan_sections, risk_sections
+def pack_sections() -> tuple[list[Any], list[Any], list[Any]]:
+    """The session's risk, option-to-wait and plan results as board-pack sections
+    (``reports.ReportSection``; empty when not run; typed loosely so the app's type check does
+    not pull in reports): the risk run's summary table (scenario, paths and seed on every row),
+    the option to wait last valued on the risk page, and the plan's timeline and funding curve,
+    built by ``reports.sections`` as the command line's pack is."""
+    from reports.sections import plan_sections, risk_sections, wait_sections
 
     risk, plan = st.session_state.get(LAST_RISK_KEY), st.session_state.get(LAST_PLAN_KEY)
-    return risk_sections(risk), plan_sections(plan)
+    wait = st.session_state.get(LAST_WAIT_KEY)
+    waits = [] if wait is None else wait_sections(wait[0], wait[1], seed=wait[2],
+                                                  scenario_name=wait[3])  # fmt: skip
+    return risk_sections(risk), waits, plan_sections(plan)
 
 
 def sites_or_stop(

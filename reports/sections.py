@@ -4,7 +4,8 @@ packs carry the same tables under the same titles.
 
 A Monte Carlo run (``valuation.risk.simulate``'s ``SiteRisk`` or ``simulate_portfolio``'s
 ``PortfolioRiskResult``) is one section: its ``report_table()`` (scenario, paths and seed on every
-row). A portfolio plan (``valuation.conversion_plan.ConversionPlan``) is two: the timeline and the
+row). The option to wait (``valuation.wait_option.WaitReport``) is one: its figures and the share
+of paths converted by each year, the decision in words under it. A portfolio plan (``valuation.conversion_plan.ConversionPlan``) is two: the timeline and the
 funding curve by year, the shadow-price sentence under it.
 """
 
@@ -15,12 +16,25 @@ from typing import TYPE_CHECKING
 from reports.pack import ReportSection
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from valuation.conversion_plan import ConversionPlan
     from valuation.risk import PortfolioRiskResult
     from valuation.risk import SiteRisk as SiteRisk_
+    from valuation.wait_option import WaitReport
 
 PLAN_TIMELINE_TITLE = "Portfolio plan: which site converts when"
 PLAN_FUNDING_TITLE = "Portfolio plan: funding by year"
+# The value the option to wait reports, by the first decision it takes (WaitReport.policy).
+WAIT_POLICY_LABELS = {
+    "rule": "Following the rule, mean NPV",
+    "now": "Converting now is best, mean NPV",
+    "never": "Never converting is best, mean NPV",
+}
+WAIT_APPROXIMATIONS = (
+    "These paths value a tenant's signing at its odds and draw no tenant default or "
+    "construction delay, so their converting figures can run above the Monte Carlo run's."
+)
 
 
 def risk_sections(result: SiteRisk_ | PortfolioRiskResult | None) -> list[ReportSection]:
@@ -51,3 +65,53 @@ def plan_sections(plan: ConversionPlan | None) -> list[ReportSection]:
         ReportSection(PLAN_TIMELINE_TITLE, plan.timeline),
         ReportSection(PLAN_FUNDING_TITLE, plan.funding, plan.shadow_sentence),
     ]
+
+
+def wait_decision_text(report: WaitReport) -> str:
+    """The decision the option to wait implies, in words, and how the fitted rule bears on it."""
+    share = f"{report.rule_agreement_share:.0%}"
+    if report.policy == "rule":
+        how = f"The rule takes the regression's decision in {share} of the path-years it decided."
+    else:
+        how = (
+            f"The rule fitted to the regression ({report.fitted_rule}; {share} of its decisions) "
+            "is worth less on average."
+        )
+    return f"The decision: {report.rule}. {how}"
+
+
+def wait_table(report: WaitReport) -> pd.DataFrame:
+    """The option's figures, one a row: ``figure``, ``value_usd`` (USD at the valuation date,
+    Monte Carlo means) or ``value_share`` (of paths converted by the end of each year; of the
+    regression's decisions the rule reproduces); the other column blank."""
+    import numpy as np
+    import pandas as pd
+
+    money = [
+        ("Value of waiting, over converting now", report.option_to_wait_usd),
+        ("Value of waiting: standard error", report.option_to_wait_std_error_usd),
+        (WAIT_POLICY_LABELS[report.policy], report.value_usd),
+        ("Converting now, mean NPV", report.convert_now_usd),
+        ("Never converting, mean NPV", report.never_convert_usd),
+    ]
+    shares = [(f"Converted by the end of year {i + 1}", float(p))
+              for i, p in enumerate(report.converted_by_year)]  # fmt: skip
+    shares.append(("Regression decisions the rule reproduces", report.rule_agreement_share))
+    return pd.DataFrame(
+        [(f, v, np.nan) for f, v in money] + [(f, np.nan, v) for f, v in shares],
+        columns=["figure", "value_usd", "value_share"],
+    )
+
+
+def wait_sections(
+    site_id: str, report: WaitReport | None, *, seed: int, scenario_name: str
+) -> list[ReportSection]:
+    """The option to wait's section for ``site_id`` (none when ``report`` is None): its table,
+    and a note with paths, seed, scenario, the decision in words and the approximations."""
+    if report is None:
+        return []
+    how = (
+        f"Least-squares Monte Carlo, {report.n_paths:,} paths, seed {seed}, scenario "
+        f"{scenario_name}. {wait_decision_text(report)} {WAIT_APPROXIMATIONS}"
+    )
+    return [ReportSection(f"Option to wait: {site_id}", wait_table(report), how)]

@@ -117,7 +117,7 @@ class WaitReport:
     paired standard error); ``gain_over_never_usd`` = value - never convert (+ its standard
     error); ``converted_by_year`` (years,) the share of paths the policy has converted by the end
     of year 1, 2, ...; ``rule`` the policy in plain words ("convert when the lease rate offered
-    is at least $128.40/kW-month or hashprice is below $51.11/PH/day"; "convert now: ...");
+    is at least $128.40/kW-month or hashprice is below $51.11/PH/day"; "convert now (...)");
     ``fitted_rule`` the fitted rule in words whatever the policy, and ``rule_agreement_share``
     the share of the regression's decisions it reproduces; ``option`` the engine's result (on
     the gain over mining).
@@ -159,8 +159,8 @@ class WaitReport:
 
 # The policy in words where the first decision does not follow the fitted rule.
 _POLICY_WORDS = {
-    "now": "convert now: no later start the regression finds is worth more on average",
-    "never": "never convert: mining to the horizon is worth more on average than any start",
+    "now": "convert now (no later start the regression finds is worth more on average)",
+    "never": "never convert (mining to the horizon is worth more on average than any start)",
 }
 
 

@@ -95,3 +95,24 @@ def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
     wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))
     text = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row)
     assert f"Risk: {sites[0].id}" in text and "Portfolio plan: funding by year" in text
+
+
+def test_the_option_to_wait_valued_on_the_risk_page_goes_into_the_pack(store):
+    # The risk page keeps the last option to wait it valued (site, report, seed, scenario): the
+    # pack gets its section after the Monte Carlo run's, and the page says it is included.
+    from app_support import loaders
+    from valuation.wait_option import site_wait_option
+
+    site = store.list()[0]
+    rep = site_wait_option(site, n_paths=32, seed=4)
+    at = _page({loaders.LAST_WAIT_KEY: (site.id, rep, 4, "Base")})
+    assert not at.exception
+    assert any("the option to wait" in c.value for c in at.caption)
+    (section,) = at.session_state["board_pack"].risk
+    assert section.title == f"Option to wait: {site.id}" and "seed 4, scenario Base" in section.note
+    wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(at.session_state["board_pack"], "xlsx")))
+    cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert f"Option to wait: {site.id}" in " ".join(str(v) for v in cells)
+    numbers = [v for v in cells if isinstance(v, float)]
+    for want in (rep.option_to_wait_usd, rep.convert_now_usd, rep.value_usd):  # to the cent
+        assert any(abs(v - want) < 0.005 for v in numbers), want

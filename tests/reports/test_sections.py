@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from reports import ReportSection
-from reports.sections import PLAN_FUNDING_TITLE, PLAN_TIMELINE_TITLE, plan_sections, risk_sections
+from reports.sections import (
+    PLAN_FUNDING_TITLE,
+    PLAN_TIMELINE_TITLE,
+    WAIT_POLICY_LABELS,
+    plan_sections,
+    risk_sections,
+    wait_sections,
+)
 from sites import load_example_portfolio
 from valuation.conversion_plan import plan_portfolio, start_table
 from valuation.risk import simulate, simulate_portfolio
@@ -22,6 +29,31 @@ def two_sites():
 
 def test_nothing_run_is_no_section():
     assert risk_sections(None) == [] and plan_sections(None) == []
+    assert wait_sections("corz-muskogee", None, seed=0, scenario_name="Base") == []
+
+
+def test_the_option_to_wait_is_its_figures_and_the_decision_in_words(two_sites):
+    from valuation.wait_option import site_wait_option
+
+    named = preset("base")
+    rep = site_wait_option(two_sites[0], named.scenario, drivers=named.drivers, n_paths=64, seed=2)
+    (section,) = wait_sections("corz-muskogee", rep, seed=2, scenario_name=named.name)
+    assert section.title == "Option to wait: corz-muskogee"
+    assert section.note.startswith(
+        f"Least-squares Monte Carlo, 64 paths, seed 2, scenario {named.name}."
+    )
+    assert f"The decision: {rep.rule}." in section.note and "no tenant default" in section.note
+    t = section.table.set_index("figure")
+    assert list(section.table.columns) == ["figure", "value_usd", "value_share"]
+    assert t.loc["Value of waiting, over converting now", "value_usd"] == rep.option_to_wait_usd
+    assert t.loc["Converting now, mean NPV", "value_usd"] == rep.convert_now_usd
+    assert t.loc["Never converting, mean NPV", "value_usd"] == rep.never_convert_usd
+    assert t.loc[WAIT_POLICY_LABELS[rep.policy], "value_usd"] == rep.value_usd
+    by_year = [t.loc[f"Converted by the end of year {i + 1}", "value_share"]
+               for i in range(rep.converted_by_year.size)]  # fmt: skip
+    assert by_year == rep.converted_by_year.tolist()
+    # each figure is money or a share, never both
+    assert (section.table["value_usd"].isna() != section.table["value_share"].isna()).all()
 
 
 def test_a_site_run_is_its_report_table(two_sites):

@@ -188,7 +188,7 @@ def test_the_report_says_the_policy_it_values(site) -> None:
     assert rep.policy == "now"
     assert rep.value_usd == rep.convert_now_usd and rep.option_to_wait_usd == 0.0
     np.testing.assert_array_equal(rep.converted_by_year, 1.0)
-    assert rep.rule.startswith("convert now: ")
+    assert rep.rule.startswith("convert now (")
     # the fitted rule is a threshold rule, said in words, and differs from converting now
     assert rep.option.rule.kind == "threshold" and "_usd_per_" not in rep.fitted_rule
     assert rep.fitted_rule.startswith("convert when the lease rate offered")
