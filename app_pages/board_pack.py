@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import assumptions, loaders
-from app_support.safe_text import safe_message
+from app_support.safe_text import md_escape, safe_message
 from reports import FORMATS, build_pack, pack_bytes
 from reports import decision_view as view
 from sites.redact import mask_credentials
@@ -56,12 +56,15 @@ def _progress(done: int, total: int, site: object) -> None:
 
 
 risk_sections, wait_sections, plan_sections = loaders.pack_sections()
-included = [*(["this session's Monte Carlo run"] if risk_sections else []),
-            *(["the option to wait"] if wait_sections else []),
-            *(["this session's portfolio plan"] if plan_sections else [])]  # fmt: skip
-if included:
-    st.caption("Included: " + ", ".join(included) + " (run again on their pages to refresh).")
 risk_sections += wait_sections  # the option to wait is a risk result: after the run
+if risk_sections or plan_sections:
+    # Each by its title (the site it is about): the session's last runs, whatever this pack's
+    # sites. Site ids are user text: made literal.
+    st.caption(
+        "Included from this session (run again on their pages to refresh): "
+        + "; ".join(md_escape(s.title) for s in (*risk_sections, *plan_sections))
+        + "."
+    )
 try:
     pack = build_pack(
         chosen,

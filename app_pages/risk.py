@@ -17,7 +17,7 @@ import streamlit as st
 from app_support import loaders
 from app_support.display import STRATEGY_LABELS
 from app_support.safe_text import safe_message
-from reports.sections import WAIT_APPROXIMATIONS, WAIT_POLICY_LABELS, wait_decision_text
+from reports.sections import WAIT_APPROXIMATIONS, WAIT_LABELS
 from valuation import formatting as fmt
 from valuation.drivers import PRESETS
 from valuation.risk import simulate
@@ -238,7 +238,7 @@ else:
             non = max(by_key[k] for k in ("keep_mining", "mining_with_dr", "sell_site"))
             st.text(f"Best converting {fmt.usd(conv)}\nBest not converting {fmt.usd(non)}")
 
-# --- Now or later: the option to wait ---------------------------------------------------------------
+# --- Now or later: the option to wait -------------------------------------------------------------
 st.subheader("Now or later: the option to wait")
 st.text(
     f"Scenario: {where}. Keep mining and convert later, when the lease market or hashprice has "
@@ -258,22 +258,27 @@ if key not in waits and wait_button.button("Value the option to wait", key="risk
             st.error(f"The option to wait could not be valued: {safe_message(exc)}")
             st.stop()
     _bounded(waits)
-if (wait := waits.get(key)) is not None:
-    # The Board pack page includes it: the site, the report, the seed and the scenario's name.
-    st.session_state[loaders.LAST_WAIT_KEY] = (site.id, wait, seed, named.name)
+wait = waits.get(key)
+# The Board pack page includes the option valued for the run on screen, and no other: a later
+# run without one (another site, scenario, paths or seed) drops it, as LAST_RISK_KEY follows it.
+if wait is None:
+    st.session_state.pop(loaders.LAST_WAIT_KEY, None)
+else:
+    st.session_state[loaders.LAST_WAIT_KEY] = loaders.WaitRun(site.id, wait, seed, named.name)
     w1, w2, w3, w4 = st.columns(4)
     w1.metric(
-        "Value of waiting",
+        WAIT_LABELS["option_to_wait_usd"],
         fmt.usd(wait.option_to_wait_usd),
         help="Over converting now: the value of keeping the choice of when to convert, "
         f"± {fmt.usd(wait.option_to_wait_std_error_usd)} (standard error). Zero: converting "
-        "now is as good as any later start the rule would choose.",
+        "now is as good as any later start.",
     )
-    w2.metric(WAIT_POLICY_LABELS[wait.policy], fmt.usd(wait.value_usd),
-              help=f"± {fmt.usd(wait.std_error_usd)} (standard error)")  # fmt: skip
-    w3.metric("Converting now, mean NPV", fmt.usd(wait.convert_now_usd))
-    w4.metric("Never converting, mean NPV", fmt.usd(wait.never_convert_usd))
-    st.text(f"{wait_decision_text(wait)} {WAIT_APPROXIMATIONS}")
+    w2.metric(WAIT_LABELS["value_usd"], fmt.usd(wait.value_usd),
+              help=f"± {fmt.usd(wait.std_error_usd)} (standard error); the site valued with "
+              "the choice of when to convert, taken as the decision below says")  # fmt: skip
+    w3.metric(WAIT_LABELS["convert_now_usd"], fmt.usd(wait.convert_now_usd))
+    w4.metric(WAIT_LABELS["never_convert_usd"], fmt.usd(wait.never_convert_usd))
+    st.text(f"The decision: {wait.decision()}. {WAIT_APPROXIMATIONS}")
     by_year = pd.DataFrame({"year": np.arange(1, wait.converted_by_year.size + 1),
                             "share": wait.converted_by_year})  # fmt: skip
     st.altair_chart(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -45,7 +45,17 @@ def sites() -> list[Site]:
 # (valuation.conversion_plan.ConversionPlan) of the session: the board pack includes them.
 LAST_RISK_KEY = "pack_last_risk"
 LAST_PLAN_KEY = "pack_last_plan"
-LAST_WAIT_KEY = "pack_last_wait"  # (site id, WaitReport, seed, scenario name)
+LAST_WAIT_KEY = "pack_last_wait"  # a WaitRun: the option to wait valued for the risk run
+
+
+class WaitRun(NamedTuple):
+    """The option to wait the risk page valued (``valuation.wait_option.WaitReport``), with
+    what the pack's note names: the site's id, the seed and the scenario's name."""
+
+    site_id: str
+    report: Any
+    seed: int
+    scenario_name: str
 
 
 def pack_sections() -> tuple[list[Any], list[Any], list[Any]]:
@@ -57,9 +67,9 @@ def pack_sections() -> tuple[list[Any], list[Any], list[Any]]:
     from reports.sections import plan_sections, risk_sections, wait_sections
 
     risk, plan = st.session_state.get(LAST_RISK_KEY), st.session_state.get(LAST_PLAN_KEY)
-    wait = st.session_state.get(LAST_WAIT_KEY)
-    waits = [] if wait is None else wait_sections(wait[0], wait[1], seed=wait[2],
-                                                  scenario_name=wait[3])  # fmt: skip
+    wait: WaitRun | None = st.session_state.get(LAST_WAIT_KEY)
+    waits = [] if wait is None else wait_sections(wait.site_id, wait.report, seed=wait.seed,
+                                                  scenario_name=wait.scenario_name)  # fmt: skip
     return risk_sections(risk), waits, plan_sections(plan)
 
 

@@ -5,10 +5,11 @@ hashpivot risk SITES.csv|xlsx [--site ID ...] [--paths N] [--seed S] [--scenario
 hashpivot risk --store [URL] ...
 
 One site: per strategy mean, standard error, P10 / P50 / P90 and expected shortfall at 5%, and the
-probability that converting beats not converting; ``--wait`` adds the option to wait on the same
-scenario, drivers, paths and seed (``valuation.wait_option.site_wait_option``, run here: its
-value over converting now, the decision in words, the share converted by each year). Several sites: the portfolio run on the same
-paths (``valuation.risk.simulate_portfolio``), per site and in total. ``--scheduler`` runs the
+probability that converting beats not converting; ``--wait`` adds the option to wait on the
+same scenario, drivers, paths and seed (``valuation.wait_option.site_wait_option``, run here:
+its value over converting now, the decision in words, the share converted by each year).
+Several sites: the portfolio run on the same paths (``valuation.risk.simulate_portfolio``), per
+site and in total. ``--scheduler`` runs the
 chunks on a Dask cluster (``pip install -e ".[scale]"``); the numbers equal the local run's.
 """
 
@@ -52,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--start-rows", action="store_true",
                    help="also every mine-then-convert start row (one site only)")  # fmt: skip
     p.add_argument("--wait", action="store_true",
-                   help="also the option to wait: convert now or later (one site only)")  # fmt: skip
+                   help="also the option to wait: convert now or later (one site; runs "
+                   "here, not on --scheduler)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")  # fmt: skip
@@ -137,7 +139,7 @@ def wait_payload(report) -> dict:  # noqa: ANN001 - valuation.wait_option.WaitRe
     """The option to wait as ``hashpivot risk --wait --json`` prints it (USD at month 0)."""
     return {
         "policy": report.policy,
-        "decision": report.rule,
+        "decision": report.decision(),
         "fitted_rule": report.fitted_rule,
         "rule_agreement_share": report.rule_agreement_share,
         "value_usd": report.value_usd,
@@ -150,6 +152,25 @@ def wait_payload(report) -> dict:  # noqa: ANN001 - valuation.wait_option.WaitRe
     }
 
 
+def wait_text(report) -> str:  # noqa: ANN001 - valuation.wait_option.WaitReport
+    """The option to wait in words: its figures as the risk page and the pack name them, the
+    shares converted, the decision and the paths' approximations."""
+    from reports.sections import WAIT_APPROXIMATIONS, WAIT_LABELS
+    from valuation.formatting import usd
+
+    by = report.converted_by_year
+    years = ", ".join(
+        f"{p:.0%} by year {i + 1}" for i, p in enumerate(by) if i in (0, 2, 4, by.size - 1)
+    )
+    figures = "; ".join(
+        f"{label} {usd(getattr(report, field))}" for field, label in WAIT_LABELS.items()
+    )
+    return (
+        f"Option to wait ({report.n_paths:,} paths): {figures}. Converted: {years}.\n"
+        f"The decision: {report.decision()}. {WAIT_APPROXIMATIONS}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
@@ -157,8 +178,13 @@ def run(args: argparse.Namespace) -> int:
         raise CliInputError([f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}"])
     if args.seed < 0:
         raise CliInputError([f"--seed {args.seed}: allowed a whole number >= 0"])
-    if args.wait and args.paths < 2:
-        raise CliInputError([f"--paths {args.paths}: --wait needs 2 or more (a regression)"])
+    if args.wait:
+        from valuation.wait_option import MAX_PATHS as WAIT_MAX_PATHS
+
+        if not 2 <= args.paths <= WAIT_MAX_PATHS:
+            raise CliInputError(
+                [f"--paths {args.paths}: with --wait allowed 2 to {WAIT_MAX_PATHS:,}"]
+            )
     sites = read_sites(args)
     named = _named_risk(args.scenario, args.store)
     client = args.scheduler or None
@@ -196,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
                   f"{usd(row['es5_usd']):>14}")  # fmt: skip
         print(f"P(converting beats not converting) = {p:.1%} ± {se:.1%}")
         if wait is not None:
-            print(f"Option to wait: {wait.summary()}")
+            print(wait_text(wait))
         return OK
     print(f"Scenario {safe(named.name)}: {len(sites)} sites on the same {result.n_paths:,} "
           f"paths, seed {result.seed}")  # fmt: skip

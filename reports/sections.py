@@ -1,12 +1,14 @@
-"""Risk and plan results as board-pack sections (:class:`reports.ReportSection`): one builder for
-the app's Board pack page and the command line's ``hashpivot value --risk-paths/--plan``, so both
-packs carry the same tables under the same titles.
+"""Risk, option-to-wait and plan results as board-pack sections (:class:`reports.ReportSection`):
+one builder for the app's Board pack page and the command line's ``hashpivot value
+--risk-paths/--plan``, so both packs carry the same tables under the same titles.
 
 A Monte Carlo run (``valuation.risk.simulate``'s ``SiteRisk`` or ``simulate_portfolio``'s
 ``PortfolioRiskResult``) is one section: its ``report_table()`` (scenario, paths and seed on every
-row). The option to wait (``valuation.wait_option.WaitReport``) is one: its figures and the share
-of paths converted by each year, the decision in words under it. A portfolio plan (``valuation.conversion_plan.ConversionPlan``) is two: the timeline and the
-funding curve by year, the shadow-price sentence under it.
+row). The option to wait (``valuation.wait_option.WaitReport``) is one: its figures
+(``WAIT_LABELS``, the risk page's and the command line's labels too) and the share of paths
+converted by each year, the decision in words under it. A portfolio plan
+(``valuation.conversion_plan.ConversionPlan``) is two: the timeline and the funding curve by
+year, the shadow-price sentence under it.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ if TYPE_CHECKING:
 
 PLAN_TIMELINE_TITLE = "Portfolio plan: which site converts when"
 PLAN_FUNDING_TITLE = "Portfolio plan: funding by year"
-# The value the option to wait reports, by the first decision it takes (WaitReport.policy).
-WAIT_POLICY_LABELS = {
-    "rule": "Following the rule, mean NPV",
-    "now": "Converting now is best, mean NPV",
-    "never": "Never converting is best, mean NPV",
+# The option to wait's figures (WaitReport fields, USD at the valuation date), as every page,
+# pack and command line names them.
+WAIT_LABELS = {
+    "option_to_wait_usd": "Value of waiting",
+    "option_to_wait_std_error_usd": "Value of waiting: standard error",
+    "value_usd": "With the option, mean NPV",
+    "convert_now_usd": "Converting now, mean NPV",
+    "never_convert_usd": "Never converting, mean NPV",
 }
 WAIT_APPROXIMATIONS = (
     "These paths value a tenant's signing at its odds and draw no tenant default or "
@@ -67,36 +72,17 @@ def plan_sections(plan: ConversionPlan | None) -> list[ReportSection]:
     ]
 
 
-def wait_decision_text(report: WaitReport) -> str:
-    """The decision the option to wait implies, in words, and how the fitted rule bears on it."""
-    share = f"{report.rule_agreement_share:.0%}"
-    if report.policy == "rule":
-        how = f"The rule takes the regression's decision in {share} of the path-years it decided."
-    else:
-        how = (
-            f"The rule fitted to the regression ({report.fitted_rule}; {share} of its decisions) "
-            "is worth less on average."
-        )
-    return f"The decision: {report.rule}. {how}"
-
-
 def wait_table(report: WaitReport) -> pd.DataFrame:
     """The option's figures, one a row: ``figure``, ``value_usd`` (USD at the valuation date,
     Monte Carlo means) or ``value_share`` (of paths converted by the end of each year; of the
-    regression's decisions the rule reproduces); the other column blank."""
+    regression's decisions the fitted rule reproduces); the other column blank."""
     import numpy as np
     import pandas as pd
 
-    money = [
-        ("Value of waiting, over converting now", report.option_to_wait_usd),
-        ("Value of waiting: standard error", report.option_to_wait_std_error_usd),
-        (WAIT_POLICY_LABELS[report.policy], report.value_usd),
-        ("Converting now, mean NPV", report.convert_now_usd),
-        ("Never converting, mean NPV", report.never_convert_usd),
-    ]
+    money = [(label, float(getattr(report, field))) for field, label in WAIT_LABELS.items()]
     shares = [(f"Converted by the end of year {i + 1}", float(p))
               for i, p in enumerate(report.converted_by_year)]  # fmt: skip
-    shares.append(("Regression decisions the rule reproduces", report.rule_agreement_share))
+    shares.append(("Regression decisions the fitted rule reproduces", report.rule_agreement_share))
     return pd.DataFrame(
         [(f, v, np.nan) for f, v in money] + [(f, np.nan, v) for f, v in shares],
         columns=["figure", "value_usd", "value_share"],
@@ -112,6 +98,6 @@ def wait_sections(
         return []
     how = (
         f"Least-squares Monte Carlo, {report.n_paths:,} paths, seed {seed}, scenario "
-        f"{scenario_name}. {wait_decision_text(report)} {WAIT_APPROXIMATIONS}"
+        f"{scenario_name}. The decision: {report.decision()}. {WAIT_APPROXIMATIONS}"
     )
     return [ReportSection(f"Option to wait: {site_id}", wait_table(report), how)]

@@ -23,7 +23,8 @@ reproduces its Table 1 (tests/valuation/test_options.py).
 
 :func:`exercise_rule` turns the fitted boundary into a rule in plain words on one or two named
 features ("convert when lease_rate_usd_per_kw_month is at least $X or hashprice_usd_per_ph_day
-is below $Y"; :meth:`ExerciseRule.worded` says the features in other words) and reports the share of the regression's decisions it reproduces.
+is below $Y"; :meth:`ExerciseRule.worded` says the features in other words) and reports the
+share of the regression's decisions it reproduces.
 :func:`conversion_option` applies the engine to the choice of when to convert a mining site.
 """
 

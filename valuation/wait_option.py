@@ -83,6 +83,7 @@ __all__ = [
     "site_wait_option",
     "FEATURE_NAMES",
     "FEATURE_WORDS",
+    "MAX_PATHS",
 ]
 
 FEATURE_NAMES = (
@@ -90,6 +91,9 @@ FEATURE_NAMES = (
     "hashprice_usd_per_ph_day",
     "power_price_usd_per_mwh",
 )
+# site_wait_option's bound: about 100 s for the largest site on two cores (10,000 paths in about
+# 5 s, benchmarks/bench_plan.py)
+MAX_PATHS = 200_000
 # How the rule says each state in words: what it is, and the unit after the amount.
 FEATURE_WORDS = {
     "lease_rate_usd_per_kw_month": ("the lease rate offered", "/kW-month"),
@@ -139,21 +143,41 @@ class WaitReport:
     policy: Policy = "rule"
     fitted_rule: str = ""
 
+    def decision(self) -> str:
+        """The decision in words: the policy, how the fitted rule bears on it, and whether
+        waiting's value stands out of the Monte Carlo noise (two standard errors)."""
+        share = f"{self.rule_agreement_share:.0%}"
+        if self.policy == "rule":
+            text = (
+                "convert when the regression finds converting worth more than waiting; in words, "
+                f"about: {self.fitted_rule} (the regression's decision in {share} of the "
+                "path-years it decided)"
+            )
+        else:
+            text = (
+                f"{_POLICY_WORDS[self.policy]}; the rule fitted to the regression "
+                f"({self.fitted_rule}; {share} of its decisions) is worth less on average"
+            )
+        if (
+            self.policy != "now"
+            and abs(self.option_to_wait_usd) < 2 * self.option_to_wait_std_error_usd
+        ):
+            text += (
+                "; waiting's value is within two standard errors of zero: not told apart from "
+                "converting now"
+            )
+        return text
+
     def summary(self) -> str:
         """One paragraph in plain words."""
         by = self.converted_by_year
         years = ", ".join(
             f"{p:.0%} by year {i + 1}" for i, p in enumerate(by) if i in (0, 2, 4, by.size - 1)
         )
-        fit = (
-            f"reproduces {self.rule_agreement_share:.0%} of the regression's decisions"
-            if self.policy == "rule"
-            else f"the fitted rule, {self.fitted_rule}, is worth less on average"
-        )
         return (
             f"Waiting is worth ${self.option_to_wait_usd / 1e6:,.1f}M "
-            f"(+/- {self.option_to_wait_std_error_usd / 1e6:,.1f}M) over converting now; "
-            f"converted: {years}. Rule: {self.rule} ({fit})."
+            f"(+/- ${self.option_to_wait_std_error_usd / 1e6:,.1f}M) over converting now; "
+            f"converted: {years}. Decision: {self.decision()}."
         )
 
 
@@ -576,8 +600,8 @@ def site_wait_option(
     from valuation.scenario import Scenario
     from valuation.strategies import build_site_model
 
-    if not isinstance(n_paths, int) or not 2 <= n_paths <= 200_000:
-        raise WaitOptionError(f"n_paths is {n_paths!r}; allowed 2 to 200,000")
+    if not isinstance(n_paths, int) or not 2 <= n_paths <= MAX_PATHS:
+        raise WaitOptionError(f"n_paths is {n_paths!r}; allowed 2 to {MAX_PATHS:,}")
     scenario = scenario or Scenario()
     model = build_site_model(site, scenario)
     base = BasePaths.from_market(scenario.market, scenario.horizon_months)

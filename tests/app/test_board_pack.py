@@ -88,7 +88,11 @@ def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
     plan = plan_portfolio(start_table(sites, Scenario()), first_year=2025)
     at = _page({loaders.LAST_RISK_KEY: risk, loaders.LAST_PLAN_KEY: plan})
     assert not at.exception
-    assert any("Monte Carlo run" in c.value and "portfolio plan" in c.value for c in at.caption)
+    from app_support.safe_text import md_escape
+    from reports.sections import PLAN_TIMELINE_TITLE
+
+    assert any(md_escape(f"Risk: {sites[0].id}") in c.value
+               and md_escape(PLAN_TIMELINE_TITLE) in c.value for c in at.caption)  # fmt: skip
     pack = at.session_state["board_pack"]
     titles = [s.title for s in (*pack.risk, *pack.plan)]
     assert f"Risk: {sites[0].id}" in titles and any(t.startswith("Portfolio plan") for t in titles)
@@ -98,21 +102,23 @@ def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
 
 
 def test_the_option_to_wait_valued_on_the_risk_page_goes_into_the_pack(store):
-    # The risk page keeps the last option to wait it valued (site, report, seed, scenario): the
-    # pack gets its section after the Monte Carlo run's, and the page says it is included.
+    # The risk page keeps the option to wait valued for its run (a loaders.WaitRun): the pack
+    # gets its section after the Monte Carlo run's, and the page names it.
     from app_support import loaders
+    from app_support.safe_text import md_escape
     from valuation.wait_option import site_wait_option
 
     site = store.list()[0]
     rep = site_wait_option(site, n_paths=32, seed=4)
-    at = _page({loaders.LAST_WAIT_KEY: (site.id, rep, 4, "Base")})
+    at = _page({loaders.LAST_WAIT_KEY: loaders.WaitRun(site.id, rep, 4, "Base")})
     assert not at.exception
-    assert any("the option to wait" in c.value for c in at.caption)
+    assert any(md_escape(f"Option to wait: {site.id}") in c.value for c in at.caption)
     (section,) = at.session_state["board_pack"].risk
     assert section.title == f"Option to wait: {site.id}" and "seed 4, scenario Base" in section.note
     wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(at.session_state["board_pack"], "xlsx")))
-    cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
-    assert f"Option to wait: {site.id}" in " ".join(str(v) for v in cells)
-    numbers = [v for v in cells if isinstance(v, float)]
-    for want in (rep.option_to_wait_usd, rep.convert_now_usd, rep.value_usd):  # to the cent
-        assert any(abs(v - want) < 0.005 for v in numbers), want
+    (sheet,) = [ws for ws in wb.worksheets if ws.title.startswith("Option to wait")]
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if r[0]}
+    assert rows["Value of waiting"][0] == pytest.approx(rep.option_to_wait_usd, abs=0.005)
+    assert rows["With the option, mean NPV"][0] == pytest.approx(rep.value_usd, abs=0.005)
+    assert rows["Converting now, mean NPV"][0] == pytest.approx(rep.convert_now_usd, abs=0.005)
+    assert rows["Converted by the end of year 1"][1] == pytest.approx(rep.converted_by_year[0])

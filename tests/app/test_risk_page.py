@@ -74,12 +74,14 @@ def test_bear_preset_and_saving_presets(store):
 def test_the_option_to_wait_shows_the_valuations_report_on_request(store):
     """The button values the option to wait for the site, scenario, paths and seed on screen:
     the page's figures are valuation.wait_option's for those, the decision is said in words,
-    and another seed asks for a new valuation."""
+    the board pack is given that option and no other, and another seed asks for a new one."""
+    from app_support.loaders import LAST_WAIT_KEY, WaitRun
     from valuation.formatting import usd
     from valuation.wait_option import site_wait_option
 
     at = _page()
     assert not any(m.label == "Value of waiting" for m in at.metric)  # not before asked
+    assert LAST_WAIT_KEY not in at.session_state
     at.button(key="risk_wait").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     (site,) = store.list()
@@ -87,23 +89,28 @@ def test_the_option_to_wait_shows_the_valuations_report_on_request(store):
     want = site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=N_PATHS, seed=0)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Value of waiting"] == usd(want.option_to_wait_usd)
+    assert metrics["With the option, mean NPV"] == usd(want.value_usd)
     assert metrics["Converting now, mean NPV"] == usd(want.convert_now_usd)
     assert metrics["Never converting, mean NPV"] == usd(want.never_convert_usd)
-    policy_label = {"rule": "Following the rule", "now": "Converting now is best",
-                    "never": "Never converting is best"}[want.policy]  # fmt: skip
-    assert metrics[f"{policy_label}, mean NPV"] == usd(want.value_usd)
     decision = next(t.value for t in at.text if t.value.startswith("The decision: "))
-    assert decision.startswith(f"The decision: {want.rule}. ") and "_usd_per_" not in decision
+    assert decision.startswith(f"The decision: {want.decision()}. ")
+    assert "_usd_per_" not in decision and "no tenant default" in decision
     charts = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert len(charts) == 4 and "Share of paths converted by each year" in charts[-1]
-    # another seed: another run, the button again, a value of its own
+    kept = at.session_state[LAST_WAIT_KEY]
+    assert isinstance(kept, WaitRun)
+    assert (kept.site_id, kept.seed, kept.scenario_name) == (site.id, 0, named.name)
+    assert kept.report.value_usd == want.value_usd
+    # another seed: another run, the button again, and the pack loses the option of the last run
     at.number_input(key="risk_seed").set_value(7).run()
     assert not any(m.label == "Value of waiting" for m in at.metric)
+    assert LAST_WAIT_KEY not in at.session_state
     at.button(key="risk_wait").click().run()
     other = site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=N_PATHS, seed=7)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Converting now, mean NPV"] == usd(other.convert_now_usd)
     assert other.convert_now_usd != want.convert_now_usd
+    assert at.session_state[LAST_WAIT_KEY].seed == 7
 
 
 def test_the_full_run_stays_full_for_the_option_to_wait(store):

@@ -38,7 +38,8 @@ def test_one_site_json_is_simulates_numbers(env, capsys) -> None:  # noqa: ANN00
     assert data["p_converting_wins"] == r.probability_converting_wins()[0]
 
 
-def test_the_option_to_wait_is_site_wait_options_on_the_same_paths(env, capsys) -> None:  # noqa: ANN001
+def test_the_option_to_wait_is_site_wait_options(env, capsys) -> None:  # noqa: ANN001
+    from valuation.formatting import usd
     from valuation.wait_option import site_wait_option
 
     code, out, err = run_cli(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
@@ -51,10 +52,14 @@ def test_the_option_to_wait_is_site_wait_options_on_the_same_paths(env, capsys) 
     assert got["option_to_wait_usd"] == want.option_to_wait_usd
     assert got["convert_now_usd"] == want.convert_now_usd
     assert got["converted_by_year"] == want.converted_by_year.tolist()
-    assert (got["policy"], got["decision"]) == (want.policy, want.rule)
+    assert (got["policy"], got["decision"]) == (want.policy, want.decision())
+    assert got["fitted_rule"] == want.fitted_rule
     code, out, _ = run_cli(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
                            "64", "--seed", "3", "--wait")  # fmt: skip
-    assert code == 0 and f"Option to wait: {want.summary()}" in out
+    assert code == 0
+    assert f"Value of waiting {usd(want.option_to_wait_usd)}" in out
+    assert f"With the option, mean NPV {usd(want.value_usd)}" in out
+    assert f"The decision: {want.decision()}. " in out and "no tenant default" in out
 
 
 def test_text_output_and_a_preset_saved_in_the_store(env, capsys) -> None:  # noqa: ANN001
@@ -86,7 +91,9 @@ def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
         (["--scenario", "nope"], "--scenario 'nope'"),
         (["--start-rows"], "--start-rows"),
         (["--wait"], "--wait: give one site"),
-        (["--site", "corz-muskogee", "--wait", "--paths", "1"], "--wait needs 2 or more"),
+        (["--site", "corz-muskogee", "--wait", "--paths", "1"], "with --wait allowed 2 to"),
+        # refused before the Monte Carlo run, not after it
+        (["--site", "corz-muskogee", "--wait", "--paths", "200001"], "--paths 200001: with --wait"),
     ],
 )
 def test_bad_inputs_are_named(env, capsys, argv, message) -> None:  # noqa: ANN001

@@ -10,7 +10,6 @@ from reports import ReportSection
 from reports.sections import (
     PLAN_FUNDING_TITLE,
     PLAN_TIMELINE_TITLE,
-    WAIT_POLICY_LABELS,
     plan_sections,
     risk_sections,
     wait_sections,
@@ -42,18 +41,41 @@ def test_the_option_to_wait_is_its_figures_and_the_decision_in_words(two_sites):
     assert section.note.startswith(
         f"Least-squares Monte Carlo, 64 paths, seed 2, scenario {named.name}."
     )
-    assert f"The decision: {rep.rule}." in section.note and "no tenant default" in section.note
+    assert (
+        f"The decision: {rep.decision()}." in section.note and "no tenant default" in section.note
+    )
     t = section.table.set_index("figure")
     assert list(section.table.columns) == ["figure", "value_usd", "value_share"]
-    assert t.loc["Value of waiting, over converting now", "value_usd"] == rep.option_to_wait_usd
+    assert t.loc["Value of waiting", "value_usd"] == rep.option_to_wait_usd
+    assert (
+        t.loc["Value of waiting: standard error", "value_usd"] == rep.option_to_wait_std_error_usd
+    )
+    assert t.loc["With the option, mean NPV", "value_usd"] == rep.value_usd
     assert t.loc["Converting now, mean NPV", "value_usd"] == rep.convert_now_usd
     assert t.loc["Never converting, mean NPV", "value_usd"] == rep.never_convert_usd
-    assert t.loc[WAIT_POLICY_LABELS[rep.policy], "value_usd"] == rep.value_usd
     by_year = [t.loc[f"Converted by the end of year {i + 1}", "value_share"]
                for i in range(rep.converted_by_year.size)]  # fmt: skip
     assert by_year == rep.converted_by_year.tolist()
+    assert t.loc["Regression decisions the fitted rule reproduces", "value_share"] == (
+        rep.rule_agreement_share
+    )
     # each figure is money or a share, never both
     assert (section.table["value_usd"].isna() != section.table["value_share"].isna()).all()
+
+
+def test_converting_now_is_said_and_shared_as_such(two_sites):
+    # On this site and seed converting now beats the fitted rule (tests/valuation/
+    # test_wait_option.py): the note says so and every path has converted in year 1.
+    from valuation.wait_option import site_wait_option
+
+    rep = site_wait_option(two_sites[0], n_paths=256, seed=1)
+    assert rep.policy == "now"
+    (section,) = wait_sections("corz-muskogee", rep, seed=1, scenario_name="Base")
+    assert "The decision: convert now (" in section.note
+    assert "the rule fitted to the regression (convert when" in section.note
+    t = section.table.set_index("figure")
+    assert t.loc["With the option, mean NPV", "value_usd"] == rep.convert_now_usd
+    assert (t.loc[t.index.str.startswith("Converted by"), "value_share"] == 1.0).all()
 
 
 def test_a_site_run_is_its_report_table(two_sites):

@@ -193,7 +193,15 @@ def test_the_report_says_the_policy_it_values(site) -> None:
     assert rep.option.rule.kind == "threshold" and "_usd_per_" not in rep.fitted_rule
     assert rep.fitted_rule.startswith("convert when the lease rate offered")
     assert (rep.option.converted_by_year < 1.0).any()
-    assert "the fitted rule, convert when" in rep.summary()
+    assert "Decision: convert now (" in rep.summary()
+    assert "the rule fitted to the regression (convert when" in rep.decision()
+    # following the regression: said as such, and whether waiting's value stands out of the noise
+    clear = dataclasses.replace(rep, policy="rule", option_to_wait_usd=3e6,
+                                option_to_wait_std_error_usd=1e6)  # fmt: skip
+    assert clear.decision().startswith("convert when the regression finds converting worth more")
+    assert "not told apart" not in clear.decision()
+    noisy = dataclasses.replace(clear, option_to_wait_usd=1.9e6)
+    assert noisy.decision().endswith("not told apart from converting now")
 
 
 def test_a_site_with_no_lease_market_never_converts(site) -> None:
@@ -204,7 +212,8 @@ def test_a_site_with_no_lease_market_never_converts(site) -> None:
     rep = option_to_wait(**inputs.arguments())
     np.testing.assert_array_equal(rep.converted_by_year, 0.0)
     assert rep.value_usd == pytest.approx(rep.never_convert_usd, rel=1e-12)
-    assert rep.rule.startswith("never convert")
+    # the regression never converts: the fitted rule is "never" and it is the policy (a tie)
+    assert rep.policy == "rule" and rep.rule.startswith("never convert")
 
 
 def test_paths_of_another_horizon_are_refused(site) -> None:
