@@ -135,6 +135,29 @@ def risk_payload(result, named, *, start_rows: bool = False) -> dict:  # noqa: A
     return out
 
 
+def check_wait(n_paths: int, n_sites: int, *, paths_flag: str) -> None:
+    """``--wait`` values one site on 2 to ``valuation.wait_option.MAX_PATHS`` paths: said by
+    name before any Monte Carlo runs."""
+    from valuation.wait_option import MAX_PATHS as WAIT_MAX_PATHS
+
+    problems = []
+    if n_sites != 1:
+        problems.append(f"--wait: give one site (--site ID); {n_sites} given")
+    if not 2 <= n_paths <= WAIT_MAX_PATHS:
+        problems.append(f"{paths_flag} {n_paths}: with --wait allowed 2 to {WAIT_MAX_PATHS:,}")
+    if problems:
+        raise CliInputError(problems)
+
+
+def wait_option(site, named, *, n_paths: int, seed: int, progress: Progress):  # noqa: ANN001, ANN201
+    """The option to wait ``--wait`` adds: ``site_wait_option`` on the run's scenario, drivers,
+    paths and seed (a ``valuation.wait_option.WaitReport``)."""
+    from valuation.wait_option import site_wait_option
+
+    progress.note(f"Valuing the option to wait on {n_paths:,} paths…")
+    return site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=n_paths, seed=seed)
+
+
 def wait_payload(report) -> dict:  # noqa: ANN001 - valuation.wait_option.WaitReport
     """The option to wait as ``hashpivot risk --wait --json`` prints it (USD at month 0)."""
     return {
@@ -178,29 +201,19 @@ def run(args: argparse.Namespace) -> int:
         raise CliInputError([f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}"])
     if args.seed < 0:
         raise CliInputError([f"--seed {args.seed}: allowed a whole number >= 0"])
-    if args.wait:
-        from valuation.wait_option import MAX_PATHS as WAIT_MAX_PATHS
-
-        if not 2 <= args.paths <= WAIT_MAX_PATHS:
-            raise CliInputError(
-                [f"--paths {args.paths}: with --wait allowed 2 to {WAIT_MAX_PATHS:,}"]
-            )
     sites = read_sites(args)
     named = _named_risk(args.scenario, args.store)
     client = args.scheduler or None
-    for flag, asked in (("--start-rows", args.start_rows), ("--wait", args.wait)):
-        if asked and len(sites) != 1:
-            raise CliInputError([f"{flag}: give one site (--site ID)"])
+    if args.start_rows and len(sites) != 1:
+        raise CliInputError(["--start-rows: give one site (--site ID)"])
+    if args.wait:
+        check_wait(args.paths, len(sites), paths_flag="--paths")
     progress = Progress("Simulating", args.progress)
     result = simulate_sites(sites, named, n_paths=args.paths, seed=args.seed, client=client,
                             start_rows=args.start_rows, progress=progress)  # fmt: skip
     wait = None
     if args.wait:
-        from valuation.wait_option import site_wait_option
-
-        progress.note(f"Valuing the option to wait on {args.paths:,} paths…")
-        wait = site_wait_option(sites[0], named.scenario, drivers=named.drivers,
-                                n_paths=args.paths, seed=args.seed)  # fmt: skip
+        wait = wait_option(sites[0], named, n_paths=args.paths, seed=args.seed, progress=progress)
     if args.json:
         payload = risk_payload(result, named, start_rows=args.start_rows)
         if wait is not None:

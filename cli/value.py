@@ -1,14 +1,16 @@
 """``hashpivot value``: value sites under a scenario, print the decisions, write the board pack.
 
 hashpivot value SITES.csv|xlsx [--site ID ...] [--scenario NAME|FILE] [--out pack.xlsx]
-                [--out pack.pdf] [--risk-paths N [--seed S]] [--plan [--budget-per-year USD]
-                [--budget-total USD] [--mw-cap-per-year MW] [--loan-to-cost SHARE]] [--json]
+                [--out pack.pdf] [--risk-paths N [--seed S] [--wait]]
+                [--plan [--budget-per-year USD] [--budget-total USD] [--mw-cap-per-year MW]
+                [--loan-to-cost SHARE]] [--json]
 hashpivot value --store [URL] ...
 
 ``--risk-paths`` adds the Monte Carlo run ``hashpivot risk`` makes (``cli.risk.simulate_sites``:
 one site alone, several on the same paths) and ``--plan`` the conversion plan ``hashpivot plan``
 makes (``cli.plan.make_plan``), both on the sites valued, to the pack as its risk and plan
-sections (``reports.sections``, as the app's Board pack page) and to ``--json``. With
+sections (``reports.sections``, as the app's Board pack page) and to ``--json``; ``--wait``
+adds the option to wait of the one site on the run's paths (as ``hashpivot risk --wait``). With
 ``--risk-paths``, ``--scenario`` also takes the risk presets bear, base and bull (as
 ``hashpivot risk --scenario``); the sites are valued under the preset's scenario.
 """
@@ -92,6 +94,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "alone, several on the same paths")  # fmt: skip
     extra.add_argument("--seed", type=_whole("--seed", 0, MAX_SEED), metavar="S",
                        help="the Monte Carlo's random seed (with --risk-paths; default 0)")  # fmt: skip
+    extra.add_argument("--wait", action="store_true",
+                       help="with --risk-paths and one site: the option to wait on the same "
+                       "paths (as hashpivot risk --wait)")  # fmt: skip
     extra.add_argument("--plan", action="store_true",
                        help="plan which sites convert and when (budget options below)")  # fmt: skip
     add_budget_options(extra, loan_to_cost_default=None)
@@ -148,6 +153,8 @@ def _check_extras(args: argparse.Namespace) -> None:
     if args.seed is not None and args.risk_paths is None:
         raise UsageError(f"--seed {args.seed}: allowed only with --risk-paths N (the Monte "
                          "Carlo's seed)")  # fmt: skip
+    if args.wait and args.risk_paths is None:
+        raise UsageError("--wait: allowed only with --risk-paths N (the option's paths)")
     if not args.plan:
         for name in PLAN_OPTIONS:
             value = getattr(args, name)
@@ -191,15 +198,17 @@ class _Decisions:
 
 def run(args: argparse.Namespace) -> int:
     from cli.plan import make_plan, plan_inputs, plan_payload
-    from cli.risk import risk_payload, simulate_sites
+    from cli.risk import check_wait, risk_payload, simulate_sites, wait_option, wait_payload
     from reports import build_pack, write_pack
-    from reports.sections import plan_sections, risk_sections
+    from reports.sections import plan_sections, risk_sections, wait_sections
     from valuation.portfolio import DEFAULT_LOAN_TO_COST
     from valuation.saved_scenario import scenario_changes
 
     _check_extras(args)
     outputs = _check_outputs(args.out)
     sites = read_sites(args)
+    if args.wait:
+        check_wait(args.risk_paths, len(sites), paths_flag="--risk-paths")
     scenario, name, named = _scenario(args)
     seed = 0 if args.seed is None else args.seed
     if args.plan and args.loan_to_cost is None:
@@ -208,11 +217,14 @@ def run(args: argparse.Namespace) -> int:
     decide = _Decisions()
     pack = build_pack(sites, scenario, scenario_name=name, progress=progress, decide=decide)
     valued = [r.site for r in pack.results]
-    risk = plan = None
+    risk = plan = wait = None
     plan_problems: list[str] = []
     if valued and named is not None:
         risk = simulate_sites(valued, named, n_paths=args.risk_paths, seed=seed,
                               progress=Progress("Simulating", args.progress))  # fmt: skip
+        if args.wait:
+            wait = wait_option(valued[0], named, n_paths=args.risk_paths, seed=seed,
+                               progress=progress)  # fmt: skip
     if valued and args.plan:
         plan, table, plan_problems = make_plan(
             valued, scenario, budget_per_year=args.budget_per_year,
@@ -220,8 +232,10 @@ def run(args: argparse.Namespace) -> int:
             loan_to_cost=args.loan_to_cost, progress=Progress("Valuing starts", args.progress),
         )  # fmt: skip
     if risk is not None or plan is not None:  # the same decisions, now with the sections
+        waits = [] if wait is None else wait_sections(valued[0].id, wait, seed=seed,
+                                                      scenario_name=named.name)  # fmt: skip
         pack = build_pack(sites, scenario, scenario_name=name, made_on=pack.made_on,
-                          decide=decide, risk=risk_sections(risk) or None,
+                          decide=decide, risk=[*risk_sections(risk), *waits] or None,
                           plan=plan_sections(plan) or None)  # fmt: skip
     written = []
     if pack.results:
@@ -244,6 +258,8 @@ def run(args: argparse.Namespace) -> int:
         }  # fmt: skip
         if risk is not None:
             out["risk"] = risk_payload(risk, named)
+        if wait is not None:
+            out["option_to_wait"] = wait_payload(wait)
         if plan is not None:
             out["plan"] = plan_payload(plan, table, name=name, scenario=scenario,
                                        inputs=plan_inputs(args), problems=plan_problems)  # fmt: skip

@@ -106,6 +106,31 @@ def test_one_site_is_the_site_run(env, capsys) -> None:  # noqa: ANN001
     assert not any(str(ws["A1"].value).startswith("Portfolio plan") for ws in wb.worksheets)
 
 
+def test_the_option_to_wait_joins_the_pack(env, capsys) -> None:  # noqa: ANN001
+    site = IDS[0]
+    risk = _json(capsys, "risk", "sites.csv", "--site", site, "--paths", "48", "--seed", "3",
+                 "--wait", "--json")  # fmt: skip
+    data = _json(capsys, "value", "sites.csv", "--site", site, "--risk-paths", "48", "--seed",
+                 "3", "--wait", "--out", "wait.xlsx", "--json")  # fmt: skip
+    assert data["option_to_wait"] == risk["option_to_wait"]
+    wb = openpyxl.load_workbook(env / "wait.xlsx")
+    title, rows = _sheet_rows(wb, "Option to wait:")
+    assert title == f"Option to wait: {site}"
+    by_figure = {r["figure"]: r for r in rows}
+    want = risk["option_to_wait"]
+    assert by_figure["Value of waiting"]["value_usd"] == pytest.approx(
+        want["option_to_wait_usd"], abs=0.005
+    )
+    assert by_figure["Converting now, mean NPV"]["value_usd"] == pytest.approx(
+        want["convert_now_usd"], abs=0.005
+    )
+    # --wait needs the Monte Carlo's paths and one site, said before anything runs
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--wait")
+    assert code == 2 and "--wait: allowed only with --risk-paths N" in err
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--risk-paths", "48", "--wait")
+    assert code == 1 and "--wait: give one site (--site ID); 2 given" in err
+
+
 def test_without_the_options_the_pack_has_no_risk_or_plan(env, capsys) -> None:  # noqa: ANN001
     data = _json(capsys, "value", "sites.csv", "--out", "plain.xlsx", "--json")
     assert "risk" not in data and "plan" not in data
