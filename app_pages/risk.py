@@ -17,14 +17,14 @@ import streamlit as st
 from app_support import loaders
 from app_support.display import STRATEGY_LABELS
 from app_support.safe_text import safe_message
-from reports.sections import WAIT_APPROXIMATIONS, WAIT_LABELS
+from reports.sections import WAIT_LABELS, wait_decision_note
 from valuation import formatting as fmt
 from valuation.drivers import PRESETS
 from valuation.risk import simulate
 from valuation.risk_presets import NamedRisk, load_preset, preset, save_presets
 from valuation.sensitivity import sensitivity
 from valuation.strategies import STRATEGY_ORDER
-from valuation.wait_option import site_wait_option
+from valuation.wait_option import WaitReport, site_wait_option
 
 INTERACTIVE_PATHS = 2_000  # a few seconds for most sites on two cores
 FULL_PATHS = 10_000
@@ -119,6 +119,18 @@ if key not in results:
 risk = results[key]
 st.session_state[LAST_KEY] = risk
 st.session_state[loaders.LAST_RISK_KEY] = risk  # the Board pack page includes it
+
+
+def _keep_for_pack(wait: WaitReport | None) -> None:
+    """The Board pack page includes the option to wait valued for the run on screen, and no
+    other: with the run (LAST_RISK_KEY, above) it is kept, or dropped when this run has none."""
+    if wait is None:
+        st.session_state.pop(loaders.LAST_WAIT_KEY, None)
+    else:
+        st.session_state[loaders.LAST_WAIT_KEY] = loaders.WaitRun(site.id, wait, seed, named.name)
+
+
+_keep_for_pack(st.session_state.get(WAIT_RESULTS_KEY, {}).get(key))
 where = f"{named.name}, {risk.n_paths:,} paths, seed {risk.seed}"
 
 p, se = risk.probability_converting_wins()
@@ -258,13 +270,8 @@ if key not in waits and wait_button.button("Value the option to wait", key="risk
             st.error(f"The option to wait could not be valued: {safe_message(exc)}")
             st.stop()
     _bounded(waits)
-wait = waits.get(key)
-# The Board pack page includes the option valued for the run on screen, and no other: a later
-# run without one (another site, scenario, paths or seed) drops it, as LAST_RISK_KEY follows it.
-if wait is None:
-    st.session_state.pop(loaders.LAST_WAIT_KEY, None)
-else:
-    st.session_state[loaders.LAST_WAIT_KEY] = loaders.WaitRun(site.id, wait, seed, named.name)
+if (wait := waits.get(key)) is not None:
+    _keep_for_pack(wait)
     w1, w2, w3, w4 = st.columns(4)
     w1.metric(
         WAIT_LABELS["option_to_wait_usd"],
@@ -278,7 +285,7 @@ else:
               "the choice of when to convert, taken as the decision below says")  # fmt: skip
     w3.metric(WAIT_LABELS["convert_now_usd"], fmt.usd(wait.convert_now_usd))
     w4.metric(WAIT_LABELS["never_convert_usd"], fmt.usd(wait.never_convert_usd))
-    st.text(f"The decision: {wait.decision()}. {WAIT_APPROXIMATIONS}")
+    st.text(wait_decision_note(wait))
     by_year = pd.DataFrame({"year": np.arange(1, wait.converted_by_year.size + 1),
                             "share": wait.converted_by_year})  # fmt: skip
     st.altair_chart(

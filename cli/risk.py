@@ -16,7 +16,9 @@ chunks on a Dask cluster (``pip install -e ".[scale]"``); the numbers equal the 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from cli.common import (
     OK,
@@ -30,6 +32,7 @@ from cli.common import (
     safe,
 )
 
+T = TypeVar("T")
 MAX_PATHS = 1_000_000  # a million paths of one site is hours on one machine: use --scheduler
 
 
@@ -135,9 +138,9 @@ def risk_payload(result, named, *, start_rows: bool = False) -> dict:  # noqa: A
     return out
 
 
-def check_wait(n_paths: int, n_sites: int, *, paths_flag: str) -> None:
-    """``--wait`` values one site on 2 to ``valuation.wait_option.MAX_PATHS`` paths: said by
-    name before any Monte Carlo runs."""
+def wait_problems(n_paths: int, n_sites: int, *, paths_flag: str) -> list[str]:
+    """What stops ``--wait`` (one site, 2 to ``valuation.wait_option.MAX_PATHS`` paths), each
+    by name: listed with the command's other input problems before any Monte Carlo runs."""
     from valuation.wait_option import MAX_PATHS as WAIT_MAX_PATHS
 
     problems = []
@@ -145,8 +148,18 @@ def check_wait(n_paths: int, n_sites: int, *, paths_flag: str) -> None:
         problems.append(f"--wait: give one site (--site ID); {n_sites} given")
     if not 2 <= n_paths <= WAIT_MAX_PATHS:
         problems.append(f"{paths_flag} {n_paths}: with --wait allowed 2 to {WAIT_MAX_PATHS:,}")
+    return problems
+
+
+def with_problems(problems: list[str], read: Callable[[], T]) -> T:
+    """``read()``, its input problems listed together with ``problems`` (raised when any)."""
+    try:
+        got = read()
+    except CliInputError as exc:
+        raise CliInputError([*exc.problems, *problems]) from None
     if problems:
         raise CliInputError(problems)
+    return got
 
 
 def wait_option(site, named, *, n_paths: int, seed: int, progress: Progress):  # noqa: ANN001, ANN201
@@ -178,19 +191,15 @@ def wait_payload(report) -> dict:  # noqa: ANN001 - valuation.wait_option.WaitRe
 def wait_text(report) -> str:  # noqa: ANN001 - valuation.wait_option.WaitReport
     """The option to wait in words: its figures as the risk page and the pack name them, the
     shares converted, the decision and the paths' approximations."""
-    from reports.sections import WAIT_APPROXIMATIONS, WAIT_LABELS
+    from reports.sections import WAIT_LABELS, wait_decision_note
     from valuation.formatting import usd
 
-    by = report.converted_by_year
-    years = ", ".join(
-        f"{p:.0%} by year {i + 1}" for i, p in enumerate(by) if i in (0, 2, 4, by.size - 1)
-    )
     figures = "; ".join(
         f"{label} {usd(getattr(report, field))}" for field, label in WAIT_LABELS.items()
     )
     return (
-        f"Option to wait ({report.n_paths:,} paths): {figures}. Converted: {years}.\n"
-        f"The decision: {report.decision()}. {WAIT_APPROXIMATIONS}"
+        f"Option to wait ({report.n_paths:,} paths): {figures}. Converted: "
+        f"{report.converted_text()}.\n{wait_decision_note(report)}"
     )
 
 
@@ -202,12 +211,13 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise CliInputError([f"--seed {args.seed}: allowed a whole number >= 0"])
     sites = read_sites(args)
-    named = _named_risk(args.scenario, args.store)
-    client = args.scheduler or None
+    problems = []
     if args.start_rows and len(sites) != 1:
-        raise CliInputError(["--start-rows: give one site (--site ID)"])
+        problems.append("--start-rows: give one site (--site ID)")
     if args.wait:
-        check_wait(args.paths, len(sites), paths_flag="--paths")
+        problems += wait_problems(args.paths, len(sites), paths_flag="--paths")
+    named = with_problems(problems, lambda: _named_risk(args.scenario, args.store))
+    client = args.scheduler or None
     progress = Progress("Simulating", args.progress)
     result = simulate_sites(sites, named, n_paths=args.paths, seed=args.seed, client=client,
                             start_rows=args.start_rows, progress=progress)  # fmt: skip

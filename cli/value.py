@@ -198,7 +198,15 @@ class _Decisions:
 
 def run(args: argparse.Namespace) -> int:
     from cli.plan import make_plan, plan_inputs, plan_payload
-    from cli.risk import check_wait, risk_payload, simulate_sites, wait_option, wait_payload
+    from cli.risk import (
+        risk_payload,
+        simulate_sites,
+        wait_option,
+        wait_payload,
+        wait_problems,
+        wait_text,
+        with_problems,
+    )
     from reports import build_pack, write_pack
     from reports.sections import plan_sections, risk_sections, wait_sections
     from valuation.portfolio import DEFAULT_LOAN_TO_COST
@@ -207,9 +215,10 @@ def run(args: argparse.Namespace) -> int:
     _check_extras(args)
     outputs = _check_outputs(args.out)
     sites = read_sites(args)
-    if args.wait:
-        check_wait(args.risk_paths, len(sites), paths_flag="--risk-paths")
-    scenario, name, named = _scenario(args)
+    wait_input = (
+        wait_problems(args.risk_paths, len(sites), paths_flag="--risk-paths") if args.wait else []
+    )
+    scenario, name, named = with_problems(wait_input, lambda: _scenario(args))
     seed = 0 if args.seed is None else args.seed
     if args.plan and args.loan_to_cost is None:
         args.loan_to_cost = DEFAULT_LOAN_TO_COST
@@ -277,6 +286,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{usd(view.value_of_converting_usd(d))}. {safe(d.recommendation)}")  # fmt: skip
         if risk is not None:
             print(_risk_line(risk))
+        if wait is not None:
+            print(wait_text(wait))
         if plan is not None:
             print(f"Plan: {len(plan.timeline)} of {len(table.site_ids)} sites convert; plan value "
                   f"{usd(plan.value_usd)}. {safe(plan.shadow_sentence)}")  # fmt: skip

@@ -72,6 +72,12 @@ def plan_sections(plan: ConversionPlan | None) -> list[ReportSection]:
     ]
 
 
+def wait_decision_note(report: WaitReport) -> str:
+    """The decision in words and the paths' approximations: the risk page, the pack and the
+    command line say it so."""
+    return f"The decision: {report.decision()}. {WAIT_APPROXIMATIONS}"
+
+
 def wait_table(report: WaitReport) -> pd.DataFrame:
     """The option's figures, one a row: ``figure``, ``value_usd`` (USD at the valuation date,
     Monte Carlo means) or ``value_share`` (of paths converted by the end of each year; of the
@@ -98,6 +104,6 @@ def wait_sections(
         return []
     how = (
         f"Least-squares Monte Carlo, {report.n_paths:,} paths, seed {seed}, scenario "
-        f"{scenario_name}. The decision: {report.decision()}. {WAIT_APPROXIMATIONS}"
+        f"{scenario_name}. {wait_decision_note(report)}"
     )
     return [ReportSection(f"Option to wait: {site_id}", wait_table(report), how)]

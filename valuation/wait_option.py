@@ -106,7 +106,8 @@ class WaitOptionError(ValuationError, ValueError):
     """An input of the option to wait has the wrong shape or value."""
 
 
-Policy = Literal["rule", "now", "never"]  # the first decision: follow the rule, convert now, never
+# The first decision: follow the regression's decisions, convert now, or never convert.
+Policy = Literal["regression", "now", "never"]
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,21 @@ class WaitReport:
     """The option to wait on one site. USD at the valuation date, Monte Carlo means.
 
     The first decision is taken on the sample means, as Longstaff and Schwartz do at time 0:
-    ``policy`` is "rule" (follow the fitted rule), "now" (convert at the first date on every
-    path) or "never" (mine to the horizon), whichever is worth most on average (the rule on a
-    tie). ``value_usd`` (+ ``std_error_usd``) is that policy's value; ``convert_now_usd`` and
-    ``never_convert_usd`` the other two; ``option_to_wait_usd`` = value - convert now (+ its
-    paired standard error); ``gain_over_never_usd`` = value - never convert (+ its standard
-    error); ``converted_by_year`` (years,) the share of paths the policy has converted by the end
-    of year 1, 2, ...; ``rule`` the policy in plain words ("convert when the lease rate offered
-    is at least $128.40/kW-month or hashprice is below $51.11/PH/day"; "convert now (...)");
-    ``fitted_rule`` the fitted rule in words whatever the policy, and ``rule_agreement_share``
-    the share of the regression's decisions it reproduces; ``option`` the engine's result (on
-    the gain over mining).
+    ``policy`` is "regression" (follow the regression's decisions: mine until it finds converting
+    worth more than waiting), "now" (convert at the first date on every path) or "never" (mine
+    to the horizon), whichever is worth most on average; an exact tie is said as converting now
+    or never converting (the regression then decides the same on every path). ``value_usd``
+    (+ ``std_error_usd``) is that policy's value; ``convert_now_usd`` and ``never_convert_usd``
+    the other two; ``option_to_wait_usd`` = value - convert now (+ its paired standard error);
+    ``gain_over_never_usd`` = value - never convert (+ its standard error);
+    ``converted_by_year`` (years,) the share of paths the policy has converted by the end of
+    year 1, 2, ...; ``rule`` the policy in plain words ("convert when the lease rate offered is
+    at least $128.40/kW-month or hashprice is below $51.11/PH/day": the fitted rule, which
+    approximates the regression's decisions; "convert now (...)"); ``fitted_rule`` the fitted
+    rule in words whatever the policy, and ``rule_agreement_share`` the share of the
+    regression's decisions it reproduces; ``regression_value_usd`` the value of following the
+    regression; ``option`` the engine's result (on the gain over
+    mining).
     """
 
     value_usd: float
@@ -140,51 +145,69 @@ class WaitReport:
     rule_agreement_share: float
     n_paths: int
     option: ConversionOption
-    policy: Policy = "rule"
+    policy: Policy = "regression"
     fitted_rule: str = ""
+    regression_value_usd: float = float("nan")
 
     def decision(self) -> str:
-        """The decision in words: the policy, how the fitted rule bears on it, and whether
-        waiting's value stands out of the Monte Carlo noise (two standard errors)."""
-        share = f"{self.rule_agreement_share:.0%}"
-        if self.policy == "rule":
+        """The decision in words: the policy, the fitted rule that says the regression's
+        decisions in words, and whether the policy stands out of the Monte Carlo noise (two
+        standard errors) against converting now and never converting."""
+        n = self.option.rule.n_decisions
+        share = f", the regression's decision in {self.rule_agreement_share:.0%} of the {n:,} "
+        share = share + "path-years it decided" if n else ""
+        if self.policy == "regression":
             text = (
-                "convert when the regression finds converting worth more than waiting; in words, "
-                f"about: {self.fitted_rule} (the regression's decision in {share} of the "
-                "path-years it decided)"
+                "mine and convert when the regression finds converting worth more than "
+                f"waiting; in words, about: {self.fitted_rule}{share}"
+            )
+        elif self.regression_value_usd == self.value_usd:  # the regression decides the same
+            text = (
+                f"{_POLICY_WORDS[self.policy].split(' (')[0]}: the regression takes this "
+                f"decision on every path (in words: {self.fitted_rule})"
             )
         else:
             text = (
-                f"{_POLICY_WORDS[self.policy]}; the rule fitted to the regression "
-                f"({self.fitted_rule}; {share} of its decisions) is worth less on average"
+                f"{_POLICY_WORDS[self.policy]}; following the regression (about: "
+                f"{self.fitted_rule}{share}) is worth less on average"
             )
-        if (
-            self.policy != "now"
-            and abs(self.option_to_wait_usd) < 2 * self.option_to_wait_std_error_usd
-        ):
+        against = {  # the policy's value over each other one, with its standard error
+            "now": (self.option_to_wait_usd, self.option_to_wait_std_error_usd),
+            "never": (self.gain_over_never_usd, self.gain_over_never_std_error_usd),
+        }
+        apart = [
+            {"now": "converting now", "never": "never converting"}[other]
+            for other, (gain, se) in against.items()
+            if other != self.policy and abs(gain) < 2 * se
+        ]
+        if apart:
             text += (
-                "; waiting's value is within two standard errors of zero: not told apart from "
-                "converting now"
+                "; within two standard errors of zero, its value is not told apart from "
+                + " or ".join(apart)
             )
         return text
 
-    def summary(self) -> str:
-        """One paragraph in plain words."""
+    def converted_text(self) -> str:
+        """The shares converted by the end of years 1, 3, 5 and the last, in words."""
         by = self.converted_by_year
-        years = ", ".join(
+        return ", ".join(
             f"{p:.0%} by year {i + 1}" for i, p in enumerate(by) if i in (0, 2, 4, by.size - 1)
         )
+
+    def summary(self) -> str:
+        """One paragraph in plain words."""
         return (
             f"Waiting is worth ${self.option_to_wait_usd / 1e6:,.1f}M "
             f"(+/- ${self.option_to_wait_std_error_usd / 1e6:,.1f}M) over converting now; "
-            f"converted: {years}. Decision: {self.decision()}."
+            f"converted: {self.converted_text()}. Decision: {self.decision()}."
         )
 
 
-# The policy in words where the first decision does not follow the fitted rule.
+# The policy in words where the first decision does not follow the regression.
 _POLICY_WORDS = {
-    "now": "convert now (no later start the regression finds is worth more on average)",
-    "never": "never convert (mining to the horizon is worth more on average than any start)",
+    "now": "convert now (worth more on average than following the regression or never converting)",
+    "never": "never convert (mining to the horizon is worth more on average than converting "
+    "now or following the regression)",
 }
 
 
@@ -323,15 +346,17 @@ def _wait_report(
     now = never + df_dates[0] * gain[:, 0]
     # The first decision on the sample means (as ``valuation.options.conversion_option``): follow
     # the fitted rule only when it beats converting now and never converting on average.
+    # In this order, an exact tie is said as converting now or never converting: the regression
+    # then takes that decision on every path.
     policies: dict[Policy, np.ndarray] = {
-        "rule": never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0),
         "now": now,
         "never": never,
+        "regression": never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0),
     }
-    policy = max(policies, key=lambda p: float(policies[p].mean()))  # the rule on a tie
+    policy = max(policies, key=lambda p: float(policies[p].mean()))
     path_value = policies[policy]
     by_year = {
-        "rule": option.converted_by_year,
+        "regression": option.converted_by_year,
         "now": np.ones_like(option.converted_by_year),
         "never": np.zeros_like(option.converted_by_year),
     }[policy]
@@ -346,12 +371,13 @@ def _wait_report(
         gain_over_never_usd=float((path_value - never).mean()),
         gain_over_never_std_error_usd=_paired_se(path_value - never, antithetic),
         converted_by_year=by_year,
-        rule=fitted if policy == "rule" else _POLICY_WORDS[policy],
+        rule=fitted if policy == "regression" else _POLICY_WORDS[policy],
         rule_agreement_share=option.rule.agreement_share,
         n_paths=int(gain.shape[0]),
         option=option,
         policy=policy,
         fitted_rule=fitted,
+        regression_value_usd=float(policies["regression"].mean()),
     )
 
 

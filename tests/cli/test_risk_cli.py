@@ -94,6 +94,9 @@ def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
         (["--site", "corz-muskogee", "--wait", "--paths", "1"], "with --wait allowed 2 to"),
         # refused before the Monte Carlo run, not after it
         (["--site", "corz-muskogee", "--wait", "--paths", "200001"], "--paths 200001: with --wait"),
+        # every input problem at once: the preset, the sites and the paths
+        (["--wait", "--paths", "1", "--scenario", "nope"], "--wait: give one site"),
+        (["--wait", "--paths", "1", "--scenario", "nope"], "--scenario 'nope'"),
     ],
 )
 def test_bad_inputs_are_named(env, capsys, argv, message) -> None:  # noqa: ANN001

@@ -107,6 +107,8 @@ def test_one_site_is_the_site_run(env, capsys) -> None:  # noqa: ANN001
 
 
 def test_the_option_to_wait_joins_the_pack(env, capsys) -> None:  # noqa: ANN001
+    from valuation.formatting import usd
+
     site = IDS[0]
     risk = _json(capsys, "risk", "sites.csv", "--site", site, "--paths", "48", "--seed", "3",
                  "--wait", "--json")  # fmt: skip
@@ -124,11 +126,20 @@ def test_the_option_to_wait_joins_the_pack(env, capsys) -> None:  # noqa: ANN001
     assert by_figure["Converting now, mean NPV"]["value_usd"] == pytest.approx(
         want["convert_now_usd"], abs=0.005
     )
-    # --wait needs the Monte Carlo's paths and one site, said before anything runs
+    # in words too, with the same figures
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--site", site, "--risk-paths", "48",
+                             "--seed", "3", "--wait")  # fmt: skip
+    assert code == 0, err
+    assert f"Value of waiting {usd(want['option_to_wait_usd'])}" in out
+    assert f"The decision: {want['decision']}. " in out
+    # --wait needs the Monte Carlo's paths and one site, said before anything runs, with the
+    # command's other input problems
     code, _, err = run_cli(capsys, "value", "sites.csv", "--wait")
     assert code == 2 and "--wait: allowed only with --risk-paths N" in err
-    code, _, err = run_cli(capsys, "value", "sites.csv", "--risk-paths", "48", "--wait")
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--risk-paths", "48", "--wait",
+                           "--scenario", "nope")  # fmt: skip
     assert code == 1 and "--wait: give one site (--site ID); 2 given" in err
+    assert "--scenario 'nope'" in err
 
 
 def test_without_the_options_the_pack_has_no_risk_or_plan(env, capsys) -> None:  # noqa: ANN001

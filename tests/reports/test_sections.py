@@ -72,7 +72,7 @@ def test_converting_now_is_said_and_shared_as_such(two_sites):
     assert rep.policy == "now"
     (section,) = wait_sections("corz-muskogee", rep, seed=1, scenario_name="Base")
     assert "The decision: convert now (" in section.note
-    assert "the rule fitted to the regression (convert when" in section.note
+    assert "following the regression (about: convert when" in section.note
     t = section.table.set_index("figure")
     assert t.loc["With the option, mean NPV", "value_usd"] == rep.convert_now_usd
     assert (t.loc[t.index.str.startswith("Converted by"), "value_share"] == 1.0).all()

@@ -194,14 +194,20 @@ def test_the_report_says_the_policy_it_values(site) -> None:
     assert rep.fitted_rule.startswith("convert when the lease rate offered")
     assert (rep.option.converted_by_year < 1.0).any()
     assert "Decision: convert now (" in rep.summary()
-    assert "the rule fitted to the regression (convert when" in rep.decision()
-    # following the regression: said as such, and whether waiting's value stands out of the noise
-    clear = dataclasses.replace(rep, policy="rule", option_to_wait_usd=3e6,
-                                option_to_wait_std_error_usd=1e6)  # fmt: skip
-    assert clear.decision().startswith("convert when the regression finds converting worth more")
+    assert rep.regression_value_usd < rep.value_usd
+    assert "; following the regression (about: convert when" in rep.decision()
+    assert rep.decision().endswith("path-years it decided) is worth less on average")
+    # following the regression: said as such, and whether it stands out of the noise against
+    # converting now and never converting (two standard errors)
+    clear = dataclasses.replace(rep, policy="regression", option_to_wait_usd=3e6,
+                                option_to_wait_std_error_usd=1e6, gain_over_never_usd=5e8,
+                                gain_over_never_std_error_usd=1e6)  # fmt: skip
+    assert clear.decision().startswith("mine and convert when the regression finds converting")
     assert "not told apart" not in clear.decision()
     noisy = dataclasses.replace(clear, option_to_wait_usd=1.9e6)
-    assert noisy.decision().endswith("not told apart from converting now")
+    assert noisy.decision().endswith("its value is not told apart from converting now")
+    both = dataclasses.replace(noisy, gain_over_never_usd=-1.0)
+    assert both.decision().endswith("not told apart from converting now or never converting")
 
 
 def test_a_site_with_no_lease_market_never_converts(site) -> None:
@@ -212,8 +218,12 @@ def test_a_site_with_no_lease_market_never_converts(site) -> None:
     rep = option_to_wait(**inputs.arguments())
     np.testing.assert_array_equal(rep.converted_by_year, 0.0)
     assert rep.value_usd == pytest.approx(rep.never_convert_usd, rel=1e-12)
-    # the regression never converts: the fitted rule is "never" and it is the policy (a tie)
-    assert rep.policy == "rule" and rep.rule.startswith("never convert")
+    # the regression never converts: a tie with never converting, said as never converting
+    assert rep.policy == "never" and rep.regression_value_usd == rep.never_convert_usd
+    assert rep.rule.startswith("never convert")
+    assert rep.decision().startswith(
+        "never convert: the regression takes this decision on every path (in words: never convert"
+    )
 
 
 def test_paths_of_another_horizon_are_refused(site) -> None:
