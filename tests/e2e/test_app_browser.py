@@ -107,7 +107,9 @@ def test_lease_slider_moves_the_value_of_converting(
 
 def _edit_cell(page: Page, row: int, columns_right_of_id: int, text: str) -> None:
     """Type into a cell of the inventory grid (a canvas): select the row's id cell, move right,
-    type. The first key opens the cell editor; the rest wait for it to mount."""
+    open the cell's editor with Enter, wait for it, fill it and commit. Waiting for the editor
+    (not a fixed pause) keeps every key when the machine is busy: a first key typed before the
+    editor mounted was lost, and "123" went in as "23"."""
     grid = page.get_by_test_id("stDataFrame").first
     expect(grid.locator("canvas").first).to_be_visible()
     page.wait_for_timeout(1000)  # the grid paints its cells after the script run ends
@@ -119,9 +121,10 @@ def _edit_cell(page: Page, row: int, columns_right_of_id: int, text: str) -> Non
     for _ in range(columns_right_of_id):
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(100)
-    page.keyboard.type(text[0])
-    page.wait_for_timeout(400)
-    page.keyboard.type(text[1:], delay=80)
+    page.keyboard.press("Enter")  # opens the selected cell's editor
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    expect(editor).to_be_visible(timeout=15_000)
+    editor.fill(text)
     page.keyboard.press("Enter")
     wait_for_app(page)
 
