@@ -52,7 +52,11 @@ __all__ = [
     "ExerciseRule",
     "exercise_rule",
     "ConversionOption",
+    "ConversionPolicy",
     "conversion_option",
+    "converted_by_year",
+    "first_decision",
+    "policy_shares",
     "conversion_discount_rate",
     "MAX_DATES",
     "MAX_PATHS",
@@ -944,17 +948,45 @@ def _rule_agreement(
 # ---------------------------------------------------------------------------------------------
 
 
+# The first decision of a conversion option: follow the regression's decisions, convert now, or
+# never convert.
+ConversionPolicy = Literal["regression", "now", "never"]
+
+
+def first_decision(values_usd: Mapping[ConversionPolicy, np.ndarray]) -> ConversionPolicy:
+    """The policy worth most on average over the paths (``values_usd``: each policy's path
+    values), as Longstaff and Schwartz decide at time 0, where every path shares one state. An
+    exact tie goes to converting now, then never converting: the regression then takes that
+    decision on every path, and it is said so."""
+    order: tuple[ConversionPolicy, ...] = ("now", "never", "regression")
+    return max(order, key=lambda p: float(np.mean(values_usd[p])))
+
+
+def policy_shares(policy: ConversionPolicy, regression_shares: np.ndarray) -> np.ndarray:
+    """Shares of paths converted (by date or by year) under ``policy``: the regression's, all
+    at once (now) or none (never)."""
+    if policy == "now":
+        return _readonly(np.ones_like(regression_shares))
+    if policy == "never":
+        return _readonly(np.zeros_like(regression_shares))
+    return regression_shares
+
+
 @dataclass(frozen=True)
 class ConversionOption:
     """The value of choosing when to convert, against converting now and never converting.
 
-    All values are USD at the valuation date (month 0) and Monte Carlo means over the paths:
-    ``value_usd`` follows the fitted rule (mine until converting wins, then convert);
-    ``convert_now_usd`` converts at the first decision date on every path; ``never_convert_usd``
-    mines to the horizon; ``option_to_wait_usd`` = value - convert now, with its standard error
-    (paired over paths), and the standard error of value - never convert. ``converted_by_year`` (years,) is the share of paths converted by the end
-    of years 1, 2, ... (months < 12 y); ``converted_by_date`` the same at each decision date;
-    ``rule`` the plain-words rule; ``lsm`` the engine's result.
+    All values are USD at the valuation date (month 0) and Monte Carlo means over the paths.
+    ``policy`` is the first decision (:func:`first_decision`): "regression" (mine until the
+    regression finds converting worth more than waiting, then convert), "now" or "never",
+    whichever is worth most on average; ``value_usd`` is its value; ``convert_now_usd``
+    converts at the first decision date on every path; ``never_convert_usd`` mines to the
+    horizon; ``regression_value_usd`` follows the regression; ``option_to_wait_usd`` = value -
+    convert now, with its standard error (paired over paths), and the standard error of value -
+    never convert. ``converted_by_year`` (years,) is the share of paths the policy has
+    converted by the end of years 1, 2, ... (months < 12 y); ``converted_by_date`` the same at
+    each decision date; ``rule`` the fitted rule that says the regression's decisions in plain
+    words; ``lsm`` the engine's result.
     """
 
     value_usd: float
@@ -969,6 +1001,8 @@ class ConversionOption:
     converted_by_year: np.ndarray
     rule: ExerciseRule
     lsm: LSMResult = field(repr=False)
+    policy: ConversionPolicy = "regression"
+    regression_value_usd: float = float("nan")
 
 
 def conversion_option(
@@ -1085,12 +1119,14 @@ def conversion_option(
     )
     now_path = before + df_dates[0] * conv[:, 0]
     never_path = before + segments.sum(axis=1)
-    # The first decision is taken on the sample means, as Longstaff and Schwartz do at time 0
-    # where every path shares one state: follow the fitted rule only when it is worth more on
-    # average than converting now or never converting (a fitted rule can be a poor one).
-    path_value = max(
-        (before + lsm.path_value_usd, now_path, never_path), key=lambda v: float(v.mean())
-    )
+    # The first decision is taken on the sample means: follow the regression only when it is
+    # worth more on average than converting now or never converting (a fitted regression can
+    # be a poor one).
+    values: dict[ConversionPolicy, np.ndarray] = {
+        "now": now_path, "never": never_path, "regression": before + lsm.path_value_usd,
+    }  # fmt: skip
+    policy = first_decision(values)
+    path_value = values[policy]
     rule = exercise_rule(lsm, x, feature_names, rule_features, action="convert")
     return ConversionOption(
         value_usd=float(path_value.mean()),
@@ -1101,10 +1137,12 @@ def conversion_option(
         option_to_wait_std_error_usd=_std_error(path_value - now_path, antithetic),
         gain_over_never_std_error_usd=_std_error(path_value - never_path, antithetic),
         decision_months=_readonly(months.astype(np.int64)),
-        converted_by_date=lsm.exercised_by_date,
-        converted_by_year=_readonly(_converted_by_year(lsm, months)),
+        converted_by_date=policy_shares(policy, lsm.exercised_by_date),
+        converted_by_year=policy_shares(policy, _readonly(converted_by_year(lsm, months))),
         rule=rule,
         lsm=lsm,
+        policy=policy,
+        regression_value_usd=float(values["regression"].mean()),
     )
 
 
@@ -1145,8 +1183,9 @@ def conversion_discount_rate(discount_rate_per_year: Any) -> float:
     return r
 
 
-def _converted_by_year(lsm: LSMResult, months: np.ndarray) -> np.ndarray:
-    """Share of paths converted by the end of years 1, 2, ... (a conversion month < 12 y)."""
+def converted_by_year(lsm: LSMResult, months: np.ndarray) -> np.ndarray:
+    """Share of paths the regression (``lsm``) has converted by the end of years 1, 2, ... (a
+    conversion month < 12 y); ``months`` the decision months."""
     n_years = int(months[-1] // 12) + 1
     ex_month = np.where(lsm.exercise_index >= 0, months[np.maximum(lsm.exercise_index, 0)], -1)
     year_ends = 12 * np.arange(1, n_years + 1)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -57,9 +57,13 @@ from valuation.errors import ValuationError
 from valuation.mining import mining_cash_flows
 from valuation.options import (
     ConversionOption,
+    ConversionPolicy,
     OptionsInputError,
     conversion_discount_rate,
     conversion_option,
+    converted_by_year,
+    first_decision,
+    policy_shares,
 )
 from valuation.power import ScaledPricePoints
 from valuation.strategies import (
@@ -76,7 +80,6 @@ from valuation.threads import map_in_threads
 __all__ = [
     "WaitOptionError",
     "WaitReport",
-    "Policy",
     "option_to_wait",
     "WaitInputs",
     "wait_inputs",
@@ -104,10 +107,6 @@ FEATURE_WORDS = {
 
 class WaitOptionError(ValuationError, ValueError):
     """An input of the option to wait has the wrong shape or value."""
-
-
-# The first decision: follow the regression's decisions, convert now, or never convert.
-Policy = Literal["regression", "now", "never"]
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ class WaitReport:
     rule_agreement_share: float
     n_paths: int
     option: ConversionOption
-    policy: Policy = "regression"
+    policy: ConversionPolicy = "regression"
     fitted_rule: str = ""
     regression_value_usd: float = float("nan")
 
@@ -346,20 +345,14 @@ def _wait_report(
     now = never + df_dates[0] * gain[:, 0]
     # The first decision on the sample means (as ``valuation.options.conversion_option``): follow
     # the fitted rule only when it beats converting now and never converting on average.
-    # In this order, an exact tie is said as converting now or never converting: the regression
-    # then takes that decision on every path.
-    policies: dict[Policy, np.ndarray] = {
+    policies: dict[ConversionPolicy, np.ndarray] = {
         "now": now,
         "never": never,
         "regression": never + np.where(at >= 0, df_dates[k] * gain[rows, k], 0.0),
     }
-    policy = max(policies, key=lambda p: float(policies[p].mean()))
+    policy = first_decision(policies)
     path_value = policies[policy]
-    by_year = {
-        "regression": option.converted_by_year,
-        "now": np.ones_like(option.converted_by_year),
-        "never": np.zeros_like(option.converted_by_year),
-    }[policy]
+    by_year = policy_shares(policy, converted_by_year(option.lsm, option.decision_months))
     fitted = option.rule.worded(FEATURE_WORDS)
     return WaitReport(
         value_usd=float(path_value.mean()),

@@ -341,6 +341,25 @@ def test_zero_volatility_converts_at_the_known_best_year() -> None:
     assert result.never_convert_usd == pytest.approx(360.0)
     assert result.converted_by_date.tolist() == [0.0, 1.0, 1.0]
     assert result.converted_by_year.tolist() == [0.0, 1.0, 1.0]
+    assert result.policy == "regression" and result.regression_value_usd == result.value_usd
+
+
+@given(values=st.lists(st.floats(-1e9, 1e9), min_size=3, max_size=3))
+def test_the_first_decision_is_the_policy_worth_most_ties_said_as_now_then_never(values):
+    from valuation.options import first_decision, policy_shares
+
+    now, never, regression = (np.full(4, v) for v in values)
+    policy = first_decision({"now": now, "never": never, "regression": regression})
+    best = max(values)
+    assert {"now": now, "never": never, "regression": regression}[policy][0] == best
+    if values[0] == best:
+        assert policy == "now"
+    elif values[1] == best:
+        assert policy == "never"
+    shares = np.array([0.2, 0.5, 0.9])
+    assert policy_shares("now", shares).tolist() == [1.0, 1.0, 1.0]
+    assert policy_shares("never", shares).tolist() == [0.0, 0.0, 0.0]
+    assert policy_shares("regression", shares) is shares
 
 
 def test_a_site_with_no_lease_market_never_converts() -> None:
@@ -351,6 +370,8 @@ def test_a_site_with_no_lease_market_never_converts() -> None:
     assert result.converted_by_year.tolist() == [0.0] * 6
     assert result.value_usd == pytest.approx(result.never_convert_usd, rel=1e-12)
     assert result.rule.text.startswith("never convert")
+    # the regression never converts either: a tie, said as never converting
+    assert result.policy == "never" and result.regression_value_usd == result.value_usd
 
 
 def test_conversion_rule_names_the_features_in_dollars() -> None:
