@@ -23,7 +23,16 @@ import numpy as np
 import pandas as pd
 
 from sites.schema import CONTRACT_TYPES, Site
-from valuation.checks import Rule, as_float_array, check_fields, flag, number, one_of, require
+from valuation.checks import (
+    Rule,
+    as_float_array,
+    broadcast_shape,
+    check_fields,
+    flag,
+    number,
+    one_of,
+    require,
+)
 from valuation.errors import PowerError
 from valuation.market import HOURS_PER_MONTH
 
@@ -467,12 +476,9 @@ def economic_curtailment(
     if isinstance(price_points_usd_per_mwh, ScaledPricePoints):
         flat = price_points_usd_per_mwh.points_usd_per_mwh  # (n, K): one row per month
         scale = price_points_usd_per_mwh.scale
-        try:
-            shape = np.broadcast_shapes(scale.shape, r.shape)
-        except ValueError:
-            raise PowerError(
-                f"price scale {scale.shape} does not broadcast with mining value {r.shape}"
-            ) from None
+        shape = broadcast_shape(
+            {"the price scale": scale.shape, "mining_value_usd_per_mwh": r.shape}, PowerError
+        )
         gi = np.broadcast_to(np.arange(flat.shape[0]), shape)
         return _curtail_rows(flat, gi, np.broadcast_to(r, shape), np.broadcast_to(scale, shape),
                              contract, market_prices)  # fmt: skip
@@ -480,12 +486,13 @@ def economic_curtailment(
     if pts.ndim == 0:
         pts = pts[None]
     lead = pts.shape[:-1]
-    try:
-        shape = np.broadcast_shapes(lead, r.shape)
-    except ValueError:
-        raise PowerError(
-            f"price points {pts.shape} do not broadcast with mining value {r.shape}"
-        ) from None
+    shape = broadcast_shape(
+        {
+            "price_points_usd_per_mwh (less its last axis)": lead,
+            "mining_value_usd_per_mwh": r.shape,
+        },
+        PowerError,
+    )
     g = int(np.prod(lead, dtype=np.int64))
     gi = np.broadcast_to(np.arange(g).reshape(lead), shape)
     return _curtail_rows(pts.reshape(g, pts.shape[-1]), gi, np.broadcast_to(r, shape), None,
