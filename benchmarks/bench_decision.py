@@ -1,7 +1,7 @@
 """Benchmark: ``compare`` for one site (goal well under 50 ms median; the app calls it on every
 slider move) and ``compare_portfolio`` on the example portfolio (goal under 1 s).
 
-Run: ``python benchmarks/bench_decision.py`` (add ``--repeat N`` for more timing runs per site).
+Run: ``python3 benchmarks/bench_decision.py`` (add ``--repeat N`` for more timing runs per site).
 Prints the median ``compare`` time for a typical site (median power among the valued sites), for
 the largest site (most MW, then most halls), the median across all sites of each site's median,
 the slowest site, and the median ``compare_portfolio`` time. Timings are wall-clock medians, so a

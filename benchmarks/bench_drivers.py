@@ -6,7 +6,7 @@ over paths and months through the same formulas, recursions written as recursion
 the lagged moving response), fed the same raw draws. The baseline's numbers are checked against
 the vectorised ones, then its time is scaled to the full path count and the ratio printed.
 
-Run: ``python benchmarks/bench_drivers.py`` (``--quick``: 2,048 paths; ``--paths N``).
+Run: ``python3 benchmarks/bench_drivers.py`` (``--quick``: 2,048 paths; ``--paths N``).
 """
 
 from __future__ import annotations

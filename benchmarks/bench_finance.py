@@ -3,7 +3,7 @@
 10,000 monthly cash-flow paths of 181 periods (capex up front, then positive flows with noise).
 numpy_financial.irr (an eigenvalue solve per row) is timed on a few hundred rows and scaled to
 10,000; pyxirr.irr is looped over every row. Prints times, speed ratios and the worst
-disagreement with each reference. Run: ``python benchmarks/bench_finance.py [--sample 300]``.
+disagreement with each reference. Run: ``python3 benchmarks/bench_finance.py [--sample 300]``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: importing a 10,000-row site file (issue 16: goal under 3 s), CSV and .xlsx.
 
-Run: ``python benchmarks/bench_import.py`` (``--rows N``; ``--quick`` for 1,000 rows). Builds a
+Run: ``python3 benchmarks/bench_import.py`` (``--rows N``; ``--quick`` for 1,000 rows). Builds a
 file of N distinct sites with every column filled (the example portfolio repeated with new ids),
 then times in a temporary SQLite store: ``SiteStore.import_file`` creating N sites, the same file
 again updating them, and the floor of the same work, ``csv.reader`` over the file plus one

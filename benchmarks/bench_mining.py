@@ -2,11 +2,12 @@
 
 Compares the vectorised ``mining_cash_flows`` against a plain Python loop over paths and months
 (one month at a time through the same formulas) on 100 paths, scaled to 10,000, and prints the
-ratio. Run: ``python benchmarks/bench_mining.py``.
+ratio. Run: ``python3 benchmarks/bench_mining.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -26,6 +27,7 @@ def _paths(n: int, seed: int = 3):
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help only
     curve = ercot_sample_curve()
     kwargs = dict(
         assumptions=MiningAssumptions(),

@@ -14,7 +14,7 @@ difference between the two results.
 2. ``compare`` on one example site (``--site``, default riot-rockdale), with
    ``valuation.strategies.profile_blocks`` swapped for the old path and back.
 
-Run: ``python benchmarks/bench_mining_profiles.py`` (``--quick``: 256 paths, 3 repeats).
+Run: ``python3 benchmarks/bench_mining_profiles.py`` (``--quick``: 256 paths, 3 repeats).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 paths) against a naive per-path loop measured in the same run, and the 28-site x 15-year plan
 (goal: under a second once the values are known).
 
-Run: ``python benchmarks/bench_options.py`` (``--quick`` for 2,000 paths and one timing run).
+Run: ``python3 benchmarks/bench_options.py`` (``--quick`` for 2,000 paths and one timing run).
 The paths are synthetic and conversion-like (a lease rate and a hashprice as geometric random
 walks; mining with economic shutdown; converting costs capex and earns the lease after a 24-month
 build), 15 yearly decision dates over 180 months. The plan's values and capex are synthetic too

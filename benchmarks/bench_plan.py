@@ -1,7 +1,7 @@
 """Benchmark: the option to wait for the largest example site (goal about 5 s at 10,000 paths)
 and the 28-site plan once each site's values by start year are known (goal under 1 s).
 
-Run: ``PYTHONPATH=. python benchmarks/bench_plan.py`` (``--quick``: 1,024 paths, two plan cases;
+Run: ``python3 benchmarks/bench_plan.py`` (``--quick``: 1,024 paths, two plan cases;
 ``--plan-only``: every plan case, no option).
 
 - Option: ``wait_inputs`` values every start row of Sweetwater (1,400 MW, 28 halls, 14 yearly

@@ -1,6 +1,6 @@
 """Benchmark: grid-region curves and the replay of a dated price file.
 
-Run: ``python benchmarks/bench_regions.py`` (``--quick`` for a month instead of a year).
+Run: ``python3 benchmarks/bench_regions.py`` (``--quick`` for a month instead of a year).
 Prints (1) the time to generate each region's hourly year and its 744-point curve once (cached
 afterwards, so a ``compare`` pays it at most once per region and size) and the cached lookup
 time; (2) ``replay`` on 5-minute prices against a plain Python loop over the same intervals

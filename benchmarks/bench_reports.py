@@ -3,7 +3,7 @@ the whole portfolio): valuing them (``reports.build_pack``, the baseline of this
 the workbook and writing the memo. Prints seconds per site and each step's ratio to the baseline,
 so a busy machine moves all three together.
 
-Run: ``python benchmarks/bench_reports.py [--sites N] [--quick]`` (``--quick``: 2 sites, one run).
+Run: ``python3 benchmarks/bench_reports.py [--sites N] [--quick]`` (``--quick``: 2 sites, one run).
 """
 
 from __future__ import annotations

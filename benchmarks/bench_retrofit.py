@@ -3,7 +3,7 @@
 Times the default target on every example site, and a custom Tier IV immersion target on the
 largest, each ``--repeats`` times after one warm-up call; prints the median and the slowest
 per-call time. Goal: a few milliseconds per call (budget 5 ms). Speed goals live here, never in
-tests. Run: ``python benchmarks/bench_retrofit.py [--repeats 30]``.
+tests. Run: ``python3 benchmarks/bench_retrofit.py [--repeats 30]``.
 """
 
 from __future__ import annotations

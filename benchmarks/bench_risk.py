@@ -13,7 +13,7 @@
    ``--quick`` times 1,024 and scales linearly to 10,000, which the per-block design makes
    accurate up to the fixed set-up per site, printed separately).
 
-Run: ``python benchmarks/bench_risk.py`` (``--quick``: 2,048 site paths, the portfolio scaled).
+Run: ``python3 benchmarks/bench_risk.py`` (``--quick``: 2,048 site paths, the portfolio scaled).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The project's own promises: the README's two commands and CI running the README's test command."""
 
+import os
 import re
 import subprocess
 import sys
@@ -69,3 +70,25 @@ def test_readme_python_api_example_runs():
     exec(compile(block, "README.md", "exec"), namespace)
     decision = namespace["decision"]
     assert decision.best_strategy in decision.strategies
+
+
+def test_every_benchmark_starts_as_its_docstring_says():
+    """Each benchmark names its own command (``python3 benchmarks/NAME.py``: Debian has no
+    ``python`` alias) and starts that way from the repository root, without PYTHONPATH: its
+    ``--help`` exits 0, so its imports resolve in the set-up's Python."""
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    assert len(scripts) >= 10
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    procs = {}
+    for path in scripts:
+        rel = f"benchmarks/{path.name}"
+        doc = path.read_text().split('"""')[1]
+        assert f"``python3 {rel}" in doc, f"{rel}: its docstring's Run line names another command"
+        procs[rel] = subprocess.Popen(
+            [sys.executable, rel, "--help"], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    for rel, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, f"{rel} --help failed: {err[-500:]}"
+        assert "usage:" in out
