@@ -220,7 +220,7 @@ st.altair_chart(
 for col, site in zip(st.columns(len(sites)), sites, strict=True):
     col.page_link(
         "app_pages/site.py",
-        label=f"Open {labels[site.id]}",
+        label=md_escape(f"Open {labels[site.id]}"),  # a page link's label is Markdown
         icon=":material/fact_check:",
         query_params={assumptions.SITE_PARAM: site.id},
     )

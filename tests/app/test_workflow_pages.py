@@ -200,6 +200,18 @@ def test_compare_page_shows_each_sites_figures(store):
     assert any("at least two sites" in i.value for i in at.info)
 
 
+def test_compare_page_links_name_user_text_literally(db_url):
+    # A site's name is user text: its "Open ..." link (a Markdown label) shows it as typed.
+    hostile = "**bold** <b>x</b> $5 $6"
+    a, b = load_example_portfolio()[:2]
+    store_with(db_url, [dataclasses.replace(a, name=hostile), b])
+    at = _app("app_pages/compare.py", {"sites": f"{a.id},{b.id}"})
+    assert not at.exception
+    labels = [e.proto.label for e in at.get("page_link")]
+    opened = f"Open {site_label(hostile, a.operator)}"
+    assert any(as_seen(label) == opened and label != opened for label in labels)
+
+
 def test_live_market_data_from_the_market_page_holds_under_the_controls(
     store, live_api_url, monkeypatch
 ):
