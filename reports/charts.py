@@ -108,9 +108,19 @@ def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decisio
     )
 
 
+def _short_label(decision, which: str) -> str:  # noqa: ANN001
+    """The short name of the decision's best path of a kind (``best_converting`` or
+    ``best_not_converting``): its label before any detail in brackets or after a colon."""
+    key = getattr(decision, which, None)
+    result = decision.strategies.get(key) if key is not None else None
+    label = result.label if result is not None else str(key)
+    return label.split(" (")[0].split(":")[0]
+
+
 def waterfall_chart(decision) -> ChartSpec:  # noqa: ANN001
-    """From the best mining NPV to the convert NPV (``Decision.waterfall``), USD M: one bar
-    series per kind (totals, steps up, steps down), each with its own hatch."""
+    """From the NPV of the best path that does not convert to the best converting path's
+    (``Decision.waterfall``), USD M, titled with the two paths' names: one bar series per kind
+    (totals, steps up, steps down), each with its own hatch."""
     steps = getattr(decision, "waterfall", None)
     if not isinstance(steps, pd.DataFrame) or steps.empty or "value_usd" not in steps:
         return ChartSpec("hbar", "Value bridge: not available", "USD M", "", ())
@@ -148,7 +158,8 @@ def waterfall_chart(decision) -> ChartSpec:  # noqa: ANN001
         )
     return ChartSpec(
         "hbar",
-        "Value bridge: mining NPV to convert NPV",
+        f"Value bridge, NPV: {_short_label(decision, 'best_not_converting')} to "
+        f"{_short_label(decision, 'best_converting')}",
         "USD M",
         "",
         tuple(series),

@@ -135,7 +135,8 @@ def _rule(fig: Figure, y: float):  # noqa: ANN202 - a matplotlib Line2D
 def draw_chart(ax: Axes, spec: ChartSpec) -> None:
     """Draw one chart specification on ``ax``: lines with their dash and staggered markers, or
     horizontal bars from start to end with their hatch."""
-    ax.set_title(spec.title, loc="left", fontweight="bold")
+    # A title longer than the axes (a bridge names its two paths) wraps instead of running off.
+    ax.set_title("\n".join(_wrap(spec.title, 58)), loc="left", fontweight="bold")
     ax.set_xlabel(spec.x_label)
     if spec.y_label:
         ax.set_ylabel(spec.y_label)
@@ -222,8 +223,9 @@ def _cover(pack: BoardPack, page: int) -> Figure:
         for f in pack.failures[:10]:
             y = _lines(fig, y, _wrap(f"{f.site.name}: {f.reason}", 110), size=7.5)
     _lines(fig, max(y - 0.02, 0.08), _wrap(
-        "Value of converting: the convert NPV minus the best mining NPV. Return: the yearly IRR of "
-        "the flows converting adds over the best mining path (MIRR where several rates solve it). "
+        "Value of converting: the best converting path's NPV minus the best NPV of a path that does "
+        "not convert (keep mining, mine with demand response, or sell the site). Return: the yearly "
+        "IRR of the flows converting adds over that path (MIRR where several rates solve it). "
         "Sites are ranked by the value of converting; one page per site follows in inventory "
         "order, then the assumptions with their sources.", 120), size=7.5,
         color="#333333")  # fmt: skip
@@ -293,7 +295,7 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     }
     rows = [[label, shown.get(field, fmt.usd)(getattr(d.breakevens, field, None)),
              today.get(field, "")] for field, label, _ in BREAKEVENS]  # fmt: skip
-    _table(fig, charts_bottom - 0.02, ["Break-even (where converting ties the best mining path)",
+    _table(fig, charts_bottom - 0.02, ["Break-even (converting ties the best path not converting)",
                                        "Break-even", "Today"], rows, [MARGIN, 0.62, 0.80],
            aligns=["left", "left", "left"])  # fmt: skip
     _footer(fig, pack, page)

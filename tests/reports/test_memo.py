@@ -124,3 +124,17 @@ def test_a_long_section_is_cut_on_paper_not_in_the_workbook(pack):
 
     ws = openpyxl.load_workbook(io.BytesIO(pack_bytes(one, "xlsx")))["Plan"]
     assert ws.max_row == 4 + n
+
+
+def test_the_memo_defines_the_value_of_converting_as_the_app_does(pack, pages):
+    # Against the best path that does not convert (mining, demand response or a sale), not the
+    # best mining path: a site whose best such path is a sale is bridged from the sale.
+    cover = " ".join(pages[0].split())
+    assert "minus the best NPV of a path that does not convert" in cover
+    assert "best mining NPV" not in " ".join(pages)
+    for result in pack.results:
+        d = result.decision
+        bridge = next(c for c in site_charts(d) if c.title.startswith("Value bridge"))
+        non = d.strategies[d.best_not_converting].label.split(" (")[0].split(":")[0]
+        conv = d.strategies[d.best_converting].label.split(" (")[0].split(":")[0]
+        assert bridge.title == f"Value bridge, NPV: {non} to {conv}"
