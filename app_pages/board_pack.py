@@ -55,7 +55,7 @@ def _progress(done: int, total: int, site: object) -> None:
         bar.progress(done / total, text=f"Valued {done} of {total} sites")
 
 
-risk_sections, wait_sections, plan_sections = loaders.pack_sections()
+risk_sections, wait_sections, plan_sections, left_out = loaders.pack_sections(scenario)
 risk_sections += wait_sections  # the option to wait is a risk result: after the run
 if risk_sections or plan_sections:
     # Each by its title (the site it is about): the session's last runs, whatever this pack's
@@ -64,6 +64,11 @@ if risk_sections or plan_sections:
         "Included from this session (run again on their pages to refresh): "
         + "; ".join(md_escape(s.title) for s in (*risk_sections, *plan_sections))
         + "."
+    )
+if left_out:
+    st.info(
+        "Left out: " + ", ".join(left_out) + ", made this session under other assumptions than "
+        "this pack's. Run again on their pages under these assumptions to include them."
     )
 try:
     pack = build_pack(

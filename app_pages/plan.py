@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_support import loaders
+from app_support import assumptions, loaders
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
 from valuation.conversion_plan import plan_portfolio
@@ -21,7 +21,7 @@ all_sites = loaders.sites_or_stop(
     empty_text="The inventory is empty. Add sites or upload a file on the Inventory page."
 )
 
-scenario = loaders.base_scenario()
+scenario = assumptions.sidebar()  # the session's assumptions, the same controls as every page
 try:
     table = loaders.start_table(tuple(all_sites), scenario)
 except Exception as exc:
@@ -72,7 +72,7 @@ try:
 except Exception as exc:
     st.error(f"The plan could not be solved: {safe_message(exc)}")
     st.stop()
-st.session_state[loaders.LAST_PLAN_KEY] = result  # the Board pack page includes it
+loaders.keep_for_pack(loaders.LAST_PLAN_KEY, result, scenario)  # the Board pack includes it
 
 plan = result.plan
 timeline = result.timeline

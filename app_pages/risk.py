@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_support import loaders
+from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS
 from app_support.safe_text import safe_message
 from reports.sections import WAIT_LABELS, wait_decision_note
@@ -62,7 +62,8 @@ left, mid, right = st.columns([3, 1, 1])
 choice = left.selectbox("Scenario", choices, index=1, key="risk_scenario")
 n_paths = int(mid.number_input("Paths", 100, 100_000, INTERACTIVE_PATHS, 500, key="risk_paths"))
 seed = int(right.number_input("Seed", 0, 2**31 - 1, 0, 1, key="risk_seed"))
-session_scenario = loaders.base_scenario()
+# The session's assumptions, the same controls as every page: the presets are built on them.
+session_scenario = assumptions.sidebar(site=site)
 try:
     if choice.startswith("Preset: "):
         named = preset(choice.removeprefix("Preset: "), session_scenario)
@@ -118,16 +119,20 @@ if key not in results:
     _bounded(results)
 risk = results[key]
 st.session_state[LAST_KEY] = risk
-st.session_state[loaders.LAST_RISK_KEY] = risk  # the Board pack page includes it
+# The Board pack page includes the run under the scenario it was made under: the session's
+# assumptions for a preset (built on them), a saved scenario's own.
+made_under = named.scenario if choice.startswith("Saved: ") else session_scenario
+loaders.keep_for_pack(loaders.LAST_RISK_KEY, risk, made_under)
 
 
 def _keep_for_pack(wait: WaitReport | None) -> None:
     """The Board pack page includes the option to wait valued for the run on screen, and no
     other: with the run (LAST_RISK_KEY, above) it is kept, or dropped when this run has none."""
     if wait is None:
-        st.session_state.pop(loaders.LAST_WAIT_KEY, None)
+        loaders.drop_from_pack(loaders.LAST_WAIT_KEY)
     else:
-        st.session_state[loaders.LAST_WAIT_KEY] = loaders.WaitRun(site.id, wait, seed, named.name)
+        run = loaders.WaitRun(site.id, wait, seed, named.name)
+        loaders.keep_for_pack(loaders.LAST_WAIT_KEY, run, made_under)
 
 
 _keep_for_pack(st.session_state.get(WAIT_RESULTS_KEY, {}).get(key))

@@ -58,19 +58,51 @@ class WaitRun(NamedTuple):
     scenario_name: str
 
 
-def pack_sections() -> tuple[list[Any], list[Any], list[Any]]:
-    """The session's risk, option-to-wait and plan results as board-pack sections
-    (``reports.ReportSection``; empty when not run; typed loosely so the app's type check does
-    not pull in reports): the risk run's summary table (scenario, paths and seed on every row),
-    the option to wait last valued on the risk page, and the plan's timeline and funding curve,
-    built by ``reports.sections`` as the command line's pack is."""
+# Each LAST_*_KEY's result -> the scenario_key of the assumptions it was made under.
+PACK_MADE_UNDER_KEY = "pack_made_under"
+
+
+def keep_for_pack(key: str, result: Any, made_under: Scenario) -> None:
+    """Keep ``result`` (a run's) under ``key`` (one of the LAST_*_KEYs) for the Board pack, with
+    the scenario it was made under: the pack includes it only under that scenario."""
+    st.session_state[key] = result
+    st.session_state.setdefault(PACK_MADE_UNDER_KEY, {})[key] = scenario_key(made_under)
+
+
+def drop_from_pack(key: str) -> None:
+    """Forget the result kept under ``key`` (its page's run has none)."""
+    st.session_state.pop(key, None)
+    st.session_state.get(PACK_MADE_UNDER_KEY, {}).pop(key, None)
+
+
+def pack_sections(scenario: Scenario) -> tuple[list[Any], list[Any], list[Any], list[str]]:
+    """The session's risk, option-to-wait and plan results made under ``scenario`` (the pack's)
+    as board-pack sections (``reports.ReportSection``; empty when not run; typed loosely so the
+    app's type check does not pull in reports): the risk run's summary table (scenario, paths
+    and seed on every row), the option to wait last valued on the risk page, and the plan's
+    timeline and funding curve, built by ``reports.sections`` as the command line's pack is.
+    Last, the titles of the results left out because they were made under other assumptions
+    (or under none recorded): a pack never mixes two scenarios."""
     from reports.sections import plan_sections, risk_sections, wait_sections
 
-    risk, plan = st.session_state.get(LAST_RISK_KEY), st.session_state.get(LAST_PLAN_KEY)
-    wait: WaitRun | None = st.session_state.get(LAST_WAIT_KEY)
+    made_under = st.session_state.get(PACK_MADE_UNDER_KEY, {})
+    wanted = scenario_key(scenario)
+    left_out: list[str] = []
+
+    def kept(key: str) -> Any:
+        result = st.session_state.get(key)
+        if result is not None and made_under.get(key) != wanted:
+            left_out.append(key)
+            return None
+        return result
+
+    risk, plan = kept(LAST_RISK_KEY), kept(LAST_PLAN_KEY)
+    wait: WaitRun | None = kept(LAST_WAIT_KEY)
     waits = [] if wait is None else wait_sections(wait.site_id, wait.report, seed=wait.seed,
                                                   scenario_name=wait.scenario_name)  # fmt: skip
-    return risk_sections(risk), waits, plan_sections(plan)
+    titles = {LAST_RISK_KEY: "the Monte Carlo run", LAST_WAIT_KEY: "the option to wait",
+              LAST_PLAN_KEY: "the portfolio plan"}  # fmt: skip
+    return risk_sections(risk), waits, plan_sections(plan), [titles[k] for k in left_out]
 
 
 def sites_or_stop(

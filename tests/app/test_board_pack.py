@@ -86,7 +86,10 @@ def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
     sites = store.list()
     risk = simulate(sites[0], Scenario(), n_paths=64, seed=1)
     plan = plan_portfolio(start_table(sites, Scenario()), first_year=2025)
-    at = _page({loaders.LAST_RISK_KEY: risk, loaders.LAST_PLAN_KEY: plan})
+    base = loaders.scenario_key(Scenario())
+    at = _page({loaders.LAST_RISK_KEY: risk, loaders.LAST_PLAN_KEY: plan,
+                loaders.PACK_MADE_UNDER_KEY: {loaders.LAST_RISK_KEY: base,
+                                              loaders.LAST_PLAN_KEY: base}})  # fmt: skip
     assert not at.exception
     from app_support.safe_text import md_escape
     from reports.sections import PLAN_TIMELINE_TITLE
@@ -110,7 +113,8 @@ def test_the_option_to_wait_valued_on_the_risk_page_goes_into_the_pack(store):
 
     site = store.list()[0]
     rep = site_wait_option(site, n_paths=32, seed=4)
-    at = _page({loaders.LAST_WAIT_KEY: loaders.WaitRun(site.id, rep, 4, "Base")})
+    at = _page({loaders.LAST_WAIT_KEY: loaders.WaitRun(site.id, rep, 4, "Base"),
+                loaders.PACK_MADE_UNDER_KEY: {loaders.LAST_WAIT_KEY: loaders.scenario_key(Scenario())}})  # fmt: skip
     assert not at.exception
     assert any(md_escape(f"Option to wait: {site.id}") in c.value for c in at.caption)
     (section,) = at.session_state["board_pack"].risk
@@ -122,3 +126,32 @@ def test_the_option_to_wait_valued_on_the_risk_page_goes_into_the_pack(store):
     assert rows["With the option, mean NPV"][0] == pytest.approx(rep.value_usd, abs=0.005)
     assert rows["Converting now, mean NPV"][0] == pytest.approx(rep.convert_now_usd, abs=0.005)
     assert rows["Converted by the end of year 1"][1] == pytest.approx(rep.converted_by_year[0])
+
+
+def test_runs_made_under_other_assumptions_are_left_out_and_said_so(store):
+    # A Monte Carlo run and a plan made at a $88 lease are not the base pack's: a pack never
+    # mixes two scenarios. The page names what it left out.
+    from app_support import loaders
+    from valuation.conversion_plan import plan_portfolio, start_table
+    from valuation.risk import simulate
+
+    sites = store.list()
+    lease_88 = dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=88.0)
+    risk = simulate(sites[0], lease_88, n_paths=64, seed=1)
+    plan = plan_portfolio(start_table(sites, lease_88), first_year=2025)
+    other = loaders.scenario_key(lease_88)
+    at = _page({loaders.LAST_RISK_KEY: risk, loaders.LAST_PLAN_KEY: plan,
+                loaders.PACK_MADE_UNDER_KEY: {loaders.LAST_RISK_KEY: other,
+                                              loaders.LAST_PLAN_KEY: other}})  # fmt: skip
+    assert not at.exception
+    pack = at.session_state["board_pack"]
+    assert pack.scenario == Scenario() and not pack.risk and not pack.plan
+    (note,) = [i.value for i in at.info if i.value.startswith("Left out")]
+    assert "the Monte Carlo run" in note and "the portfolio plan" in note
+    # Under the $88 lease the same runs are the pack's.
+    at = _page({"scenario": lease_88, loaders.LAST_RISK_KEY: risk, loaders.LAST_PLAN_KEY: plan,
+                loaders.PACK_MADE_UNDER_KEY: {loaders.LAST_RISK_KEY: other,
+                                              loaders.LAST_PLAN_KEY: other}})  # fmt: skip
+    pack = at.session_state["board_pack"]
+    assert pack.scenario == lease_88 and pack.risk and pack.plan
+    assert not [i for i in at.info if i.value.startswith("Left out")]

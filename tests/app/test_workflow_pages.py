@@ -200,6 +200,23 @@ def test_compare_page_shows_each_sites_figures(store):
     assert any("at least two sites" in i.value for i in at.info)
 
 
+@pytest.mark.parametrize("page", ["app_pages/risk.py", "app_pages/plan.py"])
+def test_risk_and_plan_pages_show_and_keep_the_sessions_assumptions(store, page):
+    # A lease set elsewhere (here by the address) is in the controls on these pages too, and
+    # the address keeps it, so a reload reopens the same view; the page's numbers use it.
+    at = _app(page, {"lease": "88"})
+    assert not at.exception
+    assert at.slider(key="lease_rate").value == 88.0
+    assert _params(at)["lease"] == "88"
+    lease_88 = dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=88.0)
+    assert _scenario(at) == lease_88
+    from app_support import loaders
+
+    kept = loaders.LAST_RISK_KEY if page.endswith("risk.py") else loaders.LAST_PLAN_KEY
+    made_under = at.session_state[loaders.PACK_MADE_UNDER_KEY][kept]
+    assert made_under == loaders.scenario_key(lease_88)
+
+
 def test_compare_page_links_name_user_text_literally(db_url):
     # A site's name is user text: its "Open ..." link (a Markdown label) shows it as typed.
     hostile = "**bold** <b>x</b> $5 $6"
