@@ -317,11 +317,23 @@ class ConversionPlan:
         return self.plan.value_usd
 
 
-def shadow_price_sentence(plan: PortfolioPlan, *, total_budget: bool = False) -> str:
+def shadow_price_sentence(
+    plan: PortfolioPlan, *, total_budget: bool = False, unlimited_value_usd: float | None = None
+) -> str:
     """ "Another $100M of equity budget is worth $X", from the plan's re-solve; ``total_budget``
-    says the re-solve added it to the total budget (else to every year's)."""
+    says the re-solve added it to the total budget (else to every year's).
+    ``unlimited_value_usd``: the plan's value with no budget and no MW cap (each site at its best
+    start, where worth converting); when the plan reaches it nothing binds, else the sentence
+    does not say so (a $100M step too small to fund another start is worth nothing, yet the
+    budget or the cap binds)."""
     inc = usd(plan.budget_increment_usd)
+    held_back = unlimited_value_usd is not None and plan.value_usd < unlimited_value_usd - 0.5
     if plan.shadow_value_usd is None:
+        if held_back:
+            return (
+                "No equity budget is set, so more money changes nothing: the cap on the MW "
+                "tenants take each year is what holds starts back."
+            )
         return (
             "No equity budget is set, so more money changes nothing: every start worth "
             "converting fits."
@@ -329,6 +341,11 @@ def shadow_price_sentence(plan: PortfolioPlan, *, total_budget: bool = False) ->
     what = "in total" if total_budget else "in every year"
     gain = plan.shadow_value_usd
     if gain <= 0.5:
+        if held_back:
+            return (
+                f"Another {inc} of equity budget ({what}) adds nothing: it is too little to "
+                "fund another conversion or start one sooner, or the MW cap holds starts back."
+            )
         return (
             f"Another {inc} of equity budget ({what}) is worth nothing: the budget does not bind."
         )
@@ -398,5 +415,11 @@ def plan_portfolio(
             plan,
             total_budget=equity_budget_usd_total is not None
             and math.isfinite(float(equity_budget_usd_total)),
+            # with no limit each site starts at its best year, where that is worth converting
+            unlimited_value_usd=float(
+                np.where(np.isfinite(table.value_usd), table.value_usd, 0.0)
+                .max(axis=1, initial=0.0)
+                .sum()
+            ),
         ),
     )

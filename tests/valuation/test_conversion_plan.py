@@ -162,6 +162,25 @@ def test_total_budget_sentence() -> None:
     assert "in total" in plan.shadow_sentence and "$80M" in plan.shadow_sentence
 
 
+def test_the_sentence_says_does_not_bind_only_when_nothing_binds() -> None:
+    # Three $200M-equity starts (capex $1B at 80% loan-to-cost). A $50M budget or a 0 MW cap
+    # converts nothing: another $100M is worth nothing there, yet the budget or the cap binds.
+    table = _table([[100e6], [80e6], [60e6]], np.full((3, 1), 1e9), np.ones((3, 1, 1)),
+                   [10, 10, 10])  # fmt: skip
+    nothing = plan_portfolio(table, equity_budget_usd_per_year=50e6)  # $150M < $200M: none fits
+    assert nothing.value_usd == 0.0 and nothing.plan.shadow_value_usd == 0.0
+    assert "does not bind" not in nothing.shadow_sentence
+    assert "too little to fund another conversion" in nothing.shadow_sentence
+    capped = plan_portfolio(table, mw_cap_per_year=0.0)
+    assert capped.value_usd == 0.0 and "MW tenants take" in capped.shadow_sentence
+    # A budget every start fits: it does not bind, and the sentence says so.
+    loose = plan_portfolio(table, equity_budget_usd_total=1e12)
+    assert loose.value_usd == pytest.approx(240e6)
+    assert loose.shadow_sentence.endswith("the budget does not bind.")
+    free = plan_portfolio(table)
+    assert free.shadow_sentence.endswith("every start worth converting fits.")
+
+
 def _brute(value, equity, mw, budget, cap) -> float:
     """Best plan by enumeration: each site picks a year or none."""
     n, y = value.shape
