@@ -31,10 +31,13 @@ ids = list(by_id)
 if (
     SITES_KEY not in st.session_state
 ):  # a new visit: the address, else the site in view and one more
-    asked = [i for i in str(st.query_params.get(SITES_PARAM, "")).split(",") if i in by_id]
-    if len(asked) < 2:
+    named = [i for i in str(st.query_params.get(SITES_PARAM, "")).split(",") if i]
+    if unknown := [i for i in named if i not in by_id]:
+        st.warning(loaders.unknown_sites_note(unknown[:4]), icon=":material/link_off:")
+    asked = [i for i in named if i in by_id]
+    if len(asked) < 2:  # the named site, else the site in view, and enough others to compare
         first = st.session_state.get(loaders.SELECTED_SITE_KEY)
-        start = [first] if first in by_id else []
+        start = asked or ([first] if first in by_id else [])
         asked = start + [i for i in ids if i not in start][: 2 - len(start)]
     st.session_state[SITES_KEY] = list(dict.fromkeys(asked))[:MAX_SITES]
 chosen_ids = st.multiselect(

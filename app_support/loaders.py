@@ -130,7 +130,10 @@ def site_picker(all_sites: list[Site], *, key: str, label: str = "Site") -> Site
     starting at the session's selected site; the choice becomes the session's selection."""
     by_id = {s.id: s for s in all_sites}
     ids = list(by_id)
-    wanted = st.query_params.get("site") or st.session_state.get(SELECTED_SITE_KEY)
+    asked = st.query_params.get("site")
+    wanted = asked or st.session_state.get(SELECTED_SITE_KEY)
+    if asked is not None and asked not in by_id:
+        st.warning(unknown_sites_note([asked]), icon=":material/link_off:")
     site_id = st.selectbox(
         label,
         ids,
@@ -142,6 +145,18 @@ def site_picker(all_sites: list[Site], *, key: str, label: str = "Site") -> Site
     )
     st.session_state[SELECTED_SITE_KEY] = site_id
     return by_id[site_id]
+
+
+def unknown_sites_note(site_ids: list[str]) -> str:
+    """Words for an address naming sites the inventory does not have (user text, each cut to
+    60 characters and made literal): the page shows another site instead."""
+    from app_support.safe_text import md_escape
+
+    shown = ", ".join(repr(i[:60] + ("…" if len(i) > 60 else "")) for i in site_ids)
+    return md_escape(
+        f"The address names a site the inventory does not have ({shown}): showing another "
+        "site instead."
+    )
 
 
 def site_key(site: Site) -> str:

@@ -200,6 +200,21 @@ def test_compare_page_shows_each_sites_figures(store):
     assert any("at least two sites" in i.value for i in at.info)
 
 
+def test_an_address_naming_an_unknown_site_says_so(store):
+    # A mistyped or deleted site in a link: the page says so (the id shown literally) and
+    # shows another site, rather than silently opening a different one.
+    at = _app("app_pages/site.py", {"site": "no-such_site*"})
+    assert not at.exception
+    (note,) = [w.value for w in at.warning if "does not have" in w.value]
+    assert "'no-such_site*'" in as_seen(note) and note != as_seen(note)
+    # Compare: the known site of the link is kept, the unknown one named.
+    a = store.list()[1]
+    at = _app("app_pages/compare.py", {"sites": f"{a.id},nope"})
+    assert not at.exception
+    assert at.multiselect(key="compare_sites").value[0] == a.id
+    assert any("'nope'" in as_seen(w.value) for w in at.warning)
+
+
 @pytest.mark.parametrize("page", ["app_pages/risk.py", "app_pages/plan.py"])
 def test_risk_and_plan_pages_show_and_keep_the_sessions_assumptions(store, page):
     # A lease set elsewhere (here by the address) is in the controls on these pages too, and
