@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import assumptions, loaders
+from app_support.kept import keep, kept_index
 from app_support.safe_text import md_escape, safe_message
 from reports import FORMATS, build_pack, pack_bytes
 from reports import decision_view as view
@@ -33,7 +34,9 @@ scenario = assumptions.sidebar()  # the session's assumptions, the same controls
 scenario_name = st.session_state.get(SCENARIO_NAME_KEY) or (
     "base" if scenario == Scenario() else "session assumptions"
 )
-scope = st.radio("Contents", ["Whole portfolio", "One site"], horizontal=True, key="pack_scope")
+scopes = ["Whole portfolio", "One site"]
+scope = st.radio("Contents", scopes, kept_index("pack_scope", scopes), horizontal=True,
+                 key="pack_scope", on_change=keep("pack_scope"))  # fmt: skip
 if scope == "One site":
     chosen = [loaders.site_picker(all_sites, key="pack_site")]
 else:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS
+from app_support.kept import keep, kept_choices
 from app_support.portfolio_view import UNKNOWN, money, path_label, site_label
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
@@ -34,7 +35,8 @@ if (
     named = [i for i in str(st.query_params.get(SITES_PARAM, "")).split(",") if i]
     if unknown := [i for i in named if i not in by_id]:
         st.warning(loaders.unknown_sites_note(unknown[:4]), icon=":material/link_off:")
-    asked = [i for i in named if i in by_id]
+    # the link's sites, else those compared on the last visit
+    asked = [i for i in named if i in by_id] or kept_choices(SITES_KEY, ids)
     if len(asked) < 2:  # the named site, else the site in view, and enough others to compare
         first = st.session_state.get(loaders.SELECTED_SITE_KEY)
         start = asked or ([first] if first in by_id else [])
@@ -46,6 +48,7 @@ chosen_ids = st.multiselect(
     format_func=lambda i: site_label(by_id[i].name, by_id[i].operator),
     max_selections=MAX_SITES,
     key=SITES_KEY,
+    on_change=keep(SITES_KEY),
 )
 scenario = assumptions.sidebar()
 if chosen_ids:

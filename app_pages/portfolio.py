@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS, hex_color
+from app_support.kept import keep, kept_choices
 from app_support.portfolio_view import (
     MAP_LAYER_ID,
     STATES_DATA,
@@ -121,18 +122,18 @@ def _what_if() -> None:
     regions = sorted({str(r) for r in table["grid_region"].fillna("") if str(r)})
     statuses = sorted({str(s) for s in table["status"]})
     pick_ops = f1.multiselect(
-        "Operator", operators, placeholder="All operators", key="filter_operator"
-    )
+        "Operator", operators, kept_choices("filter_operator", operators),
+        placeholder="All operators", key="filter_operator", on_change=keep("filter_operator"),
+    )  # fmt: skip
     pick_regions = f2.multiselect(
-        "Grid region", regions, placeholder="All regions", key="filter_region"
-    )
+        "Grid region", regions, kept_choices("filter_region", regions),
+        placeholder="All regions", key="filter_region", on_change=keep("filter_region"),
+    )  # fmt: skip
     pick_status = f3.multiselect(
-        "Status",
-        statuses,
-        format_func=lambda s: s.replace("_", " "),
-        placeholder="All statuses",
-        key="filter_status",
-    )
+        "Status", statuses, kept_choices("filter_status", statuses),
+        format_func=lambda s: s.replace("_", " "), placeholder="All statuses",
+        key="filter_status", on_change=keep("filter_status"),
+    )  # fmt: skip
     shown = table
     if pick_ops:
         shown = shown[shown["operator"].isin(pick_ops)]
