@@ -202,7 +202,7 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
              "Today": fmt.rate_usd_per_kw_month(round(model.lease_rate_usd_per_kw_month, 2))},
             {"Break-even": "Hashprice",
              "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
-             "Today": fmt.hashprice(model.hashprice.hashprice_usd_per_ph_day[0])},
+             "Today": fmt.hashprice(be.hashprice_today_usd_per_ph_day)},
             {"Break-even": "Bitcoin price",
              "Paths worth the same at": fmt.usd_exact(be.btc_price_usd),
              "Today": fmt.usd_exact(scenario.market.btc_price_usd)},

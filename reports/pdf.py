@@ -29,8 +29,6 @@ from reports.charts import ChartSpec, site_charts
 from reports.pack import BoardPack, ReportSection, SiteResult
 from reports.tables import BREAKEVENS, return_figure
 from valuation import formatting as fmt
-from valuation.market import block_subsidy_btc
-from valuation.mining import hashprice_usd_per_ph_day
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -280,9 +278,8 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
         "lease_rate_usd_per_kw_month": fmt.rate_usd_per_kw_month(
             d.scenario.lease_rate_usd_per_kw_month),
         "btc_price_usd": fmt.usd_exact(market.btc_price_usd),
-        "hashprice_usd_per_ph_day": fmt.hashprice(float(hashprice_usd_per_ph_day(
-            market.btc_price_usd, market.network_hashrate_eh_s, market.fees_btc_per_block,
-            block_subsidy_btc(market.height_as_of)))),
+        # the month-0 hashprice the break-even scales, as the site page shows it
+        "hashprice_usd_per_ph_day": fmt.hashprice(d.breakevens.hashprice_today_usd_per_ph_day),
         "max_capex_usd_per_mw": fmt.usd_per_mw(d.retrofit.capex_per_critical_mw_usd
                                                if d.scenario.capex_usd_per_critical_mw is None
                                                else d.scenario.capex_usd_per_critical_mw),

@@ -98,12 +98,17 @@ class Breakevens:
       ``valuation.mining.hashprice_path`` says.
     * ``max_capex_usd_per_mw``: the highest retrofit capex per critical IT MW at which
       converting still wins.
+
+    ``hashprice_today_usd_per_ph_day`` is not a break-even: the month-0 hashprice the hashprice
+    break-even scales, the "today" to set beside it (the month's, so a little off the market
+    snapshot's instant figure).
     """
 
     lease_rate_usd_per_kw_month: float
     hashprice_usd_per_ph_day: float
     btc_price_usd: float
     max_capex_usd_per_mw: float
+    hashprice_today_usd_per_ph_day: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -640,6 +645,7 @@ def _breakevens(
         hashprice_usd_per_ph_day=float(roots["hp"] * hp0[0]),
         btc_price_usd=float(roots["btc"] * s.market.btc_price_usd),
         max_capex_usd_per_mw=float(max_capex),
+        hashprice_today_usd_per_ph_day=float(hp0[0]),
     )
 
 

@@ -138,3 +138,17 @@ def test_the_memo_defines_the_value_of_converting_as_the_app_does(pack, pages):
         non = d.strategies[d.best_not_converting].label.split(" (")[0].split(":")[0]
         conv = d.strategies[d.best_converting].label.split(" (")[0].split(":")[0]
         assert bridge.title == f"Value bridge, NPV: {non} to {conv}"
+
+
+def test_the_memo_sets_todays_hashprice_beside_its_break_even_as_the_site_page_does(pack, pages):
+    # The break-even scales the model's month-0 hashprice; "Today" is that figure, on the site
+    # page and in the memo alike (the memo showed the snapshot's instant figure, 1% apart).
+    from valuation import formatting as fmt
+    from valuation.strategies import build_site_model
+
+    for page, result in zip(pages[1 : 1 + len(pack.results)], pack.results, strict=True):
+        d = result.decision
+        model = build_site_model(result.site, d.scenario, d.retrofit)
+        month0 = float(model.hashprice.hashprice_usd_per_ph_day[0])
+        assert d.breakevens.hashprice_today_usd_per_ph_day == pytest.approx(month0, rel=1e-12)
+        assert fmt.hashprice(month0) in " ".join(page.split())
