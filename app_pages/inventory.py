@@ -268,7 +268,7 @@ _CHOICES: dict[str, list[str]] = {
 def _form_input(container, field) -> object:  # noqa: ANN001
     """One form widget; returns its value (None when blank or "unknown")."""
     key = ADD_PREFIX + field.column
-    label = field.label + ("" if field.required else " (unknown if blank)")
+    label = field.shown_label
     if field.kind == "text":
         return container.text_input(label, key=key, help=field.help, max_chars=5_000)
     if field.kind == "number":

@@ -22,17 +22,26 @@ from sites.schema import Site
 @dataclass(frozen=True)
 class FormField:
     """One input of the form: the flat column it fills, its label, whether it is required and
-    its widget kind ("text", "number", "choice", "yes_no")."""
+    its widget kind ("text", "number", "choice", "yes_no"); for an optional field, what a blank
+    means (the label says it)."""
 
     column: str
     label: str
     required: bool
     kind: str
     help: str = ""
+    blank_means: str = "unknown"
+
+    @property
+    def shown_label(self) -> str:
+        """The label with what a blank optional field means: "Operator (unknown if blank)"."""
+        return self.label if self.required else f"{self.label} ({self.blank_means} if blank)"
 
 
-def _f(column: str, label: str, kind: str, required: bool = False) -> FormField:
-    return FormField(column, label, required, kind, COLUMN_HELP.get(column, ""))
+def _f(
+    column: str, label: str, kind: str, required: bool = False, blank_means: str = "unknown"
+) -> FormField:
+    return FormField(column, label, required, kind, COLUMN_HELP.get(column, ""), blank_means)
 
 
 REQUIRED_FIELDS: tuple[FormField, ...] = (
@@ -48,7 +57,7 @@ OPTIONAL_FIELDS: tuple[FormField, ...] = (
     _f("operator", "Operator", "text"),
     _f("state", "State (two letters)", "text"),
     _f("county", "County", "text"),
-    _f("energized_mw", "Energized today, MW (0 if blank: nothing energized)", "number"),
+    _f("energized_mw", "Energized today, MW", "number", blank_means="nothing energized"),
     _f("contract_price_usd_per_mwh", "Contract price or adder, $/MWh", "number"),
     _f("substation_on_site", "Substation on site?", "yes_no"),
     _f("substation_distance_km", "Distance to the substation, km", "number"),

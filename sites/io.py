@@ -375,7 +375,10 @@ def _rows_csv(data: bytes, name: str) -> list[list[object]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SiteFileError(f"{name} is not UTF-8 text ({exc})") from None
+        raise SiteFileError(
+            f"{name} is not UTF-8 text (byte {exc.start + 1:,} is not valid UTF-8): save it as "
+            "a CSV (UTF-8)"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[object]] = []
     try:

@@ -129,3 +129,14 @@ def test_the_editor_empties_an_unknown_column_to_none() -> None:
     frame.loc[0, "substation_on_site"] = pd.NA
     (site,) = frame_to_sites(frame, {BASE.id: BASE})
     assert site.substation.capacity_mva is None and site.substation.on_site is None
+
+
+def test_each_optional_label_says_once_what_a_blank_means():
+    # "Energized today, MW (0 if blank: nothing energized) (unknown if blank)" said both.
+    from app_support.site_form import OPTIONAL_FIELDS, REQUIRED_FIELDS
+
+    labels = {f.column: f.shown_label for f in OPTIONAL_FIELDS}
+    assert labels["energized_mw"] == "Energized today, MW (nothing energized if blank)"
+    assert labels["operator"] == "Operator (unknown if blank)"
+    assert all(label.count("if blank") == 1 for label in labels.values())
+    assert all("if blank" not in f.shown_label for f in REQUIRED_FIELDS)

@@ -309,6 +309,10 @@ def test_unreadable_files_raise_site_file_error(tmp_path: Path) -> None:
         read_sites(tmp_path / "x.json")
     with pytest.raises(SiteFileError, match="xlsx"):
         read_sites(b"not a zip", "xlsx")
+    # Not UTF-8 (UTF-16, or Latin-1 bytes): said in words with the byte, not Python's codec text.
+    with pytest.raises(SiteFileError, match=r"not UTF-8 text \(byte 2 is not valid UTF-8\)") as e:
+        read_sites(b"i\xc4d,name\n", "csv")
+    assert "codec" not in str(e.value) and "position" not in str(e.value)
 
 
 def test_excel_numeric_id_and_float_counts_are_accepted() -> None:
