@@ -13,6 +13,7 @@ from app_support import loaders
 from app_support.kept import keep, kept
 from app_support.market_view import lease_and_other_deals, market_rows, offer_scenario
 from app_support.safe_text import md_escape, safe_message
+from app_support.site_view import conversion_return
 from sites.redact import mask_credentials, url_secrets
 from valuation import formatting as fmt
 from valuation.hosting import HOSTING_DEALS
@@ -249,19 +250,11 @@ if offer_sites:
                 border=True,
                 width="content",
             )
+            offer_return = conversion_return(at_offer)
             st.metric(
                 "Return on converting at your offer",
-                fmt.annual_return(
-                    at_offer.conversion.irr_per_year,
-                    at_offer.conversion.irr_kind,
-                    at_offer.conversion.mirr_per_year,
-                ),
-                help=fmt.return_detail(
-                    at_offer.conversion.irr_per_year,
-                    at_offer.conversion.irr_kind,
-                    at_offer.conversion.mirr_per_year,
-                    scenario.discount_rate_per_year,
-                ),
+                offer_return.value,
+                help=offer_return.help,
                 border=True,
                 width="content",
             )

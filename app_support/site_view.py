@@ -85,10 +85,23 @@ def conversion_return(decision: Decision) -> Figure:
     rate = decision.scenario.discount_rate_per_year
     return Figure(
         "Return on converting",
-        fmt.annual_return(c.irr_per_year, c.irr_kind, c.mirr_per_year),
+        fmt.annual_return(
+            c.irr_per_year,
+            c.irr_kind,
+            c.mirr_per_year,
+            peak_funding_usd=c.peak_funding_usd,
+            moic=c.moic,
+        ),
         "The yearly return on what converting adds over the best path that does not convert: "
         "the retrofit and the mining given up against the rent. "
-        + fmt.return_detail(c.irr_per_year, c.irr_kind, c.mirr_per_year, rate)
+        + fmt.return_detail(
+            c.irr_per_year,
+            c.irr_kind,
+            c.mirr_per_year,
+            rate,
+            peak_funding_usd=c.peak_funding_usd,
+            moic=c.moic,
+        )
         + f" Above the discount rate of {fmt.pct(rate)} when the value of converting is positive.",
     )
 
@@ -98,8 +111,21 @@ def path_return(result: StrategyResult, discount_rate_per_year: float) -> Figure
     s = result.summary
     return Figure(
         "Return",
-        fmt.annual_return(s.irr_per_year, s.irr_kind, s.mirr_per_year),
-        fmt.return_detail(s.irr_per_year, s.irr_kind, s.mirr_per_year, discount_rate_per_year),
+        fmt.annual_return(
+            s.irr_per_year,
+            s.irr_kind,
+            s.mirr_per_year,
+            peak_funding_usd=s.peak_funding_usd,
+            moic=s.moic,
+        ),
+        fmt.return_detail(
+            s.irr_per_year,
+            s.irr_kind,
+            s.mirr_per_year,
+            discount_rate_per_year,
+            peak_funding_usd=s.peak_funding_usd,
+            moic=s.moic,
+        ),
     )
 
 

@@ -160,20 +160,49 @@ def km(value: Real | float | None) -> str:
     return f"{x:,.0f} km" if abs(x) >= 1 or x == 0 else f"{x:.1f} km"
 
 
-def annual_return(irr_per_year: float, irr_kind: str, mirr_per_year: float | None = None) -> str:
+def _never_pays_back(irr_kind: str, peak_funding_usd: float | None, moic: float | None) -> bool:
+    """No IRR, money put in (the cumulative flow goes below zero) and less coming out than
+    going in: the flows never earn their outlay back, at any rate."""
+    return (
+        irr_kind == "none"
+        and peak_funding_usd is not None
+        and peak_funding_usd > 0
+        and moic is not None
+        and moic < 1
+    )
+
+
+def annual_return(
+    irr_per_year: float,
+    irr_kind: str,
+    mirr_per_year: float | None = None,
+    *,
+    peak_funding_usd: float | None = None,
+    moic: float | None = None,
+) -> str:
     """One yearly return an executive reads at a glance: the IRR where exactly one rate zeroes
-    the NPV of an investment ("18.4% a year"), the MIRR where several do, "no outlay" where no
-    money goes in before it comes out (``valuation.finance.IrrResult.kind``). The detail (which
-    rate it is) belongs in ``return_detail``."""
+    the NPV of an investment ("18.4% a year"), the MIRR where several do, "does not pay back"
+    where money goes in and less comes out (given ``peak_funding_usd`` and ``moic``, a
+    ``valuation.finance.CashFlowSummary``'s), else "no outlay": no money goes in before it
+    comes out (``valuation.finance.IrrResult.kind``). The detail (which rate it is) belongs in
+    ``return_detail``."""
     if irr_kind == "conventional" and not _is_missing(irr_per_year):
         return f"{pct(irr_per_year)} a year"
     if irr_kind == "several" and not _is_missing(mirr_per_year):
         return f"{pct(mirr_per_year)} a year"
+    if _never_pays_back(irr_kind, peak_funding_usd, moic):
+        return "does not pay back"
     return "no outlay"
 
 
 def return_detail(
-    irr_per_year: float, irr_kind: str, mirr_per_year: float | None, discount_rate_per_year: float
+    irr_per_year: float,
+    irr_kind: str,
+    mirr_per_year: float | None,
+    discount_rate_per_year: float,
+    *,
+    peak_funding_usd: float | None = None,
+    moic: float | None = None,
 ) -> str:
     """The technical note behind ``annual_return``: which rate it is, and the MIRR beside it."""
     mirr = (
@@ -187,5 +216,10 @@ def return_detail(
         return (
             "Several yearly rates make the NPV zero, so no single IRR exists: the figure is the "
             f"MIRR, reinvested and financed at {pct(discount_rate_per_year)}."
+        )
+    if _never_pays_back(irr_kind, peak_funding_usd, moic):
+        return (
+            "Less money comes out than goes in, so no rate earns the outlay back: there is no "
+            "return to show."
         )
     return "No money goes in before it comes out, so there is no return on an outlay to show."

@@ -110,3 +110,16 @@ def test_annual_return_is_one_figure_and_the_detail_says_which():
     assert detail.startswith("IRR") and "MIRR" in detail and "10.0%" in detail and "14.6%" in detail
     assert "MIRR" in fmt.return_detail(0.3, "several", 0.146, 0.10)
     assert "no return" in fmt.return_detail(math.nan, "none", math.nan, 0.10)
+
+
+def test_a_return_that_never_pays_back_is_not_called_no_outlay():
+    # A $20 offer: converting puts money in and gets less back (no IRR): "no outlay" was false.
+    never = {"peak_funding_usd": 153e6, "moic": 0.4}
+    assert fmt.annual_return(math.nan, "none", math.nan, **never) == "does not pay back"
+    assert "Less money comes out than goes in" in fmt.return_detail(
+        math.nan, "none", math.nan, 0.1, **never
+    )
+    # No money in before money out, or no figures given: as before.
+    assert fmt.annual_return(math.nan, "none", peak_funding_usd=0.0, moic=math.inf) == "no outlay"
+    assert fmt.annual_return(math.nan, "financing", math.nan, **never) == "no outlay"
+    assert fmt.annual_return(0.12, "conventional", 0.1, **never) == "12.0% a year"
