@@ -301,8 +301,13 @@ duration = (
     .properties(height=320)
 )
 st.altair_chart(duration, width="stretch")
+monthly = (
+    regions_view.monthly_frame(region).set_index("month").T
+    .rename(index={"mean_price_usd_per_mwh": "Mean price, USD/MWh"})
+)  # fmt: skip
 st.dataframe(
-    regions_view.monthly_frame(region).set_index("month").T, width="stretch",
+    monthly, width="stretch",
+    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in monthly.columns},
 )  # fmt: skip
 as_of = _date.today()
 st.markdown(f"**Programs in {region.name}** (rates in each market's own unit, and per MW-year)")
@@ -314,7 +319,19 @@ st.dataframe(
         "program": st.column_config.TextColumn("Program"),
         "rate": st.column_config.NumberColumn("Rate", format="%.2f"),
         "unit": st.column_config.TextColumn("Unit"),
-        "usd_per_mw_year": st.column_config.NumberColumn("USD per MW-year", format="$%d"),
+        "usd_per_mw_year": st.column_config.NumberColumn("USD per MW-year", format="localized"),
+        "months_active": st.column_config.TextColumn("Months active"),
+        "notice_h": st.column_config.NumberColumn("Notice, hours", format="%g"),
+        "max_event_h": st.column_config.NumberColumn("Longest event, hours", format="%g"),
+        "max_events_per_year": st.column_config.NumberColumn("Events a year, at most", format="%g"),
+        "expected_h_per_year": st.column_config.NumberColumn(
+            "Expected hours deployed a year", format="%g"
+        ),
+        "penalty": st.column_config.TextColumn("Penalty"),
+        "large_flexible_load": st.column_config.TextColumn("Open to large flexible loads"),
+        "eligibility": st.column_config.TextColumn("Eligibility"),
+        "in_default_set": st.column_config.CheckboxColumn("Valued by default"),
+        "status": st.column_config.TextColumn("Status"),
         "source": st.column_config.TextColumn("Source", width="large"),
     },
 )
@@ -337,7 +354,17 @@ else:
     st.markdown(
         f"**Policy levers in {region.name}**: off in the valuations unless switched on below."
     )
-    st.dataframe(levers, hide_index=True, width="stretch")
+    st.dataframe(
+        levers, hide_index=True, width="stretch",
+        column_config={
+            "lever": st.column_config.TextColumn("Lever"),
+            "path": st.column_config.TextColumn("Applies to"),
+            "changes": st.column_config.TextColumn("What it changes", width="large"),
+            "switched_on": st.column_config.CheckboxColumn("Switched on"),
+            "status": st.column_config.TextColumn("Status"),
+            "source": st.column_config.TextColumn("Source", width="large"),
+        },
+    )  # fmt: skip
 st.multiselect(
     "Policy levers switched on (every region; each changes only its own region's sites)",
     list(LEVER_KEYS), default=list(levers_on), format_func=regions_view.lever_label,
