@@ -33,6 +33,7 @@ from valuation import formatting as fmt
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from pandas import DataFrame
 
 PAGE_IN = (8.5, 11.0)  # US letter, portrait
 _LINE_HEIGHT = 1.2  # matplotlib's line height per unit of linespacing, in font sizes (approx.)
@@ -111,7 +112,8 @@ def _table(fig: Figure, top: float, headers: Sequence[str], rows: Sequence[Seque
     aligns = aligns or ["left"] * len(headers)
     for x, h, a in zip(xs, headers, aligns, strict=True):
         fig.text(x, top, h, fontsize=size, fontweight="bold", va="top", ha=a)
-    y = top - step * 1.2
+    header_lines = max((h.count("\n") + 1 for h in headers), default=1)
+    y = top - step * (0.2 + header_lines)
     fig.add_artist(_rule(fig, y + step * 0.35))
     if rows:
         for j, (x, a) in enumerate(zip(xs, aligns, strict=True)):
@@ -299,7 +301,29 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     return fig
 
 
+def _header_text(column: str, width: int) -> str:
+    """A section table's column name in words, wrapped to ``width`` characters a line:
+    "equity_budget_usd" -> "Equity budget (USD)", "critical_it_mw_started" -> "Critical IT MW
+    started"."""
+    words = column.split("_")
+    unit = ""
+    if words[-1] in ("usd", "share") and len(words) > 1:
+        unit, words = f" ({'USD' if words[-1] == 'usd' else 'share'})", words[:-1]
+    text = " ".join({"mw": "MW", "it": "IT", "npv": "NPV", "id": "id"}.get(w, w) for w in words)
+    return "\n".join(textwrap.wrap(text[:1].upper() + text[1:] + unit, width=width)) or column
+
+
+def _memo_columns(table: DataFrame) -> list[str]:
+    """The columns a memo page shows (at most 8): a calendar year in place of the plan year."""
+    columns = [str(c) for c in table.columns]
+    if "calendar_year" in columns:
+        columns = ["calendar_year"] + [c for c in columns if c not in ("calendar_year", "year")]
+    return columns[:8]
+
+
 def _cell_text(value: object, column: str) -> str:
+    if isinstance(value, float | np.floating) and np.isinf(value) and value > 0:
+        return "no limit"  # an unset budget or cap
     if isinstance(value, float | np.floating):
         if column.endswith(("_per_year", "_share", "_rate", "probability")):
             return fmt.pct(float(value))
@@ -313,7 +337,8 @@ def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> 
     table = section.table.reset_index(drop=section.table.index.name is None)
     cut = len(table) - SECTION_ROWS_MAX
     table = table.iloc[:SECTION_ROWS_MAX]
-    columns = [str(c) for c in table.columns][:8]
+    columns = _memo_columns(table)
+    table = table[columns]
     chunks = [table.iloc[i : i + SECTION_ROWS_PER_PAGE]
               for i in range(0, max(len(table), 1), SECTION_ROWS_PER_PAGE)]  # fmt: skip
     figs = []
@@ -326,7 +351,9 @@ def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> 
         xs = list(np.linspace(MARGIN, 1 - MARGIN - 0.1, len(columns)))
         rows = [[_cell_text(v, c) for v, c in zip(rec, columns, strict=False)]
                 for rec in chunk.itertuples(index=False)]  # fmt: skip
-        y = _table(fig, y - 0.02, columns, rows, xs, size=6.5)
+        width = max(int((xs[1] - xs[0]) * 130), 8) if len(xs) > 1 else 60
+        headers = [_header_text(c, width) for c in columns]
+        y = _table(fig, y - 0.02, headers, rows, xs, size=6.5)
         if cut > 0 and k == len(chunks) - 1:
             _lines(fig, y - 0.01, [f"… and {cut} more rows: see the workbook."], size=7.5)
         _footer(fig, pack, first_page + k)

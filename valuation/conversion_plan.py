@@ -318,14 +318,18 @@ class ConversionPlan:
 
 
 def shadow_price_sentence(
-    plan: PortfolioPlan, *, total_budget: bool = False, unlimited_value_usd: float | None = None
+    plan: PortfolioPlan,
+    *,
+    total_budget: bool = False,
+    unlimited_value_usd: float | None = None,
+    mw_capped: bool = False,
 ) -> str:
     """ "Another $100M of equity budget is worth $X", from the plan's re-solve; ``total_budget``
     says the re-solve added it to the total budget (else to every year's).
     ``unlimited_value_usd``: the plan's value with no budget and no MW cap (each site at its best
     start, where worth converting); when the plan reaches it nothing binds, else the sentence
     does not say so (a $100M step too small to fund another start is worth nothing, yet the
-    budget or the cap binds)."""
+    budget or the cap binds); ``mw_capped`` says an MW cap is set."""
     inc = usd(plan.budget_increment_usd)
     held_back = unlimited_value_usd is not None and plan.value_usd < unlimited_value_usd - 0.5
     if plan.shadow_value_usd is None:
@@ -344,7 +348,8 @@ def shadow_price_sentence(
         if held_back:
             return (
                 f"Another {inc} of equity budget ({what}) adds nothing: it is too little to "
-                "fund another conversion or start one sooner, or the MW cap holds starts back."
+                "fund another conversion or start one sooner"
+                + (", or the MW cap holds starts back." if mw_capped else ".")
             )
         return (
             f"Another {inc} of equity budget ({what}) is worth nothing: the budget does not bind."
@@ -416,6 +421,7 @@ def plan_portfolio(
             total_budget=equity_budget_usd_total is not None
             and math.isfinite(float(equity_budget_usd_total)),
             # with no limit each site starts at its best year, where that is worth converting
+            mw_capped=mw_cap_per_year is not None,
             unlimited_value_usd=float(
                 np.where(np.isfinite(table.value_usd), table.value_usd, 0.0)
                 .max(axis=1, initial=0.0)

@@ -152,3 +152,22 @@ def test_the_memo_sets_todays_hashprice_beside_its_break_even_as_the_site_page_d
         month0 = float(model.hashprice.hashprice_usd_per_ph_day[0])
         assert d.breakevens.hashprice_today_usd_per_ph_day == pytest.approx(month0, rel=1e-12)
         assert fmt.hashprice(month0) in " ".join(page.split())
+
+
+def test_a_plan_section_reads_in_words_on_paper():
+    # The funding table's page showed "equity_budget_usdcritical_it_mw_startedmw_cap" run
+    # together, plan years 0-17 and budgets as "∞": headers in words wrapped to their column,
+    # calendar years, "no limit" for a budget not set.
+    from reports.sections import plan_sections
+    from valuation.conversion_plan import plan_portfolio, start_table
+
+    sites = load_example_portfolio()[:3]
+    plan = plan_portfolio(start_table(sites, Scenario()), first_year=2026)
+    pack = build_pack(sites[:1], Scenario(), scenario_name="Board Dec", made_on=MADE_ON,
+                      plan=plan_sections(plan))  # fmt: skip
+    reader = PdfReader(io.BytesIO(pack_bytes(pack, "pdf")))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Portfolio plan: funding by year" in text
+    assert "equity_budget_usd" not in text and "critical_it_mw" not in text
+    assert "Equity budget" in text and "Critical IT MW" in text
+    assert "no limit" in text and "2026" in text and "∞" not in text

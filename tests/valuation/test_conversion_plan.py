@@ -171,6 +171,7 @@ def test_the_sentence_says_does_not_bind_only_when_nothing_binds() -> None:
     assert nothing.value_usd == 0.0 and nothing.plan.shadow_value_usd == 0.0
     assert "does not bind" not in nothing.shadow_sentence
     assert "too little to fund another conversion" in nothing.shadow_sentence
+    assert "MW cap" not in nothing.shadow_sentence  # none is set
     capped = plan_portfolio(table, mw_cap_per_year=0.0)
     assert capped.value_usd == 0.0 and "MW tenants take" in capped.shadow_sentence
     # A budget every start fits: it does not bind, and the sentence says so.
