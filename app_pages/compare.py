@@ -120,13 +120,15 @@ st.altair_chart(
         x=alt.X(
             "npv_busd:Q",
             title="NPV today",
-            axis=alt.Axis(labelExpr="'$' + format(datum.value, ',.1~f') + 'B'"),
+            # three significant digits: ticks 0.05 apart read $0.05B, $0.1B (not $0.1B twice)
+            axis=alt.Axis(labelExpr="'$' + format(datum.value, ',.3~g') + 'B'"),
         ),
         color=alt.Color(
             "site:N",
             sort=site_order,
             scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"]),
-            legend=alt.Legend(orient="bottom", title=None, labelLimit=320),
+            # one site a line: a row of four names is cut at narrow widths
+            legend=alt.Legend(orient="bottom", title=None, labelLimit=320, columns=1),
         ),
         tooltip=[
             alt.Tooltip("site:N", title="Site"),
@@ -183,7 +185,11 @@ for s in sites:
         "First hall ready": fmt.years_months(r.first_ready_month),
         "Critical path": str(r.critical_path),
     }
-st.dataframe(pd.DataFrame(retrofit_rows), width="stretch")
+# Wide columns: the critical path is a sentence (a cell shows it whole on hover).
+st.dataframe(
+    pd.DataFrame(retrofit_rows), width="stretch",
+    column_config={label: st.column_config.TextColumn(width="large") for label in retrofit_rows},
+)  # fmt: skip
 halls = pd.DataFrame(
     [
         {
