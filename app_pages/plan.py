@@ -63,16 +63,22 @@ ltc = c4.slider(
     help="Project debt share of capex (80%: Galaxy Helios' project loan, Aug 2025).",
 )  # fmt: skip
 
+PLAN_TIME_LIMIT_S = 5.0  # a solve; with a budget, its +$100M re-solve takes as long again
 try:
-    result = plan_portfolio(
-        table,
-        equity_budget_usd_per_year=None if budget_year_musd is None else budget_year_musd * 1e6,
-        equity_budget_usd_total=None if budget_total_musd is None else budget_total_musd * 1e6,
-        mw_cap_per_year=mw_cap,
-        loan_to_cost=ltc,
-        first_year=scenario.market.as_of.year,
-        time_limit_s=5.0,
-    )
+    # Budgets per year can take the solver to its time limit, twice: say so while it works.
+    with st.spinner(
+        f"Solving the plan (an exact integer program; up to {2 * PLAN_TIME_LIMIT_S:.0f} s with "
+        "a budget)…"
+    ):
+        result = plan_portfolio(
+            table,
+            equity_budget_usd_per_year=None if budget_year_musd is None else budget_year_musd * 1e6,
+            equity_budget_usd_total=None if budget_total_musd is None else budget_total_musd * 1e6,
+            mw_cap_per_year=mw_cap,
+            loan_to_cost=ltc,
+            first_year=scenario.market.as_of.year,
+            time_limit_s=PLAN_TIME_LIMIT_S,
+        )
 except Exception as exc:
     st.error(f"The plan could not be solved: {safe_message(exc)}")
     st.stop()
