@@ -205,7 +205,7 @@ st.altair_chart(
     alt.Chart(bars, title=f"Tornado: change in the value of converting ({named.name})")
     .mark_bar()
     .encode(
-        y=alt.Y("driver:N", sort=list(tor["label"]), title=None),
+        y=alt.Y("driver:N", sort=list(tor["label"]), title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("change_musd:Q", title="Change (USD M)"),
         color=alt.Color("end:N", legend=alt.Legend(orient="bottom", title="Driver at")),
         tooltip=[
