@@ -74,9 +74,16 @@ def print_json(payload: Mapping[str, Any], stream: TextIO | None = None) -> None
 def open_store(url: str | None):  # noqa: ANN201 - sites.store.SiteStore
     """The store a command names: ``--store URL``; ``--store`` alone or no option, the default
     store (``HASHPIVOT_DB_URL`` or the user's SQLite file, seeded with the example portfolio)."""
-    from sites.store import SiteStore
+    from sites.redact import mask_credentials, url_secrets
+    from sites.store import SiteStore, url_problem
 
-    return SiteStore(None if url in (None, DEFAULT_STORE) else url)
+    if url in (None, DEFAULT_STORE):
+        return SiteStore(None)
+    problem = url_problem(url)
+    if problem:  # named by the option, before the store tries to open it
+        shown = safe(mask_credentials(url, url_secrets(url)))
+        raise CliInputError([f"--store {shown!r}: {problem}"])
+    return SiteStore(url)
 
 
 def check_file_size(path: Path, flag: str, max_bytes: int, what: str) -> None:
@@ -136,14 +143,18 @@ def read_sites(args: Any) -> list:
 
 
 def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenario
-    """A scenario from a JSON file (the saved form or a ``Scenario.to_dict()``)."""
+    """A scenario from a JSON file (the saved form or a ``Scenario.to_dict()``), read as UTF-8
+    with or without a byte-order mark (Windows editors write one)."""
     from valuation.saved_scenario import SavedScenarioError, scenario_from_saved
 
     check_file_size(path, "--scenario", MAX_SCENARIO_FILE_BYTES, " of JSON")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CliInputError([f"--scenario {safe(path)!r}: not JSON text ({exc})"]) from None
+    except RecursionError:  # e.g. [[[...]]] nested deeper than Python's parser recurses
+        raise CliInputError([f"--scenario {safe(path)!r}: JSON nested too deeply; allowed: a "
+                             "scenario object a few levels deep"]) from None  # fmt: skip
     try:
         return scenario_from_saved(data)
     except SavedScenarioError as exc:

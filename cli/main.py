@@ -1,6 +1,10 @@
 """The ``hashpivot`` console script: parse the command line, run the command, map every error to
 an exit code and a message (never a traceback).
 
+When the reader of standard output goes away (``hashpivot sites list | head -1``) the command
+stops quietly with exit code 141, 128 + SIGPIPE, as a shell reports for a command a closed pipe
+ends (``set -o pipefail`` sees it, as it sees ``cat`` in ``cat big | head``).
+
 A command is a module with ``register(subparsers)`` that adds its parser and sets ``run`` (a
 function of the parsed arguments returning the exit code); list it in :data:`COMMANDS`.
 """
@@ -8,6 +12,8 @@ function of the parsed arguments returning the exit code); list it in :data:`COM
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +31,7 @@ from cli.common import (
 from valuation import __version__
 
 COMMANDS = (value, sites_cmd, scenarios, risk, plan)
+CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of standard output went away
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hashpivot",
         description="Hashpivot: keep mining, convert to AI hosting, or split a site.",
         epilog="Exit codes: 0 success, 1 invalid input (every problem listed), 2 usage, "
-        "3 internal error. Start the app with: bash scripts/app.sh",
+        "3 internal error, 141 output pipe closed early. Start the app with: bash scripts/app.sh",
     )
     parser.add_argument("--version", action="version", version=f"hashpivot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -42,14 +49,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _problems(exc: BaseException) -> list[str]:
-    """Every problem an input error carries, one line each (a site file's rows and columns)."""
+    """Every problem an input error carries, one line each (a site file's rows and columns),
+    credentials masked (a library's message may quote a URL or address the user gave)."""
     from sites.errors import SiteValidationError
+    from sites.redact import mask_credentials
 
     if isinstance(exc, CliInputError):
-        return exc.problems
-    if isinstance(exc, SiteValidationError):
-        return [safe(p) for p in exc.problems]
-    return [safe(exc)]
+        problems = exc.problems
+    elif isinstance(exc, SiteValidationError):
+        problems = [safe(p) for p in exc.problems]
+    else:
+        problems = [safe(exc)]
+    return [mask_credentials(p) for p in problems]
+
+
+def _stdout_closed() -> int:
+    """Stop quietly when standard output's reader went away: point stdout at the null device (so
+    the interpreter's last flush raises nothing) and return :data:`CLOSED_PIPE`."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: a stdout without a descriptor
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return CLOSED_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = getattr(args, "json", False)
     name = " ".join(p for p in (args.command, getattr(args, f"{args.command}_command", None)) if p)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except UsageError as exc:
         print(f"hashpivot {name}: {safe(exc)}", file=sys.stderr)
         return USAGE
@@ -88,8 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hashpivot {name}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so in one line, no traceback
-        print(f"hashpivot {name}: internal error ({type(exc).__name__}): {safe(exc)}",
-              file=sys.stderr)  # fmt: skip
+        from sites.redact import mask_credentials
+
+        print(f"hashpivot {name}: internal error ({type(exc).__name__}): "
+              f"{mask_credentials(safe(exc))}", file=sys.stderr)  # fmt: skip
         return INTERNAL
 
 

@@ -203,6 +203,24 @@ def wait_text(report) -> str:  # noqa: ANN001 - valuation.wait_option.WaitReport
     )
 
 
+def on_scheduler(address: str | None, run_sites: Callable[[], T]) -> T:
+    """``run_sites()``; with ``--scheduler``, an address Dask refuses or cannot reach (ValueError,
+    OSError) is an input error naming ``--scheduler`` with the address's password masked (Dask
+    quotes the address as given)."""
+    from sites.redact import mask_credentials, url_secrets
+
+    if not address:
+        return run_sites()
+    try:
+        return run_sites()
+    except (ValueError, OSError) as exc:
+        secrets = url_secrets(address)
+        shown = safe(mask_credentials(address, secrets))
+        raise CliInputError([f"--scheduler {shown!r}: cannot run there "
+                             f"({safe(mask_credentials(exc, secrets))}); allowed: a reachable "
+                             "Dask scheduler address such as tcp://HOST:8786"]) from None  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
@@ -219,8 +237,9 @@ def run(args: argparse.Namespace) -> int:
     named = with_problems(problems, lambda: _named_risk(args.scenario, args.store))
     client = args.scheduler or None
     progress = Progress("Simulating", args.progress)
-    result = simulate_sites(sites, named, n_paths=args.paths, seed=args.seed, client=client,
-                            start_rows=args.start_rows, progress=progress)  # fmt: skip
+    result = on_scheduler(client, lambda: simulate_sites(
+        sites, named, n_paths=args.paths, seed=args.seed, client=client,
+        start_rows=args.start_rows, progress=progress))  # fmt: skip
     wait = None
     if args.wait:
         wait = wait_option(sites[0], named, n_paths=args.paths, seed=args.seed, progress=progress)

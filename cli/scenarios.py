@@ -105,6 +105,9 @@ def _parse_set(item: str) -> tuple[list[str], Any]:
         value = json.loads(raw)  # numbers, true/false, null, "text"
     except json.JSONDecodeError:
         value = raw.strip()  # bare text, e.g. lease_structure=modified_gross
+    except RecursionError:  # [[[...]]] nested deeper than Python's parser recurses
+        raise CliInputError([f"--set {safe(key)!r}: value nested too deeply; allowed: a number, "
+                             "true/false, null or text"]) from None  # fmt: skip
     return path, value
 
 

@@ -18,6 +18,7 @@ adds the option to wait of the one site on the run's paths (as ``hashpivot risk 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -110,15 +111,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def _out_problem(raw: str, path: Path) -> str | None:
+    """What stops writing the board pack to ``path`` (an existing folder, a missing or read-only
+    folder, a read-only file), or None; checked for every ``--out`` before any is written, so a
+    bad second target leaves no first file behind."""
+    where = f"--out {safe(raw)!r}"
+    if path.is_dir():
+        return f"{where}: is a folder; allowed: a .xlsx or .pdf file path"
+    if not path.parent.is_dir():
+        return f"{where}: folder {safe(path.parent)} does not exist"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"{where}: folder {safe(path.parent)} is not writable"
+    if path.exists() and not (path.is_file() and os.access(path, os.W_OK)):
+        return f"{where}: exists and cannot be replaced; allowed: a writable file path"
+    return None
+
+
 def _check_outputs(paths: list[str]) -> list[Path]:
-    out = []
+    """Every ``--out`` path, each checked writable (all problems listed) before any is written."""
+    out, problems = [], []
     for raw in paths:
         path = Path(raw)
-        if path.suffix.lower() not in OUT_FORMATS:
+        problem = _out_problem(raw, path)
+        if problem is None and path.suffix.lower() not in OUT_FORMATS:
             raise UsageError(f"--out {safe(raw)!r}: the board pack is written as .xlsx or .pdf")
-        if not path.parent.exists():
-            raise CliInputError([f"--out {safe(raw)!r}: folder {safe(path.parent)} does not exist"])
+        if problem is not None:
+            problems.append(problem)
         out.append(path)
+    if problems:
+        raise CliInputError(problems)
     return out
 
 
@@ -250,7 +271,11 @@ def run(args: argparse.Namespace) -> int:
     if pack.results:
         for path in outputs:
             progress.note(f"Writing {path}…")
-            written.append(str(write_pack(pack, path)))
+            try:
+                written.append(str(write_pack(pack, path)))
+            except OSError as exc:  # e.g. the disk filled up: say which --out, and what was written
+                raise CliInputError([f"--out {safe(path)!r}: cannot write it ({exc.strerror}); "
+                                     f"written: {', '.join(written) or 'none'}"]) from None  # fmt: skip
     problems = [f"site {f.site.id!r} ({f.site.name}): not valued: {f.reason}"
                 for f in pack.failures]  # fmt: skip
     problems = list(dict.fromkeys([*problems, *plan_problems]))

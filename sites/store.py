@@ -29,6 +29,7 @@ import builtins
 import contextlib
 import json
 import os
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,6 +93,13 @@ DB_FILE_NAME = "hashpivot.sqlite3"
 # Version 5: adds the site_price_history table (a site's own price history).
 SCHEMA_VERSION = 5
 MAX_SCENARIO_NAME_LENGTH = 200
+# Names a saved scenario may not take: the risk presets (valuation.drivers.PRESETS), which
+# ``--scenario NAME`` reads before the store, so a saved "Bear" would never be used.
+RESERVED_SCENARIO_NAMES: tuple[str, ...] = ("base", "bear", "bull")
+SCENARIO_NAME_RULE = (
+    f"non-blank text of at most {MAX_SCENARIO_NAME_LENGTH} characters, without control "
+    f"characters, not {'/'.join(RESERVED_SCENARIO_NAMES)} (any case) and not ending in .json"
+)
 MAX_USER_LENGTH = 200
 LOCAL_USER = "local"  # the user recorded when nobody is signed in (the embedded default)
 ACTIONS: tuple[str, ...] = ("save", "delete", "import", "restore")
@@ -240,6 +248,22 @@ class HistoryEntry:
     after: Site | None
 
 
+def url_problem(url: str) -> str | None:
+    """Why SQLAlchemy cannot read ``url`` as a database URL, in words that never quote its
+    password (a port that is not a number, no ``dialect://``), or None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        return ("not a database URL; allowed: dialect://user@host:port/database, e.g. "
+                "sqlite:///sites.db or postgresql+psycopg://user@host:5432/db")  # fmt: skip
+    except ValueError:  # the one ValueError make_url raises: int() of the port
+        return "the port must be a number (e.g. 5432)"
+    return None
+
+
 def default_url() -> str:
     """``$HASHPIVOT_DB_URL`` if set, else the SQLite file in the user's data folder."""
     env = os.environ.get(ENV_VAR, "").strip()
@@ -334,6 +358,10 @@ class SiteStore:
     def __init__(self, url: str | None = None, *, seed: bool | None = None) -> None:
         self._url = default_url() if url is None else url
         seed = (url is None) if seed is None else seed
+        problem = url_problem(self._url)
+        if problem:
+            shown = mask_credentials(self._url, url_secrets(self._url))
+            raise StoreError(f"database URL {shown!r}: {problem}")
         with self._guard("open"):
             self.engine: Engine = self._make_engine(self._url)
             if self._is_current():
@@ -406,7 +434,7 @@ class SiteStore:
 
         try:
             u = make_url(self._url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             return "(a database URL that could not be read)"  # never echo a URL with a password
         if u.get_backend_name() == "sqlite":
             file_path = _sqlite_file_path(self._url)
@@ -886,11 +914,12 @@ class SiteStore:
     # --- scenarios -----------------------------------------------------------------------
 
     def save_scenario(self, name: str, data: Mapping[str, object]) -> None:
-        """Save (or replace) a scenario under ``name``; ``data`` must be JSON-serialisable."""
-        if not isinstance(name, str) or not name.strip() or len(name) > MAX_SCENARIO_NAME_LENGTH:
+        """Save (or replace) a scenario under ``name`` (allowed: :data:`SCENARIO_NAME_RULE`);
+        ``data`` must be JSON-serialisable."""
+        problem = scenario_name_problem(name)
+        if problem:
             raise ScenarioDataError(
-                f"scenario name = {name!r}: must be non-blank text of at most "
-                f"{MAX_SCENARIO_NAME_LENGTH} characters"
+                f"scenario name = {name!r}: {problem}; allowed: {SCENARIO_NAME_RULE}"
             )
         try:
             payload = json.dumps(dict(data), sort_keys=True, allow_nan=True)
@@ -939,6 +968,23 @@ class SiteStore:
             result = conn.execute(scenarios_table.delete().where(scenarios_table.c.name == name))
         if result.rowcount == 0:
             raise ScenarioNotFoundError(f"no scenario named {name!r} in {self.path_or_url}")
+
+
+def scenario_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a saved scenario, or None: blank or too long; a control
+    character (a terminal would run it as an escape sequence); a preset's name in any case (the
+    preset would shadow it); or ending in ``.json`` (``--scenario`` reads that as a file)."""
+    if not isinstance(name, str) or not name.strip():
+        return "blank"
+    if len(name) > MAX_SCENARIO_NAME_LENGTH:
+        return f"{len(name):,} characters"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "holds a control character"
+    if name.strip().casefold() in RESERVED_SCENARIO_NAMES:
+        return "is the name of a built-in preset"
+    if name.strip().casefold().endswith(".json"):
+        return "ends in .json (read as a file by --scenario)"
+    return None
 
 
 def _sqlite_file_path(url: str) -> Path | None:

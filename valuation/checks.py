@@ -150,8 +150,10 @@ def number(
         if not is_number(v):
             return False
         x = float(v)  # type: ignore[arg-type]
-        months_ok = not whole_months or abs(x * 12 - round(x * 12)) < 1e-9
-        return months_ok and _in_range(x, low, high, low_open, high_open)
+        if not _in_range(x, low, high, low_open, high_open):
+            return False
+        months = x * 12  # inf for x near the float maximum: not a whole number of months
+        return not whole_months or (math.isfinite(months) and abs(months - round(months)) < 1e-9)
 
     notes = "; ".join(n for n in (note, "a whole number of months" * whole_months) if n)
     words = " ".join(

@@ -179,17 +179,29 @@ def test_export_import_round_trip(store: SiteStore, tmp_path: Path, db_url: str)
 
 def test_scenarios(store: SiteStore) -> None:
     assert store.list_scenarios() == []
-    store.save_scenario("base", {"discount_rate_per_year": 0.1, "horizon_months": 180})
-    store.save_scenario("bear", {"btc_price_usd": 40000.0, "nested": {"a": [1, 2]}})
-    store.save_scenario("base", {"discount_rate_per_year": 0.12})
-    assert store.list_scenarios() == ["base", "bear"]
-    assert store.load_scenario("base") == {"discount_rate_per_year": 0.12}
-    assert store.load_scenario("bear")["nested"] == {"a": [1, 2]}
-    store.delete_scenario("bear")
-    with pytest.raises(ScenarioNotFoundError, match="bear"):
-        store.load_scenario("bear")
+    store.save_scenario("central", {"discount_rate_per_year": 0.1, "horizon_months": 180})
+    store.save_scenario("downside", {"btc_price_usd": 40000.0, "nested": {"a": [1, 2]}})
+    store.save_scenario("central", {"discount_rate_per_year": 0.12})
+    assert store.list_scenarios() == ["central", "downside"]
+    assert store.load_scenario("central") == {"discount_rate_per_year": 0.12}
+    assert store.load_scenario("downside")["nested"] == {"a": [1, 2]}
+    store.delete_scenario("downside")
+    with pytest.raises(ScenarioNotFoundError, match="downside"):
+        store.load_scenario("downside")
     with pytest.raises(ValueError, match="JSON"):
         store.save_scenario("bad", {"when": object()})
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [("Bear", "built-in preset"), (" base ", "built-in preset"), ("BULL", "built-in preset"),
+     ("x.JSON", "ends in .json"), ("\x1b[31mred", "control character"), ("  ", "blank")],
+)  # fmt: skip
+def test_a_scenario_name_that_would_mislead_is_refused(store: SiteStore, name, why) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError, match=why) as info:
+        store.save_scenario(name, {"a": 1})
+    assert repr(name) in str(info.value) and "allowed:" in str(info.value)
+    assert store.list_scenarios() == []
 
 
 def test_newer_schema_is_refused(db_url: str) -> None:
@@ -382,8 +394,8 @@ def test_a_damaged_database_file_is_a_store_error_in_words(tmp_path: Path) -> No
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match=r"could not read the sites from the site database .*"):
         s.list()
-    with pytest.raises(StoreError, match="could not save scenario 'base'"):
-        s.save_scenario("base", {"a": 1})
+    with pytest.raises(StoreError, match="could not save scenario 'central'"):
+        s.save_scenario("central", {"a": 1})
 
 
 def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:

@@ -1,0 +1,123 @@
+"""``hashpivot`` on hostile input: credentials never shown, bad values and files named with exit
+code 1 (never an internal error), nothing written unless every target is writable, and output
+into a closed pipe ends quietly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli, sites_folder
+
+from sites import load_example_portfolio
+
+SITES = [s for s in load_example_portfolio() if s.id in ("corz-muskogee", "corz-marble")]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return sites_folder(tmp_path, monkeypatch, SITES)
+
+
+def test_a_scheduler_password_is_masked(env, capsys) -> None:  # noqa: ANN001
+    pytest.importorskip("distributed")
+    code, out, err = run_cli(capsys, "risk", "sites.csv", "--site", "corz-muskogee", "--paths",
+                             "256", "--scheduler", "tcp://u:secret@127.0.0.1:1")  # fmt: skip
+    assert code == 1, err
+    assert "secret" not in out + err
+    assert "--scheduler 'tcp://u:***@127.0.0.1:1'" in err
+
+
+def test_a_huge_number_is_named_not_an_internal_error(env, capsys) -> None:  # noqa: ANN001
+    code, _, err = run_cli(capsys, "scenarios", "save", "X", "--set", "lease_term_years=1e308")
+    assert code == 1, err
+    assert "lease_term_years" in err and "(0, 100]" in err
+    assert "internal error" not in err
+
+
+def test_json_nested_too_deeply_is_named(env, capsys) -> None:  # noqa: ANN001
+    deep = env / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    code, _, err = run_cli(capsys, "scenarios", "show", str(deep))
+    assert code == 1, err
+    assert "deep.json" in err and "nested too deeply" in err
+    code, _, err = run_cli(capsys, "scenarios", "save", "X", "--set",
+                           "lease_term_years=" + "[" * 50_000 + "]" * 50_000)  # fmt: skip
+    assert code == 1, err
+    assert "--set 'lease_term_years'" in err and "nested too deeply" in err
+
+
+@pytest.mark.parametrize("folder", ["adir", "adir.xlsx"])
+def test_every_out_is_checked_before_any_is_written(env, capsys, folder) -> None:  # noqa: ANN001
+    (env / folder).mkdir()
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--site", "corz-muskogee", "--out",
+                           "ok1.pdf", "--out", folder)  # fmt: skip
+    assert code == 1, err
+    assert f"--out '{folder}': is a folder" in err
+    assert not (env / "ok1.pdf").exists()
+
+
+def test_reserved_names_are_the_presets() -> None:
+    from sites.store import RESERVED_SCENARIO_NAMES
+    from valuation.drivers import PRESETS
+
+    assert set(RESERVED_SCENARIO_NAMES) == set(PRESETS)
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [("Bear", "built-in preset"), ("base", "built-in preset"), ("Bull", "built-in preset"),
+     ("x.json", "ends in .json"), ("\x1b[31mred", "control character")],
+)  # fmt: skip
+def test_scenarios_save_refuses_misleading_names(env, capsys, name, why) -> None:  # noqa: ANN001
+    code, out, err = run_cli(capsys, "scenarios", "save", name)
+    assert code == 1, err
+    assert why in err and "allowed:" in err
+    assert "\x1b" not in out + err
+    code, out, _ = run_cli(capsys, "scenarios", "list", "--json")
+    assert '"scenarios": []' in out
+
+
+def test_a_closed_output_pipe_ends_quietly(env) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+
+    from cli.main import CLOSED_PIPE
+
+    root = Path(__file__).resolve().parents[2]
+    run_env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-m", "cli.main", "sites", "import", "sites.csv"],
+                   env=run_env, cwd=env, check=True, capture_output=True)  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "sites", "list"], env=run_env,
+                            cwd=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the command writes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == CLOSED_PIPE, err
+    assert err == ""
+
+
+def test_a_scenario_file_with_a_byte_order_mark_is_read(env, capsys) -> None:  # noqa: ANN001
+    (env / "bom.json").write_text('{"lease_rate_usd_per_kw_month": 140.0}', encoding="utf-8-sig")
+    assert (env / "bom.json").read_bytes().startswith(b"\xef\xbb\xbf")
+    code, out, err = run_cli(capsys, "scenarios", "show", "bom.json", "--json")
+    assert code == 0, err
+    assert '"lease_rate_usd_per_kw_month": 140.0' in out
+
+
+def test_a_store_url_with_a_bad_port_is_named_and_masked(env, capsys) -> None:  # noqa: ANN001
+    url = "postgresql://u:secret@host:notaport/db"
+    code, out, err = run_cli(capsys, "sites", "list", "--store", url)
+    assert code == 1, err
+    assert "--store 'postgresql://u:***@host:notaport/db'" in err
+    assert "port must be a number" in err
+    assert "secret" not in out + err
+
+
+def test_a_bad_store_url_is_a_store_error_without_the_password() -> None:
+    from sites.store import SiteStore, StoreError
+
+    with pytest.raises(StoreError, match="port must be a number") as info:
+        SiteStore("postgresql://u:secret@host:notaport/db")
+    assert "secret" not in str(info.value)
