@@ -18,6 +18,7 @@ from valuation.strategies import STRATEGY_LABELS
 if TYPE_CHECKING:
     from sites.schema import Site
     from valuation.decision import Decision, StrategyResult
+    from valuation.finance import CashFlowSummary
 
 STALE_SNAPSHOT_DAYS = 90  # a market snapshot older than a quarter is flagged (assumption)
 
@@ -78,55 +79,37 @@ def site_facts(site: Site) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _return_texts(summary: CashFlowSummary, discount_rate_per_year: float) -> tuple[str, str]:
+    """A cash-flow stream's one yearly return and its technical note (``valuation.formatting``:
+    IRR, MIRR, "does not pay back" or "no outlay")."""
+    s = summary
+    shape = {"peak_funding_usd": s.peak_funding_usd, "moic": s.moic}
+    return (
+        fmt.annual_return(s.irr_per_year, s.irr_kind, s.mirr_per_year, **shape),
+        fmt.return_detail(
+            s.irr_per_year, s.irr_kind, s.mirr_per_year, discount_rate_per_year, **shape
+        ),
+    )
+
+
 def conversion_return(decision: Decision) -> Figure:
     """The one return figure: what converting adds over the best path that does not convert,
     as a yearly rate; which rate it is (IRR or MIRR) goes in the tooltip."""
-    c = decision.conversion
     rate = decision.scenario.discount_rate_per_year
+    value, detail = _return_texts(decision.conversion, rate)
     return Figure(
         "Return on converting",
-        fmt.annual_return(
-            c.irr_per_year,
-            c.irr_kind,
-            c.mirr_per_year,
-            peak_funding_usd=c.peak_funding_usd,
-            moic=c.moic,
-        ),
+        value,
         "The yearly return on what converting adds over the best path that does not convert: "
         "the retrofit and the mining given up against the rent. "
-        + fmt.return_detail(
-            c.irr_per_year,
-            c.irr_kind,
-            c.mirr_per_year,
-            rate,
-            peak_funding_usd=c.peak_funding_usd,
-            moic=c.moic,
-        )
+        + detail
         + f" Above the discount rate of {fmt.pct(rate)} when the value of converting is positive.",
     )
 
 
 def path_return(result: StrategyResult, discount_rate_per_year: float) -> Figure:
     """A path's own yearly return (its levered cash flows), with the technical note."""
-    s = result.summary
-    return Figure(
-        "Return",
-        fmt.annual_return(
-            s.irr_per_year,
-            s.irr_kind,
-            s.mirr_per_year,
-            peak_funding_usd=s.peak_funding_usd,
-            moic=s.moic,
-        ),
-        fmt.return_detail(
-            s.irr_per_year,
-            s.irr_kind,
-            s.mirr_per_year,
-            discount_rate_per_year,
-            peak_funding_usd=s.peak_funding_usd,
-            moic=s.moic,
-        ),
-    )
+    return Figure("Return", *_return_texts(result.summary, discount_rate_per_year))
 
 
 def terminal_share_text(result: StrategyResult) -> str:
