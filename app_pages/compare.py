@@ -121,7 +121,7 @@ st.altair_chart(
             "npv_busd:Q",
             title="NPV today",
             # three significant digits: ticks 0.05 apart read $0.05B, $0.1B (not $0.1B twice)
-            axis=alt.Axis(labelExpr="'$' + format(datum.value, ',.3~g') + 'B'"),
+            axis=alt.Axis(labelExpr="'$' + format(datum.value, ',.3~g') + 'B'", tickCount=8),
         ),
         color=alt.Color(
             "site:N",

@@ -317,15 +317,15 @@ st.dataframe(
     width="stretch",
     column_config={
         "program": st.column_config.TextColumn("Program"),
-        "rate": st.column_config.NumberColumn("Rate", format="%.2f"),
+        "rate": st.column_config.NumberColumn("Rate", format="localized"),
         "unit": st.column_config.TextColumn("Unit"),
         "usd_per_mw_year": st.column_config.NumberColumn("USD per MW-year", format="localized"),
         "months_active": st.column_config.TextColumn("Months active"),
-        "notice_h": st.column_config.NumberColumn("Notice, hours", format="%g"),
-        "max_event_h": st.column_config.NumberColumn("Longest event, hours", format="%g"),
-        "max_events_per_year": st.column_config.NumberColumn("Events a year, at most", format="%g"),
+        "notice_h": st.column_config.NumberColumn("Notice, hours", format="%.2f"),
+        "max_event_h": st.column_config.NumberColumn("Longest event, hours", format="%.1f"),
+        "max_events_per_year": st.column_config.NumberColumn("Events a year, at most", format="%d"),
         "expected_h_per_year": st.column_config.NumberColumn(
-            "Expected hours deployed a year", format="%g"
+            "Expected hours deployed a year", format="%.0f"
         ),
         "penalty": st.column_config.TextColumn("Penalty"),
         "large_flexible_load": st.column_config.TextColumn("Open to large flexible loads"),
