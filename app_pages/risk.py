@@ -78,8 +78,10 @@ try:
 except Exception as exc:
     st.error(f"The scenario could not be read: {safe_message(exc)}")
     st.stop()
+# A preset is built on the session's assumptions: name them (user text: st.text, literal).
+on = f" on {assumptions.scenario_label()}" if choice.startswith("Preset: ") else ""
 st.text(
-    f"Scenario: {named.name} (market as of {named.scenario.market.as_of:%d %b %Y}); BTC "
+    f"Scenario: {named.name}{on} (market as of {named.scenario.market.as_of:%d %b %Y}); BTC "
     f"volatility {fmt.pct(named.drivers.btc_volatility_per_year)} a year, tenant default "
     f"{fmt.pct(named.drivers.tenant_default_probability_per_year)} a year, capex overrun median "
     f"x{named.drivers.capex_overrun_median:.2f}, delay in "

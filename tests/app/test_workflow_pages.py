@@ -227,6 +227,8 @@ def test_risk_and_plan_pages_show_and_keep_the_sessions_assumptions(store, page)
     assert _scenario(at) == lease_88
     from app_support import loaders
 
+    if page.endswith("risk.py"):  # the preset names the assumptions it is built on
+        assert any("Risk: base on base with lease rate $88" in t.value for t in at.text)
     kept = loaders.LAST_RISK_KEY if page.endswith("risk.py") else loaders.LAST_PLAN_KEY
     made_under = at.session_state[loaders.PACK_MADE_UNDER_KEY][kept]
     assert made_under == loaders.scenario_key(lease_88)
