@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from valuation import formatting as fmt
 from valuation.strategies import CONVERTING, NOT_CONVERTING
 
 
@@ -57,6 +58,16 @@ def conversion_return(decision: Any) -> tuple[float, str, float]:
     if c is None:
         return math.nan, "none", math.nan
     return float(c.irr_per_year), str(c.irr_kind), float(c.mirr_per_year)
+
+
+def conversion_without_rate_text(decision: Any) -> str:
+    """What the memo says where no rate measures converting's return: "does not pay back" (money
+    in, less out) or "no outlay" (``valuation.formatting.annual_return``, the app's words)."""
+    c = getattr(decision, "conversion", None)
+    return fmt.annual_return(
+        math.nan, "none", math.nan,
+        peak_funding_usd=getattr(c, "peak_funding_usd", None), moic=getattr(c, "moic", None),
+    )  # fmt: skip
 
 
 def best_share(decision: Any) -> float:

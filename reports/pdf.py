@@ -249,7 +249,8 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     value, basis = return_figure(*view.conversion_return(d))
     y = _lines(fig, y - 0.006, [
         f"Value of converting {fmt.usd(view.value_of_converting_usd(d))}   ·   Return on converting "
-        + (f"{fmt.pct(value)} a year ({basis})" if basis != "none" else "none (no outlay)")
+        + (f"{fmt.pct(value)} a year ({basis})" if basis != "none"
+           else f"none ({view.conversion_without_rate_text(d)})")
         + f"   ·   Best share to convert {fmt.pct(view.best_share(d), digits=0)}"
     ], size=8.5, fontweight="bold")  # fmt: skip
     rows = []
@@ -335,6 +336,7 @@ def _cell_text(value: object, column: str) -> str:
 
 def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> list[Figure]:
     table = section.table.reset_index(drop=section.table.index.name is None)
+    table.columns = [str(c) for c in table.columns]  # a table may name its columns 0, 1, ...
     cut = len(table) - SECTION_ROWS_MAX
     table = table.iloc[:SECTION_ROWS_MAX]
     columns = _memo_columns(table)

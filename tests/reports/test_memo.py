@@ -138,6 +138,14 @@ def test_the_memo_defines_the_value_of_converting_as_the_app_does(pack, pages):
         non = d.strategies[d.best_not_converting].label.split(" (")[0].split(":")[0]
         conv = d.strategies[d.best_converting].label.split(" (")[0].split(":")[0]
         assert bridge.title == f"Value bridge, NPV: {non} to {conv}"
+    # One site by hand: Ellendale's best path that does not convert is a sale (base scenario).
+    from valuation.decision import compare
+
+    ellendale = next(s for s in load_example_portfolio() if s.id == "apld-ellendale")
+    titles = [c.title for c in site_charts(compare(ellendale, Scenario()))]
+    assert (
+        "Value bridge, NPV: Sell the powered site to Convert the whole site to AI hosting" in titles
+    )
 
 
 def test_the_memo_sets_todays_hashprice_beside_its_break_even_as_the_site_page_does(pack, pages):
@@ -162,7 +170,7 @@ def test_a_plan_section_reads_in_words_on_paper():
     from valuation.conversion_plan import plan_portfolio, start_table
 
     sites = load_example_portfolio()[:3]
-    plan = plan_portfolio(start_table(sites, Scenario()), first_year=2026)
+    plan = plan_portfolio(start_table(sites, Scenario()), first_year=2031)  # not the made-on year
     pack = build_pack(sites[:1], Scenario(), scenario_name="Board Dec", made_on=MADE_ON,
                       plan=plan_sections(plan))  # fmt: skip
     reader = PdfReader(io.BytesIO(pack_bytes(pack, "pdf")))
@@ -170,4 +178,22 @@ def test_a_plan_section_reads_in_words_on_paper():
     assert "Portfolio plan: funding by year" in text
     assert "equity_budget_usd" not in text and "critical_it_mw" not in text
     assert "Equity budget" in text and "Critical IT MW" in text
-    assert "no limit" in text and "2026" in text and "∞" not in text
+    assert "no limit" in text and "2031" in text and "∞" not in text
+
+
+def test_a_section_with_unnamed_columns_still_prints():
+    # Columns named 0, 1 (a DataFrame built from rows): the memo prints them, as the workbook does.
+    section = ReportSection("Custom", pd.DataFrame([[1.0, 2.0]]))
+    pack = build_pack(load_example_portfolio()[:1], Scenario(), scenario_name="x",
+                      made_on=MADE_ON, risk=[section])  # fmt: skip
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages)
+    assert "Custom" in text
+
+
+def test_a_conversion_that_never_pays_back_is_said_so_in_the_memo():
+    # At a $20 lease converting Corsicana puts money in and gets less back: not "no outlay".
+    site = next(s for s in load_example_portfolio() if s.id == "riot-corsicana")
+    low = dataclasses.replace(Scenario(), lease_rate_usd_per_kw_month=20.0)
+    pack = build_pack([site], low, scenario_name="x", made_on=MADE_ON)
+    page = PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages[1].extract_text()
+    assert "Return on converting none (does not pay back)" in " ".join(page.split())
