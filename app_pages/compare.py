@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS
-from app_support.kept import keep, kept_choices
+from app_support.kept import keep, kept_choices, set_kept
 from app_support.portfolio_view import UNKNOWN, money, path_label, site_label
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
@@ -42,6 +42,7 @@ if (
         start = asked or ([first] if first in by_id else [])
         asked = start + [i for i in ids if i not in start][: 2 - len(start)]
     st.session_state[SITES_KEY] = list(dict.fromkeys(asked))[:MAX_SITES]
+    set_kept(SITES_KEY, st.session_state[SITES_KEY])  # a visit from a link is remembered too
 chosen_ids = st.multiselect(
     "Sites (two to four)",
     ids,

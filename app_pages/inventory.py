@@ -296,7 +296,7 @@ with st.form("add_site_form"):
     form_values: dict[str, object] = {}
     for i, form_field in enumerate(REQUIRED_FIELDS):
         form_values[form_field.column] = _form_input(left if i % 2 == 0 else right, form_field)
-    st.markdown("**Optional** (unknown if blank)")
+    st.markdown("**Optional**")  # each label says what a blank means
     o_left, o_right = st.columns(2)
     for i, form_field in enumerate(OPTIONAL_FIELDS):
         form_values[form_field.column] = _form_input(o_left if i % 2 == 0 else o_right, form_field)

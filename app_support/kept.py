@@ -44,6 +44,7 @@ def keep(key: str) -> Callable[[], None]:
 
 
 def set_kept(key: str, value: Any) -> None:
-    """Set a control and its kept value at once (a button's callback moving a control)."""
+    """Set a control and its kept value at once (a button's callback moving a control, or a
+    page filling it in from a link)."""
     st.session_state[key] = value
     st.session_state[_PREFIX + key] = value

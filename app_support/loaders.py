@@ -131,8 +131,9 @@ def site_picker(all_sites: list[Site], *, key: str, label: str = "Site") -> Site
     by_id = {s.id: s for s in all_sites}
     ids = list(by_id)
     asked = st.query_params.get("site")
-    wanted = asked or st.session_state.get(SELECTED_SITE_KEY)
-    if asked is not None and asked not in by_id:
+    selected = st.session_state.get(SELECTED_SITE_KEY)
+    wanted = asked if asked in by_id else selected  # an unknown site: the one in view
+    if asked and asked not in by_id:
         st.warning(unknown_sites_note([asked]), icon=":material/link_off:")
     site_id = st.selectbox(
         label,

@@ -333,11 +333,13 @@ def shadow_price_sentence(
     inc = usd(plan.budget_increment_usd)
     held_back = unlimited_value_usd is not None and plan.value_usd < unlimited_value_usd - 0.5
     if plan.shadow_value_usd is None:
-        if held_back:
+        if held_back and mw_capped:
             return (
                 "No equity budget is set, so more money changes nothing: the cap on the MW "
                 "tenants take each year is what holds starts back."
             )
+        if held_back:  # no limit set, yet short of the best: a solve stopped at its time limit
+            return "No equity budget is set, so more money changes nothing."
         return (
             "No equity budget is set, so more money changes nothing: every start worth "
             "converting fits."

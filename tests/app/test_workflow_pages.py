@@ -207,6 +207,8 @@ def test_an_address_naming_an_unknown_site_says_so(store):
     assert not at.exception
     (note,) = [w.value for w in at.warning if "does not have" in w.value]
     assert "'no-such_site*'" in as_seen(note) and note != as_seen(note)
+    at = _app("app_pages/site.py", {"site": ""})  # an empty site in a link: nothing to say
+    assert not [w for w in at.warning if "does not have" in w.value]
     # Compare: the known site of the link is kept, the unknown one named.
     a = store.list()[1]
     at = _app("app_pages/compare.py", {"sites": f"{a.id},nope"})
