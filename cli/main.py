@@ -73,6 +73,15 @@ def _stdout_closed() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (:func:`_main`); a reader of standard output that went away, even
+    while an error is printed, ends it quietly (:func:`_stdout_closed`)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     """Run ``hashpivot`` with ``argv`` (default: the process's arguments); return the exit code."""
     from models import ModelsError
     from reports import ReportError
@@ -96,7 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _stdout_closed()
     except UsageError as exc:
-        print(f"hashpivot {name}: {safe(exc)}", file=sys.stderr)
+        from sites.redact import mask_credentials
+
+        print(f"hashpivot {name}: {mask_credentials(safe(exc))}", file=sys.stderr)
         return USAGE
     except (CliInputError, SitesError, ValuationError, ModelsError, ReportError, ValueError,
             OSError) as exc:  # fmt: skip

@@ -207,12 +207,16 @@ def on_scheduler(address: str | None, run_sites: Callable[[], T]) -> T:
     """``run_sites()``; with ``--scheduler``, an address Dask refuses or cannot reach (ValueError,
     OSError) is an input error naming ``--scheduler`` with the address's password masked (Dask
     quotes the address as given)."""
+    from sites.errors import SitesError
     from sites.redact import mask_credentials, url_secrets
+    from valuation.errors import ValuationError
 
     if not address:
         return run_sites()
     try:
         return run_sites()
+    except (ValuationError, SitesError):
+        raise  # the valuation's own errors, here or on a worker: not the address's fault
     except (ValueError, OSError) as exc:
         secrets = url_secrets(address)
         shown = safe(mask_credentials(address, secrets))

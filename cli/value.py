@@ -162,7 +162,11 @@ def site_json(result) -> dict:  # noqa: ANN001 - reports.SiteResult
         "return_on_converting_per_year": value,
         "return_on_converting_basis": basis,
         "strategies": {k: {"label": r.label, **asdict(r.summary)} for k, r in d.strategies.items()},
-        "breakevens": asdict(d.breakevens),
+        # the break-evens alone; today's hashprice beside them is a figure of its own
+        "breakevens": {
+            k: v for k, v in asdict(d.breakevens).items() if k != "hashprice_today_usd_per_ph_day"
+        },
+        "hashprice_today_usd_per_ph_day": d.breakevens.hashprice_today_usd_per_ph_day,
         "reasons": [{"text": r.text, "impact_usd": r.impact_usd} for r in d.reasons],
     }
 

@@ -121,3 +121,55 @@ def test_a_bad_store_url_is_a_store_error_without_the_password() -> None:
     with pytest.raises(StoreError, match="port must be a number") as info:
         SiteStore("postgresql://u:secret@host:notaport/db")
     assert "secret" not in str(info.value)
+
+
+def test_a_closed_pipe_while_an_error_is_printed_ends_quietly_too(env) -> None:  # noqa: ANN001
+    # --json prints the problems on standard output: a reader gone then gave a traceback.
+    import os
+    import subprocess
+    import sys
+
+    from cli.main import CLOSED_PIPE
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "sites", "list", "--json", "--store",
+         "postgresql://u:secret@h:bad/db"],
+        env={**os.environ, "PYTHONPATH": str(root)}, cwd=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == CLOSED_PIPE, err
+    assert "Traceback" not in err and "secret" not in err
+
+
+def test_a_usage_message_masks_a_password(env, capsys) -> None:  # noqa: ANN001
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--out", "u:secretpw@x.txt")
+    assert code == 2 and "secretpw" not in out + err and "u:***@x.txt" in err
+
+
+def test_the_valuations_own_error_on_a_cluster_is_not_blamed_on_the_scheduler() -> None:
+    from cli.common import CliInputError
+    from cli.risk import on_scheduler
+    from valuation.errors import ValuationError
+
+    def fails() -> None:
+        raise ValuationError("a site the valuation refuses")
+
+    with pytest.raises(ValuationError, match="refuses"):
+        on_scheduler("tcp://u:pw@127.0.0.1:1", fails)
+    with pytest.raises(CliInputError, match="--scheduler"):
+        on_scheduler("tcp://u:pw@127.0.0.1:1", lambda: (_ for _ in ()).throw(OSError("refused")))
+
+
+def test_value_json_keeps_todays_hashprice_out_of_the_break_evens(env, capsys) -> None:  # noqa: ANN001
+    import json
+
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--site", "corz-muskogee", "--json")
+    assert code == 0, err
+    (site,) = json.loads(out)["sites"]
+    assert set(site["breakevens"]) == {"lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day",
+                                       "btc_price_usd", "max_capex_usd_per_mw"}  # fmt: skip
+    assert site["hashprice_today_usd_per_ph_day"] > 0
