@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import reports.decision_view as view
 from reports.styles import BAR_STYLES, series_styles
 from reports.tables import cumulative_before_terminal_usd, fcf_column, terminal_after_tax_usd
 from valuation.formatting import usd
@@ -111,9 +112,7 @@ def cumulative_chart(decision) -> ChartSpec:  # noqa: ANN001 - valuation.decisio
 def _short_label(decision, which: str) -> str:  # noqa: ANN001
     """The short name of the decision's best path of a kind (``best_converting`` or
     ``best_not_converting``): its label before any detail in brackets or after a colon."""
-    key = getattr(decision, which, None)
-    result = decision.strategies.get(key) if key is not None else None
-    label = result.label if result is not None else str(key)
+    label = view.strategy_label(decision, getattr(decision, which, None) or which)
     return label.split(" (")[0].split(":")[0]
 
 

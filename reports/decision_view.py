@@ -31,11 +31,15 @@ def best_key(decision: Any) -> str:
     return max(decision.strategies, key=lambda k: _or_low(_npv(decision, k)))
 
 
+def strategy_label(decision: Any, key: str) -> str:
+    """A strategy's label (its key, readable, when not among the decision's strategies)."""
+    result = decision.strategies.get(key)
+    return result.label if result is not None else str(key).replace("_", " ").capitalize()
+
+
 def best_label(decision: Any) -> str:
     """The recommended strategy's label (its key, readable, when not among the strategies)."""
-    key = best_key(decision)
-    result = decision.strategies.get(key)
-    return result.label if result is not None else key.replace("_", " ").capitalize()
+    return strategy_label(decision, best_key(decision))
 
 
 def value_of_converting_usd(decision: Any) -> float:
