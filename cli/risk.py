@@ -228,17 +228,23 @@ def on_scheduler(address: str | None, run_sites: Callable[[], T]) -> T:
 def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
-    if not 1 <= args.paths <= MAX_PATHS:
-        raise CliInputError([f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}"])
-    if args.seed < 0:
-        raise CliInputError([f"--seed {args.seed}: allowed a whole number >= 0"])
-    sites = read_sites(args)
+    # Every problem of the command line at once: the numbers, the sites, the scenario.
     problems = []
-    if args.start_rows and len(sites) != 1:
+    if not 1 <= args.paths <= MAX_PATHS:
+        problems.append(f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}")
+    if args.seed < 0:
+        problems.append(f"--seed {args.seed}: allowed a whole number >= 0")
+    try:
+        sites = read_sites(args)
+    except CliInputError as exc:
+        problems += exc.problems
+        sites = None
+    if sites is not None and args.start_rows and len(sites) != 1:
         problems.append("--start-rows: give one site (--site ID)")
-    if args.wait:
+    if sites is not None and args.wait:
         problems += wait_problems(args.paths, len(sites), paths_flag="--paths")
     named = with_problems(problems, lambda: _named_risk(args.scenario, args.store))
+    assert sites is not None  # with_problems raised otherwise
     client = args.scheduler or None
     progress = Progress("Simulating", args.progress)
     result = on_scheduler(client, lambda: simulate_sites(

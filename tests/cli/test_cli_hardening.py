@@ -173,3 +173,13 @@ def test_value_json_keeps_todays_hashprice_out_of_the_break_evens(env, capsys) -
     assert set(site["breakevens"]) == {"lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day",
                                        "btc_price_usd", "max_capex_usd_per_mw"}  # fmt: skip
     assert site["hashprice_today_usd_per_ph_day"] > 0
+
+
+def test_risk_lists_every_problem_at_once(env, capsys) -> None:  # noqa: ANN001
+    # "--paths 0 --seed -1" named only --paths; an unknown site hid an unknown scenario.
+    code, out, err = run_cli(capsys, "risk", "sites.csv", "--site", "nope", "--paths", "0",
+                             "--seed", "-1", "--scenario", "nosuch")  # fmt: skip
+    assert code == 1
+    assert "4 problems" in err
+    for named in ("--paths 0", "--seed -1", "--site 'nope'", "--scenario 'nosuch'"):
+        assert named in err, named
