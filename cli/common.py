@@ -8,12 +8,14 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 OK = 0
 INVALID_INPUT = 1
@@ -35,6 +37,16 @@ class CliInputError(Exception):
 
 class UsageError(Exception):
     """The command was called wrongly (exit code 2), e.g. an output format it cannot write."""
+
+
+def collecting(problems: list[str], read: Callable[[], T]) -> T | None:
+    """``read()``, or None with its input problems added to ``problems``: a command reads all
+    its inputs, then raises every problem at once (``raise CliInputError(problems)``)."""
+    try:
+        return read()
+    except CliInputError as exc:
+        problems.extend(exc.problems)
+        return None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

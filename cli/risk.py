@@ -25,6 +25,7 @@ from cli.common import (
     CliInputError,
     Progress,
     add_site_source,
+    collecting,
     open_store,
     print_json,
     read_scenario_file,
@@ -234,11 +235,7 @@ def run(args: argparse.Namespace) -> int:
         problems.append(f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}")
     if args.seed < 0:
         problems.append(f"--seed {args.seed}: allowed a whole number >= 0")
-    try:
-        sites = read_sites(args)
-    except CliInputError as exc:
-        problems += exc.problems
-        sites = None
+    sites = collecting(problems, lambda: read_sites(args))
     if sites is not None and args.start_rows and len(sites) != 1:
         problems.append("--start-rows: give one site (--site ID)")
     if sites is not None and args.wait:

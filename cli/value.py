@@ -29,6 +29,7 @@ from cli.common import (
     Progress,
     UsageError,
     add_site_source,
+    collecting,
     print_json,
     read_sites,
     resolve_scenario,
@@ -238,12 +239,14 @@ def run(args: argparse.Namespace) -> int:
     from valuation.saved_scenario import scenario_changes
 
     _check_extras(args)
-    outputs = _check_outputs(args.out)
-    sites = read_sites(args)
-    wait_input = (
-        wait_problems(args.risk_paths, len(sites), paths_flag="--risk-paths") if args.wait else []
-    )
-    scenario, name, named = with_problems(wait_input, lambda: _scenario(args))
+    # Every input problem at once: the outputs, the sites, --wait's limits, the scenario.
+    problems: list[str] = []
+    outputs = collecting(problems, lambda: _check_outputs(args.out))
+    sites = collecting(problems, lambda: read_sites(args))
+    if args.wait and sites is not None:
+        problems += wait_problems(args.risk_paths, len(sites), paths_flag="--risk-paths")
+    scenario, name, named = with_problems(problems, lambda: _scenario(args))
+    assert outputs is not None and sites is not None  # with_problems raised otherwise
     seed = 0 if args.seed is None else args.seed
     if args.plan and args.loan_to_cost is None:
         args.loan_to_cost = DEFAULT_LOAN_TO_COST

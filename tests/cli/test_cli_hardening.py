@@ -183,3 +183,14 @@ def test_risk_lists_every_problem_at_once(env, capsys) -> None:  # noqa: ANN001
     assert "4 problems" in err
     for named in ("--paths 0", "--seed -1", "--site 'nope'", "--scenario 'nosuch'"):
         assert named in err, named
+
+
+def test_value_lists_every_problem_at_once(env, capsys, tmp_path) -> None:  # noqa: ANN001
+    # A missing --out folder hid the unknown sites and the unknown scenario.
+    missing = tmp_path / "no_such_folder" / "pack.pdf"
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--site", "nope", "--site", "nope2",
+                             "--scenario", "nosuch", "--out", str(missing))  # fmt: skip
+    assert code == 1 and "4 problems" in err
+    for named in ("--site 'nope'", "--site 'nope2'", "--scenario 'nosuch'", "--out "):
+        assert named in err, named
+    assert not missing.parent.exists()
