@@ -25,6 +25,7 @@ from cli.common import (
     CliInputError,
     Progress,
     add_site_source,
+    collecting,
     print_json,
     read_sites,
     resolve_scenario,
@@ -209,8 +210,12 @@ def plan_inputs(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
-    sites = read_sites(args)
-    scenario, name = resolve_scenario(args.scenario, args.store)
+    problems: list[str] = []  # every input problem at once: the sites and the scenario
+    sites = collecting(problems, lambda: read_sites(args))
+    resolved = collecting(problems, lambda: resolve_scenario(args.scenario, args.store))
+    if problems or sites is None or resolved is None:
+        raise CliInputError(problems)
+    scenario, name = resolved
     progress = Progress("Valuing starts", args.progress)
     result, table, problems = make_plan(
         sites, scenario, budget_per_year=args.budget_per_year, budget_total=args.budget_total,

@@ -194,3 +194,9 @@ def test_value_lists_every_problem_at_once(env, capsys, tmp_path) -> None:  # no
     for named in ("--site 'nope'", "--site 'nope2'", "--scenario 'nosuch'", "--out "):
         assert named in err, named
     assert not missing.parent.exists()
+
+
+def test_plan_lists_every_problem_at_once(env, capsys) -> None:  # noqa: ANN001
+    code, out, err = run_cli(capsys, "plan", "sites.csv", "--site", "nope", "--scenario", "nosuch")
+    assert code == 1 and "2 problems" in err
+    assert "--site 'nope'" in err and "--scenario 'nosuch'" in err
