@@ -83,18 +83,23 @@ def print_json(payload: Mapping[str, Any], stream: TextIO | None = None) -> None
     stream.write(json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n")
 
 
-def open_store(url: str | None):  # noqa: ANN201 - sites.store.SiteStore
+def open_store(url: str | None, *, create: bool = False):  # noqa: ANN201 - sites.store.SiteStore
     """The store a command names: ``--store URL``; ``--store`` alone or no option, the default
-    store (``HASHPIVOT_DB_URL`` or the user's SQLite file, seeded with the example portfolio)."""
+    store (``HASHPIVOT_DB_URL`` or the user's SQLite file, seeded with the example portfolio).
+    A SQLite file named by ``--store`` must exist unless the command writes (``create``): a
+    mistyped path to read would otherwise make an empty database and report none."""
     from sites.redact import mask_credentials, url_secrets
-    from sites.store import SiteStore, url_problem
+    from sites.store import SiteStore, missing_sqlite_file, url_problem
 
     if url in (None, DEFAULT_STORE):
         return SiteStore(None)
+    shown = safe(mask_credentials(url, url_secrets(url)))
     problem = url_problem(url)
     if problem:  # named by the option, before the store tries to open it
-        shown = safe(mask_credentials(url, url_secrets(url)))
         raise CliInputError([f"--store {shown!r}: {problem}"])
+    if not create and (missing := missing_sqlite_file(url)) is not None:
+        raise CliInputError([f"--store {shown!r}: no database at {safe(missing)}; allowed: an "
+                             "existing one (hashpivot sites import FILE --store URL makes one)"])  # fmt: skip
     return SiteStore(url)
 
 

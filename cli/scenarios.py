@@ -136,7 +136,7 @@ def run_save(args: argparse.Namespace) -> int:
         scenario = scenario_from_saved(data)
     except SavedScenarioError as exc:
         raise CliInputError([f"scenario {safe(args.name)!r}: {exc}"]) from None
-    store = open_store(args.store)
+    store = open_store(args.store, create=True)
     form = saved_form(scenario)
     store.save_scenario(args.name, form)  # ScenarioDataError names a bad name
     if args.json:

@@ -38,7 +38,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise CliInputError([f"FILE {safe(path)!r}: cannot read it ({exc.strerror})"]) from None
     if size > MAX_IMPORT_BYTES:
         raise CliInputError([f"FILE {safe(path)!r}: {size:,} bytes; at most {MAX_IMPORT_BYTES:,}"])
-    store = open_store(args.store)
+    store = open_store(args.store, create=True)
     report = store.import_file(path)  # SiteValidationError lists every problem; nothing written
     if args.json:
         print_json({"ok": True, "created": report.created, "updated": report.updated,

@@ -264,6 +264,15 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file ``url`` names when it does not exist yet (opening the store would create
+    it, with its folders), else None: a command that only reads says so instead."""
+    if url_problem(url) is not None:
+        return None
+    path = _sqlite_file_path(url)
+    return path if path is not None and not path.exists() else None
+
+
 def default_url() -> str:
     """``$HASHPIVOT_DB_URL`` if set, else the SQLite file in the user's data folder."""
     env = os.environ.get(ENV_VAR, "").strip()

@@ -200,3 +200,18 @@ def test_plan_lists_every_problem_at_once(env, capsys) -> None:  # noqa: ANN001
     code, out, err = run_cli(capsys, "plan", "sites.csv", "--site", "nope", "--scenario", "nosuch")
     assert code == 1 and "2 problems" in err
     assert "--site 'nope'" in err and "--scenario 'nosuch'" in err
+
+
+def test_reading_commands_refuse_a_missing_store_file(env, capsys, tmp_path) -> None:  # noqa: ANN001
+    # A mistyped path made an empty database (and its folders) and reported "0 sites".
+    url = f"sqlite:///{tmp_path / 'typo' / 'nope.db'}"
+    for command in (("sites", "list"), ("scenarios", "list"), ("value", "--store", url)):
+        args = (*command, "--store", url) if command[0] != "value" else command
+        code, out, err = run_cli(capsys, *args)
+        assert code == 1 and "no database at" in err, (command, err)
+    assert not (tmp_path / "typo").exists()
+    # Importing makes the store it names.
+    code, out, err = run_cli(capsys, "sites", "import", "sites.csv", "--store", url)
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "sites", "list", "--store", url)
+    assert code == 0 and "corz-muskogee" in out
