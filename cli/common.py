@@ -22,6 +22,7 @@ INVALID_INPUT = 1
 USAGE = 2
 INTERNAL = 3
 
+MAX_SEED = 2**63 - 1  # numpy's seeding takes any whole number >= 0; this keeps it one int64
 MAX_SCENARIO_FILE_BYTES = 1_000_000  # a scenario is a few kB of JSON
 MAX_SITES_FILE_BYTES = 50_000_000  # far above any real inventory (28 sites are ~15 kB of CSV)
 DEFAULT_STORE = "(default)"  # --store with no URL: HASHPIVOT_DB_URL or the user's SQLite file

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from cli.common import (
+    MAX_SEED,
     OK,
     CliInputError,
     Progress,
@@ -233,8 +234,8 @@ def run(args: argparse.Namespace) -> int:
     problems = []
     if not 1 <= args.paths <= MAX_PATHS:
         problems.append(f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}")
-    if args.seed < 0:
-        problems.append(f"--seed {args.seed}: allowed a whole number >= 0")
+    if not 0 <= args.seed <= MAX_SEED:  # the bound hashpivot value's --seed has
+        problems.append(f"--seed {args.seed}: allowed a whole number from 0 to {MAX_SEED:,}")
     sites = collecting(problems, lambda: read_sites(args))
     if sites is not None and args.start_rows and len(sites) != 1:
         problems.append("--start-rows: give one site (--site ID)")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from cli.common import (
     INVALID_INPUT,
+    MAX_SEED,
     OK,
     CliInputError,
     Progress,
@@ -37,7 +38,6 @@ from cli.common import (
 )
 
 OUT_FORMATS = (".xlsx", ".pdf")
-MAX_SEED = 2**63 - 1  # numpy's seeding takes any whole number >= 0; this keeps it one int64
 
 
 def _whole(option: str, low: int, high: int | None = None):  # noqa: ANN202 - an argparse type

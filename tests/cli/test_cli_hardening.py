@@ -215,3 +215,9 @@ def test_reading_commands_refuse_a_missing_store_file(env, capsys, tmp_path) -> 
     assert code == 0, err
     code, out, err = run_cli(capsys, "sites", "list", "--store", url)
     assert code == 0 and "corz-muskogee" in out
+
+
+def test_risk_bounds_the_seed_as_value_does(env, capsys) -> None:  # noqa: ANN001
+    huge = str(2**80)
+    code, out, err = run_cli(capsys, "risk", "sites.csv", "--paths", "16", "--seed", huge)
+    assert code == 1 and f"--seed {huge}: allowed a whole number from 0 to" in err
