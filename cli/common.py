@@ -42,12 +42,23 @@ class UsageError(Exception):
 
 def collecting(problems: list[str], read: Callable[[], T]) -> T | None:
     """``read()``, or None with its input problems added to ``problems``: a command reads all
-    its inputs, then raises every problem at once (``raise CliInputError(problems)``)."""
+    its inputs, the last through :func:`with_problems`, which raises every problem at once."""
     try:
         return read()
     except CliInputError as exc:
         problems.extend(exc.problems)
         return None
+
+
+def with_problems(problems: list[str], read: Callable[[], T]) -> T:
+    """``read()``, its input problems listed together with ``problems`` (raised when any)."""
+    try:
+        got = read()
+    except CliInputError as exc:
+        raise CliInputError([*exc.problems, *problems]) from None
+    if problems:
+        raise CliInputError(problems)
+    return got
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -48,19 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _problems(exc: BaseException) -> list[str]:
-    """Every problem an input error carries, one line each (a site file's rows and columns),
-    credentials masked (a library's message may quote a URL or address the user gave)."""
-    from sites.errors import SiteValidationError
+def _shown(text: object) -> str:
+    """Text for the terminal (``safe``) with any credential masked: a library's message may
+    quote a URL or address the user gave."""
     from sites.redact import mask_credentials
 
-    if isinstance(exc, CliInputError):
-        problems = exc.problems
-    elif isinstance(exc, SiteValidationError):
-        problems = [safe(p) for p in exc.problems]
-    else:
-        problems = [safe(exc)]
-    return [mask_credentials(p) for p in problems]
+    return mask_credentials(safe(text))
+
+
+def _problems(exc: BaseException) -> list[str]:
+    """Every problem an input error carries, one line each (a site file's rows and columns),
+    credentials masked."""
+    from sites.errors import SiteValidationError
+
+    if isinstance(exc, CliInputError | SiteValidationError):
+        return [_shown(p) for p in exc.problems]
+    return [_shown(exc)]
 
 
 def _stdout_closed() -> int:
@@ -105,9 +108,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _stdout_closed()
     except UsageError as exc:
-        from sites.redact import mask_credentials
-
-        print(f"hashpivot {name}: {mask_credentials(safe(exc))}", file=sys.stderr)
+        print(f"hashpivot {name}: {_shown(exc)}", file=sys.stderr)
         return USAGE
     except (CliInputError, SitesError, ValuationError, ModelsError, ReportError, ValueError,
             OSError) as exc:  # fmt: skip
@@ -123,10 +124,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"hashpivot {name}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so in one line, no traceback
-        from sites.redact import mask_credentials
-
-        print(f"hashpivot {name}: internal error ({type(exc).__name__}): "
-              f"{mask_credentials(safe(exc))}", file=sys.stderr)  # fmt: skip
+        print(f"hashpivot {name}: internal error ({type(exc).__name__}): {_shown(exc)}",
+              file=sys.stderr)  # fmt: skip
         return INTERNAL
 
 

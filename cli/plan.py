@@ -30,6 +30,7 @@ from cli.common import (
     read_sites,
     resolve_scenario,
     safe,
+    with_problems,
 )
 
 MAX_AMOUNT_USD = 1e13  # far above any company's capex budget ($10 trillion)
@@ -212,10 +213,8 @@ def run(args: argparse.Namespace) -> int:
 
     problems: list[str] = []  # every input problem at once: the sites and the scenario
     sites = collecting(problems, lambda: read_sites(args))
-    resolved = collecting(problems, lambda: resolve_scenario(args.scenario, args.store))
-    if problems or sites is None or resolved is None:
-        raise CliInputError(problems)
-    scenario, name = resolved
+    scenario, name = with_problems(problems, lambda: resolve_scenario(args.scenario, args.store))
+    assert sites is not None  # with_problems raised otherwise
     progress = Progress("Valuing starts", args.progress)
     result, table, problems = make_plan(
         sites, scenario, budget_per_year=args.budget_per_year, budget_total=args.budget_total,

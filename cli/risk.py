@@ -32,6 +32,7 @@ from cli.common import (
     read_scenario_file,
     read_sites,
     safe,
+    with_problems,
 )
 
 T = TypeVar("T")
@@ -151,17 +152,6 @@ def wait_problems(n_paths: int, n_sites: int, *, paths_flag: str) -> list[str]:
     if not 2 <= n_paths <= WAIT_MAX_PATHS:
         problems.append(f"{paths_flag} {n_paths}: with --wait allowed 2 to {WAIT_MAX_PATHS:,}")
     return problems
-
-
-def with_problems(problems: list[str], read: Callable[[], T]) -> T:
-    """``read()``, its input problems listed together with ``problems`` (raised when any)."""
-    try:
-        got = read()
-    except CliInputError as exc:
-        raise CliInputError([*exc.problems, *problems]) from None
-    if problems:
-        raise CliInputError(problems)
-    return got
 
 
 def wait_option(site, named, *, n_paths: int, seed: int, progress: Progress):  # noqa: ANN001, ANN201

@@ -35,6 +35,7 @@ from cli.common import (
     read_sites,
     resolve_scenario,
     safe,
+    with_problems,
 )
 
 OUT_FORMATS = (".xlsx", ".pdf")
@@ -231,7 +232,6 @@ def run(args: argparse.Namespace) -> int:
         wait_payload,
         wait_problems,
         wait_text,
-        with_problems,
     )
     from reports import build_pack, write_pack
     from reports.sections import plan_sections, risk_sections, wait_sections
