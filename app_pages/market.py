@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import loaders
-from app_support.kept import keep, kept
+from app_support.kept import kept_value
 from app_support.market_view import lease_and_other_deals, market_rows, offer_scenario
 from app_support.safe_text import md_escape, safe_message
 from app_support.site_view import conversion_return
@@ -156,11 +156,9 @@ offer = st.number_input(
     "Your offer: year-one rent (USD per kW-month)",
     min_value=1.0,
     max_value=1_000.0,
-    value=kept("market_offer", float(scenario.lease_rate_usd_per_kw_month)),
-    on_change=keep("market_offer"),
     step=5.0,
     help="The year-one rent you are offered or plan to ask, USD per kW of critical IT per month.",
-    key="market_offer",
+    **kept_value("market_offer", float(scenario.lease_rate_usd_per_kw_month)),
 )
 comparable = deals[deals["comparable"]].copy()
 rates = comparable["implied_year1_rate_usd_per_kw_month"]

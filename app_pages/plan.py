@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import assumptions, loaders
-from app_support.kept import keep, kept
+from app_support.kept import kept_value
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
 from valuation.conversion_plan import plan_portfolio
@@ -45,21 +45,21 @@ st.caption(
 c1, c2, c3, c4 = st.columns(4)
 budget_year_musd = c1.number_input(
     "Equity budget per year (USD M)", min_value=0.0, max_value=1e6, step=100.0,
-    value=kept("plan_budget_year", None), key="plan_budget_year", on_change=keep("plan_budget_year"),
+    **kept_value("plan_budget_year", None),
     help="What the company can fund from equity each year.",
 )  # fmt: skip
 budget_total_musd = c2.number_input(
     "Equity budget in total (USD M)", min_value=0.0, max_value=1e7, step=500.0,
-    value=kept("plan_budget_total", None), key="plan_budget_total",
-    on_change=keep("plan_budget_total"), help="What the company can fund from equity over the plan.",
+    **kept_value("plan_budget_total", None),
+    help="What the company can fund from equity over the plan.",
 )  # fmt: skip
 mw_cap = c3.number_input(
     "Critical IT MW tenants take a year", min_value=0.0, max_value=1e5, step=50.0,
-    value=kept("plan_mw_cap", None), key="plan_mw_cap", on_change=keep("plan_mw_cap"), help="The MW of leases that can start each plan year.",
+    **kept_value("plan_mw_cap", None),
+    help="The MW of leases that can start each plan year.",
 )  # fmt: skip
 ltc = c4.slider(
-    "Loan-to-cost", 0.0, 0.95, kept("plan_ltc", DEFAULT_LOAN_TO_COST), 0.05, key="plan_ltc",
-    on_change=keep("plan_ltc"),
+    "Loan-to-cost", 0.0, 0.95, step=0.05, **kept_value("plan_ltc", DEFAULT_LOAN_TO_COST),
     help="Project debt share of capex (80%: Galaxy Helios' project loan, Aug 2025).",
 )  # fmt: skip
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS
-from app_support.kept import keep, kept, kept_index, set_kept
+from app_support.kept import keep, kept_index, kept_value, set_kept
 from app_support.safe_text import safe_message
 from reports.sections import WAIT_LABELS, wait_decision_note
 from valuation import formatting as fmt
@@ -62,10 +62,9 @@ choices = [f"Preset: {k}" for k in PRESETS] + [SESSION_CHOICE] + [f"Saved: {n}" 
 left, mid, right = st.columns([3, 1, 1])
 choice = left.selectbox("Scenario", choices, index=kept_index("risk_scenario", choices, 1),
                         key="risk_scenario", on_change=keep("risk_scenario"))  # fmt: skip
-n_paths = int(mid.number_input("Paths", 100, 100_000, kept("risk_paths", INTERACTIVE_PATHS), 500,
-                               key="risk_paths", on_change=keep("risk_paths")))  # fmt: skip
-seed = int(right.number_input("Seed", 0, 2**31 - 1, kept("risk_seed", 0), 1, key="risk_seed",
-                              on_change=keep("risk_seed")))  # fmt: skip
+n_paths = int(mid.number_input("Paths", 100, 100_000, step=500,
+                               **kept_value("risk_paths", INTERACTIVE_PATHS)))  # fmt: skip
+seed = int(right.number_input("Seed", 0, 2**31 - 1, step=1, **kept_value("risk_seed", 0)))
 # The session's assumptions, the same controls as every page: the presets are built on them.
 session_scenario = assumptions.sidebar(site=site)
 try:

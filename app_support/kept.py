@@ -4,7 +4,7 @@ Streamlit forgets a widget's value when a run does not draw it (the reader is on
 so a budget typed on the plan page came back empty after a look at the portfolio. Such a
 control keeps its value under a key of its own, which Streamlit does not clear: the widget
 starts from it (``value=kept(key, default)``) and saves to it on every change
-(``on_change=keep(key)``). The widget keeps its own key, so its identity does not change."""
+(``on_change=keep(key)``); ``kept_value`` gives a number input or slider all three. The widget keeps its own key, so its identity does not change."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ _PREFIX = "kept:"
 def kept(key: str, default: T) -> T:
     """The value the control ``key`` last had this session, else ``default``."""
     return st.session_state.get(_PREFIX + key, default)
+
+
+def kept_value(key: str, default: Any) -> dict[str, Any]:
+    """The keyword arguments of a number input or slider whose value is kept: its ``key``, the
+    ``value`` it starts from and the ``on_change`` that saves it (``st.slider(label, lo, hi,
+    **kept_value("plan_ltc", 0.8))``)."""
+    return {"key": key, "value": kept(key, default), "on_change": keep(key)}
 
 
 def kept_choices(key: str, options: Sequence[Any], default: Sequence[Any] = ()) -> list[Any]:

@@ -89,15 +89,15 @@ def pack_sections(scenario: Scenario) -> tuple[list[Any], list[Any], list[Any], 
     wanted = scenario_key(scenario)
     left_out: list[str] = []
 
-    def kept(key: str) -> Any:
+    def made_here(key: str) -> Any:  # the result kept under ``key`` if made under ``scenario``
         result = st.session_state.get(key)
         if result is not None and made_under.get(key) != wanted:
             left_out.append(key)
             return None
         return result
 
-    risk, plan = kept(LAST_RISK_KEY), kept(LAST_PLAN_KEY)
-    wait: WaitRun | None = kept(LAST_WAIT_KEY)
+    risk, plan = made_here(LAST_RISK_KEY), made_here(LAST_PLAN_KEY)
+    wait: WaitRun | None = made_here(LAST_WAIT_KEY)
     waits = [] if wait is None else wait_sections(wait.site_id, wait.report, seed=wait.seed,
                                                   scenario_name=wait.scenario_name)  # fmt: skip
     titles = {LAST_RISK_KEY: "the Monte Carlo run", LAST_WAIT_KEY: "the option to wait",

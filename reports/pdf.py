@@ -310,7 +310,7 @@ def _header_text(column: str, width: int) -> str:
     unit = ""
     if words[-1] in ("usd", "share") and len(words) > 1:
         unit, words = f" ({'USD' if words[-1] == 'usd' else 'share'})", words[:-1]
-    text = " ".join({"mw": "MW", "it": "IT", "npv": "NPV", "id": "id"}.get(w, w) for w in words)
+    text = " ".join({"mw": "MW", "it": "IT", "npv": "NPV"}.get(w, w) for w in words)
     return "\n".join(textwrap.wrap(text[:1].upper() + text[1:] + unit, width=width)) or column
 
 
