@@ -85,7 +85,6 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
     except Exception as exc:  # a site the valuation refuses: say why, never a traceback
         st.error(f"This site could not be valued with these assumptions: {safe_message(exc)}")
         st.stop()
-    model = _model(site, scenario, decision.retrofit)
 
     # --- Recommendation ---------------------------------------------------------------------------
     best = decision.best_strategy
@@ -199,16 +198,16 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
         [
             {"Break-even": "Lease rate",
              "Paths worth the same at": fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
-             "Today": fmt.rate_usd_per_kw_month(round(model.lease_rate_usd_per_kw_month, 2))},
+             "Today": fmt.rate_usd_per_kw_month(round(be.lease_rate_today_usd_per_kw_month, 2))},
             {"Break-even": "Hashprice",
              "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
              "Today": fmt.hashprice(be.hashprice_today_usd_per_ph_day)},
             {"Break-even": "Bitcoin price",
              "Paths worth the same at": fmt.usd_exact(be.btc_price_usd),
-             "Today": fmt.usd_exact(scenario.market.btc_price_usd)},
+             "Today": fmt.usd_exact(be.btc_price_today_usd)},
             {"Break-even": "Retrofit capex per critical MW (the most converting can bear)",
              "Paths worth the same at": fmt.usd_per_mw(be.max_capex_usd_per_mw),
-             "Today": fmt.usd_per_mw(model.capex_usd_per_critical_mw)},
+             "Today": fmt.usd_per_mw(be.capex_today_usd_per_mw)},
         ],
         hide_index=True,
         border="horizontal",

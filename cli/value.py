@@ -164,11 +164,9 @@ def site_json(result) -> dict:  # noqa: ANN001 - reports.SiteResult
         "return_on_converting_per_year": value,
         "return_on_converting_basis": basis,
         "strategies": {k: {"label": r.label, **asdict(r.summary)} for k, r in d.strategies.items()},
-        # the break-evens alone; today's hashprice beside them is a figure of its own
-        "breakevens": {
-            k: v for k, v in asdict(d.breakevens).items() if k != "hashprice_today_usd_per_ph_day"
-        },
-        "hashprice_today_usd_per_ph_day": d.breakevens.hashprice_today_usd_per_ph_day,
+        # the break-evens alone, and today's value of each one's assumption under the same key
+        "breakevens": d.breakevens.values,
+        "today": d.breakevens.today,
         "reasons": [{"text": r.text, "impact_usd": r.impact_usd} for r in d.reasons],
     }
 

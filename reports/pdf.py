@@ -276,23 +276,14 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
                           strict=True):  # fmt: skip
         draw_chart(fig.add_subplot(cell), spec)
 
-    market = d.scenario.market
-    today = {
-        "lease_rate_usd_per_kw_month": fmt.rate_usd_per_kw_month(
-            d.scenario.lease_rate_usd_per_kw_month),
-        "btc_price_usd": fmt.usd_exact(market.btc_price_usd),
-        # the month-0 hashprice the break-even scales, as the site page shows it
-        "hashprice_usd_per_ph_day": fmt.hashprice(d.breakevens.hashprice_today_usd_per_ph_day),
-        "max_capex_usd_per_mw": fmt.usd_per_mw(d.retrofit.capex_per_critical_mw_usd
-                                               if d.scenario.capex_usd_per_critical_mw is None
-                                               else d.scenario.capex_usd_per_critical_mw),
-    }  # fmt: skip
     shown = {
         "lease_rate_usd_per_kw_month": fmt.rate_usd_per_kw_month,
         "hashprice_usd_per_ph_day": fmt.hashprice,
         "btc_price_usd": fmt.usd_exact,
         "max_capex_usd_per_mw": fmt.usd_per_mw,
     }
+    # Today's figures as the valuation used them (the site page's), beside each break-even.
+    today = {field: shown[field](value) for field, value in d.breakevens.today.items()}
     rows = [[label, shown.get(field, fmt.usd)(getattr(d.breakevens, field, None)),
              today.get(field, "")] for field, label, _ in BREAKEVENS]  # fmt: skip
     _table(fig, charts_bottom - 0.02, ["Break-even (converting ties the best path not converting)",

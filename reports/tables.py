@@ -80,16 +80,6 @@ def _return_on_converting(d) -> dict[str, object]:  # noqa: ANN001 - valuation.d
     return {"return_on_converting_per_year": value, "return_on_converting_basis": basis}
 
 
-def breakeven_frame(decision) -> pd.DataFrame:  # noqa: ANN001 - valuation.decision.Decision
-    """The break-evens of one decision: label, value, unit (nan where none in the searched range)."""
-    return pd.DataFrame(
-        [
-            {"breakeven": label, "value": getattr(decision.breakevens, field, None), "unit": unit}
-            for field, label, unit in BREAKEVENS
-        ]
-    )
-
-
 def retrofit_frame(pack: BoardPack) -> pd.DataFrame:
     """Every valued site's retrofit line items, site id and name first (columns as
     ``models.RetrofitEstimate.line_items``: group, item, low/base/high USD, basis, tax class)."""

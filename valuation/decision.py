@@ -99,9 +99,12 @@ class Breakevens:
     * ``max_capex_usd_per_mw``: the highest retrofit capex per critical IT MW at which
       converting still wins.
 
-    ``hashprice_today_usd_per_ph_day`` is not a break-even: the month-0 hashprice the hashprice
-    break-even scales, the "today" to set beside it (the month's, so a little off the market
-    snapshot's instant figure).
+    The ``*_today_*`` fields are not break-evens: each is the value today of the assumption a
+    break-even moves, the figure to set beside it (:attr:`today`), as the valuation used it:
+    the site's achievable lease rate (the scenario's rate moved by the site's readiness), the
+    month-0 hashprice the hashprice break-even scales (the month's, so a little off the market
+    snapshot's instant figure), the snapshot's BTC price and the capex per critical MW the
+    valuation charged (the site's estimate or the scenario's figure, contingency included).
     """
 
     lease_rate_usd_per_kw_month: float
@@ -109,6 +112,24 @@ class Breakevens:
     btc_price_usd: float
     max_capex_usd_per_mw: float
     hashprice_today_usd_per_ph_day: float = math.nan
+    lease_rate_today_usd_per_kw_month: float = math.nan
+    btc_price_today_usd: float = math.nan
+    capex_today_usd_per_mw: float = math.nan
+
+    @property
+    def today(self) -> dict[str, float]:
+        """Today's value beside each break-even, keyed by the break-even's field name."""
+        return {
+            "lease_rate_usd_per_kw_month": self.lease_rate_today_usd_per_kw_month,
+            "hashprice_usd_per_ph_day": self.hashprice_today_usd_per_ph_day,
+            "btc_price_usd": self.btc_price_today_usd,
+            "max_capex_usd_per_mw": self.capex_today_usd_per_mw,
+        }
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The four break-evens alone, keyed by field name (no "today" figure among them)."""
+        return {k: getattr(self, k) for k in self.today}
 
 
 @dataclass(frozen=True)
@@ -646,6 +667,9 @@ def _breakevens(
         btc_price_usd=float(roots["btc"] * s.market.btc_price_usd),
         max_capex_usd_per_mw=float(max_capex),
         hashprice_today_usd_per_ph_day=float(hp0[0]),
+        lease_rate_today_usd_per_kw_month=float(rate),
+        btc_price_today_usd=float(s.market.btc_price_usd),
+        capex_today_usd_per_mw=float(model.capex_usd_per_critical_mw),
     )
 
 

@@ -170,9 +170,13 @@ def test_value_json_keeps_todays_hashprice_out_of_the_break_evens(env, capsys) -
     code, out, err = run_cli(capsys, "value", "sites.csv", "--site", "corz-muskogee", "--json")
     assert code == 0, err
     (site,) = json.loads(out)["sites"]
-    assert set(site["breakevens"]) == {"lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day",
-                                       "btc_price_usd", "max_capex_usd_per_mw"}  # fmt: skip
-    assert site["hashprice_today_usd_per_ph_day"] > 0
+    fields = {"lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day", "btc_price_usd",
+              "max_capex_usd_per_mw"}  # fmt: skip
+    assert set(site["breakevens"]) == fields
+    # today's value of each break-even's assumption, under the same keys
+    assert set(site["today"]) == fields
+    assert site["today"]["lease_rate_usd_per_kw_month"] == 128.0  # the base scenario's rate
+    assert site["today"]["hashprice_usd_per_ph_day"] > 0
 
 
 def test_risk_lists_every_problem_at_once(env, capsys) -> None:  # noqa: ANN001

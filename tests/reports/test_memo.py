@@ -197,3 +197,23 @@ def test_a_conversion_that_never_pays_back_is_said_so_in_the_memo():
     pack = build_pack([site], low, scenario_name="x", made_on=MADE_ON)
     page = PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages[1].extract_text()
     assert "Return on converting none (does not pay back)" in " ".join(page.split())
+
+
+def test_the_memo_sets_the_valuations_lease_and_capex_beside_their_break_evens():
+    # The memo's "Today" showed the scenario's lease rate and the site's base estimate: with
+    # contingency and a readiness-moved rate those are not what the break-evens move from.
+    from valuation import formatting as fmt
+    from valuation.tenant import TenantProspects
+
+    site = next(s for s in load_example_portfolio() if s.id == "riot-corsicana")
+    scenario = dataclasses.replace(
+        Scenario(), contingency=0.1, tenant_prospects=TenantProspects(rate_change_per_point=0.01)
+    )
+    pack = build_pack([site], scenario, scenario_name="x", made_on=MADE_ON)
+    d = pack.results[0].decision
+    page = " ".join(PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages[1].extract_text().split())
+    lease = fmt.rate_usd_per_kw_month(d.breakevens.lease_rate_today_usd_per_kw_month)
+    capex = fmt.usd_per_mw(d.breakevens.capex_today_usd_per_mw)
+    assert lease != fmt.rate_usd_per_kw_month(scenario.lease_rate_usd_per_kw_month)
+    assert capex != fmt.usd_per_mw(d.retrofit.capex_per_critical_mw_usd)
+    assert lease in page and capex in page

@@ -134,6 +134,28 @@ def test_breakevens_close_the_gap(decision):
     assert up.value_of_converting_usd > 0
 
 
+def test_todays_figures_beside_the_break_evens_are_the_ones_the_valuation_used():
+    # Contingency, the high capex case and a readiness-moved rate each take the valuation's
+    # figure away from the scenario's own: "today" is the valuation's, for all four.
+    scenario = replace(SCENARIO, contingency=0.1, capex_scenario="high",
+                       tenant_prospects=TenantProspects(rate_change_per_point=0.01))  # fmt: skip
+    site = _site()
+    d = compare(site, scenario)
+    model = build_site_model(site, scenario, d.retrofit)
+    today = d.breakevens.today
+    assert today["lease_rate_usd_per_kw_month"] == model.lease_rate_usd_per_kw_month
+    assert today["lease_rate_usd_per_kw_month"] != scenario.lease_rate_usd_per_kw_month
+    assert today["max_capex_usd_per_mw"] == model.capex_usd_per_critical_mw
+    # high case with 10% contingency: above the base estimate by more than the contingency
+    assert today["max_capex_usd_per_mw"] > 1.1 * d.retrofit.capex_per_critical_mw_usd
+    assert today["btc_price_usd"] == scenario.market.btc_price_usd
+    assert today["hashprice_usd_per_ph_day"] == model.hashprice.hashprice_usd_per_ph_day[0]
+    assert set(d.breakevens.values) == set(today)
+    assert d.breakevens.values["lease_rate_usd_per_kw_month"] == (
+        d.breakevens.lease_rate_usd_per_kw_month
+    )
+
+
 def test_market_reasons_equal_recomputed_markets():
     # Cheap power: mining stays the best path that does not convert in both markets, so the
     # re-valued decision compares the same two paths as the reason does.
