@@ -9,6 +9,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -38,6 +39,55 @@ class CliInputError(Exception):
 
 class UsageError(Exception):
     """The command was called wrongly (exit code 2), e.g. an output format it cannot write."""
+
+
+@dataclass(frozen=True)
+class BadValue:
+    """An option's value outside what the option allows, kept by argparse (see
+    :func:`listed_if_bad`) so that the command lists it with every other input problem and
+    exits 1, where argparse would stop at the first and exit 2. Shown as the text given."""
+
+    text: str
+    problem: str
+
+    def __str__(self) -> str:
+        return safe(self.text)
+
+
+def listed_if_bad(parse: Callable[[str], T]) -> Callable[[str], T | BadValue]:
+    """An argparse ``type`` from ``parse`` (raising ``ArgumentTypeError`` naming the option and
+    what it allows): a value it refuses becomes a :class:`BadValue` for :func:`bad_values`."""
+
+    def checked(text: str) -> T | BadValue:
+        try:
+            return parse(text)
+        except argparse.ArgumentTypeError as exc:
+            return BadValue(text, str(exc))
+
+    return checked
+
+
+def bad_values(args: argparse.Namespace) -> list[str]:
+    """Every option value of ``args`` outside its bounds, each problem naming the option."""
+    return [v.problem for v in vars(args).values() if isinstance(v, BadValue)]
+
+
+def whole_number(option: str, low: int, high: int) -> Callable[[str], int | BadValue]:
+    """An argparse ``type``: a whole number from ``low`` to ``high`` ("1_000" and "1,000" read
+    as 1000), else a :class:`BadValue` naming the option and what it allows."""
+
+    def parse(text: str) -> int:
+        try:
+            value: int | None = int(text.strip().replace("_", "").replace(",", ""))
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{option} {safe(text)!r}: allowed a whole number from {low:,} to {high:,}"
+            )
+        return value
+
+    return listed_if_bad(parse)
 
 
 def collecting(problems: list[str], read: Callable[[], T]) -> T | None:

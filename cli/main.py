@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import os
 import sys
+import typing
 from collections.abc import Sequence
 
 from cli import plan, risk, scenarios, sites_cmd, value
@@ -34,8 +35,18 @@ COMMANDS = (value, sites_cmd, scenarios, risk, plan)
 CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of standard output went away
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser whose own usage errors ("unrecognized arguments: ...", which quote what
+    was typed) reach the terminal as every other message does: control characters shown as
+    ``?`` and credentials masked. Its subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"{self.prog}: error: {_shown(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hashpivot",
         description="Hashpivot: keep mining, convert to AI hosting, or split a site.",
         epilog="Exit codes: 0 success, 1 invalid input (every problem listed), 2 usage, "

@@ -25,7 +25,9 @@ from cli.common import (
     CliInputError,
     Progress,
     add_site_source,
+    bad_values,
     collecting,
+    listed_if_bad,
     print_json,
     read_sites,
     resolve_scenario,
@@ -42,6 +44,7 @@ _AMOUNT = re.compile(
 
 
 def _amount(option: str, upper: float, unit: str):  # noqa: ANN202 - an argparse type
+    @listed_if_bad
     def parse(text: str) -> float:
         m = _AMOUNT.match(text)
         value = (
@@ -59,6 +62,7 @@ def _amount(option: str, upper: float, unit: str):  # noqa: ANN202 - an argparse
     return parse
 
 
+@listed_if_bad
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -76,8 +80,9 @@ PLAN_OPTIONS = ("budget_per_year", "budget_total", "mw_cap_per_year", "loan_to_c
 
 def add_budget_options(p: argparse.ArgumentParser, *, loan_to_cost_default: float | None) -> None:
     """The plan's budget options (``hashpivot plan`` and ``hashpivot value --plan``), each bound
-    by its type (a bad value is a usage error naming the option): ``--budget-per-year``,
-    ``--budget-total``, ``--mw-cap-per-year``, ``--loan-to-cost``."""
+    by its type (a bad value is an input problem naming the option, listed with the others by
+    ``cli.common.bad_values``): ``--budget-per-year``, ``--budget-total``, ``--mw-cap-per-year``,
+    ``--loan-to-cost``."""
     from valuation.portfolio import DEFAULT_LOAN_TO_COST
 
     p.add_argument("--budget-per-year", type=_amount("--budget-per-year", MAX_AMOUNT_USD, "USD"),
@@ -211,7 +216,7 @@ def plan_inputs(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
-    problems: list[str] = []  # every input problem at once: the sites and the scenario
+    problems = bad_values(args)  # every input problem at once: numbers, sites, scenario
     sites = collecting(problems, lambda: read_sites(args))
     scenario, name = with_problems(problems, lambda: resolve_scenario(args.scenario, args.store))
     assert sites is not None  # with_problems raised otherwise

@@ -26,12 +26,14 @@ from cli.common import (
     CliInputError,
     Progress,
     add_site_source,
+    bad_values,
     collecting,
     open_store,
     print_json,
     read_scenario_file,
     read_sites,
     safe,
+    whole_number,
     with_problems,
 )
 
@@ -48,9 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the probability that converting wins.",
     )
     add_site_source(p)
-    p.add_argument("--paths", type=int, default=2000, metavar="N",
-                   help=f"Monte Carlo paths (1 to {MAX_PATHS:,}; default 2000)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (>= 0)")
+    p.add_argument("--paths", type=whole_number("--paths", 1, MAX_PATHS), default=2000,
+                   metavar="N", help=f"Monte Carlo paths (1 to {MAX_PATHS:,}; default 2000)")  # fmt: skip
+    p.add_argument("--seed", type=whole_number("--seed", 0, MAX_SEED), default=0, metavar="S",
+                   help="random seed (>= 0)")  # fmt: skip
     p.add_argument("--scenario", metavar="PRESET|NAME|FILE", default="base",
                    help="bear, base or bull (the drivers' presets on the base scenario), a "
                    "scenario saved in the store, or a .json file; default: base")  # fmt: skip
@@ -221,15 +224,11 @@ def run(args: argparse.Namespace) -> int:
     from valuation.formatting import usd
 
     # Every problem of the command line at once: the numbers, the sites, the scenario.
-    problems = []
-    if not 1 <= args.paths <= MAX_PATHS:
-        problems.append(f"--paths {args.paths}: allowed 1 to {MAX_PATHS:,}")
-    if not 0 <= args.seed <= MAX_SEED:  # the bound hashpivot value's --seed has
-        problems.append(f"--seed {args.seed}: allowed a whole number from 0 to {MAX_SEED:,}")
+    problems = bad_values(args)
     sites = collecting(problems, lambda: read_sites(args))
     if sites is not None and args.start_rows and len(sites) != 1:
         problems.append("--start-rows: give one site (--site ID)")
-    if sites is not None and args.wait:
+    if sites is not None and args.wait and isinstance(args.paths, int):
         problems += wait_problems(args.paths, len(sites), paths_flag="--paths")
     named = with_problems(problems, lambda: _named_risk(args.scenario, args.store))
     assert sites is not None  # with_problems raised otherwise

@@ -26,41 +26,22 @@ from cli.common import (
     INVALID_INPUT,
     MAX_SEED,
     OK,
+    BadValue,
     CliInputError,
     Progress,
     UsageError,
     add_site_source,
+    bad_values,
     collecting,
     print_json,
     read_sites,
     resolve_scenario,
     safe,
+    whole_number,
     with_problems,
 )
 
 OUT_FORMATS = (".xlsx", ".pdf")
-
-
-def _whole(option: str, low: int, high: int | None = None):  # noqa: ANN202 - an argparse type
-    """A whole number from ``low`` to ``high`` (``high`` None: ``valuation.risk.MAX_PATHS``, read
-    when the option is parsed); otherwise a usage error naming the option and what is allowed."""
-
-    def parse(text: str) -> int:
-        if high is None:
-            from valuation.risk import MAX_PATHS as upper
-        else:
-            upper = high
-        try:
-            value = int(text.strip().replace("_", "").replace(",", ""))
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= upper:
-            raise argparse.ArgumentTypeError(
-                f"{option} {safe(text)!r}: allowed a whole number from {low:,} to {upper:,}"
-            )
-        return value
-
-    return parse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -92,10 +73,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Add the Monte Carlo run of `hashpivot risk` and the plan of `hashpivot plan` (same "
         "options, same numbers) to the pack and to --json, on the sites valued.",
     )
-    extra.add_argument("--risk-paths", type=_whole("--risk-paths", 1), metavar="N",
+    extra.add_argument("--risk-paths", type=whole_number("--risk-paths", 1, MAX_PATHS), metavar="N",
                        help=f"run the Monte Carlo with N paths (1 to {MAX_PATHS:,}); one site "
                        "alone, several on the same paths")  # fmt: skip
-    extra.add_argument("--seed", type=_whole("--seed", 0, MAX_SEED), metavar="S",
+    extra.add_argument("--seed", type=whole_number("--seed", 0, MAX_SEED), metavar="S",
                        help="the Monte Carlo's random seed (with --risk-paths; default 0)")  # fmt: skip
     extra.add_argument("--wait", action="store_true",
                        help="with --risk-paths and one site: the option to wait on the same "
@@ -136,7 +117,7 @@ def _check_outputs(paths: list[str]) -> list[Path]:
         path = Path(raw)
         problem = _out_problem(raw, path)
         if problem is None and path.suffix.lower() not in OUT_FORMATS:
-            raise UsageError(f"--out {safe(raw)!r}: the board pack is written as .xlsx or .pdf")
+            problem = f"--out {safe(raw)!r}: allowed a .xlsx workbook or a .pdf memo"
         if problem is not None:
             problems.append(problem)
         out.append(path)
@@ -185,7 +166,10 @@ def _check_extras(args: argparse.Namespace) -> None:
             value = getattr(args, name)
             if value is not None:
                 flag = "--" + name.replace("_", "-")
-                shown = f"{value:,.0f}" if value >= 1 else f"{value:g}"
+                if isinstance(value, BadValue):
+                    shown = str(value)
+                else:
+                    shown = f"{value:,.0f}" if value >= 1 else f"{value:g}"
                 raise UsageError(f"{flag} {shown}: allowed only with --plan (a plan option)")
 
 
@@ -237,11 +221,12 @@ def run(args: argparse.Namespace) -> int:
     from valuation.saved_scenario import scenario_changes
 
     _check_extras(args)
-    # Every input problem at once: the outputs, the sites, --wait's limits, the scenario.
-    problems: list[str] = []
+    # Every input problem at once: the numbers, the outputs, the sites, --wait's limits, the
+    # scenario.
+    problems = bad_values(args)
     outputs = collecting(problems, lambda: _check_outputs(args.out))
     sites = collecting(problems, lambda: read_sites(args))
-    if args.wait and sites is not None:
+    if args.wait and sites is not None and isinstance(args.risk_paths, int):
         problems += wait_problems(args.risk_paths, len(sites), paths_flag="--risk-paths")
     scenario, name, named = with_problems(problems, lambda: _scenario(args))
     assert outputs is not None and sites is not None  # with_problems raised otherwise

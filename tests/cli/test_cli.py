@@ -103,7 +103,6 @@ def test_a_bad_file_exits_1_naming_every_row_and_field(env, capsys, three_sites)
         [],  # no command
         ["value"],  # neither SITES nor --store
         ["value", "sites.csv", "--store", "sqlite://"],  # both
-        ["value", "sites.csv", "--out", "pack.docx"],  # a format the pack is not written in
         ["value", "sites.csv", "--no-such-option"],
         ["scenarios"],
         ["frobnicate"],

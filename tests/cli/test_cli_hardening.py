@@ -145,9 +145,11 @@ def test_a_closed_pipe_while_an_error_is_printed_ends_quietly_too(env) -> None: 
     assert "Traceback" not in err and "secret" not in err
 
 
-def test_a_usage_message_masks_a_password(env, capsys) -> None:  # noqa: ANN001
+def test_an_input_message_masks_a_password(env, capsys) -> None:  # noqa: ANN001
     code, out, err = run_cli(capsys, "value", "sites.csv", "--out", "u:secretpw@x.txt")
-    assert code == 2 and "secretpw" not in out + err and "u:***@x.txt" in err
+    assert code == 1 and "secretpw" not in out + err and "u:***@x.txt" in err
+    code, out, err = run_cli(capsys, "value", "sites.csv", "--bogus", "postgresql://u:secretpw@db/x")
+    assert code == 2 and "secretpw" not in out + err  # argparse's own usage message
 
 
 def test_the_valuations_own_error_on_a_cluster_is_not_blamed_on_the_scheduler() -> None:
@@ -185,7 +187,7 @@ def test_risk_lists_every_problem_at_once(env, capsys) -> None:  # noqa: ANN001
                              "--seed", "-1", "--scenario", "nosuch")  # fmt: skip
     assert code == 1
     assert "4 problems" in err
-    for named in ("--paths 0", "--seed -1", "--site 'nope'", "--scenario 'nosuch'"):
+    for named in ("--paths '0'", "--seed '-1'", "--site 'nope'", "--scenario 'nosuch'"):
         assert named in err, named
 
 
@@ -224,4 +226,4 @@ def test_reading_commands_refuse_a_missing_store_file(env, capsys, tmp_path) -> 
 def test_risk_bounds_the_seed_as_value_does(env, capsys) -> None:  # noqa: ANN001
     huge = str(2**80)
     code, out, err = run_cli(capsys, "risk", "sites.csv", "--paths", "16", "--seed", huge)
-    assert code == 1 and f"--seed {huge}: allowed a whole number from 0 to" in err
+    assert code == 1 and f"--seed '{huge}': allowed a whole number from 0 to" in err

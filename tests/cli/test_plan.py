@@ -72,9 +72,9 @@ def test_text_shows_timeline_funding_and_shadow_price(env, capsys, table) -> Non
         (["--loan-to-cost", "1.2"], "--loan-to-cost '1.2': allowed a share in [0, 1)"),
     ],
 )
-def test_bad_amounts_are_usage_errors_naming_the_option(env, capsys, argv, needle) -> None:
+def test_bad_amounts_are_input_errors_naming_the_option(env, capsys, argv, needle) -> None:
     code, out, err = run_cli(capsys, "plan", "sites.csv", *argv)
-    assert code == 2 and out == ""
+    assert code == 1 and out == ""
     assert needle in err
 
 

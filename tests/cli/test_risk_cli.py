@@ -86,8 +86,8 @@ def test_portfolio_json(env, capsys) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--paths", "0"], "--paths 0"),
-        (["--seed", "-3"], "--seed -3"),
+        (["--paths", "0"], "--paths '0'"),
+        (["--seed", "-3"], "--seed '-3'"),
         (["--scenario", "nope"], "--scenario 'nope'"),
         (["--start-rows"], "--start-rows"),
         (["--wait"], "--wait: give one site"),

@@ -167,19 +167,50 @@ def test_progress_lines_name_each_stage(env, capsys) -> None:  # noqa: ANN001
         (["--risk-paths", "many"], "--risk-paths 'many'"),
         (["--risk-paths", "8", "--seed", "-1"], "--seed '-1': allowed a whole number from 0"),
         (["--risk-paths", "8", "--seed", "1.5"], "--seed '1.5'"),
-        (["--seed", "4"], "--seed 4: allowed only with --risk-paths"),
-        (["--budget-total", "3B"], "--budget-total 3,000,000,000: allowed only with --plan"),
-        (["--loan-to-cost", "0.5"], "--loan-to-cost 0.5: allowed only with --plan"),
         (["--plan", "--loan-to-cost", "1.5"], "--loan-to-cost '1.5': allowed a share in [0, 1)"),
         (["--plan", "--budget-per-year", "-5"], "--budget-per-year '-5'"),
         (["--plan", "--mw-cap-per-year", "2e6"], "--mw-cap-per-year '2e6'"),
     ],
 )
-def test_bad_values_exit_2_naming_the_option(env, capsys, argv, needle) -> None:  # noqa: ANN001
+def test_bad_values_exit_1_naming_the_option(env, capsys, argv, needle) -> None:  # noqa: ANN001
+    # A value out of its option's bounds is invalid input (exit 1), as in hashpivot risk.
+    code, out, err = run_cli(capsys, "value", "sites.csv", *argv, "--out", "never.xlsx")
+    assert code == 1
+    assert needle in err and not out
+    assert not (env / "never.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--seed", "4"], "--seed 4: allowed only with --risk-paths"),
+        (["--seed", "-4"], "--seed -4: allowed only with --risk-paths"),
+        (["--budget-total", "3B"], "--budget-total 3,000,000,000: allowed only with --plan"),
+        (["--budget-total", "lots"], "--budget-total lots: allowed only with --plan"),
+        (["--loan-to-cost", "0.5"], "--loan-to-cost 0.5: allowed only with --plan"),
+    ],
+)
+def test_an_option_without_its_mode_is_a_usage_error(env, capsys, argv, needle) -> None:  # noqa: ANN001
     code, out, err = run_cli(capsys, "value", "sites.csv", *argv, "--out", "never.xlsx")
     assert code == 2
     assert needle in err and not out
     assert not (env / "never.xlsx").exists()
+
+
+def test_every_bad_value_is_listed_at_once(env, capsys) -> None:  # noqa: ANN001
+    # argparse stopped at the first bad value; value, plan and risk now list them all.
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--risk-paths", "0", "--seed", "x",
+                           "--plan", "--loan-to-cost", "2", "--out", "pack.docx")  # fmt: skip
+    assert code == 1
+    for named in ("--risk-paths '0'", "--seed 'x'", "--loan-to-cost '2'", "--out 'pack.docx'"):
+        assert named in err, named
+    code, _, err = run_cli(capsys, "plan", "sites.csv", "--budget-total", "-1",
+                           "--mw-cap-per-year", "many", "--scenario", "nosuch")  # fmt: skip
+    assert code == 1
+    for named in ("--budget-total '-1'", "--mw-cap-per-year 'many'", "'nosuch'"):
+        assert named in err, named
+    code, _, err = run_cli(capsys, "risk", "sites.csv", "--paths", "1.5", "--seed", "-2")
+    assert code == 1 and "--paths '1.5'" in err and "--seed '-2'" in err
 
 
 def test_risk_paths_bound_is_the_risk_modules() -> None:
