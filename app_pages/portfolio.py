@@ -19,6 +19,7 @@ from app_support.portfolio_view import (
     STATES_DATA,
     UNKNOWN,
     OutlineDeck,
+    fit_view,
     flips,
     flips_sentence,
     map_points,
@@ -255,7 +256,8 @@ def _what_if() -> None:
         # No basemap: a bundled outline of the states instead, so the map works offline.
         # map_style is deliberately left out (passing None makes Streamlit fetch a CARTO style).
         map_provider=None,
-        initial_view_state=pdk.ViewState(latitude=38.0, longitude=-96.0, zoom=3.0),
+        # Every site shown, at the narrowest width the page draws the map (fit_view).
+        initial_view_state=fit_view(points["map_longitude"], points["map_latitude"]),
         # A TEXT tooltip, not an HTML template: deck.gl sets it as the tooltip's text, so a site
         # name holding markup is shown as written.
         tooltip={

@@ -77,6 +77,58 @@ def map_points(table: pd.DataFrame) -> pd.DataFrame:
     return points.sort_values("radius_m", ascending=False, kind="stable").reset_index(drop=True)
 
 
+# The view fits the sites into the narrowest map the page draws: the main column of an 800 px
+# window with the sidebar open (468 px, measured in headless Chromium on 2026-11-30) by the
+# map's 480 px height, with a tenth of each side left around the sites for their circles.
+MAP_FIT_WIDTH_PX = 460
+MAP_HEIGHT_PX = 480
+MAP_MARGIN = 0.1
+WORLD_PX_AT_ZOOM_0 = 512  # deck.gl's Web Mercator world: 512 px square at zoom 0
+# Zoom bounds: 1 a continent and more (a site far outside the lower 48); 6 a state (one site, or
+# sites together), not a street.
+MIN_ZOOM, MAX_ZOOM = 1.0, 6.0
+LOWER_48 = ((-124.8, -66.9), (24.5, 49.4))  # longitude and latitude extents, degrees
+
+
+def _mercator_y(lat_deg: np.ndarray) -> np.ndarray:
+    """Web Mercator's y of a latitude, in radians of the world's 2 pi height."""
+    return np.log(np.tan(np.pi / 4 + np.radians(lat_deg) / 2))
+
+
+def fit_view(
+    lon_deg: object,
+    lat_deg: object,
+    *,
+    width_px: float = MAP_FIT_WIDTH_PX,
+    height_px: float = MAP_HEIGHT_PX,
+) -> pdk.ViewState:
+    """The map's view showing every point: centred on their extent in Web Mercator, at the
+    highest zoom at which that extent, with :data:`MAP_MARGIN` of each side around it, fits
+    ``width_px`` by ``height_px`` (a world ``512 * 2**zoom`` px wide spans 360 degrees of
+    longitude and 2 pi of Mercator y), bounded to [:data:`MIN_ZOOM`, :data:`MAX_ZOOM`]. No
+    points: the lower 48 states."""
+    lon = np.asarray(lon_deg, dtype=float).ravel()
+    lat = np.asarray(lat_deg, dtype=float).ravel()
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    if not keep.any():
+        lon, lat = np.asarray(LOWER_48[0]), np.asarray(LOWER_48[1])
+    else:
+        lon, lat = lon[keep], lat[keep]
+    y = _mercator_y(np.clip(lat, -85.0, 85.0))
+    usable = 1.0 - 2.0 * MAP_MARGIN
+    span_lon = max(float(np.ptp(lon)), 1e-9)
+    span_y = max(float(np.ptp(y)), 1e-9)
+    zoom_lon = math.log2(width_px * usable * 360.0 / (span_lon * WORLD_PX_AT_ZOOM_0))
+    zoom_y = math.log2(height_px * usable * 2.0 * math.pi / (span_y * WORLD_PX_AT_ZOOM_0))
+    zoom = min(max(min(zoom_lon, zoom_y), MIN_ZOOM), MAX_ZOOM)
+    mid_y = (float(y.min()) + float(y.max())) / 2.0
+    return pdk.ViewState(
+        longitude=(float(lon.min()) + float(lon.max())) / 2.0,
+        latitude=math.degrees(2.0 * math.atan(math.exp(mid_y)) - math.pi / 2.0),
+        zoom=round(zoom, 3),
+    )
+
+
 def flips(base: pd.DataFrame, what_if: pd.DataFrame) -> pd.DataFrame:
     """Sites whose recommended path differs between two valuations of the same sites: site_id,
     label, base_path, new_path (strategy keys), in ``what_if``'s order. Sites either valuation

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app_support.portfolio_view import (
     MAP_LAYER_ID,
     SHARED_SPACING_DEG,
+    fit_view,
     flips,
     flips_sentence,
     map_points,
@@ -112,3 +117,44 @@ def test_the_outline_deck_is_the_deck_with_the_outlines_inline():
     assert spliced == inline
     assert len(spliced["layers"][0]["data"]["features"]) == 51  # the 50 states and DC
     assert json.loads(deck(OutlineDeck, [{"a": 1}]).to_json())["layers"][0]["data"] == [{"a": 1}]
+
+
+def test_fit_view_by_hand():
+    # Sites from west Texas to Pennsylvania (-103 to -75 E, 26 to 47 N) in a 460 x 480 px map,
+    # 10% margin each side: longitude gives log2(368 * 360 / (28 * 512)) = 3.2081; Mercator y
+    # spans ln tan(68.5 deg) - ln tan(58 deg) = 0.46139, giving log2(384 * 2 pi / (0.46139 *
+    # 512)) = 3.3516; the smaller wins. Centre: -89 E and the latitude of the middle Mercator y.
+    view = fit_view([-103.0, -75.0, -90.0], [26.0, 47.0, 30.0])
+    assert view.zoom == pytest.approx(3.208, abs=1e-3)
+    assert view.longitude == pytest.approx(-89.0)
+    mid = (math.log(math.tan(math.radians(68.5))) + math.log(math.tan(math.radians(58.0)))) / 2
+    assert view.latitude == pytest.approx(math.degrees(2 * math.atan(math.exp(mid)) - math.pi / 2))
+    assert 36.0 < view.latitude < 37.5  # north of the plain midpoint 36.5 N, as Mercator is
+
+
+def test_fit_view_bounds_and_defaults():
+    assert fit_view([-97.0], [31.0]).zoom == 6.0  # one site: a state, not a street
+    assert fit_view([-97.0, -97.0], [31.0, 31.0]).zoom == 6.0
+    assert fit_view([-170.0, 170.0], [-60.0, 70.0]).zoom == 1.0  # the world: the lowest zoom
+    empty = fit_view([], [])  # no site to show: the lower 48 states
+    assert empty.longitude == pytest.approx((-124.8 - 66.9) / 2)
+    assert fit_view([float("nan"), -97.0], [31.0, float("nan")]).zoom == empty.zoom
+
+
+@given(
+    st.lists(st.tuples(st.floats(-125.0, -67.0), st.floats(24.5, 49.5)), min_size=2, max_size=30)
+)
+def test_every_site_is_inside_the_fitted_map(points):
+    # Project each point with the view (Web Mercator, 512 * 2**zoom px for the world): all fall
+    # inside the 460 x 480 px map the fit is made for.
+    lon, lat = (np.array(v) for v in zip(*points, strict=True))
+    view = fit_view(lon, lat)
+    world = 512 * 2**view.zoom
+
+    def y(deg):
+        return np.log(np.tan(np.pi / 4 + np.radians(deg) / 2))
+
+    x_px = (lon - view.longitude) / 360.0 * world
+    y_px = (y(lat) - y(view.latitude)) / (2 * np.pi) * world
+    assert np.all(np.abs(x_px) <= 230.0 + 1e-6)
+    assert np.all(np.abs(y_px) <= 240.0 + 1e-6)
