@@ -350,10 +350,21 @@ def _scenario_names() -> list[str]:
     return [BASE_NAME, *(n for n in saved if n != BASE_NAME)]
 
 
+def _name_refused(name: str) -> str | None:
+    """Why a scenario cannot be saved under ``name`` (the store's rule: ``sites.store``), in
+    words for the sidebar, the name shown literally; None when it can."""
+    from sites.store import scenario_name_problem
+
+    problem = scenario_name_problem(name)
+    if problem is None:
+        return None
+    return md_escape(f"The name {name[:60]!r} {problem}: choose another name.")
+
+
 def _save(state: SessionAssumptions, name: str) -> None:
     name = name.strip()
-    if name == BASE_NAME:
-        state.notes.append('"base" is the built-in scenario: choose another name.')
+    if (refused := _name_refused(name)) is not None:  # "Base" too, not only "base"
+        state.notes.append(refused)
         return
     scenario = state.scenario
     try:
@@ -370,8 +381,11 @@ def _save(state: SessionAssumptions, name: str) -> None:
 def _rename(state: SessionAssumptions, new: str) -> None:
     new = new.strip()
     old = state.name
-    if new == BASE_NAME or old == BASE_NAME:
+    if old == BASE_NAME:
         state.notes.append('"base" is the built-in scenario: it cannot be renamed.')
+        return
+    if (refused := _name_refused(new)) is not None:
+        state.notes.append(refused)
         return
     store = loaders.store()
     try:

@@ -133,6 +133,30 @@ def test_named_scenarios_save_load_rename_and_delete(store):
     assert _scenario(at) == Scenario()
 
 
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [("Base", "is the name of a built-in preset"), (" BULL ", "is the name of a built-in preset"),
+     ("mine.json", "ends in .json")],
+)  # fmt: skip
+def test_a_name_the_store_refuses_is_refused_in_words_before_saving(store, name, why):
+    # The app checked only an exact "base"; the store's rule (any case, bear and bull, .json)
+    # now answers first, in words, and nothing is saved or renamed.
+    at = _app("app_pages/site.py")
+    at.slider(key="lease_rate").set_value(110.0).run()
+    at.text_input(key="scenario_save_name").input(name).run()
+    next(b for b in at.button if b.label == "Save scenario").click().run()
+    assert not at.exception
+    assert store.list_scenarios() == []
+    notes = " ".join(as_seen(i.value) for i in at.info)
+    assert f"The name {name.strip()!r} {why}" in notes
+    at.text_input(key="scenario_save_name").input("Kept").run()
+    next(b for b in at.button if b.label == "Save scenario").click().run()
+    at.text_input(key="scenario_new_name").input(name).run()
+    next(b for b in at.button if b.label == "Rename").click().run()
+    assert store.list_scenarios() == ["Kept"]
+    assert f"The name {name.strip()!r} {why}" in " ".join(as_seen(i.value) for i in at.info)
+
+
 def test_the_board_pack_prints_the_saved_scenario_name(store):
     at = _app("app_pages/site.py")
     at.slider(key="lease_rate").set_value(140.0).run()
