@@ -148,7 +148,9 @@ def test_a_closed_pipe_while_an_error_is_printed_ends_quietly_too(env) -> None: 
 def test_an_input_message_masks_a_password(env, capsys) -> None:  # noqa: ANN001
     code, out, err = run_cli(capsys, "value", "sites.csv", "--out", "u:secretpw@x.txt")
     assert code == 1 and "secretpw" not in out + err and "u:***@x.txt" in err
-    code, out, err = run_cli(capsys, "value", "sites.csv", "--bogus", "postgresql://u:secretpw@db/x")
+    code, out, err = run_cli(
+        capsys, "value", "sites.csv", "--bogus", "postgresql://u:secretpw@db/x"
+    )
     assert code == 2 and "secretpw" not in out + err  # argparse's own usage message
 
 
