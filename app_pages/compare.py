@@ -148,27 +148,35 @@ st.caption(
 
 # --- Break-evens ----------------------------------------------------------------------------------
 st.subheader("Break-evens")
+
+
+def _with_today(fields: str, shown) -> list[str]:  # noqa: ANN001 - a formatter
+    """Each site's break-even and, beside it, today's value as that site's valuation used it."""
+    out = []
+    for s in sites:
+        be = decisions[s.id].breakevens
+        value = shown(getattr(be, fields))
+        value = "none in range" if value == fmt.MISSING else value
+        out.append(f"{value} (today {shown(be.today[fields])})")
+    return out
+
+
 be_rows = {
-    "Lease rate (USD per kW-month)": [
-        fmt.rate_usd_per_kw_month(decisions[s.id].breakevens.lease_rate_usd_per_kw_month)
-        for s in sites
-    ],
-    "Hashprice (USD per PH/s a day)": [
-        fmt.hashprice(decisions[s.id].breakevens.hashprice_usd_per_ph_day) for s in sites
-    ],
-    "Bitcoin price": [fmt.usd_exact(decisions[s.id].breakevens.btc_price_usd) for s in sites],
-    "Most retrofit capex converting can bear (per critical MW)": [
-        fmt.usd_per_mw(decisions[s.id].breakevens.max_capex_usd_per_mw) for s in sites
-    ],
+    "Lease rate (USD per kW-month)": _with_today(
+        "lease_rate_usd_per_kw_month", fmt.rate_usd_per_kw_month
+    ),
+    "Hashprice (USD per PH/s a day)": _with_today("hashprice_usd_per_ph_day", fmt.hashprice),
+    "Bitcoin price": _with_today("btc_price_usd", fmt.usd_exact),
+    "Most retrofit capex converting can bear (per critical MW)": _with_today(
+        "max_capex_usd_per_mw", fmt.usd_per_mw
+    ),
 }
-st.dataframe(
-    pd.DataFrame(be_rows, index=site_order).T.replace(fmt.MISSING, "none in range"),
-    width="stretch",
-)
+st.dataframe(pd.DataFrame(be_rows, index=site_order).T, width="stretch")
 st.caption(
     "Each break-even moves one assumption alone until converting and the best path that does not "
-    f"convert are worth the same. Today: lease {fmt.rate_usd_per_kw_month(scenario.lease_rate_usd_per_kw_month)}"
-    f", Bitcoin {fmt.usd_exact(scenario.market.btc_price_usd)}."
+    "convert are worth the same. Beside it, today's value as the site's valuation uses it: the "
+    "site's achievable lease rate and the capex it is charged (contingency included) differ by "
+    "site."
 )
 
 # --- Retrofit and schedule ------------------------------------------------------------------------
@@ -181,9 +189,13 @@ for s in sites:
         "Critical IT load": fmt.power(r.critical_it_mw),
         "Capex, base case": money(r.total_base_usd),
         "Capex range": f"{money(r.total_low_usd)} to {money(r.total_high_usd)}",
-        "Capex per critical MW": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
+        "Capex per critical MW, base case": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
+        # what the valuation charges: the scenario's capex case or figure, with contingency
+        "Capex per critical MW, valued": fmt.usd_per_mw(
+            decisions[s.id].breakevens.capex_today_usd_per_mw
+        ),
         "Design PUE": f"{r.design_pue:.2f}" if math.isfinite(r.design_pue) else UNKNOWN,
-        "First hall ready": fmt.years_months(r.first_ready_month),
+        "First hall ready, from a tenant signing": fmt.years_months(r.first_ready_month),
         "Critical path": str(r.critical_path),
     }
 # Wide columns: the critical path is a sentence (a cell shows it whole on hover).
@@ -204,13 +216,13 @@ halls = pd.DataFrame(
         for h in decisions[s.id].retrofit.halls
     ]
 )
-st.markdown("**Halls from the decision to ready for service** (months)")
+st.markdown("**Halls from a tenant signing to ready for service** (months)")
 st.altair_chart(
     alt.Chart(halls)
     .mark_bar(cornerRadius=2, opacity=0.8)
     .encode(
         y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("start:Q", title="Months from the decision"),
+        x=alt.X("start:Q", title="Months from the tenant signing"),
         x2="ready:Q",
         color=alt.Color(
             "site:N",
@@ -228,6 +240,12 @@ st.altair_chart(
     )
     .properties(height=60 + 40 * len(sites)),
     width="stretch",
+)
+
+st.caption(
+    "Work starts when a tenant signs. Converting now, that is after the lease-up "
+    f"({scenario.lease_up_months:g} months in this scenario) or once the site has power, if "
+    "later; the site pages give each site's months in its valuation."
 )
 
 for col, site in zip(st.columns(len(sites)), sites, strict=True):

@@ -310,7 +310,9 @@ def _region_and_retrofit(site: Site, scenario: Scenario) -> None:
             f"{retrofit.design_pue:.2f}: {fmt.usd(retrofit.total_base_usd)} base case "
             f"({fmt.usd(retrofit.total_low_usd)} to {fmt.usd(retrofit.total_high_usd)}), "
             f"{fmt.usd_per_mw(retrofit.capex_per_critical_mw_usd)} of critical IT. "
-            f"Critical path: {retrofit.critical_path}."
+            f"Critical path: {retrofit.critical_path}. The valuation charges the scenario's "
+            f"{scenario.capex_scenario} case or the capex set in the sidebar, with its "
+            f'contingency ({fmt.pct(scenario.contingency, digits=0)}): the break-evens\' "Today".'
         )
     )
     cost_col, sched_col = st.columns(2)
@@ -318,8 +320,14 @@ def _region_and_retrofit(site: Site, scenario: Scenario) -> None:
         st.markdown("**Cost by group**, base with the low-high range")
         _draw(charts.retrofit_chart(retrofit))
     with sched_col:
-        st.markdown("**Schedule**, months from the decision to ready for service")
+        st.markdown("**Schedule**, months from a tenant signing to ready for service")
         _draw(charts.schedule_chart(retrofit))
+        st.caption(
+            f"Work starts when a tenant signs. Converting now, that is month "
+            f"{int(model.construction_start_month.min())} of the valuation (the lease-up, or "
+            "power if later), and the first hall is ready in month "
+            f"{int(model.ready_for_service_month.min())}."
+        )
     with st.expander("Retrofit line items"):
         items = retrofit.line_items
         st.dataframe(

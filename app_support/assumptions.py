@@ -282,9 +282,12 @@ def _capex(state: SessionAssumptions, estimate_usd_per_mw: float | None, one_sit
     ref = state.reference.capex_usd_per_critical_mw
     ref_musd = None if ref is None else _snap_capex(ref / 1e6)
     effective = state.scenario.capex_usd_per_critical_mw
+    scenario = state.scenario
     help_text = (
-        "All-in retrofit cost per MW of critical IT load, USD millions. Unless set, each site's "
-        "own estimate is used; a figure set here applies to every site."
+        "Retrofit cost per MW of critical IT load before contingency, USD millions: the "
+        f"scenario's contingency ({fmt.pct(scenario.contingency, digits=0)}) is added on top. "
+        f"Unless set, each site's own estimate in the {scenario.capex_scenario} case is used; a "
+        "figure set here applies to every site."
     )
     site_musd = (
         None

@@ -297,7 +297,7 @@ def schedule_chart(retrofit: RetrofitEstimate, height: int = 260) -> VegaChart:
         "mark": {"type": "bar", "color": "#009e73", "cornerRadius": 3},
         "encoding": {
             "y": _n("hall", title=None, sort=list(frame["hall"])),
-            "x": _q("start_month", title="Months from the decision"),
+            "x": _q("start_month", title="Months from the tenant signing"),
             "x2": {"field": "ready_month"},
             "tooltip": [
                 _n("hall", title="Hall"),

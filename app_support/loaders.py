@@ -241,8 +241,12 @@ def retrofit_estimate(site: Site, scenario: Scenario) -> RetrofitEstimate:
 
 
 def retrofit_estimate_usd_per_mw(site: Site, scenario: Scenario) -> float:
-    """The site's own retrofit estimate, USD per critical IT MW (:func:`retrofit_estimate`)."""
-    return float(retrofit_estimate(site, scenario).capex_per_critical_mw_usd)
+    """The site's own retrofit estimate (:func:`retrofit_estimate`) in the scenario's capex case
+    (low, base or high), USD per critical IT MW before contingency: what the valuation charges
+    when no capex figure is set, the scenario's contingency on top."""
+    estimate = retrofit_estimate(site, scenario)
+    case_usd = sum(estimate.capex_by_class_usd(scenario.capex_scenario).values())
+    return float(case_usd / estimate.critical_it_mw)
 
 
 def base_scenario() -> Scenario:

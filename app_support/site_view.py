@@ -103,7 +103,9 @@ def conversion_return(decision: Decision) -> Figure:
         "The yearly return on what converting adds over the best path that does not convert: "
         "the retrofit and the mining given up against the rent. "
         + detail
-        + f" Above the discount rate of {fmt.pct(rate)} when the value of converting is positive.",
+        + f" The rate is of the cash flows alone; the value of converting discounts mining, "
+        f"rent and construction each at its own rate, so this return can sit below the "
+        f"{fmt.pct(rate)} base rate while that value is positive.",
     )
 
 

@@ -134,7 +134,7 @@ def site_json(result) -> dict:  # noqa: ANN001 - reports.SiteResult
     from reports.tables import return_figure
 
     d, s = result.decision, result.site
-    value, basis = return_figure(*view.conversion_return(d))
+    value, basis = return_figure(view.conversion_return(d))
     return {
         "site_id": s.id,
         "name": s.name,

@@ -193,12 +193,13 @@ def retrofit_chart(decision) -> ChartSpec:  # noqa: ANN001
 
 
 def schedule_chart(decision) -> ChartSpec:  # noqa: ANN001
-    """Months from the decision to ready for service, one bar per hall."""
+    """Months from a tenant signing (work starts then) to ready for service, one bar per hall
+    (the valuation adds the lease-up before the signing)."""
     halls = decision.retrofit.halls
     return ChartSpec(
         "hbar",
         "Schedule to ready for service",
-        "Months from the decision",
+        "Months from the tenant signing",
         "",
         (
             SeriesSpec(

@@ -12,7 +12,7 @@ so a decision engine with more or renamed paths still fills the pack.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from valuation import formatting as fmt
 from valuation.strategies import CONVERTING, NOT_CONVERTING
@@ -55,29 +55,53 @@ def value_of_converting_usd(decision: Any) -> float:
     return max(converting) - max(staying)
 
 
-def conversion_return(decision: Any) -> tuple[float, str, float]:
-    """``(irr_per_year, irr_kind, mirr_per_year)`` of the flows converting adds over the best
-    mining path (``decision.conversion``), or ``(nan, "none", nan)`` when not given."""
+class ReturnInputs(NamedTuple):
+    """What a yearly return is read from (``valuation.finance.CashFlowSummary``'s fields)."""
+
+    irr_per_year: float
+    irr_kind: str
+    mirr_per_year: float
+    peak_funding_usd: float | None = None
+    moic: float | None = None
+
+
+def conversion_return(decision: Any) -> ReturnInputs:
+    """The return inputs of the flows converting adds over the best path that does not convert
+    (``decision.conversion``), or no rate (``nan, "none", nan``) when not given."""
     c = getattr(decision, "conversion", None)
     if c is None:
-        return math.nan, "none", math.nan
-    return float(c.irr_per_year), str(c.irr_kind), float(c.mirr_per_year)
+        return ReturnInputs(math.nan, "none", math.nan)
+    return ReturnInputs(float(c.irr_per_year), str(c.irr_kind), float(c.mirr_per_year),
+                        getattr(c, "peak_funding_usd", None), getattr(c, "moic", None))  # fmt: skip
 
 
 def conversion_without_rate_text(decision: Any) -> str:
     """What the memo says where no rate measures converting's return: "does not pay back" (money
     in, less out) or "no outlay" (``valuation.formatting.annual_return``, the app's words)."""
-    c = getattr(decision, "conversion", None)
-    return fmt.annual_return(
-        math.nan, "none", math.nan,
-        peak_funding_usd=getattr(c, "peak_funding_usd", None), moic=getattr(c, "moic", None),
-    )  # fmt: skip
+    r = conversion_return(decision)
+    return fmt.annual_return(math.nan, "none", math.nan,
+                             peak_funding_usd=r.peak_funding_usd, moic=r.moic)  # fmt: skip
 
 
 def best_share(decision: Any) -> float:
     """Share of the site best converted (``decision.best_hybrid_share``), nan when not given."""
     share = getattr(decision, "best_hybrid_share", None)
     return float(share) if share is not None else math.nan
+
+
+def recommended_share(decision: Any) -> float:
+    """Share of the site the recommended path converts: 0 for a path that does not convert, 1
+    for converting the whole site now or later, the hybrid's best split for the hybrid; nan
+    for a path not known here. (The hybrid's best split alone is :func:`best_share`: it is not
+    the recommendation's share when another path is recommended.)"""
+    from valuation.strategies import NOT_CONVERTING
+
+    key = best_key(decision)
+    if key in NOT_CONVERTING:
+        return 0.0
+    if key in ("convert", "mine_then_convert"):
+        return 1.0
+    return best_share(decision) if key == "hybrid" else math.nan
 
 
 def _or_low(x: float) -> float:

@@ -33,6 +33,7 @@ from reports.pack import BoardPack, ReportSection, SiteResult, finite_or_none, s
 from reports.styles import series_styles
 from reports.tables import (
     BREAKEVENS,
+    column_kind,
     cumulative_before_terminal_usd,
     fcf_column,
     retrofit_frame,
@@ -46,6 +47,8 @@ USD_WHOLE = "#,##0;[Red]-#,##0"
 PCT = "0.0%"
 PLAIN = "#,##0.00"
 MONTHS = "0.0"
+YEAR = "0"  # 2033, not 2,033.00
+COUNT = "#,##0"
 DATE = "yyyy-mm-dd"
 MONTH = "yyyy-mm"
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -76,14 +79,11 @@ def text(value: object) -> object:
 
 
 def number_format(column: str) -> str:
-    """The number format of a column from its name's unit: USD to the cent, fractions as %."""
-    if column.endswith(("_per_year", "_share", "_rate")) or "_per_year:" in column:
-        return PCT
-    if "usd" in column:
-        return USD
-    if "month" in column:
-        return MONTHS
-    return PLAIN
+    """The number format of a column from its name (``reports.tables.column_kind``): USD to the
+    cent, fractions as %, years and counts whole."""
+    return {"share": PCT, "usd": USD, "months": MONTHS, "year": YEAR, "count": COUNT}.get(
+        column_kind(column), PLAIN
+    )
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
@@ -151,8 +151,10 @@ def _summary_headers(columns: list[str]) -> list[str]:
             out.append(breakevens[c])
         elif c.startswith("npv_usd:"):
             out.append(f"NPV: {strategy_name(c.split(':', 1)[1])} (USD)")
-        elif c.startswith("irr_per_year:"):
-            out.append(f"IRR: {strategy_name(c.split(':', 1)[1])} (a year)")
+        elif c.startswith("return_per_year:"):
+            out.append(f"Return: {strategy_name(c.split(':', 1)[1])} (a year)")
+        elif c.startswith("return_basis:"):
+            out.append(f"Return measured as: {strategy_name(c.split(':', 1)[1])}")
         else:
             out.append(c)
     return out

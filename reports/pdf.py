@@ -27,7 +27,7 @@ import reports.decision_view as view
 from reports.assumptions import assumption_rows
 from reports.charts import ChartSpec, site_charts
 from reports.pack import BoardPack, ReportSection, SiteResult
-from reports.tables import BREAKEVENS, return_figure
+from reports.tables import BREAKEVENS, column_kind, return_figure
 from valuation import formatting as fmt
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def _cover(pack: BoardPack, page: int) -> Figure:
     ranked = sorted(pack.results, key=lambda r: -_or_low(view.value_of_converting_usd(r.decision)))
     for r in ranked[:COVER_SITES]:
         d = r.decision
-        value, basis = return_figure(*view.conversion_return(d))
+        value, basis = return_figure(view.conversion_return(d))
         rows.append([
             _clip(r.site.name, 26),
             _clip(r.site.operator or "—", 20),
@@ -246,12 +246,12 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     y = _lines(fig, y - 0.008, _wrap(d.recommendation, 95), size=10, fontweight="bold", step=0.018)
     reasons = [f"• {reason.text}" for reason in d.reasons[:5]]
     y = _lines(fig, y - 0.004, [ln for t in reasons for ln in _wrap(t, 125)], size=7.5)
-    value, basis = return_figure(*view.conversion_return(d))
+    value, basis = return_figure(view.conversion_return(d))
     y = _lines(fig, y - 0.006, [
         f"Value of converting {fmt.usd(view.value_of_converting_usd(d))}   ·   Return on converting "
         + (f"{fmt.pct(value)} a year ({basis})" if basis != "none"
            else f"none ({view.conversion_without_rate_text(d)})")
-        + f"   ·   Best share to convert {fmt.pct(view.best_share(d), digits=0)}"
+        + f"   ·   Share of the site converted {fmt.pct(view.recommended_share(d), digits=0)}"
     ], size=8.5, fontweight="bold")  # fmt: skip
     rows = []
     for key, result in d.strategies.items():
@@ -260,11 +260,12 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
             _clip(result.label, 58) + (" ★" if key == view.best_key(d)
                                                                   else ""),
             fmt.usd(s.npv_usd),
-            fmt.irr_text(s.irr_per_year, s.irr_kind, s.mirr_per_year),
+            fmt.annual_return(s.irr_per_year, s.irr_kind, s.mirr_per_year,
+                              peak_funding_usd=s.peak_funding_usd, moic=s.moic),
             fmt.years_months(s.payback_month) if s.peak_funding_usd > 0 else "no outlay",
             fmt.usd(s.peak_funding_usd),
         ])  # fmt: skip
-    y = _table(fig, y - 0.008, ["Strategy (★ recommended)", "NPV", "IRR", "Payback",
+    y = _table(fig, y - 0.008, ["Strategy (★ recommended)", "NPV", "Return", "Payback",
                                "Peak funding"], rows, [MARGIN, 0.56, 0.60, 0.78, 0.94],
                aligns=["left", "right", "left", "left", "right"])  # fmt: skip
 
@@ -316,12 +317,17 @@ def _memo_columns(table: DataFrame) -> list[str]:
 def _cell_text(value: object, column: str) -> str:
     if isinstance(value, float | np.floating) and np.isinf(value) and value > 0:
         return "no limit"  # an unset budget or cap
-    if isinstance(value, float | np.floating):
-        if column.endswith(("_per_year", "_share", "_rate", "probability")):
+    if isinstance(value, float | np.floating | int | np.integer) and not isinstance(value, bool):
+        kind = column_kind(column)  # as the workbook formats the same column
+        if not np.isfinite(value):
+            return fmt.MISSING
+        if kind == "share":
             return fmt.pct(float(value))
-        if column.endswith("_usd"):
+        if kind == "usd":
             return fmt.usd(float(value))
-        return fmt.MISSING if not np.isfinite(value) else f"{value:,.4g}"
+        if kind in ("year", "count"):
+            return f"{int(value)}" if kind == "year" else f"{int(value):,}"
+        return f"{float(value):,.4g}" if isinstance(value, float | np.floating) else str(value)
     return _clip(str(value), 40)
 
 

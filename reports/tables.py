@@ -10,7 +10,31 @@ import pandas as pd
 import reports.decision_view as view
 from reports.pack import BoardPack
 
+
 # Break-evens: the Breakevens field, its label and unit (valuation.decision.Breakevens).
+def column_kind(column: str) -> str:
+    """What a pack table's column holds, from its name, for the workbook's number format and
+    the memo's text alike: "share" (a fraction shown as a percentage: rates a year, shares and
+    probabilities, ``p_...`` and its standard error ``p_..._se``), "usd", "months", "year" (a
+    calendar or plan year: a whole number without thousands separators), "count" (``n_...``,
+    ``seed``) or "number"."""
+    if (
+        column.endswith(("_per_year", "_share", "_rate", "probability"))
+        or "_per_year:" in column
+        or column.startswith("p_")
+    ):
+        return "share"
+    if "usd" in column:
+        return "usd"
+    if "month" in column:
+        return "months"
+    if column == "year" or column.endswith("_year"):
+        return "year"
+    if column.startswith("n_") or column == "seed":
+        return "count"
+    return "number"
+
+
 BREAKEVENS: tuple[tuple[str, str, str], ...] = (
     ("lease_rate_usd_per_kw_month", "Lease rate", "USD per critical IT kW-month"),
     ("hashprice_usd_per_ph_day", "Hashprice", "USD per PH/s-day"),
@@ -25,8 +49,9 @@ BREAKEVENS: tuple[tuple[str, str, str], ...] = (
 
 def summary_frame(pack: BoardPack) -> pd.DataFrame:
     """One row per valued site: identity, the recommended path, the value of converting and its
-    return (IRR a year of the flows converting adds), each strategy's NPV and IRR (columns
-    ``npv_usd:<key>``, ``irr_per_year:<key>`` for every strategy any site has), the break-evens
+    return (IRR a year of the flows converting adds), each strategy's NPV and return (columns
+    ``npv_usd:<key>``, ``return_per_year:<key>`` and ``return_basis:<key>`` (IRR, MIRR or
+    none, as :func:`return_figure`) for every strategy any site has), the break-evens
     and the recommendation. Sites that could not be valued follow with their reason in
     ``not_valued_because``."""
     keys = pack.strategy_keys()
@@ -48,7 +73,11 @@ def summary_frame(pack: BoardPack) -> pd.DataFrame:
         for k in keys:
             got = d.strategies.get(k)
             row[f"npv_usd:{k}"] = got.summary.npv_usd if got else None
-            row[f"irr_per_year:{k}"] = got.summary.irr_per_year if got else None
+            # the path's one return as the app and memo show it (the MIRR where several rates
+            # zero its NPV), and which rate it is
+            value, basis = return_figure(got.summary) if got else (None, None)
+            row[f"return_per_year:{k}"] = value
+            row[f"return_basis:{k}"] = basis
         for field, _, _ in BREAKEVENS:
             row[f"breakeven_{field}"] = getattr(d.breakevens, field, None)
         row["recommendation"] = d.recommendation
@@ -64,19 +93,25 @@ def summary_frame(pack: BoardPack) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def return_figure(irr_per_year: float, irr_kind: str, mirr_per_year: float) -> tuple[float, str]:
-    """One return figure a board reads, and what it is: the IRR a year where exactly one rate
-    zeroes the NPV of an investment ("IRR"); the MIRR a year (financed and reinvested at the
-    discount rate) where several do ("MIRR"); nan where there is no outlay ("none")."""
-    if irr_kind == "conventional":
-        return irr_per_year, "IRR"
-    if irr_kind == "several":
-        return mirr_per_year, "MIRR"
+def return_figure(r) -> tuple[float, str]:  # noqa: ANN001 - CashFlowSummary or ReturnInputs
+    """One return figure a board reads, and what it is, by the app's rule
+    (``valuation.formatting.return_basis``): the IRR a year where exactly one rate zeroes the
+    NPV of an investment ("IRR"); the MIRR a year, financed and reinvested at the discount rate
+    ("MIRR"); nan where there is none to show, no outlay or no pay-back ("none")."""
+    from valuation import formatting as fmt
+
+    basis = fmt.return_basis(r.irr_per_year, r.irr_kind, r.mirr_per_year,
+                             peak_funding_usd=getattr(r, "peak_funding_usd", None),
+                             moic=getattr(r, "moic", None))  # fmt: skip
+    if basis == "IRR":
+        return float(r.irr_per_year), "IRR"
+    if basis == "MIRR":
+        return float(r.mirr_per_year), "MIRR"
     return float("nan"), "none"
 
 
 def _return_on_converting(d) -> dict[str, object]:  # noqa: ANN001 - valuation.decision.Decision
-    value, basis = return_figure(*view.conversion_return(d))
+    value, basis = return_figure(view.conversion_return(d))
     return {"return_on_converting_per_year": value, "return_on_converting_basis": basis}
 
 

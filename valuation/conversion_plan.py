@@ -411,6 +411,12 @@ def plan_portfolio(
     ]
     timeline["calendar_year"] = timeline["start_year"] + y0
     funding = plan.funding.copy()
+    # The MW started each year whether or not a cap limits it (the solver sees MW only with one).
+    funding["critical_it_mw_started"] = np.bincount(
+        timeline["start_year"].to_numpy(dtype=int),
+        weights=timeline["critical_it_mw"].to_numpy(dtype=float),
+        minlength=len(funding),
+    )[: len(funding)]
     funding["calendar_year"] = funding["year"] + y0
     return ConversionPlan(
         plan=plan,

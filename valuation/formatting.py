@@ -122,20 +122,6 @@ def multiple(value: Real | float | None) -> str:
     return f"{float(value):.1f}x"  # type: ignore[arg-type]
 
 
-def irr_text(irr_per_year: float, irr_kind: str, mirr_per_year: float | None = None) -> str:
-    """An IRR as an executive may read it, given how far it can be trusted
-    (``valuation.finance.IrrResult.kind``): "21.0% a year" for one IRR on an investment;
-    "several; MIRR 16.7%" where several rates zero the NPV; "none (no outlay)" where no rate
-    does or money comes in before it goes out, so there is no return to speak of."""
-    if irr_kind == "conventional":
-        return f"{pct(irr_per_year)} a year"
-    if irr_kind == "several":
-        return (
-            f"several; MIRR {pct(mirr_per_year)}" if not _is_missing(mirr_per_year) else "several"
-        )
-    return "none (no outlay)"
-
-
 UNKNOWN = "unknown"
 
 
@@ -172,6 +158,29 @@ def _never_pays_back(irr_kind: str, peak_funding_usd: float | None, moic: float 
     )
 
 
+def return_basis(
+    irr_per_year: float,
+    irr_kind: str,
+    mirr_per_year: float | None = None,
+    *,
+    peak_funding_usd: float | None = None,
+    moic: float | None = None,
+) -> str:
+    """Which yearly return a board reads for a cash-flow stream (``valuation.finance``'s
+    ``CashFlowSummary`` fields): "IRR" where exactly one rate zeroes the NPV of an investment;
+    "MIRR" where several do, or where money goes in (``peak_funding_usd`` > 0) and no single
+    rate zeroes the NPV (income before and after the outlay); "does not pay back" where money
+    goes in and less comes out; else "no outlay": no money goes in before it comes out."""
+    if irr_kind == "conventional" and not _is_missing(irr_per_year):
+        return "IRR"
+    if _never_pays_back(irr_kind, peak_funding_usd, moic):
+        return "does not pay back"
+    funded = peak_funding_usd is not None and peak_funding_usd > 0
+    if not _is_missing(mirr_per_year) and (irr_kind == "several" or funded):
+        return "MIRR"
+    return "no outlay"
+
+
 def annual_return(
     irr_per_year: float,
     irr_kind: str,
@@ -180,19 +189,16 @@ def annual_return(
     peak_funding_usd: float | None = None,
     moic: float | None = None,
 ) -> str:
-    """One yearly return an executive reads at a glance: the IRR where exactly one rate zeroes
-    the NPV of an investment ("18.4% a year"), the MIRR where several do, "does not pay back"
-    where money goes in and less comes out (given ``peak_funding_usd`` and ``moic``, a
-    ``valuation.finance.CashFlowSummary``'s), else "no outlay": no money goes in before it
-    comes out (``valuation.finance.IrrResult.kind``). The detail (which rate it is) belongs in
-    ``return_detail``."""
-    if irr_kind == "conventional" and not _is_missing(irr_per_year):
+    """One yearly return an executive reads at a glance (:func:`return_basis`): the IRR
+    ("18.4% a year"), the MIRR, "does not pay back" or "no outlay". The detail (which rate it
+    is) belongs in ``return_detail``."""
+    basis = return_basis(irr_per_year, irr_kind, mirr_per_year,
+                         peak_funding_usd=peak_funding_usd, moic=moic)  # fmt: skip
+    if basis == "IRR":
         return f"{pct(irr_per_year)} a year"
-    if irr_kind == "several" and not _is_missing(mirr_per_year):
+    if basis == "MIRR":
         return f"{pct(mirr_per_year)} a year"
-    if _never_pays_back(irr_kind, peak_funding_usd, moic):
-        return "does not pay back"
-    return "no outlay"
+    return basis
 
 
 def return_detail(
@@ -210,14 +216,22 @@ def return_detail(
         if not _is_missing(mirr_per_year)
         else ""
     )
-    if irr_kind == "conventional" and not _is_missing(irr_per_year):
+    basis = return_basis(irr_per_year, irr_kind, mirr_per_year,
+                         peak_funding_usd=peak_funding_usd, moic=moic)  # fmt: skip
+    if basis == "IRR":
         return f"IRR: the one yearly rate at which the cash flows' NPV is zero.{mirr}"
-    if irr_kind == "several":
+    if basis == "MIRR" and irr_kind == "several":
         return (
             "Several yearly rates make the NPV zero, so no single IRR exists: the figure is the "
             f"MIRR, reinvested and financed at {pct(discount_rate_per_year)}."
         )
-    if _never_pays_back(irr_kind, peak_funding_usd, moic):
+    if basis == "MIRR":
+        return (
+            "No single yearly rate makes the NPV zero (money comes in before and after the "
+            f"outlay): the figure is the MIRR, reinvested and financed at "
+            f"{pct(discount_rate_per_year)}."
+        )
+    if basis == "does not pay back":
         return (
             "Less money comes out than goes in, so no rate earns the outlay back: there is no "
             "return to show."

@@ -224,6 +224,35 @@ def test_compare_page_shows_each_sites_figures(store):
     assert any("at least two sites" in i.value for i in at.info)
 
 
+def test_compare_sets_each_sites_own_today_beside_its_break_evens_and_the_valued_capex(store):
+    # Under a scenario where readiness moves the rate and contingency moves capex, "today" is
+    # each site's own (the caption showed the scenario's lease for every site), and the capex
+    # the valuation charges is shown beside the base estimate.
+    from app_support.assumptions import saved_data
+    from valuation.tenant import TenantProspects
+
+    moved = dataclasses.replace(Scenario(), contingency=0.1, capex_scenario="high",
+                                tenant_prospects=TenantProspects(rate_change_per_point=0.01))  # fmt: skip
+    store.save_scenario("Moved", saved_data(moved))
+    a, b = store.list()[:2]
+    at = _app("app_pages/compare.py", {"sites": f"{a.id},{b.id}", "scenario": "Moved"})
+    assert not at.exception
+    breakevens, retrofit = at.dataframe[0].value, at.dataframe[1].value
+    lease_row = breakevens.loc["Lease rate (USD per kW-month)"].tolist()
+    capex_row = retrofit.loc["Capex per critical MW, valued"].tolist()
+    for site, lease_cell, capex_cell in zip((a, b), lease_row, capex_row, strict=True):
+        d = compare(site, moved)
+        today = d.breakevens.today["lease_rate_usd_per_kw_month"]
+        assert today != moved.lease_rate_usd_per_kw_month
+        assert lease_cell.endswith(f"(today {fmt.rate_usd_per_kw_month(today)})")
+        assert capex_cell == fmt.usd_per_mw(d.breakevens.capex_today_usd_per_mw)
+        assert capex_cell != fmt.usd_per_mw(d.retrofit.capex_per_critical_mw_usd)
+    # The capex slider's help names the contingency and the capex case it starts from.
+    at.switch_page("app_pages/site.py").run()
+    help_text = at.slider(key="capex_per_mw").help
+    assert "contingency (10%) is added on top" in help_text and "the high case" in help_text
+
+
 def test_an_address_naming_an_unknown_site_says_so(store):
     # A mistyped or deleted site in a link: the page says so (the id shown literally) and
     # shows another site, rather than silently opening a different one.

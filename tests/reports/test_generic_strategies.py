@@ -52,8 +52,8 @@ def test_headline_figures_are_derived_by_their_definitions(site_and_decision):
     assert view.value_of_converting_usd(lean) == pytest.approx(real.value_of_converting_usd)
     npvs = {k: r.summary.npv_usd for k, r in lean.strategies.items()}
     assert npvs[view.best_key(lean)] == max(npvs.values())
-    irr, kind, _ = view.conversion_return(lean)
-    assert math.isnan(irr) and kind == "none"
+    r = view.conversion_return(lean)
+    assert math.isnan(r.irr_per_year) and r.irr_kind == "none" and r.peak_funding_usd is None
     assert math.isnan(view.best_share(lean))
     assert view.best_key(real) == real.best_strategy  # given fields are read as they are
 
@@ -79,3 +79,20 @@ def test_workbook_and_memo_carry_every_strategy(site_and_decision):
     text = " ".join(PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages[1].extract_text().split())
     labels = {k: lean.strategies[k].label for k in ("sell_site", "mine_then_convert")}
     assert all(label[:20] in text for label in labels.values()), labels
+
+
+def test_the_share_converted_is_the_recommended_paths():
+    # The memo printed the hybrid's best split as "Best share to convert" beside a
+    # recommendation to sell (50%) or to convert the whole site later (12%).
+    from types import SimpleNamespace
+
+    def made(best: str, hybrid_share: float = 0.5) -> SimpleNamespace:
+        return SimpleNamespace(best_strategy=best, best_hybrid_share=hybrid_share, strategies={})
+
+    assert view.recommended_share(made("sell_site")) == 0.0
+    assert view.recommended_share(made("keep_mining")) == 0.0
+    assert view.recommended_share(made("mining_with_dr")) == 0.0
+    assert view.recommended_share(made("mine_then_convert", 0.12)) == 1.0
+    assert view.recommended_share(made("convert")) == 1.0
+    assert view.recommended_share(made("hybrid", 0.25)) == 0.25
+    assert math.isnan(view.recommended_share(made("something_new")))

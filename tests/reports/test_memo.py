@@ -217,3 +217,28 @@ def test_the_memo_sets_the_valuations_lease_and_capex_beside_their_break_evens()
     assert lease != fmt.rate_usd_per_kw_month(scenario.lease_rate_usd_per_kw_month)
     assert capex != fmt.usd_per_mw(d.retrofit.capex_per_critical_mw_usd)
     assert lease in page and capex in page
+
+
+def test_the_memo_reads_each_paths_return_as_the_app_does():
+    # Under contingency, the high capex case and a $95 lease, Rockdale's later conversion needs
+    # $6B of funding and has no single IRR: the memo said "none (no outlay)", the app too.
+    from app_support.site_view import paths_table
+    from valuation import formatting as fmt
+    from valuation.tenant import TenantProspects
+
+    site = next(s for s in load_example_portfolio() if s.id == "riot-rockdale")
+    scenario = dataclasses.replace(
+        Scenario(), contingency=0.1, capex_scenario="high", lease_rate_usd_per_kw_month=95.0,
+        tenant_prospects=TenantProspects(rate_change_per_point=0.01),
+    )  # fmt: skip
+    pack = build_pack([site], scenario, scenario_name="x", made_on=MADE_ON)
+    d = pack.results[0].decision
+    page = " ".join(PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages[1].extract_text().split())
+    funded = [r.summary for r in d.strategies.values() if r.summary.peak_funding_usd > 0]
+    assert any(s.irr_kind == "none" for s in funded)  # the case the memo got wrong
+    for s in funded:
+        shown = fmt.annual_return(s.irr_per_year, s.irr_kind, s.mirr_per_year,
+                                  peak_funding_usd=s.peak_funding_usd, moic=s.moic)  # fmt: skip
+        assert shown != "no outlay" and shown in page
+    app_returns = set(paths_table(d)["return"])
+    assert "no outlay" not in page or "no outlay" in app_returns

@@ -88,6 +88,29 @@ def test_summary_numbers_equal_the_valuation_to_the_cent(pack, workbook):
             assert _cents(got) == _cents(getattr(d.breakevens, field))
         if d.conversion.irr_kind == "conventional":
             assert row["Return on converting (a year)"] == pytest.approx(d.conversion.irr_per_year)
+        # Each path's return is the one the app and memo show: the MIRR where several rates zero
+        # its NPV (the workbook wrote the raw IRR, 21.3% beside the app's 15.3% for Rockdale).
+        for key, strategy in d.strategies.items():
+            s = strategy.summary
+            got = row[f"Return: {_name(key)} (a year)"]
+            basis = row[f"Return measured as: {_name(key)}"]
+            want = {"conventional": ("IRR", s.irr_per_year), "several": ("MIRR", s.mirr_per_year)}
+            if s.irr_kind in want:
+                assert (basis, got) == (want[s.irr_kind][0], pytest.approx(want[s.irr_kind][1]))
+            else:
+                assert basis == "none" and got is None
+
+
+def test_a_path_with_several_irrs_gets_its_mirr_in_the_workbook():
+    from reports.tables import summary_frame
+
+    site = next(s for s in load_example_portfolio() if s.id == "riot-rockdale")
+    pack = build_pack([site], Scenario(), scenario_name="base", made_on=MADE_ON)
+    convert = pack.results[0].decision.strategies["convert"].summary
+    assert convert.irr_kind == "several" and convert.irr_per_year != convert.mirr_per_year
+    row = summary_frame(pack).iloc[0]
+    assert row["return_basis:convert"] == "MIRR"
+    assert row["return_per_year:convert"] == convert.mirr_per_year
 
 
 def _name(key: str) -> str:

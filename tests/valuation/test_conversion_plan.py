@@ -143,6 +143,8 @@ def test_plan_by_hand_budget_per_year_and_mw_cap() -> None:
     assert plan.timeline["calendar_year"].tolist() == [2026, 2026]
     np.testing.assert_allclose(plan.funding["equity_usd"], [100e6, 100e6, 0.0])
     np.testing.assert_allclose(plan.funding["capex_usd"], [500e6, 500e6, 0.0])
+    # The MW started each year with no cap set (it was blank): A and B's 200 MW in year 0.
+    np.testing.assert_allclose(plan.funding["critical_it_mw_started"], [200.0, 0.0, 0.0])
     # $100M more a year: all three start now (240)
     assert plan.plan.shadow_value_usd == pytest.approx(60e6)
     assert "worth $60M" in plan.shadow_sentence and "every year" in plan.shadow_sentence
@@ -150,6 +152,7 @@ def test_plan_by_hand_budget_per_year_and_mw_cap() -> None:
     capped = plan_portfolio(table, mw_cap_per_year=100.0)
     assert capped.value_usd == pytest.approx(175e6)
     assert capped.timeline[["site_id", "start_year"]].values.tolist() == [["s0", 0], ["s1", 1]]
+    np.testing.assert_allclose(capped.funding["critical_it_mw_started"], [100.0, 100.0, 0.0])
     assert capped.shadow_sentence.startswith("No equity budget is set")
     assert capped.plan.shadow_value_usd is None
 

@@ -77,12 +77,27 @@ def test_usd_round_trips_within_rounding(x):
     assert (round(x) < 0) == text.startswith("-")  # no "-$0"
 
 
-def test_irr_text_says_how_far_to_trust_it():
-    assert fmt.irr_text(0.2103, "conventional") == "21.0% a year"
-    assert fmt.irr_text(0.2103, "several", 0.1672) == "several; MIRR 16.7%"
-    assert fmt.irr_text(0.2103, "several", float("nan")) == "several"
-    assert fmt.irr_text(1.49, "financing") == "none (no outlay)"
-    assert fmt.irr_text(float("nan"), "none") == "none (no outlay)"
+def test_return_basis_names_the_one_rate_a_board_reads():
+    assert fmt.return_basis(0.2103, "conventional") == "IRR"
+    assert fmt.return_basis(0.2103, "several", 0.1672) == "MIRR"
+    assert fmt.return_basis(0.2103, "several", float("nan")) == "no outlay"
+    assert fmt.return_basis(1.49, "financing") == "no outlay"
+    assert fmt.return_basis(float("nan"), "none") == "no outlay"
+    # Money in (peak funding) and no single IRR: the MIRR, never "no outlay".
+    funded = {"peak_funding_usd": 6.18e9, "moic": 1.63}
+    assert fmt.return_basis(float("nan"), "none", 0.114, **funded) == "MIRR"
+    assert fmt.return_basis(float("nan"), "none", 0.114, peak_funding_usd=6.18e9, moic=0.7) == (
+        "does not pay back"
+    )
+
+
+def test_a_funded_path_without_one_irr_shows_its_mirr():
+    # S1 Rockdale's mine-then-convert: $6.2B of peak funding, 1.63x back, no single IRR. The
+    # app and memo said "no outlay" beside the peak funding.
+    funded = {"peak_funding_usd": 6.18e9, "moic": 1.63}
+    assert fmt.annual_return(math.nan, "none", 0.114, **funded) == "11.4% a year"
+    detail = fmt.return_detail(math.nan, "none", 0.114, 0.10, **funded)
+    assert "No single yearly rate" in detail and "MIRR" in detail and "10.0%" in detail
 
 
 @pytest.mark.parametrize(
