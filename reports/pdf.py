@@ -306,9 +306,15 @@ def _header_text(column: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text[:1].upper() + text[1:] + unit, width=width)) or column
 
 
+# Columns a section's note states for every row (a risk run's scenario, paths and seed): the
+# memo leaves them out of its table to make room for figures.
+NOTED_COLUMNS = ("scenario", "n_paths", "seed")
+
+
 def _memo_columns(table: DataFrame) -> list[str]:
-    """The columns a memo page shows (at most 8): a calendar year in place of the plan year."""
-    columns = [str(c) for c in table.columns]
+    """The columns a memo page shows (at most 8): a calendar year in place of the plan year,
+    none the section's note states (:data:`NOTED_COLUMNS`)."""
+    columns = [str(c) for c in table.columns if str(c) not in NOTED_COLUMNS]
     if "calendar_year" in columns:
         columns = ["calendar_year"] + [c for c in columns if c not in ("calendar_year", "year")]
     return columns[:8]

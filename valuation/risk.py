@@ -376,7 +376,11 @@ class SiteRisk:
         table["p_converting_wins_se"] = se
         table["n_paths"] = self.n_paths
         table["seed"] = self.seed
-        return table
+        # The headline columns lead (a memo page shows the first eight): each strategy's mean and
+        # percentiles and the probability that converting wins, then the rest.
+        lead = ["scenario", "site_id", "strategy", "mean_usd", "p10_usd", "p50_usd", "p90_usd",
+                "p_converting_wins", "p_converting_wins_se"]  # fmt: skip
+        return table[lead + [c for c in table.columns if c not in lead]]
 
     def stories(self, n_stories: int = 4, seed: int = 0) -> Stories:
         """Representative scenarios: k-means on the paths' features, each strategy's mean NPV."""

@@ -242,3 +242,22 @@ def test_the_memo_reads_each_paths_return_as_the_app_does():
         assert shown != "no outlay" and shown in page
     app_returns = set(paths_table(d)["return"])
     assert "no outlay" not in page or "no outlay" in app_returns
+
+
+def test_a_site_risk_page_shows_the_probability_converting_wins_as_a_percentage():
+    # The page showed the first eight columns (scenario and site id among them), which left out
+    # P(converting wins); where it showed, it was 0.695 rather than 69.5%.
+    from reports.sections import risk_sections
+    from valuation import formatting as fmt
+    from valuation.risk import simulate
+
+    site = load_example_portfolio()[0]
+    run = simulate(site, Scenario(), n_paths=64, seed=3)
+    pack = build_pack([site], Scenario(), scenario_name="base", made_on=MADE_ON,
+                      risk=risk_sections(run))  # fmt: skip
+    pages = PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages
+    page = next(" ".join(p.extract_text().split()) for p in pages
+                if f"Risk: {site.id}" in p.extract_text())  # fmt: skip
+    p, _ = run.probability_converting_wins()
+    assert "P converting wins" in page and fmt.pct(p) in page
+    assert "Monte Carlo, 64 paths, seed 3, scenario base" in page  # the note names them
