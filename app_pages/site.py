@@ -150,7 +150,8 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
     st.caption(
         "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, "
         "else its MIRR; no outlay where no money goes in before it comes out. Payback: years "
-        "until the undiscounted cumulative cash flow is back to zero. Peak funding: the deepest "
+        "until the undiscounted cumulative cash flow, before the value at the horizon (as the "
+        "chart below), is back to zero. Peak funding: the deepest "
         "the cumulative cash flow goes below zero. Value at the horizon: the share of the NPV "
         "that is the business's value at the end of the horizon."
     )

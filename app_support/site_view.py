@@ -214,9 +214,7 @@ def paths_table(decision: Decision) -> pd.DataFrame:
                 "path": ("★ " if key == decision.best_strategy else "") + result.label,
                 "npv": fmt.usd(s.npv_usd),
                 "return": path_return(result, rate).value,
-                "payback": fmt.years_months(s.payback_month)
-                if s.peak_funding_usd > 0
-                else "no outlay",
+                "payback": fmt.payback(s.payback_month, s.peak_funding_usd),
                 "peak_funding": fmt.usd(s.peak_funding_usd),
                 "value_at_horizon": terminal_share_text(result),
                 "npv_usd": float(s.npv_usd),

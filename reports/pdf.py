@@ -262,7 +262,7 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
             fmt.usd(s.npv_usd),
             fmt.annual_return(s.irr_per_year, s.irr_kind, s.mirr_per_year,
                               peak_funding_usd=s.peak_funding_usd, moic=s.moic),
-            fmt.years_months(s.payback_month) if s.peak_funding_usd > 0 else "no outlay",
+            fmt.payback(s.payback_month, s.peak_funding_usd),
             fmt.usd(s.peak_funding_usd),
         ])  # fmt: skip
     y = _table(fig, y - 0.008, ["Strategy (★ recommended)", "NPV", "Return", "Payback",

@@ -30,7 +30,13 @@ import numpy as np
 import pandas as pd
 
 from valuation.errors import DecisionError, ValuationError
-from valuation.finance import CashFlowSummary, summarize_rows
+from valuation.finance import (
+    CashFlowSummary,
+    discounted_payback_month,
+    monthly_rate,
+    payback_month,
+    summarize_rows,
+)
 from valuation.formatting import usd
 from valuation.mining import hashprice_path
 from valuation.power import PriceSeries, economic_curtailment
@@ -416,8 +422,20 @@ def _strategy_results(
     shown = [k for k in STRATEGY_ORDER if k not in rank.identical_to]
     rows = [rank.row_of[k] for k in shown]
     conv_row, non_row = rank.conv_row, rank.non_row
+    rate = model.scenario.discount_rate_per_year
     *summaries, conversion = summarize_rows(
-        np.vstack([fcf[rows], fcf[conv_row] - fcf[non_row]]), model.scenario.discount_rate_per_year
+        np.vstack([fcf[rows], fcf[conv_row] - fcf[non_row]]), rate
+    )
+    # Payback is of the operations: the cumulative flow before the value at the horizon (and
+    # the tax on that sale), as the cumulative chart draws it. With the exit in, a path that
+    # never earns its outlay back paid back in the horizon's last month.
+    ops = fcf - np.asarray(flows["terminal_value_usd"]) + np.asarray(flows["terminal_tax_usd"])
+    ops_rows = np.vstack([ops[rows], ops[conv_row] - ops[non_row]])
+    paybacks = np.atleast_1d(payback_month(ops_rows))
+    discounted = np.atleast_1d(discounted_payback_month(monthly_rate(rate), ops_rows))
+    *summaries, conversion = (
+        replace(s, payback_month=float(p), discounted_payback_month=float(dp))
+        for s, p, dp in zip([*summaries, conversion], paybacks, discounted, strict=True)
     )
     terminal_pv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
     labels = _labels(model, rank)

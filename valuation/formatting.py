@@ -93,6 +93,17 @@ def years_months(value_months: Real | float | None) -> str:
     return f"{float(value_months) / 12:.1f} years"  # type: ignore[arg-type]
 
 
+def payback(payback_months: Real | float | None, peak_funding_usd: float) -> str:
+    """A path's payback for a board: "no outlay" where no money goes in (peak funding 0), the
+    years until the cumulative flow before the value at the horizon is back to zero ("8.3
+    years"), or "not within the horizon" where its operations never earn the outlay back."""
+    if not peak_funding_usd > 0:
+        return "no outlay"
+    if _is_missing(payback_months):
+        return "not within the horizon"
+    return years_months(payback_months)
+
+
 def rate_usd_per_kw_month(value: Real | float | None) -> str:
     """A lease rate: 140 -> "$140/kW-month", 137.5 -> "$137.50/kW-month"."""
     if _is_missing(value):

@@ -278,3 +278,29 @@ def test_never_converting_is_not_a_converting_path():
     assert d.value_of_converting_usd < d.strategy_npv_usd["keep_mining"] - best_non - 1e6
     w = d.waterfall["value_usd"].to_numpy()
     assert w[-1] == pytest.approx(converting)
+
+
+def test_payback_is_of_the_operations_before_the_value_at_the_horizon():
+    # The chart draws each path's cumulative flow before the exit; payback is where that line is
+    # back to zero. With the exit in, a path whose operations never earn the outlay back "paid
+    # back" in the horizon's last months.
+    from valuation.finance import payback_month
+
+    d = compare(_site(), SCENARIO)
+    for result in d.strategies.values():
+        m = result.monthly
+        ops = m["levered_fcf_usd"] - m["terminal_value_usd"] + m["terminal_tax_usd"]
+        want = payback_month(ops.to_numpy())
+        got = result.summary.payback_month
+        assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want)
+        if math.isfinite(got) and result.summary.peak_funding_usd > 0:
+            assert float(ops.cumsum().iloc[int(got) + 1]) >= 0.0
+    # A lease too low to earn the retrofit back in the horizon: operations never pay back, while
+    # with the exit the flows would have.
+    low = compare(_site(), replace(SCENARIO, lease_rate_usd_per_kw_month=40.0))
+    convert = low.strategies.get("convert")
+    assert convert is not None
+    m = convert.monthly
+    assert math.isnan(convert.summary.payback_month)
+    with_exit = float(payback_month(m["levered_fcf_usd"].to_numpy()))
+    assert SCENARIO.horizon_months - 3 < with_exit < SCENARIO.horizon_months  # the exit's month
