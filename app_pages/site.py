@@ -127,8 +127,8 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
             "Terminal value share",
             fmt.pct(share, digits=0),  # a dash where the NPV is not positive (no share to show)
             help="Share of the recommended path's NPV that is the value of the business at year "
-            f"{decision.scenario.horizon_months / 12:g} (the terminal value), discounted to today: "
-            "the part of the case that rests on the exit.",
+            f"{decision.scenario.horizon_months / 12:g} (the terminal value, after the tax on its "
+            "sale), discounted to today: the part of the case that rests on the exit.",
             border=True,
             width="content",
         )
@@ -153,7 +153,7 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
         "until the undiscounted cumulative cash flow, before the value at the horizon (as the "
         "chart below), is back to zero. Peak funding: the deepest "
         "the cumulative cash flow goes below zero. Value at the horizon: the share of the NPV "
-        "that is the business's value at the end of the horizon."
+        "that is the business's value at the end of the horizon, after the tax on its sale."
     )
     waiting = site_view.waiting_line(decision)
     if waiting:

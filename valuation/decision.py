@@ -74,7 +74,8 @@ TIE_RELATIVE = 1e-9
 class StrategyResult:
     """One strategy: monthly cash flows (DataFrame, USD, index month; the tenant expectation
     applied), its summary metrics (``npv_usd`` by kind of cash flow, the rest on the levered
-    flows at the base rate), and the share of its NPV that is value at the horizon."""
+    flows at the base rate; payback of the operations, before the value at the horizon), and the
+    share of its NPV that is value at the horizon after the tax on that sale."""
 
     key: str
     label: str
@@ -437,7 +438,15 @@ def _strategy_results(
         replace(s, payback_month=float(p), discounted_payback_month=float(dp))
         for s, p, dp in zip([*summaries, conversion], paybacks, discounted, strict=True)
     )
-    terminal_pv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
+    # The value at the horizon net of the tax on that sale (what the charts' legend names),
+    # discounted as the NPV discounts each: its share of the NPV.
+    sale_tax_pv = (
+        np.asarray(flows["terminal_tax_usd"], dtype=float)
+        @ model.rates.factors(model.n_months)["base"]
+    )
+    terminal_pv = (
+        base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"] - sale_tax_pv
+    )
     labels = _labels(model, rank)
     strategies = {}
     for key, row, summary in zip(shown, rows, summaries, strict=True):

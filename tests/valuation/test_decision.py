@@ -304,3 +304,25 @@ def test_payback_is_of_the_operations_before_the_value_at_the_horizon():
     assert math.isnan(convert.summary.payback_month)
     with_exit = float(payback_month(m["levered_fcf_usd"].to_numpy()))
     assert SCENARIO.horizon_months - 3 < with_exit < SCENARIO.horizon_months  # the exit's month
+
+
+def test_the_value_at_the_horizon_share_is_after_the_tax_on_the_sale():
+    # The share divided the value before the sale tax by an NPV after it; the chart's legend
+    # names the value after the tax. By hand with one discount rate for every kind of flow: the
+    # horizon month's value less its tax, discounted from that month, over the NPV.
+    one_rate = replace(SCENARIO, discount_rate_per_year=0.1, mining_discount_rate_per_year=0.1,
+                       contracted_discount_rate_per_year=0.1,
+                       construction_discount_rate_per_year=0.1)  # fmt: skip
+    d = compare(_site(), one_rate)
+    last = one_rate.horizon_months - 1
+    factor = (1 + monthly_rate(0.1)) ** -last
+    checked = 0
+    for key, result in d.strategies.items():
+        if not result.summary.npv_usd > 0:
+            continue
+        m = result.monthly
+        after_tax = float(m["terminal_value_usd"].iloc[-1] - m["terminal_tax_usd"].iloc[-1])
+        want = after_tax * factor / result.summary.npv_usd
+        assert result.terminal_value_share == pytest.approx(want, rel=1e-9), key
+        checked += float(m["terminal_tax_usd"].iloc[-1]) > 0
+    assert checked  # a path whose sale is taxed: before and after differ
