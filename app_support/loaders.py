@@ -171,16 +171,36 @@ def scenario_key(scenario: Scenario) -> str:
 
 
 @st.cache_data(show_spinner="Valuing the portfolio…", max_entries=16)
-def _portfolio(_sites: tuple[Site, ...], _scenario: Scenario, key: str) -> pd.DataFrame:
+def _portfolio(
+    _sites: tuple[Site, ...],
+    _scenario: Scenario,
+    key: str,
+    _histories: dict[str, PriceSeries] | None = None,
+) -> pd.DataFrame:
     from valuation.decision import compare_portfolio
 
-    return compare_portfolio(list(_sites), _scenario)
+    return compare_portfolio(list(_sites), _scenario, price_histories=_histories)
+
+
+def price_histories(sites_: tuple[Site, ...]) -> dict[str, PriceSeries]:
+    """Each of the sites' stored price histories (:func:`price_history`) by site id: the
+    portfolio and the plan value a site on its history as the site page does."""
+    stored = set(store().price_history_site_ids())
+    found = {s.id: price_history(s.id) for s in sites_ if s.id in stored}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _histories_key(histories: dict[str, PriceSeries]) -> str:
+    return "|".join(f"{k}:{history_digest(v)}" for k, v in sorted(histories.items()))
 
 
 def portfolio(sites_: tuple[Site, ...], scenario: Scenario) -> pd.DataFrame:
-    """``valuation.decision.compare_portfolio`` of the sites under a scenario (cached; a copy)."""
-    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_)])
-    return _portfolio(sites_, scenario, key)
+    """``valuation.decision.compare_portfolio`` of the sites under a scenario, each on its
+    stored price history (cached; a copy)."""
+    histories = price_histories(sites_)
+    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_),
+                    _histories_key(histories)])  # fmt: skip
+    return _portfolio(sites_, scenario, key, histories)
 
 
 @st.cache_data(show_spinner="Valuing the site…", max_entries=256)
@@ -257,14 +277,22 @@ def base_scenario() -> Scenario:
 
 
 @st.cache_data(show_spinner="Valuing each site's conversion starts…", max_entries=16)
-def _start_table(_sites: tuple[Site, ...], _scenario: Scenario, key: str):  # noqa: ANN202
+def _start_table(  # noqa: ANN202
+    _sites: tuple[Site, ...],
+    _scenario: Scenario,
+    key: str,
+    _histories: dict[str, PriceSeries] | None = None,
+):
     from valuation.conversion_plan import start_table
 
-    return start_table(list(_sites), _scenario)
+    return start_table(list(_sites), _scenario, price_histories=_histories)
 
 
 def start_table(sites_: tuple[Site, ...], scenario: Scenario):  # noqa: ANN201
-    """``valuation.conversion_plan.start_table`` of the sites under a scenario (cached): each
-    site's value by start year, capex schedule and critical IT MW."""
-    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_)])
-    return _start_table(sites_, scenario, key)
+    """``valuation.conversion_plan.start_table`` of the sites under a scenario, each on its
+    stored price history (cached): each site's value by start year, capex schedule and
+    critical IT MW."""
+    histories = price_histories(sites_)
+    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_),
+                    _histories_key(histories)])  # fmt: skip
+    return _start_table(sites_, scenario, key, histories)

@@ -221,6 +221,20 @@ def read_sites(args: Any) -> list:
     return sites
 
 
+def stored_price_histories(args: Any, sites: list) -> dict:
+    """The sites' price histories stored beside them (``SiteStore.price_history``) by site id,
+    when the sites come from ``--store``; a site is valued on its history in the months it
+    covers, as the app values it. A sites file carries none: ``{}``."""
+    if getattr(args, "sites", None) is not None:
+        return {}
+    from valuation.regions import price_series_from_stored
+
+    store = open_store(args.store)
+    wanted = {s.id for s in sites} & set(store.price_history_site_ids())
+    found = {i: store.price_history(i) for i in sorted(wanted)}
+    return {i: price_series_from_stored(h) for i, h in found.items() if h is not None}
+
+
 def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenario
     """A scenario from a JSON file (the saved form or a ``Scenario.to_dict()``), read as UTF-8
     with or without a byte-order mark (Windows editors write one)."""

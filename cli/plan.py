@@ -32,6 +32,7 @@ from cli.common import (
     read_sites,
     resolve_scenario,
     safe,
+    stored_price_histories,
     with_problems,
 )
 
@@ -146,10 +147,12 @@ def make_plan(
     mw_cap_per_year: float | None,
     loan_to_cost: float,
     progress: Progress,
+    price_histories: dict | None = None,
 ):
     """The plan ``hashpivot plan`` makes (also ``hashpivot value --plan``): each site's starts
-    valued (a site that cannot be is listed in ``problems``; the plan goes on without it), then
-    the plan solved. Returns ``(ConversionPlan, StartTable, problems)``."""
+    valued, on its stored price history when ``price_histories`` has one (a site that cannot be
+    is listed in ``problems``; the plan goes on without it), then the plan solved. Returns
+    ``(ConversionPlan, StartTable, problems)``."""
     from models import ModelsError
     from sites.errors import SitesError
     from valuation.conversion_plan import plan_portfolio, site_starts, start_table
@@ -159,7 +162,8 @@ def make_plan(
     for i, site in enumerate(sites):  # one valuation per site, each failure named
         progress(i, len(sites), site)
         try:
-            starts.append(site_starts(site, scenario))
+            history = (price_histories or {}).get(site.id)
+            starts.append(site_starts(site, scenario, price_history=history))
             kept.append(site)
         except (ValuationError, ModelsError, SitesError) as exc:  # listed; the plan goes on
             problems.append(f"site {site.id!r} ({site.name}): not valued: {exc}")
@@ -224,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
     result, table, problems = make_plan(
         sites, scenario, budget_per_year=args.budget_per_year, budget_total=args.budget_total,
         mw_cap_per_year=args.mw_cap_per_year, loan_to_cost=args.loan_to_cost, progress=progress,
+        price_histories=stored_price_histories(args, sites),
     )  # fmt: skip
     plan = result.plan
     funding = result.funding

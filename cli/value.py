@@ -37,6 +37,7 @@ from cli.common import (
     read_sites,
     resolve_scenario,
     safe,
+    stored_price_histories,
     whole_number,
     with_problems,
 )
@@ -185,18 +186,22 @@ def _scenario(args: argparse.Namespace):  # noqa: ANN202
 
 
 class _Decisions:
-    """``compare`` once per site (a failure kept and raised again): the pack is made twice, once
-    to find the sites that value, then with the risk and plan sections run on them."""
+    """``compare`` once per site (a failure kept and raised again), on the site's stored price
+    history when it has one: the pack is made twice, once to find the sites that value, then
+    with the risk and plan sections run on them."""
 
-    def __init__(self) -> None:
+    def __init__(self, price_histories: dict | None = None) -> None:
         self._got: dict[str, object] = {}
+        self._histories = price_histories or {}
 
     def __call__(self, site, scenario):  # noqa: ANN001, ANN204
         from valuation.decision import compare
 
         if site.id not in self._got:
             try:
-                self._got[site.id] = compare(site, scenario)
+                self._got[site.id] = compare(
+                    site, scenario, price_history=self._histories.get(site.id)
+                )
             except ValueError as exc:
                 self._got[site.id] = exc
         got = self._got[site.id]
@@ -234,7 +239,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plan and args.loan_to_cost is None:
         args.loan_to_cost = DEFAULT_LOAN_TO_COST
     progress = Progress("Valuing", args.progress)
-    decide = _Decisions()
+    histories = stored_price_histories(args, sites)
+    decide = _Decisions(histories)
     pack = build_pack(sites, scenario, scenario_name=name, progress=progress, decide=decide)
     valued = [r.site for r in pack.results]
     risk = plan = wait = None
@@ -250,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
             valued, scenario, budget_per_year=args.budget_per_year,
             budget_total=args.budget_total, mw_cap_per_year=args.mw_cap_per_year,
             loan_to_cost=args.loan_to_cost, progress=Progress("Valuing starts", args.progress),
+            price_histories=histories,
         )  # fmt: skip
     if risk is not None or plan is not None:  # the same decisions, now with the sections
         waits = [] if wait is None else wait_sections(valued[0].id, wait, seed=seed,

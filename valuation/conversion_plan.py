@@ -29,7 +29,7 @@ its best start.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ from valuation.strategies import NOT_CONVERTING, SiteModel, build_site_model, ev
 if TYPE_CHECKING:
     from models import RetrofitEstimate
     from sites.schema import Site
+    from valuation.power import PriceSeries
 
 __all__ = [
     "ConversionPlanError",
@@ -153,17 +154,23 @@ def starts_from_model(model: SiteModel, name: str = "") -> SiteStarts:
 
 
 def site_starts(
-    site: Site, scenario: Scenario | None = None, *, retrofit: RetrofitEstimate | None = None
+    site: Site,
+    scenario: Scenario | None = None,
+    *,
+    retrofit: RetrofitEstimate | None = None,
+    price_history: PriceSeries | None = None,
 ) -> SiteStarts:
-    """:class:`SiteStarts` of ``site`` under ``scenario`` (base when None), deterministic; the
-    site is checked with the inventory's rules first, as ``compare`` does."""
+    """:class:`SiteStarts` of ``site`` under ``scenario`` (base when None), deterministic, on
+    the site's ``price_history`` in the months it covers; the site is checked with the
+    inventory's rules first, as ``compare`` does."""
     from models import estimate_retrofit
     from sites.validation import check_site
 
     scenario = scenario or Scenario()
     check_site(site, today=scenario.market.as_of)
     retrofit = retrofit or estimate_retrofit(site, as_of=scenario.market.as_of)
-    return starts_from_model(build_site_model(site, scenario, retrofit), site.name)
+    model = build_site_model(site, scenario, retrofit, price_history=price_history)
+    return starts_from_model(model, site.name)
 
 
 @dataclass(frozen=True)
@@ -239,11 +246,12 @@ def start_table(
     *,
     values: ValueSource | pd.DataFrame | None = None,
     starts: Sequence[SiteStarts] | None = None,
+    price_histories: Mapping[str, PriceSeries] | None = None,
 ) -> StartTable:
-    """Each site's starts (:func:`site_starts`) on one year grid; ``values`` replaces the
-    deterministic values (module docstring). Sites that cannot be valued are left out with
-    their message in ``errors``. ``starts`` reuses :class:`SiteStarts` already computed (one per
-    site, same order)."""
+    """Each site's starts (:func:`site_starts`, on its price history by site id in
+    ``price_histories``) on one year grid; ``values`` replaces the deterministic values (module
+    docstring). Sites that cannot be valued are left out with their message in ``errors``.
+    ``starts`` reuses :class:`SiteStarts` already computed (one per site, same order)."""
     from models import ModelsError
     from sites.errors import SitesError
 
@@ -255,7 +263,13 @@ def start_table(
     errors: dict[str, str] = {}
     for i, site in enumerate(sites):  # one valuation per site
         try:
-            st = starts[i] if starts is not None else site_starts(site, scenario)
+            st = (
+                starts[i]
+                if starts is not None
+                else site_starts(
+                    site, scenario, price_history=(price_histories or {}).get(site.id)
+                )  # fmt: skip
+            )
             v = st.value_usd if values is None else _supplied_values(values, site, scenario, st)
         except ConversionPlanError:
             raise

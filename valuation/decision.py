@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import reprlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -842,12 +842,19 @@ def _recommendation(
     return f"{what}: the best converting path ({path}) would be worth {usd(-value)} less {against}."
 
 
-def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -> pd.DataFrame:
+def compare_portfolio(
+    sites: Iterable[Site],
+    scenario: Scenario | None = None,
+    *,
+    price_histories: Mapping[str, PriceSeries] | None = None,
+) -> pd.DataFrame:
     """One row per site, sorted by value of converting (descending): site_id, name, operator,
     power_mw, grid_region, latitude, longitude, best_strategy, best_npv_usd (the recommended
     path's NPV), best_converting, best_not_converting, keep_mining_npv_usd, convert_npv_usd,
     value_of_converting_usd, conversion_start_month (and error for sites that cannot be
-    valued, with the package's own error message)."""
+    valued, with the package's own error message). ``price_histories``: a site's price
+    history by site id, used in the months it covers as :func:`compare` uses one."""
+    histories = price_histories or {}
     from models import ModelsError, estimate_retrofit
     from sites.errors import SitesError
     from sites.validation import check_site
@@ -863,7 +870,8 @@ def compare_portfolio(sites: Iterable[Site], scenario: Scenario | None = None) -
         try:
             check_site(site, today=scenario.market.as_of)
             retrofit = estimate_retrofit(site, as_of=scenario.market.as_of)
-            model = build_site_model(site, scenario, retrofit)
+            model = build_site_model(site, scenario, retrofit,
+                                     price_history=histories.get(site.id))  # fmt: skip
             rank = _Ranking.of(model, evaluate(model).npv_usd)
             npv = rank.npv_by_key
             mtc_row = rank.row_of["mine_then_convert"]

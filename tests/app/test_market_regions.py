@@ -197,3 +197,32 @@ def test_switching_a_lever_on_sets_the_session_scenario_and_the_table_says_so(db
         "Texas SB 6 (2025): backup generation for a firm AI tenant"
     ]
     assert any("Switched on: Texas SB 6" in c.value for c in at.caption)
+
+
+def test_the_portfolio_and_plan_loaders_value_a_site_on_its_stored_history(db_url):
+    # The site page used a stored history; the portfolio table (its map and headline figures)
+    # and the plan's starts ignored it.
+    from app_support import loaders
+    from sites.store import SiteStore
+    from valuation.conversion_plan import start_table
+    from valuation.decision import compare
+    from valuation.power import PriceSeries
+    from valuation.regions import price_series_from_stored
+    from valuation.scenario import Scenario
+
+    store = SiteStore(db_url, seed=True)
+    hours = pd.date_range("2024-01-01", "2024-04-01", freq="h", inclusive="left")
+    store.save_price_history("riot-rockdale", PriceSeries(hours, np.full(hours.size, 120.0), 1.0,
+                                                          hub="flat", source="dear.csv"))  # fmt: skip
+    site = store.get("riot-rockdale")
+    history = price_series_from_stored(store.price_history(site.id))
+    all_sites = tuple(store.list())
+    store.close()
+    want = compare(site, price_history=history).value_of_converting_usd
+    assert want != pytest.approx(compare(site).value_of_converting_usd)
+    assert set(loaders.price_histories(all_sites)) == {"riot-rockdale"}
+    table = loaders.portfolio(all_sites, Scenario()).set_index("site_id")
+    assert table.loc["riot-rockdale", "value_of_converting_usd"] == pytest.approx(want)
+    starts = loaders.start_table((site,), Scenario())
+    expected = start_table([site], price_histories={site.id: history})
+    np.testing.assert_allclose(starts.value_usd, expected.value_usd)

@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 from cli_helpers import run_cli, sites_folder
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 
 from reports.sections import PLAN_FUNDING_TITLE, PLAN_TIMELINE_TITLE
 from sites import load_example_portfolio
+from valuation.regions import price_series_from_stored
 
 IDS = ("corz-muskogee", "corz-marble")  # two small sites: the portfolio run on the same paths
 HEADER_ROW = 4  # a section sheet: title, note, blank, header (reports.excel._write_section)
@@ -218,3 +220,31 @@ def test_risk_paths_bound_is_the_risk_modules() -> None:
     from valuation.risk import MAX_PATHS
 
     assert CLI_MAX == MAX_PATHS
+
+
+def test_the_store_s_price_histories_are_used_as_the_app_uses_them(env, capsys) -> None:  # noqa: ANN001
+    # value --store and plan --store valued each site without the price history stored beside
+    # it; the app's site page used it.
+    import pandas as pd
+
+    from sites.store import SiteStore
+    from valuation.decision import compare
+    from valuation.power import PriceSeries
+
+    store = SiteStore()
+    site = next(s for s in store.list() if s.id == "riot-rockdale")  # an index-priced contract
+    hours = pd.date_range("2024-01-01", "2024-04-01", freq="h", inclusive="left")
+    store.save_price_history(site.id, PriceSeries(hours, np.full(hours.size, 120.0), 1.0,
+                                                  hub="flat", source="dear.csv"))  # fmt: skip
+    history = price_series_from_stored(store.price_history(site.id))
+    want = compare(site, price_history=history).value_of_converting_usd
+    assert want != pytest.approx(compare(site).value_of_converting_usd)
+    code, out, err = run_cli(capsys, "value", "--store", "--site", site.id, "--json")
+    assert code == 0, err
+    assert json.loads(out)["sites"][0]["value_of_converting_usd"] == pytest.approx(want, abs=0.01)
+    code, out, err = run_cli(capsys, "plan", "--store", "--site", site.id, "--json")
+    assert code == 0, err
+    from valuation.conversion_plan import plan_portfolio, start_table
+
+    expected = plan_portfolio(start_table([site], price_histories={site.id: history}))
+    assert json.loads(out)["value_usd"] == pytest.approx(expected.value_usd, abs=0.01)

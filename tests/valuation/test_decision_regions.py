@@ -71,3 +71,26 @@ def test_a_flat_price_history_equals_that_flat_price_as_the_contract_price():
     assert with_history.history_months == tuple(range(1, 13))
     a, b = evaluate(with_history).npv_usd, evaluate(tariff).npv_usd
     np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+def test_the_portfolio_and_the_plan_value_a_site_on_its_price_history_as_compare_does():
+    # A stored history was used by the site page (compare) and ignored by the portfolio table
+    # and the plan's starts: one site, two values.
+    from valuation.conversion_plan import start_table
+    from valuation.decision import compare_portfolio
+
+    hours = pd.date_range("2024-01-01", "2024-04-01", freq="h", inclusive="left")
+    dear = PriceSeries(hours, np.full(hours.size, 120.0), 1.0, hub="flat")
+    site = _site()
+    with_history = compare(site, SCENARIO, price_history=dear)
+    plain = compare(site, SCENARIO)
+    assert with_history.value_of_converting_usd != pytest.approx(plain.value_of_converting_usd)
+    row = compare_portfolio([site], SCENARIO, price_histories={site.id: dear}).iloc[0]
+    assert row["value_of_converting_usd"] == pytest.approx(with_history.value_of_converting_usd)
+    other = compare_portfolio([site], SCENARIO, price_histories={"another-site": dear}).iloc[0]
+    assert other["value_of_converting_usd"] == pytest.approx(plain.value_of_converting_usd)
+    table = start_table([site], SCENARIO, price_histories={site.id: dear})
+    base = start_table([site], SCENARIO)
+    assert not np.allclose(
+        np.nan_to_num(table.value_usd), np.nan_to_num(base.value_usd), rtol=1e-9, atol=1.0
+    )
