@@ -438,15 +438,7 @@ def _strategy_results(
         replace(s, payback_month=float(p), discounted_payback_month=float(dp))
         for s, p, dp in zip([*summaries, conversion], paybacks, discounted, strict=True)
     )
-    # The value at the horizon net of the tax on that sale (what the charts' legend names),
-    # discounted as the NPV discounts each: its share of the NPV.
-    sale_tax_pv = (
-        np.asarray(flows["terminal_tax_usd"], dtype=float)
-        @ model.rates.factors(model.n_months)["base"]
-    )
-    terminal_pv = (
-        base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"] - sale_tax_pv
-    )
+    terminal_pv = _terminal_pv_after_tax(model, base)
     labels = _labels(model, rank)
     strategies = {}
     for key, row, summary in zip(shown, rows, summaries, strict=True):
@@ -457,6 +449,16 @@ def _strategy_results(
             replace(summary, npv_usd=npv_row), share,
         )  # fmt: skip
     return strategies, conversion
+
+
+def _terminal_pv_after_tax(model: SiteModel, base: RowValues) -> np.ndarray:
+    """Each row's value at the horizon net of the tax on that sale (what the charts' legend
+    names), discounted as the NPV discounts each part, USD ``(R,)``: its share of a row's NPV
+    is the paths table's "value at the horizon" and the reasons'."""
+    assert base.flows is not None and base.pv_usd is not None
+    disc = model.rates.factors(model.n_months)["base"]
+    sale_tax_pv = np.asarray(base.flows.as_dict()["terminal_tax_usd"], dtype=float) @ disc
+    return base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"] - sale_tax_pv
 
 
 def _labels(model: SiteModel, rank: _Ranking) -> dict[str, str]:
@@ -771,8 +773,7 @@ def _reasons(
         reasons.append(Reason(
             f"A 10% higher BTC price would {'widen' if btc_impact >= 0 else 'narrow'} the gap by "
             f"{usd(abs(btc_impact))}", btc_impact))  # fmt: skip
-    assert base.pv_usd is not None
-    tv = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
+    tv = _terminal_pv_after_tax(model, base)
     conv_row, non_row = rank.conv_row, rank.non_row
     tv_gap = float(tv[conv_row] - tv[non_row])
     conv_npv = float(base.npv_usd[conv_row])

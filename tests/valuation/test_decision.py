@@ -326,3 +326,13 @@ def test_the_value_at_the_horizon_share_is_after_the_tax_on_the_sale():
         assert result.terminal_value_share == pytest.approx(want, rel=1e-9), key
         checked += float(m["terminal_tax_usd"].iloc[-1]) > 0
     assert checked  # a path whose sale is taxed: before and after differ
+
+
+def test_the_reasons_value_at_the_horizon_share_is_the_paths_tables():
+    # The site page read "63%" in the paths table and "75% of converting's NPV" in the reasons.
+    d = compare(_site(), replace(SCENARIO, horizon_months=180))
+    (reason,) = [r.text for r in d.reasons if r.text.startswith("Value at the horizon (exit")]
+    best = d.best_converting
+    key = d.identical_to.get(best, best)
+    share = d.strategies[key].terminal_value_share
+    assert f"is {share:.0%} of converting's NPV" in reason
