@@ -14,6 +14,7 @@ from app_support.display import STRATEGY_LABELS
 from app_support.kept import keep, kept_choices, set_kept
 from app_support.portfolio_view import UNKNOWN, money, path_label, site_label
 from app_support.safe_text import md_escape, safe_message
+from sites.schema import Site
 from valuation import formatting as fmt
 
 SITES_KEY = "compare_sites"
@@ -29,10 +30,24 @@ all_sites = loaders.sites_or_stop(
 
 by_id = {s.id: s for s in all_sites}
 ids = list(by_id)
+
+
+def _linked_ids(known: dict[str, Site]) -> list[str]:
+    """The sites a link names: one ``sites`` parameter per site (an id may hold a comma); a
+    value that is not an id but holds commas is an older link's list."""
+    named: list[str] = []
+    for value in st.query_params.get_all(SITES_PARAM):
+        if value in known or "," not in value:
+            named.append(value)
+        else:
+            named.extend(i for i in value.split(",") if i)
+    return [i for i in named if i]
+
+
 if (
     SITES_KEY not in st.session_state
 ):  # a new visit: the address, else the site in view and one more
-    named = [i for i in str(st.query_params.get(SITES_PARAM, "")).split(",") if i]
+    named = _linked_ids(by_id)
     if unknown := [i for i in named if i not in by_id]:
         st.warning(loaders.unknown_sites_note(unknown[:4]), icon=":material/link_off:")
     # the link's sites, else those compared on the last visit
@@ -53,7 +68,7 @@ chosen_ids = st.multiselect(
 )
 scenario = assumptions.sidebar()
 if chosen_ids:
-    st.query_params[SITES_PARAM] = ",".join(chosen_ids)
+    st.query_params[SITES_PARAM] = list(chosen_ids)  # one parameter per site
 if len(chosen_ids) < 2:
     st.info("Choose at least two sites to compare.")
     st.stop()
@@ -72,6 +87,9 @@ sites = [s for s in sites if s.id in decisions]
 if len(sites) < 2:
     st.stop()
 labels = {s.id: site_label(s.name, s.operator) for s in sites}
+# Two sites of one name and operator get their ids: the labels name the table's columns.
+repeated = {v for v in labels.values() if list(labels.values()).count(v) > 1}
+labels = {i: f"{v} ({i})" if v in repeated else v for i, v in labels.items()}
 st.caption(
     f"Under the {md_escape(assumptions.scenario_label())} scenario (market as of "
     f"{scenario.market.as_of:%d %b %Y}). NPVs are net present values today."

@@ -438,8 +438,14 @@ st.caption(
     "the file covers completely, and the site's region shape in the others (the site page says "
     "which). Same file rules as the replay above; nothing is stored when anything is wrong."
 )
-history_sites = loaders.sites()
-if not history_sites:
+try:
+    history_sites = loaders.sites()
+except Exception as exc:  # a store that cannot be read: words, never a traceback
+    st.error(f"The site inventory could not be read: {safe_message(exc)}")
+    history_sites = None
+if history_sites is None:
+    pass
+elif not history_sites:
     st.info("The inventory has no sites yet.")
 else:
     ids = [s.id for s in history_sites]

@@ -187,7 +187,8 @@ def _what_if() -> None:
     figures.metric(
         "Better converted",
         f"{int(convert_wins.sum())} of {len(shown)}",
-        delta=f"{wins_delta:+d} vs {base_name}" if wins_delta else None,
+        # a metric's delta is Markdown: the scenario's name (user text) made literal
+        delta=f"{wins_delta:+d} vs {md_escape(base_name)}" if wins_delta else None,
         help="Sites where the best converting path is worth more than the best path that keeps "
         "the site as it is (NPV).",
         border=True,

@@ -48,6 +48,7 @@ from app_support.scenario_inputs import (
     parse_capex,
     parse_param,
 )
+from sites.store import MAX_SCENARIO_NAME_LENGTH
 from valuation import formatting as fmt
 from valuation.market import MarketState
 from valuation.saved_scenario import saved_form, scenario_from_saved
@@ -153,7 +154,8 @@ def _state() -> SessionAssumptions:
     st.session_state[STATE_KEY] = state
     params = st.query_params
     if params.get(SCENARIO_PARAM):
-        _load_named(state, str(params[SCENARIO_PARAM])[:100])
+        # a saved name may be as long as the store allows
+        _load_named(state, str(params[SCENARIO_PARAM])[:MAX_SCENARIO_NAME_LENGTH])
     for control in CONTROLS:
         text = params.get(control.param)
         if text is None:

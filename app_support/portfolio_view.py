@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -178,8 +179,9 @@ def site_from_selection(selection: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-# A layer's data naming this is the US state outlines (``OutlineDeck``).
-STATES_DATA = "__us_states_geojson__"
+# A layer's data naming this is the US state outlines (``OutlineDeck``). Random per process: a
+# site named "__us_states_geojson__" had the outlines spliced in as its label.
+STATES_DATA = f"__us_states_geojson_{secrets.token_hex(16)}__"
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,16 +20,34 @@ from sites.redact import mask_credentials
 # directive (:red[...], :material/icon:) syntax.
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 _NEWLINES = re.compile(r"[\r\n]+")
+# GitHub-flavoured Markdown makes a bare URL, "www.host" or an e-mail address a live link after
+# escapes are read, so escaping cannot stop it: a WORD JOINER (U+2060, invisible) inside "://",
+# after "www" and after "@" breaks each pattern.
+_WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"://|(?i:\bwww)(?=\.)|@")
+MAX_MESSAGE_CHARS = 2_000  # a page shows at most this much of an error's message
+
+
+def _unlinked(text: str) -> str:
+    return _AUTOLINK.sub(
+        lambda m: ":" + _WORD_JOINER + "//" if m.group(0) == "://" else m.group(0) + _WORD_JOINER,
+        text,
+    )
 
 
 def md_escape(text: object, secrets: tuple[str, ...] = ()) -> str:
     """``text`` made literal inside Markdown: ASCII punctuation backslash-escaped, line breaks
-    turned into spaces (a newline could start a heading, a list or a table), credentials masked
-    (``secrets``: literal strings to hide too, see ``sites.redact.url_secrets``)."""
+    turned into spaces (a newline could start a heading, a list or a table), no bare URL, "www."
+    or e-mail address left to become a link, credentials masked (``secrets``: literal strings
+    to hide too, see ``sites.redact.url_secrets``)."""
     flat = _NEWLINES.sub(" ", mask_credentials(text, secrets))
-    return _MD_PUNCT.sub(r"\\\1", flat)
+    return _MD_PUNCT.sub(r"\\\1", _unlinked(flat))
 
 
 def safe_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
-    """An exception's message for a page: credentials masked, Markdown made literal."""
-    return md_escape(str(exc) or type(exc).__name__, secrets)
+    """An exception's message for a page: credentials masked, cut to
+    :data:`MAX_MESSAGE_CHARS`, Markdown made literal."""
+    text = mask_credentials(str(exc) or type(exc).__name__, secrets)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS] + f"… ({len(text) - MAX_MESSAGE_CHARS:,} more characters)"
+    return md_escape(text)

@@ -238,7 +238,7 @@ def parse_param(control: Control, text: str) -> float | str:
     if control.kind == "choice":
         if text not in control.choices:
             raise ValueError(
-                f"{control.param}={text!r} is not allowed: one of {', '.join(control.choices)}"
+                f"{control.param}={text[:40]!r} is not allowed: one of {', '.join(control.choices)}"
             )
         return text
     return parse_number(control.param, text, control.low, control.high, control.step)

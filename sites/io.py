@@ -536,10 +536,13 @@ def read_rows(
         )
         header = header[:MAX_COLUMNS]
     if "id" not in header:
+        # Each cell cut and the list bounded: a header may be one 100,000-character cell.
+        shown = [h if len(h) <= 40 else h[:40] + "…" for h in header[:10]]
+        more = f" and {len(header) - 10} more" if len(header) > 10 else ""
         raise SiteFileError(
-            f"the header row of {label} has no 'id' column (found: "
-            f"{', '.join(header[:MAX_COLUMNS]) or 'nothing'}); download the template for the "
-            "expected columns"
+            f"the header row of {label} has no 'id' column (found {len(header)} column"
+            f"{'s' if len(header) != 1 else ''}: {', '.join(shown) or 'nothing'}{more}); "
+            "download the template for the expected columns"
         )
     out: list[tuple[int, dict[str, object]]] = []
     unnamed = [j for j, h in enumerate(header) if not h]  # blank headers inside the header

@@ -13,10 +13,20 @@ import re
 
 MASK = "***"
 # scheme://user:password@host... : userinfo runs to the last '@' before the first '/', '?', '#'
-# or whitespace that follows it.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#]*)@")
-# user:password@host quoted without its scheme (as a resolver error quotes a host it was given)
-_BARE_USERINFO = re.compile(r"(?<![\w/:])(?P<user>[\w.+\-%]+):(?P<password>[^\s/'\"@]+)@(?=[\w\[])")
+# or whitespace that follows it. The scheme starts where no scheme character precedes it and is
+# at most 32 characters: unanchored, a long run of letters was rescanned from every position
+# (quadratic: 100,000 letters in an uploaded header held the server for 9 s).
+_USERINFO = re.compile(
+    r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<userinfo>[^\s/?#]*)@"
+)
+# user:password@host quoted without its scheme (as a resolver error quotes a host it was given);
+# the user starts where no user character precedes it (linear, as above).
+_BARE_USERINFO = re.compile(
+    r"(?<![\w/:.+\-%])(?P<user>[\w.+\-%]+):(?P<password>[^\s/'\"@]+)@(?=[\w\[])"
+)
+# A password's pieces between the characters a parser may split it at, each masked on its own
+# where a message quotes one (a piece of 2 characters or more).
+_PASSWORD_SPLIT = re.compile(r"[@/?#\s:]+")
 _SECRET_KEYS = (
     "password",
     "passwd",
@@ -52,12 +62,19 @@ def url_secrets(url: str) -> tuple[str, ...]:
     between unencoded '@' (a driver that split it there may quote ``tail@host``), and the values
     of credential-like query parameters."""
     found: list[str] = []
+    passwords = []
     m = _USERINFO.search(url)
     if m:
-        _, sep, password = m.group("userinfo").partition(":")
+        passwords.append(m.group("userinfo").partition(":"))
+    # A password holding an unencoded '/', '?', '#' or a space ends the pattern's user-info
+    # early (SQLAlchemy still reads it whole, splitting at the last '@'): the authority read to
+    # the URL's last '@' gives it too (more text hidden, never less).
+    if "://" in url and "@" in url:
+        passwords.append(url.split("://", 1)[1].rpartition("@")[0].partition(":"))
+    for _, sep, password in passwords:
         if sep and password:
             found.append(password)
-            found.extend(piece for piece in password.split("@") if len(piece) >= 3)
+            found.extend(p for p in _PASSWORD_SPLIT.split(password) if len(p) >= 2)
     found.extend(p.group("value") for p in _PAIR.finditer(url))
     return tuple(sorted(set(found), key=len, reverse=True))
 

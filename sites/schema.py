@@ -81,6 +81,11 @@ CONTRACT_TYPES: tuple[str, ...] = ("fixed_ppa", "index_plus_adder", "utility_tar
 SUBSTATION_OWNERS: tuple[str, ...] = ("utility", "site")
 WATER_AVAILABILITY: tuple[str, ...] = ("none", "limited", "ample")
 SITE_STATUSES: tuple[str, ...] = ("operating", "under_construction", "planned")
+# A price a site's price history may hold, USD/MWh, either sign: twenty times ERCOT's $5,000
+# offer cap (PUCT rule 25.505, 2024), a bound on nonsense rather than a market rule. One bound
+# for the store (sites.store) and the price files the valuation reads (valuation.power).
+MAX_ABS_PRICE_USD_PER_MWH = 100_000.0
+
 # Design dry- and wet-bulb temperatures a site may carry, deg C (inclusive). The inventory accepts
 # this range and the retrofit model values any site inside it: one range for both.
 DESIGN_TEMPERATURE_RANGE_C: tuple[float, float] = (-60.0, 60.0)

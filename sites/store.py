@@ -73,6 +73,7 @@ from sites.io import CLEAR_TOKEN, parse_sites, read_rows, write_sites
 from sites.redact import mask_credentials, url_secrets
 from sites.schema import (
     COLUMN_KINDS,
+    MAX_ABS_PRICE_USD_PER_MWH,
     SITE_COLUMNS,
     Site,
     fleet_from_text,
@@ -105,11 +106,10 @@ LOCAL_USER = "local"  # the user recorded when nobody is signed in (the embedded
 ACTIONS: tuple[str, ...] = ("save", "delete", "import", "restore")
 # A site's price history: 5-, 15-, 30- or 60-minute intervals (valuation.power.load_price_file's
 # own set), at most a year of 5-minute prices and a little more (105,120 intervals; the Market
-# page's upload bound), prices within +/- $100,000/MWh (twenty times ERCOT's $5,000 cap: a bound
-# on nonsense, not a market rule), hub and source text at most 200 characters.
+# page's upload bound), prices within +/- sites.schema.MAX_ABS_PRICE_USD_PER_MWH, hub and source
+# text at most 200 characters.
 PRICE_HISTORY_MINUTES: tuple[int, ...] = (5, 15, 30, 60)
 MAX_PRICE_HISTORY_INTERVALS = 110_000
-MAX_ABS_PRICE_USD_PER_MWH = 100_000.0
 MAX_PRICE_HISTORY_TEXT = 200
 
 _SQL_TYPES: dict[str, Callable[[], Any]] = {

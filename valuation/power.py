@@ -18,11 +18,12 @@ import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sites.schema import CONTRACT_TYPES, Site
+from sites.schema import CONTRACT_TYPES, MAX_ABS_PRICE_USD_PER_MWH, Site
 from valuation.checks import (
     Rule,
     as_float_array,
@@ -593,6 +594,9 @@ _TIME_NAMES = (
 )
 _PRICE_NAMES = ("price", "price_usd_per_mwh", "spp", "lmp", "settlement point price", "usd_per_mwh")
 _ALLOWED_MINUTES = (5, 15, 30, 60)
+# The calendar years a price file's timestamps may name: a market's prices since 2000 and a
+# forward curve to 2100 (year 1 or 9999 is a typing error, not a price history).
+PRICE_FILE_YEARS = (2000, 2100)
 
 
 @dataclass(frozen=True)
@@ -642,14 +646,25 @@ def load_price_file(path_or_buffer: str | Path | io.TextIOBase, *, hub: str = ""
     return PriceSeries(idx, prices, step / 60.0, hub=hub, source=source)
 
 
+def _csv_rows(fh: Any, source: str) -> list[list[str]]:
+    reader = csv.reader(fh)
+    try:
+        return list(reader)
+    except csv.Error as exc:  # e.g. a cell past the csv module's 131,072-character limit
+        raise PriceFileError(
+            f"price file {source!r}, line {reader.line_num}: not CSV a price file can hold "
+            f"({exc}); allowed: a timestamp and a price a row"
+        ) from None
+
+
 def _price_file_rows(path_or_buffer: str | Path | io.TextIOBase, source: str) -> list[list[str]]:
     """The file's non-blank CSV rows (the header and at least two more)."""
     try:
         if isinstance(path_or_buffer, (str, Path)):
             with open(path_or_buffer, newline="") as fh:
-                rows = list(csv.reader(fh))
+                rows = _csv_rows(fh, source)
         else:
-            rows = list(csv.reader(path_or_buffer))
+            rows = _csv_rows(path_or_buffer, source)
     except OSError as exc:
         raise PriceFileError(f"price file {source!r} cannot be read: {exc}") from exc
     rows = [r for r in rows if any(cell.strip() for cell in r)]
@@ -689,6 +704,12 @@ def _price_file_timestamp(raw_t: str, line: int, t_name: str) -> pd.Timestamp:
             column=t_name,
             value=raw_t,
         ) from None
+    if not PRICE_FILE_YEARS[0] <= ts.year <= PRICE_FILE_YEARS[1]:
+        raise PriceFileError(
+            f"row {line}, column {t_name!r}: {raw_t!r} is in {ts.year}; allowed: a timestamp "
+            f"from {PRICE_FILE_YEARS[0]} to {PRICE_FILE_YEARS[1]}",
+            row=line, column=t_name, value=raw_t,
+        )  # fmt: skip
     return ts
 
 
@@ -701,13 +722,12 @@ def _price_file_price(raw_p: str, line: int, p_name: str) -> float:
             f"row {line}, column {p_name!r}: {raw_p!r} is not a number ($/MWh expected)",
             row=line, column=p_name, value=raw_p,
         ) from None  # fmt: skip
-    if not np.isfinite(value):
+    if not (np.isfinite(value) and abs(value) <= MAX_ABS_PRICE_USD_PER_MWH):
         raise PriceFileError(
-            f"row {line}, column {p_name!r}: {raw_p!r} is not a finite price",
-            row=line,
-            column=p_name,
-            value=raw_p,
-        )
+            f"row {line}, column {p_name!r}: {raw_p!r} is not a finite price; allowed: a "
+            f"number within +/- {MAX_ABS_PRICE_USD_PER_MWH:,.0f} $/MWh",
+            row=line, column=p_name, value=raw_p,
+        )  # fmt: skip
     return value
 
 

@@ -30,4 +30,5 @@ def metric_value(at: AppTest, label: str) -> str:
 
 def as_seen(markdown: str) -> str:
     """What the reader sees of a Markdown body whose user text was escaped (``md_escape``)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    # the escapes read and the invisible word joiners (no autolink) gone
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
