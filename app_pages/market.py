@@ -12,9 +12,9 @@ import streamlit as st
 from app_support import loaders
 from app_support.kept import kept_value
 from app_support.market_view import lease_and_other_deals, market_rows, offer_scenario
-from app_support.safe_text import md_escape, safe_message
+from app_support.safe_text import md_escape, plain_message, safe_message
 from app_support.site_view import conversion_return
-from sites.redact import mask_credentials, url_secrets
+from sites.redact import url_secrets
 from valuation import formatting as fmt
 from valuation.hosting import HOSTING_DEALS
 from valuation.market import block_subsidy_btc
@@ -410,7 +410,7 @@ if upload is not None:
         )  # fmt: skip
     except (PriceFileError, ValueError) as exc:
         st.error("The price file could not be replayed. What was wrong:")
-        st.text(mask_credentials(str(exc)))
+        st.text(plain_message(exc))
     else:
         shown = table.reset_index()
         shown["month"] = shown["month"].astype(str)
@@ -456,7 +456,7 @@ else:
         stored = loaders.store().price_history(history_site.id)
     except (SitesError, ValuationError) as exc:
         st.error("The stored price history could not be read.")
-        st.text(mask_credentials(str(exc)))
+        st.text(plain_message(exc))
         stored = None
     if stored is None:
         st.caption("No price history is stored for this site: it is valued on its region's shape.")
@@ -495,7 +495,7 @@ else:
                 )  # fmt: skip
             except (PriceFileError, SitesError, ValuationError, ValueError) as exc:
                 st.error("The price history was not stored. What was wrong:")
-                st.text(mask_credentials(str(exc)))
+                st.text(plain_message(exc))
             else:
                 st.success("Price history stored.")
                 st.text(note)
@@ -506,6 +506,6 @@ else:
                 loaders.store().delete_price_history(history_site.id)
             except SitesError as exc:
                 st.error("The price history could not be deleted.")
-                st.text(mask_credentials(str(exc)))
+                st.text(plain_message(exc))
             else:
                 st.rerun()

@@ -44,10 +44,15 @@ def md_escape(text: object, secrets: tuple[str, ...] = ()) -> str:
     return _MD_PUNCT.sub(r"\\\1", _unlinked(flat))
 
 
-def safe_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
-    """An exception's message for a page: credentials masked, cut to
-    :data:`MAX_MESSAGE_CHARS`, Markdown made literal."""
+def plain_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """An exception's message as plain text (for ``st.text``): credentials masked, cut to
+    :data:`MAX_MESSAGE_CHARS` (a file's 100,000-character column name may be in it)."""
     text = mask_credentials(str(exc) or type(exc).__name__, secrets)
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[:MAX_MESSAGE_CHARS] + f"… ({len(text) - MAX_MESSAGE_CHARS:,} more characters)"
-    return md_escape(text)
+    return text
+
+
+def safe_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """An exception's message for a page: :func:`plain_message` with Markdown made literal."""
+    return md_escape(plain_message(exc, secrets))

@@ -226,3 +226,13 @@ def test_a_site_id_with_a_comma_survives_a_compare_link(store_url: str) -> None:
     # An older link's comma-separated list still opens.
     at = _app("app_pages/compare.py", {"sites": f"{b.id},{comma.id}"})
     assert at.multiselect(key="compare_sites").value[0] == b.id
+
+
+def test_a_price_file_error_with_a_huge_column_name_is_shown_cut(store_url: str) -> None:
+    from app_support.safe_text import plain_message
+    from valuation.power import load_price_file
+
+    with pytest.raises(Exception) as info:
+        load_price_file(io.StringIO("a" * 100_000 + ",b\n1,2\n3,4\n"))
+    shown = plain_message(info.value)
+    assert len(shown) < MAX_MESSAGE_CHARS + 60 and shown.endswith("more characters)")
