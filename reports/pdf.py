@@ -308,13 +308,13 @@ def _header_text(column: str, width: int) -> str:
 
 # Columns a section's note states for every row (a risk run's scenario, paths and seed): the
 # memo leaves them out of its table to make room for figures.
-NOTED_COLUMNS = ("scenario", "n_paths", "seed")
+_NOTED_COLUMNS = ("scenario", "n_paths", "seed")
 
 
 def _memo_columns(table: DataFrame) -> list[str]:
     """The columns a memo page shows (at most 8): a calendar year in place of the plan year,
-    none the section's note states (:data:`NOTED_COLUMNS`)."""
-    columns = [str(c) for c in table.columns if str(c) not in NOTED_COLUMNS]
+    none the section's note states (:data:`_NOTED_COLUMNS`)."""
+    columns = [str(c) for c in table.columns if str(c) not in _NOTED_COLUMNS]
     if "calendar_year" in columns:
         columns = ["calendar_year"] + [c for c in columns if c not in ("calendar_year", "year")]
     return columns[:8]

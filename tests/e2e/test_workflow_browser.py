@@ -18,8 +18,7 @@ from valuation.scenario import Scenario
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=30_000)
 
-# The portfolio map's initial view (app_pages/portfolio.py) and deck.gl's Web Mercator tile size.
-MAP_CENTER_LAT, MAP_CENTER_LON, MAP_ZOOM = 38.0, -96.0, 3.0
+# deck.gl's Web Mercator tile size: the world is 512 * 2**zoom px wide.
 TILE_PX = 512
 
 
@@ -117,17 +116,17 @@ def test_deep_links_open_the_right_view(page: Page, app_url: str, app_db_url: st
     assert_no_error(page)
 
 
-def _mercator_px(lat: float, lon: float) -> tuple[float, float]:
-    world = TILE_PX * 2**MAP_ZOOM
+def _mercator_px(lat: float, lon: float, zoom: float) -> tuple[float, float]:
+    world = TILE_PX * 2**zoom
     x = (lon + 180.0) / 360.0 * world
     phi = math.radians(lat)
     y = (1.0 - math.log(math.tan(math.pi / 4 + phi / 2)) / math.pi) / 2.0 * world
     return x, y
 
 
-def _open_map_at(page: Page, app_url: str, site) -> tuple[dict, tuple[float, float]]:
+def _open_map_at(page: Page, app_url: str, site, sites) -> tuple[dict, tuple[float, float]]:
     """Open the portfolio page and wait for its map: the map canvas's box and the page point
-    where ``site`` is drawn (the map's initial view, Web Mercator)."""
+    where ``site`` is drawn (the map's initial view over ``sites``, Web Mercator)."""
     page.goto(f"{app_url}/portfolio")
     wait_for_app(page)
     canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
@@ -135,8 +134,15 @@ def _open_map_at(page: Page, app_url: str, site) -> tuple[dict, tuple[float, flo
     page.wait_for_timeout(1500)  # deck.gl draws after the script run ends
     box = canvas.bounding_box()
     assert box is not None
-    cx, cy = _mercator_px(MAP_CENTER_LAT, MAP_CENTER_LON)
-    sx, sy = _mercator_px(site.latitude, site.longitude)
+    # The page's view (portfolio_view.fit_view over every site's drawn point, all shown).
+    from app_support.portfolio_view import fit_view, map_points
+    from valuation.decision import compare_portfolio
+
+    points = map_points(compare_portfolio(sites, Scenario())).set_index("site_id")
+    view = fit_view(points["map_longitude"], points["map_latitude"])
+    cx, cy = _mercator_px(view.latitude, view.longitude, view.zoom)
+    drawn = points.loc[site.id]
+    sx, sy = _mercator_px(drawn["map_latitude"], drawn["map_longitude"], view.zoom)
     return box, (box["x"] + box["width"] / 2 + (sx - cx), box["y"] + box["height"] / 2 + (sy - cy))
 
 
@@ -154,8 +160,9 @@ def _isolated_big_site(sites):
 
 
 def test_a_map_click_opens_the_site(page: Page, app_url: str, app_db_url: str, artifacts_dir: Path):
-    site = _isolated_big_site(_sites(app_db_url))
-    _, (x, y) = _open_map_at(page, app_url, site)
+    sites = _sites(app_db_url)
+    site = _isolated_big_site(sites)
+    _, (x, y) = _open_map_at(page, app_url, site, sites)
     page.mouse.move(x, y)
     tooltip = page.locator(".deck-tooltip")
     expect(tooltip).to_contain_text(_label(site))
@@ -238,9 +245,10 @@ def test_compare_page_shows_two_sites(
 
 
 def test_a_tooltip_runs_past_the_maps_edge_unclipped(page: Page, app_url: str, app_db_url: str):
-    site = min(_sites(app_db_url), key=lambda s: s.latitude)  # the southernmost site
+    sites = _sites(app_db_url)
+    site = min(sites, key=lambda s: s.latitude)  # the southernmost site
     page.set_viewport_size({"width": 1280, "height": 1300})  # the map's bottom in view
-    box, (x, y) = _open_map_at(page, app_url, site)
+    box, (x, y) = _open_map_at(page, app_url, site, sites)
     page.mouse.move(x - 5, y - 5)
     page.mouse.move(x, y)
     tooltip = page.locator(".deck-tooltip")
