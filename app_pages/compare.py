@@ -213,7 +213,7 @@ for s in sites:
             decisions[s.id].breakevens.capex_today_usd_per_mw
         ),
         "Design PUE": f"{r.design_pue:.2f}" if math.isfinite(r.design_pue) else UNKNOWN,
-        "First hall ready, from a tenant signing": fmt.years_months(r.first_ready_month),
+        "First hall ready, from the retrofit's start": fmt.years_months(r.first_ready_month),
         "Critical path": str(r.critical_path),
     }
 # Wide columns: the critical path is a sentence (a cell shows it whole on hover).
@@ -234,13 +234,13 @@ halls = pd.DataFrame(
         for h in decisions[s.id].retrofit.halls
     ]
 )
-st.markdown("**Halls from a tenant signing to ready for service** (months)")
+st.markdown("**Halls from the retrofit's start to ready for service** (months)")
 st.altair_chart(
     alt.Chart(halls)
     .mark_bar(cornerRadius=2, opacity=0.8)
     .encode(
         y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("start:Q", title="Months from the tenant signing"),
+        x=alt.X("start:Q", title="Months from the retrofit's start"),
         x2="ready:Q",
         color=alt.Color(
             "site:N",
@@ -261,9 +261,9 @@ st.altair_chart(
 )
 
 st.caption(
-    "Work starts when a tenant signs. Converting now, that is after the lease-up "
-    f"({scenario.lease_up_months:g} months in this scenario) or once the site has power, if "
-    "later; the site pages give each site's months in its valuation."
+    "The valuation starts each retrofit when a tenant signs (after the lease-up, "
+    f"{scenario.lease_up_months:g} months in this scenario), no earlier than the site has power; "
+    "each site's page gives its months in the valuation."
 )
 
 for col, site in zip(st.columns(len(sites)), sites, strict=True):

@@ -149,9 +149,10 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
     )
     st.caption(
         "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, "
-        "else its MIRR; no outlay where no money goes in before it comes out. Payback: years "
-        "until the undiscounted cumulative cash flow, before the value at the horizon (as the "
-        "chart below), is back to zero. Peak funding: the deepest "
+        'else its MIRR; "does not pay back" where less comes out than goes in; no outlay '
+        "where no money goes in before it comes out. Payback: years until the undiscounted "
+        "cumulative cash flow, before the value at the horizon (as the chart below), is back to "
+        "zero, or not within the horizon. Peak funding: the deepest "
         "the cumulative cash flow goes below zero. Value at the horizon: the share of the NPV "
         "that is the business's value at the end of the horizon, after the tax on its sale."
     )
@@ -199,7 +200,7 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
         [
             {"Break-even": "Lease rate",
              "Paths worth the same at": fmt.rate_usd_per_kw_month(be.lease_rate_usd_per_kw_month),
-             "Today": fmt.rate_usd_per_kw_month(round(be.lease_rate_today_usd_per_kw_month, 2))},
+             "Today": fmt.rate_usd_per_kw_month(be.lease_rate_today_usd_per_kw_month)},
             {"Break-even": "Hashprice",
              "Paths worth the same at": fmt.hashprice(be.hashprice_usd_per_ph_day),
              "Today": fmt.hashprice(be.hashprice_today_usd_per_ph_day)},
@@ -321,13 +322,13 @@ def _region_and_retrofit(site: Site, scenario: Scenario) -> None:
         st.markdown("**Cost by group**, base with the low-high range")
         _draw(charts.retrofit_chart(retrofit))
     with sched_col:
-        st.markdown("**Schedule**, months from a tenant signing to ready for service")
+        st.markdown("**Schedule**, months from the retrofit's start to ready for service")
         _draw(charts.schedule_chart(retrofit))
         st.caption(
-            f"Work starts when a tenant signs. Converting now, that is month "
-            f"{int(model.construction_start_month.min())} of the valuation (the lease-up, or "
-            "power if later), and the first hall is ready in month "
-            f"{int(model.ready_for_service_month.min())}."
+            "The valuation starts this schedule when a tenant signs, no earlier than the site "
+            "has power. Converting now, the first hall's construction starts in month "
+            f"{int(model.construction_start_month.min())} of the valuation and it is ready in "
+            f"month {int(model.ready_for_service_month.min())}."
         )
     with st.expander("Retrofit line items"):
         items = retrofit.line_items

@@ -291,13 +291,15 @@ def schedule_frame(retrofit: RetrofitEstimate) -> pd.DataFrame:
 
 
 def schedule_chart(retrofit: RetrofitEstimate, height: int = 260) -> VegaChart:
-    """One bar per hall from construction start to ready for service, months from the decision."""
+    """One bar per hall from construction start to ready for service, months from the retrofit's
+    start (the estimate's month 0; the valuation starts it when a tenant signs, no earlier than
+    power)."""
     frame = schedule_frame(retrofit)
     spec = {
         "mark": {"type": "bar", "color": "#009e73", "cornerRadius": 3},
         "encoding": {
             "y": _n("hall", title=None, sort=list(frame["hall"])),
-            "x": _q("start_month", title="Months from the tenant signing"),
+            "x": _q("start_month", title="Months from the retrofit's start"),
             "x2": {"field": "ready_month"},
             "tooltip": [
                 _n("hall", title="Hall"),

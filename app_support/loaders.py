@@ -184,10 +184,20 @@ def _portfolio(
 
 def price_histories(sites_: tuple[Site, ...]) -> dict[str, PriceSeries]:
     """Each of the sites' stored price histories (:func:`price_history`) by site id: the
-    portfolio and the plan value a site on its history as the site page does."""
+    portfolio and the plan value a site on its history as the site page does. A history that
+    cannot be read is left out (the site page names the problem)."""
     stored = set(store().price_history_site_ids())
-    found = {s.id: price_history(s.id) for s in sites_ if s.id in stored}
-    return {k: v for k, v in found.items() if v is not None}
+    found: dict[str, PriceSeries] = {}
+    for site in sites_:
+        if site.id not in stored:
+            continue
+        try:
+            history = price_history(site.id)
+        except Exception:  # an unreadable history: the site's own page says so; here the
+            continue  # site is valued on its region's curve rather than stopping the portfolio
+        if history is not None:
+            found[site.id] = history
+    return found
 
 
 def _histories_key(histories: dict[str, PriceSeries]) -> str:

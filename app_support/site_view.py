@@ -149,8 +149,8 @@ def tenant_figures(decision: Decision) -> list[Figure]:
     t = decision.tenant
     power_months = _num(t.get("months_to_power"))
     return [
-        Figure("Achievable lease", fmt.rate_usd_per_kw_month(round(_num(t.get(
-            "lease_rate_usd_per_kw_month")), 2)),
+        Figure("Achievable lease", fmt.rate_usd_per_kw_month(_num(t.get(
+            "lease_rate_usd_per_kw_month"))),
             "Year-one rent this site can ask, per kW of critical IT a month: the scenario's rate "
             "moved by the site's readiness."),
         Figure("Chance a tenant signs", fmt.pct(_num(t.get("signing_probability")), digits=0),

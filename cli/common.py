@@ -38,7 +38,8 @@ class CliInputError(Exception):
 
 
 class UsageError(Exception):
-    """The command was called wrongly (exit code 2), e.g. an output format it cannot write."""
+    """The command was called wrongly (exit code 2), e.g. an option given without the mode it
+    belongs to (``--seed`` without ``--risk-paths``)."""
 
 
 @dataclass(frozen=True)
@@ -224,15 +225,25 @@ def read_sites(args: Any) -> list:
 def stored_price_histories(args: Any, sites: list) -> dict:
     """The sites' price histories stored beside them (``SiteStore.price_history``) by site id,
     when the sites come from ``--store``; a site is valued on its history in the months it
-    covers, as the app values it. A sites file carries none: ``{}``."""
+    covers, as the app values it (one that cannot be read is said on stderr and left out). A
+    sites file carries none: ``{}``."""
     if getattr(args, "sites", None) is not None:
         return {}
+    from sites.errors import SitesError
+    from valuation.errors import ValuationError
     from valuation.regions import price_series_from_stored
 
     store = open_store(args.store)
-    wanted = {s.id for s in sites} & set(store.price_history_site_ids())
-    found = {i: store.price_history(i) for i in sorted(wanted)}
-    return {i: price_series_from_stored(h) for i, h in found.items() if h is not None}
+    found = {}
+    for site_id in sorted({s.id for s in sites} & set(store.price_history_site_ids())):
+        try:
+            stored = store.price_history(site_id)
+            if stored is not None:
+                found[site_id] = price_series_from_stored(stored)
+        except (SitesError, ValuationError) as exc:  # valued on its region's curve, and said
+            print(f"hashpivot: site {safe(site_id)!r}: stored price history not used: "
+                  f"{safe(exc)}", file=sys.stderr)  # fmt: skip
+    return found
 
 
 def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenario

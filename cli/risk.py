@@ -23,6 +23,7 @@ from typing import TypeVar
 from cli.common import (
     MAX_SEED,
     OK,
+    BadValue,
     CliInputError,
     Progress,
     add_site_source,
@@ -144,15 +145,16 @@ def risk_payload(result, named, *, start_rows: bool = False) -> dict:  # noqa: A
     return out
 
 
-def wait_problems(n_paths: int, n_sites: int, *, paths_flag: str) -> list[str]:
+def wait_problems(n_paths: int | BadValue, n_sites: int, *, paths_flag: str) -> list[str]:
     """What stops ``--wait`` (one site, 2 to ``valuation.wait_option.MAX_PATHS`` paths), each
-    by name: listed with the command's other input problems before any Monte Carlo runs."""
+    by name: listed with the command's other input problems before any Monte Carlo runs (a
+    paths value already out of its own bounds is listed by ``bad_values``, not again here)."""
     from valuation.wait_option import MAX_PATHS as WAIT_MAX_PATHS
 
     problems = []
     if n_sites != 1:
         problems.append(f"--wait: give one site (--site ID); {n_sites} given")
-    if not 2 <= n_paths <= WAIT_MAX_PATHS:
+    if isinstance(n_paths, int) and not 2 <= n_paths <= WAIT_MAX_PATHS:
         problems.append(f"{paths_flag} {n_paths}: with --wait allowed 2 to {WAIT_MAX_PATHS:,}")
     return problems
 
@@ -228,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     sites = collecting(problems, lambda: read_sites(args))
     if sites is not None and args.start_rows and len(sites) != 1:
         problems.append("--start-rows: give one site (--site ID)")
-    if sites is not None and args.wait and isinstance(args.paths, int):
+    if sites is not None and args.wait:
         problems += wait_problems(args.paths, len(sites), paths_flag="--paths")
     named = with_problems(problems, lambda: _named_risk(args.scenario, args.store))
     assert sites is not None  # with_problems raised otherwise

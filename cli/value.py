@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
     problems = bad_values(args)
     outputs = collecting(problems, lambda: _check_outputs(args.out))
     sites = collecting(problems, lambda: read_sites(args))
-    if args.wait and sites is not None and isinstance(args.risk_paths, int):
+    if args.wait and sites is not None:
         problems += wait_problems(args.risk_paths, len(sites), paths_flag="--risk-paths")
     scenario, name, named = with_problems(problems, lambda: _scenario(args))
     assert outputs is not None and sites is not None  # with_problems raised otherwise

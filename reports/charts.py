@@ -193,13 +193,13 @@ def retrofit_chart(decision) -> ChartSpec:  # noqa: ANN001
 
 
 def schedule_chart(decision) -> ChartSpec:  # noqa: ANN001
-    """Months from a tenant signing (work starts then) to ready for service, one bar per hall
-    (the valuation adds the lease-up before the signing)."""
+    """Months from the retrofit's start to ready for service, one bar per hall (the valuation
+    starts the retrofit when a tenant signs, no earlier than power)."""
     halls = decision.retrofit.halls
     return ChartSpec(
         "hbar",
         "Schedule to ready for service",
-        "Months from the tenant signing",
+        "Months from the retrofit's start",
         "",
         (
             SeriesSpec(

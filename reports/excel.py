@@ -163,7 +163,7 @@ def _summary_headers(columns: list[str]) -> list[str]:
 def _summary_formats(columns: list[str]) -> dict[str, str]:
     formats = {}
     for c in columns:
-        if c.startswith("irr_per_year:") or c == "return_on_converting_per_year":
+        if c.startswith("return_per_year:") or c == "return_on_converting_per_year":
             formats[c] = PCT
         elif c.startswith(("npv_usd:", "breakeven_")) or c in ("value_of_converting_usd",):
             formats[c] = USD

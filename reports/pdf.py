@@ -225,7 +225,7 @@ def _cover(pack: BoardPack, page: int) -> Figure:
     _lines(fig, max(y - 0.02, 0.08), _wrap(
         "Value of converting: the best converting path's NPV minus the best NPV of a path that does "
         "not convert (keep mining, mine with demand response, or sell the site). Return: the yearly "
-        "IRR of the flows converting adds over that path (MIRR where several rates solve it). "
+        "IRR of the flows converting adds over that path (its MIRR where no single rate solves it). "
         "Sites are ranked by the value of converting; one page per site follows in inventory "
         "order, then the assumptions with their sources.", 120), size=7.5,
         color="#333333")  # fmt: skip

@@ -49,7 +49,8 @@ BREAKEVENS: tuple[tuple[str, str, str], ...] = (
 
 def summary_frame(pack: BoardPack) -> pd.DataFrame:
     """One row per valued site: identity, the recommended path, the value of converting and its
-    return (IRR a year of the flows converting adds), each strategy's NPV and return (columns
+    return (a year, of the flows converting adds: IRR or MIRR by ``formatting.return_basis``),
+    each strategy's NPV and return (columns
     ``npv_usd:<key>``, ``return_per_year:<key>`` and ``return_basis:<key>`` (IRR, MIRR or
     none, as :func:`return_figure`) for every strategy any site has), the break-evens
     and the recommendation. Sites that could not be valued follow with their reason in
@@ -151,12 +152,15 @@ def cumulative_before_terminal_usd(monthly: pd.DataFrame) -> np.ndarray:
     out together, so the line's last step is the last month's operations: leaving out the value
     but not its tax drew a drop of the whole sale tax at the horizon. The value net of its tax is
     :func:`terminal_after_tax_usd`, which the charts name in the legend."""
+    from valuation.finance import operating_flows_usd
+
     column = fcf_column(monthly)
     if not column:
         return np.zeros(len(monthly))
-    flow = monthly[column].to_numpy(dtype=float)
-    if "terminal_value_usd" in monthly:
-        flow = flow - monthly["terminal_value_usd"].to_numpy(dtype=float)
-    if "terminal_tax_usd" in monthly:
-        flow = flow + monthly["terminal_tax_usd"].to_numpy(dtype=float)
+    zero = np.zeros(len(monthly))
+
+    def col(name: str) -> np.ndarray:  # a column the frame lacks counts as zero
+        return monthly[name].to_numpy(dtype=float) if name in monthly else zero
+
+    flow = operating_flows_usd(col(column), col("terminal_value_usd"), col("terminal_tax_usd"))
     return np.cumsum(flow)

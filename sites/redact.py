@@ -17,16 +17,23 @@ MASK = "***"
 # at most 32 characters: unanchored, a long run of letters was rescanned from every position
 # (quadratic: 100,000 letters in an uploaded header held the server for 9 s).
 _USERINFO = re.compile(
-    r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<userinfo>[^\s/?#]*)@"
+    r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)"
+    r"(?P<userinfo>[^\s/?#]{0,512})@"
 )
 # user:password@host quoted without its scheme (as a resolver error quotes a host it was given);
-# the user starts where no user character precedes it (linear, as above).
+# the user starts where no user character precedes it and each part is bounded, so a text such
+# as "a:b;a:b;..." costs a bounded scan per start, not one to the end of the text.
 _BARE_USERINFO = re.compile(
-    r"(?<![\w/:.+\-%])(?P<user>[\w.+\-%]+):(?P<password>[^\s/'\"@]+)@(?=[\w\[])"
+    r"(?<![\w/:.+\-%])(?P<user>[\w.+\-%]{1,128}):(?P<password>[^\s/'\"@]{1,256})@(?=[\w\[])"
 )
-# A password's pieces between the characters a parser may split it at, each masked on its own
-# where a message quotes one (a piece of 2 characters or more).
-_PASSWORD_SPLIT = re.compile(r"[@/?#\s:]+")
+# A URL-like token in any text: its password is found as ``url_secrets`` finds it (one holding
+# '/', '?', '#' is cut short by the user-info pattern above).
+_URL_TOKEN = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s'\"<>]{1,2048}")
+# A password's pieces where a parser may split it: at '@' (3 characters or more, as a driver
+# quotes "tail@host"), and at '/', '?', '#', ':' or a space (4 or more: shorter pieces would
+# mask ordinary words of the message).
+_AT_SPLIT = re.compile(r"@")
+_URL_SPLIT = re.compile(r"[/?#\s:]+")
 _SECRET_KEYS = (
     "password",
     "passwd",
@@ -45,7 +52,7 @@ _SECRET_KEYS = (
 # key=value in a query string, a libpq DSN ("password=x host=y") or a message; value runs to the
 # next '&', whitespace, quote, ';', ',' or ')'.
 _PAIR = re.compile(
-    r"(?P<key>\b(?:" + "|".join(_SECRET_KEYS) + r"))(?P<sep>\s*=\s*)(?P<value>[^&\s'\";,)]+)",
+    r"(?P<key>\b(?:" + "|".join(_SECRET_KEYS) + r"))(?P<sep>\s*=\s*)(?P<value>[^&\s'\";,)]{1,512})",
     re.IGNORECASE,
 )
 
@@ -74,7 +81,8 @@ def url_secrets(url: str) -> tuple[str, ...]:
     for _, sep, password in passwords:
         if sep and password:
             found.append(password)
-            found.extend(p for p in _PASSWORD_SPLIT.split(password) if len(p) >= 2)
+            found.extend(p for p in _AT_SPLIT.split(password) if len(p) >= 3)
+            found.extend(p for p in _URL_SPLIT.split(password) if len(p) >= 4)
     found.extend(p.group("value") for p in _PAIR.finditer(url))
     return tuple(sorted(set(found), key=len, reverse=True))
 
@@ -103,7 +111,9 @@ def mask_credentials(text: object, secrets: tuple[str, ...] = ()) -> str:
     'could not connect: token=***'
     """
     out = str(text)
-    for secret in secrets:
+    # each URL in the text gives its own password (whole, even holding '/', '?', '#' or a space)
+    secrets = (*secrets, *(s for t in _URL_TOKEN.findall(out) for s in url_secrets(t)))
+    for secret in sorted(set(secrets), key=len, reverse=True):
         if secret:
             out = out.replace(secret, MASK)
     out = _USERINFO.sub(_mask_userinfo, out)

@@ -34,6 +34,7 @@ from valuation.finance import (
     CashFlowSummary,
     discounted_payback_month,
     monthly_rate,
+    operating_flows_usd,
     payback_month,
     summarize_rows,
 )
@@ -349,7 +350,7 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     variants = _variant_gaps(sub, gap_base, sub_blocks)
     breakevens = _breakevens(sub, variants, gap_base, sub_blocks)
     reasons = _reasons(sub, variants, gap_base, base, rank)
-    waterfall = _waterfall(base, rank)
+    waterfall = _waterfall(model, base, rank)
     tenant = {
         "lease_rate_usd_per_kw_month": model.lease_rate_usd_per_kw_month,
         "signing_probability": model.signing_probability,
@@ -430,7 +431,7 @@ def _strategy_results(
     # Payback is of the operations: the cumulative flow before the value at the horizon (and
     # the tax on that sale), as the cumulative chart draws it. With the exit in, a path that
     # never earns its outlay back paid back in the horizon's last month.
-    ops = fcf - np.asarray(flows["terminal_value_usd"]) + np.asarray(flows["terminal_tax_usd"])
+    ops = operating_flows_usd(fcf, flows["terminal_value_usd"], flows["terminal_tax_usd"])
     ops_rows = np.vstack([ops[rows], ops[conv_row] - ops[non_row]])
     paybacks = np.atleast_1d(payback_month(ops_rows))
     discounted = np.atleast_1d(discounted_payback_month(monthly_rate(rate), ops_rows))
@@ -792,21 +793,26 @@ _WATERFALL_STEPS = (
     ("Landlord operating costs", ("landlord_usd",)),
     ("Retrofit capex", ("retrofit_capex_usd",)),
     ("Site sale", ("sale_usd",)),
-    ("Terminal value", ("terminal_lease_usd", "terminal_mining_usd")),
-    ("Income tax", ("tax_usd",)),
+    ("Value at the horizon, after its sale tax", ("terminal_after_tax_usd",)),
+    ("Income tax", ("income_tax_usd",)),
 )
 
 
-def _waterfall(base: RowValues, rank: _Ranking) -> pd.DataFrame:
+def _waterfall(model: SiteModel, base: RowValues, rank: _Ranking) -> pd.DataFrame:
     """Steps from the best non-converting NPV to the best converting NPV: the difference in the
     present value of each kind of cash flow (each at its own rate, the tenant expectation
-    applied), so the steps add up exactly."""
+    applied), so the steps add up exactly. The value at the horizon is after the tax on its
+    sale, as the reasons and the paths table give it; the income tax step is the rest."""
     assert base.pv_usd is not None
     conv, non = rank.conv_row, rank.non_row
+    terminal = _terminal_pv_after_tax(model, base)
+    gross = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
+    pv = {**base.pv_usd, "terminal_after_tax_usd": terminal,
+          "income_tax_usd": base.pv_usd["tax_usd"] + (gross - terminal)}  # fmt: skip
     steps = [(f"{STRATEGY_LABELS[rank.best_not_converting].split(' (')[0]} NPV",
               float(base.npv_usd[non]))]  # fmt: skip
     for label, keys in _WATERFALL_STEPS:
-        delta = sum(float(base.pv_usd[k][conv] - base.pv_usd[k][non]) for k in keys)
+        delta = sum(float(pv[k][conv] - pv[k][non]) for k in keys)
         if delta != 0.0:
             steps.append((label, delta))
     steps.append((f"{STRATEGY_LABELS[rank.best_converting].split(':')[0]} NPV",

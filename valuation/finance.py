@@ -34,6 +34,7 @@ from valuation.checks import (
 from valuation.errors import FinanceError, FinanceInputError
 
 __all__ = [
+    "operating_flows_usd",
     "FinanceError",
     "FinanceInputError",
     "npv",
@@ -515,6 +516,20 @@ def mirr(
 # ---------------------------------------------------------------------------------------------
 # Payback, funding, multiple
 # ---------------------------------------------------------------------------------------------
+
+
+def operating_flows_usd(
+    free_cash_flow_usd: ArrayLike, terminal_value_usd: ArrayLike, terminal_tax_usd: ArrayLike
+) -> np.ndarray:
+    """A stream's free cash flow before the value at the horizon: without the terminal value (a
+    sale of the business in the last month) and without the tax on that sale, both left out
+    together so the last month is its operations alone (:class:`ProjectCashFlows`' columns, any
+    matching shape, USD). The one rule of payback and of every cumulative chart."""
+    return (
+        np.asarray(free_cash_flow_usd, dtype=float)
+        - np.asarray(terminal_value_usd, dtype=float)
+        + np.asarray(terminal_tax_usd, dtype=float)
+    )
 
 
 def payback_month(cashflows: ArrayLike) -> np.ndarray | float:

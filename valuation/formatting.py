@@ -108,7 +108,7 @@ def rate_usd_per_kw_month(value: Real | float | None) -> str:
     """A lease rate: 140 -> "$140/kW-month", 137.5 -> "$137.50/kW-month"."""
     if _is_missing(value):
         return MISSING
-    x = float(value)  # type: ignore[arg-type]
+    x = round(float(value), 2)  # type: ignore[arg-type]  # to the cent, then whole or cents
     body = f"{x:,.0f}" if x == round(x) else f"{x:,.2f}"
     return f"${body}/kW-month"
 

@@ -723,9 +723,10 @@ def _price_file_price(raw_p: str, line: int, p_name: str) -> float:
             row=line, column=p_name, value=raw_p,
         ) from None  # fmt: skip
     if not (np.isfinite(value) and abs(value) <= MAX_ABS_PRICE_USD_PER_MWH):
+        what = "is outside the prices allowed" if np.isfinite(value) else "is not a finite price"
         raise PriceFileError(
-            f"row {line}, column {p_name!r}: {raw_p!r} is not a finite price; allowed: a "
-            f"number within +/- {MAX_ABS_PRICE_USD_PER_MWH:,.0f} $/MWh",
+            f"row {line}, column {p_name!r}: {raw_p!r} {what}; allowed: a number within "
+            f"+/- {MAX_ABS_PRICE_USD_PER_MWH:,.0f} $/MWh",
             row=line, column=p_name, value=raw_p,
         )  # fmt: skip
     return value

@@ -213,6 +213,9 @@ def test_every_bad_value_is_listed_at_once(env, capsys) -> None:  # noqa: ANN001
         assert named in err, named
     code, _, err = run_cli(capsys, "risk", "sites.csv", "--paths", "1.5", "--seed", "-2")
     assert code == 1 and "--paths '1.5'" in err and "--seed '-2'" in err
+    # --wait's own rule is still listed beside a paths value out of bounds (two sites given)
+    code, _, err = run_cli(capsys, "value", "sites.csv", "--risk-paths", "0", "--wait")
+    assert code == 1 and "--risk-paths '0'" in err and "--wait: give one site" in err
 
 
 def test_risk_paths_bound_is_the_risk_modules() -> None:

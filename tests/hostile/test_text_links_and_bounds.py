@@ -158,7 +158,7 @@ def test_compare_tells_two_sites_of_one_name_and_operator_apart(store_url: str) 
         ('2024-01-01 00:00,"' + "1" * 200_000 + '"\n', "line 2: not CSV a price file can hold"),
         (
             "2024-01-01 00:00,1e308\n",
-            "'1e308' is not a finite price; allowed: a number within +/- 100,000",
+            "'1e308' is outside the prices allowed; allowed: a number within +/- 100,000",
         ),
         ("0001-01-01 00:00,5\n", "is in 1; allowed: a timestamp from 2000 to 2100"),
         ("9999-01-01 00:00,5\n", "is in 9999; allowed"),
@@ -236,3 +236,21 @@ def test_a_price_file_error_with_a_huge_column_name_is_shown_cut(store_url: str)
         load_price_file(io.StringIO("a" * 100_000 + ",b\n1,2\n3,4\n"))
     shown = plain_message(info.value)
     assert len(shown) < MAX_MESSAGE_CHARS + 60 and shown.endswith("more characters)")
+
+
+def test_masking_stays_bounded_on_text_that_looks_like_many_short_credentials() -> None:
+    # "a:b;a:b;..." gave one start per "a", each reading to the end of the text (16 s for
+    # 100,000 characters): the user and password are bounded now. The text comes back whole.
+    text = "a:b;" * 25_000
+    assert mask_credentials(text) == text
+    assert mask_credentials(text + " u:hunter2@db.example").endswith("u:***@db.example")
+
+
+def test_any_text_masks_a_url_password_holding_a_slash_without_being_told_the_url() -> None:
+    # argparse's "unrecognized arguments: ... postgresql://u:se/cret@db/x" printed it whole.
+    assert "se/cret" not in mask_credentials("unrecognized arguments: postgresql://u:se/cret@db/x")
+    # and short pieces of a password do not mask the message's ordinary words
+    shown = mask_credentials(
+        "server unreachable; user hp", url_secrets("postgresql://hp:ab/er@h/d")
+    )
+    assert shown == "server unreachable; user hp"

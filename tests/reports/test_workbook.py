@@ -22,6 +22,7 @@ from reports import ReportSection, build_pack, pack_bytes
 from reports.assumptions import assumption_rows, unit_of
 from reports.excel import (
     CASHFLOW_HEADER_ROW,
+    PCT,
     SUMMARY_HEADER_ROW,
     build_workbook,
     cashflow_sheets,
@@ -91,14 +92,47 @@ def test_summary_numbers_equal_the_valuation_to_the_cent(pack, workbook):
         # Each path's return is the one the app and memo show: the MIRR where several rates zero
         # its NPV (the workbook wrote the raw IRR, 21.3% beside the app's 15.3% for Rockdale).
         for key, strategy in d.strategies.items():
-            s = strategy.summary
-            got = row[f"Return: {_name(key)} (a year)"]
-            basis = row[f"Return measured as: {_name(key)}"]
-            want = {"conventional": ("IRR", s.irr_per_year), "several": ("MIRR", s.mirr_per_year)}
-            if s.irr_kind in want:
-                assert (basis, got) == (want[s.irr_kind][0], pytest.approx(want[s.irr_kind][1]))
-            else:
-                assert basis == "none" and got is None
+            _assert_the_apps_return(row, key, strategy.summary)
+
+
+def _assert_the_apps_return(row: dict, key: str, s) -> None:  # noqa: ANN001 - CashFlowSummary
+    """The row's return for ``key`` is the one the app shows (``formatting.return_basis``)."""
+    from valuation import formatting as fmt
+
+    got = row[f"Return: {_name(key)} (a year)"]
+    basis = row[f"Return measured as: {_name(key)}"]
+    rule = fmt.return_basis(s.irr_per_year, s.irr_kind, s.mirr_per_year,
+                            peak_funding_usd=s.peak_funding_usd, moic=s.moic)  # fmt: skip
+    if rule == "IRR":
+        assert (basis, got) == ("IRR", pytest.approx(s.irr_per_year))
+    elif rule == "MIRR":
+        assert (basis, got) == ("MIRR", pytest.approx(s.mirr_per_year))
+    else:
+        assert basis == "none" and got is None
+
+
+def test_a_funded_path_without_one_irr_gets_its_mirr_and_a_percent_format():
+    # High capex, contingency and a $95 lease: Rockdale's later conversion needs $6B with no
+    # single IRR. The workbook shows its MIRR, formatted as a percentage like the other returns.
+    from valuation.tenant import TenantProspects
+
+    site = next(s for s in load_example_portfolio() if s.id == "riot-rockdale")
+    scenario = dataclasses.replace(
+        Scenario(), contingency=0.1, capex_scenario="high", lease_rate_usd_per_kw_month=95.0,
+        tenant_prospects=TenantProspects(rate_change_per_point=0.01),
+    )  # fmt: skip
+    pack = build_pack([site], scenario, scenario_name="high", made_on=MADE_ON)
+    ws = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))["Summary"]
+    (row,) = _summary_rows(ws)
+    d = pack.results[0].decision
+    funded = [k for k, r in d.strategies.items()
+              if r.summary.irr_kind == "none" and r.summary.peak_funding_usd > 0]  # fmt: skip
+    assert funded
+    for key, strategy in d.strategies.items():
+        _assert_the_apps_return(row, key, strategy.summary)
+    header = [c.value for c in ws[SUMMARY_HEADER_ROW]]
+    column = header.index(f"Return: {_name(funded[0])} (a year)") + 1
+    assert ws.cell(SUMMARY_HEADER_ROW + 1, column).number_format == PCT
 
 
 def test_a_path_with_several_irrs_gets_its_mirr_in_the_workbook():

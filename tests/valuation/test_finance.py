@@ -335,3 +335,13 @@ def test_bad_input_raises_clear_error(call, needle: str) -> None:
         call()
     assert needle in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def test_operating_flows_leave_out_the_exit_and_its_tax_by_hand() -> None:
+    # Last month: 10 of operations, a 100 sale, 20 of tax on it -> fcf 90; operations alone 10.
+    fcf = [-50.0, 20.0, 90.0]
+    tv = [0.0, 0.0, 100.0]
+    tax = [0.0, 0.0, 20.0]
+    np.testing.assert_allclose(f.operating_flows_usd(fcf, tv, tax), [-50.0, 20.0, 10.0])
+    assert np.isnan(f.payback_month(f.operating_flows_usd(fcf, tv, tax)))  # -20 at the end
+    assert f.payback_month(fcf) == pytest.approx(1 + 30 / 90)  # with the exit it "pays back"
