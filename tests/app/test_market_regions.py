@@ -227,3 +227,29 @@ def test_the_portfolio_and_plan_loaders_value_a_site_on_its_stored_history(db_ur
     starts = loaders.start_table((site,), Scenario())
     expected = start_table([site], price_histories={site.id: history})
     np.testing.assert_allclose(starts.value_usd, expected.value_usd)
+
+
+def test_an_unreadable_stored_history_leaves_the_portfolio_valued_on_the_region(db_url):
+    # One history whose row and prices disagree stopped the whole Portfolio and Plan pages.
+    from sqlalchemy import update
+
+    from app_support import loaders
+    from sites.store import SiteStore, price_history_table
+    from valuation.decision import compare
+    from valuation.power import PriceSeries
+    from valuation.scenario import Scenario
+
+    store = SiteStore(db_url, seed=True)
+    hours = pd.date_range("2024-01-01", "2024-04-01", freq="h", inclusive="left")
+    store.save_price_history("riot-rockdale", PriceSeries(hours, np.full(hours.size, 120.0), 1.0,
+                                                          hub="flat", source="dear.csv"))  # fmt: skip
+    with store.engine.begin() as conn:  # the row now says one interval more than it holds
+        conn.execute(update(price_history_table).values(n_intervals=hours.size + 1))
+    site = store.get("riot-rockdale")
+    all_sites = tuple(store.list())
+    store.close()
+    assert loaders.price_histories(all_sites) == {}
+    table = loaders.portfolio(all_sites, Scenario()).set_index("site_id")
+    assert table.loc["riot-rockdale", "value_of_converting_usd"] == pytest.approx(
+        compare(site).value_of_converting_usd
+    )
