@@ -219,19 +219,13 @@ def test_the_memo_sets_the_valuations_lease_and_capex_beside_their_break_evens()
     assert lease in page and capex in page
 
 
-def test_the_memo_reads_each_paths_return_as_the_app_does():
-    # Under contingency, the high capex case and a $95 lease, Rockdale's later conversion needs
-    # $6B of funding and has no single IRR: the memo said "none (no outlay)", the app too.
+def test_the_memo_reads_each_paths_return_as_the_app_does(funded_rockdale_pack):
+    # Rockdale's later conversion needs $6B of funding and has no single IRR: the memo said
+    # "none (no outlay)", the app too.
     from app_support.site_view import paths_table
     from valuation import formatting as fmt
-    from valuation.tenant import TenantProspects
 
-    site = next(s for s in load_example_portfolio() if s.id == "riot-rockdale")
-    scenario = dataclasses.replace(
-        Scenario(), contingency=0.1, capex_scenario="high", lease_rate_usd_per_kw_month=95.0,
-        tenant_prospects=TenantProspects(rate_change_per_point=0.01),
-    )  # fmt: skip
-    pack = build_pack([site], scenario, scenario_name="x", made_on=MADE_ON)
+    pack = funded_rockdale_pack
     d = pack.results[0].decision
     page = " ".join(PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages[1].extract_text().split())
     funded = [r.summary for r in d.strategies.values() if r.summary.peak_funding_usd > 0]

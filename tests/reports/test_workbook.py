@@ -111,17 +111,10 @@ def _assert_the_apps_return(row: dict, key: str, s) -> None:  # noqa: ANN001 - C
         assert basis == "none" and got is None
 
 
-def test_a_funded_path_without_one_irr_gets_its_mirr_and_a_percent_format():
-    # High capex, contingency and a $95 lease: Rockdale's later conversion needs $6B with no
-    # single IRR. The workbook shows its MIRR, formatted as a percentage like the other returns.
-    from valuation.tenant import TenantProspects
-
-    site = next(s for s in load_example_portfolio() if s.id == "riot-rockdale")
-    scenario = dataclasses.replace(
-        Scenario(), contingency=0.1, capex_scenario="high", lease_rate_usd_per_kw_month=95.0,
-        tenant_prospects=TenantProspects(rate_change_per_point=0.01),
-    )  # fmt: skip
-    pack = build_pack([site], scenario, scenario_name="high", made_on=MADE_ON)
+def test_a_funded_path_without_one_irr_gets_its_mirr_and_a_percent_format(funded_rockdale_pack):
+    # Rockdale's later conversion needs $6B with no single IRR. The workbook shows its MIRR,
+    # formatted as a percentage like the other returns.
+    pack = funded_rockdale_pack
     ws = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))["Summary"]
     (row,) = _summary_rows(ws)
     d = pack.results[0].decision
