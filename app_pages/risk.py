@@ -106,8 +106,15 @@ if saved_note := st.session_state.pop("risk_saved", None):
     st.success(saved_note)
 
 # --- Run (cached in the session by everything that changes a number) ------------------------------
+# The site's stored price history, as its site page values it (None when it has none).
+try:
+    history = loaders.price_history(site.id)
+except Exception as exc:  # an unreadable history: said, and the region's curve used
+    st.warning(f"This site's stored price history is not used: {safe_message(exc)}")
+    history = None
 key = "|".join([loaders.site_key(site), loaders.scenario_key(named.scenario), named.name,
-                repr(named.drivers.to_dict()), str(n_paths), str(seed)])  # fmt: skip
+                repr(named.drivers.to_dict()), str(n_paths), str(seed),
+                loaders.history_digest(history)])  # fmt: skip
 results: dict = st.session_state.setdefault(RESULTS_KEY, {})
 if key not in results:
     bar = st.progress(0.0, text=f"Simulating {n_paths:,} paths…")
@@ -116,7 +123,8 @@ if key not in results:
         bar.progress(done / total, text=f"Simulated {done} of {total} chunks")
 
     try:
-        results[key] = simulate(site, named, n_paths=n_paths, seed=seed, progress=_progress)
+        results[key] = simulate(site, named, n_paths=n_paths, seed=seed, progress=_progress,
+                                price_history=history)  # fmt: skip
     except Exception as exc:
         st.error(f"This site could not be simulated: {safe_message(exc)}")
         st.stop()
@@ -274,7 +282,12 @@ if key not in waits and wait_button.button("Value the option to wait", key="risk
     with st.spinner(f"Valuing the option to wait on {n_paths:,} paths…"):
         try:
             waits[key] = site_wait_option(
-                site, named.scenario, drivers=named.drivers, n_paths=n_paths, seed=seed
+                site,
+                named.scenario,
+                drivers=named.drivers,
+                n_paths=n_paths,
+                seed=seed,
+                price_history=history,
             )
         except Exception as exc:
             st.error(f"The option to wait could not be valued: {safe_message(exc)}")

@@ -34,6 +34,7 @@ from cli.common import (
     read_scenario_file,
     read_sites,
     safe,
+    stored_price_histories,
     whole_number,
     with_problems,
 )
@@ -109,20 +110,25 @@ def simulate_sites(
     client=None,  # noqa: ANN001
     start_rows: bool = False,
     progress: Progress | None = None,
+    price_histories: dict | None = None,
 ):  # noqa: ANN201
     """The run ``hashpivot risk`` makes (also ``hashpivot value --risk-paths``): one site,
     ``valuation.risk.simulate`` (a ``SiteRisk``, chunk progress on ``progress``); several, the
-    portfolio on the same paths, ``simulate_portfolio`` (a ``PortfolioRiskResult``)."""
+    portfolio on the same paths, ``simulate_portfolio`` (a ``PortfolioRiskResult``); each site
+    on its stored price history when ``price_histories`` has one."""
+    histories = price_histories or {}
     from valuation.risk import simulate, simulate_portfolio
 
     if len(sites) == 1:
         (site,) = sites
         draw = None if client or progress is None else (lambda d, t: progress(d, t, site))
         return simulate(site, named, n_paths=n_paths, seed=seed, client=client,
-                        start_rows=start_rows, progress=draw)  # fmt: skip
+                        start_rows=start_rows, progress=draw,
+                        price_history=histories.get(site.id))  # fmt: skip
     if progress is not None:
         progress.note(f"Simulating {len(sites)} sites on the same {n_paths:,} paths…")
-    return simulate_portfolio(sites, named, n_paths=n_paths, seed=seed, client=client)
+    return simulate_portfolio(sites, named, n_paths=n_paths, seed=seed, client=client,
+                              price_histories=histories)  # fmt: skip
 
 
 def risk_payload(result, named, *, start_rows: bool = False) -> dict:  # noqa: ANN001
@@ -159,13 +165,23 @@ def wait_problems(n_paths: int | BadValue, n_sites: int, *, paths_flag: str) -> 
     return problems
 
 
-def wait_option(site, named, *, n_paths: int, seed: int, progress: Progress):  # noqa: ANN001, ANN201
+def wait_option(  # noqa: ANN201
+    site,  # noqa: ANN001
+    named,  # noqa: ANN001
+    *,
+    n_paths: int,
+    seed: int,
+    progress: Progress,
+    price_history=None,  # noqa: ANN001
+):
     """The option to wait ``--wait`` adds: ``site_wait_option`` on the run's scenario, drivers,
-    paths and seed (a ``valuation.wait_option.WaitReport``)."""
+    paths and seed, and the site's stored price history (a
+    ``valuation.wait_option.WaitReport``)."""
     from valuation.wait_option import site_wait_option
 
     progress.note(f"Valuing the option to wait on {n_paths:,} paths…")
-    return site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=n_paths, seed=seed)
+    return site_wait_option(site, named.scenario, drivers=named.drivers, n_paths=n_paths,
+                            seed=seed, price_history=price_history)  # fmt: skip
 
 
 def wait_payload(report) -> dict:  # noqa: ANN001 - valuation.wait_option.WaitReport
@@ -236,12 +252,14 @@ def run(args: argparse.Namespace) -> int:
     assert sites is not None  # with_problems raised otherwise
     client = args.scheduler or None
     progress = Progress("Simulating", args.progress)
+    histories = stored_price_histories(args, sites)
     result = on_scheduler(client, lambda: simulate_sites(
         sites, named, n_paths=args.paths, seed=args.seed, client=client,
-        start_rows=args.start_rows, progress=progress))  # fmt: skip
+        start_rows=args.start_rows, progress=progress, price_histories=histories))  # fmt: skip
     wait = None
     if args.wait:
-        wait = wait_option(sites[0], named, n_paths=args.paths, seed=args.seed, progress=progress)
+        wait = wait_option(sites[0], named, n_paths=args.paths, seed=args.seed, progress=progress,
+                           price_history=histories.get(sites[0].id))  # fmt: skip
     if args.json:
         payload = risk_payload(result, named, start_rows=args.start_rows)
         if wait is not None:

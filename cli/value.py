@@ -247,10 +247,11 @@ def run(args: argparse.Namespace) -> int:
     plan_problems: list[str] = []
     if valued and named is not None:
         risk = simulate_sites(valued, named, n_paths=args.risk_paths, seed=seed,
-                              progress=Progress("Simulating", args.progress))  # fmt: skip
+                              progress=Progress("Simulating", args.progress),
+                              price_histories=histories)  # fmt: skip
         if args.wait:
             wait = wait_option(valued[0], named, n_paths=args.risk_paths, seed=seed,
-                               progress=progress)  # fmt: skip
+                               progress=progress, price_history=histories.get(valued[0].id))  # fmt: skip
     if valued and args.plan:
         plan, table, plan_problems = make_plan(
             valued, scenario, budget_per_year=args.budget_per_year,

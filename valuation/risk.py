@@ -63,7 +63,7 @@ from valuation.drivers import (
     generate_blocks,
 )
 from valuation.errors import ValuationError
-from valuation.power import ScaledPricePoints
+from valuation.power import PriceSeries, ScaledPricePoints
 from valuation.scenario import Scenario
 from valuation.stories import Stories, path_features, stories
 from valuation.strategies import (
@@ -165,9 +165,12 @@ def prepare(
     start_rows: bool = False,
     signing_probability: float | None = None,
     extras: bool = False,
+    price_history: PriceSeries | None = None,
 ) -> PreparedSite:
-    """Build the site's models for ``simulate`` (validated as ``compare`` does); ``extras``:
-    ``value_paths`` also returns the start rows and the story features."""
+    """Build the site's models for ``simulate`` (validated as ``compare`` does), on the site's
+    ``price_history`` in the months it covers as ``compare`` uses one (the power driver scales
+    that curve as it scales the region's); ``extras``: ``value_paths`` also returns the start
+    rows and the story features."""
     from models import estimate_retrofit
     from sites.schema import Site as SiteType
     from sites.validation import check_site
@@ -185,7 +188,7 @@ def prepare(
     risk_scenario = replace(
         scenario, tenant_credit=replace(credit, default_probability_per_year=p_default)
     )
-    full = build_site_model(site, scenario, retrofit)
+    full = build_site_model(site, scenario, retrofit, price_history=price_history)
     det = evaluate(full).npv_usd
     row_of, converting_row_of = _chosen_rows(full, det)  # the deterministic base case's decisions
     deterministic = {k: float(det[r]) for k, r in row_of.items()}
@@ -204,7 +207,11 @@ def prepare(
             risk_scenario,
             construction_delay_months=scenario.construction_delay_months + d,
         )
-        m_d = full if (d == 0 and s_d == scenario) else build_site_model(site, s_d, retrofit)
+        m_d = (
+            full
+            if (d == 0 and s_d == scenario)
+            else build_site_model(site, s_d, retrofit, price_history=price_history)
+        )
         models.append(on_rows(m_d, rows_sorted))
         # Every bucket's rows mine on the base bucket's profiles (the delay moves the halls'
         # ready-for-service, not the construction start that ends mining), so one mining call
@@ -441,6 +448,7 @@ def simulate(
     signing_probability: float | None = None,
     scenario_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    price_history: PriceSeries | None = None,
 ) -> SiteRisk:
     """Monte Carlo NPVs of every strategy of ``compare`` for ``site`` (module docstring).
 
@@ -451,13 +459,14 @@ def simulate(
     ``dask.distributed.Client`` or scheduler address runs the chunks on Dask (same numbers).
     ``start_rows``: also every mine-then-convert start row per path (``row_npv_usd``).
     ``signing_probability``: None uses the site's (as ``compare``). ``progress(done, total)``
-    is called after each chunk (local runs).
+    is called after each chunk (local runs). ``price_history``: the site's own prices in the
+    months they cover (as ``compare``).
     """
     blocks_per_chunk = _check_run(n_paths, seed, chunk_paths)
     scen, drv, name = _resolve(scenario, drivers)
     name = scenario_name or name
-    prep = prepare(site, scen, drv, start_rows=start_rows,
-                   signing_probability=signing_probability, extras=True)  # fmt: skip
+    prep = prepare(site, scen, drv, start_rows=start_rows, signing_probability=signing_probability,
+                   extras=True, price_history=price_history)  # fmt: skip
     base = prep.base
     d_site = site_drivers(prep, drv)
     n = int(n_paths)
@@ -542,11 +551,13 @@ def simulate_portfolio(
     client: Any = None,
     keep_paths: bool = False,
     scenario_name: str | None = None,
+    price_histories: Mapping[str, PriceSeries] | None = None,
 ) -> PortfolioRiskResult:
     """Every site on the same paths (common BTC, hashrate, power level, lease market, and one
     tenant-market uniform per path); summaries per site and for the portfolio (per path, the sum
     over sites of each strategy, of each site's best converting and best non-converting NPV).
-    ``client``: None local, or a ``dask.distributed.Client`` / scheduler address."""
+    ``client``: None local, or a ``dask.distributed.Client`` / scheduler address.
+    ``price_histories``: each site's own prices by site id (as ``compare_portfolio``)."""
     from valuation.scaleout import run_portfolio
 
     blocks_per_chunk = _check_run(n_paths, seed, chunk_paths)
@@ -555,7 +566,8 @@ def simulate_portfolio(
         raise RiskError("sites is empty; allowed: one or more sites")
     scen, drv, name = _resolve(scenario, drivers)
     name = scenario_name or name
-    preps = [prepare(s, scen, drv) for s in sites]
+    histories = price_histories or {}
+    preps = [prepare(s, scen, drv, price_history=histories.get(s.id)) for s in sites]
     res = run_portfolio(value_paths, preps, [p.base for p in preps], [site_drivers(p, drv) for p in preps],
                         seed=int(seed), n_paths=int(n_paths), blocks_per_chunk=blocks_per_chunk,
                         client=client, keep_paths=keep_paths)  # fmt: skip

@@ -611,10 +611,12 @@ def site_wait_option(
     n_paths: int = 2_048,
     seed: int = 0,
     chunk_paths: int = 256,
+    price_history: Any = None,
 ) -> WaitReport:
-    """The option to wait for one site: its model under ``scenario`` (base when None),
-    ``n_paths`` driver paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None;
-    ``seed``), :func:`wait_inputs` and :func:`option_to_wait`. Same seed, same report."""
+    """The option to wait for one site: its model under ``scenario`` (base when None) on its
+    ``price_history`` (a ``valuation.power.PriceSeries``, as ``compare``), ``n_paths`` driver
+    paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None; ``seed``),
+    :func:`wait_inputs` and :func:`option_to_wait`. Same seed, same report."""
     from valuation.drivers import BasePaths, RiskDrivers, generate_paths
     from valuation.scenario import Scenario
     from valuation.strategies import build_site_model
@@ -622,7 +624,7 @@ def site_wait_option(
     if not isinstance(n_paths, int) or not 2 <= n_paths <= MAX_PATHS:
         raise WaitOptionError(f"n_paths is {n_paths!r}; allowed 2 to {MAX_PATHS:,}")
     scenario = scenario or Scenario()
-    model = build_site_model(site, scenario)
+    model = build_site_model(site, scenario, price_history=price_history)
     base = BasePaths.from_market(scenario.market, scenario.horizon_months)
     paths = generate_paths(base, drivers or RiskDrivers(), seed, n_paths)
     return option_to_wait(**wait_inputs(model, paths, chunk_paths=chunk_paths).arguments())

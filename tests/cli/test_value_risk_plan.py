@@ -251,3 +251,24 @@ def test_the_store_s_price_histories_are_used_as_the_app_uses_them(env, capsys) 
 
     expected = plan_portfolio(start_table([site], price_histories={site.id: history}))
     assert json.loads(out)["value_usd"] == pytest.approx(expected.value_usd, abs=0.01)
+
+
+def test_risk_store_runs_on_the_stored_price_history(env, capsys) -> None:  # noqa: ANN001
+    import pandas as pd
+
+    from sites.store import SiteStore
+    from valuation.decision import compare
+    from valuation.power import PriceSeries
+
+    store = SiteStore()
+    site = next(s for s in store.list() if s.id == "riot-rockdale")
+    hours = pd.date_range("2024-01-01", "2024-04-01", freq="h", inclusive="left")
+    store.save_price_history(site.id, PriceSeries(hours, np.full(hours.size, 120.0), 1.0,
+                                                  hub="flat", source="dear.csv"))  # fmt: skip
+    history = price_series_from_stored(store.price_history(site.id))
+    want = compare(site, price_history=history).strategy_npv_usd["keep_mining"]
+    code, out, err = run_cli(capsys, "risk", "--store", "--site", site.id, "--paths", "16",
+                             "--json")  # fmt: skip
+    assert code == 0, err
+    got = json.loads(out)["deterministic_npv_usd"]["keep_mining"]
+    assert got == pytest.approx(want, rel=1e-9)

@@ -307,3 +307,28 @@ def test_presets_round_trip_through_the_store(tmp_path) -> None:  # noqa: ANN001
         named_risk_from_saved("x", {"changes": {}, "risk_drivers": {"btc_speed": 1}})
     with pytest.raises(PresetError, match="preset='worst'"):
         preset("worst")
+
+
+def test_a_price_history_prices_the_monte_carlo_as_it_prices_compare() -> None:
+    # The site page valued a site on its stored history while the risk run (and the option to
+    # wait, and a pack's risk table) used the region's curve: two deterministic NPVs.
+    import pandas as pd
+
+    from sites import load_example_portfolio
+    from valuation.decision import compare
+    from valuation.power import PriceSeries
+    from valuation.risk import simulate
+    from valuation.wait_option import site_wait_option
+
+    site = next(s for s in load_example_portfolio() if s.id == "riot-rockdale")
+    hours = pd.date_range("2024-01-01", "2024-04-01", freq="h", inclusive="left")
+    dear = PriceSeries(hours, np.full(hours.size, 120.0), 1.0, hub="flat")
+    run = simulate(site, Scenario(), n_paths=16, seed=1, price_history=dear)
+    with_history = compare(site, Scenario(), price_history=dear)
+    plain = simulate(site, Scenario(), n_paths=16, seed=1)
+    keep = run.deterministic_npv_usd["keep_mining"]
+    assert keep == pytest.approx(with_history.strategy_npv_usd["keep_mining"], rel=1e-9)
+    assert keep != pytest.approx(plain.deterministic_npv_usd["keep_mining"], rel=1e-6)
+    waits = [site_wait_option(site, Scenario(), n_paths=16, seed=1, price_history=h)
+             for h in (dear, None)]  # fmt: skip
+    assert waits[0].never_convert_usd != pytest.approx(waits[1].never_convert_usd, rel=1e-6)
