@@ -193,7 +193,7 @@ st.altair_chart(
 
 # --- Sensitivity ------------------------------------------------------------------------------------
 try:
-    sens = sensitivity(site, named.scenario, scenario_name=named.name)
+    sens = sensitivity(site, named.scenario, scenario_name=named.name, price_history=history)
 except Exception as exc:
     st.error(f"The sensitivity could not be computed: {safe_message(exc)}")
     st.stop()

@@ -40,6 +40,7 @@ from valuation.strategies import SiteModel, build_site_model, evaluate, mining_b
 if TYPE_CHECKING:
     from models import RetrofitEstimate
     from sites.schema import Site
+    from valuation.power import PriceSeries
 
 __all__ = ["SPIDER_FACTORS", "TORNADO_RANGES", "Sensitivity", "sensitivity"]
 
@@ -118,11 +119,13 @@ def sensitivity(
     scenario: Scenario | None = None,
     *,
     scenario_name: str = "base",
+    price_history: PriceSeries | None = None,
 ) -> Sensitivity:
-    """Tornado, spider and break-evens of ``site``'s value of converting under ``scenario``."""
+    """Tornado, spider and break-evens of ``site``'s value of converting under ``scenario``, on
+    the site's ``price_history`` in the months it covers (as ``compare``)."""
     scenario = scenario or Scenario()
-    decision = compare(site, scenario)
-    model = build_site_model(site, scenario, decision.retrofit)
+    decision = compare(site, scenario, price_history=price_history)
+    model = build_site_model(site, scenario, decision.retrofit, price_history=price_history)
     rank = _Ranking.of(model, evaluate(model).npv_usd)
     sub = _decision_rows(model, rank)
     blocks = mining_blocks(sub)
@@ -133,7 +136,7 @@ def sensitivity(
         *_btc_and_hashprice(sub, scenario.market.btc_price_usd, be),
         _power_price(sub),
         _signing_probability(sub, blocks),
-        _construction_delay(site, scenario, decision.retrofit, model, rank, blocks),
+        _construction_delay(site, scenario, decision.retrofit, model, rank, blocks, price_history),
     ]
     return Sensitivity(
         site_id=site.id,
@@ -205,13 +208,15 @@ def _construction_delay(
     model: SiteModel,
     rank: _Ranking,
     blocks: _Blocks,
+    price_history: PriceSeries | None,
 ) -> _Moved:
     """The construction delay lengthened by the tornado's months (each a rebuilt model)."""
     d0 = scenario.construction_delay_months
     delays = [d0 + int(d) for d in TORNADO_RANGES["construction_delay"]]
     g_d = []
     for d in delays:
-        m_d = build_site_model(site, replace(scenario, construction_delay_months=d), retrofit)
+        m_d = build_site_model(site, replace(scenario, construction_delay_months=d), retrofit,
+                               price_history=price_history)  # fmt: skip
         sub_d = on_rows(m_d, _rows(model, rank))
         g_d.append(float(_gaps(sub_d, blocks=blocks)[0]))
     return _Moved("construction_delay", float(d0), np.array(delays, float), np.array(g_d), math.nan)

@@ -332,3 +332,8 @@ def test_a_price_history_prices_the_monte_carlo_as_it_prices_compare() -> None:
     waits = [site_wait_option(site, Scenario(), n_paths=16, seed=1, price_history=h)
              for h in (dear, None)]  # fmt: skip
     assert waits[0].never_convert_usd != pytest.approx(waits[1].never_convert_usd, rel=1e-6)
+    # the risk page's tornado starts from the same value of converting as the site page
+    from valuation.sensitivity import sensitivity
+
+    sens = sensitivity(site, Scenario(), price_history=dear)
+    assert sens.gap_base_usd == pytest.approx(with_history.value_of_converting_usd, rel=1e-9)
