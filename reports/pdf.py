@@ -132,11 +132,38 @@ def _rule(fig: Figure, y: float):  # noqa: ANN202 - a matplotlib Line2D
 # --- charts ----------------------------------------------------------------------------------------
 
 
+def _fit_title(ax: Axes, text: str) -> None:
+    """The chart's title, left-aligned, wrapped to the room it has: from the axes' left edge to
+    the next grid column's (or the page's right margin); where two lines at full size would not
+    hold it (a bridge names its two paths), the font a little smaller, down to 80%. A bold
+    character is taken as about 0.58 em wide."""
+    from matplotlib.figure import Figure as PageFigure
+
+    title = ax.set_title(text, loc="left", fontweight="bold")
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, PageFigure)
+    left = ax.get_position().x0
+    right = 1 - MARGIN
+    spec = ax.get_subplotspec()
+    if spec is not None:
+        _, _, lefts, _ = spec.get_gridspec().get_grid_positions(fig)
+        column = spec.colspan.stop
+        if column < len(lefts):
+            right = min(right, lefts[column] - 0.02)
+    room_pt = max(right - left, 0.05) * fig.get_figwidth() * 72
+    size = float(title.get_fontsize())
+    for scale in (1.0, 0.9, 0.8):
+        lines = _wrap(text, max(16, int(room_pt / (size * scale * 0.58))))
+        if len(lines) <= 2:
+            break
+    title.set_fontsize(size * scale)
+    title.set_text("\n".join(lines))
+
+
 def draw_chart(ax: Axes, spec: ChartSpec) -> None:
     """Draw one chart specification on ``ax``: lines with their dash and staggered markers, or
     horizontal bars from start to end with their hatch."""
-    # A title longer than the axes (a bridge names its two paths) wraps instead of running off.
-    ax.set_title("\n".join(_wrap(spec.title, 58)), loc="left", fontweight="bold")
+    _fit_title(ax, spec.title)
     ax.set_xlabel(spec.x_label)
     if spec.y_label:
         ax.set_ylabel(spec.y_label)

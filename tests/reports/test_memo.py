@@ -255,3 +255,25 @@ def test_a_site_risk_page_shows_the_probability_converting_wins_as_a_percentage(
     p, _ = run.probability_converting_wins()
     assert "P converting wins" in page and fmt.pct(p) in page
     assert "Monte Carlo, 64 paths, seed 3, scenario base" in page  # the note names them
+
+
+def test_every_chart_title_stays_on_the_page_and_off_its_neighbour(pack):
+    # The bridge's title (it names both paths) ran off the page's right edge.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from reports.pdf import iter_memo_pages
+
+    site_pages = list(iter_memo_pages(pack))[1 : 1 + len(pack.results)]
+    for fig in site_pages:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        axes = [ax for ax in fig.axes if ax.get_title(loc="left")]
+        assert len(axes) == 4
+        for ax in axes:
+            title = ax._left_title  # noqa: SLF001 - matplotlib's left title artist
+            extent = title.get_window_extent(renderer)
+            assert extent.x1 <= fig.bbox.x1, title.get_text()
+            for other in axes:  # nor over a chart to its right
+                if other.get_position().x0 > ax.get_position().x1:
+                    assert extent.x1 <= other.get_window_extent(renderer).x0, title.get_text()
