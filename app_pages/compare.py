@@ -168,14 +168,15 @@ st.caption(
 st.subheader("Break-evens")
 
 
-def _with_today(fields: str, shown) -> list[str]:  # noqa: ANN001 - a formatter
-    """Each site's break-even and, beside it, today's value as that site's valuation used it."""
+def _with_today(field: str, shown) -> list[str]:  # noqa: ANN001 - a formatter
+    """Each site's break-even ``field`` and, beside it, today's value as that site's valuation
+    used it."""
     out = []
     for s in sites:
         be = decisions[s.id].breakevens
-        value = shown(getattr(be, fields))
+        value = shown(getattr(be, field))
         value = "none in range" if value == fmt.MISSING else value
-        out.append(f"{value} (today {shown(be.today[fields])})")
+        out.append(f"{value} (today {shown(be.today[field])})")
     return out
 
 

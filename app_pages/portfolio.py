@@ -88,11 +88,12 @@ def _what_if() -> None:
     scenario = assumptions.sidebar(typical_capex_usd_per_mw=_typical_capex_usd_per_mw())
     base_name, base_scenario = assumptions.reference()
     try:
-        table = loaders.portfolio(tuple(all_sites), scenario)
+        histories = loaders.price_histories(tuple(all_sites))  # read once for both scenarios
+        table = loaders.portfolio(tuple(all_sites), scenario, histories)
         base_table = (
             table
             if scenario == base_scenario
-            else loaders.portfolio(tuple(all_sites), base_scenario)
+            else loaders.portfolio(tuple(all_sites), base_scenario, histories)
         )
     except Exception as exc:
         st.error(f"The portfolio could not be valued: {safe_message(exc)}")

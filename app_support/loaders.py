@@ -186,17 +186,11 @@ def price_histories(sites_: tuple[Site, ...]) -> dict[str, PriceSeries]:
     """Each of the sites' stored price histories (:func:`price_history`) by site id: the
     portfolio and the plan value a site on its history as the site page does. A history that
     cannot be read is left out (the site page names the problem)."""
-    stored = set(store().price_history_site_ids())
-    found: dict[str, PriceSeries] = {}
-    for site in sites_:
-        if site.id not in stored:
-            continue
-        try:
-            history = price_history(site.id)
-        except Exception:  # an unreadable history: the site's own page says so; here the
-            continue  # site is valued on its region's curve rather than stopping the portfolio
-        if history is not None:
-            found[site.id] = history
+    from valuation.regions import stored_price_histories
+
+    # An unreadable history is left out: the site's own page says why; here the site is valued
+    # on its region's curve rather than stopping the portfolio.
+    found, _ = stored_price_histories(store(), (s.id for s in sites_))
     return found
 
 
@@ -204,10 +198,16 @@ def _histories_key(histories: dict[str, PriceSeries]) -> str:
     return "|".join(f"{k}:{history_digest(v)}" for k, v in sorted(histories.items()))
 
 
-def portfolio(sites_: tuple[Site, ...], scenario: Scenario) -> pd.DataFrame:
+def portfolio(
+    sites_: tuple[Site, ...],
+    scenario: Scenario,
+    histories: dict[str, PriceSeries] | None = None,
+) -> pd.DataFrame:
     """``valuation.decision.compare_portfolio`` of the sites under a scenario, each on its
-    stored price history (cached; a copy)."""
-    histories = price_histories(sites_)
+    stored price history (cached; a copy). ``histories``: :func:`price_histories` of the sites
+    already read this run (a page valuing two scenarios reads the store once), else read."""
+    if histories is None:
+        histories = price_histories(sites_)
     key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_),
                     _histories_key(histories)])  # fmt: skip
     return _portfolio(sites_, scenario, key, histories)

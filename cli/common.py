@@ -229,20 +229,12 @@ def stored_price_histories(args: Any, sites: list) -> dict:
     sites file carries none: ``{}``."""
     if getattr(args, "sites", None) is not None:
         return {}
-    from sites.errors import SitesError
-    from valuation.errors import ValuationError
-    from valuation.regions import price_series_from_stored
+    from valuation.regions import stored_price_histories as read_histories
 
-    store = open_store(args.store)
-    found = {}
-    for site_id in sorted({s.id for s in sites} & set(store.price_history_site_ids())):
-        try:
-            stored = store.price_history(site_id)
-            if stored is not None:
-                found[site_id] = price_series_from_stored(stored)
-        except (SitesError, ValuationError) as exc:  # valued on its region's curve, and said
-            print(f"hashpivot: site {safe(site_id)!r}: stored price history not used: "
-                  f"{safe(exc)}", file=sys.stderr)  # fmt: skip
+    found, problems = read_histories(open_store(args.store), (s.id for s in sites))
+    for site_id, problem in problems.items():  # valued on its region's curve, and said
+        print(f"hashpivot: site {safe(site_id)!r}: stored price history not used: "
+              f"{safe(problem)}", file=sys.stderr)  # fmt: skip
     return found
 
 

@@ -94,8 +94,6 @@ def recommended_share(decision: Any) -> float:
     for converting the whole site now or later, the hybrid's best split for the hybrid; nan
     for a path not known here. (The hybrid's best split alone is :func:`best_share`: it is not
     the recommendation's share when another path is recommended.)"""
-    from valuation.strategies import NOT_CONVERTING
-
     key = best_key(decision)
     if key in NOT_CONVERTING:
         return 0.0

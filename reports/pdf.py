@@ -358,8 +358,10 @@ def _cell_text(value: object, column: str) -> str:
             return fmt.pct(float(value))
         if kind == "usd":
             return fmt.usd(float(value))
-        if kind in ("year", "count"):
-            return f"{int(value)}" if kind == "year" else f"{int(value):,}"
+        if kind == "year":
+            return f"{int(value)}"
+        if kind == "count":
+            return f"{int(value):,}"
         return f"{float(value):,.4g}" if isinstance(value, float | np.floating) else str(value)
     return _clip(str(value), 40)
 

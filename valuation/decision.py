@@ -328,7 +328,9 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     assert base.flows is not None and base.pv_usd is not None and base.parts is not None
     rank = _Ranking.of(model, base.npv_usd)
     value = rank.value_of_converting_usd
-    strategies, conversion = _strategy_results(model, rank, base)
+    # the value at the horizon after its sale tax, once: the paths' shares, a reason, the bridge
+    terminal_pv = _terminal_pv_after_tax(model, base)
+    strategies, conversion = _strategy_results(model, rank, base, terminal_pv)
     hybrid_rows = np.r_[plan.keep_row, plan.groups["hybrid"]]
     shares = np.cumsum(np.r_[0.0, model.critical_it_mw_by_hall]) / model.critical_it_mw
     hybrid_grid = pd.DataFrame({"halls_converted": np.arange(h + 1), "share_converted": shares,
@@ -349,8 +351,8 @@ def _decide(model: SiteModel, retrofit: RetrofitEstimate) -> Decision:
     sub_blocks = blocks_on_rows(base_blocks, sub)
     variants = _variant_gaps(sub, gap_base, sub_blocks)
     breakevens = _breakevens(sub, variants, gap_base, sub_blocks)
-    reasons = _reasons(sub, variants, gap_base, base, rank)
-    waterfall = _waterfall(model, base, rank)
+    reasons = _reasons(sub, variants, gap_base, base, rank, terminal_pv)
+    waterfall = _waterfall(base, rank, terminal_pv)
     tenant = {
         "lease_rate_usd_per_kw_month": model.lease_rate_usd_per_kw_month,
         "signing_probability": model.signing_probability,
@@ -413,11 +415,12 @@ def _power_note(model: SiteModel) -> str:
 
 
 def _strategy_results(
-    model: SiteModel, rank: _Ranking, base: RowValues
+    model: SiteModel, rank: _Ranking, base: RowValues, terminal_pv: np.ndarray
 ) -> tuple[dict[str, StrategyResult], CashFlowSummary]:
     """Each distinct path's monthly flows and metrics (NPV by kind of cash flow, the rest on the
-    levered flows at the base rate, the terminal value's share of NPV), and the metrics of the
-    flows converting adds over the best path that does not convert."""
+    levered flows at the base rate, the share of NPV that is ``terminal_pv``, each row's value
+    at the horizon after its sale tax), and the metrics of the flows converting adds over the
+    best path that does not convert."""
     assert base.flows is not None and base.pv_usd is not None
     flows = base.flows.as_dict()
     fcf = np.asarray(flows["levered_fcf_usd"], dtype=float)
@@ -439,7 +442,6 @@ def _strategy_results(
         replace(s, payback_month=float(p), discounted_payback_month=float(dp))
         for s, p, dp in zip([*summaries, conversion], paybacks, discounted, strict=True)
     )
-    terminal_pv = _terminal_pv_after_tax(model, base)
     labels = _labels(model, rank)
     strategies = {}
     for key, row, summary in zip(shown, rows, summaries, strict=True):
@@ -730,7 +732,12 @@ def _base_power_rate_usd_per_mwh(model: SiteModel) -> float:
 
 
 def _reasons(
-    model: SiteModel, v: _Variants, gap_base: float, base: RowValues, rank: _Ranking
+    model: SiteModel,
+    v: _Variants,
+    gap_base: float,
+    base: RowValues,
+    rank: _Ranking,
+    terminal_pv: np.ndarray,
 ) -> list[Reason]:
     """Each driver's impact on the gap; a reason that rounds to $0 is not listed."""
     s = model.scenario
@@ -774,14 +781,13 @@ def _reasons(
         reasons.append(Reason(
             f"A 10% higher BTC price would {'widen' if btc_impact >= 0 else 'narrow'} the gap by "
             f"{usd(abs(btc_impact))}", btc_impact))  # fmt: skip
-    tv = _terminal_pv_after_tax(model, base)
     conv_row, non_row = rank.conv_row, rank.non_row
-    tv_gap = float(tv[conv_row] - tv[non_row])
+    tv_gap = float(terminal_pv[conv_row] - terminal_pv[non_row])
     conv_npv = float(base.npv_usd[conv_row])
     if usd(abs(tv_gap)) != usd(0.0) and conv_npv > 0:
         reasons.append(Reason(
             f"Value at the horizon (exit cap {s.terminal.exit_cap_rate:.1%}) is "
-            f"{float(tv[conv_row]) / conv_npv:.0%} of converting's NPV and adds "
+            f"{float(terminal_pv[conv_row]) / conv_npv:.0%} of converting's NPV and adds "
             f"{usd(tv_gap)} over not converting" if tv_gap >= 0 else
             f"Value at the horizon favours not converting by {usd(-tv_gap)}", tv_gap))  # fmt: skip
     return sorted(reasons, key=lambda r: -abs(r.impact_usd))
@@ -798,17 +804,16 @@ _WATERFALL_STEPS = (
 )
 
 
-def _waterfall(model: SiteModel, base: RowValues, rank: _Ranking) -> pd.DataFrame:
+def _waterfall(base: RowValues, rank: _Ranking, terminal_pv: np.ndarray) -> pd.DataFrame:
     """Steps from the best non-converting NPV to the best converting NPV: the difference in the
     present value of each kind of cash flow (each at its own rate, the tenant expectation
     applied), so the steps add up exactly. The value at the horizon is after the tax on its
     sale, as the reasons and the paths table give it; the income tax step is the rest."""
     assert base.pv_usd is not None
     conv, non = rank.conv_row, rank.non_row
-    terminal = _terminal_pv_after_tax(model, base)
     gross = base.pv_usd["terminal_lease_usd"] + base.pv_usd["terminal_mining_usd"]
-    pv = {**base.pv_usd, "terminal_after_tax_usd": terminal,
-          "income_tax_usd": base.pv_usd["tax_usd"] + (gross - terminal)}  # fmt: skip
+    pv = {**base.pv_usd, "terminal_after_tax_usd": terminal_pv,
+          "income_tax_usd": base.pv_usd["tax_usd"] + (gross - terminal_pv)}  # fmt: skip
     steps = [(f"{STRATEGY_LABELS[rank.best_not_converting].split(' (')[0]} NPV",
               float(base.npv_usd[non]))]  # fmt: skip
     for label, keys in _WATERFALL_STEPS:

@@ -14,6 +14,7 @@ from valuation.regions.history import (
     contract_price_schedule,
     overlay_history,
     price_series_from_stored,
+    stored_price_histories,
 )
 from valuation.regions.levers import (
     ALL_LEVERS,
@@ -50,6 +51,7 @@ __all__ = [
     "pjm_capacity_price_usd_per_mw_day",
     "pjm_capacity_schedule_usd_per_mw_hour",
     "price_series_from_stored",
+    "stored_price_histories",
     "price_statistics",
     "program_fields",
     "region_for",

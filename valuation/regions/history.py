@@ -3,6 +3,7 @@ contract expires."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,28 @@ def price_series_from_stored(stored: Any) -> PriceSeries:
         stamps, prices, float(stored.interval_minutes) / 60.0, hub=str(stored.hub or ""),
         source=f"stored price history ({stored.source or 'uploaded file'})",
     )  # fmt: skip
+
+
+def stored_price_histories(
+    store: Any, site_ids: Iterable[str]
+) -> tuple[dict[str, PriceSeries], dict[str, str]]:
+    """The price histories stored beside ``site_ids`` (a ``sites.store.SiteStore``: its
+    ``price_history_site_ids`` and ``price_history``) as ``PriceSeries`` by site id, for the
+    valuations that take ``price_histories``; and, by site id, why each one that cannot be read
+    was left out (that site is valued on its region's curve)."""
+    from sites.errors import SitesError
+
+    wanted = set(site_ids) & set(store.price_history_site_ids())
+    found: dict[str, PriceSeries] = {}
+    problems: dict[str, str] = {}
+    for site_id in sorted(wanted):
+        try:
+            stored = store.price_history(site_id)
+            if stored is not None:
+                found[site_id] = price_series_from_stored(stored)
+        except (SitesError, RegionError) as exc:
+            problems[site_id] = str(exc)
+    return found, problems
 
 
 def overlay_history(
