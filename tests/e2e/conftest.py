@@ -34,7 +34,8 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "executable_path": chromium_or_skip(),
         "args": [
             "--no-sandbox",
-            "--use-angle=swiftshader",
+            # WebGL (the map) on SwiftShader where there is no GPU; pages composite in software.
+            # Forcing every frame through SwiftShader (--use-angle=swiftshader) costs a core.
             "--enable-unsafe-swiftshader",
             "--disable-background-networking",
             "--disable-component-update",

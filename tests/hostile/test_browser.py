@@ -35,7 +35,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
         "executable_path": chromium_or_skip(),
-        "args": ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+        "args": ["--no-sandbox", "--enable-unsafe-swiftshader"],  # WebGL on SwiftShader
     }
 
 
