@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_support import auth
+from app_support import auth, heap
 
 st.set_page_config(
     page_title="Hashpivot",
@@ -79,3 +79,5 @@ st.sidebar.caption(
     "convert now, split, mine now and convert later, or sell the powered site."
 )
 navigation.run()
+# Once per process, after the first run: the libraries' objects leave the full collections.
+heap.freeze_after_first_run()
