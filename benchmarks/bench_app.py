@@ -42,7 +42,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 QUIET_MS = 500
-WEBGL_ARGS = ["--enable-unsafe-swiftshader"]  # WebGL on SwiftShader; pages composite in software
+# WebGL on SwiftShader; pages composite in software (as tests/e2e/conftest.py starts Chromium)
+WEBGL_ARGS = ["--no-sandbox", "--enable-unsafe-swiftshader"]
 SWIFTSHADER_ARGS = [*WEBGL_ARGS, "--use-angle=swiftshader"]  # every frame on SwiftShader
 
 _OBSERVER = """() => {

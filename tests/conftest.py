@@ -191,3 +191,16 @@ def live_api_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/api"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _app_heap_not_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """app.py freezes its process's heap after its first run (``app_support.heap``). AppTest runs
+    app.py inside the test worker, where that would take every object alive then (pytest's, the
+    fixtures') out of the cycle collector for the rest of the run: tests mark it done. Tests
+    outside the app's folders may not import the app's helpers; they never run app.py."""
+    try:
+        from app_support import heap
+    except ImportError:
+        return
+    monkeypatch.setattr(heap, "_frozen", True)

@@ -219,10 +219,15 @@ def test_a_scenario_picked_in_the_sidebar_redraws_the_parts_no_control_moves(
     # Deleting it goes back to base (the lever off): the page is redrawn and the sidebar's note
     # says so once the redraw is done (it is not drawn and then lost to it).
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("Save, rename or delete scenarios").click()
-    # The expander opens with an animation; a click during it could land where the button was a
-    # frame earlier and never reach the app (seen under load): wait for the animation to end.
-    page.wait_for_function("() => document.getAnimations().length === 0")
+    expander = sidebar.get_by_test_id("stExpander").filter(
+        has_text="Save, rename or delete scenarios"
+    )
+    expander.get_by_text("Save, rename or delete scenarios").click()
+    # The expander opens with an animation; a click on the button during it was lost under load
+    # (the app never heard it, 2 runs in 5): wait until it is open and the animation has ended.
+    opened = expander.locator("details[open]")
+    opened.wait_for()
+    opened.evaluate("el => Promise.all(el.getAnimations({subtree: true}).map(a => a.finished))")
     sidebar.get_by_role("button", name="Delete SB 6 on").click()
     wait_for_app(page)
     expect(levers_line).to_have_count(0)
