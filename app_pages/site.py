@@ -148,9 +148,11 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
         border="horizontal",
     )
     st.caption(
-        "★ recommended. Return: the path's yearly IRR where exactly one rate zeroes its NPV, "
-        'else its MIRR; "does not pay back" where less comes out than goes in; no outlay '
-        "where no money goes in before it comes out. Payback: years until the undiscounted "
+        "★ recommended. Return: the path's own yearly IRR where exactly one rate zeroes its "
+        'NPV, else its MIRR; "does not pay back" where less comes out than goes in; no outlay '
+        "where no money goes in before it comes out. (The return on converting above is on "
+        "what converting adds over the best path that does not convert, so it differs from "
+        "the converting path's own.) Payback: years until the undiscounted "
         "cumulative cash flow, before the value at the horizon (as the chart below), is back to "
         "zero, or not within the horizon. Peak funding: the deepest "
         "the cumulative cash flow goes below zero. Value at the horizon: the share of the NPV "

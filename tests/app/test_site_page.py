@@ -142,6 +142,9 @@ def test_one_return_figure_with_its_detail_in_the_tooltip(db_url):
     assert metric.value == fmt.annual_return(c.irr_per_year, c.irr_kind, c.mirr_per_year)
     assert metric.value.endswith(" a year") and "MIRR" not in metric.value
     assert "MIRR" in metric.help and "IRR" in metric.help
+    # The paths table shows each path's own return beside it: its caption says why the two differ.
+    assert any("return on converting above is on what converting adds" in c.value
+               for c in at.caption)  # fmt: skip
 
 
 def test_user_text_is_shown_as_text(db_url):
