@@ -295,8 +295,12 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     y = _table(fig, y - 0.008, ["Strategy (★ recommended)", "NPV", "Return", "Payback",
                                "Peak funding"], rows, [MARGIN, 0.56, 0.60, 0.78, 0.94],
                aligns=["left", "right", "left", "left", "right"])  # fmt: skip
+    y = _lines(fig, y - 0.002, [
+        "Return on converting: on what converting adds over the best path that does not "
+        "convert. The table's returns are each path's own."
+    ], size=7, color="#333333")  # fmt: skip
 
-    charts_top = y - 0.015
+    charts_top = y - 0.022  # room for a chart title wrapped over three lines above its axes
     charts_bottom = 0.145
     grid = GridSpec(2, 2, figure=fig, left=0.20, right=0.97, top=charts_top - 0.02,
                     bottom=charts_bottom + 0.075, hspace=0.75, wspace=0.62)  # fmt: skip

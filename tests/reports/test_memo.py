@@ -236,6 +236,8 @@ def test_the_memo_reads_each_paths_return_as_the_app_does(funded_rockdale_pack):
         assert shown != "no outlay" and shown in page
     app_returns = set(paths_table(d)["return"])
     assert "no outlay" not in page or "no outlay" in app_returns
+    # The return on converting above the table is another figure than the paths' own: said so.
+    assert "Return on converting: on what converting adds over the best path" in page
 
 
 def test_a_site_risk_page_shows_the_probability_converting_wins_as_a_percentage():
