@@ -4,6 +4,7 @@ recommendation, each path's NPV (a chart), the break-evens, the retrofit and its
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import altair as alt
 import pandas as pd
@@ -88,7 +89,7 @@ if len(sites) < 2:
     st.stop()
 labels = {s.id: site_label(s.name, s.operator) for s in sites}
 # Two sites of one name and operator get their ids: the labels name the table's columns.
-repeated = {v for v in labels.values() if list(labels.values()).count(v) > 1}
+repeated = {v for v, n in Counter(labels.values()).items() if n > 1}
 labels = {i: f"{v} ({i})" if v in repeated else v for i, v in labels.items()}
 st.caption(
     f"Under the {md_escape(assumptions.scenario_label())} scenario (market as of "

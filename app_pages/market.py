@@ -443,11 +443,9 @@ try:
 except Exception as exc:  # a store that cannot be read: words, never a traceback
     st.error(f"The site inventory could not be read: {safe_message(exc)}")
     history_sites = None
-if history_sites is None:
-    pass
-elif not history_sites:
+if history_sites == []:
     st.info("The inventory has no sites yet.")
-else:
+elif history_sites:
     ids = [s.id for s in history_sites]
     history_id = st.selectbox("Site", ids, key="history_site")
     history_site = next(s for s in history_sites if s.id == history_id)

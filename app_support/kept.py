@@ -4,7 +4,8 @@ Streamlit forgets a widget's value when a run does not draw it (the reader is on
 so a budget typed on the plan page came back empty after a look at the portfolio. Such a
 control keeps its value under a key of its own, which Streamlit does not clear: the widget
 starts from it (``value=kept(key, default)``) and saves to it on every change
-(``on_change=keep(key)``); ``kept_value`` gives a number input or slider all three. The widget keeps its own key, so its identity does not change."""
+(``on_change=keep(key)``); ``kept_value`` gives a number input or slider all three. The widget
+keeps its own key, so its identity does not change."""
 
 from __future__ import annotations
 

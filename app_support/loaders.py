@@ -188,14 +188,16 @@ def price_histories(sites_: tuple[Site, ...]) -> dict[str, PriceSeries]:
     cannot be read is left out (the site page names the problem)."""
     from valuation.regions import stored_price_histories
 
-    # An unreadable history is left out: the site's own page says why; here the site is valued
-    # on its region's curve rather than stopping the portfolio.
     found, _ = stored_price_histories(store(), (s.id for s in sites_))
     return found
 
 
-def _histories_key(histories: dict[str, PriceSeries]) -> str:
-    return "|".join(f"{k}:{history_digest(v)}" for k, v in sorted(histories.items()))
+def _sites_key(
+    sites_: tuple[Site, ...], scenario: Scenario, histories: dict[str, PriceSeries]
+) -> str:
+    """The cache key of a valuation of several sites: the scenario, each site, each history."""
+    return "|".join([scenario_key(scenario), *(site_key(s) for s in sites_),
+                     *(f"{k}:{history_digest(v)}" for k, v in sorted(histories.items()))])  # fmt: skip
 
 
 def portfolio(
@@ -208,9 +210,7 @@ def portfolio(
     already read this run (a page valuing two scenarios reads the store once), else read."""
     if histories is None:
         histories = price_histories(sites_)
-    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_),
-                    _histories_key(histories)])  # fmt: skip
-    return _portfolio(sites_, scenario, key, histories)
+    return _portfolio(sites_, scenario, _sites_key(sites_, scenario, histories), histories)
 
 
 @st.cache_data(show_spinner="Valuing the site…", max_entries=256)
@@ -303,6 +303,4 @@ def start_table(sites_: tuple[Site, ...], scenario: Scenario):  # noqa: ANN201
     stored price history (cached): each site's value by start year, capex schedule and
     critical IT MW."""
     histories = price_histories(sites_)
-    key = "|".join([scenario_key(scenario), *(site_key(s) for s in sites_),
-                    _histories_key(histories)])  # fmt: skip
-    return _start_table(sites_, scenario, key, histories)
+    return _start_table(sites_, scenario, _sites_key(sites_, scenario, histories), histories)

@@ -159,11 +159,11 @@ def make_plan(
     from valuation.errors import ValuationError
 
     starts, kept, problems = [], [], []
+    histories = price_histories or {}
     for i, site in enumerate(sites):  # one valuation per site, each failure named
         progress(i, len(sites), site)
         try:
-            history = (price_histories or {}).get(site.id)
-            starts.append(site_starts(site, scenario, price_history=history))
+            starts.append(site_starts(site, scenario, price_history=histories.get(site.id)))
             kept.append(site)
         except (ValuationError, ModelsError, SitesError) as exc:  # listed; the plan goes on
             problems.append(f"site {site.id!r} ({site.name}): not valued: {exc}")

@@ -11,7 +11,6 @@ import reports.decision_view as view
 from reports.pack import BoardPack
 
 
-# Break-evens: the Breakevens field, its label and unit (valuation.decision.Breakevens).
 def column_kind(column: str) -> str:
     """What a pack table's column holds, from its name, for the workbook's number format and
     the memo's text alike: "share" (a fraction shown as a percentage: rates a year, shares and
@@ -35,6 +34,7 @@ def column_kind(column: str) -> str:
     return "number"
 
 
+# Break-evens: the Breakevens field, its label and unit (valuation.decision.Breakevens).
 BREAKEVENS: tuple[tuple[str, str, str], ...] = (
     ("lease_rate_usd_per_kw_month", "Lease rate", "USD per critical IT kW-month"),
     ("hashprice_usd_per_ph_day", "Hashprice", "USD per PH/s-day"),

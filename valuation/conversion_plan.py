@@ -261,15 +261,13 @@ def start_table(
         raise ConversionPlanError(f"starts has {len(starts)} entries; allowed {len(sites)}")
     got: list[tuple[Site, SiteStarts, np.ndarray]] = []
     errors: dict[str, str] = {}
+    histories = price_histories or {}
     for i, site in enumerate(sites):  # one valuation per site
         try:
-            st = (
-                starts[i]
-                if starts is not None
-                else site_starts(
-                    site, scenario, price_history=(price_histories or {}).get(site.id)
-                )  # fmt: skip
-            )
+            if starts is not None:
+                st = starts[i]
+            else:
+                st = site_starts(site, scenario, price_history=histories.get(site.id))
             v = st.value_usd if values is None else _supplied_values(values, site, scenario, st)
         except ConversionPlanError:
             raise

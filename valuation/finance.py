@@ -34,7 +34,6 @@ from valuation.checks import (
 from valuation.errors import FinanceError, FinanceInputError
 
 __all__ = [
-    "operating_flows_usd",
     "FinanceError",
     "FinanceInputError",
     "npv",
@@ -44,6 +43,7 @@ __all__ = [
     "mirr",
     "monthly_rate",
     "annual_rate",
+    "operating_flows_usd",
     "payback_month",
     "discounted_payback_month",
     "peak_funding_usd",

@@ -65,7 +65,7 @@ from valuation.options import (
     first_decision,
     policy_shares,
 )
-from valuation.power import ScaledPricePoints
+from valuation.power import PriceSeries, ScaledPricePoints
 from valuation.strategies import (
     MiningRows,
     SiteModel,
@@ -611,10 +611,10 @@ def site_wait_option(
     n_paths: int = 2_048,
     seed: int = 0,
     chunk_paths: int = 256,
-    price_history: Any = None,
+    price_history: PriceSeries | None = None,
 ) -> WaitReport:
     """The option to wait for one site: its model under ``scenario`` (base when None) on its
-    ``price_history`` (a ``valuation.power.PriceSeries``, as ``compare``), ``n_paths`` driver
+    ``price_history`` (as ``compare``), ``n_paths`` driver
     paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None; ``seed``),
     :func:`wait_inputs` and :func:`option_to_wait`. Same seed, same report."""
     from valuation.drivers import BasePaths, RiskDrivers, generate_paths
