@@ -91,6 +91,41 @@ def test_cumulative_chart_draws_each_path_with_its_own_dash_and_shape():
     assert shape["domain"] == labels == line["encoding"]["color"]["scale"]["domain"]
 
 
+@pytest.mark.parametrize(
+    ("chart", "frame", "pairs"),
+    [
+        (charts.cumulative_chart, charts.cumulative_frame,
+         {"value": "cumulative_usd", "label": "label", "year": "year", "marker": "marker",
+          "value_text": "value_text"}),
+        (charts.waterfall_chart, charts.waterfall_frame,
+         {"start": "start_usd", "end": "end_usd", "step": "step", "kind": "kind",
+          "value_text": "value_text"}),
+        (charts.start_grid_chart, charts.start_grid_frame,
+         {"value": "npv_usd", "year": "year", "decision_month": "decision_month", "best": "best",
+          "npv_text": "npv_text"}),
+        (charts.hybrid_grid_chart, charts.hybrid_grid_frame,
+         {"value": "npv_usd", "share_pct": "share_pct", "halls_converted": "halls_converted",
+          "best": "best", "npv_text": "npv_text"}),
+    ],
+    ids=["cumulative", "waterfall", "start", "hybrid"],
+)  # fmt: skip
+def test_each_decision_chart_draws_its_frame_in_its_axis_unit(chart, frame, pairs):
+    """The charts build their rows from arrays, not from the tidy frame a test reads: what they
+    draw is that frame, amounts in the axis unit (USD M or B, named in the spec)."""
+    d = _decision("riot-rockdale", True)
+    drawn, tidy = chart(d).data, frame(d)
+    money = next(v for k, v in pairs.items() if k in ("value", "start"))
+    div, _ = charts.money_unit(
+        tidy[["start_usd", "end_usd"]].to_numpy() if money == "start_usd" else tidy[money]
+    )
+    assert len(drawn) == len(tidy) > 0
+    for col, source in pairs.items():
+        if source.endswith("_usd"):
+            np.testing.assert_allclose(drawn[col] * div, tidy[source], rtol=1e-12)
+        else:
+            assert drawn[col].tolist() == tidy[source].tolist(), col
+
+
 def test_waterfall_frame_steps_chain_from_one_npv_to_the_other():
     d = _decision("riot-rockdale")
     frame = charts.waterfall_frame(d)
