@@ -371,10 +371,11 @@ def _start_grid_columns(decision: Decision) -> dict[str, np.ndarray]:
 
 
 def _npv_columns(npv_usd: np.ndarray) -> dict[str, np.ndarray]:
-    """A grid's ``npv_usd``, ``best`` (the highest, the first on a tie) and ``npv_text``."""
+    """A grid's ``npv_usd``, ``best`` (the highest, the first on a tie; a point that could not
+    be valued, NaN, is never the best) and ``npv_text``."""
     best = np.zeros(npv_usd.size, dtype=bool)
-    if npv_usd.size:
-        best[int(np.argmax(npv_usd))] = True
+    if np.isfinite(npv_usd).any():
+        best[int(np.nanargmax(np.where(np.isfinite(npv_usd), npv_usd, np.nan)))] = True
     return {
         "npv_usd": npv_usd,
         "best": best,

@@ -107,16 +107,16 @@ def _start_app(home: Path) -> tuple[subprocess.Popen, str]:
 # about 17 ms of each step, competing with the drawing it measured (CPU profile, Dec 2026).
 _SETTLED = """(quietMs) => new Promise((resolve, reject) => {
   const deadline = performance.now() + 120000;
-  const check = () => {
+  const check = () => { try {
     const app = document.querySelector("[data-testid='stApp']");
-    const running = app.getAttribute("data-test-script-state") !== "notRunning";
+    const running = !app || app.getAttribute("data-test-script-state") !== "notRunning";
     // A skeleton is an element whose code is still loading: not settled.
     const stale = document.querySelector("[data-stale='true'], [data-testid='stSkeleton']");
     const quiet = performance.now() - window.__lastMutation;
     if (!running && !stale && quiet > quietMs) { resolve(); return; }
-    if (performance.now() > deadline) { reject(new Error("not settled")); return; }
+    if (performance.now() > deadline) { reject(new Error("not settled within 120 s")); return; }
     setTimeout(check, running || stale ? 50 : Math.max(quietMs - quiet, 0) + 5);
-  };
+  } catch (e) { reject(e); } };
   check();
 })"""
 
@@ -125,8 +125,8 @@ def _settled(page) -> None:
     """Wait until the run has ended, nothing is stale and the DOM has been quiet for QUIET_MS."""
     try:
         page.evaluate(_SETTLED, QUIET_MS)
-    except Exception as exc:  # the page's own deadline (120 s)
-        raise SystemExit(f"the page did not settle within 120 s: {exc}") from None
+    except Exception as exc:  # the page's deadline (120 s), or the page or browser gone
+        raise SystemExit(f"waiting for the page to settle failed: {exc}") from None
 
 
 def _step_s(page, slider, key: str) -> tuple[float, float]:
@@ -136,11 +136,12 @@ def _step_s(page, slider, key: str) -> tuple[float, float]:
     slider.press(key)
     page.wait_for_timeout(100)
     _settled(page)
-    total, ended = page.evaluate(
-        "[(window.__lastMutation - window.__keyDown) / 1000,"
-        " (window.__runEnded - window.__keyDown) / 1000]"
+    key_down, last, ended = page.evaluate(
+        "[window.__keyDown, window.__lastMutation, window.__runEnded]"
     )
-    return total, max(total - ended, 0.0)
+    if key_down is None:
+        raise SystemExit(f"the key {key} never reached the page (the slider lost its focus?)")
+    return (last - key_down) / 1000, max(last - ended, 0.0) / 1000
 
 
 def _slider_steps(

@@ -113,17 +113,30 @@ def test_each_decision_chart_draws_its_frame_in_its_axis_unit(chart, frame, pair
     """The charts build their rows from arrays, not from the tidy frame a test reads: what they
     draw is that frame, amounts in the axis unit (USD M or B, named in the spec)."""
     d = _decision("riot-rockdale", True)
-    drawn, tidy = chart(d).data, frame(d)
+    built = chart(d)
+    drawn, tidy = built.data, frame(d)
     money = next(v for k, v in pairs.items() if k in ("value", "start"))
-    div, _ = charts.money_unit(
+    div, unit = charts.money_unit(
         tidy[["start_usd", "end_usd"]].to_numpy() if money == "start_usd" else tidy[money]
     )
+    axis = "x" if money == "start_usd" else "y"  # the bridge's bars run along x
+    assert unit in built.spec["layer"][0]["encoding"][axis]["title"]
     assert len(drawn) == len(tidy) > 0
     for col, source in pairs.items():
         if source.endswith("_usd"):
             np.testing.assert_allclose(drawn[col] * div, tidy[source], rtol=1e-12)
         else:
             assert drawn[col].tolist() == tidy[source].tolist(), col
+    if "right" in drawn:  # the bridge's labels sit at each bar's right-hand end
+        right = np.maximum(tidy["start_usd"], tidy["end_usd"]) / div
+        np.testing.assert_allclose(drawn["right"], right, rtol=1e-12)
+
+
+def test_a_grid_point_that_could_not_be_valued_is_never_the_best():
+    cols = charts._npv_columns(np.array([np.nan, 5.0, 7.0, 7.0, np.nan]))
+    assert cols["best"].tolist() == [False, False, True, False, False]  # the first of the ties
+    assert not charts._npv_columns(np.array([np.nan, np.nan]))["best"].any()
+    assert not charts._npv_columns(np.zeros(0))["best"].any()
 
 
 def test_waterfall_frame_steps_chain_from_one_npv_to_the_other():
