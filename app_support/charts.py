@@ -85,8 +85,8 @@ def cumulative_frame(decision: Decision) -> pd.DataFrame:
     memo's rule (``reports.tables.cumulative_before_terminal_usd``), and the value after its tax
     is named in the legend instead: "(+$8.6B at year 15, after tax)".
     """
-    columns, _, _ = _cumulative_columns(decision)
-    return pd.DataFrame(columns) if columns else pd.DataFrame()
+    columns, keys, _ = _cumulative_columns(decision)
+    return pd.DataFrame(columns) if keys else pd.DataFrame()
 
 
 def _cumulative_columns(
@@ -98,7 +98,14 @@ def _cumulative_columns(
     ``drop_duplicates`` rebuilt string indexes, and the four charts a slider step redraws took
     10.7 ms to build for Rockdale, 1.9 ms as arrays (same specs and rows, Dec 2026)."""
     n_paths = max(len(decision.strategies), 1)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("key", "label", "year", "cum", "mark")}
+    # Each list starts with an empty array of its type: a decision without paths concatenates too.
+    parts: dict[str, list[np.ndarray]] = {
+        "key": [np.zeros(0, dtype=object)],
+        "label": [np.zeros(0, dtype=object)],
+        "year": [np.zeros(0)],
+        "cum": [np.zeros(0)],
+        "mark": [np.zeros(0, dtype=bool)],
+    }
     keys: list[str] = []
     labels: list[str] = []
     for i, (key, result) in enumerate(decision.strategies.items()):
@@ -120,8 +127,6 @@ def _cumulative_columns(
         parts["year"].append(months / 12.0)
         parts["cum"].append(cumulative)
         parts["mark"].append((months % 12) == (12 * i) // n_paths)
-    if not keys:
-        return {}, [], []
     cumulative_usd = np.concatenate(parts["cum"])
     marked = np.concatenate(parts["mark"])
     # The tooltip's text, on the marked points only (the line itself has no tooltip): a
@@ -153,8 +158,7 @@ def _strategy_scales(keys: list[str], labels: list[str]) -> dict[str, dict[str, 
 def cumulative_chart(decision: Decision, height: int = 340) -> VegaChart:
     """Lines with each path's own dash and markers; one legend for colour, dash and shape."""
     columns, keys, labels = _cumulative_columns(decision)
-    cumulative_usd = columns.get("cumulative_usd", np.zeros(0))
-    div, unit = money_unit(cumulative_usd)
+    div, unit = money_unit(columns["cumulative_usd"])
     scales = _strategy_scales(keys, labels)
     legend: dict[str, object] = {
         "orient": "bottom",
@@ -193,11 +197,11 @@ def cumulative_chart(decision: Decision, height: int = 340) -> VegaChart:
     }
     data = pd.DataFrame(
         {
-            "label": columns.get("label", np.zeros(0, dtype=object)),
-            "year": columns.get("year", np.zeros(0)),
-            "value": cumulative_usd / div,
-            "marker": columns.get("marker", np.zeros(0, dtype=bool)),
-            "value_text": columns.get("value_text", np.zeros(0, dtype=object)),
+            "label": columns["label"],
+            "year": columns["year"],
+            "value": columns["cumulative_usd"] / div,
+            "marker": columns["marker"],
+            "value_text": columns["value_text"],
         }
     )
     return VegaChart(data, {"layer": [lines, points], "height": height})

@@ -614,9 +614,9 @@ def site_wait_option(
     price_history: PriceSeries | None = None,
 ) -> WaitReport:
     """The option to wait for one site: its model under ``scenario`` (base when None) on its
-    ``price_history`` (as ``compare``), ``n_paths`` driver
-    paths (``drivers``: ``valuation.drivers.RiskDrivers()`` when None; ``seed``),
-    :func:`wait_inputs` and :func:`option_to_wait`. Same seed, same report."""
+    ``price_history`` (as ``compare``), ``n_paths`` driver paths (``drivers``:
+    ``valuation.drivers.RiskDrivers()`` when None; ``seed``), :func:`wait_inputs` and
+    :func:`option_to_wait`. Same seed, same report."""
     from valuation.drivers import BasePaths, RiskDrivers, generate_paths
     from valuation.scenario import Scenario
     from valuation.strategies import build_site_model
