@@ -337,7 +337,8 @@ def shadow_price_sentence(
     mw_capped: bool = False,
 ) -> str:
     """ "Another $100M of equity budget is worth $X", from the plan's re-solve; ``total_budget``
-    says the re-solve added it to the total budget (else to every year's).
+    says the re-solve added it to the total budget (else to every budgeted year's, and the
+    value per dollar is over all the years' extra). An estimate when a solve was not proven.
     ``unlimited_value_usd``: the plan's value with no budget and no MW cap (each site at its best
     start, where worth converting); when the plan reaches it nothing binds, else the sentence
     does not say so (a $100M step too small to fund another start is worth nothing, yet the
@@ -356,7 +357,11 @@ def shadow_price_sentence(
             "No equity budget is set, so more money changes nothing: every start worth "
             "converting fits."
         )
-    what = "in total" if total_budget else "in every year"
+    what, added_usd = "in total", plan.budget_increment_usd
+    if not total_budget:  # the re-solve added the increment to every budgeted year's limit
+        n_years = int(np.isfinite(plan.funding["equity_budget_usd"]).sum())
+        added_usd *= n_years
+        what = f"in every year: {usd(added_usd)} over {n_years} years"
     gain = plan.shadow_value_usd
     if gain <= 0.5:
         if held_back:
@@ -368,9 +373,11 @@ def shadow_price_sentence(
         return (
             f"Another {inc} of equity budget ({what}) is worth nothing: the budget does not bind."
         )
+    proven = plan.optimal and plan.shadow_optimal
     return (
         f"Another {inc} of equity budget ({what}) is worth {usd(gain)} "
-        f"({gain / plan.budget_increment_usd:.2f} per dollar), by re-solving the plan."
+        f"({gain / added_usd:.2f} per dollar), by re-solving the plan"
+        + ("." if proven else " (a solve stopped at its time limit: an estimate).")
     )
 
 

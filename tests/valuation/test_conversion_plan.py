@@ -4,6 +4,7 @@ deterministic values, and the plan on hand-built tables is the one worked out by
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -18,6 +19,7 @@ from valuation.conversion_plan import (
     SiteStarts,
     StartTable,
     plan_portfolio,
+    shadow_price_sentence,
     site_starts,
     start_table,
 )
@@ -148,6 +150,14 @@ def test_plan_by_hand_budget_per_year_and_mw_cap() -> None:
     # $100M more a year: all three start now (240)
     assert plan.plan.shadow_value_usd == pytest.approx(60e6)
     assert "worth $60M" in plan.shadow_sentence and "every year" in plan.shadow_sentence
+    # $100M more in each of the three budgeted funding years: $300M buys $60M, 0.20 per dollar
+    assert "$300M over 3 years" in plan.shadow_sentence
+    assert "(0.20 per dollar), by re-solving the plan." in plan.shadow_sentence
+    # a re-solve stopped at its time limit: the same figure, called an estimate
+    unproven = dataclasses.replace(plan.plan, shadow_optimal=False)
+    assert shadow_price_sentence(unproven).endswith(
+        "by re-solving the plan (a solve stopped at its time limit: an estimate)."
+    )
     # An MW cap of 100 a year: one site a year, A now and B next year (175)
     capped = plan_portfolio(table, mw_cap_per_year=100.0)
     assert capped.value_usd == pytest.approx(175e6)
