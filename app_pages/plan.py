@@ -13,7 +13,7 @@ from app_support import assumptions, loaders
 from app_support.kept import kept_value
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
-from valuation.conversion_plan import plan_portfolio
+from valuation.conversion_plan import INTERACTIVE_TIME_LIMIT_S, plan_portfolio
 from valuation.portfolio import DEFAULT_LOAN_TO_COST, SEARCH_SHARE
 
 st.title("Portfolio plan")
@@ -63,9 +63,8 @@ ltc = c4.slider(
     help="Project debt share of capex (80%: Galaxy Helios' project loan, Aug 2025).",
 )  # fmt: skip
 
-PLAN_TIME_LIMIT_S = 5.0  # a solve; with a budget, its +$100M re-solve takes as long again
-# at the limit the search for a better plan runs up to SEARCH_SHARE of it more, each solve
-PLAN_WAIT_S = 2 * PLAN_TIME_LIMIT_S * (1 + SEARCH_SHARE)
+# a solve, and up to SEARCH_SHARE of it more searching; with a budget, the re-solve as much again
+PLAN_WAIT_S = 2 * INTERACTIVE_TIME_LIMIT_S * (1 + SEARCH_SHARE)
 try:
     # Budgets per year can take the solver to its time limit, twice: say so while it works.
     with st.spinner(
@@ -78,7 +77,7 @@ try:
             mw_cap_per_year=mw_cap,
             loan_to_cost=ltc,
             first_year=scenario.market.as_of.year,
-            time_limit_s=PLAN_TIME_LIMIT_S,
+            time_limit_s=INTERACTIVE_TIME_LIMIT_S,
         )
 except Exception as exc:
     st.error(f"The plan could not be solved: {safe_message(exc)}")

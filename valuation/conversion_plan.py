@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from valuation.power import PriceSeries
 
 __all__ = [
+    "INTERACTIVE_TIME_LIMIT_S",
     "ConversionPlanError",
     "SiteStarts",
     "StartTable",
@@ -363,7 +364,13 @@ def shadow_price_sentence(
         added_usd *= n_years
         what = f"in every year: {usd(added_usd)} over {n_years} years"
     gain = plan.shadow_value_usd
+    proven = plan.optimal and plan.shadow_optimal
     if gain <= 0.5:
+        if not proven:  # why nothing was gained is not known: say only what was found
+            return (
+                f"Another {inc} of equity budget ({what}) adds nothing to the plans found "
+                "(a solve stopped at its time limit: an estimate)."
+            )
         if held_back:
             return (
                 f"Another {inc} of equity budget ({what}) adds nothing: it is too little to "
@@ -373,12 +380,16 @@ def shadow_price_sentence(
         return (
             f"Another {inc} of equity budget ({what}) is worth nothing: the budget does not bind."
         )
-    proven = plan.optimal and plan.shadow_optimal
     return (
         f"Another {inc} of equity budget ({what}) is worth {usd(gain)} "
         f"({gain / added_usd:.2f} per dollar), by re-solving the plan"
         + ("." if proven else " (a solve stopped at its time limit: an estimate).")
     )
+
+
+# The app's limit per solve (and the benchmark's for it): with a budget the plan and its +$100M
+# re-solve each take it, and each may search SEARCH_SHARE of it more; a board waits for the plan.
+INTERACTIVE_TIME_LIMIT_S = 5.0
 
 
 def plan_portfolio(

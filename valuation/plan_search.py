@@ -3,7 +3,7 @@ neighbourhoods of the best plan found (large neighbourhood search).
 
 HiGHS proves tight per-year budgets slowly, and at its time limit its best plan can be well
 below what exists: on the 28 example sites, $1B of equity a year, its plan after 5 s was worth
-$28.3B where one worth $29.0B was found in 30 s (2026-12-01). :func:`improve_plan` takes a
+$28.3B where HiGHS itself found one worth $29.0B in 30 s (2026-12-01). :func:`improve_plan` takes a
 feasible plan and repeatedly frees a few sites, fixes the rest, and solves the freed part
 exactly (``scipy.optimize.milp``, the same HiGHS): a window of consecutive start years (the
 sites starting in it, and those not converting, may move to any year of the window) or a
@@ -11,8 +11,10 @@ few sites drawn at random (any year). A move is kept only when it raises the pla
 the result is never worse than the plan it starts from and keeps every constraint. It finds
 better plans, not proofs: the plan's proven gap still comes from the solver's bound.
 
-The search is Shaw's large neighbourhood search [1]_ with a MILP as the repair step, as in
-Danna, Rothberg and Le Pape's relaxation-induced neighbourhoods [2]_.
+The search is Shaw's large neighbourhood search [1]_; its repair step, an exact MILP over the
+freed part, is the one Danna, Rothberg and Le Pape use for their relaxation-induced
+neighbourhoods [2]_ (the neighbourhoods here come from the plan's years and sites, not from the
+LP relaxation).
 
 References
 ----------
@@ -49,6 +51,7 @@ def improve_plan(
     plan: np.ndarray,
     time_limit_s: float,
     seed: int = 0,
+    value_bound: float = np.inf,
 ) -> np.ndarray:
     """A plan at least as valuable as ``plan`` that keeps every row, found within about
     ``time_limit_s`` seconds.
@@ -68,11 +71,16 @@ def improve_plan(
         (variables,) bool: a feasible plan to start from.
     time_limit_s : float
         Seconds to search. When a round of every window and as many random draws finds nothing
-        better, the neighbourhoods grow (a year wider, two sites more) until they are the whole
-        plan; the search stops there or at the time limit.
+        better and each of its re-solves was proven, the neighbourhoods grow (a year wider, two
+        sites more); a proven round over the whole plan proves the plan optimal and ends the
+        search. A round with a re-solve stopped at its own limit is repeated at the same size
+        (new random draws). On the 28 example sites the search usually runs to its limit.
     seed : int, default 0
         The random draws' seed: the same inputs and seed search the same neighbourhoods in the
         same order (how far it gets depends on the time).
+    value_bound : float, default inf
+        A proven upper bound on the best plan's value (the solver's): the search stops when the
+        plan reaches it.
 
     Returns
     -------
@@ -87,14 +95,19 @@ def improve_plan(
     best = plan.copy()
     best_value = float(value[best].sum())
     window, drawn_sites = min(WINDOW_YEARS, n_years), min(RANDOM_SITES, n_sites)
-    misses, step = 0, 0
-    while (left := deadline - time.perf_counter()) > 0:
+    misses, unproven, step = 0, 0, 0
+    # the plan is proven optimal once it reaches the bound (within a solver-sized tolerance)
+    reached = (
+        value_bound - 1e-9 * max(1.0, abs(value_bound)) if np.isfinite(value_bound) else np.inf
+    )
+    while (left := deadline - time.perf_counter()) > 0 and best_value < reached:
         n_windows = n_years - window + 1
         if misses >= 2 * n_windows:  # a round of every window and as many draws found nothing
-            if window == n_years and drawn_sites == n_sites:
-                break  # the last round re-solved the whole plan: nothing better exists
-            window, drawn_sites = min(window + 1, n_years), min(drawn_sites + 2, n_sites)
-            misses, step = 0, 0
+            if unproven == 0 and window == n_years and drawn_sites == n_sites:
+                break  # the whole plan re-solved to optimality: this plan is optimal
+            if unproven == 0:  # every re-solve proven: only larger neighbourhoods can help
+                window, drawn_sites = min(window + 1, n_years), min(drawn_sites + 2, n_sites)
+            misses, unproven, step = 0, 0, 0
             continue
         if step % 2 == 0:  # a window of start years
             first = (step // 2) % n_windows
@@ -109,13 +122,16 @@ def improve_plan(
             drawn = rng.choice(n_sites, size=drawn_sites, replace=False)
             free = upper & np.isin(site_of, drawn)
         step += 1
-        candidate = _reoptimise(value, cols, row_upper, best, free, min(left, _SUB_TIME_LIMIT_S))
+        candidate, proven = _reoptimise(
+            value, cols, row_upper, best, free, min(left, _SUB_TIME_LIMIT_S)
+        )
         if candidate is None or value[candidate].sum() <= best_value + 1e-9 * max(
             1.0, abs(best_value)
         ):
             misses += 1
+            unproven += not proven
             continue
-        best, best_value, misses = candidate, float(value[candidate].sum()), 0
+        best, best_value, misses, unproven = candidate, float(value[candidate].sum()), 0, 0
     return best
 
 
@@ -126,13 +142,13 @@ def _reoptimise(
     plan: np.ndarray,
     free: np.ndarray,
     time_limit_s: float,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, bool]:
     """``plan`` with its ``free`` starts re-chosen exactly (the others fixed), or None when the
-    solver returned nothing. The current choice of the free starts is feasible for the
-    sub-problem, so its optimum is never worse."""
+    solver returned nothing; and whether the re-solve was proven optimal. The current choice of
+    the free starts is feasible for the sub-problem, so its optimum is never worse."""
     free_idx = np.flatnonzero(free)
     if free_idx.size == 0:
-        return None
+        return None, True  # nothing to re-choose
     fixed = plan & ~free
     room = row_upper - cols[:, np.flatnonzero(fixed)] @ np.ones(int(fixed.sum()))
     sub = cols[:, free_idx].tocsr()
@@ -145,7 +161,7 @@ def _reoptimise(
         options={"mip_rel_gap": 0.0, "time_limit": float(time_limit_s)},
     )
     if res.x is None:
-        return None
+        return None, False
     out = plan & ~free
     out[free_idx] = np.round(res.x) > 0.5
-    return out
+    return out, res.status == 0

@@ -36,8 +36,17 @@ heuristic effort, pseudo-cost reliability, LP ageing, seeds: none proves either 
 given the optimal plan as its start, HiGHS still needs 11 s to prove it, so the time is the
 proof, not the search; a per-funding-year Lagrangian decomposition (each year an exact
 knapsack, by column generation) closes only two thirds of the LP gap at $2B a year after
-1,500 s (bound 41,357.2 against the optimum 41,312.2 and the LP's 41,445.3 $M). SCIP 6.3 proves
-$2B a year in 20.8 s.
+1,500 s (bound 41,357.2 against the optimum 41,312.2 and the LP's 41,445.3 $M). SCIP 10.0
+(PySCIPOpt 6.3) proves $2B a year in 20.8 s. A budget whose unspent equity carries forward
+(cumulative rows in place of per-year ones) is not the way out either: scipy's HiGHS proves
+that model in 12.6 s where it proves the per-year one in 15.9 s (2026-12-01).
+
+When HiGHS stops at its time limit, :mod:`valuation.plan_search` improves its best plan by exact
+re-solves of small neighbourhoods before the plan is reported with the solver's proven gap:
+tighter budgets leave HiGHS's plan further from the best. On the 28 sites at 5 s a solve
+(2026-12-01), $1B a year: HiGHS's plan $28.3B with its own proven gap 5.3%, the search's plan
+$29.0B, reported with a 2.75% gap; $0.5B a year: HiGHS's plan $12.56B (gap about 10%), the
+search's $12.85B.
 """
 
 from __future__ import annotations
@@ -85,9 +94,10 @@ _SCALE_USD = 1e6  # the solver works in $M so its tolerances are far below a dol
 _SOLVER_OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 60.0}
 _CERTIFY_TIME_S = 3.0  # the MW-cap fast path gives up (to the MILP) after this
 # When HiGHS stops at its time limit on the multi-year plan, the neighbourhood search gets up to
-# this share of that limit more (it stops sooner when it stops finding better plans). On the 28
-# example sites at $0.5B-$2B of equity a year (2026-12-01) it raised the 5 s plan's value by
-# 0.2-2.5%, in about a second (benchmarks/bench_plan.py prints it).
+# this share of that limit more (on the 28 example sites it uses all of it). There, at $0.5B,
+# $1B, $1.5B and $2B of equity a year (2026-12-01), 5 s of HiGHS and 2 s of search gave plans
+# worth 0.4%, 2.2%, 0.27% and 0.20% more than 7 s of HiGHS alone; how much depends on the plan
+# HiGHS hands over, which varies from run to run (benchmarks/bench_plan.py prints it).
 SEARCH_SHARE = 0.4
 
 
@@ -193,18 +203,16 @@ def _solve(
 
     Variables that cannot fit their rows in any solution are fixed at 0 first
     (:func:`_fit_alone`, exact). Returns the solution and its proven relative optimality gap
-    (0 when optimal). At the time limit the best plan found is returned with its gap unless
-    ``require_optimal``. For the multi-year plan (``group_of`` and ``year_of`` given), when
-    HiGHS stops at its limit :func:`valuation.plan_search.improve_plan` searches up to
-    ``SEARCH_SHARE`` of that time more from the better of its plan and ``known_plan`` (a
-    feasible plan, e.g. the base plan for a budget re-solve); the gap is then the solver's bound
-    against the improved plan.
+    (0 when optimal). At the time limit, unless ``require_optimal``, the multi-year plan
+    (``group_of`` and ``year_of`` given) is improved by :func:`valuation.plan_search.improve_plan`
+    for up to ``SEARCH_SHARE`` of that time more, from the better of HiGHS's plan and
+    ``known_plan`` (a feasible plan, e.g. the base plan for a budget re-solve); the gap is the
+    solver's proven bound against the improved plan (inf when it had proven none).
     """
     n = value.size
     upper = _fit_alone(upper, rows, row_upper, group_of)
     if not upper.any():
         return np.zeros(n, dtype=bool), 0.0
-    searching = not require_optimal and group_of is not None and year_of is not None
     constraints = [] if rows is None else [LinearConstraint(rows, -np.inf, row_upper)]
     res = milp(
         -value,
@@ -216,26 +224,34 @@ def _solve(
     x = None if res.x is None else np.round(res.x) > 0.5
     if res.status == 0 and x is not None:
         return x, 0.0
+    at_limit = res.status == 1 and not require_optimal
     if (
-        searching
-        and res.status == 1
+        at_limit
         and known_plan is not None
         and (x is None or value[known_plan].sum() > value[x].sum())
     ):
-        x = known_plan.copy()  # the plan with less budget: still feasible, and better
-    if x is None or res.status != 1 or require_optimal:
+        x = known_plan.copy()  # feasible: it kept limits no larger than these
+    if x is None or not at_limit or group_of is None or year_of is None:
         raise PortfolioSolveError(f"the plan was not solved to optimality: {res.message}")
-    if not searching:
-        return x, float(getattr(res, "mip_gap", np.nan))
+    # milp minimises -value: its dual bound, negated, is a proven upper bound on the value
+    dual = getattr(res, "mip_dual_bound", None)  # None when HiGHS stopped before proving one
+    bound = -float(dual) if dual is not None and np.isfinite(dual) else np.inf
     x = improve_plan(
-        value, upper, rows, row_upper, group_of, year_of, x,  # type: ignore[arg-type]
-        SEARCH_SHARE * float(time_limit_s),
+        value, upper, rows, row_upper, group_of, year_of, x,
+        SEARCH_SHARE * float(time_limit_s), value_bound=bound,
     )  # fmt: skip
-    # the solver's proven bound on the best value, against the improved plan (as HiGHS's gap)
-    found, bound = float(value[x].sum()), -float(getattr(res, "mip_dual_bound", np.nan))
-    if not np.isfinite(bound):
-        return x, np.inf  # no bound proven yet
-    return x, max(0.0, (bound - found) / max(abs(found), 1e-12))
+    return x, _relative_gap(bound, float(value[x].sum()))
+
+
+def _relative_gap(bound: float, found: float) -> float:
+    """How far ``found`` may be below the best value, as a share of ``found`` (HiGHS's
+    definition): 0 when it reaches the proven ``bound``, inf when nothing is proven or it is
+    worth nothing while the bound is above it."""
+    if found >= bound - 1e-9 * max(1.0, abs(bound)):
+        return 0.0
+    if not np.isfinite(bound) or found <= 0:
+        return np.inf
+    return (bound - found) / found
 
 
 def choose_sites(

@@ -158,6 +158,12 @@ def test_plan_by_hand_budget_per_year_and_mw_cap() -> None:
     assert shadow_price_sentence(unproven).endswith(
         "by re-solving the plan (a solve stopped at its time limit: an estimate)."
     )
+    # nothing gained in unproven solves: no reason claimed for it
+    nothing = dataclasses.replace(unproven, shadow_value_usd=0.0)
+    assert shadow_price_sentence(nothing, unlimited_value_usd=1e12) == (
+        "Another $100M of equity budget (in every year: $300M over 3 years) adds nothing to the "
+        "plans found (a solve stopped at its time limit: an estimate)."
+    )
     # An MW cap of 100 a year: one site a year, A now and B next year (175)
     capped = plan_portfolio(table, mw_cap_per_year=100.0)
     assert capped.value_usd == pytest.approx(175e6)
