@@ -154,9 +154,10 @@ def bench_search(table) -> None:  # noqa: ANN001
     before_musd: list[float] = []
     real_search = portfolio.improve_plan
 
-    def search(value, upper, rows, row_upper, site_of, year_of, plan, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        before_musd.append(float(value[plan].sum()))  # HiGHS's plan, in the same solve
-        return real_search(value, upper, rows, row_upper, site_of, year_of, plan, *args, **kwargs)
+    def search(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        value, plan = args[0], args[6]  # improve_plan(value, ..., plan, ...): HiGHS's plan
+        before_musd.append(float(value[plan].sum()))
+        return real_search(*args, **kwargs)
 
     for budget_usd in (0.5e9, 1e9, 1.5e9, 2e9):
         runs = {}

@@ -3,13 +3,14 @@ neighbourhoods of the best plan found (large neighbourhood search).
 
 HiGHS proves tight per-year budgets slowly, and at its time limit its best plan can be well
 below what exists: on the 28 example sites, $1B of equity a year, its plan after 5 s was worth
-$28.3B where HiGHS itself found one worth $29.0B in 30 s (2026-12-01). :func:`improve_plan` takes a
-feasible plan and repeatedly frees a few sites, fixes the rest, and solves the freed part
-exactly (``scipy.optimize.milp``, the same HiGHS): a window of consecutive start years (the
+$28.3B where HiGHS itself found one worth $29.0B in 30 s (2026-12-01). :func:`improve_plan`
+takes a feasible plan and repeatedly frees a few sites, fixes the rest, and solves the freed
+part exactly (``scipy.optimize.milp``, the same HiGHS): a window of consecutive start years (the
 sites starting in it, and those not converting, may move to any year of the window) or a
 few sites drawn at random (any year). A move is kept only when it raises the plan's value, so
 the result is never worse than the plan it starts from and keeps every constraint. It finds
-better plans, not proofs: the plan's proven gap still comes from the solver's bound.
+better plans, not proofs: the plan's proven gap still comes from the solver's bound (zero only
+if the search's plan reaches that bound).
 
 The search is Shaw's large neighbourhood search [1]_; its repair step, an exact MILP over the
 freed part, is the one Danna, Rothberg and Le Pape use for their relaxation-induced

@@ -95,9 +95,9 @@ _SOLVER_OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 60.0}
 _CERTIFY_TIME_S = 3.0  # the MW-cap fast path gives up (to the MILP) after this
 # When HiGHS stops at its time limit on the multi-year plan, the neighbourhood search gets up to
 # this share of that limit more (on the 28 example sites it uses all of it). There, at $0.5B,
-# $1B, $1.5B and $2B of equity a year (2026-12-01), 5 s of HiGHS and 2 s of search gave plans
-# worth 0.4%, 2.2%, 0.27% and 0.20% more than 7 s of HiGHS alone; how much depends on the plan
-# HiGHS hands over, which varies from run to run (benchmarks/bench_plan.py prints it).
+# $1B, $1.5B and $2B of equity a year (2026-12-01, two runs), 5 s of HiGHS and 2 s of search
+# gave plans worth 0.4-3.6%, 0.8-2.2%, 0.27% and 0.20% more than 7 s of HiGHS alone; how much
+# depends on the plan HiGHS hands over, which varies from run to run (benchmarks/bench_plan.py).
 SEARCH_SHARE = 0.4
 
 
