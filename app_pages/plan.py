@@ -96,8 +96,7 @@ k4.metric("Peak equity in a year", fmt.usd(float(funding["equity_usd"].max())), 
 st.text(result.shadow_sentence)
 if not plan.optimal:
     st.warning(
-        f"The solver stopped at its time limit: this plan is within {plan.mip_gap:.2%} of the "
-        "best one."
+        f"The solver stopped at its time limit: this plan is {fmt.distance_to_best(plan.mip_gap)}."
     )
 
 if timeline.empty:

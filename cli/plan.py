@@ -218,7 +218,7 @@ def plan_inputs(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from valuation.formatting import usd
+    from valuation.formatting import distance_to_best, usd
 
     problems = bad_values(args)  # every input problem at once: numbers, sites, scenario
     sites = collecting(problems, lambda: read_sites(args))
@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
                                                        inputs=plan_inputs(args),
                                                        problems=problems)})  # fmt: skip
     else:
-        state = "optimal" if plan.optimal else f"best found, within {plan.mip_gap:.2%} of optimal"
+        state = "optimal" if plan.optimal else f"best found, {distance_to_best(plan.mip_gap)}"
         print(f"Scenario {safe(name)} (market as of {scenario.market.as_of}): "
               f"{len(result.timeline)} of {len(table.site_ids)} sites convert; plan value "
               f"{usd(plan.value_usd)} over the best paths that do not convert ({state}).")  # fmt: skip

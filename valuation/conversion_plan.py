@@ -362,7 +362,7 @@ def shadow_price_sentence(
     if not total_budget:  # the re-solve added the increment to every budgeted year's limit
         n_years = int(np.isfinite(plan.funding["equity_budget_usd"]).sum())
         added_usd *= n_years
-        what = f"in every year: {usd(added_usd)} over {n_years} years"
+        what = f"in every budgeted year: {usd(added_usd)} over {n_years} years"
     gain = plan.shadow_value_usd
     proven = plan.optimal and plan.shadow_optimal
     if gain <= 0.5:

@@ -93,6 +93,15 @@ def years_months(value_months: Real | float | None) -> str:
     return f"{float(value_months) / 12:.1f} years"  # type: ignore[arg-type]
 
 
+def distance_to_best(mip_gap: float) -> str:
+    """How far a plan stopped at the solver's time limit may be from the best one: "within
+    2.75% of the best plan" (the proven relative gap, a share of the plan's value), or, when the
+    solver proved no bound (gap inf or nan), "at an unknown distance from the best plan"."""
+    if not math.isfinite(mip_gap):
+        return "at an unknown distance from the best plan"
+    return f"within {mip_gap:.2%} of the best plan"
+
+
 def payback(payback_months: Real | float | None, peak_funding_usd: float) -> str:
     """A path's payback for a board: "no outlay" where no money goes in (peak funding 0), the
     years until the cumulative flow before the value at the horizon is back to zero ("8.3

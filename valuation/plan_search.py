@@ -8,9 +8,10 @@ takes a feasible plan and repeatedly frees a few sites, fixes the rest, and solv
 part exactly (``scipy.optimize.milp``, the same HiGHS): a window of consecutive start years (the
 sites starting in it, and those not converting, may move to any year of the window) or a
 few sites drawn at random (any year). A move is kept only when it raises the plan's value, so
-the result is never worse than the plan it starts from and keeps every constraint. It finds
-better plans, not proofs: the plan's proven gap still comes from the solver's bound (zero only
-if the search's plan reaches that bound).
+the result is never worse than the plan it starts from and keeps every constraint. It is for
+better plans, not proofs: the plan's proven gap still comes from the solver's bound (zero when
+the search's plan reaches that bound, or, on a plan small enough, when its last round re-solves
+the whole plan to optimality).
 
 The search is Shaw's large neighbourhood search [1]_; its repair step, an exact MILP over the
 freed part, is the one Danna, Rothberg and Le Pape use for their relaxation-induced
@@ -53,9 +54,9 @@ def improve_plan(
     time_limit_s: float,
     seed: int = 0,
     value_bound: float = np.inf,
-) -> np.ndarray:
+) -> tuple[np.ndarray, bool]:
     """A plan at least as valuable as ``plan`` that keeps every row, found within about
-    ``time_limit_s`` seconds.
+    ``time_limit_s`` seconds, and whether the search proved it optimal.
 
     Parameters
     ----------
@@ -87,6 +88,9 @@ def improve_plan(
     -------
     numpy.ndarray
         (variables,) bool: the best plan found; ``plan`` itself when nothing better was.
+    bool
+        True when a round over the whole plan re-solved it to optimality without a gain (the
+        plan is optimal); reaching ``value_bound`` is the caller's proof, not counted here.
     """
     deadline = time.perf_counter() + time_limit_s
     cols = rows.tocsc()
@@ -105,7 +109,7 @@ def improve_plan(
         n_windows = n_years - window + 1
         if misses >= 2 * n_windows:  # a round of every window and as many draws found nothing
             if unproven == 0 and window == n_years and drawn_sites == n_sites:
-                break  # the whole plan re-solved to optimality: this plan is optimal
+                return best, True  # the whole plan re-solved to optimality: this plan is optimal
             if unproven == 0:  # every re-solve proven: only larger neighbourhoods can help
                 window, drawn_sites = min(window + 1, n_years), min(drawn_sites + 2, n_sites)
             misses, unproven, step = 0, 0, 0
@@ -133,7 +137,7 @@ def improve_plan(
             unproven += not proven
             continue
         best, best_value, misses, unproven = candidate, float(value[candidate].sum()), 0, 0
-    return best
+    return best, False
 
 
 def _reoptimise(

@@ -45,8 +45,8 @@ When HiGHS stops at its time limit, :mod:`valuation.plan_search` improves its be
 re-solves of small neighbourhoods before the plan is reported with the solver's proven gap:
 tighter budgets leave HiGHS's plan further from the best. On the 28 sites at 5 s a solve
 (2026-12-01), $1B a year: HiGHS's plan $28.3B with its own proven gap 5.3%, the search's plan
-$29.0B, reported with a 2.75% gap; $0.5B a year: HiGHS's plan $12.56B (gap about 10%), the
-search's $12.85B.
+$29.0B, reported with a 2.75% gap; $0.5B a year: HiGHS's plan $12.56B (gap 11.9%), the
+search's $12.85B (9.4%).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ _SCALE_USD = 1e6  # the solver works in $M so its tolerances are far below a dol
 _SOLVER_OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 60.0}
 _CERTIFY_TIME_S = 3.0  # the MW-cap fast path gives up (to the MILP) after this
 # When HiGHS stops at its time limit on the multi-year plan, the neighbourhood search gets up to
-# this share of that limit more (on the 28 example sites it uses all of it). There, at $0.5B,
+# this share of that limit more (on the 28 example sites it usually uses all of it). At $0.5B,
 # $1B, $1.5B and $2B of equity a year (2026-12-01, two runs), 5 s of HiGHS and 2 s of search
 # gave plans worth 0.4-3.6%, 0.8-2.2%, 0.27% and 0.20% more than 7 s of HiGHS alone; how much
 # depends on the plan HiGHS hands over, which varies from run to run (benchmarks/bench_plan.py).
@@ -207,7 +207,9 @@ def _solve(
     (``group_of`` and ``year_of`` given) is improved by :func:`valuation.plan_search.improve_plan`
     for up to ``SEARCH_SHARE`` of that time more, from the better of HiGHS's plan and
     ``known_plan`` (a feasible plan, e.g. the base plan for a budget re-solve); the gap is the
-    solver's proven bound against the improved plan (inf when it had proven none).
+    solver's proven bound against the improved plan (0 when the search reaches that bound or
+    re-solves the whole plan to optimality; inf when the solver had proven no bound or the plan
+    is worth nothing). With no plan from HiGHS nor a known one, PortfolioSolveError.
     """
     n = value.size
     upper = _fit_alone(upper, rows, row_upper, group_of)
@@ -236,20 +238,22 @@ def _solve(
     # milp minimises -value: its dual bound, negated, is a proven upper bound on the value
     dual = getattr(res, "mip_dual_bound", None)  # None when HiGHS stopped before proving one
     bound = -float(dual) if dual is not None and np.isfinite(dual) else np.inf
-    x = improve_plan(
+    x, proven = improve_plan(
         value, upper, rows, row_upper, group_of, year_of, x,
         SEARCH_SHARE * float(time_limit_s), value_bound=bound,
     )  # fmt: skip
-    return x, _relative_gap(bound, float(value[x].sum()))
+    return x, 0.0 if proven else _relative_gap(bound, float(value[x].sum()))
 
 
 def _relative_gap(bound: float, found: float) -> float:
     """How far ``found`` may be below the best value, as a share of ``found`` (HiGHS's
     definition): 0 when it reaches the proven ``bound``, inf when nothing is proven or it is
     worth nothing while the bound is above it."""
+    if not np.isfinite(bound):
+        return np.inf
     if found >= bound - 1e-9 * max(1.0, abs(bound)):
         return 0.0
-    if not np.isfinite(bound) or found <= 0:
+    if found <= 0:
         return np.inf
     return (bound - found) / found
 
@@ -446,8 +450,9 @@ def plan_conversions(
     time_limit_s : float, default 10.0
         Per solve (with MW caps and no budget, the certified fast path's time included). At the
         limit, a neighbourhood search (:mod:`valuation.plan_search`) improves the best plan
-        found for up to ``SEARCH_SHARE`` of this time more, and that plan is returned with
-        ``optimal`` False and its proven ``mip_gap``.
+        found for up to ``SEARCH_SHARE`` of this time more, and that plan is returned with its
+        proven ``mip_gap`` (``optimal`` False unless the search proved it optimal; inf when
+        nothing was proven). PortfolioSolveError when the solver found no plan in the time.
 
     Returns
     -------

@@ -149,7 +149,7 @@ def test_plan_by_hand_budget_per_year_and_mw_cap() -> None:
     np.testing.assert_allclose(plan.funding["critical_it_mw_started"], [200.0, 0.0, 0.0])
     # $100M more a year: all three start now (240)
     assert plan.plan.shadow_value_usd == pytest.approx(60e6)
-    assert "worth $60M" in plan.shadow_sentence and "every year" in plan.shadow_sentence
+    assert "worth $60M" in plan.shadow_sentence and "every budgeted year" in plan.shadow_sentence
     # $100M more in each of the three budgeted funding years: $300M buys $60M, 0.20 per dollar
     assert "$300M over 3 years" in plan.shadow_sentence
     assert "(0.20 per dollar), by re-solving the plan." in plan.shadow_sentence
@@ -161,7 +161,8 @@ def test_plan_by_hand_budget_per_year_and_mw_cap() -> None:
     # nothing gained in unproven solves: no reason claimed for it
     nothing = dataclasses.replace(unproven, shadow_value_usd=0.0)
     assert shadow_price_sentence(nothing, unlimited_value_usd=1e12) == (
-        "Another $100M of equity budget (in every year: $300M over 3 years) adds nothing to the "
+        "Another $100M of equity budget (in every budgeted year: $300M over 3 years) adds nothing "
+        "to the "
         "plans found (a solve stopped at its time limit: an estimate)."
     )
     # An MW cap of 100 a year: one site a year, A now and B next year (175)

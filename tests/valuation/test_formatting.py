@@ -138,3 +138,14 @@ def test_a_return_that_never_pays_back_is_not_called_no_outlay():
     assert fmt.annual_return(math.nan, "none", peak_funding_usd=0.0, moic=math.inf) == "no outlay"
     assert fmt.annual_return(math.nan, "financing", math.nan, **never) == "no outlay"
     assert fmt.annual_return(0.12, "conventional", 0.1, **never) == "12.0% a year"
+
+
+@pytest.mark.parametrize(
+    ("gap", "words"),
+    [(0.0275, "within 2.75% of the best plan"), (0.0, "within 0.00% of the best plan"),
+     (math.inf, "at an unknown distance from the best plan"),
+     (math.nan, "at an unknown distance from the best plan")],
+)  # fmt: skip
+def test_distance_to_best(gap, words) -> None:
+    # a plan stopped at the solver's limit: its proven gap, or no claim when none was proven
+    assert fmt.distance_to_best(gap) == words
