@@ -365,6 +365,7 @@ def start_grid_frame(decision: Decision) -> pd.DataFrame:
 
 
 def _start_grid_columns(decision: Decision) -> dict[str, np.ndarray]:
+    """:func:`start_grid_frame`'s columns as arrays (made a frame once, as the other charts')."""
     grid = decision.start_grid
     month = grid["decision_month"].to_numpy(dtype=int)
     return {
@@ -433,6 +434,7 @@ def hybrid_grid_frame(decision: Decision) -> pd.DataFrame:
 
 
 def _hybrid_grid_columns(decision: Decision) -> dict[str, np.ndarray]:
+    """:func:`hybrid_grid_frame`'s columns as arrays."""
     grid = decision.hybrid_grid
     return {
         "halls_converted": grid["halls_converted"].to_numpy(dtype=int),

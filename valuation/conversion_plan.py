@@ -69,6 +69,10 @@ __all__ = [
 
 ValueSource = Callable[["Site", Scenario, "SiteStarts"], Any]
 
+# The app's limit per solve (and the benchmark's for it): with a budget the plan and its +$100M
+# re-solve each take it, and each may search SEARCH_SHARE of it more; a board waits for the plan.
+INTERACTIVE_TIME_LIMIT_S = 5.0
+
 
 class ConversionPlanError(ValuationError, ValueError):
     """A conversion-plan input has the wrong shape or value."""
@@ -385,11 +389,6 @@ def shadow_price_sentence(
         f"({gain / added_usd:.2f} per dollar), by re-solving the plan"
         + ("." if proven else " (a solve stopped at its time limit: an estimate).")
     )
-
-
-# The app's limit per solve (and the benchmark's for it): with a budget the plan and its +$100M
-# re-solve each take it, and each may search SEARCH_SHARE of it more; a board waits for the plan.
-INTERACTIVE_TIME_LIMIT_S = 5.0
 
 
 def plan_portfolio(

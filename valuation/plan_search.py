@@ -34,13 +34,19 @@ from typing import Any
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-__all__ = ["improve_plan", "WINDOW_YEARS", "RANDOM_SITES"]
+__all__ = ["improve_plan", "reaches", "WINDOW_YEARS", "RANDOM_SITES"]
 
 WINDOW_YEARS = 3  # start years freed together at first: one start's capex spans 2-3 years
 RANDOM_SITES = 6  # sites freed together at random at first
 # Both chosen on the 28 example sites at $0.5B-$2B a year (2026-12-01): each sub-problem solves
 # in milliseconds; wider windows or more sites solve slower and found less in the same time.
 _SUB_TIME_LIMIT_S = 0.5  # one sub-problem; the search's deadline caps it too
+
+
+def reaches(value: float, target: float) -> bool:
+    """Whether ``value`` is at least a finite ``target``, within a relative 1e-9 (far below the
+    solver's tolerances, far above float noise); never for an infinite or NaN target."""
+    return bool(np.isfinite(target)) and value >= target - 1e-9 * max(1.0, abs(target))
 
 
 def improve_plan(
@@ -101,11 +107,8 @@ def improve_plan(
     best_value = float(value[best].sum())
     window, drawn_sites = min(WINDOW_YEARS, n_years), min(RANDOM_SITES, n_sites)
     misses, unproven, step = 0, 0, 0
-    # the plan is proven optimal once it reaches the bound (within a solver-sized tolerance)
-    reached = (
-        value_bound - 1e-9 * max(1.0, abs(value_bound)) if np.isfinite(value_bound) else np.inf
-    )
-    while (left := deadline - time.perf_counter()) > 0 and best_value < reached:
+    # the plan is proven optimal once it reaches the bound
+    while (left := deadline - time.perf_counter()) > 0 and not reaches(best_value, value_bound):
         n_windows = n_years - window + 1
         if misses >= 2 * n_windows:  # a round of every window and as many draws found nothing
             if unproven == 0 and window == n_years and drawn_sites == n_sites:
@@ -130,13 +133,12 @@ def improve_plan(
         candidate, proven = _reoptimise(
             value, cols, row_upper, best, free, min(left, _SUB_TIME_LIMIT_S)
         )
-        if candidate is None or value[candidate].sum() <= best_value + 1e-9 * max(
-            1.0, abs(best_value)
-        ):
+        candidate_value = -np.inf if candidate is None else float(value[candidate].sum())
+        if candidate is None or reaches(best_value, candidate_value):  # no gain
             misses += 1
             unproven += not proven
             continue
-        best, best_value, misses, unproven = candidate, float(value[candidate].sum()), 0, 0
+        best, best_value, misses, unproven = candidate, candidate_value, 0, 0
     return best, False
 
 

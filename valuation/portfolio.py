@@ -63,7 +63,7 @@ from scipy.sparse import coo_array, vstack
 
 from valuation.errors import ValuationError
 from valuation.plan_certificate import certified_mw_plan
-from valuation.plan_search import improve_plan
+from valuation.plan_search import improve_plan, reaches
 
 __all__ = [
     "PortfolioInputError",
@@ -249,11 +249,9 @@ def _relative_gap(bound: float, found: float) -> float:
     """How far ``found`` may be below the best value, as a share of ``found`` (HiGHS's
     definition): 0 when it reaches the proven ``bound``, inf when nothing is proven or it is
     worth nothing while the bound is above it."""
-    if not np.isfinite(bound):
-        return np.inf
-    if found >= bound - 1e-9 * max(1.0, abs(bound)):
+    if reaches(found, bound):
         return 0.0
-    if found <= 0:
+    if not np.isfinite(bound) or found <= 0:
         return np.inf
     return (bound - found) / found
 

@@ -100,16 +100,22 @@ def test_never_worse_keeps_every_row_and_reaches_the_optimum(seed, n_sites, n_ye
     assert inst["value"][x].sum() == pytest.approx(_brute_force_best(inst), rel=1e-9, abs=1e-6)
 
 
-def test_at_the_limit_the_plan_improves_and_its_gap_is_a_bound(monkeypatch) -> None:
-    # 28 sites over 14 years, values falling 6% a year of delay, capex over three years, equity
-    # $400M a year: like the example portfolio at $0.5B a year, which HiGHS does not prove in
-    # 120 s; here it gets 0.5 s
+def _hard_inputs(n_sites: int = 28, n_years: int = 14) -> dict:
+    """``plan_conversions``'s inputs for a plan like the example portfolio at $0.5B a year,
+    which HiGHS does not prove in 120 s: values falling 6% a year of delay, capex over three
+    years, $400M of equity a year."""
     rng = np.random.default_rng(11)
-    n_sites, n_years = 28, 14
     value = rng.uniform(200e6, 4e9, (n_sites, 1)) * 0.94 ** np.arange(n_years)
-    capex = value[:, 0] * rng.uniform(1.2, 2.0, n_sites)
-    inst = {"value_usd": value, "capex_usd": capex, "capex_schedule": [0.0, 0.3, 0.62, 0.08],
-            "equity_budget_usd_per_year": 400e6, "budget_increment_usd": 100e6}  # fmt: skip
+    return {"value_usd": value, "capex_usd": value[:, 0] * rng.uniform(1.2, 2.0, n_sites),
+            "capex_schedule": [0.0, 0.3, 0.62, 0.08],
+            "equity_budget_usd_per_year": 400e6}  # fmt: skip
+
+
+def test_at_the_limit_the_plan_improves_and_its_gap_is_a_bound(monkeypatch) -> None:
+    # the 28 x 14 hard plan; here HiGHS gets 0.5 s
+    n_sites, n_years = 28, 14
+    inst = {**_hard_inputs(n_sites, n_years), "budget_increment_usd": 100e6}
+    value, capex = inst["value_usd"], inst["capex_usd"]
     calls = []
     real = portfolio.improve_plan
 
@@ -183,17 +189,14 @@ def test_a_re_solve_that_found_no_plan_starts_from_the_known_one(monkeypatch) ->
 
 
 def _hard_plan(n_sites: int = 28, n_years: int = 14) -> dict:
-    """The matrices of a plan like the example portfolio at $0.5B a year (the integration test's
-    instance): values falling 6% a year, capex over three years, $400M of equity a year."""
-    rng = np.random.default_rng(11)
-    value = rng.uniform(200e6, 4e9, (n_sites, 1)) * 0.94 ** np.arange(n_years)
-    capex = value[:, 0] * rng.uniform(1.2, 2.0, n_sites)
-    sched = np.broadcast_to(np.array([0.0, 0.3, 0.62, 0.08]), (n_sites, n_years, 4))
-    starts = _start_variables(np.repeat(capex[:, None], n_years, axis=1), sched,
+    """The matrices of :func:`_hard_inputs`' plan, as ``plan_conversions`` builds them."""
+    inputs = _hard_inputs(n_sites, n_years)
+    sched = np.broadcast_to(np.asarray(inputs["capex_schedule"]), (n_sites, n_years, 4))
+    starts = _start_variables(np.repeat(inputs["capex_usd"][:, None], n_years, axis=1), sched,
                               np.zeros((n_sites, n_years)), 0.8)  # fmt: skip
-    rows, row_upper, _ = _plan_constraints(starts, np.full(starts.n_funding, 400e6), None, None,
-                                           None)  # fmt: skip
-    flat = value.reshape(-1) / 1e6
+    per_year = np.full(starts.n_funding, inputs["equity_budget_usd_per_year"])
+    rows, row_upper, _ = _plan_constraints(starts, per_year, None, None, None)
+    flat = inputs["value_usd"].reshape(-1) / 1e6
     return {"value": flat, "upper": flat > 0, "rows": rows, "row_upper": row_upper,
             "site_of": starts.site_of, "year_of": starts.year_of}  # fmt: skip
 
