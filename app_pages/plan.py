@@ -13,7 +13,7 @@ from app_support import assumptions, loaders
 from app_support.kept import kept_value
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
-from valuation.conversion_plan import INTERACTIVE_TIME_LIMIT_S, plan_portfolio
+from valuation.conversion_plan import INTERACTIVE_TIME_LIMIT_S
 from valuation.portfolio import DEFAULT_LOAN_TO_COST, SEARCH_SHARE
 
 st.title("Portfolio plan")
@@ -70,13 +70,13 @@ try:
     with st.spinner(
         f"Solving the plan (an exact integer program; up to {PLAN_WAIT_S:.0f} s with a budget)…"
     ):
-        result = plan_portfolio(
-            table,
+        result = loaders.plan(
+            tuple(all_sites),
+            scenario,
             equity_budget_usd_per_year=None if budget_year_musd is None else budget_year_musd * 1e6,
             equity_budget_usd_total=None if budget_total_musd is None else budget_total_musd * 1e6,
             mw_cap_per_year=mw_cap,
             loan_to_cost=ltc,
-            first_year=scenario.market.as_of.year,
             time_limit_s=INTERACTIVE_TIME_LIMIT_S,
         )
 except Exception as exc:

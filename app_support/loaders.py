@@ -20,6 +20,7 @@ from sites.store import SiteStore
 
 if TYPE_CHECKING:
     from models import RetrofitEstimate
+    from valuation.conversion_plan import ConversionPlan, StartTable
     from valuation.decision import Decision
     from valuation.power import PriceSeries
     from valuation.scenario import Scenario
@@ -304,3 +305,49 @@ def start_table(sites_: tuple[Site, ...], scenario: Scenario):  # noqa: ANN201
     critical IT MW."""
     histories = price_histories(sites_)
     return _start_table(sites_, scenario, _sites_key(sites_, scenario, histories), histories)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _plan(
+    _table: StartTable,
+    key: str,
+    equity_budget_usd_per_year: float | None,
+    equity_budget_usd_total: float | None,
+    mw_cap_per_year: float | None,
+    loan_to_cost: float,
+    first_year: int,
+    time_limit_s: float,
+) -> ConversionPlan:
+    from valuation.conversion_plan import plan_portfolio
+
+    return plan_portfolio(
+        _table,
+        equity_budget_usd_per_year=equity_budget_usd_per_year,
+        equity_budget_usd_total=equity_budget_usd_total,
+        mw_cap_per_year=mw_cap_per_year,
+        loan_to_cost=loan_to_cost,
+        first_year=first_year,
+        time_limit_s=time_limit_s,
+    )
+
+
+def plan(
+    sites_: tuple[Site, ...],
+    scenario: Scenario,
+    *,
+    equity_budget_usd_per_year: float | None,
+    equity_budget_usd_total: float | None,
+    mw_cap_per_year: float | None,
+    loan_to_cost: float,
+    time_limit_s: float,
+) -> ConversionPlan:
+    """``valuation.conversion_plan.plan_portfolio`` on :func:`start_table` of the sites
+    (cached on the sites, the scenario, their histories and the limits): a budget per year
+    can take the solver to its time limit, twice, so a board returning to limits it has tried
+    sees that plan again at once, not a fresh wait (and not another plan from a solve stopped
+    at its limit). Plan year 0 is the market's as-of year."""
+    histories = price_histories(sites_)
+    key = _sites_key(sites_, scenario, histories)
+    table = _start_table(sites_, scenario, key, histories)
+    return _plan(table, key, equity_budget_usd_per_year, equity_budget_usd_total,
+                 mw_cap_per_year, loan_to_cost, scenario.market.as_of.year, time_limit_s)  # fmt: skip

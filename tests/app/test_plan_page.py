@@ -46,3 +46,33 @@ def test_plan_page_shows_the_librarys_plan(small_store):
     assert metric_value(at, "Plan value") == usd(tight.value_usd)
     assert tight.value_usd < free.value_usd
     assert any(t.value == tight.shadow_sentence and "in total" in t.value for t in at.text)
+
+
+def test_plan_page_reuses_a_plan_for_limits_already_solved(small_store, monkeypatch):
+    """A budget per year can take two solves to their time limit: limits the board has tried
+    show their plan again without a solve, and new limits solve."""
+    from app_support import loaders
+    from valuation import conversion_plan
+
+    solves: list[tuple[float | None, float]] = []
+    real = conversion_plan.plan_portfolio
+
+    def counted(table, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        solves.append((kwargs["equity_budget_usd_total"], kwargs["loan_to_cost"]))
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(conversion_plan, "plan_portfolio", counted)
+    loaders._plan.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("app_pages/plan.py")
+    at.run()
+    free = metric_value(at, "Plan value")
+    at.number_input(key="plan_budget_total").set_value(300.0).run()
+    tight = metric_value(at, "Plan value")
+    at.slider(key="plan_ltc").set_value(0.6).run()
+    less_debt = metric_value(at, "Plan value")
+    at.slider(key="plan_ltc").set_value(0.8).run()
+    assert not at.exception
+    assert metric_value(at, "Plan value") == tight
+    assert len({free, tight, less_debt}) == 3  # each limit its own plan
+    assert solves == [(None, 0.8), (300e6, 0.8), (300e6, 0.6)]  # the last limits: no solve
