@@ -1219,23 +1219,37 @@ def _salvage_usd(
     """Proceeds (USD, ``shape``) of selling fleets as they leave service (see ``salvage`` in
     :func:`mining_cash_flows`): in a refresh month the outgoing fleet (the J/TH and health of the
     month before), and in the first month without mining for good (retirement, or the power's
-    other use inside the horizon) the fleet that ran the month before."""
+    other use inside the horizon) the fleet that ran the month before. In month 0 that is the
+    fleet in service on the valuation date (its J/TH, its health at ``start_age_months``, on
+    month 0's MW), so a fleet at the end of its life now is sold in month 0, as one a month
+    younger is sold in month 1."""
     health, eff_j_per_th, refresh = fleet.health, fleet.efficiency_j_per_th, fleet.refresh
     n = shape[-1]
     hp_b = np.broadcast_to(hp, shape)
     scale = hp_b / np.where(hp_b[..., :1] > 0, hp_b[..., :1], 1.0)  # hashprice vs month 0
-    prev = np.r_[0, np.arange(n - 1)]  # the month before (month 0 uses itself)
-    eff_prev = np.where(np.arange(n) > 0, eff_j_per_th[prev], a.efficiency_j_per_th)
-    health_prev = np.where(np.arange(n) > 0, health[prev], health[0])
+    eff_prev, health_prev = _outgoing_fleet(health, eff_j_per_th, a)
     mw_b = np.broadcast_to(p_mw, shape)
-    mw_prev = mw_b[..., prev]
+    mw_prev = mw_b[..., np.r_[0, np.arange(n - 1)]]  # the month before (month 0: itself)
     th_prev = mw_prev * 1e6 / (eff_prev * a.mining_pue) * health_prev  # TH/s of the month before
     price = np.asarray(used_asic_usd_per_th(eff_prev)) * scale  # USD per TH/s, (..., n)
-    sold_at_refresh = (refresh & (np.arange(n) > 0)) & running
+    sold_at_refresh = refresh & running
     # First month of no mining for good: retirement, or the power's other use.
     gone = np.minimum(stop_month.astype(float), np.floor(power_end))
-    sold_at_end = (np.arange(n) == gone[..., None]) & (gone[..., None] > 0)
+    sold_at_end = np.arange(n) == gone[..., None]
     return np.where(sold_at_refresh | sold_at_end, th_prev * price, 0.0)
+
+
+def _outgoing_fleet(
+    health: np.ndarray, efficiency_j_per_th: np.ndarray, a: MiningAssumptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """J/TH and health ``(n_months,)`` of the fleet that leaves service in each month if it is
+    sold then: the month before's fleet, and in month 0 the fleet on the valuation date (the
+    month-0 entries of ``health`` are already the new fleet's after a refresh in month 0)."""
+    prev = np.r_[0, np.arange(health.size - 1)]
+    first = np.arange(health.size) == 0
+    eff = np.where(first, a.efficiency_j_per_th, efficiency_j_per_th[prev])
+    age_years = a.start_age_months / 12.0
+    return eff, np.where(first, (1.0 - a.degradation_per_year) ** age_years, health[prev])
 
 
 def _first_retirement_month(

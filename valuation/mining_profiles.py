@@ -35,6 +35,7 @@ from valuation.mining import (
     MiningAssumptions,
     MiningMonthEconomics,
     PowerContract,
+    _outgoing_fleet,
     mining_month_economics,
     used_asic_usd_per_th,
 )
@@ -204,25 +205,24 @@ def _add_fleet_sales(
     """Add the fleet sales (``salvage`` of ``mining_cash_flows``) to ``revenue`` ``(..., P, n)``
     in place: one MW's fleet of the month before (its J/TH and health) at the used-ASIC price
     scaled by hashprice, sold in a refresh month while running (if the profile mined the month
-    before) and in the first month without mining for good, ``min(retirement, floor(end))``.
-    With ``weights_mw`` ``(R, P)``, ``revenue`` is ``(..., R, n)`` rows and each profile's
+    before) and in the first month without mining for good, ``min(retirement, floor(end))``;
+    in month 0 the fleet on the valuation date, if the profile mines in month 0 (as
+    ``mining_cash_flows`` sells month 0's MW). With ``weights_mw`` ``(R, P)``, ``revenue`` is ``(..., R, n)`` rows and each profile's
     sales are added to every row at its weight."""
     n = hp.shape[-1]
-    months = np.arange(n)
     scale = hp / np.where(hp[..., :1] > 0, hp[..., :1], 1.0)  # hashprice vs month 0
-    prev = np.r_[0, np.arange(n - 1)]  # the month before (month 0 uses itself)
-    eff_prev = np.where(months > 0, econ.efficiency_j_per_th[prev], a.efficiency_j_per_th)
-    health_prev = np.where(months > 0, econ.health[prev], econ.health[0])
+    eff_prev, health_prev = _outgoing_fleet(econ.health, econ.efficiency_j_per_th, a)
     th_prev = 1.0 * 1e6 / (eff_prev * a.mining_pue) * health_prev  # TH/s of one MW
     sale = th_prev * (np.asarray(used_asic_usd_per_th(eff_prev)) * scale)  # (..., n)
-    r = np.flatnonzero(econ.refresh & (months > 0))
-    at_refresh = (r < stop[..., None]) & (r - 1 < mined[:, None])  # (..., P, n_refresh)
+    r = np.flatnonzero(econ.refresh)
+    # (..., P, n_refresh); in month 0 the fleet on the valuation date, which runs in month 0
+    at_refresh = (r < stop[..., None]) & (np.maximum(r - 1, 0) < mined[:, None])
     refresh_sale = np.where(at_refresh, sale[..., None, r], 0.0)
     gone = np.minimum(stop.astype(float), np.floor(end))  # (..., P)
-    sold = (gone > 0) & (gone < n)
+    sold = (gone < n) & ((gone > 0) | (mined > 0))  # month 0: a fleet that runs in it
     month = np.where(sold, gone, 0).astype(np.int64)[..., None]
     # Not again where the refresh sale of the same month was counted.
-    sold &= ~(econ.refresh[month[..., 0]] & (month[..., 0] < stop) & (month[..., 0] > 0))
+    sold &= ~(econ.refresh[month[..., 0]] & (month[..., 0] < stop))
     if weights_mw is not None:
         w = np.asarray(weights_mw, dtype=float)
         revenue[..., r] += np.swapaxes(np.swapaxes(refresh_sale, -1, -2) @ w.T, -1, -2)

@@ -25,6 +25,7 @@ from datetime import date
 
 import numpy as np
 
+from models.schedule import months_to_energize
 from sites.readiness import CONTRACTED_NOT_ENERGIZED_MONTHS, MAX_MONTHS_TO_POWER, readiness
 from sites.schema import Site
 from valuation.errors import ValuationError
@@ -128,8 +129,9 @@ def months_to_power(site: Site, as_of: date) -> int:
     if power.energized_mw > 0:
         return 0
     if power.queue_energization_date is not None:
-        days = (power.queue_energization_date - as_of).days
-        return int(max(0, round(days / 30.4375)))
+        # the month the halls can have it: the retrofit schedule's rounding up, so a lease never
+        # signs in a month before its halls have power
+        return months_to_energize(power.queue_energization_date, as_of)[0]
     if power.contracted_mw > 0:
         return int(CONTRACTED_NOT_ENERGIZED_MONTHS)
     return int(MAX_MONTHS_TO_POWER)

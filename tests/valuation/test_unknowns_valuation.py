@@ -87,3 +87,21 @@ def test_unknown_energization_date_is_the_default_time_to_power() -> None:
     )
     assert waiting.power.queue_energization_date is None
     assert months_to_power(waiting, date(2026, 1, 1)) == 24  # CONTRACTED_NOT_ENERGIZED_MONTHS
+
+
+@pytest.mark.parametrize(
+    ("queue_date", "month"),
+    [("2026-01-01", 0), ("2026-01-10", 1), ("2026-02-01", 1), ("2026-02-02", 2), ("2025-06-01", 0)],
+)
+def test_a_lease_waits_for_the_month_the_halls_have_power(queue_date, month) -> None:
+    """Power energized on 10 Jan is there from month 1 (the retrofit schedule rounds up: the
+    halls wait for it), so a tenant cannot sign in month 0; a date passed is power now."""
+    from datetime import date
+
+    from models.schedule import months_to_energize
+
+    waiting = dataclasses.replace(ROCKDALE, power=dataclasses.replace(
+        ROCKDALE.power, energized_mw=0.0, queue_energization_date=date.fromisoformat(queue_date)))  # fmt: skip
+    as_of = date(2026, 1, 1)
+    assert months_to_power(waiting, as_of) == month
+    assert months_to_energize(date.fromisoformat(queue_date), as_of)[0] == month
