@@ -84,6 +84,8 @@ __all__ = [
     "mining_month_economics",
     "revenue_usd_per_mwh",
     "used_asic_usd_per_th",
+    "used_asic_sale_usd_per_th",
+    "USED_ASIC_HASHPRICE_USD_PER_PH_DAY",
 ]
 
 # 1 J/TH over one PH/s-day: 1e3 TH/s x 86,400 s x 1 J / 3.6e9 J per MWh = 0.024 MWh.
@@ -299,6 +301,10 @@ REFRESH_MACHINE: Machine = MACHINES["Antminer S21 XP"]
 # falls with its power cost per TH. Upper band edges in J/TH, then the price of each band.
 USED_ASIC_BAND_UPPER_J_PER_TH: tuple[float, ...] = (15.0, 20.0, 25.0, 38.0, float("inf"))
 USED_ASIC_USD_PER_TH: tuple[float, ...] = (25.70, 13.50, 8.00, 4.00, 1.00)
+# The USD hashprice on the band prices' date, 2025-11-03: "$43.33 per PH/s/Day" (Hashrate Index,
+# the market snapshot's figure). A fleet sold when hashprice is h fetches the band price x h /
+# 43.33 (ASIC prices track hashprice): a lower BTC price, today or on a path, sells it for less.
+USED_ASIC_HASHPRICE_USD_PER_PH_DAY = 43.33
 
 
 def used_asic_usd_per_th(efficiency_j_per_th: object) -> np.ndarray | float:
@@ -307,6 +313,19 @@ def used_asic_usd_per_th(efficiency_j_per_th: object) -> np.ndarray | float:
     eff = _positive(efficiency_j_per_th, "efficiency_j_per_th")
     band = np.searchsorted(np.asarray(USED_ASIC_BAND_UPPER_J_PER_TH), eff, side="left")
     return scalar_or_array(np.asarray(USED_ASIC_USD_PER_TH)[band])
+
+
+def used_asic_sale_usd_per_th(
+    efficiency_j_per_th: object, hashprice_usd_per_ph_day: object
+) -> np.ndarray:
+    """What a used machine of ``efficiency_j_per_th`` sells for (USD per TH/s) when hashprice is
+    ``hashprice_usd_per_ph_day``: its band price (:func:`used_asic_usd_per_th`) x hashprice /
+    :data:`USED_ASIC_HASHPRICE_USD_PER_PH_DAY` (the hashprice on the band prices' date);
+    broadcast over both."""
+    hp = np.asarray(hashprice_usd_per_ph_day, dtype=float)
+    return np.asarray(used_asic_usd_per_th(efficiency_j_per_th)) * (
+        hp / USED_ASIC_HASHPRICE_USD_PER_PH_DAY
+    )
 
 
 def _key(name: str) -> str:
@@ -745,9 +764,9 @@ def mining_cash_flows(
         positive; the refresh test and the continuation value then count a month at
         ``max(margin, 0)``. An idle month still ages the fleet.
     salvage: sell each fleet that leaves service at the used-ASIC price
-        (:func:`used_asic_usd_per_th` of its J/TH, scaled by the month's hashprice over month 0's:
-        ASIC prices track hashprice, Hashrate Index ASIC Price Index notes; an assumption for the
-        path ahead), times its degraded TH/s: the old fleet in each refresh month, the fleet at
+        (:func:`used_asic_sale_usd_per_th`: the band price of its J/TH scaled by the month's
+        hashprice over the $43.33 of the band prices' date: ASIC prices track hashprice, Hashrate
+        Index ASIC Price Index notes; an assumption for the path ahead), times its degraded TH/s: the old fleet in each refresh month, the fleet at
         retirement, and the fleet when the power goes to another use inside the horizon.
 
     Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375; J/TH is
@@ -1226,12 +1245,11 @@ def _salvage_usd(
     health, eff_j_per_th, refresh = fleet.health, fleet.efficiency_j_per_th, fleet.refresh
     n = shape[-1]
     hp_b = np.broadcast_to(hp, shape)
-    scale = hp_b / np.where(hp_b[..., :1] > 0, hp_b[..., :1], 1.0)  # hashprice vs month 0
     eff_prev, health_prev = _outgoing_fleet(health, eff_j_per_th, a)
     mw_b = np.broadcast_to(p_mw, shape)
     mw_prev = mw_b[..., np.r_[0, np.arange(n - 1)]]  # the month before (month 0: itself)
     th_prev = mw_prev * 1e6 / (eff_prev * a.mining_pue) * health_prev  # TH/s of the month before
-    price = np.asarray(used_asic_usd_per_th(eff_prev)) * scale  # USD per TH/s, (..., n)
+    price = used_asic_sale_usd_per_th(eff_prev, hp_b)  # USD per TH/s, (..., n)
     sold_at_refresh = refresh & running
     # First month of no mining for good: retirement, or the power's other use.
     gone = np.minimum(stop_month.astype(float), np.floor(power_end))

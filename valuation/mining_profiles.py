@@ -37,7 +37,7 @@ from valuation.mining import (
     PowerContract,
     _outgoing_fleet,
     mining_month_economics,
-    used_asic_usd_per_th,
+    used_asic_sale_usd_per_th,
 )
 from valuation.power import PriceDurationCurve
 
@@ -210,10 +210,9 @@ def _add_fleet_sales(
     ``mining_cash_flows`` sells month 0's MW). With ``weights_mw`` ``(R, P)``, ``revenue`` is ``(..., R, n)`` rows and each profile's
     sales are added to every row at its weight."""
     n = hp.shape[-1]
-    scale = hp / np.where(hp[..., :1] > 0, hp[..., :1], 1.0)  # hashprice vs month 0
     eff_prev, health_prev = _outgoing_fleet(econ.health, econ.efficiency_j_per_th, a)
     th_prev = 1.0 * 1e6 / (eff_prev * a.mining_pue) * health_prev  # TH/s of one MW
-    sale = th_prev * (np.asarray(used_asic_usd_per_th(eff_prev)) * scale)  # (..., n)
+    sale = th_prev * used_asic_sale_usd_per_th(eff_prev, hp)  # (..., n)
     r = np.flatnonzero(econ.refresh)
     # (..., P, n_refresh); in month 0 the fleet on the valuation date, which runs in month 0
     at_refresh = (r < stop[..., None]) & (np.maximum(r - 1, 0) < mined[:, None])

@@ -63,7 +63,7 @@ from valuation.mining import (
     fleet_from_counts,
     hashprice_path,
     mining_cash_flows,
-    used_asic_usd_per_th,
+    used_asic_sale_usd_per_th,
 )
 from valuation.mining_profiles import profile_blocks
 from valuation.power import DemandResponseProgram, PowerContract, PriceSeries, ScaledPricePoints
@@ -1220,8 +1220,8 @@ def _expect(x: np.ndarray, plan: RowPlan, p: float, *, axis_last: bool = False) 
 
 
 def _fleet_sale_usd(model: SiteModel) -> float:
-    """The fleet sold with the site today, at the used-ASIC price of its J/TH (0 when salvage
-    is off): TH/s = energized MW x 1e6 / (J/TH x PUE) x health."""
+    """The fleet sold with the site today, at the used-ASIC price of its J/TH at month 0's
+    hashprice (0 when salvage is off): TH/s = energized MW x 1e6 / (J/TH x PUE) x health."""
     if not model.scenario.fleet_salvage:
         return 0.0
     a = model.mining
@@ -1229,4 +1229,5 @@ def _fleet_sale_usd(model: SiteModel) -> float:
     age_years = a.start_age_months / 12.0
     th = mw * 1e6 / (a.efficiency_j_per_th * a.mining_pue)
     th *= (1.0 - a.degradation_per_year) ** age_years
-    return float(th * used_asic_usd_per_th(a.efficiency_j_per_th))
+    hashprice_now = model.hashprice.hashprice_usd_per_ph_day[0]
+    return float(th * used_asic_sale_usd_per_th(a.efficiency_j_per_th, hashprice_now))

@@ -145,7 +145,7 @@ def test_waiting_line_only_when_waiting_wins():
         _site("riot-rockdale"),
         dataclasses.replace(
             base,
-            lease_rate_usd_per_kw_month=100.0,
+            lease_rate_usd_per_kw_month=80.0,
             market=dataclasses.replace(base.market, btc_price_usd=200_000.0),
         ),
     )

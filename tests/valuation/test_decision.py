@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sites.schema import Facility, PowerRights, Site
@@ -233,9 +233,10 @@ def test_sell_when_power_rights_are_worth_more_than_mining_them():
 
 
 def test_wait_when_mining_pays_more_than_rent_until_the_halving():
-    # BTC at 3x: mining out-earns the lease until the 2028 halving, so the best path mines
-    # first and converts later; the recommendation names the month.
-    market = replace(SCENARIO.market, btc_price_usd=3 * SCENARIO.market.btc_price_usd)
+    # BTC at 4x: mining out-earns the lease until the 2028 halving, so the best path mines
+    # first and converts later; the recommendation names the month. (At 3x the fleet, whose
+    # resale price tracks hashprice, is worth selling now: converting at once wins narrowly.)
+    market = replace(SCENARIO.market, btc_price_usd=4 * SCENARIO.market.btc_price_usd)
     d = compare(_site(price=25.0), replace(SCENARIO, horizon_months=180, market=market))
     assert d.best_strategy == "mine_then_convert"
     assert d.conversion_start_month > 0
@@ -336,3 +337,24 @@ def test_the_reasons_value_at_the_horizon_share_is_the_paths_tables():
     key = d.identical_to.get(best, best)
     share = d.strategies[key].terminal_value_share
     assert f"is {share:.0%} of converting's NPV" in reason
+
+
+@settings(max_examples=12, deadline=None)
+@given(low=st.floats(0.05, 3.0), ratio=st.floats(1.05, 3.0))
+@example(low=0.3, ratio=3.0)
+def test_no_path_is_worth_more_when_btc_is_lower(low, ratio):
+    """The fleet's resale price tracks hashprice, so BTC: a lower BTC price, today, lowers
+    every path's value (with the resale price pinned to the snapshot's, a crash to $20k had
+    raised Ellendale's keep-mining from $58M to $140M: shut down and sell at full price)."""
+    from sites import load_example_portfolio
+
+    site = next(s for s in load_example_portfolio() if s.id == "apld-ellendale")
+    base = Scenario()
+
+    def npv_at(factor: float) -> dict[str, float]:
+        market = replace(base.market, btc_price_usd=factor * base.market.btc_price_usd)
+        return compare(site, replace(base, market=market)).strategy_npv_usd
+
+    lower, higher = npv_at(low), npv_at(low * ratio)
+    for key, value in lower.items():
+        assert value <= higher[key] + 1e-6 * abs(higher[key]), key

@@ -500,15 +500,16 @@ def test_a_price_fall_in_month_0_shows_before_the_network_adjusts():
 @pytest.mark.parametrize("age_years", [5.0, 6.0])
 def test_a_fleet_at_the_end_of_its_life_now_is_sold_now(age_years):
     """SIMPLE's fleet with 10% a year degradation: 500,000 TH/s new, 500,000 x 0.9^5 =
-    295,245 TH/s at its 5-year life, at $13.50/TH (the 15-20 J/TH band) = $3,985,807.50. At 5
+    295,245 TH/s at its 5-year life, at $13.50/TH (the 15-20 J/TH band) x 50 / 43.33 (hashprice
+    over the band prices' $43.33) = $15.578/TH: $4,599,362.45. At 5
     years old (or past: its age is its life) its refresh-or-retire month is month 0: retired
     ($200/TH does not pay) it is sold then, as at 4.95 years old (59.4 months) it retires and is
     sold in month 1 (at its health in month 0, 0.9^4.95); refreshed ($20/TH pays) the outgoing
     fleet is sold in month 0 beside the $10M of new machines (500,000 TH/s x $20)."""
     a = replace(SIMPLE, degradation_per_year=0.1, refresh_cost_usd_per_th=200.0)
     hp = np.full(24, 50.0)
-    sale = 500_000 * 0.9**5 * 13.50
-    assert sale == pytest.approx(3_985_807.50)
+    sale = 500_000 * 0.9**5 * 13.50 * 50 / 43.33
+    assert sale == pytest.approx(4_599_362.45)
     now = mining_cash_flows(10.0, hp, assumptions=replace(a, fleet_age_years=age_years),
                             contract=TARIFF, salvage=True)  # fmt: skip
     assert now.retired_month == 0.0
@@ -517,7 +518,7 @@ def test_a_fleet_at_the_end_of_its_life_now_is_sold_now(age_years):
                                 contract=TARIFF, salvage=True)  # fmt: skip
     assert younger.retired_month == 1.0
     # sold with the month before's health: 59.4 months old in month 0
-    assert younger.salvage_usd[1] == pytest.approx(500_000 * 0.9**4.95 * 13.50)
+    assert younger.salvage_usd[1] == pytest.approx(500_000 * 0.9**4.95 * 13.50 * 50 / 43.33)
     refreshed = mining_cash_flows(10.0, hp, contract=TARIFF, salvage=True,
                                   assumptions=replace(a, fleet_age_years=age_years,
                                                       refresh_cost_usd_per_th=20.0))  # fmt: skip

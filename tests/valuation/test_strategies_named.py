@@ -101,7 +101,11 @@ def test_hand_worked_sell_site():
     saleable_mw = 200 + 0.5 * 50
     proceeds = price * saleable_mw * (1 - 0.02)
     th = 200 * 1e6 / (17.5 * 1.05) * 0.99**2.0  # TH/s, two years of 1% degradation
-    fleet = th * 13.50  # 15-20 J/TH band, $13.50/TH
+    # 15-20 J/TH band, $13.50/TH when hashprice was $43.33; month 0's hashprice here is the
+    # base market's (within 2% of that day's published $43.33)
+    hashprice_now = model.hashprice.hashprice_usd_per_ph_day[0]
+    assert hashprice_now == pytest.approx(43.33, rel=0.02)
+    fleet = th * 13.50 * hashprice_now / 43.33
     assert used_asic_usd_per_th(17.5) == 13.50
     # Everything at month 0 (undiscounted), taxed as ordinary income at 21% (basis 0).
     expected = (proceeds + fleet) * (1 - 0.21)
