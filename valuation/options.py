@@ -51,6 +51,7 @@ __all__ = [
     "american_put",
     "ExerciseRule",
     "exercise_rule",
+    "CONVERSION_RULE_DIRECTIONS",
     "ConversionOption",
     "ConversionPolicy",
     "conversion_option",
@@ -713,7 +714,14 @@ def _rect_sums(prefix: np.ndarray, low_i: bool, low_j: bool) -> np.ndarray:
     return total - row_all - col_all + p
 
 
-def _best_single(x: np.ndarray, y: np.ndarray, n_bins: int) -> tuple[float, str, float] | None:
+def _directions(direction: str | None) -> tuple[str, ...]:
+    """The directions a feature's threshold may take: its known one, else both."""
+    return ("above", "below") if direction is None else (direction,)
+
+
+def _best_single(
+    x: np.ndarray, y: np.ndarray, n_bins: int, direction: str | None = None
+) -> tuple[float, str, float] | None:
     edges, b = _bins(x, n_bins)
     if edges.size == 0:
         return None
@@ -725,13 +733,17 @@ def _best_single(x: np.ndarray, y: np.ndarray, n_bins: int) -> tuple[float, str,
     above = below0 + (c1.sum() - below1)  # exercise when x >= edges[a-1]
     below = below1 + (c0.sum() - below0)  # exercise when x < edges[a-1]
     ia, ib = int(np.argmax(above)), int(np.argmax(below))
-    if above[ia] >= below[ib]:
+    if direction != "below" and (direction == "above" or above[ia] >= below[ib]):
         return float(edges[ia]), "above", float(above[ia])
     return float(edges[ib]), "below", float(below[ib])
 
 
 def _best_pair(
-    x1: np.ndarray, x2: np.ndarray, y: np.ndarray, n_bins: int
+    x1: np.ndarray,
+    x2: np.ndarray,
+    y: np.ndarray,
+    n_bins: int,
+    directions: tuple[str | None, str | None] = (None, None),
 ) -> tuple[tuple[float, float], tuple[str, str], str, float] | None:
     e1, b1 = _bins(x1, n_bins)
     e2, b2 = _bins(x2, n_bins)
@@ -746,8 +758,8 @@ def _best_pair(
     prefix = np.zeros((n1 + 1, n2 + 1))
     prefix[1:, 1:] = diff.cumsum(0).cumsum(1)
     best: tuple[tuple[float, float], tuple[str, str], str, float] | None = None
-    for d1 in ("above", "below"):
-        for d2 in ("above", "below"):
+    for d1 in _directions(directions[0]):
+        for d2 in _directions(directions[1]):
             # exercise region of feature k: bins >= a ("above") or bins < a ("below")
             for combiner in ("or", "and"):
                 if combiner == "or":  # continue where neither holds: a rectangle
@@ -772,6 +784,7 @@ def exercise_rule(
     *,
     action: str = "exercise",
     n_bins: int = 64,
+    directions: Mapping[str, str] | None = None,
 ) -> ExerciseRule:
     """The plain-words rule closest to the regression's decisions.
 
@@ -795,6 +808,11 @@ def exercise_rule(
         The verb of the text ("convert" for a conversion).
     n_bins : int, default 64
         Quantiles searched per feature (2 to 512).
+    directions : mapping of str to str, optional
+        A feature's known direction ("above": exercise wins at high values; "below": at low
+        ones), which its threshold keeps to; the others are searched both ways. Where nearly
+        every decision exercises, the few that do not can otherwise point a threshold against
+        the economics ("convert when the lease rate offered is below ...").
 
     Returns
     -------
@@ -831,7 +849,11 @@ def exercise_rule(
         return _rule(**none, agreement_share=1.0, kind=kind)
     columns = {name: x[:, :, i][cells] for i, name in enumerate(names)}
     singles = [chosen[0]] if chosen is not None and len(chosen) == 1 else names
-    candidates = _rule_candidates(columns, y, n_bins, names, chosen, singles)
+    known = dict(directions or {})
+    bad = {k: v for k, v in known.items() if v not in ("above", "below")}
+    if bad:
+        raise OptionsInputError(f"directions has {bad!r}; allowed 'above' or 'below'")
+    candidates = _rule_candidates(columns, y, n_bins, names, chosen, singles, known)
     if not candidates:
         share = float(max(y.mean(), 1 - y.mean()))
         return _rule(**none, agreement_share=share, kind="constant", tried=tuple(singles))
@@ -898,6 +920,7 @@ def _rule_candidates(
     names: list[str],
     chosen: list[str] | None,
     singles: list[str],
+    known: Mapping[str, str],
 ) -> list[_Candidate]:
     """The best threshold rule on each single feature and pair tried, as (score, names,
     directions, thresholds, combiner); a pair must beat a single by half a percentage point."""
@@ -905,7 +928,7 @@ def _rule_candidates(
     candidates: list[_Candidate] = []
     if chosen is None or len(chosen) == 1:
         for name in singles:
-            best = _best_single(columns[name], y, n_bins)
+            best = _best_single(columns[name], y, n_bins, known.get(name))
             if best is not None:
                 candidates.append((best[2], (name,), (best[1],), (best[0],), ""))
     pairs = (
@@ -916,7 +939,8 @@ def _rule_candidates(
         )
     )
     for p in pairs:
-        best2 = _best_pair(columns[p[0]], columns[p[1]], y, n_bins)
+        best2 = _best_pair(columns[p[0]], columns[p[1]], y, n_bins,
+                           (known.get(p[0]), known.get(p[1])))  # fmt: skip
         if best2 is not None:
             candidates.append((best2[3] - 0.005 * n, tuple(p), best2[1], best2[0], best2[2]))
     return candidates
@@ -947,6 +971,15 @@ def _rule_agreement(
 # Applied to conversion: the option to keep mining and convert later
 # ---------------------------------------------------------------------------------------------
 
+
+# Where converting wins, by each state the conversion's rule may use: a higher lease rate raises
+# the value of converting, a higher hashprice that of mining, a higher power price costs the
+# miner more than the tenant (who pays for its power). The rule keeps to these directions.
+CONVERSION_RULE_DIRECTIONS = {
+    "lease_rate_usd_per_kw_month": "above",
+    "hashprice_usd_per_ph_day": "below",
+    "power_price_usd_per_mwh": "above",
+}
 
 # The first decision of a conversion option: follow the regression's decisions, convert now, or
 # never convert.
@@ -1127,7 +1160,8 @@ def conversion_option(
     }  # fmt: skip
     policy = first_decision(values)
     path_value = values[policy]
-    rule = exercise_rule(lsm, x, feature_names, rule_features, action="convert")
+    rule = exercise_rule(lsm, x, feature_names, rule_features, action="convert",
+                         directions=CONVERSION_RULE_DIRECTIONS)  # fmt: skip
     return ConversionOption(
         value_usd=float(path_value.mean()),
         std_error_usd=_std_error(path_value, antithetic),

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from valuation.errors import ValuationError
 from valuation.options import (
+    CONVERSION_RULE_DIRECTIONS,
     OptionsInputError,
     american_put,
     conversion_option,
@@ -181,6 +182,32 @@ def test_exercise_rule_recovers_a_two_feature_boundary() -> None:
     single = exercise_rule(result, feats, ["a_ratio", "b_usd_per_ph_day"], ["a_ratio"])
     assert single.feature_names == ("a_ratio",) and single.directions == ("above",)
     assert single.agreement_share < rule.agreement_share
+
+
+def test_exercise_rule_keeps_to_a_known_direction() -> None:
+    # converting (worth 2, against 1 for waiting) wins everywhere but where the lease rate is
+    # above $145: a fit free to choose says "convert when the lease rate is below $145", a rule
+    # that must say converting wins at high lease rates cannot, and reproduces fewer decisions
+    rng = np.random.default_rng(5)
+    lease, hashprice = rng.uniform(100, 150, 20_000), rng.uniform(30, 60, 20_000)
+    exercise = np.where(lease > 145.0, 0.5, 2.0)
+    feats = np.stack([lease, hashprice], axis=1)[:, None, :]
+    result = longstaff_schwartz(
+        exercise[:, None], np.ones(1), feats, holding_cash_flow_usd=np.ones((20_000, 1))
+    )
+    names = ["lease_rate_usd_per_kw_month", "hashprice_usd_per_ph_day"]
+    free = exercise_rule(result, feats, names, ["lease_rate_usd_per_kw_month"])
+    assert free.directions == ("below",) and free.thresholds[0] == pytest.approx(145, abs=1.0)
+    kept = exercise_rule(result, feats, names, ["lease_rate_usd_per_kw_month"],
+                         directions=CONVERSION_RULE_DIRECTIONS)  # fmt: skip
+    assert kept.directions == ("above",)
+    assert kept.agreement_share < free.agreement_share
+    # the conversion's rule over every feature keeps to each one's direction
+    rule = exercise_rule(result, feats, names, directions=CONVERSION_RULE_DIRECTIONS)
+    for name, direction in zip(rule.feature_names, rule.directions, strict=True):
+        assert CONVERSION_RULE_DIRECTIONS[name] == direction, name
+    with pytest.raises(OptionsInputError, match="directions has .*'up'.*allowed 'above'"):
+        exercise_rule(result, feats, names, directions={"hashprice_usd_per_ph_day": "up"})
 
 
 def test_exercise_rule_of_the_put_is_a_low_spot() -> None:
