@@ -99,6 +99,24 @@ if not plan.optimal:
         f"The solver stopped at its time limit: this plan is {fmt.distance_to_best(plan.mip_gap)}."
     )
 
+left_out = result.left_out
+if not left_out.empty:
+    with st.expander(
+        f"Not converting under these limits: {len(left_out)} site"
+        f"{'s' if len(left_out) != 1 else ''}, and why",
+        expanded=timeline.empty or len(left_out) <= 6,
+    ):
+        st.dataframe(
+            pd.DataFrame({
+                "Site": left_out["name"].astype(str),
+                "Best start's value (USD M)": (left_out["best_value_usd"] / 1e6).round(0),
+                "Why": left_out["reason"],
+            }),
+            column_config={"Best start's value (USD M)": st.column_config.NumberColumn(
+                format="localized")},
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+
 if timeline.empty:
     st.info("No site converts under these limits.")
     st.stop()

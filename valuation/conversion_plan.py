@@ -319,7 +319,8 @@ class ConversionPlan:
 
     ``timeline`` adds each converting site's name, decision month and the calendar year of its
     start; ``funding`` adds the calendar year; ``shadow_sentence`` says what another
-    ``budget_increment_usd`` of equity is worth.
+    ``budget_increment_usd`` of equity is worth; ``left_out`` the sites it does not convert and
+    why.
     """
 
     plan: PortfolioPlan
@@ -332,6 +333,17 @@ class ConversionPlan:
     @property
     def value_usd(self) -> float:
         return self.plan.value_usd
+
+    @property
+    def left_out(self) -> pd.DataFrame:
+        """The sites the plan does not convert, with their names (``PortfolioPlan.left_out``:
+        site_id, name, best_value_usd, reason), the most valuable first."""
+        out = self.plan.left_out.copy()
+        name_of = dict(zip(self.table.site_ids, self.table.names, strict=True))
+        out.insert(1, "name", [name_of[s] for s in out["site_id"]])
+        return out.sort_values("best_value_usd", ascending=False, na_position="last").reset_index(
+            drop=True
+        )
 
 
 def shadow_price_sentence(

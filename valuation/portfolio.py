@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -81,6 +81,7 @@ __all__ = [
     "plan_conversions",
     "MAX_SITES",
     "MAX_YEARS",
+    "LEFT_OUT_REASONS",
     "SEARCH_SHARE",
 ]
 
@@ -362,7 +363,9 @@ class PortfolioPlan:
     the total budget when one is set, else in every year's budget; ``shadow_value_by_year_usd``
     (funding years,) in one year's budget at a time (only when asked for). ``optimal`` says the
     solver proved the plan optimal (else ``mip_gap`` bounds its relative shortfall);
-    ``shadow_optimal`` the same for the re-solves.
+    ``shadow_optimal`` the same for the re-solves. ``left_out`` one row per site that does not
+    convert (site_id, best_value_usd: its best start's value, USD; reason: one of
+    :data:`LEFT_OUT_REASONS`' texts).
     """
 
     start_year: np.ndarray
@@ -375,6 +378,61 @@ class PortfolioPlan:
     optimal: bool = True
     mip_gap: float = 0.0
     shadow_optimal: bool = True
+    left_out: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["site_id", "best_value_usd", "reason"])
+    )
+
+
+# Why a site does not convert, checked in this order: the first that holds is its reason.
+LEFT_OUT_REASONS = {
+    "worthless": "no start year is worth converting",
+    "year": "every start needs more equity in some year than the budget per year",
+    "total": "every start needs more equity than the budget in total",
+    "mw": "its critical IT MW are more than tenants take in a year",
+    "together": "no start fits the limits together",
+    "elsewhere": "the limits go further on other sites",
+}
+
+
+def _left_out(
+    value: np.ndarray,
+    x: np.ndarray,
+    starts: _StartVariables,
+    rows: Any,
+    row_upper: np.ndarray,
+    budget_rows: list[tuple[str, int]],
+    ids: list[str],
+) -> pd.DataFrame:
+    """The sites the plan ``x`` leaves out, each with its best start's value and why
+    (:data:`LEFT_OUT_REASONS`): a start fits a limit when it can be 1 under that limit's rows
+    alone (:func:`_fit_alone`, the solver's own pruning)."""
+    n_sites = starts.n_sites
+    positive = np.isfinite(value) & (value > 0)
+    kind_of_row = np.full(rows.shape[0], "mw", dtype=object)
+    kind_of_row[:n_sites] = "site"
+    for kind, row in budget_rows:
+        kind_of_row[row] = kind
+    fits = {"together": _fit_alone(positive, rows[n_sites:], row_upper[n_sites:], starts.site_of)}
+    for kind in ("year", "total", "mw"):
+        sel = np.flatnonzero(kind_of_row == kind)
+        fits[kind] = _fit_alone(positive, rows[sel], row_upper[sel], starts.site_of)
+
+    def any_by_site(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(starts.site_of, weights=mask, minlength=n_sites) > 0
+
+    converting = any_by_site(x)
+    best = np.full(n_sites, -np.inf)
+    np.maximum.at(best, starts.site_of, np.where(np.isfinite(value), value, -np.inf))
+    reason = np.full(n_sites, "elsewhere", dtype=object)
+    for kind in ("together", "mw", "total", "year", "worthless"):  # the last set wins
+        fails = ~any_by_site(positive) if kind == "worthless" else ~any_by_site(fits[kind])
+        reason[fails] = kind
+    out = np.flatnonzero(~converting)
+    return pd.DataFrame({
+        "site_id": [ids[i] for i in out],
+        "best_value_usd": np.where(np.isfinite(best[out]), best[out], np.nan),
+        "reason": [LEFT_OUT_REASONS[k] for k in reason[out]],
+    })  # fmt: skip
 
 
 def _number(value: Any, name: str) -> float:
@@ -564,6 +622,7 @@ def plan_conversions(
         optimal=plan_gap == 0.0,
         mip_gap=plan_gap,
         shadow_optimal=all(g == 0.0 for g in gaps[1:]),
+        left_out=_left_out(flat_value, x, starts, a_all, b_all, budget_rows, ids),
     )
 
 

@@ -46,6 +46,12 @@ def test_plan_page_shows_the_librarys_plan(small_store):
     assert metric_value(at, "Plan value") == usd(tight.value_usd)
     assert tight.value_usd < free.value_usd
     assert any(t.value == tight.shadow_sentence and "in total" in t.value for t in at.text)
+    # the sites left out, by name, with the library's reasons, the most valuable first
+    assert free.left_out.empty and not tight.left_out.empty
+    shown = at.dataframe[0].value
+    assert list(shown["Site"]) == list(tight.left_out["name"])
+    assert list(shown["Why"]) == list(tight.left_out["reason"])
+    assert shown["Best start's value (USD M)"].is_monotonic_decreasing
 
 
 def test_plan_page_reuses_a_plan_for_limits_already_solved(small_store, monkeypatch):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from valuation.errors import ValuationError
 from valuation.portfolio import (
     DEFAULT_LOAN_TO_COST,
+    LEFT_OUT_REASONS,
     PortfolioInputError,
     choose_sites,
     plan_conversions,
@@ -212,3 +213,29 @@ def test_bad_input_names_the_field(call, field) -> None:
     with pytest.raises(PortfolioInputError, match=field) as info:
         call()
     assert isinstance(info.value, ValuationError) and isinstance(info.value, ValueError)
+
+
+def test_the_sites_left_out_and_why() -> None:
+    # $20M of equity a year at 80% loan-to-cost ($100M of capex), 60 MW of leases a year:
+    # a: worth $10M, $100M capex, 50 MW: converts;  b: worth $8M but $150M capex ($30M of
+    # equity, over the year's $20M);  c: worth -$1M: nothing to gain;  d: worth $5M, $100M
+    # capex: fits alone but a takes the year's budget (one start year);  e: worth $4M, $10M
+    # capex, 70 MW: over the 60 MW tenants take.
+    plan = plan_conversions(
+        [[10e6], [8e6], [-1e6], [5e6], [4e6]], [100e6, 150e6, 50e6, 100e6, 10e6],
+        equity_budget_usd_per_year=20e6, critical_it_mw=[50, 10, 10, 10, 70],
+        mw_cap_per_year=60.0, site_ids=list("abcde"),
+    )  # fmt: skip
+    assert list(plan.start_year) == [0, -1, -1, -1, -1]
+    why = dict(zip(plan.left_out["site_id"], plan.left_out["reason"], strict=True))
+    assert why == {
+        "b": LEFT_OUT_REASONS["year"],
+        "c": LEFT_OUT_REASONS["worthless"],
+        "d": LEFT_OUT_REASONS["elsewhere"],
+        "e": LEFT_OUT_REASONS["mw"],
+    }
+    assert list(plan.left_out["best_value_usd"]) == [8e6, -1e6, 5e6, 4e6]
+    # a total budget too small for any start alone; nothing left out without limits
+    total = plan_conversions([[10e6], [8e6]], [100e6, 150e6], equity_budget_usd_total=15e6)
+    assert set(total.left_out["reason"]) == {LEFT_OUT_REASONS["total"]}
+    assert plan_conversions([[10e6], [8e6]], [100e6, 150e6]).left_out.empty
