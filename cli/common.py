@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +27,7 @@ INTERNAL = 3
 MAX_SEED = 2**63 - 1  # numpy's seeding takes any whole number >= 0; this keeps it one int64
 MAX_SCENARIO_FILE_BYTES = 1_000_000  # a scenario is a few kB of JSON
 MAX_SITES_FILE_BYTES = 50_000_000  # far above any real inventory (28 sites are ~15 kB of CSV)
+SITES_FILE = "a .csv or .xlsx file"  # what a sites file argument allows, said when it is not one
 DEFAULT_STORE = "(default)"  # --store with no URL: HASHPIVOT_DB_URL or the user's SQLite file
 
 
@@ -166,16 +168,76 @@ def open_store(url: str | None, *, create: bool = False):  # noqa: ANN201 - site
     return SiteStore(url)
 
 
-def check_file_size(path: Path, flag: str, max_bytes: int, what: str) -> None:
-    """A file the user named under ``flag`` exists and holds at most ``max_bytes`` (``what``
-    says of what, e.g. " of JSON"); else the error names the flag, the file and the bound."""
+def check_file_size(path: Path, flag: str, max_bytes: int, what: str, allowed: str) -> None:
+    """A file the user named under ``flag`` exists, is a file (not a folder: ``allowed`` says
+    what is, e.g. "a .json file") and holds at most ``max_bytes`` (``what`` says of what, e.g.
+    " of JSON"); else the error names the flag, the file and what is allowed."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise CliInputError([f"{flag} {safe(path)!r}: cannot read it ({exc.strerror})"]) from None
+    if path.is_dir():
+        raise CliInputError([f"{flag} {safe(path)!r}: is a folder; allowed: {allowed}"])
     if size > max_bytes:
         raise CliInputError([f"{flag} {safe(path)!r}: {size:,} bytes; at most "
                              f"{max_bytes:,} bytes{what}"])  # fmt: skip
+
+
+def output_file_problem(raw: str, flag: str, allowed: str) -> str | None:
+    """What stops writing a file the user named under ``flag`` (an existing folder, a missing or
+    read-only folder, a read-only file), or None; ``allowed`` says what is (e.g. "a .xlsx or
+    .pdf file path")."""
+    path = Path(raw)
+    where = f"{flag} {safe(raw)!r}"
+    if path.is_dir():
+        return f"{where}: is a folder; allowed: {allowed}"
+    if not path.parent.is_dir():
+        return f"{where}: folder {safe(path.parent)} does not exist"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"{where}: folder {safe(path.parent)} is not writable"
+    if path.exists() and not (path.is_file() and os.access(path, os.W_OK)):
+        return f"{where}: exists and cannot be replaced; allowed: a writable file path"
+    return None
+
+
+class _NumberTooLong(Exception):
+    """A whole number in JSON text of more digits than ``MAX_WHOLE_NUMBER_DIGITS``
+    (``valuation.saved_scenario``)."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _bounded_int(text: str) -> int:
+    """``json.loads``' ``parse_int``: a whole number of at most the scenario's digits, refused
+    before Python converts it (over 4,300 digits it refuses with a message about its own
+    limit, naming neither the file nor the input)."""
+    from valuation.saved_scenario import MAX_WHOLE_NUMBER_DIGITS
+
+    digits = len(text.lstrip("-"))
+    if digits > MAX_WHOLE_NUMBER_DIGITS:
+        raise _NumberTooLong(digits)
+    return int(text)
+
+
+def load_scenario_json(
+    text: str, where: str, allowed: str = "a scenario object a few levels deep"
+) -> Any:
+    """JSON text of a scenario (a file, a ``--set`` value) read; ``where`` names it in the error
+    (the option and the file or input). A whole number of more digits than any input allows, or
+    nesting deeper than Python's parser recurses (``allowed`` says what is), is an input error
+    naming ``where``; ``json.JSONDecodeError`` passes to the caller."""
+    from valuation.saved_scenario import MAX_WHOLE_NUMBER_DIGITS
+
+    try:
+        return json.loads(text, parse_int=_bounded_int)
+    except _NumberTooLong as exc:
+        raise CliInputError([f"{where}: a whole number of {exc.digits:,} digits; allowed: at most "
+                             f"{MAX_WHOLE_NUMBER_DIGITS} digits (every input's own range is far "
+                             "smaller)"]) from None  # fmt: skip
+    except RecursionError:  # e.g. [[[...]]] nested deeper than Python's parser recurses
+        raise CliInputError([f"{where}: JSON nested too deeply; allowed: {allowed}"]) from None
 
 
 _STORE_HELP = (
@@ -207,7 +269,7 @@ def read_sites(args: Any) -> list:
 
     if args.sites is not None:
         path = Path(args.sites)
-        check_file_size(path, "SITES", MAX_SITES_FILE_BYTES, "")
+        check_file_size(path, "SITES", MAX_SITES_FILE_BYTES, "", SITES_FILE)
         sites = read_site_file(path)  # SiteValidationError lists every row's problems
     else:
         sites = open_store(args.store).list()
@@ -238,29 +300,29 @@ def stored_price_histories(args: Any, sites: list) -> dict:
     return found
 
 
-def read_scenario_file(path: Path):  # noqa: ANN201 - valuation.scenario.Scenario
+def read_scenario_file(path: Path, flag: str = "--scenario"):  # noqa: ANN201 - a Scenario
     """A scenario from a JSON file (the saved form or a ``Scenario.to_dict()``), read as UTF-8
-    with or without a byte-order mark (Windows editors write one)."""
+    with or without a byte-order mark (Windows editors write one); ``flag`` is the option or
+    argument that named the file, named in every error."""
     from valuation.saved_scenario import SavedScenarioError, scenario_from_saved
 
-    check_file_size(path, "--scenario", MAX_SCENARIO_FILE_BYTES, " of JSON")
+    where = f"{flag} {safe(path)!r}"
+    check_file_size(path, flag, MAX_SCENARIO_FILE_BYTES, " of JSON", "a .json scenario file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = load_scenario_json(path.read_text(encoding="utf-8-sig"), where)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CliInputError([f"--scenario {safe(path)!r}: not JSON text ({exc})"]) from None
-    except RecursionError:  # e.g. [[[...]]] nested deeper than Python's parser recurses
-        raise CliInputError([f"--scenario {safe(path)!r}: JSON nested too deeply; allowed: a "
-                             "scenario object a few levels deep"]) from None  # fmt: skip
+        raise CliInputError([f"{where}: not JSON text ({exc})"]) from None
     try:
         return scenario_from_saved(data)
     except SavedScenarioError as exc:
-        raise CliInputError([f"--scenario {safe(path)!r}: {exc}"]) from None
+        raise CliInputError([f"{where}: {exc}"]) from None
 
 
-def resolve_scenario(spec: str | None, store_url: str | None):  # noqa: ANN201
-    """``(Scenario, name)`` for ``--scenario NAME|FILE``: None is the base scenario ("base"); a
-    path to a .json file (or any existing file) is read; otherwise a name saved in the store
-    ("base", when not saved under that name, is the base scenario)."""
+def resolve_scenario(spec: str | None, store_url: str | None, flag: str = "--scenario"):  # noqa: ANN201
+    """``(Scenario, name)`` for ``--scenario NAME|FILE`` (``flag`` names the option or argument
+    in errors): None is the base scenario ("base"); a path to a .json file (or any existing
+    file) is read; otherwise a name saved in the store ("base", when not saved under that name,
+    is the base scenario)."""
     from sites.errors import ScenarioNotFoundError
     from valuation.saved_scenario import SavedScenarioError, scenario_from_saved
     from valuation.scenario import Scenario
@@ -269,7 +331,7 @@ def resolve_scenario(spec: str | None, store_url: str | None):  # noqa: ANN201
         return Scenario(), "base"
     path = Path(spec)
     if spec.lower().endswith(".json") or path.is_file():
-        return read_scenario_file(path), path.stem
+        return read_scenario_file(path, flag), path.stem
     store = open_store(store_url)
     try:
         data = store.load_scenario(spec)
@@ -279,7 +341,7 @@ def resolve_scenario(spec: str | None, store_url: str | None):  # noqa: ANN201
         names = store.list_scenarios()
         raise CliInputError(
             [
-                f"--scenario {safe(spec)!r}: no scenario of that name in {safe(store.path_or_url)}; "
+                f"{flag} {safe(spec)!r}: no scenario of that name in {safe(store.path_or_url)}; "
                 f"saved: {', '.join(safe(n) for n in names) or 'none'} (or give a .json file)"
             ]
         ) from None

@@ -17,6 +17,7 @@ from cli.common import (
     OK,
     CliInputError,
     add_store_option,
+    load_scenario_json,
     open_store,
     print_json,
     read_scenario_file,
@@ -69,7 +70,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from valuation.saved_scenario import scenario_changes
 
-    scenario, name = resolve_scenario(args.name, args.store)
+    scenario, name = resolve_scenario(args.name, args.store, "NAME|FILE")
     changes = scenario_changes(scenario)
     if args.json:
         print_json({"ok": True, "name": name, "market_as_of": scenario.market.as_of,
@@ -101,13 +102,11 @@ def _parse_set(item: str) -> tuple[list[str], Any]:
                              "lease_rate_usd_per_kw_month=110"])  # fmt: skip
     key, raw = item.split("=", 1)
     path = [p for p in key.strip().split(".") if p]
-    try:
-        value = json.loads(raw)  # numbers, true/false, null, "text"
+    try:  # numbers, true/false, null, "text"; bounded (a number's digits, nesting)
+        value = load_scenario_json(raw, f"--set {safe(key)!r}",
+                                   "a number, true/false, null or text")  # fmt: skip
     except json.JSONDecodeError:
         value = raw.strip()  # bare text, e.g. lease_structure=modified_gross
-    except RecursionError:  # [[[...]]] nested deeper than Python's parser recurses
-        raise CliInputError([f"--set {safe(key)!r}: value nested too deeply; allowed: a number, "
-                             "true/false, null or text"]) from None  # fmt: skip
     return path, value
 
 
@@ -115,7 +114,7 @@ def run_save(args: argparse.Namespace) -> int:
     from valuation.saved_scenario import SavedScenarioError, saved_form, scenario_from_saved
     from valuation.scenario import Scenario
 
-    base = read_scenario_file(Path(args.from_file)) if args.from_file else Scenario()
+    base = read_scenario_file(Path(args.from_file), "--from") if args.from_file else Scenario()
     data = base.to_dict()
     problems = []
     for item in args.set:

@@ -5,9 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import OK, CliInputError, add_store_option, open_store, print_json, safe
+from cli.common import (
+    MAX_SITES_FILE_BYTES,
+    OK,
+    SITES_FILE,
+    CliInputError,
+    add_store_option,
+    check_file_size,
+    open_store,
+    output_file_problem,
+    print_json,
+    safe,
+)
 
-MAX_IMPORT_BYTES = 50_000_000
+MAX_IMPORT_BYTES = MAX_SITES_FILE_BYTES  # the bound on any sites file (cli.common)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,12 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CliInputError([f"FILE {safe(path)!r}: cannot read it ({exc.strerror})"]) from None
-    if size > MAX_IMPORT_BYTES:
-        raise CliInputError([f"FILE {safe(path)!r}: {size:,} bytes; at most {MAX_IMPORT_BYTES:,}"])
+    check_file_size(path, "FILE", MAX_IMPORT_BYTES, "", SITES_FILE)
     store = open_store(args.store, create=True)
     report = store.import_file(path)  # SiteValidationError lists every problem; nothing written
     if args.json:
@@ -50,10 +56,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise CliInputError([f"FILE {safe(path)!r}: export writes .csv or .xlsx"])
-    if not path.parent.exists():
-        raise CliInputError([f"FILE {safe(path)!r}: folder {safe(path.parent)} does not exist"])
+    problem = output_file_problem(args.file, "FILE", f"{SITES_FILE} path")
+    if problem is None and path.suffix.lower() not in (".csv", ".xlsx"):
+        problem = f"FILE {safe(path)!r}: export writes .csv or .xlsx"
+    if problem is not None:
+        raise CliInputError([problem])
     store = open_store(args.store)
     written = store.export_file(path)
     n = len(store.list())

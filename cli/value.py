@@ -18,7 +18,6 @@ adds the option to wait of the one site on the run's paths (as ``hashpivot risk 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from cli.common import (
     add_site_source,
     bad_values,
     collecting,
+    output_file_problem,
     print_json,
     read_sites,
     resolve_scenario,
@@ -95,28 +95,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _out_problem(raw: str, path: Path) -> str | None:
-    """What stops writing the board pack to ``path`` (an existing folder, a missing or read-only
-    folder, a read-only file), or None; checked for every ``--out`` before any is written, so a
-    bad second target leaves no first file behind."""
-    where = f"--out {safe(raw)!r}"
-    if path.is_dir():
-        return f"{where}: is a folder; allowed: a .xlsx or .pdf file path"
-    if not path.parent.is_dir():
-        return f"{where}: folder {safe(path.parent)} does not exist"
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        return f"{where}: folder {safe(path.parent)} is not writable"
-    if path.exists() and not (path.is_file() and os.access(path, os.W_OK)):
-        return f"{where}: exists and cannot be replaced; allowed: a writable file path"
-    return None
-
-
 def _check_outputs(paths: list[str]) -> list[Path]:
-    """Every ``--out`` path, each checked writable (all problems listed) before any is written."""
+    """Every ``--out`` path, each checked writable (``output_file_problem``: an existing folder, a
+    missing or read-only folder, a read-only file; all problems listed) before any is written, so
+    a bad second target leaves no first file behind."""
     out, problems = [], []
     for raw in paths:
         path = Path(raw)
-        problem = _out_problem(raw, path)
+        problem = output_file_problem(raw, "--out", "a .xlsx or .pdf file path")
         if problem is None and path.suffix.lower() not in OUT_FORMATS:
             problem = f"--out {safe(raw)!r}: allowed a .xlsx workbook or a .pdf memo"
         if problem is not None:

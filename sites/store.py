@@ -252,22 +252,42 @@ def url_problem(url: str) -> str | None:
     """Why SQLAlchemy cannot read ``url`` as a database URL, in words that never quote its
     password (a port that is not a number, no ``dialect://``), or None."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(url)
+        u = make_url(url)
     except ArgumentError:
-        return ("not a database URL; allowed: dialect://user@host:port/database, e.g. "
-                "sqlite:///sites.db or postgresql+psycopg://user@host:5432/db")  # fmt: skip
+        return _NOT_A_DATABASE_URL
     except ValueError:  # the one ValueError make_url raises: int() of the port
         return "the port must be a number (e.g. 5432)"
+    # A URL of a scheme SQLAlchemy has no dialect for (file:///etc/passwd, https://...) parses,
+    # and would fail only when opened, naming a plugin: refuse it here, in words. Loading the
+    # dialect class imports no database driver and opens no connection.
+    try:
+        u.set(drivername=u.get_backend_name()).get_dialect()
+    except NoSuchModuleError:
+        return _NOT_A_DATABASE_URL
+    try:
+        u.get_dialect()
+    except NoSuchModuleError:
+        return (f"no driver {u.get_driver_name()!r} for {u.get_backend_name()}; allowed: e.g. "
+                "sqlite:///sites.db or postgresql+psycopg://user@host:5432/db")  # fmt: skip
     return None
+
+
+_NOT_A_DATABASE_URL = (
+    "not a database URL; allowed: dialect://user@host:port/database, e.g. sqlite:///sites.db "
+    "or postgresql+psycopg://user@host:5432/db"
+)
 
 
 def missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file ``url`` names when it does not exist yet (opening the store would create
-    it, with its folders), else None: a command that only reads says so instead."""
-    if url_problem(url) is not None:
+    it, with its folders), else None: a command that only reads says so instead. Any other
+    database (PostgreSQL, ...) is the driver's to find: None."""
+    from sqlalchemy.engine import make_url
+
+    if url_problem(url) is not None or make_url(url).get_backend_name() != "sqlite":
         return None
     path = _sqlite_file_path(url)
     return path if path is not None and not path.exists() else None
@@ -997,7 +1017,8 @@ def scenario_name_problem(name: object) -> str | None:
 
 
 def _sqlite_file_path(url: str) -> Path | None:
-    """The file a SQLite URL stores its data in, or None (in memory, or a URI without a path).
+    """The file a SQLite URL stores its data in, or None (in memory, a URI without a path, or
+    not a SQLite URL: another database's name is no local file).
 
     A ``file:`` URI filename (``sqlite:///file:/data/hp.db?mode=rwc&uri=true``) is a URI, not a
     folder named ``file:``: its path is the URI's path.
@@ -1006,7 +1027,10 @@ def _sqlite_file_path(url: str) -> Path | None:
 
     from sqlalchemy.engine import make_url
 
-    db = make_url(url).database or ""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return None
+    db = u.database or ""
     if db in ("", ":memory:"):
         return None
     if db.startswith("file:"):

@@ -2,7 +2,9 @@
 `models` reads only `sites.schema` and `sites.unknowns` (the conservative values of unknown
 site facts, itself reading only `sites.schema`); `valuation` reads `models`, `sites.schema`, `sites.readiness`
 (a site's tenant prospects come from its readiness score, a pure function of the site) and
-`sites.validation` (compare refuses a site the inventory would refuse, with its error); `sites` reads neither; `reports` reads valuation, sites and models; `cli` reads those and
+`sites.validation` (compare refuses a site the inventory would refuse, with its error) and
+`sites.redact` (the live market fetch masks credentials as the store does; it reads nothing of the
+project); `sites` reads neither; `reports` reads valuation, sites and models; `cli` reads those and
 reports; only the app and the command line read `reports`, and nothing reads the app or the command
 line; nothing below the app imports streamlit."""
 
@@ -24,6 +26,7 @@ ALLOWED = {
         "sites.readiness",
         "sites.validation",
         "sites.errors",
+        "sites.redact",
     },  # fmt: skip
     "reports": {"reports", "valuation", "sites", "models"},
     "cli": {"cli", "reports", "valuation", "sites", "models"},

@@ -226,7 +226,7 @@ def compare(
     >>> sorted(decision.strategy_npv_usd)
     ['convert', 'hybrid', 'keep_mining', 'mine_then_convert', 'mining_with_dr', 'sell_site']
     >>> decision.best_strategy, decision.best_not_converting
-    ('convert', 'sell_site')
+    ('convert', 'mining_with_dr')
     >>> round(decision.value_of_converting_usd / 1e9, 1)  # USD billions
     3.4
     """

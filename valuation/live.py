@@ -36,6 +36,8 @@ from sites.redact import mask_credentials, url_secrets
 from valuation.errors import LiveDataError
 from valuation.market import (
     DEFAULT_MARKET,
+    MAX_BTC_PRICE_USD,
+    MAX_NETWORK_HASHRATE_EH_S,
     MarketState,
     difficulty_from_hashrate_eh_s,
     hashrate_eh_s_from_difficulty,
@@ -55,12 +57,9 @@ _READ_CHUNK_BYTES = 64 * 1024
 
 # Sane ranges for the fetched figures: wide enough for any real market, narrow enough that a
 # broken feed (USD 1e308 overflows the valuation's products to inf) falls back instead.
-# BTC above $1 since 2011; $10M is ~100x the 2025 price.
+# BTC above $1 since 2011; the upper limits are the scenario's own (valuation.market).
 MIN_BTC_PRICE_USD = 1.0
-MAX_BTC_PRICE_USD = 10_000_000.0
-# ~1,100 EH/s in late 2025; 100,000 EH/s is ~100x that. Difficulty 1 is the protocol minimum.
-MAX_NETWORK_HASHRATE_EH_S = 100_000.0
-MIN_DIFFICULTY = 1.0
+MIN_DIFFICULTY = 1.0  # the protocol minimum
 MAX_DIFFICULTY = float(difficulty_from_hashrate_eh_s(MAX_NETWORK_HASHRATE_EH_S))  # ~1.4e16
 # Fees per block: the largest fee ever paid by one transaction was ~291 BTC (2016); 1,000 BTC
 # per block is far above any real average.

@@ -10,14 +10,15 @@ Everything here is vectorised numpy; nothing touches the network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 
 import numpy as np
 
-from valuation.checks import as_float_array, check_fields, instance_of, number, require, whole
+from valuation.checks import Rule, as_float_array, check_fields, number, require, whole
 from valuation.errors import MarketError
 from valuation.errors import (
     MiningInputError as MiningInputError,  # re-exported: the three modules' base
@@ -270,6 +271,96 @@ _DEFAULT_SOURCES: Mapping[str, str] = MappingProxyType(
 )
 
 
+# --- what a market input may be ------------------------------------------------------------------
+# Sanity limits, not forecasts: each is far beyond any value the market has had or a what-if could
+# mean, so that a typo (1e308, an extra row of zeros) is refused with the field's name instead of
+# valued into a number of hundreds of digits, and no input can overflow the arrays built from it.
+
+# USD per BTC: $10M is ~94x the snapshot's $106,935; 21M coins at $10M would be worth about
+# $210 trillion, about twice a year of world GDP (roughly $110 trillion in 2024).
+MAX_BTC_PRICE_USD = 10_000_000.0
+# EH/s: 100,000 is ~90x the snapshot's 1,116 EH/s (the network took from 2009 to 2025 to reach it).
+MAX_NETWORK_HASHRATE_EH_S = 100_000.0
+# BTC per block, the MEAN fee of every block over the horizon (not one block's): 100 BTC is 32x
+# today's 3.125 BTC subsidy and ~5,000x the snapshot's 0.0195 BTC; even single blocks of the
+# busiest days (block 840,000, the 2024 halving, ~37.6 BTC) stayed well below it.
+MAX_FEES_BTC_PER_BLOCK = 100.0
+# A yearly change sustained over the whole horizon: at most +1,000% (tenfold every year), beyond
+# any decade of Bitcoin's price or hashrate; down to (but not) -100%.
+MAX_YEARLY_CHANGE = 10.0
+# Block height: 10,000,000 is ~190 years of blocks at 144 a day (after 2200); the subsidy ends
+# near block 6,930,000 (33 halvings of 210,000 blocks).
+MAX_BLOCK_HEIGHT = 10_000_000
+# Seconds per block: the protocol targets 600 s and retargets difficulty every 2,016 blocks (at
+# most fourfold each way), so a mean over months stays near 600 s (585 s in 2024-25); a tenth to
+# ten times the target is a sanity range (and keeps heights from dividing by ~0).
+MEAN_BLOCK_TIME_RANGE_S = (60.0, 6_000.0)
+# USD per PH/s-day: the cash-cost floor; $100,000 is ~2,800x the snapshot's $35.1 and far above
+# any hashprice ever seen (a few thousand dollars at the December-2017 peak).
+MAX_HASHPRICE_USD_PER_PH_DAY = 100_000.0
+# Dates (as_of, anchor_time): from Bitcoin's genesis block (2009-01-03) to 2100-12-31, past any
+# valuation horizon (at most 50 years) of a snapshot taken this century.
+GENESIS_DATE = date(2009, 1, 3)
+LAST_MARKET_DATE = date(2100, 12, 31)
+MAX_DATE_TEXT_LENGTH = 40  # an ISO date or date-time is at most ~32 characters
+
+
+def _day(value: object) -> date | None:
+    """The calendar day of a date or datetime (UTC), None for anything else."""
+    if isinstance(value, datetime):
+        return _utc(value).date()
+    return value if isinstance(value, date) else None
+
+
+def _dated(cls: type) -> Rule:
+    """An instance of ``cls`` (date or datetime) on a day from GENESIS_DATE to LAST_MARKET_DATE."""
+
+    def admits(v: object) -> bool:
+        day = _day(v)
+        return isinstance(v, cls) and day is not None and GENESIS_DATE <= day <= LAST_MARKET_DATE
+
+    return Rule(admits, f"a {cls.__name__} from {GENESIS_DATE} to {LAST_MARKET_DATE}")
+
+
+_YEARLY_CHANGE = number(-1, MAX_YEARLY_CHANGE, low_open=True, note="a fraction per year")
+_MARKET_RULES: dict[str, Rule] = {
+    "as_of": _dated(date),
+    "anchor_time": _dated(datetime),
+    "btc_price_usd": number(0, MAX_BTC_PRICE_USD, low_open=True, note="USD per BTC"),
+    "network_hashrate_eh_s": number(0, MAX_NETWORK_HASHRATE_EH_S, low_open=True, note="EH/s"),
+    "fees_btc_per_block": number(0, MAX_FEES_BTC_PER_BLOCK, note="mean BTC per block"),
+    "btc_price_growth_per_year": _YEARLY_CHANGE,
+    "network_hashrate_growth_per_year": _YEARLY_CHANGE,
+    "mean_block_time_s": number(*MEAN_BLOCK_TIME_RANGE_S, note="seconds per block"),
+    "anchor_height": whole(0, MAX_BLOCK_HEIGHT),
+    "hashprice_floor_usd_per_ph_day": number(
+        0, MAX_HASHPRICE_USD_PER_PH_DAY, note="USD per PH/day; 0 turns the floor off"
+    ),
+    "hashrate_adjustment_months": number(
+        0, 120, note="months; 0: the network meets the floor at once"
+    ),
+    "hashprice_floor_decline_per_year": number(0, 1, high_open=True, note="a fraction per year"),
+}
+
+
+def _read_time(data: dict[str, object], key: str, parse: Callable[[str], object]) -> None:
+    """``data[key]`` read from ISO text by ``parse``, if text; else a MarketError naming the field,
+    the text (shortened) and what is allowed."""
+    text = data.get(key)
+    if not isinstance(text, str):
+        return
+    try:
+        if len(text) > MAX_DATE_TEXT_LENGTH:
+            raise ValueError
+        data[key] = parse(text)
+    except ValueError:
+        raise MarketError(
+            f"MarketState.{key}={reprlib.repr(text)} is not allowed: an ISO date (YYYY-MM-DD)"
+            f"{' or date-time' if key == 'anchor_time' else ''} from {GENESIS_DATE} to "
+            f"{LAST_MARKET_DATE}"
+        ) from None
+
+
 @dataclass(frozen=True)
 class MarketState:
     """Bitcoin market inputs as of a date; override any field with ``dataclasses.replace``.
@@ -301,28 +392,7 @@ class MarketState:
     def __post_init__(self) -> None:
         # A plain dict copy: picklable (st.cache_data, multiprocessing), and no instance shares it.
         object.__setattr__(self, "sources", dict(self.sources))
-        yearly_change = number(-1, low_open=True, note="a fraction per year")
-        rules = {
-            "as_of": instance_of(date),
-            "anchor_time": instance_of(datetime),
-            "btc_price_usd": number(0, low_open=True),
-            "network_hashrate_eh_s": number(0, low_open=True),
-            "fees_btc_per_block": number(0),
-            "btc_price_growth_per_year": yearly_change,
-            "network_hashrate_growth_per_year": yearly_change,
-            "mean_block_time_s": number(0, low_open=True),
-            "anchor_height": whole(0),
-            "hashprice_floor_usd_per_ph_day": number(
-                0, note="USD per PH/day; 0 turns the floor off"
-            ),
-            "hashrate_adjustment_months": number(
-                0, 120, note="months; 0: the network meets the floor at once"
-            ),
-            "hashprice_floor_decline_per_year": number(
-                0, 1, high_open=True, note="a fraction per year"
-            ),
-        }
-        check_fields(self, rules, MarketError)
+        check_fields(self, _MARKET_RULES, MarketError)
 
     @property
     def difficulty(self) -> float:
@@ -357,10 +427,8 @@ class MarketState:
     def from_dict(cls, data: Mapping[str, object]) -> MarketState:
         """Inverse of ``to_dict``; missing keys take the defaults."""
         kwargs: dict[str, object] = dict(data)
-        if isinstance(kwargs.get("as_of"), str):
-            kwargs["as_of"] = date.fromisoformat(str(kwargs["as_of"]))
-        if isinstance(kwargs.get("anchor_time"), str):
-            kwargs["anchor_time"] = datetime.fromisoformat(str(kwargs["anchor_time"]))
+        _read_time(kwargs, "as_of", date.fromisoformat)
+        _read_time(kwargs, "anchor_time", datetime.fromisoformat)
         kwargs.pop("sources", None)
         return cls(**kwargs)  # type: ignore[arg-type]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import reprlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,11 @@ import numpy as np
 import pandas as pd
 
 from sites.schema import CONTRACT_TYPES, MAX_ABS_PRICE_USD_PER_MWH, Site
+from sites.validation import (
+    MAX_ABS_CONTRACT_PRICE_USD_PER_MWH,
+    MAX_POWER_MW,
+    MAX_SHORT_TEXT_LENGTH,
+)
 from valuation.checks import (
     Rule,
     as_float_array,
@@ -56,6 +62,49 @@ class PriceFileError(PowerError):
         self.row = row
         self.column = column
         self.value = value
+
+
+# --- what a contract's or a program's input may be --------------------------------------------------
+# Sanity limits, each far beyond any real value, so a typo (1e308, a pasted page) is refused naming
+# the field instead of valued into a number of hundreds of digits or carried into every report.
+
+# USD per MWh, either sign (index prices and credits go negative): the inventory's bound on a
+# site's contract price (sites.validation: twice ERCOT's $5,000/MWh offer cap).
+_USD_PER_MWH = number(
+    -MAX_ABS_CONTRACT_PRICE_USD_PER_MWH, MAX_ABS_CONTRACT_PRICE_USD_PER_MWH, note="USD per MWh"
+)
+_SHARE = number(0, 1, note="a share")
+# A demand-response payment per committed MW-hour: reserve prices clear at most at ERCOT's
+# $5,000/MWh offer cap (PUCT rule 25.505); $10,000 is twice that, paid for every active hour, where
+# real programs pay $1-11/MW-hour (valuation.regions.programs).
+MAX_DR_USD_PER_MW_HOUR = 10_000.0
+_DR_USD_PER_MW_HOUR = number(0, MAX_DR_USD_PER_MW_HOUR, note="USD per MW-hour")
+# The same payment as a yearly credit: every hour of a year at that bound (8,760 h).
+_DR_USD_PER_MW_YEAR = number(0, MAX_DR_USD_PER_MW_HOUR * 8_760, note="USD per MW-year")
+# A coincident-peak demand charge: $10,000/kW-year is ~70x the top of ERCOT 4CP's $50-150/kW-year
+# (ERCOT_4CP below).
+MAX_DR_USD_PER_KW_YEAR = 10_000.0
+_DR_USD_PER_KW_YEAR = number(0, MAX_DR_USD_PER_KW_YEAR, note="USD per kW-year")
+# Text: a program's name and region are names (the inventory's bound on a name,
+# sites.validation.MAX_SHORT_TEXT_LENGTH; the longest bundled name has 57 characters); its source
+# a few sentences (the longest bundled source, ERCOT 4CP's, has ~280 characters).
+MAX_NAME_LENGTH = MAX_SHORT_TEXT_LENGTH
+MAX_SOURCE_LENGTH = 1_000
+
+
+def check_text(obj: object, limits: dict[str, int], error: type[Exception]) -> None:
+    """Each named field of ``obj`` is text of at most its limit of characters; else ``error``
+    naming the class and field, the text (shortened: never the whole of a long one), its length
+    and what is allowed."""
+    for name, most in limits.items():
+        value = getattr(obj, name)
+        if isinstance(value, str) and len(value) <= most:
+            continue
+        length = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+        raise error(
+            f"{type(obj).__name__}.{name}={reprlib.repr(value)}{length} is not allowed: text of "
+            f"at most {most:,} characters"
+        )
 
 
 # --- contracts -----------------------------------------------------------------------------------
@@ -97,18 +146,17 @@ class PowerContract:
     interruptible_share: float = 0.0
 
     def __post_init__(self) -> None:
-        price, share = number(note="USD per MWh"), number(0, 1)
         rules = {
             "contract_type": one_of(CONTRACT_TYPES),
-            "price_usd_per_mwh": price,
-            "adder_usd_per_mwh": price,
-            "transmission_usd_per_mwh": price,
-            "other_charges_usd_per_mwh": price,
+            "price_usd_per_mwh": _USD_PER_MWH,
+            "adder_usd_per_mwh": _USD_PER_MWH,
+            "transmission_usd_per_mwh": _USD_PER_MWH,
+            "other_charges_usd_per_mwh": _USD_PER_MWH,
             "resale_rights": flag(),
-            "resale_fee_usd_per_mwh": price,
-            "flexible_share": share,
-            "contracted_mw": number(0).or_none(),
-            "interruptible_share": share,
+            "resale_fee_usd_per_mwh": _USD_PER_MWH,
+            "flexible_share": _SHARE,
+            "contracted_mw": number(0, MAX_POWER_MW, note="MW").or_none(),
+            "interruptible_share": _SHARE,
         }
         check_fields(self, rules, PowerError)
 
@@ -212,19 +260,25 @@ class DemandResponseProgram:
     source: str = ""
 
     def __post_init__(self) -> None:
-        at_least_0, share = number(0), number(0, 1)
+        check_text(self, {"name": MAX_NAME_LENGTH, "grid_region": MAX_NAME_LENGTH,
+                          "source": MAX_SOURCE_LENGTH}, PowerError)  # fmt: skip
         months = Rule(
-            lambda v: isinstance(v, tuple) and bool(v) and all(m in range(1, 13) for m in v),
-            "a tuple of months 1-12, at least one",
+            lambda v: (
+                isinstance(v, tuple)
+                and 1 <= len(v) <= 12
+                and all(m in range(1, 13) for m in v)
+                and len(set(v)) == len(v)
+            ),
+            "a tuple of distinct months 1-12, at least one",
         )
         check_fields(
             self,
             {
-                "capacity_payment_usd_per_mw_hour": at_least_0,
-                "committed_share": share,
-                "annual_credit_usd_per_mw_year": at_least_0,
-                "transmission_charge_usd_per_kw_year": at_least_0,
-                "peak_catch_rate": share,
+                "capacity_payment_usd_per_mw_hour": _DR_USD_PER_MW_HOUR,
+                "committed_share": _SHARE,
+                "annual_credit_usd_per_mw_year": _DR_USD_PER_MW_YEAR,
+                "transmission_charge_usd_per_kw_year": _DR_USD_PER_KW_YEAR,
+                "peak_catch_rate": _SHARE,
                 "months_active": months,
                 "paid_only_while_running": flag(),
             },

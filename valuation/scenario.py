@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from sites.validation import MAX_ABS_CONTRACT_PRICE_USD_PER_MWH
 from valuation.checks import (
     Rule,
     check_fields,
@@ -165,10 +166,18 @@ class Scenario:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
+            shown = ", ".join(reprlib.repr(k) for k in unknown[:10])  # never a whole long key
+            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
             raise ScenarioError(
-                f"Scenario.from_dict got unknown fields {unknown}; allowed: {sorted(known)}"
+                f"Scenario.from_dict got unknown fields [{shown}]{more}; allowed: {sorted(known)}"
             )
         kwargs: dict[str, Any] = dict(data)
+        programs = kwargs.get("dr_programs")
+        if isinstance(programs, list | tuple) and len(programs) > MAX_DR_PROGRAMS:
+            raise ScenarioError(  # said before building them, and never listed whole
+                f"Scenario.dr_programs holds {len(programs):,} programs; allowed: at most "
+                f"{MAX_DR_PROGRAMS}"
+            )
         builders: dict[str, Callable[[Any], Any]] = {
             "market": MarketState.from_dict,
             "mining": lambda d: MiningAssumptions(**d),
@@ -209,14 +218,38 @@ class Scenario:
 # are there so no input can make the model build absurd arrays or loop past a horizon:
 # 100-year leases and 50-year delays are far beyond any lease or build in the public deals
 # (15-year base terms, valuation.hosting.HOSTING_DEALS), and the horizon caps at 50 years.
+# Every money input has an upper bound too, a sanity limit far beyond any real value (so a typo
+# such as 1e308 is refused naming the field, not valued into a number of hundreds of digits):
+#
+# * USD per critical IT kW-month: $1,000 is ~8x the $125-135 of the public conversion leases
+#   (HOSTING_DEALS) and ~4x the app's own $250 ceiling (app_support.scenario_inputs).
+MAX_LEASE_RATE_USD_PER_KW_MONTH = 1_000.0
+# * USD per critical MW of capex: $100M is ~5x the app's $20M ceiling and ~9x the $11.7M per MW
+#   data-centre average (Cushman & Wakefield 2025, models.costs).
+MAX_CAPEX_USD_PER_CRITICAL_MW = 100_000_000.0
+# * Contingency, a share of capex on top of the estimate (which carries its own, models.estimate):
+#   3 (+300%, four times the cost) is an assumption, a sanity limit beyond any overrun a what-if
+#   would test.
+MAX_CONTINGENCY = 3.0
+# * USD per MWh: the inventory's bound on a site's contract price (sites.validation: twice
+#   ERCOT's $5,000/MWh offer cap); a price paid for every MWh of the horizon never nears it.
+# * Demand-response programs: at most 50; a site enrols in a handful and the bundled regions list
+#   17 programs in all (valuation.regions.programs).
+MAX_DR_PROGRAMS = 50
 _YEARLY_RATE = number(-0.99, 1, low_open=True, high_open=True, note="a yearly rate, e.g. 0.10")
+_USD_PER_MWH = number(0, MAX_ABS_CONTRACT_PRICE_USD_PER_MWH, note="USD/MWh")
 _RULES: dict[str, Rule] = {
     "market": instance_of(MarketState),
     "mining": instance_of(MiningAssumptions),
-    "power_price_usd_per_mwh": number(0, note="USD/MWh").or_none(),
+    "power_price_usd_per_mwh": _USD_PER_MWH.or_none(),
     "price_curve_points": whole(1, 744),
-    "dr_programs": tuple_of(DemandResponseProgram).or_none(),
-    "lease_rate_usd_per_kw_month": number(0, note="USD per critical IT kW-month"),
+    "dr_programs": Rule(
+        lambda v: tuple_of(DemandResponseProgram).admits(v) and len(v) <= MAX_DR_PROGRAMS,  # type: ignore[arg-type]
+        f"a tuple of at most {MAX_DR_PROGRAMS} DemandResponseProgram",
+    ).or_none(),
+    "lease_rate_usd_per_kw_month": number(
+        0, MAX_LEASE_RATE_USD_PER_KW_MONTH, note="USD per critical IT kW-month"
+    ),
     "lease_term_years": number(0, 100, low_open=True, whole_months=True, note="years"),
     "lease_escalator_per_year": number(-0.5, 1, low_open=True, high_open=True, note="e.g. 0.03"),
     "lease_structure": one_of(LEASE_STRUCTURES),
@@ -224,9 +257,11 @@ _RULES: dict[str, Rule] = {
     "renewal_probability": number(0, 1, note="a probability"),
     "tenant_credit": instance_of(TenantCredit),
     "hosting_costs": instance_of(HostingCosts),
-    "capex_usd_per_critical_mw": number(0, note="USD; None uses the retrofit estimate").or_none(),
+    "capex_usd_per_critical_mw": number(
+        0, MAX_CAPEX_USD_PER_CRITICAL_MW, note="USD; None uses the retrofit estimate"
+    ).or_none(),
     "capex_scenario": one_of(CAPEX_SCENARIOS),
-    "contingency": number(0, note="a share of capex"),
+    "contingency": number(0, MAX_CONTINGENCY, note="a share of capex"),
     "construction_delay_months": whole(0, 600),
     "firmed": flag(),
     "discount_rate_per_year": _YEARLY_RATE,
@@ -244,7 +279,7 @@ _RULES: dict[str, Rule] = {
     "use_site_fleet": flag(),
     "sale": instance_of(SaleTerms),
     "mine_then_convert_step_months": whole(1, 60),
-    "renewal_power_price_usd_per_mwh": number(0, 10_000, note="USD/MWh").or_none(),
+    "renewal_power_price_usd_per_mwh": _USD_PER_MWH.or_none(),
     "policy_levers": Rule(
         lambda v: (
             isinstance(v, tuple)

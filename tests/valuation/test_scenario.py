@@ -16,8 +16,8 @@ from valuation.errors import DecisionError, FinanceError, ScenarioError, Valuati
 from valuation.scenario import Scenario
 
 BAD_VALUES = [
-    ("lease_rate_usd_per_kw_month", "128", "a finite number >= 0"),
-    ("lease_rate_usd_per_kw_month", None, "a finite number >= 0"),
+    ("lease_rate_usd_per_kw_month", "128", "a finite number in [0, 1000]"),
+    ("lease_rate_usd_per_kw_month", None, "a finite number in [0, 1000]"),
     ("lease_term_years", "15", "a finite number in (0, 100]"),
     ("lease_term_years", 15.01, "a whole number of months"),
     ("lease_escalator_per_year", math.nan, "in (-0.5, 1)"),
@@ -30,9 +30,9 @@ BAD_VALUES = [
     ("horizon_months", True, "a whole number in [12, 600]"),
     ("price_curve_points", "48", "a whole number in [1, 744]"),
     ("construction_delay_months", 10**9, "a whole number in [0, 600]"),
-    ("contingency", -0.1, "a finite number >= 0"),
-    ("capex_usd_per_critical_mw", "10e6", "None or a finite number >= 0"),
-    ("power_price_usd_per_mwh", math.nan, "None or a finite number >= 0"),
+    ("contingency", -0.1, "a finite number in [0, 3]"),
+    ("capex_usd_per_critical_mw", "10e6", "None or a finite number in [0, 1e+08]"),
+    ("power_price_usd_per_mwh", math.nan, "None or a finite number in [0, 10000]"),
     ("firmed", "yes", "True or False"),
     ("firmed", 1, "True or False"),
     ("lease_structure", None, "one of ('triple_net'"),
@@ -41,7 +41,7 @@ BAD_VALUES = [
     ("mining", None, "a MiningAssumptions"),
     ("tax", "21%", "a TaxAssumptions"),
     ("terminal", None, "a TerminalValue"),
-    ("dr_programs", ["ERCOT ERS"], "a tuple of DemandResponseProgram"),
+    ("dr_programs", ["ERCOT ERS"], "a tuple of at most 50 DemandResponseProgram"),
 ]
 
 
