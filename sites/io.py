@@ -45,7 +45,9 @@ import contextlib
 import csv
 import io
 import math
+import os
 import re
+import stat
 import threading
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -64,7 +66,7 @@ from sites.schema import (
     from_record,
     to_record,
 )
-from sites.validation import CHOICE_COLUMNS, validate_sites
+from sites.validation import CHOICE_COLUMNS, shown_text, validate_sites
 
 # --- limits on what one upload may cost ---------------------------------------------------------
 # A file is refused before it is parsed when it is larger than these; the figures keep a refused
@@ -78,6 +80,19 @@ MAX_DATA_ROWS = 10_000
 MAX_XLSX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
 # Columns read from a sheet: the schema's, plus one to notice (and refuse) anything beyond them.
 MAX_COLUMNS = len(SITE_COLUMNS)
+# What openpyxl builds from an .xlsx, bounded before it parses anything: it makes every XML element
+# of a sheet row (a row it cuts to MAX_COLUMNS + 1 columns only afterwards) and of the shared
+# strings table, so a 78 KB file of 15.5 million empty cells in one row took 40 s and 5 GB. The
+# bounds are what the allowed rows x columns need: the header, MAX_DATA_ROWS rows and one more to
+# notice too many, each of MAX_COLUMNS + 1 cells; a cell is at most a few XML elements (the cell,
+# its value, an inline text or a formula: an exported 10,000-site workbook has 2.2 a cell).
+MAX_XLSX_CELLS = (MAX_DATA_ROWS + 2) * (MAX_COLUMNS + 1)
+MAX_XLSX_SHARED_STRINGS = MAX_XLSX_CELLS  # each shared text is the value of at least one cell
+MAX_XLSX_ELEMENTS_PER_CELL = 4
+MAX_XLSX_ELEMENTS = MAX_XLSX_CELLS * MAX_XLSX_ELEMENTS_PER_CELL  # in all the workbook's XML
+# Cells a row may hold: the template's columns with room for cells formatted or noted beyond
+# them (1,024 columns, LibreOffice's old limit), so that one row costs openpyxl a few MB at most.
+MAX_XLSX_CELLS_PER_ROW = 1_024
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
 SHEET_NAME = "sites"
@@ -343,24 +358,73 @@ def _name_of(source: Source, name: str | None) -> str:
     return "the file"
 
 
-def _read_bytes(source: Source, name: str) -> bytes:
-    """The file's bytes, refusing a file over MAX_FILE_BYTES before reading it whole."""
-    too_big = SiteFileError(
+_ALLOWED_FILE = "allowed: a .csv or .xlsx file"
+
+
+def _not_a_file(mode: int, name: str) -> SiteFileError | None:
+    """The error for a path that is not a regular file (a folder, a device such as /dev/stdin,
+    a pipe or a socket), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, pipe or socket)"
+    return SiteFileError(f"{name} is {what}; {_ALLOWED_FILE}")
+
+
+def _check_regular_file(path: Path, name: str) -> None:
+    """Refuse a path that exists and is not a regular file, before its extension is looked at
+    (``/dev/stdin`` has none); a path that cannot be looked at is said when it is opened."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):  # ValueError: a NUL in the path
+        return
+    if (problem := _not_a_file(mode, name)) is not None:
+        raise problem
+
+
+def _read_path(path: Path, name: str, where: str) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES + 1 of them. Opened without waiting (a pipe
+    would block) and checked on the opened file, so a path swapped after the check is refused.
+    ``where`` names the path in the errors about it, ``name`` the file in the others."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise SiteFileError(f"{where} does not exist; {_ALLOWED_FILE}") from None
+    except IsADirectoryError:
+        raise SiteFileError(f"{where} is a folder; {_ALLOWED_FILE}") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SiteFileError(f"{where} cannot be opened ({reason}); {_ALLOWED_FILE}") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if (problem := _not_a_file(info.st_mode, where)) is not None:
+            raise problem
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_big(name)
+        try:
+            return fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise SiteFileError(f"{name} cannot be read ({exc.strerror})") from None
+
+
+def _too_big(name: str) -> SiteFileError:
+    return SiteFileError(
         f"{name} is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB an import accepts; "
         f"split it into files of at most {MAX_DATA_ROWS:,} rows"
     )
+
+
+def _read_bytes(source: Source, name: str, where: str | None = None) -> bytes:
+    """The file's bytes, refusing a file over MAX_FILE_BYTES before reading it whole, and a path
+    that is not a regular file (named ``where``: the path as given, by default ``name``)."""
+    where = where or name
     if isinstance(source, bytes):
         data = source
     elif isinstance(source, str | Path):
-        path = Path(source)
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise too_big
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        data = _read_path(Path(source), name, where)
     else:
         data = source.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise too_big
+        raise _too_big(name)
     return data
 
 
@@ -395,17 +459,191 @@ def _rows_csv(data: bytes, name: str) -> list[list[object]]:
 
 
 def _xlsx_checked_zip(data: bytes, name: str) -> None:
-    """Refuse a workbook whose parts would expand beyond MAX_XLSX_UNCOMPRESSED_BYTES."""
+    """Refuse a workbook whose parts would expand beyond MAX_XLSX_UNCOMPRESSED_BYTES, or whose
+    XML holds more than openpyxl should build (``_xlsx_part_problem``: elements in all, in a row,
+    shared strings), before openpyxl opens it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SiteFileError(f"{name} is not a readable .xlsx workbook ({exc})") from None
-    if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+            infos = zf.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+                raise SiteFileError(
+                    f"{name} expands to {total / 1e6:,.0f} MB when unzipped; an import accepts "
+                    f"workbooks of at most {MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB "
+                    "unzipped"
+                )
+            budget = MAX_XLSX_ELEMENTS
+            for info in infos:
+                part = zf.read(info)  # at most its declared size, bounded above
+                found, problem = _xlsx_part_problem(part, info.filename, name, budget)
+                if problem is not None:
+                    raise SiteFileError(problem)
+                budget -= found
+    except SiteFileError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, a CRC error, an unsupported method...
         raise SiteFileError(
-            f"{name} expands to {total / 1e6:,.0f} MB when unzipped; an import accepts "
-            f"workbooks of at most {MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB unzipped"
+            f"{name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+# Start and end tags of a sheet row or shared string, with any namespace prefix ("<x:row").
+_ROW_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])")
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
+_NAME_ENDS = (b" ", b"\t", b"\r", b"\n", b"/", b">")  # what may follow a tag's name
+_XML_ENCODING = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+# Encodings in which "<" is always the byte 0x3C and never part of another character.
+_ASCII_ENCODINGS = frozenset(
+    {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252"}
+)
+# Markup that holds text, not elements (where "</row>" would be no tag): comments, CDATA sections,
+# processing instructions; removed before rows are looked for.
+_TEXT_MARKUP = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+# The rest of a start tag after its name: attributes (a quoted value may hold ">") and its end.
+_TAG_REST = re.compile(rb"""(?:[^>"']+|"[^"]*"|'[^']*')*>""")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _start_tags(part: bytes, start: int = 0, end: int | None = None) -> int:
+    """An upper bound on the XML elements of ``part[start:end]``: its "<" that open no end tag
+    (a comment, CDATA section or processing instruction left there counts too: it errs high)."""
+    end = len(part) if end is None else end
+    return part.count(b"<", start, end) - part.count(b"</", start, end)
+
+
+def _xlsx_part_problem(part: bytes, path: str, name: str, budget: int) -> tuple[int, str | None]:
+    """The XML elements one zip part holds (an upper bound) and why it is refused, or None:
+    more than ``budget`` elements (what is left of MAX_XLSX_ELEMENTS), more than
+    MAX_XLSX_SHARED_STRINGS shared strings, or a row over MAX_XLSX_CELLS_PER_ROW cells.
+
+    Counted on the bytes, so nothing is built: every element starts with "<" once the part is
+    UTF-8 (or ASCII) without a document type declaration, whose entities could make elements;
+    any other XML is refused (spreadsheet programs write neither). A part that is not XML (an
+    image) counts nothing; openpyxl never parses one as XML."""
+    head = part[:512].removeprefix(_UTF8_BOM)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00"):
+        return 0, (
+            f"{name}: part {path} is UTF-16 or UTF-32 text; an import reads workbooks saved as "
+            "UTF-8 (as Excel, LibreOffice and Google Sheets save them)"
         )
+    if not head.lstrip().startswith(b"<"):
+        return 0, None  # not XML
+    declared = _XML_ENCODING.match(head)
+    if declared and declared.group(1).decode("ascii", "replace").lower() not in _ASCII_ENCODINGS:
+        return 0, (
+            f"{name}: part {path} declares the text encoding "
+            f"{shown_text(declared.group(1).decode('ascii', 'replace'), 40)!r}; an import reads "
+            "workbooks saved as UTF-8 (as Excel, LibreOffice and Google Sheets save them)"
+        )
+    if b"<!DOCTYPE" in part:
+        return 0, (
+            f"{name}: part {path} holds a document type declaration (<!DOCTYPE); workbooks "
+            "saved by spreadsheet programs have none, and an import refuses them"
+        )
+    strings = _shared_strings(part)
+    if strings > MAX_XLSX_SHARED_STRINGS:
+        return 0, (
+            f"{name} holds more than {MAX_XLSX_SHARED_STRINGS:,} shared text values (in "
+            f"{path}); an import reads at most {MAX_DATA_ROWS:,} rows of {MAX_COLUMNS} "
+            f"columns, {MAX_XLSX_CELLS:,} cells: split the file"
+        )
+    elements = _start_tags(part)
+    if elements > budget:
+        return elements, (
+            f"{name} holds more than {MAX_XLSX_ELEMENTS:,} XML elements (cells, values, styles; "
+            f"{elements:,} in {path} alone); an import reads at most {MAX_DATA_ROWS:,} rows of "
+            f"{MAX_COLUMNS} columns ({MAX_XLSX_CELLS:,} cells of at most "
+            f"{MAX_XLSX_ELEMENTS_PER_CELL} elements): split the file"
+        )
+    if elements <= MAX_XLSX_CELLS_PER_ROW * MAX_XLSX_ELEMENTS_PER_CELL:
+        return elements, None  # no row can hold more
+    if b"<!" in part or part.find(b"<?", 1) >= 0:
+        part = _without_text_markup(part)  # rare: spreadsheet programs write none
+    return elements, _row_problem(part, path, name)
+
+
+def _without_text_markup(part: bytes) -> bytes:
+    """``part`` without its comments, CDATA sections and processing instructions, whose text may
+    look like tags ("<!-- </row> -->"); one that is not closed runs to the end, as in a parser.
+    Linear: each kind of opening is searched for only past the last one removed."""
+    pieces: list[bytes] = []
+    pos = 0
+    found = [part.find(opening) for opening, _ in _TEXT_MARKUP]
+    while any(at >= 0 for at in found):
+        at, kind = min((at, k) for k, at in enumerate(found) if at >= 0)
+        opening, closing = _TEXT_MARKUP[kind]
+        end = part.find(closing, at + len(opening))
+        pieces.append(part[pos:at])
+        if end < 0:
+            pos = len(part)
+            break
+        pos = end + len(closing)
+        found = [
+            at if at < 0 or at >= pos else part.find(opening, pos)
+            for at, (opening, _) in zip(found, _TEXT_MARKUP, strict=True)
+        ]
+    pieces.append(part[pos:])
+    return b"".join(pieces)
+
+
+def _shared_strings(part: bytes) -> int:
+    """The shared strings (``<si>`` start tags) of ``part``, counted up to one over the bound."""
+    if b":si" in part:  # a namespace prefix: the slower exact search
+        n = 0
+        for n, _ in enumerate(_SHARED_STRING_TAG.finditer(part), start=1):  # noqa: B007
+            if n > MAX_XLSX_SHARED_STRINGS:
+                break
+        return n
+    if b"<si" not in part:
+        return 0
+    return sum(part.count(b"<si" + end) for end in _NAME_ENDS)
+
+
+def _row_tags(part: bytes) -> list[tuple[int, int, bool]]:
+    """(where, where the name ends, is an end tag) of each row tag of ``part``, in order."""
+    if b":row" in part:  # a namespace prefix: the slower exact search
+        return [(m.start(), m.end(), bool(m.group(1))) for m in _ROW_TAG.finditer(part)]
+    tags = []
+    for text, is_end in ((b"<row", False), (b"</row", True)):
+        at = part.find(text)
+        while at >= 0:
+            after = at + len(text)
+            if part[after : after + 1] in _NAME_ENDS:
+                tags.append((at, after, is_end))
+            at = part.find(text, after)
+    return sorted(tags)
+
+
+def _row_problem(part: bytes, path: str, name: str) -> str | None:
+    """Why a row of ``part`` is refused (more than MAX_XLSX_CELLS_PER_ROW cells of at most
+    MAX_XLSX_ELEMENTS_PER_CELL elements), or None. Every element inside a row counts, nested
+    rows included, since openpyxl makes a cell of every element under a row."""
+    limit = MAX_XLSX_CELLS_PER_ROW * MAX_XLSX_ELEMENTS_PER_CELL
+    open_rows: list[tuple[int, int]] = []  # (row number in the part, where its start tag is)
+    spans: list[tuple[int, int, int]] = []  # (row number, start, end) of each row element
+    rows = 0
+    for at, name_end, is_end in _row_tags(part):
+        if is_end:
+            if open_rows:
+                number, begin = open_rows.pop()
+                spans.append((number, begin, at))
+            continue
+        rows += 1
+        rest = _TAG_REST.match(part, name_end)
+        if rest is None or part[rest.end() - 2 : rest.end() - 1] != b"/":  # not <row .../>
+            open_rows.append((rows, at))
+    spans.extend((number, begin, len(part)) for number, begin in open_rows)  # cut short
+    for number, begin, end in spans:
+        if end - begin <= 3 * limit:  # an element takes 3 bytes at least ("<c>" or "<c/")
+            continue
+        found = _start_tags(part, begin, end) - 1  # the row's own start tag
+        if found > limit:
+            return (
+                f"{name}: row {number:,} of {path} holds {found:,} XML elements (cells and their "
+                f"values); an import reads {MAX_COLUMNS} columns and accepts rows of at most "
+                f"{MAX_XLSX_CELLS_PER_ROW:,} cells ({limit:,} elements)"
+            )
+    return None
 
 
 def _sheet_has_formulas(wb: object, ws: object) -> bool:
@@ -466,7 +704,7 @@ def _rows_xlsx(data: bytes, name: str) -> tuple[list[list[object]], list[Problem
                                 Problem(
                                     r,
                                     f"column {c + 1}",
-                                    cell.value,
+                                    _shown(cell.value),
                                     "a formula with no saved value: open the file in a "
                                     "spreadsheet program and save it, or type the value",
                                 )
@@ -490,12 +728,18 @@ def _name_column(problem: Problem, header: Sequence[str]) -> Problem:
     if problem.column.startswith("column "):
         j = int(problem.column.removeprefix("column ")) - 1
         if 0 <= j < len(header) and header[j]:
-            return Problem(problem.row, header[j], problem.value, problem.rule)
+            return Problem(problem.row, shown_text(header[j], 40), problem.value, problem.rule)
     return problem
 
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _shown(value: object) -> object:
+    """A cell's value for a problem: text shortened, its invisible characters as code points
+    (``sites.validation.shown_text``: a 120,000-character cell is not repeated whole)."""
+    return shown_text(value) if isinstance(value, str) else value
 
 
 def read_rows(
@@ -504,15 +748,22 @@ def read_rows(
     """Header and the non-blank data rows (row number as seen in the file, column -> raw cell).
 
     ``name``: the file's name for messages (defaults to the path's name). Refuses (SiteFileError)
-    a file over MAX_FILE_BYTES, over MAX_DATA_ROWS rows, an .xlsx over
-    MAX_XLSX_UNCOMPRESSED_BYTES unzipped, and a file that cannot be parsed; raises
+    a path that is not a regular file (a folder, /dev/stdin), a file over MAX_FILE_BYTES, over
+    MAX_DATA_ROWS rows, an .xlsx over MAX_XLSX_UNCOMPRESSED_BYTES unzipped or whose XML holds
+    more than the MAX_XLSX_* bounds (checked before openpyxl parses it), and a file that cannot
+    be parsed; raises
     SiteValidationError for rows that do not fit the header (a CSV row with fewer or more cells
     than the header, a value under a blank header or beyond the header's last column) and for
     formula cells without a saved value, each named by row.
     """
     label = _name_of(source, name)
+    if isinstance(source, str | Path):
+        # A folder or /dev/stdin, before its extension is looked at; named as given.
+        _check_regular_file(Path(source), name or str(source))
     fmt = _format_of(source, fmt)
-    data = _read_bytes(source, label)
+    data = _read_bytes(
+        source, label, name or (str(source) if isinstance(source, str | Path) else None)
+    )
     problems: list[Problem] = []
     if fmt == "csv":
         rows = _rows_csv(data, label)
@@ -530,14 +781,14 @@ def read_rows(
             Problem(
                 1,
                 f"column {MAX_COLUMNS + 1}",
-                header[MAX_COLUMNS],
+                _shown(header[MAX_COLUMNS]),
                 f"the header has more than the template's {MAX_COLUMNS} columns",
             )
         )
         header = header[:MAX_COLUMNS]
     if "id" not in header:
         # Each cell cut and the list bounded: a header may be one 100,000-character cell.
-        shown = [h if len(h) <= 40 else h[:40] + "…" for h in header[:10]]
+        shown = [shown_text(h, 40) for h in header[:10]]
         more = f" and {len(header) - 10} more" if len(header) > 10 else ""
         raise SiteFileError(
             f"the header row of {label} has no 'id' column (found {len(header)} column"
@@ -573,7 +824,9 @@ def read_rows(
                     else "under a blank header"
                 )
                 problems.append(
-                    Problem(i, f"column {j + 1}", v, f"a value {where}: give the column a name")
+                    Problem(
+                        i, f"column {j + 1}", _shown(v), f"a value {where}: give the column a name"
+                    )
                 )
         cells = {h: (raw[j] if j < len(raw) else None) for j, h in enumerate(header) if h}
         out.append((i, cells))
@@ -647,7 +900,10 @@ def _header_problems(header: Sequence[str]) -> list[Problem]:
     seen: set[str] = set()
     for col in header:
         if col and col not in COLUMN_KINDS:
-            problems.append(Problem(1, col, col, "unknown column; use the template's column names"))
+            shown = shown_text(col, 40)
+            problems.append(
+                Problem(1, shown, shown, "unknown column; use the template's column names")
+            )
         elif col in seen:
             problems.append(Problem(1, col, col, "column appears twice in the header"))
         seen.add(col)
@@ -693,7 +949,7 @@ def _parse_row(
         try:
             value = _parse(col, COLUMN_KINDS[col], cells[col], from_file=from_file)
         except ValueError as exc:
-            problems.append(Problem(row_no, col, cells[col], str(exc)))
+            problems.append(Problem(row_no, col, _shown(cells[col]), str(exc)))
             continue
         if value is _CLEAR or (value is _BLANK and blank == "clear"):
             emptied.append(col)
@@ -721,7 +977,7 @@ def _emptied_cells(
                 Problem(
                     row_no,
                     col,
-                    cells[col],
+                    _shown(cells[col]),
                     "must not be blank: a stored site keeps a value here (this number, "
                     "true/false or choice cannot be cleared; only text, dates, the fleet "
                     "and the columns that may be unknown can)",
@@ -746,7 +1002,9 @@ def _new_site_record(
     problems: list[Problem] = []
     for col in REQUIRED_FOR_NEW:
         if col not in parsed and (row_no, col) not in unparsed:
-            problems.append(Problem(row_no, col, cells.get(col), "must be given for a new site"))
+            problems.append(
+                Problem(row_no, col, _shown(cells.get(col)), "must be given for a new site")
+            )
             unparsed.add((row_no, col))
     return problems
 

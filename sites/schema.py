@@ -291,26 +291,51 @@ def fleet_to_text(fleet: tuple[tuple[str, int], ...]) -> str:
     return ";".join(f"{name}:{count}" for name, count in fleet)
 
 
+# Bad entries a fleet parse error lists, each shortened to CLIP_LENGTH characters.
+MAX_FLEET_ERRORS_SHOWN = 5
+CLIP_LENGTH = 80
+
+
+def clip_text(text: str, limit: int = CLIP_LENGTH) -> str:
+    """A long text shortened for a message to ``limit`` characters and an ellipsis (a message
+    gives the full length where it matters)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def fleet_from_text(text: str) -> tuple[tuple[str, int], ...]:
     """Parse ``"S21:1000;S19 XP:500"``; the count follows the LAST colon, so names may hold colons.
 
-    Raises ValueError naming the offending entry when an entry has no count or a non-integer one.
+    Raises ValueError listing every entry that is not ``model:count`` with a whole count >= 0
+    (the first MAX_FLEET_ERRORS_SHOWN, each shortened, and how many more).
     """
     text = text.strip()
     if not text:
         return ()
     out: list[tuple[str, int]] = []
+    bad: list[str] = []
     for entry in text.split(";"):
         name, sep, count = entry.strip().rpartition(":")
+        shown = repr(clip_text(entry.strip(), 40))
         if not sep or not name.strip():
-            raise ValueError(f"fleet entry {entry!r} is not 'model:count', e.g. 'S21:1000'")
+            bad.append(f"{shown} is not 'model:count'")
+            continue
         try:
             n = int(count.strip())
         except ValueError:
-            raise ValueError(
-                f"fleet entry {entry!r}: count {count.strip()!r} is not a whole number"
-            ) from None
+            bad.append(f"{shown}: count {clip_text(count.strip(), 20)!r} is not a whole number")
+            continue
+        if n < 0:
+            bad.append(f"{shown}: count {n} is below 0")
+            continue
         out.append((name.strip(), n))
+    if bad:
+        more = len(bad) - MAX_FLEET_ERRORS_SHOWN
+        raise ValueError(
+            f"{len(bad)} fleet entr{'y' if len(bad) == 1 else 'ies'} not read: "
+            + "; ".join(bad[:MAX_FLEET_ERRORS_SHOWN])
+            + (f"; and {more:,} more" if more > 0 else "")
+            + " (each entry is 'model:count' with a whole count >= 0, e.g. 'S21:1000')"
+        )
     return tuple(out)
 
 

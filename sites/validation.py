@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
@@ -25,6 +26,7 @@ from sites.schema import (
     WATER_AVAILABILITY,
     Site,
     canonical_grid_region,
+    clip_text,
     to_record,
 )
 
@@ -89,6 +91,57 @@ MAX_ID_LENGTH = 100
 # Characters Excel (and openpyxl) cannot store in a cell, plus CR, DEL and lone surrogates: text
 # holding them would not survive an export (PostgreSQL also rejects NUL).
 _BAD_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# Invisible formatting characters (Unicode category Cf: the bidi controls U+202A-202E and
+# U+2066-2069, the zero-width U+200B-200F and U+2060-2064, U+FEFF, the soft hyphen U+00AD...): a
+# right-to-left override reverses the text after it in every listing, and a zero-width character
+# makes two different ids look alike. Refused in ids and machine names; in other text all but
+# the zero-width non-joiner and joiner (U+200C, U+200D), which Persian and Indic names need.
+_SHOWN_CHARACTERS = 5  # code points a rule lists
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _format_characters(text: str, *, joiners_allowed: bool = False) -> list[tuple[int, str]]:
+    """(position from 1, character) of each Cf character of ``text`` (the joiners U+200C and
+    U+200D left out where ``joiners_allowed``); none in ASCII text."""
+    if text.isascii():
+        return []
+    return [
+        (i, c)
+        for i, c in enumerate(text, start=1)
+        if unicodedata.category(c) == "Cf" and not (joiners_allowed and c in _JOINERS)
+    ]
+
+
+def _code_point(c: str) -> str:
+    return f"U+{ord(c):04X}"
+
+
+def shown_text(text: str, limit: int = 80) -> str:
+    """``text`` for a message: control, surrogate and invisible formatting characters written as
+    their code points (``<U+202E>``), never raw, and shortened to ``limit`` characters."""
+    text = clip_text(text, limit)
+    if text.isascii() and not _BAD_TEXT.search(text):
+        return text
+    return "".join(
+        f"<{_code_point(c)}>" if _BAD_TEXT.match(c) or unicodedata.category(c) == "Cf" else c
+        for c in text
+    )
+
+
+def _bad_character_rule(text: str, *, joiners_allowed: bool = False) -> str | None:
+    """The rule ``text`` breaks with a control or invisible formatting character (each shown as
+    its code point and position), or None."""
+    found = [(m.start() + 1, m.group()) for m in _BAD_TEXT.finditer(text)]
+    kind = "control characters (other than tab and newline)"
+    if not found:
+        found = _format_characters(text, joiners_allowed=joiners_allowed)
+        kind = "invisible formatting characters (Unicode Cf: direction marks, zero-width spaces)"
+    if not found:
+        return None
+    listed = ", ".join(f"{_code_point(c)} at character {i:,}" for i, c in found[:_SHOWN_CHARACTERS])
+    more = f" and {len(found) - _SHOWN_CHARACTERS:,} more" if len(found) > _SHOWN_CHARACTERS else ""
+    return f"must not contain {kind}; found {listed}{more}"
+
 
 CHOICE_COLUMNS: dict[str, tuple[str, ...]] = {
     "grid_region": GRID_REGIONS,
@@ -205,8 +258,10 @@ def validate_site(
 ) -> list[Problem]:
     """Every problem of one site (empty list when valid). ``today`` defaults to ``date.today()``.
 
-    Rules: non-empty id (at most 100 characters, no surrounding spaces) and name; text without
-    control characters; coordinates in range; MW, acres, distances and counts non-negative;
+    Rules: non-empty id (at most 100 characters, no surrounding spaces) and name; text and
+    machine names without control or invisible formatting characters (Unicode Cf; other text
+    than ids may hold the joiners U+200C and U+200D); coordinates in range; MW, acres,
+    distances and counts non-negative;
     interruptible share in [0, 1]; contracted MW at least energized MW; contract expiry after today
     when present; known grid region, contract type, substation owner, cooling type, water
     availability and status; two-letter US state code or blank; a substation on site is 0 km away;
@@ -278,10 +333,13 @@ def _type_problem(column: str, kind: str, v: object) -> tuple[object, str] | Non
         return None
     if not isinstance(v, str):
         return v, "must be text"
-    if _BAD_TEXT.search(v):
-        return v, "must not contain control characters (other than tab and newline)"
+    bad = _bad_character_rule(v, joiners_allowed=column != "id")
+    if bad is not None:
+        return shown_text(v), bad
     if column in TEXT_LENGTHS and len(v) > TEXT_LENGTHS[column]:
-        return _clip(v), f"must be at most {TEXT_LENGTHS[column]:,} characters (found {len(v):,})"
+        return shown_text(
+            v
+        ), f"must be at most {TEXT_LENGTHS[column]:,} characters (found {len(v):,})"
     return None
 
 
@@ -314,7 +372,10 @@ def _identity_problems(site: Site, typed_ok: Mapping[str, bool], row: int | None
     if typed_ok["state"] and site.state and site.state not in US_STATE_CODES:
         out.append(
             Problem(
-                row, "state", site.state, "must be a two-letter US state code (e.g. TX) or blank"
+                row,
+                "state",
+                shown_text(site.state),
+                "must be a two-letter US state code (e.g. TX) or blank",
             )
         )
     return out
@@ -333,7 +394,7 @@ def _choice_problems(
                     canonical_grid_region(rec[column])
                 except ValueError:
                     rule = "must be one of " + ", ".join(allowed) + " (any case, or an alias)"
-                    out.append(Problem(row, column, rec[column], rule))
+                    out.append(Problem(row, column, _shown(rec[column]), rule))
             continue
         optional = COLUMN_KINDS[column] == "optional_choice"
         if optional and rec[column] is None:
@@ -341,7 +402,7 @@ def _choice_problems(
         if typed_ok[column] and rec[column] not in allowed:
             rule = "must be one of " + ", ".join(allowed)
             rule += ", or blank when unknown" if optional else ""
-            out.append(Problem(row, column, rec[column], rule))
+            out.append(Problem(row, column, _shown(rec[column]), rule))
     return out
 
 
@@ -488,14 +549,17 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
                     f"machine model name must be at most {MAX_MACHINE_NAME_LENGTH} characters",
                 )
             )
-        elif name != name.strip() or ";" in name or _BAD_TEXT.search(name):
+        elif (rule := _bad_character_rule(name)) is not None:
+            out.append(
+                Problem(row, "fleet", (shown_text(name), count), "machine model name " + rule)
+            )
+        elif name != name.strip() or ";" in name:
             out.append(
                 Problem(
                     row,
                     "fleet",
                     entry,
-                    "machine model name must not contain ';', control characters, "
-                    "or start or end with spaces",
+                    "machine model name must not contain ';', or start or end with spaces",
                 )
             )
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
@@ -507,9 +571,14 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
     return out
 
 
+def _shown(value: object) -> object:
+    """A value for a problem: text as ``shown_text`` shows it, anything else as it is."""
+    return shown_text(value) if isinstance(value, str) else value
+
+
 def _clip(text: str, limit: int = 80) -> str:
     """A long value shortened for a message (the rule gives its full length)."""
-    return text if len(text) <= limit else text[:limit] + "…"
+    return clip_text(text, limit)
 
 
 def check_site(site: object, *, today: date | None = None) -> None:
