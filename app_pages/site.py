@@ -155,7 +155,9 @@ def _assumption_driven(site: Site, outside_key: str) -> None:
         "the converting path's own.) Payback: years until the undiscounted "
         "cumulative cash flow, before the value at the horizon (as the chart below), is back to "
         "zero, or not within the horizon. Peak funding: the deepest "
-        "the cumulative cash flow goes below zero. Value at the horizon: the share of the NPV "
+        "the cumulative cash flow goes below zero; for a converting path as if the tenant "
+        "signs, the money the conversion needs (the NPV and payback weigh in the tenant's "
+        "odds). Value at the horizon: the share of the NPV "
         "that is the business's value at the end of the horizon, after the tax on its sale."
     )
     waiting = site_view.waiting_line(decision)

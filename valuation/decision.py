@@ -36,6 +36,7 @@ from valuation.finance import (
     monthly_rate,
     operating_flows_usd,
     payback_month,
+    peak_funding_usd,
     summarize_rows,
 )
 from valuation.formatting import usd
@@ -438,10 +439,19 @@ def _strategy_results(
     ops_rows = np.vstack([ops[rows], ops[conv_row] - ops[non_row]])
     paybacks = np.atleast_1d(payback_month(ops_rows))
     discounted = np.atleast_1d(discounted_payback_month(monthly_rate(rate), ops_rows))
+    # Peak funding is the money a path needs if it goes ahead: a converting path's on its flows
+    # as if the tenant signed (at the tenant's odds it would be about capex x odds, not a sum
+    # anyone raises); the other paths' flows need no tenant.
+    signed = np.asarray(base.levered_fcf_signed_usd, dtype=float)
+    peak = peak_funding_usd(
+        np.vstack([signed[rows], signed[conv_row] - signed[non_row]])
+    )  # fmt: skip
     *summaries, conversion = (
-        replace(s, payback_month=float(p), discounted_payback_month=float(dp))
-        for s, p, dp in zip([*summaries, conversion], paybacks, discounted, strict=True)
-    )
+        replace(s, payback_month=float(p), discounted_payback_month=float(dp),
+                peak_funding_usd=float(f))
+        for s, p, dp, f in zip([*summaries, conversion], paybacks, discounted,
+                               np.atleast_1d(peak), strict=True)
+    )  # fmt: skip
     labels = _labels(model, rank)
     strategies = {}
     for key, row, summary in zip(shown, rows, summaries, strict=True):

@@ -796,7 +796,9 @@ class RowValues:
     ``full``: ``flows`` (the finance engine's arrays, tenant expectation applied) and ``parts``,
     the pre-tax components ``(..., R, n)`` (``mining_net_usd``, ``rent_usd``, ``landlord_usd``,
     ``retrofit_capex_usd``, ``sale_usd``, ``terminal_lease_usd`` and ``terminal_mining_usd`` at
-    the last month) and their present values ``pv_usd`` by name ``(..., R)``.
+    the last month) and their present values ``pv_usd`` by name ``(..., R)``;
+    ``levered_fcf_signed_usd`` ``(..., R, n)`` the levered free cash flow as if the tenant had
+    signed (the money a conversion needs when it goes ahead).
     """
 
     npv_usd: np.ndarray
@@ -804,6 +806,7 @@ class RowValues:
     flows: ProjectCashFlows | None = None
     parts: dict[str, np.ndarray] | None = None
     pv_usd: dict[str, np.ndarray] | None = None
+    levered_fcf_signed_usd: np.ndarray | None = None
 
 
 class MiningRows(NamedTuple):
@@ -1078,7 +1081,8 @@ def evaluate(
     }
     parts = {name: _expect(np.broadcast_to(v, shape), plan, p) for name, v in parts.items()}
     pv = {name: _expect(v, plan, p, axis_last=True) for name, v in pv.items()}
-    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv)
+    signed_fcf = np.broadcast_to(flows.levered_fcf_usd, shape)
+    return RowValues(npv, npv_signed, ProjectCashFlows(**mixed), parts, pv, signed_fcf)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from valuation.scenario import Scenario
 def _decision(site_id: str, mine_then_convert: bool = False) -> Decision:
     site = next(s for s in load_example_portfolio() if s.id == site_id)
     scenario = Scenario()
-    if mine_then_convert:  # rent $100 and BTC $200k: Rockdale mines a year, then converts
+    if mine_then_convert:  # rent $80 and BTC $200k: Rockdale mines a year, then converts
         scenario = dataclasses.replace(
             scenario,
-            lease_rate_usd_per_kw_month=100.0,
+            lease_rate_usd_per_kw_month=80.0,
             market=dataclasses.replace(scenario.market, btc_price_usd=200_000.0),
         )
     return compare(site, scenario)

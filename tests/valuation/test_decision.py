@@ -358,3 +358,20 @@ def test_no_path_is_worth_more_when_btc_is_lower(low, ratio):
     lower, higher = npv_at(low), npv_at(low * ratio)
     for key, value in lower.items():
         assert value <= higher[key] + 1e-6 * abs(higher[key]), key
+
+
+def test_a_conversions_peak_funding_is_the_money_it_needs_whatever_the_odds():
+    """Peak funding of a converting path is on its flows as if the tenant signs: the same at 30%
+    and 90% odds (on the odds-weighted flows it had been about capex x odds), the p = 1 path's
+    own, and most of the retrofit's capex; a path with no tenant is unchanged by the odds."""
+    flat = replace(SCENARIO, tenant_prospects=TenantProspects.neutral())
+    low, high, certain = (
+        compare(_site(), replace(flat, tenant_signing_probability=p)) for p in (0.3, 0.9, 1.0)
+    )
+    for key in ("convert", "keep_mining"):
+        peaks = [d.strategies[key].summary.peak_funding_usd for d in (low, high, certain)]
+        assert peaks == pytest.approx([peaks[2]] * 3, rel=1e-9), key
+    capex = low.retrofit.total_base_usd * (1 + flat.contingency)
+    assert 0.5 * capex < low.strategies["convert"].summary.peak_funding_usd <= 1.05 * capex
+    # the NPV still weighs in the odds
+    assert low.strategy_npv_usd["convert"] < high.strategy_npv_usd["convert"]
