@@ -302,8 +302,13 @@ def _what_if() -> None:
             "Site": shown["label"],
             "Value of converting": shown["value_of_converting_usd"].map(money),
             "Recommended path": shown["best_strategy"].map(path_label),
-            "Keep mining NPV": shown["keep_mining_npv_usd"].map(money),
-            "Convert NPV": shown["convert_npv_usd"].map(money),
+            "Best converting NPV": shown["best_converting_npv_usd"].map(money),
+            "Best NPV not converting": [
+                f"{money(v)} ({path_label(k)})" if k else money(v)
+                for v, k in zip(
+                    shown["best_not_converting_npv_usd"], shown["best_not_converting"], strict=True
+                )
+            ],  # fmt: skip
             "Power": shown["power_mw"].map(lambda v: UNKNOWN if pd.isna(v) else fmt.power(v)),
             "Grid region": shown["grid_region"].fillna(UNKNOWN),
             "Status": shown["status"].str.replace("_", " "),
@@ -324,8 +329,8 @@ def _what_if() -> None:
         key="portfolio_table",
         column_config={
             "Value of converting": st.column_config.TextColumn(
-                help="Best converting NPV minus the best NPV not converting. The table is ranked "
-                "by it."
+                help="Best converting NPV minus the best NPV not converting (the columns Best "
+                "converting NPV and Best NPV not converting). The table is ranked by it."
             ),
         },
     )

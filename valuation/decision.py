@@ -872,8 +872,9 @@ def compare_portfolio(
 ) -> pd.DataFrame:
     """One row per site, sorted by value of converting (descending): site_id, name, operator,
     power_mw, grid_region, latitude, longitude, best_strategy, best_npv_usd (the recommended
-    path's NPV), best_converting, best_not_converting, keep_mining_npv_usd, convert_npv_usd,
-    value_of_converting_usd, conversion_start_month (and error for sites that cannot be
+    path's NPV), best_converting, best_not_converting (and their NPVs,
+    best_converting_npv_usd and best_not_converting_npv_usd: the value of converting is their
+    difference), keep_mining_npv_usd, convert_npv_usd, value_of_converting_usd, conversion_start_month (and error for sites that cannot be
     valued, with the package's own error message). ``price_histories``: a site's price
     history by site id, used in the months it covers as :func:`compare` uses one."""
     histories = price_histories or {}
@@ -902,6 +903,8 @@ def compare_portfolio(
                 best_npv_usd=npv[rank.best],
                 best_converting=rank.best_converting,
                 best_not_converting=rank.best_not_converting,
+                best_converting_npv_usd=npv[rank.best_converting],
+                best_not_converting_npv_usd=npv[rank.best_not_converting],
                 keep_mining_npv_usd=npv["keep_mining"],
                 convert_npv_usd=npv["convert"],
                 value_of_converting_usd=rank.value_of_converting_usd,
@@ -913,7 +916,8 @@ def compare_portfolio(
             )  # fmt: skip
         except (ValuationError, ModelsError, SitesError) as exc:
             row.update(best_strategy="", best_npv_usd=math.nan, best_converting="",
-                       best_not_converting="", keep_mining_npv_usd=math.nan,
+                       best_not_converting="", best_converting_npv_usd=math.nan,
+                       best_not_converting_npv_usd=math.nan, keep_mining_npv_usd=math.nan,
                        convert_npv_usd=math.nan, value_of_converting_usd=math.nan,
                        conversion_start_month=math.nan, error=str(exc))  # fmt: skip
         return row

@@ -266,6 +266,14 @@ def test_compare_portfolio_sorted_and_reports_bad_sites():
     row = table[table["site_id"] == "a"].iloc[0]
     assert row["value_of_converting_usd"] == pytest.approx(single.value_of_converting_usd)
     assert row["best_strategy"] == single.best_strategy
+    # the value of converting is the difference of the two NPVs the table shows beside it
+    np.testing.assert_allclose(
+        ok["value_of_converting_usd"],
+        ok["best_converting_npv_usd"] - ok["best_not_converting_npv_usd"], rtol=1e-12,
+    )  # fmt: skip
+    assert row["best_not_converting_npv_usd"] == pytest.approx(
+        single.strategy_npv_usd[single.best_not_converting]
+    )
 
 
 def test_never_converting_is_not_a_converting_path():
