@@ -222,6 +222,11 @@ def _construction_delay(
     return _Moved("construction_delay", float(d0), np.array(delays, float), np.array(g_d), math.nan)
 
 
+# A driver whose low and high values both move the value of converting by less than this is
+# said to have no effect (a site on a fixed tariff has no power price curve to move).
+_NO_EFFECT_USD = 1.0
+
+
 def _tornado(moved: list[_Moved], gap0: float) -> pd.DataFrame:
     """One row per driver, widest swing first (``Sensitivity.tornado``)."""
     records = []
@@ -234,6 +239,8 @@ def _tornado(moved: list[_Moved], gap0: float) -> pd.DataFrame:
         # value first lifts the converting rows' own mining) can point the other way locally.
         toward = 1 if m.breakeven > m.base else 0
         agrees = bool(change[toward] * gap0 < 0) if math.isfinite(m.breakeven) else None
+        if np.all(np.abs(change) < _NO_EFFECT_USD):  # an empty bar would read as "no risk"
+            label = f"{label} (no effect on this site)"
         records.append({
             "driver": m.key, "label": label, "unit": unit, "base_value": float(m.base),
             "low_value": float(m.values[0]), "high_value": float(m.values[1]),

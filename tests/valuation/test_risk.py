@@ -337,3 +337,18 @@ def test_a_price_history_prices_the_monte_carlo_as_it_prices_compare() -> None:
 
     sens = sensitivity(site, Scenario(), price_history=dear)
     assert sens.gap_base_usd == pytest.approx(with_history.value_of_converting_usd, rel=1e-9)
+
+
+def test_a_driver_with_no_effect_says_so_in_the_tornado():
+    """Ellendale buys power on a utility tariff: the region's price curve does not reach it, so
+    its power-price bar is empty, and its label says why it is (an empty bar had read as 'power
+    does not matter'); an index-priced site's power bar is not empty and keeps its label."""
+    tariff = sensitivity(SITES["apld-ellendale"]).tornado.set_index("driver")
+    assert SITES["apld-ellendale"].power.contract_type == "utility_tariff"
+    row = tariff.loc["power_price"]
+    assert row["low_change_usd"] == 0.0 == row["high_change_usd"]
+    assert row["label"] == "Power price level (no effect on this site)"
+    index = sensitivity(SITES["riot-rockdale"]).tornado.set_index("driver")
+    assert index.loc["power_price", "swing_usd"] > 1e6
+    assert index.loc["power_price", "label"] == "Power price level"
+    assert not index["label"].str.contains("no effect").any()
