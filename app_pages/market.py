@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_support import loaders
+from app_support import charts, loaders
 from app_support.kept import kept_value
 from app_support.market_view import lease_and_other_deals, market_rows, offer_scenario
 from app_support.safe_text import md_escape, plain_message, safe_message
@@ -287,7 +287,17 @@ duration = (
     .mark_line()
     .encode(
         x=alt.X("share_of_hours:Q", title="Share of the year's hours, highest price first (%)"),
-        y=alt.Y("price_usd_per_mwh:Q", title="Price, USD/MWh", scale=alt.Scale(type="symlog")),
+        y=alt.Y(
+            "price_usd_per_mwh:Q",
+            title="Price, USD/MWh",
+            scale=alt.Scale(type="symlog"),
+            axis=alt.Axis(
+                values=charts.price_ticks(
+                    curves["price_usd_per_mwh"].min(), curves["price_usd_per_mwh"].max()
+                ),
+                format="$,.0f",
+            ),
+        ),
         color=alt.Color("region:N", title="Region"),
         strokeWidth=alt.condition("datum.selected", alt.value(3), alt.value(1)),
         tooltip=[

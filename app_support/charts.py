@@ -29,6 +29,20 @@ if TYPE_CHECKING:
 
 # Price axis ticks on the symmetric-log scale: the range the data covers is labelled.
 PRICE_TICKS_USD_PER_MWH = (-100, -25, 0, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+
+
+def price_ticks(low_usd_per_mwh: float, high_usd_per_mwh: float) -> list[int]:
+    """The ticks of :data:`PRICE_TICKS_USD_PER_MWH` that span ``[low, high]``: those inside and
+    the nearest one beyond each end, so a narrow range (a flat tariff) still gets a labelled
+    axis on the symmetric-log scale, which labels too few values by itself."""
+    ticks = PRICE_TICKS_USD_PER_MWH
+    below = [t for t in ticks if t <= low_usd_per_mwh]
+    above = [t for t in ticks if t >= high_usd_per_mwh]
+    first = below[-1] if below else ticks[0]
+    last = above[0] if above else ticks[-1]
+    return [t for t in ticks if first <= t <= last]
+
+
 BAR_COLORS = {"total": "#5b6770", "up": "#009e73", "down": "#d55e00"}
 
 
@@ -466,8 +480,7 @@ def price_duration_chart(region: Region, height: int = 240) -> VegaChart:
     """Price against the share of hours at or above it, on a symmetric-log price axis (scarcity
     hours run to thousands of dollars, most hours sit at tens)."""
     frame = price_duration_frame(region)
-    low, high = float(frame["price_usd_per_mwh"].min()), float(frame["price_usd_per_mwh"].max())
-    ticks = [t for t in PRICE_TICKS_USD_PER_MWH if low <= t <= high]
+    ticks = price_ticks(frame["price_usd_per_mwh"].min(), frame["price_usd_per_mwh"].max())
     spec = {
         "mark": {"type": "line", "color": "#0072b2", "strokeWidth": 2},
         "encoding": {

@@ -206,8 +206,16 @@ def test_price_duration_chart_is_the_regions_curve(name):
     spec = charts.price_duration_chart(region).spec
     ticks = spec["encoding"]["y"]["axis"]["values"]
     low, high = frame["price_usd_per_mwh"].min(), frame["price_usd_per_mwh"].max()
-    assert ticks and all(low <= t <= high for t in ticks)
+    assert ticks == charts.price_ticks(low, high) and ticks[0] <= low and ticks[-1] >= high
     assert spec["encoding"]["y"]["scale"]["type"] == "symlog"
+
+
+def test_price_ticks_span_the_range_even_a_flat_one():
+    # a flat $55 tariff had no tick inside its range, so the axis showed only "$0" and "$100"
+    assert charts.price_ticks(55.0, 55.0) == [50, 100]
+    assert charts.price_ticks(-30.0, 3_000.0) == [-100, -25, 0, 25, 50, 100, 250, 500, 1000,
+                                                  2500, 5000]  # fmt: skip
+    assert charts.price_ticks(-500.0, 9_000.0) == list(charts.PRICE_TICKS_USD_PER_MWH)
 
 
 def _fields(node) -> set[str]:
