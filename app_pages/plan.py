@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_support import assumptions, loaders
 from app_support.kept import kept_value
+from app_support.portfolio_view import distinct_labels
 from app_support.safe_text import md_escape, safe_message
 from valuation import formatting as fmt
 from valuation.conversion_plan import INTERACTIVE_TIME_LIMIT_S
@@ -84,6 +85,7 @@ except Exception as exc:
     st.stop()
 loaders.keep_for_pack(loaders.LAST_PLAN_KEY, result, scenario)  # the Board pack includes it
 
+label_of = distinct_labels(all_sites)  # two Rockdales told apart by their operators
 plan = result.plan
 timeline = result.timeline
 funding = result.funding
@@ -108,7 +110,7 @@ if not left_out.empty:
     ):
         st.dataframe(
             pd.DataFrame({
-                "Site": left_out["name"].astype(str),
+                "Site": left_out["site_id"].map(label_of),
                 "Best start's value (USD M)": (left_out["best_value_usd"] / 1e6).round(0),
                 "Why": left_out["reason"],
             }),
@@ -126,9 +128,7 @@ spend_years = [
     int((table.capex_schedule[table.site_ids.index(s), y] > 0).nonzero()[0].max()) + 1
     for s, y in zip(timeline["site_id"], timeline["start_year"], strict=True)
 ]
-names = timeline["name"].astype(str)
-repeated = names.duplicated(keep=False)  # two sites of one name (Rockdale) get their ids
-labels = names.where(~repeated, names + " (" + timeline["site_id"].astype(str) + ")")
+labels = timeline["site_id"].map(label_of)
 bars = pd.DataFrame({
     "site": labels,
     "start": timeline["calendar_year"].astype(int),

@@ -9,8 +9,9 @@ import functools
 import json
 import math
 import secrets
-from collections.abc import Mapping
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ import pydeck as pdk
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS
 from sites.geo import us_states_geojson
 from valuation import formatting as fmt
+
+if TYPE_CHECKING:
+    from sites.schema import Site
 
 UNKNOWN = "unknown"
 MAP_LAYER_ID = "sites"
@@ -38,6 +42,14 @@ def site_label(name: object, operator: object) -> str:
         else operator
     )
     return f"{name_text} ({op})" if str(op).strip() else name_text
+
+
+def distinct_labels(sites: Iterable[Site]) -> dict[str, str]:
+    """Each site's label by id: its name, with its operator (:func:`site_label`) where two sites
+    share the name (Riot's and Bitdeer's Rockdale), never an internal id."""
+    sites = list(sites)
+    counts = Counter(s.name for s in sites)
+    return {s.id: site_label(s.name, s.operator) if counts[s.name] > 1 else s.name for s in sites}
 
 
 def path_label(key: object) -> str:
