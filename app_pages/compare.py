@@ -191,7 +191,8 @@ be_rows = {
         "max_capex_usd_per_mw", fmt.usd_per_mw
     ),
 }
-st.dataframe(pd.DataFrame(be_rows, index=site_order).T, width="stretch")
+# One row per site: four sites side by side as columns ran off the page.
+st.dataframe(pd.DataFrame(be_rows, index=site_order), width="stretch")
 st.caption(
     "Each break-even moves one assumption alone until converting and the best path that does not "
     "convert are worth the same. Beside it, today's value as the site's valuation uses it: the "
@@ -209,56 +210,58 @@ for s in sites:
         "Critical IT load": fmt.power(r.critical_it_mw),
         "Capex, base case": money(r.total_base_usd),
         "Capex range": f"{money(r.total_low_usd)} to {money(r.total_high_usd)}",
-        "Capex per critical MW, base case": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
+        "Per critical MW, base case": fmt.usd_per_mw(r.capex_per_critical_mw_usd),
         # what the valuation charges: the scenario's capex case or figure, with contingency
-        "Capex per critical MW, valued": fmt.usd_per_mw(
+        "Per critical MW, valued": fmt.usd_per_mw(
             decisions[s.id].breakevens.capex_today_usd_per_mw
         ),
         "Design PUE": f"{r.design_pue:.2f}" if math.isfinite(r.design_pue) else UNKNOWN,
-        "First hall ready, from the retrofit's start": fmt.years_months(r.first_ready_month),
-        "Critical path": str(r.critical_path),
+        "First hall ready (from its start)": fmt.years_months(r.first_ready_month),
     }
-# Wide columns: the critical path is a sentence (a cell shows it whole on hover).
-st.dataframe(
-    pd.DataFrame(retrofit_rows), width="stretch",
-    column_config={label: st.column_config.TextColumn(width="large") for label in retrofit_rows},
-)  # fmt: skip
-halls = pd.DataFrame(
+# One row per site; each critical path, a sentence, in full below the table.
+st.dataframe(pd.DataFrame.from_dict(retrofit_rows, orient="index"), width="stretch")
+st.markdown("**Critical path**")
+st.text("\n".join(f"{labels[s.id]}: {decisions[s.id].retrofit.critical_path}" for s in sites))
+# One row per site: from the first construction start to the first hall ready (dark) and on to
+# the last (light). A bar per hall stacked in one row overlapped; a lane per hall left a
+# four-hall site 28 lanes wide beside a 28-hall one.
+spans = pd.DataFrame(
     [
         {
             "site": labels[s.id],
-            "hall": str(h.hall),
-            "start": h.construction_start_month,
-            "ready": h.ready_for_service_month,
-            "mw": h.critical_it_mw,
+            "start": min(h.construction_start_month for h in r.halls),
+            "first_ready": min(h.ready_for_service_month for h in r.halls),
+            "last_ready": max(h.ready_for_service_month for h in r.halls),
+            "halls": len(r.halls),
+            "mw": float(sum(h.critical_it_mw for h in r.halls)),
         }
         for s in sites
-        for h in decisions[s.id].retrofit.halls
+        if (r := decisions[s.id].retrofit).halls
     ]
 )
-st.markdown("**Halls from the retrofit's start to ready for service** (months)")
+st.markdown(
+    "**From the retrofit's start to the first hall ready (dark) and the last (light)** (months)"
+)
+span_base = alt.Chart(spans).encode(
+    y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
+    color=alt.Color("site:N", sort=site_order, legend=None,
+                    scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"])),
+    tooltip=[
+        alt.Tooltip("site:N", title="Site"),
+        alt.Tooltip("halls:Q", title="Halls"),
+        alt.Tooltip("mw:Q", title="Critical IT MW", format=",.0f"),
+        alt.Tooltip("start:Q", title="First construction start, month"),
+        alt.Tooltip("first_ready:Q", title="First hall ready, month"),
+        alt.Tooltip("last_ready:Q", title="Last hall ready, month"),
+    ],
+)  # fmt: skip
 st.altair_chart(
-    alt.Chart(halls)
-    .mark_bar(cornerRadius=2, opacity=0.8)
-    .encode(
-        y=alt.Y("site:N", sort=site_order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("start:Q", title="Months from the retrofit's start"),
-        x2="ready:Q",
-        color=alt.Color(
-            "site:N",
-            sort=site_order,
-            scale=alt.Scale(range=["#0072b2", "#e69f00", "#009e73", "#cc79a7"]),
-            legend=None,
+    alt.layer(
+        span_base.mark_bar(cornerRadius=2, opacity=0.35).encode(
+            x=alt.X("start:Q", title="Months from the retrofit's start"), x2="last_ready:Q"
         ),
-        tooltip=[
-            alt.Tooltip("site:N", title="Site"),
-            alt.Tooltip("hall:N", title="Hall"),
-            alt.Tooltip("start:Q", title="Construction starts, month"),
-            alt.Tooltip("ready:Q", title="Ready for service, month"),
-            alt.Tooltip("mw:Q", title="Critical IT MW", format=",.1f"),
-        ],
-    )
-    .properties(height=60 + 40 * len(sites)),
+        span_base.mark_bar(cornerRadius=2).encode(x="start:Q", x2="first_ready:Q"),
+    ).properties(height=40 + 36 * len(spans)),
     width="stretch",
 )
 
@@ -268,8 +271,9 @@ st.caption(
     "each site's page gives its months in the valuation."
 )
 
-for col, site in zip(st.columns(len(sites)), sites, strict=True):
-    col.page_link(
+link_columns = st.columns(2)  # two a row: four in one row cut their names short
+for i, site in enumerate(sites):
+    link_columns[i % 2].page_link(
         "app_pages/site.py",
         label=md_escape(f"Open {labels[site.id]}"),  # a page link's label is Markdown
         icon=":material/fact_check:",

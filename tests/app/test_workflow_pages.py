@@ -238,8 +238,10 @@ def test_compare_sets_each_sites_own_today_beside_its_break_evens_and_the_valued
     at = _app("app_pages/compare.py", {"sites": f"{a.id},{b.id}", "scenario": "Moved"})
     assert not at.exception
     breakevens, retrofit = at.dataframe[0].value, at.dataframe[1].value
-    lease_row = breakevens.loc["Lease rate (USD per kW-month)"].tolist()
-    capex_row = retrofit.loc["Capex per critical MW, valued"].tolist()
+    # one row per site (sites as columns ran off the page at four)
+    lease_row = breakevens["Lease rate (USD per kW-month)"].tolist()
+    capex_row = retrofit["Per critical MW, valued"].tolist()
+    assert len(breakevens) == len(retrofit) == 2
     for site, lease_cell, capex_cell in zip((a, b), lease_row, capex_row, strict=True):
         d = compare(site, moved)
         today = d.breakevens.today["lease_rate_usd_per_kw_month"]
