@@ -64,15 +64,14 @@ def test_unreachable_source_falls_back_to_the_dated_defaults() -> None:
 def test_a_slow_source_times_out_and_falls_back() -> None:
     server = _serve(ANSWERS, delay_s=2.0)
     try:
-        start = time.perf_counter()
         live = fetch_market_state(
             api_url=f"http://127.0.0.1:{server.server_address[1]}/api", timeout_s=0.3
         )
-        assert time.perf_counter() - start < 1.5
     finally:
         server.shutdown()
     assert not live.is_live
     assert live.market == DEFAULT_MARKET
+    assert "timed out" in live.message  # it gave up at its timeout, not after the 2 s answer
 
 
 def test_a_malformed_answer_names_the_field_and_falls_back() -> None:
@@ -162,13 +161,12 @@ def test_a_reply_declared_too_large_is_refused_unread() -> None:
         _answer(handler, b"[" * 1000, length=300_000_000)  # says 300 MB, sends 1 KB
 
     with _raw_api(huge) as root:
-        start = time.perf_counter()
         live = fetch_market_state(api_url=root, timeout_s=2, today=TODAY)
-        elapsed = time.perf_counter() - start
     assert not live.is_live and live.market == DEFAULT_MARKET
-    assert "300,000,000 bytes" in live.message
+    # refused on the declared length, not after waiting for the 300 MB that never come (that
+    # would end in the deadline's message instead)
+    assert "the reply is 300,000,000 bytes" in live.message
     assert f"at most {MAX_REPLY_BYTES:,} bytes" in live.message
-    assert elapsed < 1.5  # it did not wait for the 300 MB that never come
 
 
 def test_an_undeclared_endless_reply_stops_at_the_byte_cap() -> None:
@@ -190,6 +188,8 @@ def test_an_undeclared_endless_reply_stops_at_the_byte_cap() -> None:
 
 
 def test_a_reply_dripping_slowly_is_cut_at_the_deadline() -> None:
+    sent = [0]
+
     def drip(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Length", "100000")
@@ -197,15 +197,15 @@ def test_a_reply_dripping_slowly_is_cut_at_the_deadline() -> None:
         for _ in range(100):  # one byte every 0.1 s: each read is well inside the socket timeout
             handler.wfile.write(b" ")
             handler.wfile.flush()
+            sent[0] += 1
             time.sleep(0.1)
 
     with _raw_api(drip) as root:
-        start = time.perf_counter()
         live = fetch_market_state(api_url=root, timeout_s=0.5, today=TODAY)
-        elapsed = time.perf_counter() - start
+        sent_when_cut = sent[0]
     assert not live.is_live and live.market == DEFAULT_MARKET
-    assert "0.5 s" in live.message
-    assert elapsed < 2.0  # not the 10 s the drip would take
+    assert "took longer than 0.5 s" in live.message
+    assert sent_when_cut < 100  # cut while the drip was still going, not after its 10 s
 
 
 @pytest.mark.parametrize(
