@@ -306,6 +306,8 @@ def _value_block(prep: PreparedSite, paths: DriverPaths) -> np.ndarray:
                 lease_rate_usd_per_kw_month=rate[idx],
                 capex_scale=paths.capex_scale[idx],
                 blocks=_take(MiningRows(unit, dr), idx),
+                # the blocks are the paths' mining; this prices the fleet sold with the site
+                hashprice_usd_per_ph_day=paths.hashprice_usd_per_ph_day[idx],
             )
             out[idx] = got.npv_signed_usd
     signed = paths.signing_month >= 0

@@ -1039,8 +1039,9 @@ def evaluate(
     ``(K, n)``;
     ``assumptions``, ``contract`` and ``prices`` replace the model's mining inputs;
     ``signing_probability`` the site's odds; ``blocks`` reuses :func:`mining_blocks` already
-    computed for the same mining inputs (drivers that only move rent or capex). See
-    :class:`RowValues`.
+    computed for the same mining inputs (drivers that only move rent or capex; pass the
+    hashprice they were built on too, which prices the fleet sold with the site at month 0).
+    See :class:`RowValues`.
     """
     rate = np.asarray(
         model.lease_rate_usd_per_kw_month
@@ -1057,7 +1058,10 @@ def evaluate(
     k = np.asarray(capex_scale, dtype=float)
     blocks = blocks or mining_blocks(model, hashprice_usd_per_ph_day, assumptions=assumptions,
                                      contract=contract, prices=prices)  # fmt: skip
-    rows = _row_parts(model, blocks, rate_rows, k)
+    hp = (model.hashprice.hashprice_usd_per_ph_day if hashprice_usd_per_ph_day is None
+          else np.asarray(hashprice_usd_per_ph_day, dtype=float))  # fmt: skip
+    fleet_sale = _fleet_sale_usd(model, hp[..., 0], assumptions or model.mining)
+    rows = _row_parts(model, blocks, rate_rows, k, fleet_sale)
     flows = _row_flows(model, rows)
     pv = _present_values(model, rows, flows)
     npv_signed = np.sum(np.stack(list(pv.values())), axis=0)
@@ -1106,11 +1110,13 @@ def _row_parts(
     blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
     rate: np.ndarray,
     k: np.ndarray,
+    fleet_sale_usd: np.ndarray | float = 0.0,
 ) -> RowParts:
     """Assemble every row from the per-profile mining blocks and the per-shift hosting blocks:
     mining is each profile's per-MW flows times the MW the row puts on it; hosting the row's
     converted halls at its shift, rent at ``rate`` (``(..., R)`` per row or ``(..., 1)``) and
-    capex times ``k``."""
+    capex times ``k``; the sale row sells the site and the fleet (``fleet_sale_usd``, ``(...)``
+    per path: at each path's month-0 hashprice) at month 0."""
     plan, hb, n = model.plan, model.hosting, model.n_months
     unit, dr = blocks
     if not isinstance(blocks, MiningRows):
@@ -1126,8 +1132,9 @@ def _row_parts(
         + _gather(hb.landlord_capex_usd, plan) * k[..., None, None]
         + _gather(hb.landlord_fixed_usd, plan)
     )
-    sale = np.zeros((plan.n_rows, n))
-    sale[plan.sale_row, 0] = model.sale_proceeds_usd + _fleet_sale_usd(model)
+    fleet = np.asarray(fleet_sale_usd, dtype=float)
+    sale = np.zeros((*fleet.shape, plan.n_rows, n))
+    sale[..., plan.sale_row, 0] = model.sale_proceeds_usd + fleet
     hall_tv = hall_terminal_values_usd(model, rate, k)  # (..., R, H)
     tv_lease = np.einsum("rh,...rh->...r", plan.converted.astype(float), hall_tv)
     tv_mining = np.where(
@@ -1223,15 +1230,17 @@ def _expect(x: np.ndarray, plan: RowPlan, p: float, *, axis_last: bool = False) 
     return np.where(signed, p * x + (1.0 - p) * (keep if not axis_last else keep[..., None]), x)
 
 
-def _fleet_sale_usd(model: SiteModel) -> float:
-    """The fleet sold with the site today, at the used-ASIC price of its J/TH at month 0's
-    hashprice (0 when salvage is off): TH/s = energized MW x 1e6 / (J/TH x PUE) x health."""
+def _fleet_sale_usd(
+    model: SiteModel, hashprice_now_usd_per_ph_day: np.ndarray, a: MiningAssumptions
+) -> np.ndarray:
+    """The fleet ``a`` sold with the site today, at the used-ASIC price of its J/TH at month
+    0's hashprice (``(...)``, per path; 0 when salvage is off): TH/s = energized MW x 1e6 /
+    (J/TH x PUE) x health."""
+    hp0 = np.asarray(hashprice_now_usd_per_ph_day, dtype=float)
     if not model.scenario.fleet_salvage:
-        return 0.0
-    a = model.mining
+        return np.zeros(hp0.shape)
     mw = float(model.mining_mw_by_hall.sum())
     age_years = a.start_age_months / 12.0
     th = mw * 1e6 / (a.efficiency_j_per_th * a.mining_pue)
     th *= (1.0 - a.degradation_per_year) ** age_years
-    hashprice_now = model.hashprice.hashprice_usd_per_ph_day[0]
-    return float(th * used_asic_sale_usd_per_th(a.efficiency_j_per_th, hashprice_now))
+    return th * used_asic_sale_usd_per_th(a.efficiency_j_per_th, hp0)

@@ -383,3 +383,24 @@ def test_a_conversions_peak_funding_is_the_money_it_needs_whatever_the_odds():
     assert 0.5 * capex < low.strategies["convert"].summary.peak_funding_usd <= 1.05 * capex
     # the NPV still weighs in the odds
     assert low.strategy_npv_usd["convert"] < high.strategy_npv_usd["convert"]
+
+
+@pytest.mark.parametrize("factor", [0.5, 1.6])
+def test_a_hashprice_path_values_every_row_as_a_model_rebuilt_at_that_btc(factor):
+    """The tornado, spider and break-evens move BTC by handing the evaluator a hashprice path;
+    every row, the sale with its fleet (sold at month 0's hashprice) included, must be worth
+    what a model rebuilt at that BTC price says (the sale row had kept the base fleet price and
+    turned Childress's BTC bars the wrong way)."""
+    from sites import load_example_portfolio
+    from valuation.strategies import build_site_model, evaluate
+
+    site = next(s for s in load_example_portfolio() if s.id == "iren-childress")
+    base = Scenario()
+    moved = replace(
+        base, market=replace(base.market, btc_price_usd=factor * base.market.btc_price_usd)
+    )
+    model, rebuilt = build_site_model(site, base), build_site_model(site, moved)
+    by_path = evaluate(model, hashprice_usd_per_ph_day=rebuilt.hashprice.hashprice_usd_per_ph_day)
+    np.testing.assert_allclose(by_path.npv_usd, evaluate(rebuilt).npv_usd, rtol=1e-9)
+    sale = model.plan.sale_row
+    assert by_path.npv_usd[sale] != pytest.approx(evaluate(model).npv_usd[sale], rel=1e-3)
