@@ -4,7 +4,6 @@ recommendation, each path's NPV (a chart), the break-evens, the retrofit and its
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 import altair as alt
 import pandas as pd
@@ -13,7 +12,7 @@ import streamlit as st
 from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS
 from app_support.kept import keep, kept_choices, set_kept
-from app_support.portfolio_view import UNKNOWN, money, path_label, site_label
+from app_support.portfolio_view import UNKNOWN, distinct_labels, money, path_label, site_label
 from app_support.safe_text import md_escape, safe_message
 from sites.schema import Site
 from valuation import formatting as fmt
@@ -87,10 +86,7 @@ for site in sites:
 sites = [s for s in sites if s.id in decisions]
 if len(sites) < 2:
     st.stop()
-labels = {s.id: site_label(s.name, s.operator) for s in sites}
-# Two sites of one name and operator get their ids: the labels name the table's columns.
-repeated = {v for v, n in Counter(labels.values()).items() if n > 1}
-labels = {i: f"{v} ({i})" if v in repeated else v for i, v in labels.items()}
+labels = distinct_labels(sites, with_operator=True)  # they name the tables' rows
 st.caption(
     f"Under the {md_escape(assumptions.scenario_label())} scenario (market as of "
     f"{scenario.market.as_of:%d %b %Y}). NPVs are net present values today."

@@ -44,12 +44,18 @@ def site_label(name: object, operator: object) -> str:
     return f"{name_text} ({op})" if str(op).strip() else name_text
 
 
-def distinct_labels(sites: Iterable[Site]) -> dict[str, str]:
+def distinct_labels(sites: Iterable[Site], *, with_operator: bool = False) -> dict[str, str]:
     """Each site's label by id: its name, with its operator (:func:`site_label`) where two sites
-    share the name (Riot's and Bitdeer's Rockdale), never an internal id."""
+    share the name (Riot's and Bitdeer's Rockdale) or always (``with_operator``), and its id
+    where name and operator still repeat: no two labels alike, so a chart's rows never merge."""
     sites = list(sites)
-    counts = Counter(s.name for s in sites)
-    return {s.id: site_label(s.name, s.operator) if counts[s.name] > 1 else s.name for s in sites}
+    names = Counter(s.name for s in sites)
+    first = {
+        s.id: site_label(s.name, s.operator) if with_operator or names[s.name] > 1 else s.name
+        for s in sites
+    }
+    repeated = {label for label, n in Counter(first.values()).items() if n > 1}
+    return {i: f"{label} ({i})" if label in repeated else label for i, label in first.items()}
 
 
 def path_label(key: object) -> str:

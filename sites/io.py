@@ -66,7 +66,7 @@ from sites.schema import (
     from_record,
     to_record,
 )
-from sites.validation import CHOICE_COLUMNS, shown_text, validate_sites
+from sites.validation import CHOICE_COLUMNS, shown_text, shown_value, validate_sites
 
 # --- limits on what one upload may cost ---------------------------------------------------------
 # A file is refused before it is parsed when it is larger than these; the figures keep a refused
@@ -704,7 +704,7 @@ def _rows_xlsx(data: bytes, name: str) -> tuple[list[list[object]], list[Problem
                                 Problem(
                                     r,
                                     f"column {c + 1}",
-                                    _shown(cell.value),
+                                    shown_value(cell.value),
                                     "a formula with no saved value: open the file in a "
                                     "spreadsheet program and save it, or type the value",
                                 )
@@ -734,12 +734,6 @@ def _name_column(problem: Problem, header: Sequence[str]) -> Problem:
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
-
-
-def _shown(value: object) -> object:
-    """A cell's value for a problem: text shortened, its invisible characters as code points
-    (``sites.validation.shown_text``: a 120,000-character cell is not repeated whole)."""
-    return shown_text(value) if isinstance(value, str) else value
 
 
 def read_rows(
@@ -781,7 +775,7 @@ def read_rows(
             Problem(
                 1,
                 f"column {MAX_COLUMNS + 1}",
-                _shown(header[MAX_COLUMNS]),
+                shown_value(header[MAX_COLUMNS]),
                 f"the header has more than the template's {MAX_COLUMNS} columns",
             )
         )
@@ -825,7 +819,10 @@ def read_rows(
                 )
                 problems.append(
                     Problem(
-                        i, f"column {j + 1}", _shown(v), f"a value {where}: give the column a name"
+                        i,
+                        f"column {j + 1}",
+                        shown_value(v),
+                        f"a value {where}: give the column a name",
                     )
                 )
         cells = {h: (raw[j] if j < len(raw) else None) for j, h in enumerate(header) if h}
@@ -949,7 +946,7 @@ def _parse_row(
         try:
             value = _parse(col, COLUMN_KINDS[col], cells[col], from_file=from_file)
         except ValueError as exc:
-            problems.append(Problem(row_no, col, _shown(cells[col]), str(exc)))
+            problems.append(Problem(row_no, col, shown_value(cells[col]), str(exc)))
             continue
         if value is _CLEAR or (value is _BLANK and blank == "clear"):
             emptied.append(col)
@@ -977,7 +974,7 @@ def _emptied_cells(
                 Problem(
                     row_no,
                     col,
-                    _shown(cells[col]),
+                    shown_value(cells[col]),
                     "must not be blank: a stored site keeps a value here (this number, "
                     "true/false or choice cannot be cleared; only text, dates, the fleet "
                     "and the columns that may be unknown can)",
@@ -1003,7 +1000,7 @@ def _new_site_record(
     for col in REQUIRED_FOR_NEW:
         if col not in parsed and (row_no, col) not in unparsed:
             problems.append(
-                Problem(row_no, col, _shown(cells.get(col)), "must be given for a new site")
+                Problem(row_no, col, shown_value(cells.get(col)), "must be given for a new site")
             )
             unparsed.add((row_no, col))
     return problems

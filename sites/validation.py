@@ -94,21 +94,24 @@ _BAD_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 # Invisible formatting characters (Unicode category Cf: the bidi controls U+202A-202E and
 # U+2066-2069, the zero-width U+200B-200F and U+2060-2064, U+FEFF, the soft hyphen U+00AD...): a
 # right-to-left override reverses the text after it in every listing, and a zero-width character
-# makes two different ids look alike. Refused in ids and machine names; in other text all but
-# the zero-width non-joiner and joiner (U+200C, U+200D), which Persian and Indic names need.
+# makes two different ids look alike. Every Cf is refused in ids and machine names; in other text
+# only the bidi embeddings, overrides and isolates, which reorder what follows them: soft hyphens,
+# direction marks, zero-width spaces and joiners are common in text pasted from the web or Word
+# (and Persian and Indic names need the joiners), and refusing them would stop a stored site
+# with such notes being valued.
 _SHOWN_CHARACTERS = 5  # code points a rule lists
-_JOINERS = frozenset("\u200c\u200d")
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _format_characters(text: str, *, joiners_allowed: bool = False) -> list[tuple[int, str]]:
-    """(position from 1, character) of each Cf character of ``text`` (the joiners U+200C and
-    U+200D left out where ``joiners_allowed``); none in ASCII text."""
+def _format_characters(text: str, *, free_text: bool = False) -> list[tuple[int, str]]:
+    """(position from 1, character) of each Cf character of ``text`` (in ``free_text`` only the
+    reordering bidi controls); none in ASCII text."""
     if text.isascii():
         return []
     return [
         (i, c)
         for i, c in enumerate(text, start=1)
-        if unicodedata.category(c) == "Cf" and not (joiners_allowed and c in _JOINERS)
+        if unicodedata.category(c) == "Cf" and (not free_text or c in _REORDERING)
     ]
 
 
@@ -128,13 +131,13 @@ def shown_text(text: str, limit: int = 80) -> str:
     )
 
 
-def _bad_character_rule(text: str, *, joiners_allowed: bool = False) -> str | None:
+def _bad_character_rule(text: str, *, free_text: bool = False) -> str | None:
     """The rule ``text`` breaks with a control or invisible formatting character (each shown as
     its code point and position), or None."""
     found = [(m.start() + 1, m.group()) for m in _BAD_TEXT.finditer(text)]
     kind = "control characters (other than tab and newline)"
     if not found:
-        found = _format_characters(text, joiners_allowed=joiners_allowed)
+        found = _format_characters(text, free_text=free_text)
         kind = "invisible formatting characters (Unicode Cf: direction marks, zero-width spaces)"
     if not found:
         return None
@@ -259,8 +262,8 @@ def validate_site(
     """Every problem of one site (empty list when valid). ``today`` defaults to ``date.today()``.
 
     Rules: non-empty id (at most 100 characters, no surrounding spaces) and name; text and
-    machine names without control or invisible formatting characters (Unicode Cf; other text
-    than ids may hold the joiners U+200C and U+200D); coordinates in range; MW, acres,
+    machine names without control or invisible formatting characters (Unicode Cf; in other text
+    only the bidi controls that reorder text are refused); coordinates in range; MW, acres,
     distances and counts non-negative;
     interruptible share in [0, 1]; contracted MW at least energized MW; contract expiry after today
     when present; known grid region, contract type, substation owner, cooling type, water
@@ -333,7 +336,7 @@ def _type_problem(column: str, kind: str, v: object) -> tuple[object, str] | Non
         return None
     if not isinstance(v, str):
         return v, "must be text"
-    bad = _bad_character_rule(v, joiners_allowed=column != "id")
+    bad = _bad_character_rule(v, free_text=column != "id")
     if bad is not None:
         return shown_text(v), bad
     if column in TEXT_LENGTHS and len(v) > TEXT_LENGTHS[column]:
@@ -394,7 +397,7 @@ def _choice_problems(
                     canonical_grid_region(rec[column])
                 except ValueError:
                     rule = "must be one of " + ", ".join(allowed) + " (any case, or an alias)"
-                    out.append(Problem(row, column, _shown(rec[column]), rule))
+                    out.append(Problem(row, column, shown_value(rec[column]), rule))
             continue
         optional = COLUMN_KINDS[column] == "optional_choice"
         if optional and rec[column] is None:
@@ -402,7 +405,7 @@ def _choice_problems(
         if typed_ok[column] and rec[column] not in allowed:
             rule = "must be one of " + ", ".join(allowed)
             rule += ", or blank when unknown" if optional else ""
-            out.append(Problem(row, column, _shown(rec[column]), rule))
+            out.append(Problem(row, column, shown_value(rec[column]), rule))
     return out
 
 
@@ -571,8 +574,9 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
     return out
 
 
-def _shown(value: object) -> object:
-    """A value for a problem: text as ``shown_text`` shows it, anything else as it is."""
+def shown_value(value: object) -> object:
+    """A value for a problem: text as :func:`shown_text` shows it (shortened, its invisible
+    characters as code points), anything else as it is."""
     return shown_text(value) if isinstance(value, str) else value
 
 

@@ -218,7 +218,7 @@ def difficulty_from_hashrate_eh_s(hashrate_eh_s: object) -> np.ndarray | float:
 # ("current price of ~$106,935"; USD hashprice "$43.33 per PH/s/Day"; BTC hashprice "0.00040577
 # BTC per PH/s/Day"; "Transaction fees constituted 0.62% of block rewards").
 SNAPSHOT_DATE = date(2025, 11, 3)
-SNAPSHOT_HASHPRICE_USD_PER_PH_DAY = 43.33  # published, for the test that checks month 0
+SNAPSHOT_HASHPRICE_USD_PER_PH_DAY = 43.33  # published; also the used-ASIC prices' reference
 _SNAPSHOT_HASHPRICE_BTC_PER_PH_DAY = 0.00040577
 # fee = 3.125 * s / (1 - s) BTC per block for a fee share s of block rewards.
 _FEE_SHARE_2025_11_03 = 0.0062
@@ -295,8 +295,9 @@ MAX_BLOCK_HEIGHT = 10_000_000
 # most fourfold each way), so a mean over months stays near 600 s (585 s in 2024-25); a tenth to
 # ten times the target is a sanity range (and keeps heights from dividing by ~0).
 MEAN_BLOCK_TIME_RANGE_S = (60.0, 6_000.0)
-# USD per PH/s-day: the cash-cost floor; $100,000 is ~2,800x the snapshot's $35.1 and far above
-# any hashprice ever seen (a few thousand dollars at the December-2017 peak).
+# USD per PH/s-day: the cash-cost floor; $100,000 is ~2,800x its default $35.1, ~2,300x the
+# snapshot's $43.33 hashprice and far above any hashprice ever seen (a few thousand dollars at the
+# December-2017 peak).
 MAX_HASHPRICE_USD_PER_PH_DAY = 100_000.0
 # Dates (as_of, anchor_time): from Bitcoin's genesis block (2009-01-03) to 2100-12-31, past any
 # valuation horizon (at most 50 years) of a snapshot taken this century.

@@ -42,6 +42,7 @@ from valuation.market import (
     DAYS_PER_YEAR,
     DEFAULT_MARKET,
     HOURS_PER_MONTH,
+    SNAPSHOT_HASHPRICE_USD_PER_PH_DAY,
     MarketState,
     height_at,
     mean_subsidy_btc,
@@ -302,9 +303,12 @@ REFRESH_MACHINE: Machine = MACHINES["Antminer S21 XP"]
 USED_ASIC_BAND_UPPER_J_PER_TH: tuple[float, ...] = (15.0, 20.0, 25.0, 38.0, float("inf"))
 USED_ASIC_USD_PER_TH: tuple[float, ...] = (25.70, 13.50, 8.00, 4.00, 1.00)
 # The USD hashprice on the band prices' date, 2025-11-03: "$43.33 per PH/s/Day" (Hashrate Index,
-# the market snapshot's figure). A fleet sold when hashprice is h fetches the band price x h /
-# 43.33 (ASIC prices track hashprice): a lower BTC price, today or on a path, sells it for less.
-USED_ASIC_HASHPRICE_USD_PER_PH_DAY = 43.33
+# the market snapshot's published figure). A fleet sold when hashprice is h fetches the band price
+# x h / 43.33 (ASIC prices track hashprice): a lower BTC price, today or on a path, sells it for
+# less. The refresh's purchase price ($25.70/TH, new machines) is not scaled: an assumption (new
+# machines are priced by the maker, used ones by the market); at twice today's hashprice a used
+# 15-20 J/TH machine would resell for $27/TH, above a new S21 XP's price.
+USED_ASIC_HASHPRICE_USD_PER_PH_DAY = SNAPSHOT_HASHPRICE_USD_PER_PH_DAY
 
 
 def used_asic_usd_per_th(efficiency_j_per_th: object) -> np.ndarray | float:

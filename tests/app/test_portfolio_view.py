@@ -172,3 +172,14 @@ def test_two_sites_of_one_name_are_told_apart_by_their_operators():
     )
     assert labels["iren-sweetwater"] == next(s.name for s in sites if s.id == "iren-sweetwater")
     assert len(set(labels.values())) == len(sites)
+    # one name and operator twice, or a name twice with no operator: the ids tell them apart
+    import dataclasses
+
+    a = sites[0]
+    twins = [a, dataclasses.replace(a, id="twin"), dataclasses.replace(a, id="x", operator=""),
+             dataclasses.replace(a, id="y", operator="")]  # fmt: skip
+    assert distinct_labels(twins) == {
+        a.id: f"{a.name} ({a.operator}) ({a.id})", "twin": f"{a.name} ({a.operator}) (twin)",
+        "x": f"{a.name} (x)", "y": f"{a.name} (y)",
+    }  # fmt: skip
+    assert distinct_labels(sites[:2], with_operator=True)[a.id] == f"{a.name} ({a.operator})"
