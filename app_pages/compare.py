@@ -12,8 +12,9 @@ import streamlit as st
 from app_support import assumptions, loaders
 from app_support.display import STRATEGY_LABELS
 from app_support.kept import keep, kept_choices, set_kept
-from app_support.portfolio_view import UNKNOWN, distinct_labels, money, path_label, site_label
+from app_support.portfolio_view import UNKNOWN, money, path_label, site_label
 from app_support.safe_text import md_escape, safe_message
+from reports.pack import site_labels
 from sites.schema import Site
 from valuation import formatting as fmt
 
@@ -86,7 +87,7 @@ for site in sites:
 sites = [s for s in sites if s.id in decisions]
 if len(sites) < 2:
     st.stop()
-labels = distinct_labels(sites, with_operator=True)  # they name the tables' rows
+labels = site_labels(sites, with_operator=True)  # they name the tables' rows
 st.caption(
     f"Under the {md_escape(assumptions.scenario_label())} scenario (market as of "
     f"{scenario.market.as_of:%d %b %Y}). NPVs are net present values today."

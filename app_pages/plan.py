@@ -11,8 +11,8 @@ import streamlit as st
 
 from app_support import assumptions, loaders
 from app_support.kept import kept_value
-from app_support.portfolio_view import distinct_labels
 from app_support.safe_text import md_escape, safe_message
+from reports.pack import site_labels
 from valuation import formatting as fmt
 from valuation.conversion_plan import INTERACTIVE_TIME_LIMIT_S
 from valuation.portfolio import DEFAULT_LOAN_TO_COST, SEARCH_SHARE
@@ -85,7 +85,7 @@ except Exception as exc:
     st.stop()
 loaders.keep_for_pack(loaders.LAST_PLAN_KEY, result, scenario)  # the Board pack includes it
 
-label_of = distinct_labels(all_sites)  # two Rockdales told apart by their operators
+label_of = site_labels(all_sites)  # two Rockdales told apart by their operators
 plan = result.plan
 timeline = result.timeline
 funding = result.funding

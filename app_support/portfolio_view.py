@@ -9,9 +9,8 @@ import functools
 import json
 import math
 import secrets
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,6 @@ import pydeck as pdk
 from app_support.display import STRATEGY_COLORS_RGB, STRATEGY_LABELS
 from sites.geo import us_states_geojson
 from valuation import formatting as fmt
-
-if TYPE_CHECKING:
-    from sites.schema import Site
 
 UNKNOWN = "unknown"
 MAP_LAYER_ID = "sites"
@@ -42,20 +38,6 @@ def site_label(name: object, operator: object) -> str:
         else operator
     )
     return f"{name_text} ({op})" if str(op).strip() else name_text
-
-
-def distinct_labels(sites: Iterable[Site], *, with_operator: bool = False) -> dict[str, str]:
-    """Each site's label by id: its name, with its operator (:func:`site_label`) where two sites
-    share the name (Riot's and Bitdeer's Rockdale) or always (``with_operator``), and its id
-    where name and operator still repeat: no two labels alike, so a chart's rows never merge."""
-    sites = list(sites)
-    names = Counter(s.name for s in sites)
-    first = {
-        s.id: site_label(s.name, s.operator) if with_operator or names[s.name] > 1 else s.name
-        for s in sites
-    }
-    repeated = {label for label, n in Counter(first.values()).items() if n > 1}
-    return {i: f"{label} ({i})" if label in repeated else label for i, label in first.items()}
 
 
 def path_label(key: object) -> str:

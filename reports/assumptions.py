@@ -1,5 +1,6 @@
-"""Every input of a scenario as a row: where it sits, its value, its unit, its source and date, and
-the scenario's name (the workbook's and memo's assumptions).
+"""Every input of a scenario as a row: where it sits, its label in words, its value (and the value
+as the memo prints it), its unit, its source and date (and what the date is), and the scenario's
+name (the workbook's and memo's assumptions).
 
 Sources and dates are the ones the library's defaults cite (``valuation.scenario.Scenario``,
 ``valuation.market`` (its ``sources``), ``valuation.mining.MiningAssumptions``,
@@ -9,17 +10,26 @@ from the default is sourced to the scenario itself, dated the day the pack is ma
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
+from valuation import formatting as fmt
 from valuation.scenario import Scenario
 
 # The defaults' sources were compiled in the project fact sheets of this date (Scenario's
 # docstring: "sources as of 2026-11-29").
 DEFAULTS_SOURCED_ON = date(2026, 11, 29)
+# What a row's date is (its ``date_is``): the market snapshot's date, the day the defaults'
+# sources were compiled (not the date of the data they cite), or the day the pack was made (a
+# value the scenario sets).
+MARKET_AS_OF = "market as of"
+SOURCES_COMPILED = "sources compiled"
+SET_IN_SCENARIO = "set in scenario"
 
 # Unit by the ending of a field's name, longest ending first (the project names units).
 _UNIT_ENDINGS: tuple[tuple[str, str], ...] = (
@@ -170,6 +180,154 @@ _SOURCES: dict[str, str] = {
 }
 
 
+# Each input in words (its unit is the row's own), by its dotted path.
+_LABELS: dict[str, str] = {
+    "market.as_of": "Market data as of",
+    "market.btc_price_usd": "Bitcoin price",
+    "market.network_hashrate_eh_s": "Network hashrate",
+    "market.fees_btc_per_block": "Transaction fees per block",
+    "market.btc_price_growth_per_year": "Bitcoin price growth",
+    "market.network_hashrate_growth_per_year": "Network hashrate growth",
+    "market.anchor_height": "Halving schedule: anchor block height",
+    "market.anchor_time": "Halving schedule: anchor block time",
+    "market.mean_block_time_s": "Mean time between blocks",
+    "market.hashprice_floor_usd_per_ph_day": "Hashprice floor",
+    "market.hashprice_floor_decline_per_year": "Hashprice floor decline",
+    "market.hashrate_adjustment_months": "Hashrate adjustment lag",
+    "mining.efficiency_j_per_th": "Mining fleet efficiency",
+    "mining.uptime": "Mining uptime",
+    "mining.pool_fee": "Pool fee",
+    "mining.mining_pue": "Mining PUE",
+    "mining.degradation_per_year": "Fleet degradation",
+    "mining.opex_usd_per_mw_month": "Mining operating cost",
+    "mining.fleet_life_years": "Fleet life",
+    "mining.fleet_age_years": "Fleet age today",
+    "mining.refresh_cost_usd_per_th": "Fleet refresh cost",
+    "mining.refresh_hurdle_rate_per_year": "Fleet refresh hurdle rate",
+    "mining.refresh_efficiency_j_per_th": "Refresh fleet efficiency",
+    "power_price_usd_per_mwh": "Power price",
+    "price_curve_points": "Power price curve resolution",
+    "dr_programs": "Demand-response programs",
+    "lease_rate_usd_per_kw_month": "AI hosting lease rate",
+    "lease_term_years": "Lease term",
+    "lease_escalator_per_year": "Lease escalator",
+    "lease_structure": "Lease structure",
+    "free_rent_months": "Free rent",
+    "renewal_probability": "Lease renewal probability",
+    "tenant_credit.default_probability_per_year": "Tenant default probability",
+    "tenant_credit.recovery_share": "Recovery after a tenant default",
+    "tenant_credit.backstop_share": "Rent backstopped by a guarantor",
+    "hosting_costs.opex_usd_per_kw_month": "Hosting operating cost",
+    "hosting_costs.property_tax_rate_per_year": "Property tax",
+    "hosting_costs.insurance_rate_per_year": "Insurance",
+    "hosting_costs.non_recoverable_share_of_rent": "Costs not recovered from the tenant",
+    "hosting_costs.it_load_factor": "IT load factor",
+    "capex_usd_per_critical_mw": "Retrofit capex",
+    "capex_scenario": "Retrofit capex case",
+    "contingency": "Capex contingency",
+    "construction_delay_months": "Construction delay",
+    "firmed": "Interruptible power counts for AI tenants",
+    "discount_rate_per_year": "Discount rate (base)",
+    "horizon_months": "Valuation horizon",
+    "tax.federal_rate": "Federal income tax rate",
+    "tax.state_rate": "State income tax rate",
+    "tax.nol_limit_share": "Net operating loss limit",
+    "tax.bonus_depreciation_share": "Bonus depreciation",
+    "terminal.method": "Value at the horizon: method",
+    "terminal.exit_cap_rate": "Exit cap rate",
+    "terminal.growth_per_year": "Growth past the horizon",
+    "mining_discount_rate_per_year": "Discount rate: mining",
+    "contracted_discount_rate_per_year": "Discount rate: contracted rent",
+    "construction_discount_rate_per_year": "Discount rate: construction",
+    "tenant_signing_probability": "Tenant signing probability",
+    "lease_up_months": "Lease-up time",
+    "tenant_prospects.reference_score": "Tenant prospects: reference readiness",
+    "tenant_prospects.rate_change_per_point": "Lease rate change per readiness point",
+    "tenant_prospects.probability_change_per_point": "Signing odds change per readiness point",
+    "economic_shutdown": "Idle the fleet when its margin is negative",
+    "fleet_salvage": "Sell retired fleets at used prices",
+    "use_site_fleet": "Use each site's own fleet",
+    "sale.price_usd_per_mw": "Site sale price",
+    "sale.low_usd_per_mw": "Site sale price: low",
+    "sale.high_usd_per_mw": "Site sale price: high",
+    "sale.transaction_cost_share": "Site sale transaction costs",
+    "sale.unenergized_share": "Sale price of power still to come",
+    "mine_then_convert_step_months": "Later conversion starts: step",
+    "renewal_power_price_usd_per_mwh": "Power price after a contract expires",
+    "policy_levers": "Policy levers",
+}
+_UNIT_IN_NAME = re.compile(r"_(usd|j|eh|btc|per|rate|share|months|years|s)(_.*)?$")
+
+
+def label_of(path: str) -> str:
+    """An input's name in words: its entry in the table of labels, else its field's name without
+    the unit, readable ("dr_programs[0].months_active" -> "DR program 1: months active")."""
+    if path in _LABELS:
+        return _LABELS[path]
+    parts = []
+    for part in path.split("."):
+        indexed = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        if indexed:  # dr_programs[0] -> DR program 1
+            stem = "DR program" if indexed[1] == "dr_programs" else indexed[1].replace("_", " ")
+            parts.append(f"{stem} {int(indexed[2]) + 1}")
+            continue
+        words = _UNIT_IN_NAME.sub("", part) or part
+        parts.append(words.replace("_", " "))
+    text = ": ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _number_text(x: float) -> str:
+    """A plain number: whole with separators, else four significant figures (1,116; 0.0195)."""
+    if x == round(x) and abs(x) < 1e15:
+        return f"{x:,.0f}"
+    return f"{x:,.1f}" if abs(x) >= 1_000 else f"{x:.4g}"
+
+
+def _usd_text(x: float) -> str:
+    """Dollars: scaled from a million ("$1.48M"), whole with separators from a thousand or when
+    whole ("$106,935"), else to the cent ("$25.70")."""
+    if abs(x) >= 1e6:
+        return fmt.usd(x, digits=2)
+    return fmt.usd_exact(x) if x == round(x) or abs(x) >= 1_000 else f"${x:,.2f}"
+
+
+def value_text(value: Any, unit: str) -> str:
+    """A value as the memo prints it, by its unit (``valuation.formatting``'s rules): dollars,
+    fractions and probabilities as percentages, yes or no, choices in words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float) and not math.isfinite(value):
+        return fmt.MISSING
+    if isinstance(value, int | float):
+        if unit.startswith("USD"):
+            return _usd_text(float(value))
+        if unit.startswith(("fraction", "probability")):
+            return fmt.pct(value, digits=2 if value and abs(value) < 0.01 else 1)
+        return _number_text(float(value))
+    if unit == "UTC date-time":
+        try:
+            return f"{datetime.fromisoformat(str(value)):%Y-%m-%d %H:%M} UTC"
+        except ValueError:
+            return str(value)
+    if unit.startswith("choice"):
+        return str(value).replace("_", " ")
+    return str(value)
+
+
+def unit_text(unit: str) -> str:
+    """A unit as it reads beside :func:`value_text`'s percentages: "fraction per year" -> "% per
+    year", "fraction" -> "%"; any other unit as it is."""
+    return "%" + unit[len("fraction") :] if unit.startswith("fraction") else unit
+
+
+def date_text(when: date, date_is: str) -> str:
+    """A row's date with what it is: "as of 2025-11-03" (the market's), "compiled 2026-11-29"
+    (the sources'), "set 2026-11-30" (the scenario's change, the pack's date)."""
+    word = {MARKET_AS_OF: "as of", SOURCES_COMPILED: "compiled", SET_IN_SCENARIO: "set"}
+    return f"{word.get(date_is, date_is)} {when:%Y-%m-%d}"
+
+
 def unit_of(field: str) -> str:
     """The unit of a field from its name (the project puts units in names): ``lease_rate_usd_per_
     kw_month`` -> "USD per kW-month"; "" when the name carries none and no entry says it."""
@@ -202,7 +360,9 @@ def _plain_value(value: Any) -> Any:
 
 def assumption_rows(scenario: Scenario, scenario_name: str, made_on: date) -> pd.DataFrame:
     """Every leaf input of ``scenario.to_dict()`` (nested fields dotted, DR programs indexed): columns
-    input, value, unit, source, date, scenario. A value equal to the base scenario's carries the
+    input (the dotted path), label (:func:`label_of`), value, value_text (:func:`value_text`),
+    unit, source, date, date_is (what the date is: :data:`MARKET_AS_OF`, :data:`SOURCES_COMPILED`
+    or :data:`SET_IN_SCENARIO`), scenario. A value equal to the base scenario's carries the
     default's source and date; a changed one is sourced to the named scenario, dated ``made_on``."""
     base_leaves = dict(_leaves(Scenario().to_dict(), ""))
     market = scenario.market
@@ -213,25 +373,33 @@ def assumption_rows(scenario: Scenario, scenario_name: str, made_on: date) -> pd
         changed = path not in base_leaves or base_leaves[path] != value
         if changed:
             source = f"Set in scenario {scenario_name!r} (base: {base_leaves.get(path, 'none')!r})"
-            when = made_on
+            when, date_is = made_on, SET_IN_SCENARIO
+        elif path.startswith("market.") and field != "anchor_time":
+            source = market.sources.get(field, "valuation.market defaults")
+            when, date_is = market.as_of, MARKET_AS_OF
         elif path.startswith("market."):
             source = market.sources.get(field, "valuation.market defaults")
-            when = market.as_of if field != "anchor_time" else DEFAULTS_SOURCED_ON
+            when, date_is = DEFAULTS_SOURCED_ON, SOURCES_COMPILED
         elif path.startswith("dr_programs["):
             i = int(path[len("dr_programs[") : path.index("]")])
             given = programs or ()  # None: each site's region's own programs
             source = (given[i].source if i < len(given) else "") or "valuation.power"
-            when = DEFAULTS_SOURCED_ON
+            when, date_is = DEFAULTS_SOURCED_ON, SOURCES_COMPILED
         else:
             source = _SOURCES.get(path, _SCENARIO)
-            when = DEFAULTS_SOURCED_ON
+            when, date_is = DEFAULTS_SOURCED_ON, SOURCES_COMPILED
+        unit = unit_of(field)
+        plain = _plain_value(value)
         rows.append(
             {
                 "input": path,
-                "value": _plain_value(value),
-                "unit": unit_of(field),
+                "label": label_of(path),
+                "value": plain,
+                "value_text": value_text(plain, unit),
+                "unit": unit,
                 "source": source,
                 "date": when,
+                "date_is": date_is,
                 "scenario": scenario_name,
             }
         )

@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.assumptions import assumption_rows
 from reports.pack import BoardPack, ReportSection, SiteResult, finite_or_none, strategy_name
+from reports.sections import paths_note
 from reports.styles import series_styles
 from reports.tables import (
     BREAKEVENS,
@@ -54,6 +55,7 @@ MONTH = "yyyy-mm"
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+WARNING = Font(bold=True, color="8B0000")
 SUMMARY_HEADER_ROW = 7
 CASHFLOW_HEADER_ROW = 5  # strategy names on row 4, column names on row 5, month 0 on row 6
 SITE_ID_LABEL = "Site id"
@@ -90,7 +92,7 @@ def sheet_title(name: str, taken: set[str]) -> str:
     """A worksheet title from user text: without the characters Excel forbids, at most 31
     characters, unique in the workbook (case-insensitively, as Excel compares); added to
     ``taken``."""
-    base = _BAD_SHEET_CHARS.sub(" ", name).strip()[:31] or "Sheet"
+    base = " ".join(_BAD_SHEET_CHARS.sub(" ", name).split())[:31].strip() or "Sheet"
     title, n = base, 2
     while title.lower() in taken:
         suffix = f" ({n})"
@@ -252,12 +254,29 @@ def _bar_style(series, style) -> None:  # noqa: ANN001 - openpyxl series, report
 # --- Assumptions, retrofit, sections -------------------------------------------------------------
 
 
+# The Assumptions sheet: column of ``reports.assumptions.assumption_rows`` -> header.
+ASSUMPTION_COLUMNS = {
+    "label": "Assumption",
+    "value": "Value",
+    "unit": "Unit",
+    "source": "Source",
+    "date": "Date",
+    "date_is": "Date is",
+    "scenario": "Scenario",
+    "input": "Input",
+}
+
+
 def _write_assumptions(ws: Worksheet, pack: BoardPack) -> None:
+    """Every input in words with its value (a number, in its unit), unit, source, date and what
+    the date is (the market's as-of date, the day the sources were compiled, or the day the pack
+    was made for a value the scenario sets), the scenario, and the input's field name."""
     rows = assumption_rows(pack.scenario, pack.scenario_name, pack.made_on)
-    _header(ws, 1, ["Input", "Value", "Unit", "Source", "Date", "Scenario"])
+    rows = rows[list(ASSUMPTION_COLUMNS)]
+    _header(ws, 1, list(ASSUMPTION_COLUMNS.values()))
     _write_frame(ws, rows, 2, {"date": DATE})
-    ws.freeze_panes = "A2"
-    _widths(ws, {1: 46.0, 2: 18.0, 3: 24.0, 4: 100.0, 5: 12.0, 6: 18.0})
+    ws.freeze_panes = "B2"
+    _widths(ws, {1: 40.0, 2: 18.0, 3: 24.0, 4: 100.0, 5: 12.0, 6: 16.0, 7: 18.0, 8: 46.0})
 
 
 def _write_retrofit(ws: Worksheet, pack: BoardPack) -> None:
@@ -278,6 +297,10 @@ def _write_section(ws: Worksheet, section: ReportSection) -> None:
     ws["A1"].font = TITLE
     if section.note:
         ws["A2"] = text(section.note)
+    warning = paths_note(section)
+    if warning:
+        ws["A3"] = text(warning)
+        ws["A3"].font = WARNING
     table = section.table.reset_index(drop=section.table.index.name is None)
     _header(ws, 4, [str(c) for c in table.columns])
     _write_frame(ws, table, 5, {c: number_format(str(c)) for c in table.columns
@@ -385,6 +408,20 @@ def _write_cashflows(ws: Worksheet, pack: BoardPack, r: SiteResult) -> None:
 # --- Workbook ------------------------------------------------------------------------------------
 
 
+def cashflow_title(number: int, name: str, label: str) -> str:
+    """A site's cash-flow sheet title: its number and its label (``BoardPack.site_labels``: the
+    site's ``name`` with its operator added where two sites share the name); where that is too
+    long for Excel's 31 characters the name is cut, not the operator that tells the sites
+    apart."""
+    prefix = f"{number:02d} "
+    room = 31 - len(prefix)
+    added = label[len(name) :] if label.startswith(name) else ""
+    if len(label) <= room or not added:
+        return prefix + label
+    added = added[: room - 8]  # the name keeps 8 characters at least
+    return prefix + name[: room - len(added)].rstrip() + added
+
+
 def build_workbook(pack: BoardPack) -> Workbook:
     """The pack's workbook (see the module's docstring for its sheets)."""
     wb = Workbook()
@@ -396,8 +433,10 @@ def build_workbook(pack: BoardPack) -> Workbook:
     taken = {t.lower() for t in wb.sheetnames}
     for section in pack.sections:
         _write_section(wb.create_sheet(sheet_title(section.title, taken)), section)
+    labels = pack.site_labels()
     for i, r in enumerate(pack.results, start=1):
-        _write_cashflows(wb.create_sheet(sheet_title(f"{i:02d} {r.site.name}", taken)), pack, r)
+        title = sheet_title(cashflow_title(i, r.site.name, labels[r.site.id]), taken)
+        _write_cashflows(wb.create_sheet(title), pack, r)
     return wb
 
 

@@ -7,12 +7,15 @@ that cannot be valued is kept in ``failures`` with the reason, so the pack says 
 missing and why instead of failing whole.
 
 Risk and plan results join as :class:`ReportSection` tables (``risk=`` and ``plan=``): each becomes
-one worksheet and one memo page, only when given.
+one worksheet and one memo page, only when given. A section about one site (``site_id``) keeps its
+title as given (the workbook's, with the id); the memo heads its page with the site's name
+(:func:`section_heading`).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,11 +39,18 @@ MAX_SITES = 2_000  # a bound on one pack: a portfolio of this many sites is a 2,
 @dataclass(frozen=True)
 class ReportSection:
     """A table of results another analysis adds to the pack (risk, plan): a title, the table
-    (columns with units in their names, as every Hashpivot frame), and a note under it."""
+    (columns with units in their names, as every Hashpivot frame), and a note under it.
+
+    ``site_id``: the site the section is about, when one (the memo shows a title ending in it
+    with the site's name, :func:`section_heading`). ``n_paths``: the Monte Carlo paths its figures rest on, when a simulation made
+    them (the pack says how many, and warns of a quick run).
+    """
 
     title: str
     table: pd.DataFrame
     note: str = ""
+    site_id: str = ""
+    n_paths: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.title, str) or not self.title.strip():
@@ -95,12 +105,48 @@ class BoardPack:
         """The optional result tables, risk first."""
         return self.risk + self.plan
 
+    def site_labels(self) -> dict[str, str]:
+        """Site id -> how the pack names the site: its name, with its operator where another
+        site of the pack has the same name, and its id too where that still repeats."""
+        return site_labels([r.site for r in self.results] + [f.site for f in self.failures])
+
     def strategy_keys(self) -> list[str]:
         """Every strategy key of any site, in the order first met (the columns of the summary)."""
         keys: dict[str, None] = {}
         for r in self.results:
             keys.update(dict.fromkeys(r.decision.strategies))
         return list(keys)
+
+
+def site_labels(sites: Iterable[Site], *, with_operator: bool = False) -> dict[str, str]:
+    """Site id -> a name that tells the sites apart: the name; "name (operator)" where names
+    repeat (two sites called Rockdale) or always (``with_operator``); "name (operator, id)"
+    where that repeats too. The app's pages name sites the same way."""
+    sites = list(sites)
+    names = Counter(s.name for s in sites)
+    labels = {
+        s.id: f"{s.name} ({s.operator})"
+        if (with_operator or names[s.name] > 1) and s.operator
+        else s.name
+        for s in sites
+    }
+    repeated = Counter(labels.values())
+    return {
+        s.id: f"{s.name} ({', '.join(p for p in (s.operator, s.id) if p)})"
+        if repeated[labels[s.id]] > 1
+        else labels[s.id]
+        for s in sites
+    }
+
+
+def section_heading(section: ReportSection, labels: dict[str, str]) -> str:
+    """A section's title as a reader sees it: a title ending in the section's site id ends in the
+    site's label instead (``labels``: :meth:`BoardPack.site_labels`), "Risk: apld-ellendale" ->
+    "Risk: Ellendale (mining site and Polaris Forge 1)"; any other title as it is."""
+    sid = section.site_id
+    if not sid or sid not in labels or not section.title.endswith(sid):
+        return section.title
+    return section.title[: -len(sid)] + labels[sid]
 
 
 def _sections(value: ReportSection | Sequence[ReportSection] | None, name: str) -> tuple:

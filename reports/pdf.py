@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import reports.decision_view as view
-from reports.assumptions import assumption_rows
+from reports.assumptions import assumption_rows, date_text, unit_text
 from reports.charts import ChartSpec, site_charts
-from reports.pack import BoardPack, ReportSection, SiteResult
+from reports.pack import BoardPack, ReportSection, SiteResult, section_heading, strategy_name
+from reports.sections import FULL_RUN_PATHS, paths_note, section_paths
 from reports.tables import BREAKEVENS, column_kind, return_figure
 from valuation import formatting as fmt
 
@@ -38,8 +39,11 @@ if TYPE_CHECKING:
 PAGE_IN = (8.5, 11.0)  # US letter, portrait
 _LINE_HEIGHT = 1.2  # matplotlib's line height per unit of linespacing, in font sizes (approx.)
 MARGIN = 0.06  # of the page, left and right
-ASSUMPTION_ROWS_PER_PAGE = 42
-SECTION_ROWS_PER_PAGE = 40
+ASSUMPTION_LINES_PER_PAGE = 56  # printed lines: an input whose source wraps takes several
+ASSUMPTION_SOURCE_LINES = 3  # a longer source is cut (the workbook has it in full)
+SECTION_ROWS_PER_PAGE = 40  # printed lines: a row whose cells wrap takes several
+_CHAR_EM = 0.56  # a regular character's width, in font sizes (DejaVu Sans, approx.)
+_BOLD_CHAR_EM = 0.64  # a bold one's
 COVER_SITES = 32  # the cover lists this many sites; the workbook lists all
 SECTION_ROWS_MAX = 200  # a risk or plan table shows at most this many rows; the workbook has all
 # rcParams are global: one memo is drawn at a time (the app draws downloads on a worker thread).
@@ -82,14 +86,48 @@ def _clip(text: object, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _value_text(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
 def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width) or [""]
+
+
+def _chars(width: float, size: float) -> int:
+    """How many characters of ``size`` points fit in ``width`` (a fraction of the page's width),
+    less a character's gap to the next column."""
+    return max(int(width * PAGE_IN[0] * 72.0 / (size * _CHAR_EM)) - 1, 4)
+
+
+def _column_chars(xs: Sequence[float], size: float) -> list[int]:
+    """Each column's width in characters: to the next column's start, the last to the margin."""
+    ends = [*xs[1:], 1 - MARGIN]
+    return [_chars(end - x, size) for x, end in zip(xs, ends, strict=True)]
+
+
+def _wrapped_rows(rows: Sequence[Sequence[str]], widths: Sequence[int],
+                  max_lines: int = 3) -> list[list[list[str]]]:  # fmt: skip
+    """Each row as printed lines: every cell wrapped to its column's width in characters (at most
+    ``max_lines`` lines, the last cut with an ellipsis), the shorter cells padded with blanks."""
+    out = []
+    for row in rows:
+        cells = []
+        for text, width in zip(row, widths, strict=True):
+            lines = _wrap(str(text), width)
+            if len(lines) > max_lines:
+                lines = lines[: max_lines - 1] + [_clip(" ".join(lines[max_lines - 1 :]), width)]
+            cells.append(lines)
+        height = max(len(c) for c in cells)
+        out.append([[c[i] if i < len(c) else "" for c in cells] for i in range(height)])
+    return out
+
+
+def _pages_of_lines(rows: Sequence[list[list[str]]], lines_per_page: int) -> list[list[list[str]]]:
+    """Wrapped rows (:func:`_wrapped_rows`) in pages of at most ``lines_per_page`` printed lines,
+    a row never split across two pages; at least one page."""
+    pages: list[list[list[str]]] = [[]]
+    for row in rows:
+        if pages[-1] and len(pages[-1]) + len(row) > lines_per_page:
+            pages.append([])
+        pages[-1].extend(row)
+    return pages
 
 
 def _footer(fig: Figure, pack: BoardPack, page: int) -> None:
@@ -160,6 +198,35 @@ def _fit_title(ax: Axes, text: str) -> None:
     title.set_text("\n".join(lines))
 
 
+def _label_room(ax: Axes) -> float:
+    """The room left of ``ax`` for its category labels, as a fraction of the page's width: to the
+    grid column on its left (or the page's margin), less the ticks' padding."""
+    left = MARGIN
+    spec = ax.get_subplotspec()
+    fig = ax.get_figure(root=True)
+    if spec is not None and spec.colspan.start > 0 and fig is not None:
+        _, _, _, rights = spec.get_gridspec().get_grid_positions(fig)
+        left = rights[spec.colspan.start - 1] + 0.01
+    return max(ax.get_position().x0 - left - 0.012, 0.04)
+
+
+def _category_ticks(ax: Axes, order: Sequence[str]) -> None:
+    """The bar chart's category labels, each whole and wrapped to the room left of the axes: at
+    most two lines, a little smaller where one line does not hold a label, cut only where two
+    lines at 80% would not hold it."""
+    room = _label_room(ax)
+    size = float(RC["ytick.labelsize"])
+    for scale in (1.0, 0.9, 0.8):
+        width = _chars(room, size * scale) + 1
+        if all(len(_wrap(c, width)) <= 2 for c in order):
+            break
+    labels = []
+    for c in order:
+        first, *rest = _wrap(c, width)
+        labels.append(first + ("\n" + _clip(" ".join(rest), width) if rest else ""))
+    ax.set_yticks(range(len(order)), labels, fontsize=size * scale, linespacing=1.0)
+
+
 def draw_chart(ax: Axes, spec: ChartSpec) -> None:
     """Draw one chart specification on ``ax``: lines with their dash and staggered markers, or
     horizontal bars from start to end with their hatch."""
@@ -190,7 +257,7 @@ def draw_chart(ax: Axes, spec: ChartSpec) -> None:
         ax.barh(y, width, left=left, height=0.18 if range_series else 0.6,
                 color="white" if s.hatch else s.color, edgecolor=s.color, hatch=s.hatch or None,
                 linewidth=0.8, label=s.label)  # fmt: skip
-    ax.set_yticks(range(len(order)), [_clip(c, 26) for c in order])
+    _category_ticks(ax, order)
     ax.invert_yaxis()
     if len(spec.series) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), frameon=False,
@@ -245,6 +312,11 @@ def _cover(pack: BoardPack, page: int) -> Figure:
     more = len(pack.results) - COVER_SITES
     if more > 0:
         y = _lines(fig, y - 0.005, [f"… and {more} more sites: see the workbook's Summary."])
+    simulated = _cover_sections(pack)
+    if simulated:
+        y = _lines(fig, y - 0.02, ["Risk results:"], fontweight="bold")
+        y = _lines(fig, y, [ln for t in simulated for ln in _wrap(t, 125)], size=7.5,
+                   color="#8b0000" if any("quick" in t for t in simulated) else "black")  # fmt: skip
     if pack.failures:
         y = _lines(fig, y - 0.02, ["Not valued:"], fontweight="bold")
         for f in pack.failures[:10]:
@@ -303,7 +375,7 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     charts_top = y - 0.022  # room for a chart title wrapped over three lines above its axes
     charts_bottom = 0.145
     grid = GridSpec(2, 2, figure=fig, left=0.20, right=0.97, top=charts_top - 0.02,
-                    bottom=charts_bottom + 0.075, hspace=0.75, wspace=0.62)  # fmt: skip
+                    bottom=charts_bottom + 0.075, hspace=0.75, wspace=0.7)  # fmt: skip
     for spec, cell in zip(site_charts(d), [grid[0, 0], grid[0, 1], grid[1, 0], grid[1, 1]],
                           strict=True):  # fmt: skip
         draw_chart(fig.add_subplot(cell), spec)
@@ -325,16 +397,34 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
     return fig
 
 
+# A risk table's columns in words (``valuation.risk``'s ``report_table``); others by their words.
+_HEADERS = {
+    "site_id": "Site",
+    "mean_usd": "Mean NPV (USD)",
+    "p10_usd": "P10 NPV (USD)",
+    "p50_usd": "P50 NPV (USD)",
+    "p90_usd": "P90 NPV (USD)",
+    "se_usd": "Mean NPV: standard error (USD)",
+    "es5_usd": "Expected shortfall: mean of the worst 5% (USD)",
+    "deterministic_npv_usd": "NPV without risk (USD)",
+    "p_converting_wins": "Probability converting wins",
+    "p_converting_wins_se": "Probability converting wins: standard error",
+}
+_WORDS = {"mw": "MW", "it": "IT", "npv": "NPV", "se": "standard error", "p": "probability"}
+
+
 def _header_text(column: str, width: int) -> str:
     """A section table's column name in words, wrapped to ``width`` characters a line:
     "equity_budget_usd" -> "Equity budget (USD)", "critical_it_mw_started" -> "Critical IT MW
-    started"."""
-    words = column.split("_")
-    unit = ""
-    if words[-1] in ("usd", "share") and len(words) > 1:
-        unit, words = f" ({'USD' if words[-1] == 'usd' else 'share'})", words[:-1]
-    text = " ".join({"mw": "MW", "it": "IT", "npv": "NPV"}.get(w, w) for w in words)
-    return "\n".join(textwrap.wrap(text[:1].upper() + text[1:] + unit, width=width)) or column
+    started", "best_converting_se_usd" -> "Best converting standard error (USD)"."""
+    text = _HEADERS.get(column, "")
+    if not text:
+        words = column.split("_")
+        unit = ""
+        if words[-1] in ("usd", "share") and len(words) > 1:
+            unit, words = f" ({'USD' if words[-1] == 'usd' else 'share'})", words[:-1]
+        text = " ".join(_WORDS.get(w, w) for w in words) + unit
+    return "\n".join(textwrap.wrap(text[:1].upper() + text[1:], width=width)) or column
 
 
 # Columns a section's note states for every row (a risk run's scenario, paths and seed): the
@@ -367,60 +457,115 @@ def _cell_text(value: object, column: str) -> str:
         if kind == "count":
             return f"{int(value):,}"
         return f"{float(value):,.4g}" if isinstance(value, float | np.floating) else str(value)
-    return _clip(str(value), 40)
+    return str(value)  # wrapped to its column by the page
+
+
+def _display_value(value: object, column: str, labels: dict[str, str]) -> object:
+    """A section's cell as the memo names it: a site id as the site's name, a strategy key as the
+    strategy's label; anything else as it is."""
+    if column == "site_id" and isinstance(value, str):
+        return labels.get(value, value)
+    if column == "strategy" and isinstance(value, str):
+        return strategy_name(value)
+    return value
+
+
+def _section_table(section: ReportSection) -> DataFrame:
+    """The rows and columns a section's memo pages show: at most :data:`SECTION_ROWS_MAX` rows,
+    the site column left out where every row is the site the title names."""
+    table = section.table.reset_index(drop=section.table.index.name is None)
+    table.columns = [str(c) for c in table.columns]  # a table may name its columns 0, 1, ...
+    table = table.iloc[:SECTION_ROWS_MAX]
+    if section.site_id and "site_id" in table and (table["site_id"] == section.site_id).all():
+        table = table.drop(columns="site_id")
+    return table[_memo_columns(table)]
+
+
+def _section_xs(table: DataFrame) -> list[float]:
+    """Column starts: a text column (site, strategy, figure) twice a number column's width."""
+    weights = [2.0 if len(table) and table[c].map(lambda v: isinstance(v, str)).all() else 1.0
+               for c in table.columns]  # fmt: skip
+    span = 1 - 2 * MARGIN
+    starts = np.cumsum([0.0, *weights[:-1]]) / max(sum(weights), 1e-9) * span + MARGIN
+    return [float(x) for x in starts]
+
+
+_SECTION_SIZE = 6.5
+
+
+def _section_layout(pack: BoardPack, section: ReportSection) -> tuple[list[str], list[float],
+                                                                       list[list[list[str]]]]:  # fmt: skip
+    """A section's headers, column starts and pages of printed lines (cells in words: sites by
+    name, strategies by label, wrapped within their columns)."""
+    table = _section_table(section)
+    columns = list(table.columns)
+    labels = pack.site_labels()
+    xs = _section_xs(table) if columns else [MARGIN]
+    widths = _column_chars(xs, _SECTION_SIZE)
+    rows = [[_cell_text(_display_value(v, c, labels), c) for v, c in zip(rec, columns, strict=False)]
+            for rec in table.itertuples(index=False)]  # fmt: skip
+    pages = _pages_of_lines(_wrapped_rows(rows, widths), SECTION_ROWS_PER_PAGE)
+    bold = _CHAR_EM / _BOLD_CHAR_EM  # a bold header's characters are wider
+    headers = [_header_text(c, int(w * bold)) for c, w in zip(columns, widths, strict=False)]
+    return headers, xs, pages
 
 
 def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> list[Figure]:
-    table = section.table.reset_index(drop=section.table.index.name is None)
-    table.columns = [str(c) for c in table.columns]  # a table may name its columns 0, 1, ...
-    cut = len(table) - SECTION_ROWS_MAX
-    table = table.iloc[:SECTION_ROWS_MAX]
-    columns = _memo_columns(table)
-    table = table[columns]
-    chunks = [table.iloc[i : i + SECTION_ROWS_PER_PAGE]
-              for i in range(0, max(len(table), 1), SECTION_ROWS_PER_PAGE)]  # fmt: skip
+    cut = len(section.table) - SECTION_ROWS_MAX
+    headers, xs, pages = _section_layout(pack, section)
+    warning = paths_note(section)
+    title = section_heading(section, pack.site_labels())
+    title_chars = int(_chars(1 - 2 * MARGIN, 16) * _CHAR_EM / _BOLD_CHAR_EM)
     figs = []
-    for k, chunk in enumerate(chunks):
+    for k, lines in enumerate(pages):
         fig = _page()
-        y = _lines(fig, 0.95, [section.title + (" (continued)" if k else "")], size=16,
-                   fontweight="bold")  # fmt: skip
+        y = _lines(fig, 0.95, _wrap(title + (" (continued)" if k else ""), title_chars),
+                   size=16, fontweight="bold")  # fmt: skip
+        if warning:
+            y = _lines(fig, y - 0.005, _wrap(warning, 115), size=8, fontweight="bold",
+                       color="#8b0000")  # fmt: skip
         if section.note and not k:
             y = _lines(fig, y - 0.005, _wrap(section.note, 120), size=8)
-        xs = list(np.linspace(MARGIN, 1 - MARGIN - 0.1, len(columns)))
-        rows = [[_cell_text(v, c) for v, c in zip(rec, columns, strict=False)]
-                for rec in chunk.itertuples(index=False)]  # fmt: skip
-        width = max(int((xs[1] - xs[0]) * 130), 8) if len(xs) > 1 else 60
-        headers = [_header_text(c, width) for c in columns]
-        y = _table(fig, y - 0.02, headers, rows, xs, size=6.5)
-        if cut > 0 and k == len(chunks) - 1:
+        y = _table(fig, y - 0.02, headers, lines, xs, size=_SECTION_SIZE)
+        if cut > 0 and k == len(pages) - 1:
             _lines(fig, y - 0.01, [f"… and {cut} more rows: see the workbook."], size=7.5)
         _footer(fig, pack, first_page + k)
         figs.append(fig)
     return figs
 
 
-def _assumption_pages(pack: BoardPack, first_page: int) -> list[Figure]:
+_ASSUMPTION_XS = (MARGIN, 0.30, 0.39, 0.525, 0.64)  # input, value, unit, date, source
+_ASSUMPTION_SIZE = 6.0
+
+
+def assumption_page_lines(pack: BoardPack) -> list[list[list[str]]]:
+    """The assumptions as printed: each page's lines (input, value, unit, date, source), every
+    cell wrapped within its column and the page (a source to
+    :data:`ASSUMPTION_SOURCE_LINES` lines)."""
     rows = assumption_rows(pack.scenario, pack.scenario_name, pack.made_on)
+    table = [[r.label, r.value_text, unit_text(r.unit), date_text(r.date, r.date_is), r.source]
+             for r in rows.itertuples(index=False)]  # fmt: skip
+    widths = _column_chars(_ASSUMPTION_XS, _ASSUMPTION_SIZE)
+    wrapped = _wrapped_rows(table, widths, max_lines=ASSUMPTION_SOURCE_LINES)
+    return _pages_of_lines(wrapped, ASSUMPTION_LINES_PER_PAGE)
+
+
+def _assumption_pages(pack: BoardPack, first_page: int) -> list[Figure]:
     figs = []
-    for k, start in enumerate(range(0, len(rows), ASSUMPTION_ROWS_PER_PAGE)):
-        chunk = rows.iloc[start : start + ASSUMPTION_ROWS_PER_PAGE]
+    for k, lines in enumerate(assumption_page_lines(pack)):
         fig = _page()
         y = _lines(fig, 0.95, ["Assumptions" + (" (continued)" if k else "")], size=16,
                    fontweight="bold")  # fmt: skip
         if not k:
             y = _lines(fig, y - 0.005, _wrap(
                 f"Every input of scenario {pack.scenario_name!r}, with its unit, source and date. "
-                "Sources are shortened; the workbook's Assumptions sheet has them in full.", 120),
-                size=8)  # fmt: skip
-        table = [[
-            _clip(r.input, 42),
-            _clip(_value_text(r.value), 18),
-            _clip(r.unit, 24),
-            f"{r.date:%Y-%m-%d}",
-            _clip(r.source, 56),
-        ] for r in chunk.itertuples(index=False)]  # fmt: skip
-        _table(fig, y - 0.02, ["Input", "Value", "Unit", "Date", "Source"], table,
-               [MARGIN, 0.33, 0.45, 0.585, 0.665], size=6.0, step=0.0175)  # fmt: skip
+                f"Dates: \"as of\" is the market data's date ({pack.scenario.market.as_of:%Y-%m-%d}"
+                "); \"compiled\" the day the sources of the library's defaults were compiled (the "
+                "data they cite is older: see each source); \"set\" the day the pack was made, for "
+                "a value this scenario sets. Long sources are shortened; the workbook's "
+                "Assumptions sheet has them in full.", 120), size=8)  # fmt: skip
+        _table(fig, y - 0.02, ["Input", "Value", "Unit", "Date", "Source"], lines,
+               list(_ASSUMPTION_XS), size=_ASSUMPTION_SIZE, step=0.0155)  # fmt: skip
         _footer(fig, pack, first_page + k)
         figs.append(fig)
     return figs
@@ -439,6 +584,30 @@ def iter_memo_pages(pack: BoardPack) -> Iterator[Figure]:
             yield fig
             page += 1
     yield from _assumption_pages(pack, page)
+
+
+def section_first_pages(pack: BoardPack) -> list[int]:
+    """The page each risk or plan section starts on (after the cover and the site pages)."""
+    pages, page = [], 2 + len(pack.results)
+    for section in pack.sections:
+        pages.append(page)
+        page += len(_section_layout(pack, section)[2])
+    return pages
+
+
+def _cover_sections(pack: BoardPack) -> list[str]:
+    """The cover's lines on the simulated sections: where each is, how many paths it rests on,
+    and a quick run said so (:func:`reports.sections.paths_note`)."""
+    lines = []
+    labels = pack.site_labels()
+    for section, page in zip(pack.sections, section_first_pages(pack), strict=True):
+        n = section_paths(section)
+        if n is None:
+            continue
+        quick = "a quick run, indicative only" if n < FULL_RUN_PATHS else "a full run"
+        lines.append(f"{section_heading(section, labels)} (page {page}): {n:,} Monte Carlo "
+                     f"paths, {quick}")  # fmt: skip
+    return lines
 
 
 def memo_pages(pack: BoardPack) -> list[Figure]:
@@ -474,8 +643,11 @@ __all__ = [
     "iter_memo_pages",
     "memo_bytes",
     "memo_pages",
+    "section_first_pages",
     "write_memo",
-    "ASSUMPTION_ROWS_PER_PAGE",
+    "ASSUMPTION_LINES_PER_PAGE",
+    "ASSUMPTION_SOURCE_LINES",
+    "assumption_page_lines",
     "COVER_SITES",
     "MARGIN",
     "PAGE_IN",

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from valuation.risk import SiteRisk as SiteRisk_
     from valuation.wait_option import WaitReport
 
+# A full Monte Carlo run, as the app's Risk page makes one (its FULL_PATHS): below it the pack
+# calls the results a quick run.
+FULL_RUN_PATHS = 10_000
 PLAN_TIMELINE_TITLE = "Portfolio plan: which site converts when"
 PLAN_FUNDING_TITLE = "Portfolio plan: funding by year"
 # The option to wait's figures (WaitReport fields, USD at the valuation date), as every page,
@@ -34,7 +37,7 @@ WAIT_LABELS = {
     "option_to_wait_std_error_usd": "Value of waiting: standard error",
     "value_usd": "With the option, mean NPV",
     "convert_now_usd": "Converting now, mean NPV",
-    "never_convert_usd": "Never converting, mean NPV",
+    "never_convert_usd": "Never converting (keep mining), mean NPV",
 }
 WAIT_APPROXIMATIONS = (
     "These paths value a tenant's signing at its odds and draw no tenant default or "
@@ -51,13 +54,15 @@ def risk_sections(result: SiteRisk_ | PortfolioRiskResult | None) -> list[Report
 
     how = f"Monte Carlo, {result.n_paths:,} paths, seed {result.seed}, scenario {result.scenario_name}"
     if isinstance(result, SiteRisk):
-        return [ReportSection(f"Risk: {result.site_id}", result.report_table(), how)]
+        return [ReportSection(f"Risk: {result.site_id}", result.report_table(), how,
+                              site_id=result.site_id, n_paths=result.n_paths)]  # fmt: skip
     n = len(result.site_ids)
     return [
         ReportSection(
             f"Risk: portfolio of {n} sites",
             result.report_table(),
             f"{how}; every site on the same paths, the portfolio row their sum per path",
+            n_paths=result.n_paths,
         )
     ]
 
@@ -106,4 +111,50 @@ def wait_sections(
         f"Least-squares Monte Carlo, {report.n_paths:,} paths, seed {seed}, scenario "
         f"{scenario_name}. {wait_decision_note(report)}"
     )
-    return [ReportSection(f"Option to wait: {site_id}", wait_table(report), how)]
+    return [ReportSection(f"Option to wait: {site_id}", wait_table(report), how,
+                          site_id=site_id, n_paths=report.n_paths)]  # fmt: skip
+
+
+def section_paths(section: ReportSection) -> int | None:
+    """The Monte Carlo paths a section rests on: its ``n_paths``, else its table's ``n_paths``
+    column (``report_table()`` puts it on every row); None for a section no simulation made."""
+    if section.n_paths is not None:
+        return int(section.n_paths)
+    column = section.table.get("n_paths") if "n_paths" in section.table.columns else None
+    if column is None or column.empty:
+        return None
+    try:
+        return int(column.iloc[0])
+    except (TypeError, ValueError):
+        return None
+
+
+def _precision_text(table: pd.DataFrame) -> str:
+    """What the run's own standard errors say of its precision: the probability converting wins
+    and its standard error, where the table has them; "" otherwise."""
+    from valuation import formatting as fmt
+
+    if not {"p_converting_wins", "p_converting_wins_se"} <= set(table.columns) or table.empty:
+        return ""
+    p, se = table["p_converting_wins"].iloc[0], table["p_converting_wins_se"].iloc[0]
+    return (
+        f" The probability converting wins, {fmt.pct(p)}, has a standard error of "
+        f"{100 * se:.1f} percentage points: many more paths could move it by "
+        f"{200 * se:.1f} points either way (95%)."
+    )
+
+
+def paths_note(section: ReportSection) -> str:
+    """The sentence the pack prints where a simulated section's results are: how many paths they
+    rest on and, below :data:`FULL_RUN_PATHS`, that they are a quick run, with the run's own
+    standard error where the table has it; "" for a section no simulation made."""
+    n = section_paths(section)
+    if n is None:
+        return ""
+    if n >= FULL_RUN_PATHS:
+        return f"These results rest on {n:,} Monte Carlo paths."
+    return (
+        f"Quick run: these results rest on {n:,} Monte Carlo paths, fewer than the "
+        f"{FULL_RUN_PATHS:,} of a full run; treat them as indicative."
+        + _precision_text(section.table)
+    )

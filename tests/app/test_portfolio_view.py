@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from app_support.portfolio_view import (
     MAP_LAYER_ID,
     SHARED_SPACING_DEG,
-    distinct_labels,
     fit_view,
     flips,
     flips_sentence,
@@ -159,27 +158,3 @@ def test_every_site_is_inside_the_fitted_map(points):
     y_px = (y(lat) - y(view.latitude)) / (2 * np.pi) * world
     assert np.all(np.abs(x_px) <= 230.0 + 1e-6)
     assert np.all(np.abs(y_px) <= 240.0 + 1e-6)
-
-
-def test_two_sites_of_one_name_are_told_apart_by_their_operators():
-    from sites import load_example_portfolio
-
-    sites = load_example_portfolio()
-    labels = distinct_labels(sites)
-    assert labels["riot-rockdale"] == "Rockdale (Riot Platforms)"
-    assert (
-        labels["btdr-rockdale"].startswith("Rockdale (") and "btdr" not in labels["btdr-rockdale"]
-    )
-    assert labels["iren-sweetwater"] == next(s.name for s in sites if s.id == "iren-sweetwater")
-    assert len(set(labels.values())) == len(sites)
-    # one name and operator twice, or a name twice with no operator: the ids tell them apart
-    import dataclasses
-
-    a = sites[0]
-    twins = [a, dataclasses.replace(a, id="twin"), dataclasses.replace(a, id="x", operator=""),
-             dataclasses.replace(a, id="y", operator="")]  # fmt: skip
-    assert distinct_labels(twins) == {
-        a.id: f"{a.name} ({a.operator}) ({a.id})", "twin": f"{a.name} ({a.operator}) (twin)",
-        "x": f"{a.name} (x)", "y": f"{a.name} (y)",
-    }  # fmt: skip
-    assert distinct_labels(sites[:2], with_operator=True)[a.id] == f"{a.name} ({a.operator})"

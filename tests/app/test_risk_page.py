@@ -91,7 +91,7 @@ def test_the_option_to_wait_shows_the_valuations_report_on_request(store):
     assert metrics["Value of waiting"] == usd(want.option_to_wait_usd)
     assert metrics["With the option, mean NPV"] == usd(want.value_usd)
     assert metrics["Converting now, mean NPV"] == usd(want.convert_now_usd)
-    assert metrics["Never converting, mean NPV"] == usd(want.never_convert_usd)
+    assert metrics["Never converting (keep mining), mean NPV"] == usd(want.never_convert_usd)
     decision = next(t.value for t in at.text if t.value.startswith("The decision: "))
     assert decision.startswith(f"The decision: {want.decision()}. ")
     assert "_usd_per_" not in decision and "no tenant default" in decision

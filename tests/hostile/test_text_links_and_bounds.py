@@ -146,7 +146,7 @@ def test_compare_tells_two_sites_of_one_name_and_operator_apart(store_url: str) 
     at = _app("app_pages/compare.py", {"sites": [a.id, twin.id]})
     assert not at.exception
     rows = list(at.dataframe[0].value.index)  # the break-evens, one row per site
-    assert rows == [f"{a.name} ({a.operator}) ({a.id})", f"{a.name} ({a.operator}) ({twin.id})"]
+    assert rows == [f"{a.name} ({a.operator}, {a.id})", f"{a.name} ({a.operator}, {twin.id})"]
 
 
 # --- bounds ------------------------------------------------------------------------------------------

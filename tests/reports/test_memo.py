@@ -16,9 +16,8 @@ from matplotlib.figure import Figure
 from pypdf import PdfReader
 
 from reports import ReportSection, build_pack, pack_bytes
-from reports.assumptions import assumption_rows
 from reports.charts import ChartSpec, SeriesSpec, distinguishable, site_charts
-from reports.pdf import ASSUMPTION_ROWS_PER_PAGE, RC, draw_chart
+from reports.pdf import RC, assumption_page_lines, draw_chart
 from reports.styles import KNOWN, series_styles
 from sites import load_example_portfolio
 from valuation.market import DEFAULT_MARKET
@@ -45,8 +44,7 @@ def pages(pack) -> list[str]:
 
 
 def test_cover_then_one_page_per_site_then_sections_then_assumptions(pack, pages):
-    n_assumptions = len(assumption_rows(pack.scenario, "Board Dec", MADE_ON))
-    n_assumption_pages = -(-n_assumptions // ASSUMPTION_ROWS_PER_PAGE)
+    n_assumption_pages = len(assumption_page_lines(pack))
     assert len(pages) == 1 + len(pack.results) + 1 + n_assumption_pages
     cover = pages[0]
     assert "Board memo" in cover and "Scenario: Board Dec" in cover
@@ -60,7 +58,7 @@ def test_cover_then_one_page_per_site_then_sections_then_assumptions(pack, pages
     assert pages[1 + len(pack.results)].lstrip().startswith("Risk: value at risk")
     assert all(p.lstrip().startswith("Assumptions") for p in pages[-n_assumption_pages:])
     assumptions = " ".join(pages[-n_assumption_pages:])
-    assert "lease_rate_usd_per_kw_month" in assumptions and "USD per kW-month" in assumptions
+    assert "AI hosting lease rate" in assumptions and "USD per kW-month" in assumptions
 
 
 def test_memo_text_names_every_site(pack, pages):
@@ -253,10 +251,11 @@ def test_a_site_risk_page_shows_the_probability_converting_wins_as_a_percentage(
                       risk=risk_sections(run))  # fmt: skip
     pages = PdfReader(io.BytesIO(pack_bytes(pack, "pdf"))).pages
     page = next(" ".join(p.extract_text().split()) for p in pages
-                if f"Risk: {site.id}" in p.extract_text())  # fmt: skip
+                if p.extract_text().lstrip().startswith(f"Risk: {site.name}"))  # fmt: skip
     p, _ = run.probability_converting_wins()
-    assert "P converting wins" in page and fmt.pct(p) in page
+    assert "Probability converting wins" in page and fmt.pct(p) in page
     assert "Monte Carlo, 64 paths, seed 3, scenario base" in page  # the note names them
+    assert "Quick run: these results rest on 64 Monte Carlo paths" in page
 
 
 def test_every_chart_title_stays_on_the_page_and_off_its_neighbour(pack):

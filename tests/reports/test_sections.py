@@ -52,7 +52,7 @@ def test_the_option_to_wait_is_its_figures_and_the_decision_in_words(two_sites):
     )
     assert t.loc["With the option, mean NPV", "value_usd"] == rep.value_usd
     assert t.loc["Converting now, mean NPV", "value_usd"] == rep.convert_now_usd
-    assert t.loc["Never converting, mean NPV", "value_usd"] == rep.never_convert_usd
+    assert t.loc["Never converting (keep mining), mean NPV", "value_usd"] == rep.never_convert_usd
     by_year = [t.loc[f"Converted by the end of year {i + 1}", "value_share"]
                for i in range(rep.converted_by_year.size)]  # fmt: skip
     assert by_year == rep.converted_by_year.tolist()

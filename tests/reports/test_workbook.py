@@ -196,7 +196,8 @@ def test_inventory_text_never_becomes_a_formula(pack, workbook):
 def test_assumptions_list_every_input_with_unit_source_date_and_scenario(pack, workbook):
     ws = workbook["Assumptions"]
     header = [c.value for c in ws[1]]
-    assert header == ["Input", "Value", "Unit", "Source", "Date", "Scenario"]
+    assert header == ["Assumption", "Value", "Unit", "Source", "Date", "Date is", "Scenario",
+                      "Input"]  # fmt: skip
     rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
     expected = assumption_rows(pack.scenario, pack.scenario_name, pack.made_on)["input"].tolist()
     assert [r["Input"] for r in rows] == expected
@@ -207,8 +208,12 @@ def test_assumptions_list_every_input_with_unit_source_date_and_scenario(pack, w
     lease = next(r for r in rows if r["Input"] == "lease_rate_usd_per_kw_month")
     assert lease["Value"] == 110.0 and lease["Unit"] == "USD per kW-month"
     assert "Lease 110" in lease["Source"] and lease["Date"].date() == MADE_ON
+    assert lease["Assumption"] == "AI hosting lease rate" and lease["Date is"] == "set in scenario"
     price = next(r for r in rows if r["Input"] == "market.btc_price_usd")
     assert price["Date"].date() == pack.scenario.market.as_of  # the market snapshot's date
+    assert price["Date is"] == "market as of"
+    term = next(r for r in rows if r["Input"] == "lease_term_years")
+    assert term["Date is"] == "sources compiled"  # the day the defaults' sources were compiled
     assert "Hashrate Index" in price["Source"]
 
 
