@@ -29,7 +29,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.assumptions import assumption_rows
-from reports.pack import BoardPack, ReportSection, SiteResult, finite_or_none, strategy_name
+from reports.pack import (
+    BoardPack,
+    ReportSection,
+    SiteResult,
+    finite_or_none,
+    section_heading,
+    strategy_name,
+)
 from reports.sections import paths_note
 from reports.styles import series_styles
 from reports.tables import (
@@ -292,8 +299,8 @@ def _write_retrofit(ws: Worksheet, pack: BoardPack) -> None:
     _widths(ws, {1: 18.0, 2: 22.0, 3: 14.0, 4: 40.0, 5: 16.0, 6: 16.0, 7: 16.0, 8: 60.0})
 
 
-def _write_section(ws: Worksheet, section: ReportSection) -> None:
-    ws["A1"] = text(section.title)
+def _write_section(ws: Worksheet, section: ReportSection, title: str) -> None:
+    ws["A1"] = text(title)
     ws["A1"].font = TITLE
     if section.note:
         ws["A2"] = text(section.note)
@@ -431,9 +438,10 @@ def build_workbook(pack: BoardPack) -> Workbook:
     _write_assumptions(wb.create_sheet("Assumptions"), pack)
     _write_retrofit(wb.create_sheet("Retrofit"), pack)
     taken = {t.lower() for t in wb.sheetnames}
-    for section in pack.sections:
-        _write_section(wb.create_sheet(sheet_title(section.title, taken)), section)
     labels = pack.site_labels()
+    for section in pack.sections:  # a site's section by the site's name, as the memo does
+        heading = section_heading(section, labels)
+        _write_section(wb.create_sheet(sheet_title(heading, taken)), section, heading)
     for i, r in enumerate(pack.results, start=1):
         title = sheet_title(cashflow_title(i, r.site.name, labels[r.site.id]), taken)
         _write_cashflows(wb.create_sheet(title), pack, r)

@@ -101,7 +101,8 @@ def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
     assert f"Risk: {sites[0].id}" in titles and any(t.startswith("Portfolio plan") for t in titles)
     wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(pack, "xlsx")))
     text = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row)
-    assert f"Risk: {sites[0].id}" in text and "Portfolio plan: funding by year" in text
+    # the workbook names the site, as the memo does
+    assert f"Risk: {sites[0].name}" in text and "Portfolio plan: funding by year" in text
 
 
 def test_the_option_to_wait_valued_on_the_risk_page_goes_into_the_pack(store):

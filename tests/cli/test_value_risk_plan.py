@@ -20,6 +20,7 @@ from sites import load_example_portfolio
 from valuation.regions import price_series_from_stored
 
 IDS = ("corz-muskogee", "corz-marble")  # two small sites: the portfolio run on the same paths
+NAMES = {s.id: s.name for s in load_example_portfolio() if s.id in IDS}  # as the pack says
 HEADER_ROW = 4  # a section sheet: title, note, blank, header (reports.excel._write_section)
 
 
@@ -98,7 +99,7 @@ def test_one_site_is_the_site_run(env, capsys) -> None:  # noqa: ANN001
     assert f"Risk ({site}, 32 paths, seed 2)" in out
     wb = openpyxl.load_workbook(io.BytesIO((env / "one.xlsx").read_bytes()))
     title, rows = _sheet_rows(wb, "Risk:")
-    assert title == f"Risk: {site}"
+    assert title == f"Risk: {NAMES[site]}"  # the workbook names the site
     assert {r["strategy"] for r in rows} == set(risk["strategies"])
     for row in rows:
         want = risk["strategies"][row["strategy"]]
@@ -119,7 +120,7 @@ def test_the_option_to_wait_joins_the_pack(env, capsys) -> None:  # noqa: ANN001
     assert data["option_to_wait"] == risk["option_to_wait"]
     wb = openpyxl.load_workbook(env / "wait.xlsx")
     title, rows = _sheet_rows(wb, "Option to wait:")
-    assert title == f"Option to wait: {site}"
+    assert title == f"Option to wait: {NAMES[site]}"  # the workbook names the site
     by_figure = {r["figure"]: r for r in rows}
     want = risk["option_to_wait"]
     assert by_figure["Value of waiting"]["value_usd"] == pytest.approx(

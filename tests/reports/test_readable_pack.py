@@ -115,7 +115,8 @@ def test_a_quick_run_is_said_so_on_its_page_its_sheet_and_the_cover(pack, pages,
         f"Risk: Rockdale (Bitdeer) (page {page_number}): 200 Monte Carlo paths, a quick run"
         in (pages[0])
     )
-    ws = workbook["Risk btdr-rockdale"]  # the workbook keeps the title given, with the id
+    ws = workbook["Risk Rockdale (Bitdeer)"]  # the sheet names the site as the memo does
+    assert ws["A1"].value == "Risk: Rockdale (Bitdeer)"
     assert ws["A3"].value.startswith("Quick run: these results rest on 200 Monte Carlo paths")
 
 
