@@ -15,6 +15,7 @@ from app_support.kept import keep, kept_index
 from app_support.safe_text import md_escape, safe_message
 from reports import FORMATS, build_pack, pack_bytes
 from reports import decision_view as view
+from reports.pack import section_heading, site_labels
 from sites.redact import mask_credentials
 from valuation import formatting as fmt
 from valuation.scenario import Scenario
@@ -61,11 +62,14 @@ def _progress(done: int, total: int, site: object) -> None:
 risk_sections, wait_sections, plan_sections, left_out = loaders.pack_sections(scenario)
 risk_sections += wait_sections  # the option to wait is a risk result: after the run
 if risk_sections or plan_sections:
-    # Each by its title (the site it is about): the session's last runs, whatever this pack's
-    # sites. Site ids are user text: made literal.
+    # Each by its heading (the site it is about, by name, as the pack prints it): the session's
+    # last runs, whatever this pack's sites. Site names are user text: made literal.
+    names = site_labels(all_sites)
     st.caption(
         "Included from this session (run again on their pages to refresh): "
-        + "; ".join(md_escape(s.title) for s in (*risk_sections, *plan_sections))
+        + "; ".join(
+            md_escape(section_heading(s, names)) for s in (*risk_sections, *plan_sections)
+        )  # fmt: skip
         + "."
     )
 if left_out:

@@ -94,7 +94,7 @@ def test_the_sessions_risk_run_and_plan_go_into_the_pack(store):
     from app_support.safe_text import md_escape
     from reports.sections import PLAN_TIMELINE_TITLE
 
-    assert any(md_escape(f"Risk: {sites[0].id}") in c.value
+    assert any(md_escape(f"Risk: {sites[0].name}") in c.value
                and md_escape(PLAN_TIMELINE_TITLE) in c.value for c in at.caption)  # fmt: skip
     pack = at.session_state["board_pack"]
     titles = [s.title for s in (*pack.risk, *pack.plan)]
@@ -117,7 +117,7 @@ def test_the_option_to_wait_valued_on_the_risk_page_goes_into_the_pack(store):
     at = _page({loaders.LAST_WAIT_KEY: loaders.WaitRun(site.id, rep, 4, "Base"),
                 loaders.PACK_MADE_UNDER_KEY: {loaders.LAST_WAIT_KEY: loaders.scenario_key(Scenario())}})  # fmt: skip
     assert not at.exception
-    assert any(md_escape(f"Option to wait: {site.id}") in c.value for c in at.caption)
+    assert any(md_escape(f"Option to wait: {site.name}") in c.value for c in at.caption)
     (section,) = at.session_state["board_pack"].risk
     assert section.title == f"Option to wait: {site.id}" and "seed 4, scenario Base" in section.note
     wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(at.session_state["board_pack"], "xlsx")))
