@@ -369,7 +369,9 @@ def _site_page(pack: BoardPack, r: SiteResult, page: int) -> Figure:
                aligns=["left", "right", "left", "left", "right"])  # fmt: skip
     y = _lines(fig, y - 0.002, [
         "Return on converting: on what converting adds over the best path that does not "
-        "convert. The table's returns are each path's own."
+        "convert. The table's returns are each path's own.",
+        "Peak funding of a converting path is as if the tenant signs: the money it needs. NPV "
+        "and payback weigh in the tenant's odds.",
     ], size=7, color="#333333")  # fmt: skip
 
     charts_top = y - 0.022  # room for a chart title wrapped over three lines above its axes
