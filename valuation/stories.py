@@ -11,8 +11,10 @@ Features are standardised (z-scores; a feature that never varies is left at 0) a
 with scikit-learn's ``KMeans`` (fixed ``random_state``, ``n_init=10``), so a seed gives the same
 stories. A story's name lists the features whose centroid lies at least ``NAME_THRESHOLD_SD``
 standard deviations (of that feature over the paths) from the base case, 0
-("BTC rally, lease market soft"), or "Close to base" when none does. Stories are ordered by their BTC centroid (worst first); each carries its probability (its
-share of paths) and, given an ``(paths, strategies)`` NPV matrix, each strategy's mean NPV.
+("BTC rally, lease market soft"), or "Close to base" when none does; stories that share a name
+are told apart by the feature on which they differ most, ranked ("(BTC lowest)"). Stories are
+ordered by their BTC centroid (worst first); each carries its probability (its share of paths)
+and, given an ``(paths, strategies)`` NPV matrix, each strategy's mean NPV.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ __all__ = [
 
 FEATURES: tuple[str, ...] = ("btc", "hashrate", "power", "lease")
 NAME_THRESHOLD_SD = 0.5  # assumption: half a standard deviation is a visible difference
+_FEATURE_WORDS = {
+    "btc": "BTC",
+    "hashrate": "hashrate",
+    "power": "power price",
+    "lease": "lease rate",
+}
+_RANK_WORDS = {2: ("lower", "higher"), 3: ("lowest", "middle", "highest"),
+               4: ("lowest", "lower", "higher", "highest"),
+               5: ("lowest", "lower", "middle", "higher", "highest")}  # fmt: skip
 _WORDS: dict[str, tuple[str, str]] = {  # (below, above)
     "btc": ("BTC slump", "BTC rally"),
     "hashrate": ("hashrate retreat", "hashrate surge"),
@@ -105,6 +116,23 @@ def _name(z: np.ndarray) -> str:
         return "Close to base"
     text = ", ".join(words)
     return text[0].upper() + text[1:]
+
+
+def _distinct_names(names: list[str], from_base: np.ndarray) -> list[str]:
+    """Stories that share a name (three "BTC slump" clusters when most paths slump) told apart
+    by the feature on which their centroids differ most, ranked: "BTC slump (BTC lowest)",
+    "(BTC middle)", "(BTC highest)"."""
+    out = list(names)
+    for name in set(names):
+        group = [i for i, n in enumerate(names) if n == name]
+        if len(group) < 2:
+            continue
+        spread = from_base[group].max(axis=0) - from_base[group].min(axis=0)
+        f = int(np.argmax(spread))
+        words = _RANK_WORDS[len(group)]
+        for rank, i in enumerate(sorted(group, key=lambda i: from_base[i, f])):
+            out[i] = f"{name} ({_FEATURE_WORDS[FEATURES[f]]} {words[rank]})"
+    return out
 
 
 def stories(
@@ -202,13 +230,10 @@ def stories(
     # named by the distance from the base case (0), in each feature's standard deviations
     from_base = np.divide(centers, sd, out=np.zeros_like(centers), where=sd > 0)
     out: list[Story] = []
-    seen: dict[str, int] = {}
+    names = _distinct_names([_name(cz) for cz in from_base], from_base)
     for s in range(n_stories):
         cz = from_base[s]
-        name = _name(cz)
-        seen[name] = seen.get(name, 0) + 1
-        if seen[name] > 1:
-            name = f"{name} ({seen[name]})"
+        name = names[s]
         out.append(
             Story(
                 name=name,

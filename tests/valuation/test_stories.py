@@ -76,3 +76,20 @@ def test_bad_inputs() -> None:
         stories(x[:, :3])
     with pytest.raises(StoryError, match="npv_usd has shape"):
         stories(x, np.zeros((10, 2)), ("a", "b"))
+
+
+def test_stories_that_share_a_name_are_told_apart_by_where_they_differ_most() -> None:
+    # three clusters all well below base on BTC and hashrate, differing most in BTC: one name
+    # ("(2)", "(3)" said nothing), now each qualified by its BTC rank
+    rng = np.random.default_rng(1)
+    centres = np.array([[-3.0, -1.0, 0.0, 0.0], [-2.0, -1.0, 0.0, 0.0], [-1.0, -1.0, 0.0, 0.0],
+                        [2.0, 1.0, 0.0, 0.0]])  # fmt: skip
+    noise = np.array([1.0, 1.0, 0.0, 0.0])  # power and lease never vary: left out
+    x = np.concatenate([c + 0.05 * noise * rng.standard_normal((100, 4)) for c in centres])
+    names = [st.name for st in stories(x, n_stories=4, seed=0).stories]
+    assert names == [
+        "BTC slump, hashrate retreat (BTC lowest)",
+        "BTC slump, hashrate retreat (BTC middle)",
+        "BTC slump, hashrate retreat (BTC highest)",
+        "BTC rally, hashrate surge",
+    ]
