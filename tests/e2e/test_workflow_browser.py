@@ -169,11 +169,17 @@ def test_a_map_click_opens_the_site(page: Page, app_url: str, app_db_url: str, a
     shoot_path = artifacts_dir / "portfolio-map-tooltip.png"
     page.screenshot(path=str(shoot_path))
     # Click only on an idle page with the site still under the cursor: a click while a run
-    # redraws the map can be lost (seen once in a full CI run under load).
-    wait_for_app(page)
-    expect(tooltip).to_contain_text(_label(site))
-    page.mouse.click(x, y)
-    wait_for_app(page)
+    # redraws the map can be lost (seen twice in full CI runs under load, the page idle before
+    # it), so a reader's second click is allowed, at most two more, each on the site.
+    for _ in range(3):
+        wait_for_app(page)
+        page.mouse.move(x + 1, y)  # hover again: a redraw can drop the tooltip
+        page.mouse.move(x, y)
+        expect(tooltip).to_contain_text(_label(site))
+        page.mouse.click(x, y)
+        wait_for_app(page)
+        if re.search(r"/site\?", page.url):
+            break
     expect(page.get_by_role("heading", name="Site decision", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/site\?.*site={re.escape(site.id)}"))
     expect(_site_picker(page)).to_have_value(_label(site))
