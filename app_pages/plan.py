@@ -25,7 +25,7 @@ all_sites = loaders.sites_or_stop(
 
 scenario = assumptions.sidebar()  # the session's assumptions, the same controls as every page
 try:
-    table = loaders.start_table(tuple(all_sites), scenario)
+    table, table_key = loaders.start_table_and_key(tuple(all_sites), scenario)
 except Exception as exc:
     st.error(f"The sites' conversion starts could not be valued: {safe_message(exc)}")
     st.stop()
@@ -72,12 +72,13 @@ try:
         f"Solving the plan (an exact integer program; up to {PLAN_WAIT_S:.0f} s with a budget)…"
     ):
         result = loaders.plan(
-            tuple(all_sites),
-            scenario,
+            table,
+            table_key,
             equity_budget_usd_per_year=None if budget_year_musd is None else budget_year_musd * 1e6,
             equity_budget_usd_total=None if budget_total_musd is None else budget_total_musd * 1e6,
             mw_cap_per_year=mw_cap,
             loan_to_cost=ltc,
+            first_year=scenario.market.as_of.year,
             time_limit_s=INTERACTIVE_TIME_LIMIT_S,
         )
 except Exception as exc:

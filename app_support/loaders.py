@@ -303,8 +303,15 @@ def start_table(sites_: tuple[Site, ...], scenario: Scenario):  # noqa: ANN201
     """``valuation.conversion_plan.start_table`` of the sites under a scenario, each on its
     stored price history (cached): each site's value by start year, capex schedule and
     critical IT MW."""
+    return start_table_and_key(sites_, scenario)[0]
+
+
+def start_table_and_key(sites_: tuple[Site, ...], scenario: Scenario) -> tuple[StartTable, str]:
+    """:func:`start_table` and the key it is cached on (the scenario, each site, each price
+    history): :func:`plan` caches a plan on it, without reading the histories again."""
     histories = price_histories(sites_)
-    return _start_table(sites_, scenario, _sites_key(sites_, scenario, histories), histories)
+    key = _sites_key(sites_, scenario, histories)
+    return _start_table(sites_, scenario, key, histories), key
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -332,22 +339,20 @@ def _plan(
 
 
 def plan(
-    sites_: tuple[Site, ...],
-    scenario: Scenario,
+    table: StartTable,
+    table_key: str,
     *,
     equity_budget_usd_per_year: float | None,
     equity_budget_usd_total: float | None,
     mw_cap_per_year: float | None,
     loan_to_cost: float,
+    first_year: int,
     time_limit_s: float,
 ) -> ConversionPlan:
-    """``valuation.conversion_plan.plan_portfolio`` on :func:`start_table` of the sites
-    (cached on the sites, the scenario, their histories and the limits): a budget per year
-    can take the solver to its time limit, twice, so a board returning to limits it has tried
-    sees that plan again at once, not a fresh wait (and not another plan from a solve stopped
-    at its limit). Plan year 0 is the market's as-of year."""
-    histories = price_histories(sites_)
-    key = _sites_key(sites_, scenario, histories)
-    table = _start_table(sites_, scenario, key, histories)
-    return _plan(table, key, equity_budget_usd_per_year, equity_budget_usd_total,
-                 mw_cap_per_year, loan_to_cost, scenario.market.as_of.year, time_limit_s)  # fmt: skip
+    """``valuation.conversion_plan.plan_portfolio`` on a start table from
+    :func:`start_table_and_key` (cached on its key and the limits): a budget per year can take
+    the solver to its time limit, twice, so a board returning to limits it has tried sees that
+    plan again at once, not a fresh wait (and not another plan from a solve stopped at its
+    limit)."""
+    return _plan(table, table_key, equity_budget_usd_per_year, equity_budget_usd_total,
+                 mw_cap_per_year, loan_to_cost, first_year, time_limit_s)  # fmt: skip

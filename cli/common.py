@@ -200,27 +200,6 @@ def output_file_problem(raw: str, flag: str, allowed: str) -> str | None:
     return None
 
 
-class _NumberTooLong(Exception):
-    """A whole number in JSON text of more digits than ``MAX_WHOLE_NUMBER_DIGITS``
-    (``valuation.saved_scenario``)."""
-
-    def __init__(self, digits: int) -> None:
-        super().__init__(digits)
-        self.digits = digits
-
-
-def _bounded_int(text: str) -> int:
-    """``json.loads``' ``parse_int``: a whole number of at most the scenario's digits, refused
-    before Python converts it (over 4,300 digits it refuses with a message about its own
-    limit, naming neither the file nor the input)."""
-    from valuation.saved_scenario import MAX_WHOLE_NUMBER_DIGITS
-
-    digits = len(text.lstrip("-"))
-    if digits > MAX_WHOLE_NUMBER_DIGITS:
-        raise _NumberTooLong(digits)
-    return int(text)
-
-
 def load_scenario_json(
     text: str, where: str, allowed: str = "a scenario object a few levels deep"
 ) -> Any:
@@ -230,12 +209,18 @@ def load_scenario_json(
     naming ``where``; ``json.JSONDecodeError`` passes to the caller."""
     from valuation.saved_scenario import MAX_WHOLE_NUMBER_DIGITS
 
+    def bounded_int(number: str) -> int:
+        # refused before Python converts it: over 4,300 digits it refuses with a message about
+        # its own limit, naming neither the file nor the input (raised through json.loads)
+        digits = len(number.lstrip("-"))
+        if digits > MAX_WHOLE_NUMBER_DIGITS:
+            raise CliInputError([f"{where}: a whole number of {digits:,} digits; allowed: at most "
+                                 f"{MAX_WHOLE_NUMBER_DIGITS} digits (every input's own range is "
+                                 "far smaller)"])  # fmt: skip
+        return int(number)
+
     try:
-        return json.loads(text, parse_int=_bounded_int)
-    except _NumberTooLong as exc:
-        raise CliInputError([f"{where}: a whole number of {exc.digits:,} digits; allowed: at most "
-                             f"{MAX_WHOLE_NUMBER_DIGITS} digits (every input's own range is far "
-                             "smaller)"]) from None  # fmt: skip
+        return json.loads(text, parse_int=bounded_int)
     except RecursionError:  # e.g. [[[...]]] nested deeper than Python's parser recurses
         raise CliInputError([f"{where}: JSON nested too deeply; allowed: {allowed}"]) from None
 

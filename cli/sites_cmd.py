@@ -18,8 +18,6 @@ from cli.common import (
     safe,
 )
 
-MAX_IMPORT_BYTES = MAX_SITES_FILE_BYTES  # the bound on any sites file (cli.common)
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("sites", help="import, export or list the inventory",
@@ -43,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    check_file_size(path, "FILE", MAX_IMPORT_BYTES, "", SITES_FILE)
+    check_file_size(path, "FILE", MAX_SITES_FILE_BYTES, "", SITES_FILE)
     store = open_store(args.store, create=True)
     report = store.import_file(path)  # SiteValidationError lists every problem; nothing written
     if args.json:

@@ -374,12 +374,13 @@ def assumption_rows(scenario: Scenario, scenario_name: str, made_on: date) -> pd
         if changed:
             source = f"Set in scenario {scenario_name!r} (base: {base_leaves.get(path, 'none')!r})"
             when, date_is = made_on, SET_IN_SCENARIO
-        elif path.startswith("market.") and field != "anchor_time":
-            source = market.sources.get(field, "valuation.market defaults")
-            when, date_is = market.as_of, MARKET_AS_OF
         elif path.startswith("market."):
             source = market.sources.get(field, "valuation.market defaults")
-            when, date_is = DEFAULTS_SOURCED_ON, SOURCES_COMPILED
+            when, date_is = (
+                (market.as_of, MARKET_AS_OF)
+                if field != "anchor_time"  # the block-height anchor is dated by its source
+                else (DEFAULTS_SOURCED_ON, SOURCES_COMPILED)
+            )
         elif path.startswith("dr_programs["):
             i = int(path[len("dr_programs[") : path.index("]")])
             given = programs or ()  # None: each site's region's own programs

@@ -271,7 +271,12 @@ def _or_low(x: float) -> float:
     return x if np.isfinite(x) else -np.inf
 
 
-def _cover(pack: BoardPack, page: int) -> Figure:
+_SectionLayout = tuple[list[str], list[float], list[list[list[str]]]]
+
+
+def _cover(pack: BoardPack, page: int, simulated: list[str], quick: bool) -> Figure:
+    """The cover; ``simulated`` its lines on the simulated sections, red when ``quick`` (one
+    rests on fewer paths than a full run), from :func:`_cover_sections`."""
     fig = _page()
     s = pack.scenario
     y = _lines(fig, 0.95, ["Board memo"], size=24, fontweight="bold")
@@ -312,11 +317,10 @@ def _cover(pack: BoardPack, page: int) -> Figure:
     more = len(pack.results) - COVER_SITES
     if more > 0:
         y = _lines(fig, y - 0.005, [f"… and {more} more sites: see the workbook's Summary."])
-    simulated = _cover_sections(pack)
     if simulated:
         y = _lines(fig, y - 0.02, ["Risk results:"], fontweight="bold")
         y = _lines(fig, y, [ln for t in simulated for ln in _wrap(t, 125)], size=7.5,
-                   color="#8b0000" if any("quick" in t for t in simulated) else "black")  # fmt: skip
+                   color="#8b0000" if quick else "black")  # fmt: skip
     if pack.failures:
         y = _lines(fig, y - 0.02, ["Not valued:"], fontweight="bold")
         for f in pack.failures[:10]:
@@ -495,13 +499,12 @@ def _section_xs(table: DataFrame) -> list[float]:
 _SECTION_SIZE = 6.5
 
 
-def _section_layout(pack: BoardPack, section: ReportSection) -> tuple[list[str], list[float],
-                                                                       list[list[list[str]]]]:  # fmt: skip
+def _section_layout(section: ReportSection, labels: dict[str, str]) -> _SectionLayout:
     """A section's headers, column starts and pages of printed lines (cells in words: sites by
-    name, strategies by label, wrapped within their columns)."""
+    name from ``labels``, :meth:`BoardPack.site_labels`; strategies by label; wrapped within
+    their columns)."""
     table = _section_table(section)
     columns = list(table.columns)
-    labels = pack.site_labels()
     xs = _section_xs(table) if columns else [MARGIN]
     widths = _column_chars(xs, _SECTION_SIZE)
     rows = [[_cell_text(_display_value(v, c, labels), c) for v, c in zip(rec, columns, strict=False)]
@@ -512,11 +515,17 @@ def _section_layout(pack: BoardPack, section: ReportSection) -> tuple[list[str],
     return headers, xs, pages
 
 
-def _section_pages(pack: BoardPack, section: ReportSection, first_page: int) -> list[Figure]:
+def _section_pages(
+    pack: BoardPack,
+    section: ReportSection,
+    layout: _SectionLayout,
+    labels: dict[str, str],
+    first_page: int,
+) -> list[Figure]:
     cut = len(section.table) - SECTION_ROWS_MAX
-    headers, xs, pages = _section_layout(pack, section)
+    headers, xs, pages = layout
     warning = paths_note(section)
-    title = section_heading(section, pack.site_labels())
+    title = section_heading(section, labels)
     title_chars = int(_chars(1 - 2 * MARGIN, 16) * _CHAR_EM / _BOLD_CHAR_EM)
     figs = []
     for k, lines in enumerate(pages):
@@ -576,40 +585,44 @@ def _assumption_pages(pack: BoardPack, first_page: int) -> list[Figure]:
 def iter_memo_pages(pack: BoardPack) -> Iterator[Figure]:
     """The memo's pages in order, one at a time (cover, one per site, the risk and plan sections,
     the assumptions); call inside ``matplotlib.rc_context(RC)``."""
-    yield _cover(pack, 1)
+    labels = pack.site_labels()
+    layouts = [_section_layout(section, labels) for section in pack.sections]  # once each
+    first_pages = _first_pages(pack, layouts)
+    yield _cover(pack, 1, *_cover_sections(pack, labels, first_pages))
     page = 2
     for r in pack.results:
         yield _site_page(pack, r, page)
         page += 1
-    for section in pack.sections:
-        for fig in _section_pages(pack, section, page):
-            yield fig
-            page += 1
-    yield from _assumption_pages(pack, page)
+    for section, layout, first in zip(pack.sections, layouts, first_pages, strict=True):
+        yield from _section_pages(pack, section, layout, labels, first)
+    yield from _assumption_pages(pack, 2 + len(pack.results) + sum(len(x[2]) for x in layouts))
 
 
-def section_first_pages(pack: BoardPack) -> list[int]:
-    """The page each risk or plan section starts on (after the cover and the site pages)."""
-    pages, page = [], 2 + len(pack.results)
-    for section in pack.sections:
-        pages.append(page)
-        page += len(_section_layout(pack, section)[2])
-    return pages
+def _first_pages(pack: BoardPack, layouts: list[_SectionLayout]) -> list[int]:
+    """The page each section starts on, after the cover and the site pages."""
+    firsts, page = [], 2 + len(pack.results)
+    for _, _, pages in layouts:
+        firsts.append(page)
+        page += len(pages)
+    return firsts
 
 
-def _cover_sections(pack: BoardPack) -> list[str]:
+def _cover_sections(
+    pack: BoardPack, labels: dict[str, str], first_pages: list[int]
+) -> tuple[list[str], bool]:
     """The cover's lines on the simulated sections: where each is, how many paths it rests on,
-    and a quick run said so (:func:`reports.sections.paths_note`)."""
-    lines = []
-    labels = pack.site_labels()
-    for section, page in zip(pack.sections, section_first_pages(pack), strict=True):
+    and a quick run said so (:func:`reports.sections.paths_note`); and whether any is quick."""
+    lines, any_quick = [], False
+    for section, page in zip(pack.sections, first_pages, strict=True):
         n = section_paths(section)
         if n is None:
             continue
-        quick = "a quick run, indicative only" if n < FULL_RUN_PATHS else "a full run"
+        quick = n < FULL_RUN_PATHS
+        any_quick |= quick
+        run = "a quick run, indicative only" if quick else "a full run"
         lines.append(f"{section_heading(section, labels)} (page {page}): {n:,} Monte Carlo "
-                     f"paths, {quick}")  # fmt: skip
-    return lines
+                     f"paths, {run}")  # fmt: skip
+    return lines, any_quick
 
 
 def memo_pages(pack: BoardPack) -> list[Figure]:
@@ -645,7 +658,6 @@ __all__ = [
     "iter_memo_pages",
     "memo_bytes",
     "memo_pages",
-    "section_first_pages",
     "write_memo",
     "ASSUMPTION_LINES_PER_PAGE",
     "ASSUMPTION_SOURCE_LINES",

@@ -389,8 +389,6 @@ def _read_path(path: Path, name: str, where: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise SiteFileError(f"{where} does not exist; {_ALLOWED_FILE}") from None
-    except IsADirectoryError:
-        raise SiteFileError(f"{where} is a folder; {_ALLOWED_FILE}") from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SiteFileError(f"{where} cannot be opened ({reason}); {_ALLOWED_FILE}") from None

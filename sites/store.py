@@ -285,11 +285,9 @@ def missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file ``url`` names when it does not exist yet (opening the store would create
     it, with its folders), else None: a command that only reads says so instead. Any other
     database (PostgreSQL, ...) is the driver's to find: None."""
-    from sqlalchemy.engine import make_url
-
-    if url_problem(url) is not None or make_url(url).get_backend_name() != "sqlite":
+    if url_problem(url) is not None:
         return None
-    path = _sqlite_file_path(url)
+    path = _sqlite_file_path(url)  # None for any other database
     return path if path is not None and not path.exists() else None
 
 

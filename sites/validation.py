@@ -548,7 +548,7 @@ def _fleet_problems(site: Site, row: int | None) -> list[Problem]:
                 Problem(
                     row,
                     "fleet",
-                    (_clip(name), count),
+                    (clip_text(name), count),
                     f"machine model name must be at most {MAX_MACHINE_NAME_LENGTH} characters",
                 )
             )
@@ -578,11 +578,6 @@ def shown_value(value: object) -> object:
     """A value for a problem: text as :func:`shown_text` shows it (shortened, its invisible
     characters as code points), anything else as it is."""
     return shown_text(value) if isinstance(value, str) else value
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    """A long value shortened for a message (the rule gives its full length)."""
-    return clip_text(text, limit)
 
 
 def check_site(site: object, *, today: date | None = None) -> None:
@@ -624,7 +619,7 @@ def check_site(site: object, *, today: date | None = None) -> None:
     """
     if not isinstance(site, Site):
         raise SiteValidationError(
-            [Problem(None, "site", _clip(repr(site)), "must be a sites.schema.Site")]
+            [Problem(None, "site", clip_text(repr(site)), "must be a sites.schema.Site")]
         )
     problems = validate_site(site, today=today, dated=False)
     if problems:

@@ -874,8 +874,9 @@ def compare_portfolio(
     power_mw, grid_region, latitude, longitude, best_strategy, best_npv_usd (the recommended
     path's NPV), best_converting, best_not_converting (and their NPVs,
     best_converting_npv_usd and best_not_converting_npv_usd: the value of converting is their
-    difference), keep_mining_npv_usd, convert_npv_usd, value_of_converting_usd, conversion_start_month (and error for sites that cannot be
-    valued, with the package's own error message). ``price_histories``: a site's price
+    difference), keep_mining_npv_usd, convert_npv_usd, value_of_converting_usd,
+    conversion_start_month (and error for sites that cannot be valued, with the package's own
+    error message). ``price_histories``: a site's price
     history by site id, used in the months it covers as :func:`compare` uses one."""
     histories = price_histories or {}
     from models import ModelsError, estimate_retrofit

@@ -769,9 +769,10 @@ def mining_cash_flows(
         ``max(margin, 0)``. An idle month still ages the fleet.
     salvage: sell each fleet that leaves service at the used-ASIC price
         (:func:`used_asic_sale_usd_per_th`: the band price of its J/TH scaled by the month's
-        hashprice over the $43.33 of the band prices' date: ASIC prices track hashprice, Hashrate
-        Index ASIC Price Index notes; an assumption for the path ahead), times its degraded TH/s: the old fleet in each refresh month, the fleet at
-        retirement, and the fleet when the power goes to another use inside the horizon.
+        hashprice over the $43.33 of the band prices' date: ASIC prices track hashprice,
+        Hashrate Index ASIC Price Index notes; an assumption for the path ahead), times its
+        degraded TH/s: the old fleet in each refresh month, the fleet at retirement, and the
+        fleet when the power goes to another use inside the horizon.
 
     Formulas (per month m, gross MW P, hours H = 730.5, days D = 30.4375; J/TH is
     ``efficiency_j_per_th`` before the first refresh and ``refresh_efficiency_j_per_th`` from it

@@ -207,8 +207,8 @@ def _add_fleet_sales(
     scaled by hashprice, sold in a refresh month while running (if the profile mined the month
     before) and in the first month without mining for good, ``min(retirement, floor(end))``;
     in month 0 the fleet on the valuation date, if the profile mines in month 0 (as
-    ``mining_cash_flows`` sells month 0's MW). With ``weights_mw`` ``(R, P)``, ``revenue`` is ``(..., R, n)`` rows and each profile's
-    sales are added to every row at its weight."""
+    ``mining_cash_flows`` sells month 0's MW). With ``weights_mw`` ``(R, P)``, ``revenue`` is
+    ``(..., R, n)`` rows and each profile's sales are added to every row at its weight."""
     n = hp.shape[-1]
     eff_prev, health_prev = _outgoing_fleet(econ.health, econ.efficiency_j_per_th, a)
     th_prev = 1.0 * 1e6 / (eff_prev * a.mining_pue) * health_prev  # TH/s of one MW

@@ -733,9 +733,9 @@ def _best_single(
     above = below0 + (c1.sum() - below1)  # exercise when x >= edges[a-1]
     below = below1 + (c0.sum() - below0)  # exercise when x < edges[a-1]
     ia, ib = int(np.argmax(above)), int(np.argmax(below))
-    if direction != "below" and (direction == "above" or above[ia] >= below[ib]):
-        return float(edges[ia]), "above", float(above[ia])
-    return float(edges[ib]), "below", float(below[ib])
+    best = {"above": (edges[ia], above[ia]), "below": (edges[ib], below[ib])}
+    side = max(_directions(direction), key=lambda d: best[d][1])  # a tie: "above", listed first
+    return float(best[side][0]), side, float(best[side][1])
 
 
 def _best_pair(

@@ -1110,7 +1110,7 @@ def _row_parts(
     blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
     rate: np.ndarray,
     k: np.ndarray,
-    fleet_sale_usd: np.ndarray | float = 0.0,
+    fleet_sale_usd: np.ndarray,
 ) -> RowParts:
     """Assemble every row from the per-profile mining blocks and the per-shift hosting blocks:
     mining is each profile's per-MW flows times the MW the row puts on it; hosting the row's
